@@ -1,0 +1,390 @@
+//! The on-disk layout of B+tree pages: validating readers over page bytes (zero-copy, used by every
+//! lookup and scan) and encoders that turn a decoded [`Node`](super::node::Node) back into a page.
+//!
+//! Leaf page, after the common 16-byte header (count = number of entries):
+//!
+//! | offset           | size      | field                                                 |
+//! |------------------|-----------|-------------------------------------------------------|
+//! | 16               | 4 × count | entry offsets from the page start, ascending keys     |
+//! | entry + 0        | 4         | key length                                            |
+//! | entry + 4        | 4         | value length; bit 31 set: the value is an overflow ref |
+//! | entry + 8        | key len   | key bytes                                             |
+//! | then             | val len   | value bytes, or 16 bytes: first overflow page, length |
+//!
+//! Branch page (count = number of keys, children = count + 1):
+//!
+//! | offset      | size      | field                                                     |
+//! |-------------|-----------|-----------------------------------------------------------|
+//! | 16          | 8         | child 0 (every key below key 0)                           |
+//! | 24          | 4 × count | key entry offsets                                         |
+//! | entry + 0   | 4         | key length                                                |
+//! | entry + 4   | key len   | key i: the smallest key of child i + 1                    |
+//! | then        | 8         | child i + 1                                               |
+//!
+//! Overflow page: bytes 16..24 the next overflow page (0 ends the chain), 24..28 the data length in
+//! this page, data from 28.
+
+use super::node::{Branch, Leaf, Node, Val};
+use crate::error::{Error, Result};
+use crate::storage::format::{
+    init_page_header, read_u16, read_u32, read_u64, seal_page, write_u32, write_u64, PageKind,
+    PAGE_HEADER_LEN,
+};
+
+const OVERFLOW_FLAG: u32 = 1 << 31;
+/// Bytes an overflow reference takes in a leaf entry.
+pub(crate) const OVERFLOW_REF_LEN: usize = 16;
+/// Per-entry bytes a leaf spends beside key and value: the slot and the two lengths.
+pub(crate) const LEAF_ENTRY_OVERHEAD: usize = 12;
+/// Per-key bytes a branch spends beside the key: slot, length, child.
+pub(crate) const BRANCH_ENTRY_OVERHEAD: usize = 16;
+/// Data bytes of an overflow page start here.
+pub(crate) const OVERFLOW_DATA_START: usize = 28;
+
+/// A stored value as a page holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValRef<'a> {
+    Inline(&'a [u8]),
+    Overflow { first: u64, len: u64 },
+}
+
+fn bad(page_no: u64, what: impl std::fmt::Display) -> Error {
+    Error::corruption(format!("page {page_no}: {what}"))
+}
+
+/// The kind of a verified data page.
+pub(crate) fn page_kind(page: &[u8], page_no: u64) -> Result<PageKind> {
+    PageKind::from_byte(page[0]).ok_or_else(|| bad(page_no, "unknown page kind"))
+}
+
+/// Bounds-checked view of a leaf page.
+#[derive(Clone, Copy)]
+pub(crate) struct LeafPage<'a> {
+    page: &'a [u8],
+    page_no: u64,
+    count: usize,
+}
+
+impl<'a> LeafPage<'a> {
+    pub(crate) fn new(page: &'a [u8], page_no: u64) -> Result<LeafPage<'a>> {
+        let count = read_u16(page, 2) as usize;
+        if PAGE_HEADER_LEN + count * 4 > page.len() {
+            return Err(bad(
+                page_no,
+                format!("leaf entry count {count} overruns the page"),
+            ));
+        }
+        Ok(LeafPage {
+            page,
+            page_no,
+            count,
+        })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
+    fn slice(&self, at: usize, len: usize) -> Result<&'a [u8]> {
+        self.page.get(at..at.saturating_add(len)).ok_or_else(|| {
+            bad(
+                self.page_no,
+                format!("entry bytes {at}+{len} overrun the page"),
+            )
+        })
+    }
+
+    fn entry_start(&self, i: usize) -> Result<usize> {
+        let at = read_u32(self.page, PAGE_HEADER_LEN + i * 4) as usize;
+        if at + 8 > self.page.len() {
+            return Err(bad(
+                self.page_no,
+                format!("entry {i} offset {at} overruns the page"),
+            ));
+        }
+        Ok(at)
+    }
+
+    pub(crate) fn key(&self, i: usize) -> Result<&'a [u8]> {
+        let at = self.entry_start(i)?;
+        let klen = read_u32(self.page, at) as usize;
+        self.slice(at + 8, klen)
+    }
+
+    pub(crate) fn entry(&self, i: usize) -> Result<(&'a [u8], ValRef<'a>)> {
+        let at = self.entry_start(i)?;
+        let klen = read_u32(self.page, at) as usize;
+        let vword = read_u32(self.page, at + 4);
+        let key = self.slice(at + 8, klen)?;
+        let vat = at + 8 + klen;
+        let val = if vword & OVERFLOW_FLAG != 0 {
+            let r = self.slice(vat, OVERFLOW_REF_LEN)?;
+            ValRef::Overflow {
+                first: read_u64(r, 0),
+                len: read_u64(r, 8),
+            }
+        } else {
+            ValRef::Inline(self.slice(vat, vword as usize)?)
+        };
+        Ok((key, val))
+    }
+
+    /// `Ok(i)` when entry `i` has `key`, `Err(i)` where it would be inserted.
+    pub(crate) fn search(&self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
+        let (mut lo, mut hi) = (0, self.count);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.key(mid)?.cmp(key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(Ok(mid)),
+            }
+        }
+        Ok(Err(lo))
+    }
+
+    pub(crate) fn decode(&self) -> Result<Leaf> {
+        let mut leaf = Leaf::default();
+        for i in 0..self.count {
+            let (k, v) = self.entry(i)?;
+            let val = match v {
+                ValRef::Inline(b) => Val::Inline(b.to_vec()),
+                ValRef::Overflow { first, len } => Val::Overflow { first, len },
+            };
+            leaf.push(k.to_vec(), val);
+        }
+        Ok(leaf)
+    }
+}
+
+/// Bounds-checked view of a branch page.
+#[derive(Clone, Copy)]
+pub(crate) struct BranchPage<'a> {
+    page: &'a [u8],
+    page_no: u64,
+    count: usize,
+}
+
+impl<'a> BranchPage<'a> {
+    pub(crate) fn new(page: &'a [u8], page_no: u64) -> Result<BranchPage<'a>> {
+        let count = read_u16(page, 2) as usize;
+        if count == 0 || PAGE_HEADER_LEN + 8 + count * 4 > page.len() {
+            return Err(bad(page_no, format!("branch key count {count} is invalid")));
+        }
+        Ok(BranchPage {
+            page,
+            page_no,
+            count,
+        })
+    }
+
+    /// Number of keys; there is one child more.
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
+    fn key_entry(&self, i: usize) -> Result<(usize, usize)> {
+        let at = read_u32(self.page, PAGE_HEADER_LEN + 8 + i * 4) as usize;
+        if at + 4 > self.page.len() {
+            return Err(bad(
+                self.page_no,
+                format!("branch key {i} offset {at} overruns the page"),
+            ));
+        }
+        let klen = read_u32(self.page, at) as usize;
+        if at + 4 + klen + 8 > self.page.len() {
+            return Err(bad(
+                self.page_no,
+                format!("branch key {i} overruns the page"),
+            ));
+        }
+        Ok((at + 4, klen))
+    }
+
+    pub(crate) fn key(&self, i: usize) -> Result<&'a [u8]> {
+        let (at, klen) = self.key_entry(i)?;
+        Ok(&self.page[at..at + klen])
+    }
+
+    pub(crate) fn child(&self, i: usize) -> Result<u64> {
+        if i == 0 {
+            return Ok(read_u64(self.page, PAGE_HEADER_LEN));
+        }
+        let (at, klen) = self.key_entry(i - 1)?;
+        Ok(read_u64(self.page, at + klen))
+    }
+
+    /// The child whose key range holds `key`.
+    pub(crate) fn child_index(&self, key: &[u8]) -> Result<usize> {
+        let (mut lo, mut hi) = (0, self.count);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.key(mid)? <= key {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
+    }
+
+    pub(crate) fn decode(&self) -> Result<Branch> {
+        let mut branch = Branch::with_first_child(self.child(0)?);
+        for i in 0..self.count {
+            branch.push(self.key(i)?.to_vec(), self.child(i + 1)?);
+        }
+        Ok(branch)
+    }
+}
+
+/// Decodes any tree page (leaf or branch).
+pub(crate) fn decode_node(page: &[u8], page_no: u64) -> Result<Node> {
+    match page_kind(page, page_no)? {
+        PageKind::Leaf => Ok(Node::Leaf(LeafPage::new(page, page_no)?.decode()?)),
+        PageKind::Branch => Ok(Node::Branch(BranchPage::new(page, page_no)?.decode()?)),
+        other => Err(bad(
+            page_no,
+            format!("expected a tree page, found {other:?}"),
+        )),
+    }
+}
+
+/// Encodes a node into a sealed page of `page_size` bytes.
+pub(crate) fn encode_node(node: &Node, page_no: u64, page_size: usize) -> Vec<u8> {
+    let mut page = vec![0u8; page_size];
+    match node {
+        Node::Leaf(leaf) => encode_leaf(leaf, page_no, &mut page),
+        Node::Branch(branch) => encode_branch(branch, page_no, &mut page),
+    }
+    seal_page(&mut page);
+    page
+}
+
+fn encode_leaf(leaf: &Leaf, page_no: u64, page: &mut [u8]) {
+    init_page_header(page, PageKind::Leaf, leaf.entries.len() as u16, page_no);
+    let mut at = PAGE_HEADER_LEN + leaf.entries.len() * 4;
+    for (i, (key, val)) in leaf.entries.iter().enumerate() {
+        write_u32(page, PAGE_HEADER_LEN + i * 4, at as u32);
+        write_u32(page, at, key.len() as u32);
+        page[at + 8..at + 8 + key.len()].copy_from_slice(key);
+        let vat = at + 8 + key.len();
+        match val {
+            Val::Inline(v) => {
+                write_u32(page, at + 4, v.len() as u32);
+                page[vat..vat + v.len()].copy_from_slice(v);
+                at = vat + v.len();
+            }
+            Val::Overflow { first, len } => {
+                write_u32(page, at + 4, OVERFLOW_FLAG | OVERFLOW_REF_LEN as u32);
+                write_u64(page, vat, *first);
+                write_u64(page, vat + 8, *len);
+                at = vat + OVERFLOW_REF_LEN;
+            }
+        }
+    }
+}
+
+fn encode_branch(branch: &Branch, page_no: u64, page: &mut [u8]) {
+    init_page_header(page, PageKind::Branch, branch.keys.len() as u16, page_no);
+    write_u64(page, PAGE_HEADER_LEN, branch.children[0]);
+    let mut at = PAGE_HEADER_LEN + 8 + branch.keys.len() * 4;
+    for (i, key) in branch.keys.iter().enumerate() {
+        write_u32(page, PAGE_HEADER_LEN + 8 + i * 4, at as u32);
+        write_u32(page, at, key.len() as u32);
+        page[at + 4..at + 4 + key.len()].copy_from_slice(key);
+        write_u64(page, at + 4 + key.len(), branch.children[i + 1]);
+        at += 4 + key.len() + 8;
+    }
+}
+
+/// Builds a sealed overflow page holding `data` (at most the page's capacity) and linking to `next`.
+pub(crate) fn encode_overflow(data: &[u8], next: u64, page_no: u64, page_size: usize) -> Vec<u8> {
+    let mut page = vec![0u8; page_size];
+    init_page_header(&mut page, PageKind::Overflow, 0, page_no);
+    write_u64(&mut page, PAGE_HEADER_LEN, next);
+    write_u32(&mut page, 24, data.len() as u32);
+    page[OVERFLOW_DATA_START..OVERFLOW_DATA_START + data.len()].copy_from_slice(data);
+    seal_page(&mut page);
+    page
+}
+
+/// Reads an overflow page: its data and the next page of the chain.
+pub(crate) fn read_overflow(page: &[u8], page_no: u64) -> Result<(&[u8], u64)> {
+    if page_kind(page, page_no)? != PageKind::Overflow {
+        return Err(bad(page_no, "expected an overflow page"));
+    }
+    let next = read_u64(page, PAGE_HEADER_LEN);
+    let len = read_u32(page, 24) as usize;
+    let data = page
+        .get(OVERFLOW_DATA_START..OVERFLOW_DATA_START.saturating_add(len))
+        .ok_or_else(|| bad(page_no, format!("overflow length {len} overruns the page")))?;
+    Ok((data, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leaf_round_trips_through_a_page() {
+        let mut leaf = Leaf::default();
+        leaf.push(b"apple".to_vec(), Val::Inline(b"red".to_vec()));
+        leaf.push(
+            b"banana".to_vec(),
+            Val::Overflow {
+                first: 9,
+                len: 70000,
+            },
+        );
+        leaf.push(b"cherry".to_vec(), Val::Inline(Vec::new()));
+        let page = encode_node(&Node::Leaf(leaf.clone()), 5, 4096);
+        crate::storage::format::verify_page(&page, 5).unwrap();
+        let view = LeafPage::new(&page, 5).unwrap();
+        assert_eq!(view.search(b"banana").unwrap(), Ok(1));
+        assert_eq!(view.search(b"b").unwrap(), Err(1));
+        assert_eq!(view.search(b"zzz").unwrap(), Err(3));
+        assert_eq!(
+            view.entry(1).unwrap().1,
+            ValRef::Overflow {
+                first: 9,
+                len: 70000
+            }
+        );
+        assert_eq!(view.decode().unwrap().entries, leaf.entries);
+        assert_eq!(leaf.encoded_size(), {
+            let last = view.entry_start(2).unwrap();
+            last + 8 + 6
+        });
+    }
+
+    #[test]
+    fn branch_round_trips_and_routes_keys() {
+        let mut branch = Branch::with_first_child(10);
+        branch.push(b"m".to_vec(), 11);
+        branch.push(b"t".to_vec(), 12);
+        let page = encode_node(&Node::Branch(branch.clone()), 6, 1024);
+        let view = BranchPage::new(&page, 6).unwrap();
+        assert_eq!(view.child_index(b"a").unwrap(), 0);
+        assert_eq!(view.child_index(b"m").unwrap(), 1);
+        assert_eq!(view.child_index(b"s").unwrap(), 1);
+        assert_eq!(view.child_index(b"z").unwrap(), 2);
+        assert_eq!(view.child(2).unwrap(), 12);
+        let back = view.decode().unwrap();
+        assert_eq!(back.keys, branch.keys);
+        assert_eq!(back.children, branch.children);
+    }
+
+    #[test]
+    fn garbage_offsets_are_corruption_not_panics() {
+        let mut page = vec![0xFFu8; 1024];
+        page[0] = PageKind::Leaf as u8;
+        page[2] = 3;
+        page[3] = 0;
+        let view = LeafPage::new(&page, 4).unwrap();
+        assert!(view.entry(0).is_err());
+        assert!(view.search(b"k").is_err());
+        page[0] = PageKind::Branch as u8;
+        let view = BranchPage::new(&page, 4).unwrap();
+        assert!(view.child(1).is_err());
+    }
+}

@@ -1,0 +1,427 @@
+//! The read side of the B+tree, shared by read and write transactions: a node is either a committed
+//! page (zero-copy) or a node the current write transaction has changed. Point lookups and cursors
+//! are written once against [`NodeSource`].
+
+use std::ops::{Bound, Deref, Range};
+use std::sync::Arc;
+
+use super::node::{Node, Val};
+use super::page::{page_kind, read_overflow, BranchPage, LeafPage, ValRef, OVERFLOW_DATA_START};
+use crate::error::{Error, Result};
+use crate::storage::format::PageKind;
+use crate::storage::pager::PageRef;
+
+/// Deeper than this, a tree must be a cycle of page pointers.
+pub(crate) const MAX_DEPTH: usize = 48;
+
+/// Bytes handed to callers: borrowed from a map or a dirty node, shared with a page, or owned.
+#[derive(Clone)]
+pub struct Bytes<'a>(Repr<'a>);
+
+#[derive(Clone)]
+enum Repr<'a> {
+    Borrowed(&'a [u8]),
+    Shared(Arc<[u8]>, Range<usize>),
+    Owned(Vec<u8>),
+}
+
+impl Deref for Bytes<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Borrowed(s) => s,
+            Repr::Shared(a, r) => &a[r.clone()],
+            Repr::Owned(v) => v,
+        }
+    }
+}
+
+impl AsRef<[u8]> for Bytes<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl std::fmt::Debug for Bytes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", &**self)
+    }
+}
+
+impl PartialEq<[u8]> for Bytes<'_> {
+    fn eq(&self, other: &[u8]) -> bool {
+        **self == *other
+    }
+}
+
+impl Bytes<'_> {
+    /// An owned copy.
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.deref().to_vec()
+    }
+}
+
+/// Where the tree code finds nodes and overflow pages, for as long as `'a`. Implementations are
+/// small copyable bundles of references.
+pub(crate) trait NodeSource<'a> {
+    /// A node, dirty or committed.
+    fn node(&self, page_no: u64) -> Result<NodeView<'a>>;
+    /// A committed or dirty page, raw (overflow pages).
+    fn raw_page(&self, page_no: u64) -> Result<PageRef<'a>>;
+    fn page_size(&self) -> usize;
+}
+
+/// A node as the read side sees it.
+pub(crate) enum NodeView<'a> {
+    Page(PageRef<'a>, u64),
+    Dirty(&'a Node),
+}
+
+fn slice_of<'a>(page: &PageRef<'a>, part: &[u8]) -> Bytes<'a> {
+    match page {
+        PageRef::Mapped(whole) => {
+            let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+            Bytes(Repr::Borrowed(&whole[start..start + part.len()]))
+        }
+        PageRef::Shared(arc) => {
+            let start = part.as_ptr() as usize - arc.as_ptr() as usize;
+            Bytes(Repr::Shared(arc.clone(), start..start + part.len()))
+        }
+    }
+}
+
+/// A leaf value before its overflow chain (if any) is read.
+pub(crate) enum ValueLoc<'a> {
+    Inline(Bytes<'a>),
+    Overflow { first: u64, len: u64 },
+}
+
+impl<'a> NodeView<'a> {
+    pub(crate) fn is_leaf(&self, page_no: u64) -> Result<bool> {
+        match self {
+            NodeView::Dirty(n) => Ok(matches!(n, Node::Leaf(_))),
+            NodeView::Page(p, _) => match page_kind(p, page_no)? {
+                PageKind::Leaf => Ok(true),
+                PageKind::Branch => Ok(false),
+                k => Err(Error::corruption(format!(
+                    "page {page_no}: expected a tree page, found {k:?}"
+                ))),
+            },
+        }
+    }
+
+    /// Entries of a leaf, keys of a branch.
+    pub(crate) fn len(&self) -> Result<usize> {
+        match self {
+            NodeView::Dirty(Node::Leaf(l)) => Ok(l.entries.len()),
+            NodeView::Dirty(Node::Branch(b)) => Ok(b.keys.len()),
+            NodeView::Page(p, no) => match page_kind(p, *no)? {
+                PageKind::Leaf => Ok(LeafPage::new(p, *no)?.len()),
+                _ => Ok(BranchPage::new(p, *no)?.len()),
+            },
+        }
+    }
+
+    pub(crate) fn child(&self, i: usize) -> Result<u64> {
+        match self {
+            NodeView::Dirty(Node::Branch(b)) => b
+                .children
+                .get(i)
+                .copied()
+                .ok_or_else(|| Error::corruption("child index out of range")),
+            NodeView::Dirty(Node::Leaf(_)) => Err(Error::corruption("leaf has no children")),
+            NodeView::Page(p, no) => BranchPage::new(p, *no)?.child(i),
+        }
+    }
+
+    pub(crate) fn child_index(&self, key: &[u8]) -> Result<usize> {
+        match self {
+            NodeView::Dirty(Node::Branch(b)) => Ok(b.child_index(key)),
+            NodeView::Dirty(Node::Leaf(_)) => Err(Error::corruption("leaf has no children")),
+            NodeView::Page(p, no) => BranchPage::new(p, *no)?.child_index(key),
+        }
+    }
+
+    pub(crate) fn leaf_search(&self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
+        match self {
+            NodeView::Dirty(Node::Leaf(l)) => Ok(l.search(key)),
+            NodeView::Dirty(Node::Branch(_)) => Err(Error::corruption("branch is not a leaf")),
+            NodeView::Page(p, no) => LeafPage::new(p, *no)?.search(key),
+        }
+    }
+
+    pub(crate) fn leaf_entry(&self, i: usize) -> Result<(Bytes<'a>, ValueLoc<'a>)> {
+        match self {
+            NodeView::Dirty(Node::Leaf(l)) => {
+                let (k, v) = &l.entries[i];
+                let loc = match v {
+                    Val::Inline(b) => ValueLoc::Inline(Bytes(Repr::Borrowed(b.as_slice()))),
+                    Val::Overflow { first, len } => ValueLoc::Overflow {
+                        first: *first,
+                        len: *len,
+                    },
+                };
+                Ok((Bytes(Repr::Borrowed(k.as_slice())), loc))
+            }
+            NodeView::Dirty(Node::Branch(_)) => Err(Error::corruption("branch is not a leaf")),
+            NodeView::Page(p, no) => {
+                let (k, v) = LeafPage::new(p, *no)?.entry(i)?;
+                let loc = match v {
+                    ValRef::Inline(b) => ValueLoc::Inline(slice_of(p, b)),
+                    ValRef::Overflow { first, len } => ValueLoc::Overflow { first, len },
+                };
+                Ok((slice_of(p, k), loc))
+            }
+        }
+    }
+}
+
+/// Reads a whole overflow chain of `len` bytes starting at `first`.
+pub(crate) fn read_overflow_chain<'a, S: NodeSource<'a>>(
+    src: &S,
+    first: u64,
+    len: u64,
+) -> Result<Vec<u8>> {
+    let cap = (src.page_size() - OVERFLOW_DATA_START) as u64;
+    let max_pages = len.div_ceil(cap).max(1);
+    let mut out = Vec::with_capacity(len.min(1 << 30) as usize);
+    let mut page_no = first;
+    for _ in 0..max_pages {
+        let page = src.raw_page(page_no)?;
+        let (data, next) = read_overflow(&page, page_no)?;
+        out.extend_from_slice(data);
+        if next == 0 {
+            break;
+        }
+        page_no = next;
+    }
+    if out.len() as u64 != len {
+        return Err(Error::corruption(format!(
+            "overflow chain at page {first}: holds {} bytes, the entry says {len}",
+            out.len()
+        )));
+    }
+    Ok(out)
+}
+
+pub(crate) fn load_value<'a, S: NodeSource<'a>>(src: &S, loc: ValueLoc<'a>) -> Result<Bytes<'a>> {
+    match loc {
+        ValueLoc::Inline(b) => Ok(b),
+        ValueLoc::Overflow { first, len } => {
+            Ok(Bytes(Repr::Owned(read_overflow_chain(src, first, len)?)))
+        }
+    }
+}
+
+/// The value stored under `key` in the tree rooted at `root` (0: empty tree).
+pub(crate) fn get<'a, S: NodeSource<'a>>(
+    src: &S,
+    root: u64,
+    key: &[u8],
+) -> Result<Option<Bytes<'a>>> {
+    let mut page_no = root;
+    for _ in 0..MAX_DEPTH {
+        if page_no == 0 {
+            return Ok(None);
+        }
+        let node = src.node(page_no)?;
+        if node.is_leaf(page_no)? {
+            return match node.leaf_search(key)? {
+                Ok(i) => {
+                    let (_, loc) = node.leaf_entry(i)?;
+                    Ok(Some(load_value(src, loc)?))
+                }
+                Err(_) => Ok(None),
+            };
+        }
+        page_no = node.child(node.child_index(key)?)?;
+    }
+    Err(Error::corruption(format!(
+        "tree at page {root} is deeper than {MAX_DEPTH} levels (cyclic page pointers?)"
+    )))
+}
+
+struct Frame<'a> {
+    node: NodeView<'a>,
+    /// Leaf: next entry to yield (forward) or one past it (reverse). Branch: child being walked.
+    idx: usize,
+    len: usize,
+}
+
+/// A forward or reverse scan over a key range.
+pub(crate) struct RangeIter<'a, S: NodeSource<'a>> {
+    src: S,
+    stack: Vec<Frame<'a>>,
+    reverse: bool,
+    /// Forward: the upper bound; reverse: the lower bound.
+    stop: Bound<Vec<u8>>,
+    done: bool,
+}
+
+fn owned_bound(b: Bound<&[u8]>) -> Bound<Vec<u8>> {
+    match b {
+        Bound::Included(k) => Bound::Included(k.to_vec()),
+        Bound::Excluded(k) => Bound::Excluded(k.to_vec()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+impl<'a, S: NodeSource<'a>> RangeIter<'a, S> {
+    pub(crate) fn new(
+        src: S,
+        root: u64,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+        reverse: bool,
+    ) -> Result<RangeIter<'a, S>> {
+        let (start, stop) = if reverse {
+            (upper, lower)
+        } else {
+            (lower, upper)
+        };
+        let mut it = RangeIter {
+            src,
+            stack: Vec::new(),
+            reverse,
+            stop: owned_bound(stop),
+            done: root == 0,
+        };
+        if root != 0 {
+            it.seek(root, start)?;
+        }
+        Ok(it)
+    }
+
+    fn push(&mut self, page_no: u64, start: Bound<&[u8]>) -> Result<bool> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(Error::corruption(format!(
+                "tree deeper than {MAX_DEPTH} levels at page {page_no} (cyclic page pointers?)"
+            )));
+        }
+        let node = self.src.node(page_no)?;
+        let leaf = node.is_leaf(page_no)?;
+        let len = node.len()?;
+        let idx = match (leaf, start) {
+            (false, Bound::Unbounded) => {
+                if self.reverse {
+                    len
+                } else {
+                    0
+                }
+            }
+            (false, Bound::Included(k) | Bound::Excluded(k)) => node.child_index(k)?,
+            (true, Bound::Unbounded) => {
+                if self.reverse {
+                    len
+                } else {
+                    0
+                }
+            }
+            (true, Bound::Included(k)) => match node.leaf_search(k)? {
+                Ok(i) => i + usize::from(self.reverse),
+                Err(i) => i,
+            },
+            (true, Bound::Excluded(k)) => match node.leaf_search(k)? {
+                Ok(i) => i + usize::from(!self.reverse),
+                Err(i) => i,
+            },
+        };
+        self.stack.push(Frame { node, idx, len });
+        Ok(leaf)
+    }
+
+    fn seek(&mut self, root: u64, start: Bound<&[u8]>) -> Result<()> {
+        let mut page_no = root;
+        while !self.push(page_no, start)? {
+            let top = self.stack.last().expect("just pushed");
+            page_no = top.node.child(top.idx)?;
+        }
+        Ok(())
+    }
+
+    /// Moves to the next leaf position; false at the end of the tree.
+    fn advance_leaf(&mut self) -> Result<bool> {
+        loop {
+            self.stack.pop();
+            let Some(top) = self.stack.last_mut() else {
+                return Ok(false);
+            };
+            let next = if self.reverse {
+                if top.idx == 0 {
+                    continue;
+                }
+                top.idx - 1
+            } else {
+                if top.idx >= top.len {
+                    continue;
+                }
+                top.idx + 1
+            };
+            top.idx = next;
+            let mut page_no = top.node.child(next)?;
+            let edge = Bound::Unbounded;
+            while !self.push(page_no, edge)? {
+                let top = self.stack.last().expect("just pushed");
+                page_no = top.node.child(top.idx)?;
+            }
+            return Ok(true);
+        }
+    }
+
+    fn past_stop(&self, key: &[u8]) -> bool {
+        match (&self.stop, self.reverse) {
+            (Bound::Unbounded, _) => false,
+            (Bound::Included(s), false) => key > s.as_slice(),
+            (Bound::Excluded(s), false) => key >= s.as_slice(),
+            (Bound::Included(s), true) => key < s.as_slice(),
+            (Bound::Excluded(s), true) => key <= s.as_slice(),
+        }
+    }
+
+    fn next_entry(&mut self) -> Result<Option<(Bytes<'a>, Bytes<'a>)>> {
+        loop {
+            let Some(top) = self.stack.last_mut() else {
+                return Ok(None);
+            };
+            let at = if self.reverse {
+                top.idx.checked_sub(1)
+            } else {
+                (top.idx < top.len).then_some(top.idx)
+            };
+            let Some(at) = at else {
+                if !self.advance_leaf()? {
+                    return Ok(None);
+                }
+                continue;
+            };
+            top.idx = if self.reverse { at } else { at + 1 };
+            let (key, loc) = top.node.leaf_entry(at)?;
+            if self.past_stop(&key) {
+                return Ok(None);
+            }
+            let value = load_value(&self.src, loc)?;
+            return Ok(Some((key, value)));
+        }
+    }
+}
+
+impl<'a, S: NodeSource<'a>> Iterator for RangeIter<'a, S> {
+    type Item = Result<(Bytes<'a>, Bytes<'a>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.next_entry() {
+            Ok(Some(kv)) => Some(Ok(kv)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}

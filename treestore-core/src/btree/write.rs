@@ -1,0 +1,457 @@
+//! The write side of the copy-on-write B+tree: insert and remove with node split, merge and
+//! rebalance. A committed page is never changed: the first change to it copies it into a new page
+//! (decoded, in [`DirtySet`]) and frees the original once no snapshot reaches it.
+
+use std::collections::HashMap;
+
+use super::node::{Branch, Leaf, Node, Val};
+use super::page::{decode_node, encode_overflow, read_overflow, OVERFLOW_DATA_START};
+use super::view::{NodeSource, NodeView, MAX_DEPTH};
+use crate::error::{Error, Result};
+use crate::storage::alloc::Allocator;
+use crate::storage::pager::{MapState, PageRef, Pager};
+
+/// Everything a write transaction has changed and not yet committed.
+#[derive(Default)]
+pub(crate) struct DirtySet {
+    /// Tree nodes written by this transaction, by their new page number.
+    pub nodes: HashMap<u64, Node>,
+    /// Encoded overflow pages written by this transaction.
+    pub overflow: HashMap<u64, Vec<u8>>,
+    /// Every page this transaction allocated (for rollback).
+    pub allocated: Vec<u64>,
+    /// Committed pages this transaction no longer reaches.
+    pub freed: Vec<u64>,
+}
+
+/// A write transaction's view of the tree: dirty nodes first, then committed pages.
+pub(crate) struct TreeMut<'a> {
+    pub pager: &'a Pager,
+    pub map: &'a MapState,
+    pub dirty: &'a mut DirtySet,
+    pub alloc: &'a mut Allocator,
+}
+
+/// Read access to a write transaction's state without the allocator.
+#[derive(Clone, Copy)]
+pub(crate) struct DirtyView<'a> {
+    pub pager: &'a Pager,
+    pub map: &'a MapState,
+    pub dirty: &'a DirtySet,
+}
+
+impl<'a> NodeSource<'a> for DirtyView<'a> {
+    fn node(&self, page_no: u64) -> Result<NodeView<'a>> {
+        match self.dirty.nodes.get(&page_no) {
+            Some(n) => Ok(NodeView::Dirty(n)),
+            None => Ok(NodeView::Page(self.pager.page(self.map, page_no)?, page_no)),
+        }
+    }
+
+    fn raw_page(&self, page_no: u64) -> Result<PageRef<'a>> {
+        match self.dirty.overflow.get(&page_no) {
+            Some(p) => Ok(PageRef::Mapped(p.as_slice())),
+            None => self.pager.page(self.map, page_no),
+        }
+    }
+
+    fn page_size(&self) -> usize {
+        self.pager.page_size()
+    }
+}
+
+/// The most bytes a leaf entry may take inline; larger values go to overflow pages.
+pub(crate) fn max_inline_entry(page_size: usize) -> usize {
+    (page_size - 16) / 4
+}
+
+/// The longest key a tree accepts.
+pub(crate) fn max_key_len(page_size: usize) -> usize {
+    max_inline_entry(page_size) - 12 - 16 - 16
+}
+
+fn missing(page_no: u64) -> Error {
+    Error::corruption(format!(
+        "dirty page {page_no} vanished from the transaction"
+    ))
+}
+
+impl TreeMut<'_> {
+    fn view(&self) -> DirtyView<'_> {
+        DirtyView {
+            pager: self.pager,
+            map: self.map,
+            dirty: self.dirty,
+        }
+    }
+
+    fn page_size(&self) -> usize {
+        self.pager.page_size()
+    }
+
+    fn allocate(&mut self) -> u64 {
+        let p = self.alloc.allocate();
+        self.dirty.allocated.push(p);
+        p
+    }
+
+    fn add_node(&mut self, node: Node) -> u64 {
+        let p = self.allocate();
+        self.dirty.nodes.insert(p, node);
+        p
+    }
+
+    /// Makes `page_no` writable: returns its page number in this transaction (a new one for a
+    /// committed page, which is freed).
+    fn make_dirty(&mut self, page_no: u64) -> Result<u64> {
+        if self.dirty.nodes.contains_key(&page_no) {
+            return Ok(page_no);
+        }
+        let node = {
+            let page = self.pager.page(self.map, page_no)?;
+            decode_node(&page, page_no)?
+        };
+        self.dirty.freed.push(page_no);
+        Ok(self.add_node(node))
+    }
+
+    fn node_mut(&mut self, page_no: u64) -> Result<&mut Node> {
+        self.dirty
+            .nodes
+            .get_mut(&page_no)
+            .ok_or_else(|| missing(page_no))
+    }
+
+    /// Frees a page this tree no longer uses.
+    fn free_page(&mut self, page_no: u64) {
+        let mine = self.dirty.nodes.remove(&page_no).is_some()
+            || self.dirty.overflow.remove(&page_no).is_some();
+        if mine {
+            self.alloc.release_now(page_no);
+        } else {
+            self.dirty.freed.push(page_no);
+        }
+    }
+
+    /// Stores `value` as a leaf value, writing an overflow chain when it is too long to stay inline.
+    pub(crate) fn make_value(&mut self, key_len: usize, value: &[u8]) -> Val {
+        let ps = self.page_size();
+        if key_len + value.len() + 12 <= max_inline_entry(ps) {
+            return Val::Inline(value.to_vec());
+        }
+        let cap = ps - OVERFLOW_DATA_START;
+        let chunks: Vec<&[u8]> = value.chunks(cap).collect();
+        let pages: Vec<u64> = chunks.iter().map(|_| self.allocate()).collect();
+        for (i, chunk) in chunks.iter().enumerate() {
+            let next = pages.get(i + 1).copied().unwrap_or(0);
+            let page = encode_overflow(chunk, next, pages[i], ps);
+            self.dirty.overflow.insert(pages[i], page);
+        }
+        Val::Overflow {
+            first: pages.first().copied().unwrap_or(0),
+            len: value.len() as u64,
+        }
+    }
+
+    /// Frees the overflow chain behind a value that was replaced or removed.
+    pub(crate) fn drop_value(&mut self, val: Val) -> Result<()> {
+        let Val::Overflow { first, len } = val else {
+            return Ok(());
+        };
+        let cap = (self.page_size() - OVERFLOW_DATA_START) as u64;
+        let mut page_no = first;
+        for _ in 0..len.div_ceil(cap).max(1) {
+            let next = {
+                let view = self.view();
+                let page = view.raw_page(page_no)?;
+                read_overflow(&page, page_no)?.1
+            };
+            self.free_page(page_no);
+            if next == 0 {
+                break;
+            }
+            page_no = next;
+        }
+        Ok(())
+    }
+
+    /// Inserts or replaces; returns the new root and the value it replaced.
+    pub(crate) fn insert(&mut self, root: u64, key: &[u8], val: Val) -> Result<(u64, Option<Val>)> {
+        if root == 0 {
+            let mut leaf = Leaf::default();
+            leaf.push(key.to_vec(), val);
+            return Ok((self.add_node(Node::Leaf(leaf)), None));
+        }
+        let (page, split, old) = self.insert_rec(root, key, val, 0)?;
+        Ok((self.grow_root(page, split), old))
+    }
+
+    fn grow_root(&mut self, page: u64, split: Option<(Vec<u8>, u64)>) -> u64 {
+        match split {
+            None => page,
+            Some((sep, right)) => {
+                let mut branch = Branch::with_first_child(page);
+                branch.push(sep, right);
+                self.add_node(Node::Branch(branch))
+            }
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn insert_rec(
+        &mut self,
+        page_no: u64,
+        key: &[u8],
+        val: Val,
+        depth: usize,
+    ) -> Result<(u64, Option<(Vec<u8>, u64)>, Option<Val>)> {
+        if depth > MAX_DEPTH {
+            return Err(Error::corruption(format!(
+                "tree deeper than {MAX_DEPTH} levels at page {page_no} (cyclic page pointers?)"
+            )));
+        }
+        let p = self.make_dirty(page_no)?;
+        let ps = self.page_size();
+        let (idx, child) = match self.node_mut(p)? {
+            Node::Leaf(leaf) => {
+                let old = match leaf.search(key) {
+                    Ok(i) => Some(leaf.replace_at(i, val)),
+                    Err(i) => {
+                        leaf.insert_at(i, key.to_vec(), val);
+                        None
+                    }
+                };
+                let split = if leaf.encoded_size() > ps {
+                    let right = leaf.split();
+                    let sep = right.entries[0].0.clone();
+                    Some((sep, self.add_node(Node::Leaf(right))))
+                } else {
+                    None
+                };
+                return Ok((p, split, old));
+            }
+            Node::Branch(b) => {
+                let idx = b.child_index(key);
+                (idx, b.children[idx])
+            }
+        };
+        let (new_child, child_split, old) = self.insert_rec(child, key, val, depth + 1)?;
+        let split = self.finish_branch(p, idx, new_child, child_split)?;
+        Ok((p, split, old))
+    }
+
+    /// Puts a changed child back into branch `p` and splits `p` if it overflowed.
+    fn finish_branch(
+        &mut self,
+        p: u64,
+        idx: usize,
+        new_child: u64,
+        child_split: Option<(Vec<u8>, u64)>,
+    ) -> Result<Option<(Vec<u8>, u64)>> {
+        let ps = self.page_size();
+        let Node::Branch(b) = self.node_mut(p)? else {
+            return Err(Error::corruption(format!(
+                "page {p} changed kind during a write"
+            )));
+        };
+        b.children[idx] = new_child;
+        if let Some((sep, right)) = child_split {
+            b.insert_at(idx, sep, right);
+        }
+        if b.encoded_size() <= ps {
+            return Ok(None);
+        }
+        let (up, right) = b.split();
+        Ok(Some((up, self.add_node(Node::Branch(right)))))
+    }
+
+    /// Removes `key`; returns the new root and the removed value (None: absent, tree unchanged).
+    pub(crate) fn remove(&mut self, root: u64, key: &[u8]) -> Result<(u64, Option<Val>)> {
+        if root == 0 || super::view::get(&self.view(), root, key)?.is_none() {
+            return Ok((root, None));
+        }
+        let (page, split, old) = self.remove_rec(root, key, 0)?;
+        let mut root = self.grow_root(page, split);
+        while root != 0 {
+            let next = {
+                let view = self.view();
+                let node = view.node(root)?;
+                let len = node.len()?;
+                match (node.is_leaf(root)?, len) {
+                    (false, 0) => node.child(0)?,
+                    (true, 0) => 0,
+                    _ => break,
+                }
+            };
+            self.free_page(root);
+            root = next;
+        }
+        Ok((root, Some(old)))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn remove_rec(
+        &mut self,
+        page_no: u64,
+        key: &[u8],
+        depth: usize,
+    ) -> Result<(u64, Option<(Vec<u8>, u64)>, Val)> {
+        if depth > MAX_DEPTH {
+            return Err(Error::corruption(format!(
+                "tree deeper than {MAX_DEPTH} levels at page {page_no} (cyclic page pointers?)"
+            )));
+        }
+        let p = self.make_dirty(page_no)?;
+        let (idx, child) = match self.node_mut(p)? {
+            Node::Leaf(leaf) => {
+                let i = leaf.search(key).map_err(|_| {
+                    Error::corruption(format!("page {page_no}: key found by lookup is missing"))
+                })?;
+                return Ok((p, None, leaf.remove_at(i).1));
+            }
+            Node::Branch(b) => {
+                let idx = b.child_index(key);
+                (idx, b.children[idx])
+            }
+        };
+        let (new_child, child_split, old) = self.remove_rec(child, key, depth + 1)?;
+        let split_before = self.finish_branch(p, idx, new_child, child_split)?;
+        if split_before.is_some() {
+            return Ok((p, split_before, old));
+        }
+        self.rebalance(p, idx)?;
+        let split = self.finish_oversize(p)?;
+        Ok((p, split, old))
+    }
+
+    fn finish_oversize(&mut self, p: u64) -> Result<Option<(Vec<u8>, u64)>> {
+        let ps = self.page_size();
+        let Node::Branch(b) = self.node_mut(p)? else {
+            return Ok(None);
+        };
+        if b.encoded_size() <= ps {
+            return Ok(None);
+        }
+        let (up, right) = b.split();
+        Ok(Some((up, self.add_node(Node::Branch(right)))))
+    }
+
+    /// Merges or redistributes child `idx` of branch `p` with a sibling when it is under a quarter full.
+    fn rebalance(&mut self, p: u64, idx: usize) -> Result<()> {
+        let ps = self.page_size();
+        let (left_idx, left, right, sep) = {
+            let Node::Branch(b) = self.node_mut(p)? else {
+                return Ok(());
+            };
+            if b.children.len() < 2 {
+                return Ok(());
+            }
+            let child = b.children[idx];
+            let left_idx = if idx > 0 { idx - 1 } else { 0 };
+            (
+                left_idx,
+                b.children[left_idx],
+                b.children[left_idx + 1],
+                child,
+            )
+        };
+        let child_size = self
+            .dirty
+            .nodes
+            .get(&sep)
+            .map(|n| (n.encoded_size(), node_is_empty(n)))
+            .ok_or_else(|| missing(sep))?;
+        if child_size.0 >= ps / 4 && !child_size.1 {
+            return Ok(());
+        }
+        let left = self.make_dirty(left)?;
+        let right = self.make_dirty(right)?;
+        let left_node = self
+            .dirty
+            .nodes
+            .remove(&left)
+            .ok_or_else(|| missing(left))?;
+        let right_node = self
+            .dirty
+            .nodes
+            .remove(&right)
+            .ok_or_else(|| missing(right))?;
+        let Node::Branch(b) = self.node_mut(p)? else {
+            return Err(Error::corruption(format!(
+                "page {p} changed kind during a write"
+            )));
+        };
+        b.children[left_idx] = left;
+        b.children[left_idx + 1] = right;
+        let separator = b.keys[left_idx].clone();
+        let merged = merge_pair(left_node, right_node, separator, ps)?;
+        self.dirty.nodes.insert(left, merged.left);
+        let Node::Branch(b) = self.node_mut(p)? else {
+            return Err(Error::corruption(format!(
+                "page {p} changed kind during a write"
+            )));
+        };
+        match merged.right {
+            None => {
+                b.remove_at(left_idx);
+                self.alloc.release_now(right);
+            }
+            Some((new_sep, node)) => {
+                b.set_key(left_idx, new_sep);
+                self.dirty.nodes.insert(right, node);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn node_is_empty(n: &Node) -> bool {
+    match n {
+        Node::Leaf(l) => l.entries.is_empty(),
+        Node::Branch(b) => b.keys.is_empty(),
+    }
+}
+
+struct Merged {
+    left: Node,
+    /// None: everything fit in `left`. Some: the new separator and the right node.
+    right: Option<(Vec<u8>, Node)>,
+}
+
+/// Joins two siblings; splits them again evenly when the join does not fit in a page.
+fn merge_pair(left: Node, right: Node, separator: Vec<u8>, ps: usize) -> Result<Merged> {
+    match (left, right) {
+        (Node::Leaf(mut l), Node::Leaf(r)) => {
+            l.absorb(r);
+            if l.encoded_size() <= ps || l.entries.len() < 2 {
+                return Ok(Merged {
+                    left: Node::Leaf(l),
+                    right: None,
+                });
+            }
+            let r = l.split();
+            let sep = r.entries[0].0.clone();
+            Ok(Merged {
+                left: Node::Leaf(l),
+                right: Some((sep, Node::Leaf(r))),
+            })
+        }
+        (Node::Branch(mut l), Node::Branch(r)) => {
+            l.absorb(separator, r);
+            if l.encoded_size() <= ps || l.keys.len() < 3 {
+                return Ok(Merged {
+                    left: Node::Branch(l),
+                    right: None,
+                });
+            }
+            let (up, r) = l.split();
+            Ok(Merged {
+                left: Node::Branch(l),
+                right: Some((up, Node::Branch(r))),
+            })
+        }
+        _ => Err(Error::corruption(
+            "sibling pages are of different kinds (a leaf beside a branch)",
+        )),
+    }
+}

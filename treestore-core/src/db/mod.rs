@@ -1,0 +1,87 @@
+//! The database: opening and recovery, read and write transactions over named tables, checkpoints,
+//! the integrity check and statistics.
+
+mod checkpoint;
+mod integrity;
+mod open;
+mod options;
+mod read;
+mod shared;
+mod stats;
+mod table;
+mod write;
+
+pub use integrity::IntegrityReport;
+pub use options::{Durability, Options};
+pub use read::ReadTxn;
+pub use stats::Stats;
+pub use table::{Range, ReadOps, Table};
+pub use write::WriteTxn;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::Result;
+use shared::Shared;
+
+/// An open database: one file and its WAL beside it. Cheap to clone; safe to share between threads.
+#[derive(Clone)]
+pub struct Database {
+    shared: Arc<Shared>,
+}
+
+impl Database {
+    /// Opens the database at `path`, creating it when `options.create` allows, and replays its WAL.
+    pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Database> {
+        Ok(Database {
+            shared: open::open(path.as_ref(), options)?,
+        })
+    }
+
+    /// Begins a read transaction: a consistent snapshot that writers never block or change.
+    pub fn begin_read(&self) -> Result<ReadTxn> {
+        ReadTxn::begin(self.shared.clone())
+    }
+
+    /// Begins the write transaction, waiting while another one is open.
+    pub fn begin_write(&self) -> Result<WriteTxn> {
+        WriteTxn::begin(self.shared.clone())
+    }
+
+    /// Copies every committed page into the main file and empties the WAL.
+    pub fn checkpoint(&self) -> Result<()> {
+        checkpoint::checkpoint(&self.shared)
+    }
+
+    /// Verifies every checksum and tree invariant and that every page is accounted for.
+    pub fn check_integrity(&self) -> Result<IntegrityReport> {
+        integrity::check(&self.shared)
+    }
+
+    /// Counters and gauges for monitoring.
+    pub fn stats(&self) -> Result<Stats> {
+        stats::collect(&self.shared)
+    }
+
+    /// The path of the main file.
+    pub fn path(&self) -> &Path {
+        &self.shared.path
+    }
+
+    /// Whether the database was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.shared.read_only
+    }
+
+    /// Checkpoints and closes this handle. The file stays open until every clone and transaction is
+    /// gone; errors of the final checkpoint are returned here rather than lost in a drop.
+    pub fn close(self) -> Result<()> {
+        if !self.shared.read_only && self.shared.check_writable().is_ok() {
+            checkpoint::checkpoint(&self.shared)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,336 @@
+//! Opening a database: creating a new file, or validating the header, picking the newest intact meta
+//! page, loading the freelist and replaying the WAL (recovery). Recovery reads the WAL and the
+//! freelist, never the whole file, so it costs time in proportion to the WAL.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Weak};
+
+use super::options::{Durability, Options};
+use super::shared::{Shared, SharedParts, Snapshot, WriterState};
+use crate::error::{Error, ErrorKind, Result};
+use crate::storage::alloc::Allocator;
+use crate::storage::format::{
+    self, decode_file_header, encode_file_header, read_u16, read_u64, valid_page_size, verify_page,
+    Meta, PageKind, FIRST_DATA_PAGE, META_PAGES, PAGE_HEADER_LEN,
+};
+use crate::storage::pager::Pager;
+use crate::storage::vfs::{LockMode, OpenOptions, Vfs, VfsFile};
+use crate::storage::wal::{Wal, WAL_HEADER_LEN};
+
+/// The WAL's path: the database path with `-wal` appended.
+pub(crate) fn wal_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push("-wal");
+    PathBuf::from(s)
+}
+
+fn open_file(
+    vfs: &dyn Vfs,
+    path: &Path,
+    create: bool,
+    read_only: bool,
+) -> Result<Box<dyn VfsFile>> {
+    vfs.open(path, OpenOptions { create, read_only })
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => {
+                Error::not_found(format!("database file {} does not exist", path.display()))
+            }
+            _ => Error::io(format!("opening {}", path.display()), e),
+        })
+}
+
+pub(crate) fn open(path: &Path, opts: Options) -> Result<Arc<Shared>> {
+    if !valid_page_size(opts.page_size) {
+        return Err(Error::invalid(format!(
+            "page_size {} must be a power of two from 1024 to 65536",
+            opts.page_size
+        )));
+    }
+    let vfs = opts.vfs.clone();
+    let file = open_file(&*vfs, path, opts.create && !opts.read_only, opts.read_only)?;
+    let mode = if opts.read_only {
+        LockMode::Shared
+    } else {
+        LockMode::Exclusive
+    };
+    let locked = file
+        .try_lock(mode)
+        .map_err(|e| Error::io(format!("locking {}", path.display()), e))?;
+    if !locked {
+        return Err(Error::new(
+            ErrorKind::DatabaseLocked,
+            format!(
+                "{} is open for writing by another process or handle",
+                path.display()
+            ),
+        ));
+    }
+    let len = file
+        .len()
+        .map_err(|e| Error::io("reading the file length", e))?;
+    if len == 0 {
+        if opts.read_only {
+            return Err(Error::corruption(format!("{} is empty", path.display())));
+        }
+        initialize(&*file, &*vfs, path, opts.page_size)?;
+    }
+    let shared = Arc::new(recover(path, file, &opts)?);
+    if opts.durability == Durability::Relaxed && !opts.read_only {
+        start_flusher(Arc::downgrade(&shared), opts.sync_interval);
+    }
+    Ok(shared)
+}
+
+/// Writes the header and the first meta page of a new database, and an empty WAL.
+fn initialize(file: &dyn VfsFile, vfs: &dyn Vfs, path: &Path, page_size: u32) -> Result<()> {
+    let io = |what: &'static str| move |e| Error::io(what, e);
+    let ps = page_size as u64;
+    file.write_at(&encode_file_header(page_size), 0)
+        .map_err(io("writing the file header"))?;
+    let meta = Meta::empty();
+    file.write_at(&meta.encode(page_size), meta.slot_page() * ps)
+        .map_err(io("writing the meta page"))?;
+    file.set_len(FIRST_DATA_PAGE * ps)
+        .map_err(io("sizing the new file"))?;
+    file.sync().map_err(io("syncing the new file"))?;
+    vfs.remove(&wal_path(path))
+        .map_err(io("removing a stale WAL"))?;
+    Ok(())
+}
+
+fn read_meta(pager: &Pager) -> Result<Meta> {
+    let mut best: Option<Meta> = None;
+    for page_no in META_PAGES {
+        let page = pager.read_page_from_file(page_no)?;
+        if let Some(m) = Meta::decode(&page) {
+            if m.slot_page() == page_no && best.is_none_or(|b| m.seq > b.seq) {
+                best = Some(m);
+            }
+        }
+    }
+    let meta = best.ok_or_else(|| Error::corruption("both meta pages (1 and 2) are damaged"))?;
+    let file_pages = pager.file_pages();
+    if meta.hwm < FIRST_DATA_PAGE || meta.hwm > file_pages {
+        return Err(Error::corruption(format!(
+            "meta page {}: high-water mark {} outside the file's {} pages",
+            meta.slot_page(),
+            meta.hwm,
+            file_pages
+        )));
+    }
+    for (what, p) in [
+        ("catalog root", meta.catalog_root),
+        ("freelist head", meta.freelist_head),
+    ] {
+        if p != 0 && (p < FIRST_DATA_PAGE || p >= meta.hwm) {
+            return Err(Error::corruption(format!(
+                "meta page {}: {what} {p} outside the data pages",
+                meta.slot_page()
+            )));
+        }
+    }
+    Ok(meta)
+}
+
+/// Loads the freelist chain of `meta`: (free pages, chain pages).
+fn read_freelist(pager: &Pager, meta: &Meta) -> Result<(Vec<u64>, Vec<u64>)> {
+    let mut free = Vec::with_capacity(meta.freelist_count.min(1 << 24) as usize);
+    let mut chain = Vec::new();
+    let mut page_no = meta.freelist_head;
+    while page_no != 0 {
+        if chain.len() as u64 >= meta.freelist_pages
+            || page_no < FIRST_DATA_PAGE
+            || page_no >= meta.hwm
+        {
+            return Err(Error::corruption(format!(
+                "freelist chain: page {page_no} is out of range or the chain is longer than {}",
+                meta.freelist_pages
+            )));
+        }
+        let page = pager.read_page_from_file(page_no)?;
+        verify_page(&page, page_no)?;
+        if page[0] != PageKind::Freelist as u8 {
+            return Err(Error::corruption(format!(
+                "page {page_no}: expected a freelist page"
+            )));
+        }
+        let n = read_u16(&page, 2) as usize;
+        if 24 + n * 8 > page.len() {
+            return Err(Error::corruption(format!(
+                "page {page_no}: freelist count {n} overruns the page"
+            )));
+        }
+        for i in 0..n {
+            let p = read_u64(&page, 24 + i * 8);
+            if p < FIRST_DATA_PAGE || p >= meta.hwm {
+                return Err(Error::corruption(format!(
+                    "page {page_no}: free page id {p} is outside the data pages"
+                )));
+            }
+            free.push(p);
+        }
+        chain.push(page_no);
+        page_no = read_u64(&page, PAGE_HEADER_LEN);
+    }
+    if free.len() as u64 != meta.freelist_count || chain.len() as u64 != meta.freelist_pages {
+        return Err(Error::corruption(format!(
+            "freelist: found {} ids in {} pages, the meta page says {} in {}",
+            free.len(),
+            chain.len(),
+            meta.freelist_count,
+            meta.freelist_pages
+        )));
+    }
+    Ok((free, chain))
+}
+
+fn recover(path: &Path, file: Box<dyn VfsFile>, opts: &Options) -> Result<Shared> {
+    let len = file
+        .len()
+        .map_err(|e| Error::io("reading the file length", e))?;
+    if len < FIRST_DATA_PAGE * format::MIN_PAGE_SIZE as u64 {
+        return Err(Error::corruption(format!(
+            "{} is {len} bytes: too short for a TreeStore database",
+            path.display()
+        )));
+    }
+    let mut head = [0u8; 20];
+    file.read_at(&mut head, 0)
+        .map_err(|e| Error::io("reading the file header", e))?;
+    let page_size = decode_file_header(&head)?;
+    let pager = Pager::new(file, page_size)?;
+    let meta = read_meta(&pager)?;
+    let (free, chain) = read_freelist(&pager, &meta)?;
+    let mut alloc = Allocator::new(free, meta.hwm);
+
+    let vfs = &*opts.vfs;
+    let wal_file = open_file(vfs, &wal_path(path), !opts.read_only, opts.read_only);
+    let wal_file = match wal_file {
+        Ok(f) => f,
+        Err(e) if e.kind() == ErrorKind::NotFound && opts.read_only => {
+            return read_only_without_wal(path, pager, meta, alloc, opts);
+        }
+        Err(e) => return Err(e),
+    };
+    let replay = Wal::replay(&*wal_file, page_size, meta.seq, meta.txid)?;
+    let mut snap = Snapshot {
+        txid: meta.txid,
+        catalog_root: meta.catalog_root,
+        hwm: meta.hwm,
+    };
+    let mut pages = Vec::new();
+    for commit in replay.commits {
+        let written: Vec<u64> = commit.pages.iter().map(|(p, _)| *p).collect();
+        for (page_no, page) in commit.pages {
+            verify_page(&page, page_no).map_err(|e| e.context("WAL page image"))?;
+            pages.push((page_no, Arc::<[u8]>::from(page)));
+        }
+        alloc.replay_commit(&written, &commit.info.freed, commit.info.hwm);
+        snap = Snapshot {
+            txid: commit.info.txid,
+            catalog_root: commit.info.catalog_root,
+            hwm: commit.info.hwm,
+        };
+    }
+    pager.ensure_capacity(snap.hwm)?;
+    pager.overlay_insert(pages);
+    let wal = Wal::new(wal_file, page_size, meta.seq, replay.end);
+    if !opts.read_only {
+        if replay.end <= WAL_HEADER_LEN && snap.txid == meta.txid {
+            wal.reset(meta.seq)?;
+        } else {
+            wal.truncate_to(replay.end)?;
+        }
+    }
+    Ok(Shared::new(SharedParts {
+        path: path.to_path_buf(),
+        read_only: opts.read_only,
+        durability: opts.durability,
+        checkpoint_wal_bytes: opts.checkpoint_wal_bytes,
+        pager,
+        wal,
+        snapshot: snap,
+        writer: (!opts.read_only).then_some(WriterState {
+            alloc,
+            meta,
+            freelist_chain: chain,
+        }),
+    }))
+}
+
+fn read_only_without_wal(
+    path: &Path,
+    pager: Pager,
+    meta: Meta,
+    _alloc: Allocator,
+    opts: &Options,
+) -> Result<Shared> {
+    let page_size = pager.page_size() as u32;
+    let wal = Wal::new(Box::new(NoWal), page_size, meta.seq, 0);
+    Ok(Shared::new(SharedParts {
+        path: path.to_path_buf(),
+        read_only: true,
+        durability: opts.durability,
+        checkpoint_wal_bytes: opts.checkpoint_wal_bytes,
+        pager,
+        wal,
+        snapshot: Snapshot {
+            txid: meta.txid,
+            catalog_root: meta.catalog_root,
+            hwm: meta.hwm,
+        },
+        writer: None,
+    }))
+}
+
+/// Stands in for a WAL that does not exist (read-only open of a cleanly closed database).
+struct NoWal;
+
+impl VfsFile for NoWal {
+    fn read_at(&self, _: &mut [u8], _: u64) -> io::Result<()> {
+        Err(io::ErrorKind::UnexpectedEof.into())
+    }
+    fn write_at(&self, _: &[u8], _: u64) -> io::Result<()> {
+        Err(io::Error::other("no WAL in a read-only database"))
+    }
+    fn sync(&self) -> io::Result<()> {
+        Ok(())
+    }
+    fn len(&self) -> io::Result<u64> {
+        Ok(0)
+    }
+    fn set_len(&self, _: u64) -> io::Result<()> {
+        Err(io::Error::other("no WAL in a read-only database"))
+    }
+    fn try_lock(&self, _: LockMode) -> io::Result<bool> {
+        Ok(true)
+    }
+}
+
+/// In relaxed mode, syncs the WAL every `interval` while there is something to sync.
+fn start_flusher(shared: Weak<Shared>, interval: std::time::Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("treestore-wal-sync".into())
+        .spawn(move || loop {
+            std::thread::sleep(interval);
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            if shared
+                .stop_flusher
+                .load(std::sync::atomic::Ordering::Acquire)
+            {
+                return;
+            }
+            if shared.wal.has_unsynced() {
+                let end = shared.wal.len();
+                if let Err(e) = shared.wal.sync_to(end) {
+                    shared.poison(&e);
+                    return;
+                }
+            }
+        });
+    // Without the thread, relaxed commits still reach disk at each checkpoint and at close.
+    drop(spawned);
+}

@@ -1,0 +1,147 @@
+//! Read transactions: a registered snapshot that pins every page it can reach until it is dropped.
+
+use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::shared::{Shared, Snapshot};
+use super::table::{
+    decode_entry, new_range, validate_name, wrong_txn, Range, RangeKind, ReadOps, Table,
+};
+use crate::btree::view::{get, NodeSource, NodeView};
+use crate::btree::Bytes;
+use crate::error::Result;
+use crate::storage::pager::{MapState, PageRef, Pager};
+
+static NEXT_TXN: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh identity for a transaction, so table handles cannot cross transactions.
+pub(crate) fn next_txn_serial() -> u64 {
+    NEXT_TXN.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Committed pages as one snapshot reads them.
+#[derive(Clone, Copy)]
+pub(crate) struct ReadSource<'a> {
+    pub pager: &'a Pager,
+    pub map: &'a MapState,
+}
+
+impl<'a> NodeSource<'a> for ReadSource<'a> {
+    fn node(&self, page_no: u64) -> Result<NodeView<'a>> {
+        Ok(NodeView::Page(self.pager.page(self.map, page_no)?, page_no))
+    }
+
+    fn raw_page(&self, page_no: u64) -> Result<PageRef<'a>> {
+        self.pager.page(self.map, page_no)
+    }
+
+    fn page_size(&self) -> usize {
+        self.pager.page_size()
+    }
+}
+
+/// A read transaction. It sees one consistent snapshot for its whole life, never blocks a writer and
+/// is never blocked by one. Send it to another thread freely; drop it to let pages be reused.
+pub struct ReadTxn {
+    shared: Arc<Shared>,
+    map: Arc<MapState>,
+    snap: Snapshot,
+    reader_id: u64,
+    serial: u64,
+}
+
+impl ReadTxn {
+    pub(crate) fn begin(shared: Arc<Shared>) -> Result<ReadTxn> {
+        let (reader_id, snap) = shared.register_reader();
+        let map = shared.pager.current_map();
+        Ok(ReadTxn {
+            shared,
+            map,
+            snap,
+            reader_id,
+            serial: next_txn_serial(),
+        })
+    }
+
+    fn source(&self) -> ReadSource<'_> {
+        ReadSource {
+            pager: &self.shared.pager,
+            map: &self.map,
+        }
+    }
+
+    /// The id of the last transaction this snapshot includes.
+    pub fn txid(&self) -> u64 {
+        self.snap.txid
+    }
+
+    /// Names of every table in the snapshot, sorted.
+    pub fn table_names(&self) -> Result<Vec<String>> {
+        let it = new_range(
+            self.source(),
+            self.snap.catalog_root,
+            Bound::Unbounded,
+            Bound::Unbounded,
+            false,
+        )?;
+        it.map(|kv| kv.map(|(k, _)| String::from_utf8_lossy(&k).into_owned()))
+            .collect()
+    }
+
+    fn check(&self, table: Table) -> Result<()> {
+        if table.txn != self.serial {
+            return Err(wrong_txn());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ReadTxn {
+    fn drop(&mut self) {
+        self.shared.unregister_reader(self.reader_id);
+    }
+}
+
+impl ReadOps for ReadTxn {
+    fn table(&self, name: &str) -> Result<Table> {
+        validate_name(name)?;
+        let (root, len) = match get(&self.source(), self.snap.catalog_root, name.as_bytes())? {
+            Some(v) => decode_entry(name, &v)?,
+            None => (0, 0),
+        };
+        Ok(Table {
+            txn: self.serial,
+            idx: 0,
+            root,
+            len,
+        })
+    }
+
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Bytes<'_>>> {
+        self.check(table)?;
+        get(&self.source(), table.root, key)
+    }
+
+    fn range(&self, table: Table, lower: Bound<&[u8]>, upper: Bound<&[u8]>) -> Result<Range<'_>> {
+        self.check(table)?;
+        let it = new_range(self.source(), table.root, lower, upper, false)?;
+        Ok(Range(RangeKind::Read(it)))
+    }
+
+    fn range_rev(
+        &self,
+        table: Table,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+    ) -> Result<Range<'_>> {
+        self.check(table)?;
+        let it = new_range(self.source(), table.root, lower, upper, true)?;
+        Ok(Range(RangeKind::Read(it)))
+    }
+
+    fn table_len(&self, table: Table) -> Result<u64> {
+        self.check(table)?;
+        Ok(table.len)
+    }
+}

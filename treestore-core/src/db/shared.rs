@@ -1,0 +1,220 @@
+//! State shared by a database's handles and transactions: the pager and WAL, the published snapshot,
+//! the live readers, the writer's state (handed to one write transaction at a time) and the poison
+//! flag that stops writes after an I/O failure.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use super::options::Durability;
+use crate::error::{Error, ErrorKind, Result};
+use crate::storage::alloc::Allocator;
+use crate::storage::format::Meta;
+use crate::storage::pager::Pager;
+use crate::storage::wal::Wal;
+
+/// One committed state of the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Snapshot {
+    pub txid: u64,
+    pub catalog_root: u64,
+    pub hwm: u64,
+}
+
+/// What only the writer touches; moved into the write transaction while it runs.
+pub(crate) struct WriterState {
+    pub alloc: Allocator,
+    /// The meta of the last checkpoint.
+    pub meta: Meta,
+    /// Pages holding the last checkpoint's freelist chain (reused after the next checkpoint).
+    pub freelist_chain: Vec<u64>,
+}
+
+struct Readers {
+    current: Snapshot,
+    live: HashMap<u64, (u64, Instant)>,
+    next_id: u64,
+}
+
+/// Monotonic counters and gauges for statistics.
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub commits: AtomicU64,
+    pub checkpoints: AtomicU64,
+    pub free_pages: AtomicU64,
+    pub pending_pages: AtomicU64,
+    pub last_checkpoint_ms: AtomicU64,
+}
+
+pub(crate) struct Shared {
+    pub path: PathBuf,
+    pub read_only: bool,
+    pub durability: Durability,
+    pub checkpoint_wal_bytes: u64,
+    pub pager: Pager,
+    pub wal: Wal,
+    pub opened_at: Instant,
+    pub counters: Counters,
+    readers: Mutex<Readers>,
+    writer: Mutex<Option<Box<WriterState>>>,
+    writer_free: Condvar,
+    poisoned: AtomicBool,
+    poison_reason: Mutex<String>,
+    pub stop_flusher: AtomicBool,
+}
+
+pub(crate) struct SharedParts {
+    pub path: PathBuf,
+    pub read_only: bool,
+    pub durability: Durability,
+    pub checkpoint_wal_bytes: u64,
+    pub pager: Pager,
+    pub wal: Wal,
+    pub snapshot: Snapshot,
+    pub writer: Option<WriterState>,
+}
+
+impl Shared {
+    pub(crate) fn new(parts: SharedParts) -> Shared {
+        let counters = Counters::default();
+        if let Some(w) = &parts.writer {
+            counters
+                .free_pages
+                .store(w.alloc.free_count(), Ordering::Relaxed);
+        }
+        Shared {
+            path: parts.path,
+            read_only: parts.read_only,
+            durability: parts.durability,
+            checkpoint_wal_bytes: parts.checkpoint_wal_bytes,
+            pager: parts.pager,
+            wal: parts.wal,
+            opened_at: Instant::now(),
+            counters,
+            readers: Mutex::new(Readers {
+                current: parts.snapshot,
+                live: HashMap::new(),
+                next_id: 1,
+            }),
+            writer: Mutex::new(parts.writer.map(Box::new)),
+            writer_free: Condvar::new(),
+            poisoned: AtomicBool::new(false),
+            poison_reason: Mutex::new(String::new()),
+            stop_flusher: AtomicBool::new(false),
+        }
+    }
+
+    /// The latest committed snapshot.
+    pub(crate) fn current(&self) -> Snapshot {
+        self.readers.lock().current
+    }
+
+    /// Registers a reader on the latest snapshot.
+    pub(crate) fn register_reader(&self) -> (u64, Snapshot) {
+        let mut r = self.readers.lock();
+        let id = r.next_id;
+        r.next_id += 1;
+        let snap = r.current;
+        r.live.insert(id, (snap.txid, Instant::now()));
+        (id, snap)
+    }
+
+    pub(crate) fn unregister_reader(&self, id: u64) {
+        self.readers.lock().live.remove(&id);
+    }
+
+    /// Makes `snap` the latest snapshot.
+    pub(crate) fn publish(&self, snap: Snapshot) {
+        self.readers.lock().current = snap;
+    }
+
+    /// The oldest snapshot a live reader holds (the latest when none is live).
+    pub(crate) fn oldest_snapshot(&self) -> u64 {
+        let r = self.readers.lock();
+        r.live
+            .values()
+            .map(|(t, _)| *t)
+            .min()
+            .unwrap_or(r.current.txid)
+    }
+
+    /// Number of live readers and the age of the oldest.
+    pub(crate) fn reader_stats(&self) -> (usize, Option<Duration>) {
+        let r = self.readers.lock();
+        let oldest = r.live.values().map(|(_, at)| at.elapsed()).max();
+        (r.live.len(), oldest)
+    }
+
+    /// Takes the writer state, waiting while a write transaction holds it.
+    pub(crate) fn acquire_writer(&self) -> Result<Box<WriterState>> {
+        if self.read_only {
+            return Err(Error::new(
+                ErrorKind::ReadOnly,
+                "the database was opened read-only",
+            ));
+        }
+        let mut w = self.writer.lock();
+        loop {
+            self.check_writable()?;
+            if let Some(state) = w.take() {
+                return Ok(state);
+            }
+            self.writer_free.wait(&mut w);
+        }
+    }
+
+    /// Hands the writer state back for the next write transaction.
+    pub(crate) fn release_writer(&self, state: Box<WriterState>) {
+        self.counters
+            .free_pages
+            .store(state.alloc.free_count(), Ordering::Relaxed);
+        self.counters
+            .pending_pages
+            .store(state.alloc.pending_count(), Ordering::Relaxed);
+        *self.writer.lock() = Some(state);
+        self.writer_free.notify_one();
+    }
+
+    /// Fails with `PreviousIo` after an earlier I/O failure.
+    pub(crate) fn check_writable(&self) -> Result<()> {
+        if self.poisoned.load(Ordering::Acquire) {
+            return Err(Error::new(
+                ErrorKind::PreviousIo,
+                format!(
+                    "an earlier I/O failure stopped writes; reopen the database ({})",
+                    self.poison_reason.lock()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records an I/O failure: every later write fails until the database is reopened.
+    pub(crate) fn poison(&self, err: &Error) {
+        if matches!(err.kind(), ErrorKind::Io | ErrorKind::Corruption) {
+            *self.poison_reason.lock() = err.to_string();
+            self.poisoned.store(true, Ordering::Release);
+            self.writer_free.notify_all();
+        }
+    }
+
+    pub(crate) fn is_poisoned(&self) -> bool {
+        self.poisoned.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.stop_flusher.store(true, Ordering::Release);
+        if self.read_only || self.is_poisoned() {
+            return;
+        }
+        if let Some(mut state) = self.writer.lock().take() {
+            // Best effort: a clean close leaves an empty WAL. Errors surface at the next open.
+            let _ = super::checkpoint::checkpoint_locked(self, &mut state);
+        }
+    }
+}

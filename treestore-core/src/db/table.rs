@@ -1,0 +1,149 @@
+//! Named tables and the read operations both transaction kinds offer ([`ReadOps`]).
+//!
+//! The catalog is itself a B+tree: table name -> (root page u64, entry count u64), little-endian.
+
+use std::ops::Bound;
+
+use crate::btree::view::{NodeSource, RangeIter};
+use crate::btree::Bytes;
+use crate::error::{Error, Result};
+
+/// Longest table name, in bytes.
+pub const MAX_TABLE_NAME: usize = 255;
+
+/// A handle to a named table inside one transaction. Using it in another transaction is an
+/// `InvalidArgument` error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Table {
+    pub(crate) txn: u64,
+    pub(crate) idx: u32,
+    pub(crate) root: u64,
+    pub(crate) len: u64,
+}
+
+pub(crate) fn validate_name(name: &str) -> Result<()> {
+    if name.is_empty() || name.len() > MAX_TABLE_NAME {
+        return Err(Error::invalid(format!(
+            "table name must be 1 to {MAX_TABLE_NAME} bytes, got {}",
+            name.len()
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn encode_entry(root: u64, len: u64) -> [u8; 16] {
+    let mut v = [0u8; 16];
+    v[..8].copy_from_slice(&root.to_le_bytes());
+    v[8..].copy_from_slice(&len.to_le_bytes());
+    v
+}
+
+pub(crate) fn decode_entry(name: &str, v: &[u8]) -> Result<(u64, u64)> {
+    if v.len() != 16 {
+        return Err(Error::corruption(format!(
+            "catalog entry of table {name:?} is {} bytes, expected 16",
+            v.len()
+        )));
+    }
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&v[..8]);
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&v[8..]);
+    Ok((u64::from_le_bytes(a), u64::from_le_bytes(b)))
+}
+
+pub(crate) fn wrong_txn() -> Error {
+    Error::invalid("table handle belongs to another transaction")
+}
+
+/// A scan over part of a table, in key order or reversed. Items are `(key, value)`.
+pub struct Range<'a>(pub(crate) RangeKind<'a>);
+
+pub(crate) enum RangeKind<'a> {
+    Read(RangeIter<'a, super::read::ReadSource<'a>>),
+    Write(RangeIter<'a, crate::btree::write::DirtyView<'a>>),
+}
+
+impl<'a> Iterator for Range<'a> {
+    type Item = Result<(Bytes<'a>, Bytes<'a>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            RangeKind::Read(it) => it.next(),
+            RangeKind::Write(it) => it.next(),
+        }
+    }
+}
+
+pub(crate) fn new_range<'a, S: NodeSource<'a>>(
+    src: S,
+    root: u64,
+    lower: Bound<&[u8]>,
+    upper: Bound<&[u8]>,
+    reverse: bool,
+) -> Result<RangeIter<'a, S>> {
+    RangeIter::new(src, root, lower, upper, reverse)
+}
+
+/// The smallest key above every key that starts with `prefix` (None: no such key).
+pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xFF {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// Reads that work the same in read and write transactions.
+pub trait ReadOps {
+    /// Opens the table `name`; a table that was never written reads as empty.
+    fn table(&self, name: &str) -> Result<Table>;
+    /// The value under `key`.
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Bytes<'_>>>;
+    /// Entries with keys in `(lower, upper)`, ascending.
+    fn range(&self, table: Table, lower: Bound<&[u8]>, upper: Bound<&[u8]>) -> Result<Range<'_>>;
+    /// Entries with keys in `(lower, upper)`, descending.
+    fn range_rev(
+        &self,
+        table: Table,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+    ) -> Result<Range<'_>>;
+    /// Number of entries in the table.
+    fn table_len(&self, table: Table) -> Result<u64>;
+
+    /// Entries whose keys start with `prefix`, ascending.
+    fn prefix(&self, table: Table, prefix: &[u8]) -> Result<Range<'_>> {
+        let end = prefix_end(prefix);
+        let upper = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+        self.range(table, Bound::Included(prefix), upper)
+    }
+
+    /// Entries whose keys start with `prefix`, descending.
+    fn prefix_rev(&self, table: Table, prefix: &[u8]) -> Result<Range<'_>> {
+        let end = prefix_end(prefix);
+        let upper = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+        self.range_rev(table, Bound::Included(prefix), upper)
+    }
+
+    /// Whether `key` is present.
+    fn contains(&self, table: Table, key: &[u8]) -> Result<bool> {
+        Ok(self.get(table, key)?.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_end_skips_trailing_ff() {
+        assert_eq!(prefix_end(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(prefix_end(&[1, 0xFF]), Some(vec![2]));
+        assert_eq!(prefix_end(&[0xFF, 0xFF]), None);
+        assert_eq!(prefix_end(b""), None);
+    }
+}

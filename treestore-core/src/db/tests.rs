@@ -1,0 +1,253 @@
+//! Unit tests of the database layer on the memory file system.
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use super::*;
+use crate::error::ErrorKind;
+use crate::storage::vfs::MemVfs;
+
+fn mem_options(vfs: &MemVfs) -> Options {
+    Options {
+        vfs: Arc::new(vfs.clone()),
+        page_size: 1024,
+        ..Options::default()
+    }
+}
+
+fn key(i: u32) -> Vec<u8> {
+    format!("key{i:08}").into_bytes()
+}
+
+#[test]
+fn insert_get_remove_across_commits_and_reopen() {
+    let vfs = MemVfs::new();
+    {
+        let db = Database::open("/db", mem_options(&vfs)).unwrap();
+        let mut w = db.begin_write().unwrap();
+        let t = w.table("t").unwrap();
+        for i in 0..2000 {
+            w.insert(t, &key(i), format!("v{i}").as_bytes()).unwrap();
+        }
+        w.commit().unwrap();
+        let mut w = db.begin_write().unwrap();
+        let t = w.table("t").unwrap();
+        for i in (0..2000).step_by(2) {
+            assert!(w.remove(t, &key(i)).unwrap());
+        }
+        w.commit().unwrap();
+        let r = db.begin_read().unwrap();
+        let t = r.table("t").unwrap();
+        assert_eq!(r.table_len(t).unwrap(), 1000);
+        assert!(r.get(t, &key(2)).unwrap().is_none());
+        assert_eq!(&*r.get(t, &key(3)).unwrap().unwrap(), b"v3");
+        assert!(db.check_integrity().unwrap().is_ok());
+    }
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let r = db.begin_read().unwrap();
+    let t = r.table("t").unwrap();
+    let keys: Vec<Vec<u8>> = r
+        .range(t, Bound::Unbounded, Bound::Unbounded)
+        .unwrap()
+        .map(|kv| kv.unwrap().0.to_vec())
+        .collect();
+    let expected: Vec<Vec<u8>> = (1..2000).step_by(2).map(key).collect();
+    assert_eq!(keys, expected);
+    let report = db.check_integrity().unwrap();
+    assert!(report.is_ok(), "{:?}", report.errors);
+}
+
+#[test]
+fn readers_keep_their_snapshot_while_the_writer_commits() {
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("t").unwrap();
+    w.insert(t, b"a", b"1").unwrap();
+    w.commit().unwrap();
+    let r = db.begin_read().unwrap();
+    for round in 0..50u32 {
+        let mut w = db.begin_write().unwrap();
+        let t = w.table("t").unwrap();
+        w.insert(t, b"a", format!("{round}").as_bytes()).unwrap();
+        for i in 0..50 {
+            w.insert(t, &key(round * 100 + i), &[7u8; 100]).unwrap();
+        }
+        w.commit().unwrap();
+        if round % 10 == 0 {
+            db.checkpoint().unwrap();
+        }
+    }
+    let t = r.table("t").unwrap();
+    assert_eq!(&*r.get(t, b"a").unwrap().unwrap(), b"1");
+    assert_eq!(r.table_len(t).unwrap(), 1);
+    drop(r);
+    assert!(db.check_integrity().unwrap().is_ok());
+}
+
+#[test]
+fn rollback_and_drop_discard_everything() {
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("t").unwrap();
+    w.insert(t, b"kept", b"1").unwrap();
+    w.commit().unwrap();
+    let before = db.stats().unwrap().total_pages;
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("t").unwrap();
+    for i in 0..500 {
+        w.insert(t, &key(i), &[1u8; 200]).unwrap();
+    }
+    w.rollback();
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("t").unwrap();
+    w.insert(t, b"gone", b"1").unwrap();
+    drop(w);
+    let r = db.begin_read().unwrap();
+    let t = r.table("t").unwrap();
+    assert_eq!(r.table_len(t).unwrap(), 1);
+    assert!(r.get(t, b"gone").unwrap().is_none());
+    assert_eq!(db.stats().unwrap().total_pages, before);
+    drop(r);
+    assert!(db.check_integrity().unwrap().is_ok());
+}
+
+#[test]
+fn large_values_use_overflow_pages_and_are_freed() {
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let big: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("t").unwrap();
+    w.insert(t, b"big", &big).unwrap();
+    w.commit().unwrap();
+    let r = db.begin_read().unwrap();
+    let t = r.table("t").unwrap();
+    assert_eq!(&*r.get(t, b"big").unwrap().unwrap(), &big[..]);
+    drop(r);
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("t").unwrap();
+    w.insert(t, b"big", b"small").unwrap();
+    w.commit().unwrap();
+    db.checkpoint().unwrap();
+    let stats = db.stats().unwrap();
+    assert!(
+        stats.free_pages + stats.pending_pages > 90,
+        "overflow pages not freed: {stats:?}"
+    );
+    assert!(db.check_integrity().unwrap().is_ok());
+}
+
+#[test]
+fn file_stops_growing_under_update_churn() {
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let mut sizes = Vec::new();
+    for round in 0..400u32 {
+        let mut w = db.begin_write().unwrap();
+        let t = w.table("t").unwrap();
+        for i in 0..20 {
+            w.insert(t, &key((round * 7 + i) % 300), &[round as u8; 64])
+                .unwrap();
+        }
+        w.commit().unwrap();
+        let r = db.begin_read().unwrap();
+        drop(r);
+        if round % 25 == 0 {
+            db.checkpoint().unwrap();
+            sizes.push(db.stats().unwrap().total_pages);
+        }
+    }
+    let tail = &sizes[sizes.len() / 2..];
+    assert!(
+        tail.iter().max() == tail.iter().min() || tail.last() <= tail.first(),
+        "file keeps growing: {sizes:?}"
+    );
+    assert!(db.check_integrity().unwrap().is_ok());
+}
+
+#[test]
+fn second_writer_open_is_locked_and_read_only_refuses_writes() {
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let err = Database::open("/db", mem_options(&vfs)).err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::DatabaseLocked);
+    drop(db);
+    let ro = Database::open(
+        "/db",
+        Options {
+            read_only: true,
+            ..mem_options(&vfs)
+        },
+    )
+    .unwrap();
+    assert_eq!(ro.begin_write().err().unwrap().kind(), ErrorKind::ReadOnly);
+}
+
+#[test]
+fn table_handles_do_not_cross_transactions_and_keys_have_limits() {
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let r = db.begin_read().unwrap();
+    let t = r.table("t").unwrap();
+    let mut w = db.begin_write().unwrap();
+    assert_eq!(
+        w.insert(t, b"k", b"v").err().unwrap().kind(),
+        ErrorKind::InvalidArgument
+    );
+    let t = w.table("t").unwrap();
+    let long = vec![b'k'; 10_000];
+    assert_eq!(
+        w.insert(t, &long, b"v").err().unwrap().kind(),
+        ErrorKind::TooLarge
+    );
+    assert_eq!(
+        w.table("").err().unwrap().kind(),
+        ErrorKind::InvalidArgument
+    );
+}
+
+#[test]
+fn reverse_and_prefix_scans() {
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("t").unwrap();
+    for i in 0..500 {
+        w.insert(t, &key(i), b"").unwrap();
+    }
+    let got: Vec<Vec<u8>> = w
+        .range_rev(t, Bound::Included(&key(10)), Bound::Excluded(&key(20)))
+        .unwrap()
+        .map(|kv| kv.unwrap().0.to_vec())
+        .collect();
+    let want: Vec<Vec<u8>> = (10..20).rev().map(key).collect();
+    assert_eq!(got, want);
+    w.commit().unwrap();
+    let r = db.begin_read().unwrap();
+    let t = r.table("t").unwrap();
+    let n = r.prefix(t, b"key0000004").unwrap().count();
+    assert_eq!(n, 10);
+    let n = r.prefix_rev(t, b"key000001").unwrap().count();
+    assert_eq!(n, 100);
+}
+
+#[test]
+fn drop_table_frees_its_pages() {
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("t").unwrap();
+    for i in 0..1000 {
+        w.insert(t, &key(i), &[3u8; 50]).unwrap();
+    }
+    w.commit().unwrap();
+    let mut w = db.begin_write().unwrap();
+    assert!(w.drop_table("t").unwrap());
+    w.commit().unwrap();
+    let r = db.begin_read().unwrap();
+    assert!(r.table_names().unwrap().is_empty());
+    drop(r);
+    assert!(db.check_integrity().unwrap().is_ok());
+}

@@ -1,0 +1,398 @@
+//! The write transaction: one at a time, copy-on-write changes to any number of tables, committed
+//! atomically through the WAL or discarded on rollback or drop.
+
+use std::cell::RefCell;
+use std::ops::Bound;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::checkpoint::checkpoint_locked;
+use super::options::Durability;
+use super::read::next_txn_serial;
+use super::shared::{Shared, Snapshot, WriterState};
+use super::table::{
+    decode_entry, encode_entry, new_range, validate_name, wrong_txn, Range, RangeKind, ReadOps,
+    Table,
+};
+use crate::btree::page::encode_node;
+use crate::btree::view::get;
+use crate::btree::write::{max_key_len, DirtySet, DirtyView, TreeMut};
+use crate::btree::Bytes;
+use crate::error::{Error, ErrorKind, Result};
+use crate::storage::pager::MapState;
+use crate::storage::wal::CommitInfo;
+
+/// Largest value accepted, in bytes.
+pub const MAX_VALUE_LEN: usize = 1 << 30;
+
+struct TableState {
+    name: String,
+    root: u64,
+    len: u64,
+    changed: bool,
+}
+
+/// The write transaction. Dropping it without [`WriteTxn::commit`] discards every change.
+pub struct WriteTxn {
+    shared: Arc<Shared>,
+    state: Option<Box<WriterState>>,
+    map: Arc<MapState>,
+    base: Snapshot,
+    serial: u64,
+    dirty: DirtySet,
+    tables: RefCell<Vec<TableState>>,
+    catalog_root: u64,
+    catalog_changed: bool,
+    hwm_before: u64,
+}
+
+impl WriteTxn {
+    pub(crate) fn begin(shared: Arc<Shared>) -> Result<WriteTxn> {
+        let mut state = shared.acquire_writer()?;
+        let oldest = shared.oldest_snapshot();
+        let released = state.alloc.release_pending(oldest);
+        shared.pager.overlay_forget(&released);
+        let base = shared.current();
+        let map = shared.pager.current_map();
+        let hwm_before = state.alloc.hwm();
+        Ok(WriteTxn {
+            catalog_changed: false,
+            hwm_before,
+            map,
+            base,
+            serial: next_txn_serial(),
+            dirty: DirtySet::default(),
+            tables: RefCell::new(Vec::new()),
+            catalog_root: base.catalog_root,
+            state: Some(state),
+            shared,
+        })
+    }
+
+    /// The id this transaction commits as.
+    pub fn txid(&self) -> u64 {
+        self.base.txid + 1
+    }
+
+    fn view(&self) -> DirtyView<'_> {
+        DirtyView {
+            pager: &self.shared.pager,
+            map: &self.map,
+            dirty: &self.dirty,
+        }
+    }
+
+    fn root_of(&self, table: Table) -> Result<u64> {
+        if table.txn != self.serial {
+            return Err(wrong_txn());
+        }
+        let tables = self.tables.borrow();
+        let t = tables.get(table.idx as usize).ok_or_else(wrong_txn)?;
+        Ok(t.root)
+    }
+
+    fn state_mut(&mut self) -> Result<&mut WriterState> {
+        self.state
+            .as_deref_mut()
+            .ok_or_else(|| Error::new(ErrorKind::Closed, "the write transaction has ended"))
+    }
+
+    /// Runs `f` on the tree of `table` and stores the new root and length change.
+    fn with_tree<R>(
+        &mut self,
+        table: Table,
+        f: impl FnOnce(&mut TreeMut<'_>, u64) -> Result<(u64, R, i64)>,
+    ) -> Result<R> {
+        let root = self.root_of(table)?;
+        self.shared.check_writable()?;
+        let state = self
+            .state
+            .as_deref_mut()
+            .ok_or_else(|| Error::new(ErrorKind::Closed, "the write transaction has ended"))?;
+        let mut tree = TreeMut {
+            pager: &self.shared.pager,
+            map: &self.map,
+            dirty: &mut self.dirty,
+            alloc: &mut state.alloc,
+        };
+        let (new_root, out, delta) = f(&mut tree, root)?;
+        let mut tables = self.tables.borrow_mut();
+        let t = &mut tables[table.idx as usize];
+        t.root = new_root;
+        t.len = t.len.saturating_add_signed(delta);
+        t.changed = true;
+        Ok(out)
+    }
+
+    /// Inserts or replaces `key`; returns whether a value was replaced.
+    pub fn insert(&mut self, table: Table, key: &[u8], value: &[u8]) -> Result<bool> {
+        let max_key = max_key_len(self.shared.pager.page_size());
+        if key.len() > max_key {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!("key of {} bytes exceeds the limit of {max_key}", key.len()),
+            ));
+        }
+        if value.len() > MAX_VALUE_LEN {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "value of {} bytes exceeds the limit of {MAX_VALUE_LEN}",
+                    value.len()
+                ),
+            ));
+        }
+        self.with_tree(table, |tree, root| {
+            let val = tree.make_value(key.len(), value);
+            let (root, old) = tree.insert(root, key, val)?;
+            let replaced = old.is_some();
+            if let Some(old) = old {
+                tree.drop_value(old)?;
+            }
+            Ok((root, replaced, if replaced { 0 } else { 1 }))
+        })
+    }
+
+    /// Removes `key`; returns whether it was present.
+    pub fn remove(&mut self, table: Table, key: &[u8]) -> Result<bool> {
+        self.with_tree(table, |tree, root| {
+            let (root, old) = tree.remove(root, key)?;
+            let removed = old.is_some();
+            if let Some(old) = old {
+                tree.drop_value(old)?;
+            }
+            Ok((root, removed, if removed { -1 } else { 0 }))
+        })
+    }
+
+    /// Removes every key in `[lower, upper)`-style bounds; returns how many were removed.
+    pub fn remove_range(
+        &mut self,
+        table: Table,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+    ) -> Result<u64> {
+        let keys: Vec<Vec<u8>> = self
+            .range(table, lower, upper)?
+            .map(|kv| kv.map(|(k, _)| k.to_vec()))
+            .collect::<Result<_>>()?;
+        for key in &keys {
+            self.remove(table, key)?;
+        }
+        Ok(keys.len() as u64)
+    }
+
+    /// Commits: appends the changes to the WAL, publishes them to new readers and, in
+    /// [`Durability::Sync`] mode, returns once they are on disk.
+    pub fn commit(mut self) -> Result<()> {
+        let result = self.commit_inner();
+        if let Err(e) = &result {
+            self.shared.poison(e);
+        }
+        result
+    }
+
+    fn commit_inner(&mut self) -> Result<()> {
+        self.shared.check_writable()?;
+        let tables = std::mem::take(&mut *self.tables.borrow_mut());
+        if !self.catalog_changed && !tables.iter().any(|t| t.changed) {
+            return Ok(());
+        }
+        self.write_catalog(&tables)?;
+        let ps = self.shared.pager.page_size();
+        let mut pages: Vec<(u64, Arc<[u8]>)> =
+            Vec::with_capacity(self.dirty.nodes.len() + self.dirty.overflow.len());
+        for (&page_no, node) in &self.dirty.nodes {
+            pages.push((page_no, encode_node(node, page_no, ps).into()));
+        }
+        for (page_no, page) in self.dirty.overflow.drain() {
+            pages.push((page_no, page.into()));
+        }
+        pages.sort_unstable_by_key(|(p, _)| *p);
+        let txid = self.txid();
+        let catalog_root = self.catalog_root;
+        let freed = std::mem::take(&mut self.dirty.freed);
+        let state = self.state_mut()?;
+        let info = CommitInfo {
+            txid,
+            catalog_root,
+            hwm: state.alloc.hwm(),
+            freed,
+        };
+        let refs: Vec<(u64, &[u8])> = pages.iter().map(|(p, b)| (*p, &b[..])).collect();
+        let lsn = self.shared.wal.append(&info, &refs)?;
+        self.publish(pages, info)?;
+        self.dirty = DirtySet::default();
+        let mut state = self
+            .state
+            .take()
+            .ok_or_else(|| Error::corruption("writer state lost"))?;
+        let checkpoint = if self.shared.wal.len() > self.shared.checkpoint_wal_bytes {
+            checkpoint_locked(&self.shared, &mut state)
+        } else {
+            Ok(())
+        };
+        self.shared.release_writer(state);
+        checkpoint?;
+        if self.shared.durability == Durability::Sync {
+            self.shared.wal.sync_to(lsn)?;
+        }
+        Ok(())
+    }
+
+    fn write_catalog(&mut self, tables: &[TableState]) -> Result<()> {
+        let state = self
+            .state
+            .as_deref_mut()
+            .ok_or_else(|| Error::new(ErrorKind::Closed, "the write transaction has ended"))?;
+        let mut tree = TreeMut {
+            pager: &self.shared.pager,
+            map: &self.map,
+            dirty: &mut self.dirty,
+            alloc: &mut state.alloc,
+        };
+        let mut root = self.catalog_root;
+        for t in tables.iter().filter(|t| t.changed) {
+            let val = tree.make_value(t.name.len(), &encode_entry(t.root, t.len));
+            let (new_root, old) = tree.insert(root, t.name.as_bytes(), val)?;
+            root = new_root;
+            if let Some(old) = old {
+                tree.drop_value(old)?;
+            }
+        }
+        self.catalog_root = root;
+        Ok(())
+    }
+
+    fn publish(&mut self, pages: Vec<(u64, Arc<[u8]>)>, info: CommitInfo) -> Result<()> {
+        let shared = self.shared.clone();
+        let state = self.state_mut()?;
+        shared.pager.ensure_capacity(info.hwm)?;
+        shared.pager.overlay_insert(pages);
+        state.alloc.defer_free(info.txid, info.freed);
+        shared.publish(Snapshot {
+            txid: info.txid,
+            catalog_root: info.catalog_root,
+            hwm: info.hwm,
+        });
+        shared.counters.commits.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Discards every change.
+    pub fn rollback(self) {}
+
+    /// Removes a table and frees its pages; returns whether it existed.
+    pub fn drop_table(&mut self, name: &str) -> Result<bool> {
+        let table = self.table(name)?;
+        let existed = get(&self.view(), self.catalog_root, name.as_bytes())?.is_some();
+        let keys: Vec<Vec<u8>> = self
+            .range(table, Bound::Unbounded, Bound::Unbounded)?
+            .map(|kv| kv.map(|(k, _)| k.to_vec()))
+            .collect::<Result<_>>()?;
+        for key in &keys {
+            self.remove(table, key)?;
+        }
+        let state = self
+            .state
+            .as_deref_mut()
+            .ok_or_else(|| Error::new(ErrorKind::Closed, "the write transaction has ended"))?;
+        let mut tree = TreeMut {
+            pager: &self.shared.pager,
+            map: &self.map,
+            dirty: &mut self.dirty,
+            alloc: &mut state.alloc,
+        };
+        let (root, old) = tree.remove(self.catalog_root, name.as_bytes())?;
+        if let Some(old) = old {
+            tree.drop_value(old)?;
+        }
+        self.catalog_root = root;
+        let mut tables = self.tables.borrow_mut();
+        let t = &mut tables[table.idx as usize];
+        t.changed = false;
+        t.root = 0;
+        t.len = 0;
+        self.catalog_changed |= existed;
+        Ok(existed)
+    }
+}
+
+impl Drop for WriteTxn {
+    fn drop(&mut self) {
+        if let Some(mut state) = self.state.take() {
+            state
+                .alloc
+                .roll_back(&self.dirty.allocated, self.hwm_before);
+            self.shared.release_writer(state);
+        }
+    }
+}
+
+impl ReadOps for WriteTxn {
+    fn table(&self, name: &str) -> Result<Table> {
+        validate_name(name)?;
+        let mut tables = self.tables.borrow_mut();
+        if let Some(i) = tables.iter().position(|t| t.name == name) {
+            return Ok(Table {
+                txn: self.serial,
+                idx: i as u32,
+                root: tables[i].root,
+                len: tables[i].len,
+            });
+        }
+        let (root, len) = match get(&self.view(), self.catalog_root, name.as_bytes())? {
+            Some(v) => decode_entry(name, &v)?,
+            None => (0, 0),
+        };
+        tables.push(TableState {
+            name: name.to_string(),
+            root,
+            len,
+            changed: false,
+        });
+        Ok(Table {
+            txn: self.serial,
+            idx: (tables.len() - 1) as u32,
+            root,
+            len,
+        })
+    }
+
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Bytes<'_>>> {
+        let root = self.root_of(table)?;
+        get(&self.view(), root, key)
+    }
+
+    fn range(&self, table: Table, lower: Bound<&[u8]>, upper: Bound<&[u8]>) -> Result<Range<'_>> {
+        let root = self.root_of(table)?;
+        Ok(Range(RangeKind::Write(new_range(
+            self.view(),
+            root,
+            lower,
+            upper,
+            false,
+        )?)))
+    }
+
+    fn range_rev(
+        &self,
+        table: Table,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+    ) -> Result<Range<'_>> {
+        let root = self.root_of(table)?;
+        Ok(Range(RangeKind::Write(new_range(
+            self.view(),
+            root,
+            lower,
+            upper,
+            true,
+        )?)))
+    }
+
+    fn table_len(&self, table: Table) -> Result<u64> {
+        self.root_of(table)?;
+        Ok(self.tables.borrow()[table.idx as usize].len)
+    }
+}

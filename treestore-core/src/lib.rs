@@ -1,0 +1,23 @@
+//! TreeStore's engine: a crash-safe, MVCC, copy-on-write B+tree with a write-ahead log, and the
+//! stores for hierarchical documents built on it.
+//!
+//! Layers, from the user down to the disk:
+//! - [`db`]: [`Database`], read and write transactions over named tables, checkpoints, integrity;
+//! - `btree`: the copy-on-write B+tree (page layouts, lookups and cursors, insert and remove);
+//! - [`storage`]: the file format, page cache and memory map, allocator, WAL, and the [`storage::vfs`]
+//!   seam through which every byte passes;
+//! - [`keys`]: the order-preserving encoding of composite keys the stores lay out their tables with.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod btree;
+pub mod db;
+pub mod error;
+pub mod keys;
+pub mod storage;
+
+pub use btree::Bytes;
+pub use db::{
+    Database, Durability, IntegrityReport, Options, Range, ReadOps, ReadTxn, Stats, Table, WriteTxn,
+};
+pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,307 @@
+//! Page access for every transaction: committed pages not yet checkpointed live in the in-memory
+//! overlay (rebuilt from the WAL on open); all others are read from a read-only memory map of the main
+//! file (or with positioned reads when the file system offers no map). Writes to the main file happen
+//! only at checkpoint, with positioned writes, never through the map.
+//!
+//! Invariants that make the borrowed page slices sound:
+//! - A page reachable from a reader's snapshot is never rewritten while that reader lives: copy-on-write
+//!   writes only to pages no live snapshot can reach (the allocator's pending list holds freed pages
+//!   back until every older reader is gone).
+//! - Every mapping ever made lives until the pager is dropped; the file is never truncated while open.
+//! - Only pages below `file_pages` (the file's length) are read through a map, so no read faults past
+//!   the end of the file.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::Arc;
+
+use memmap2::{Mmap, MmapOptions};
+use parking_lot::RwLock;
+
+use super::format::{verify_page, FIRST_DATA_PAGE};
+use super::vfs::VfsFile;
+use crate::error::{Error, Result};
+
+const VERIFIED: u8 = 1;
+const IN_OVERLAY: u8 = 2;
+const MAP_RESERVE_BYTES: u64 = 256 << 20;
+const NO_MAP_RESERVE_PAGES: u64 = 1024;
+
+/// A page as a transaction sees it.
+pub(crate) enum PageRef<'a> {
+    /// Inside a memory map that outlives the borrow.
+    Mapped(&'a [u8]),
+    /// Owned by the overlay (or read into memory), shared by reference count.
+    Shared(Arc<[u8]>),
+}
+
+impl std::ops::Deref for PageRef<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            PageRef::Mapped(s) => s,
+            PageRef::Shared(a) => a,
+        }
+    }
+}
+
+/// One memory map (or none, for file systems without maps) and per-page flags.
+pub(crate) struct MapState {
+    mmap: Option<Mmap>,
+    capacity_pages: u64,
+    flags: Box<[AtomicU8]>,
+}
+
+impl MapState {
+    fn flag(&self, page: u64) -> u8 {
+        match self.flags.get(page as usize) {
+            Some(f) => f.load(Ordering::Acquire),
+            None => IN_OVERLAY,
+        }
+    }
+
+    fn set_flag(&self, page: u64, bit: u8) {
+        if let Some(f) = self.flags.get(page as usize) {
+            f.fetch_or(bit, Ordering::Release);
+        }
+    }
+
+    fn clear_flag(&self, page: u64, bit: u8) {
+        if let Some(f) = self.flags.get(page as usize) {
+            f.fetch_and(!bit, Ordering::Release);
+        }
+    }
+}
+
+/// The page cache layer over the main file.
+pub(crate) struct Pager {
+    file: Box<dyn VfsFile>,
+    page_size: usize,
+    maps: RwLock<Vec<Arc<MapState>>>,
+    overlay: RwLock<HashMap<u64, Arc<[u8]>>>,
+    file_pages: AtomicU64,
+}
+
+impl Pager {
+    pub(crate) fn new(file: Box<dyn VfsFile>, page_size: u32) -> Result<Pager> {
+        let len = file
+            .len()
+            .map_err(|e| Error::io("reading the file length", e))?;
+        let file_pages = len / page_size as u64;
+        let pager = Pager {
+            file,
+            page_size: page_size as usize,
+            maps: RwLock::new(Vec::new()),
+            overlay: RwLock::new(HashMap::new()),
+            file_pages: AtomicU64::new(file_pages),
+        };
+        let first = pager.make_map(file_pages, None)?;
+        pager.maps.write().push(Arc::new(first));
+        Ok(pager)
+    }
+
+    pub(crate) fn page_size(&self) -> usize {
+        self.page_size
+    }
+
+    pub(crate) fn file(&self) -> &dyn VfsFile {
+        &*self.file
+    }
+
+    /// The newest map, for a transaction to hold.
+    pub(crate) fn current_map(&self) -> Arc<MapState> {
+        self.maps
+            .read()
+            .last()
+            .cloned()
+            .expect("pager always has a map")
+    }
+
+    fn make_map(&self, min_pages: u64, previous: Option<&MapState>) -> Result<MapState> {
+        let ps = self.page_size as u64;
+        let (mmap, capacity_pages) = match self.file.as_os_file() {
+            Some(file) => {
+                let cap = (min_pages * 2).max(MAP_RESERVE_BYTES / ps);
+                let len = usize::try_from(cap * ps)
+                    .map_err(|_| Error::invalid("database too large for this address space"))?;
+                // SAFETY: the map is read-only and the database holds the file lock, so no other
+                // TreeStore process writes the file. This process writes only pages no live
+                // snapshot can reach (see the module invariants), and reads only pages below the
+                // file length, so no access faults past the end of the file.
+                let mmap = unsafe { MmapOptions::new().len(len).map(file) }
+                    .map_err(|e| Error::io("memory-mapping the database file", e))?;
+                (Some(mmap), cap)
+            }
+            None => (None, (min_pages * 2).max(NO_MAP_RESERVE_PAGES)),
+        };
+        let flags: Box<[AtomicU8]> = (0..capacity_pages)
+            .map(|p| AtomicU8::new(previous.map_or(0, |m| m.flag(p))))
+            .collect();
+        Ok(MapState {
+            mmap,
+            capacity_pages,
+            flags,
+        })
+    }
+
+    /// Makes sure the newest map covers pages `[0, pages)`. Writer only.
+    pub(crate) fn ensure_capacity(&self, pages: u64) -> Result<()> {
+        let current = self.current_map();
+        if pages <= current.capacity_pages {
+            return Ok(());
+        }
+        let next = self.make_map(pages, Some(&current))?;
+        self.maps.write().push(Arc::new(next));
+        Ok(())
+    }
+
+    fn latest_map(&self) -> &MapState {
+        let latest = self.current_map();
+        let ptr: *const MapState = &*latest;
+        // SAFETY: `maps` only grows and keeps every Arc until the pager drops, so the MapState
+        // behind `ptr` lives at least as long as `&'a self`.
+        unsafe { &*ptr }
+    }
+
+    /// Reads page `page_no` as seen by a transaction holding `map`.
+    pub(crate) fn page<'a>(&'a self, map: &'a MapState, page_no: u64) -> Result<PageRef<'a>> {
+        if map.flag(page_no) & IN_OVERLAY != 0 {
+            if let Some(page) = self.overlay.read().get(&page_no) {
+                return Ok(PageRef::Shared(page.clone()));
+            }
+        }
+        if page_no < FIRST_DATA_PAGE || page_no >= self.file_pages.load(Ordering::Acquire) {
+            return Err(Error::corruption(format!(
+                "page pointer {page_no} is outside the file's data pages"
+            )));
+        }
+        let map = if page_no < map.capacity_pages {
+            map
+        } else {
+            self.latest_map()
+        };
+        let Some(mmap) = &map.mmap else {
+            let page = self.read_page_from_file(page_no)?;
+            verify_page(&page, page_no)?;
+            return Ok(PageRef::Shared(page.into()));
+        };
+        let start = page_no as usize * self.page_size;
+        let page = mmap.get(start..start + self.page_size).ok_or_else(|| {
+            Error::corruption(format!("page {page_no} lies beyond the memory map"))
+        })?;
+        if map.flag(page_no) & VERIFIED == 0 {
+            verify_page(page, page_no)?;
+            map.set_flag(page_no, VERIFIED);
+        }
+        Ok(PageRef::Mapped(page))
+    }
+
+    /// Reads and verifies a page from the overlay or the file, bypassing the map and its
+    /// verification cache (integrity check).
+    pub(crate) fn page_fresh(&self, page_no: u64) -> Result<Vec<u8>> {
+        if let Some(page) = self.overlay.read().get(&page_no) {
+            verify_page(page, page_no)?;
+            return Ok(page.to_vec());
+        }
+        if page_no < FIRST_DATA_PAGE || page_no >= self.file_pages() {
+            return Err(Error::corruption(format!(
+                "page pointer {page_no} is outside the file's data pages"
+            )));
+        }
+        let page = self.read_page_from_file(page_no)?;
+        verify_page(&page, page_no)?;
+        Ok(page)
+    }
+
+    /// Reads a page straight from the file, unverified (header, meta and recovery reads).
+    pub(crate) fn read_page_from_file(&self, page_no: u64) -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; self.page_size];
+        self.file
+            .read_at(&mut buf, page_no * self.page_size as u64)
+            .map_err(|e| Error::io(format!("reading page {page_no}"), e))?;
+        Ok(buf)
+    }
+
+    /// Publishes committed pages to readers. Writer only, before the snapshot that reaches them.
+    pub(crate) fn overlay_insert(&self, pages: Vec<(u64, Arc<[u8]>)>) {
+        let map = self.current_map();
+        let mut overlay = self.overlay.write();
+        for (page_no, page) in pages {
+            map.set_flag(page_no, IN_OVERLAY);
+            overlay.insert(page_no, page);
+        }
+    }
+
+    /// Drops overlay copies of pages that became free (no snapshot reaches them).
+    pub(crate) fn overlay_forget(&self, pages: &[u64]) {
+        let map = self.current_map();
+        let mut overlay = self.overlay.write();
+        for page_no in pages {
+            if overlay.remove(page_no).is_some() {
+                map.clear_flag(*page_no, IN_OVERLAY);
+            }
+        }
+    }
+
+    /// The overlay's pages, sorted, for a checkpoint to write.
+    pub(crate) fn overlay_pages(&self) -> Vec<(u64, Arc<[u8]>)> {
+        let mut pages: Vec<_> = self
+            .overlay
+            .read()
+            .iter()
+            .map(|(p, b)| (*p, b.clone()))
+            .collect();
+        pages.sort_unstable_by_key(|(p, _)| *p);
+        pages
+    }
+
+    pub(crate) fn overlay_len(&self) -> usize {
+        self.overlay.read().len()
+    }
+
+    /// After a checkpoint made `pages` durable in the main file: readers go to the file for them.
+    pub(crate) fn overlay_retire(&self, pages: &[(u64, Arc<[u8]>)]) {
+        let map = self.current_map();
+        let mut overlay = self.overlay.write();
+        for (page_no, page) in pages {
+            if overlay
+                .get(page_no)
+                .is_some_and(|cur| Arc::ptr_eq(cur, page))
+            {
+                map.clear_flag(*page_no, IN_OVERLAY);
+                overlay.remove(page_no);
+            }
+        }
+    }
+
+    /// Grows the file to hold `pages` pages (never shrinks it: a reader may map any page).
+    pub(crate) fn grow_file(&self, pages: u64) -> Result<()> {
+        if pages <= self.file_pages.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let len = pages * self.page_size as u64;
+        self.file
+            .set_len(len)
+            .map_err(|e| Error::io(format!("growing the file to {len} bytes"), e))?;
+        self.ensure_capacity(pages)?;
+        self.file_pages.store(pages, Ordering::Release);
+        Ok(())
+    }
+
+    pub(crate) fn file_pages(&self) -> u64 {
+        self.file_pages.load(Ordering::Acquire)
+    }
+
+    /// Writes one page to the main file (checkpoint, creation).
+    pub(crate) fn write_page(&self, page_no: u64, page: &[u8]) -> Result<()> {
+        self.file
+            .write_at(page, page_no * self.page_size as u64)
+            .map_err(|e| Error::io(format!("writing page {page_no}"), e))
+    }
+
+    pub(crate) fn sync(&self) -> Result<()> {
+        self.file
+            .sync()
+            .map_err(|e| Error::io("syncing the database file", e))
+    }
+}

@@ -1,0 +1,391 @@
+//! The write-ahead log: the file beside the database (`<db>-wal`) that makes a commit durable with one
+//! sequential append and one fsync, shared by every committer waiting at the same time (group commit).
+//!
+//! WAL header (40 bytes):
+//!
+//! | offset | size | field                                             |
+//! |-------:|-----:|---------------------------------------------------|
+//! | 0      | 8    | magic `b"TSWAL\0\0\x01"`                          |
+//! | 8      | 4    | page size                                         |
+//! | 12     | 4    | reserved, 0                                       |
+//! | 16     | 8    | checkpoint sequence the log continues (`seq`)     |
+//! | 24     | 12   | reserved, 0                                       |
+//! | 36     | 4    | crc32 of bytes 0..36                              |
+//!
+//! Then records, each a 40-byte header and a payload:
+//!
+//! | offset | size | field                                                  |
+//! |-------:|-----:|--------------------------------------------------------|
+//! | 0      | 4    | kind: 1 page image, 2 commit                           |
+//! | 4      | 4    | payload length                                         |
+//! | 8      | 8    | `seq` of the log generation (stale records never match) |
+//! | 16     | 8    | txid                                                   |
+//! | 24     | 8    | page number (page records), 0 otherwise                |
+//! | 32     | 4    | crc32 of bytes 0..32 and the payload                   |
+//! | 36     | 4    | reserved, 0                                            |
+//!
+//! A commit payload: catalog root (8), high-water mark (8), number of page records of the transaction
+//! (8), number of freed pages (8), then the freed page numbers (8 each). A transaction counts only when
+//! its commit record is intact; replay stops at the first record that fails a check (a torn tail).
+
+use parking_lot::{Condvar, Mutex};
+
+use super::format::{read_u32, read_u64, write_u32, write_u64};
+use super::vfs::VfsFile;
+use crate::error::{Error, Result};
+
+const WAL_MAGIC: &[u8; 8] = b"TSWAL\0\0\x01";
+pub(crate) const WAL_HEADER_LEN: u64 = 40;
+const RECORD_HEADER_LEN: usize = 40;
+const KIND_PAGE: u32 = 1;
+const KIND_COMMIT: u32 = 2;
+const COMMIT_FIXED_LEN: usize = 32;
+/// Bytes buffered before a long commit is written out.
+const WRITE_CHUNK: usize = 1 << 20;
+
+/// What a commit record says beside the pages.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct CommitInfo {
+    pub txid: u64,
+    pub catalog_root: u64,
+    pub hwm: u64,
+    pub freed: Vec<u64>,
+}
+
+/// One transaction found intact in the log.
+#[derive(Debug)]
+pub(crate) struct ReplayedCommit {
+    pub info: CommitInfo,
+    pub pages: Vec<(u64, Vec<u8>)>,
+}
+
+/// What replay found.
+#[derive(Debug, Default)]
+pub(crate) struct Replay {
+    pub commits: Vec<ReplayedCommit>,
+    /// Where the intact part of the log ends.
+    pub end: u64,
+}
+
+struct WalState {
+    end: u64,
+    synced: u64,
+    syncing: bool,
+    seq: u64,
+}
+
+/// The open log.
+pub(crate) struct Wal {
+    file: Box<dyn VfsFile>,
+    page_size: u32,
+    state: Mutex<WalState>,
+    synced_cond: Condvar,
+}
+
+fn header_bytes(page_size: u32, seq: u64) -> [u8; WAL_HEADER_LEN as usize] {
+    let mut h = [0u8; WAL_HEADER_LEN as usize];
+    h[0..8].copy_from_slice(WAL_MAGIC);
+    write_u32(&mut h, 8, page_size);
+    write_u64(&mut h, 16, seq);
+    let crc = crc32fast::hash(&h[0..36]);
+    write_u32(&mut h, 36, crc);
+    h
+}
+
+fn record_header(kind: u32, payload: &[u8], seq: u64, txid: u64, page_no: u64) -> [u8; 40] {
+    let mut h = [0u8; RECORD_HEADER_LEN];
+    write_u32(&mut h, 0, kind);
+    write_u32(&mut h, 4, payload.len() as u32);
+    write_u64(&mut h, 8, seq);
+    write_u64(&mut h, 16, txid);
+    write_u64(&mut h, 24, page_no);
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&h[0..32]);
+    hasher.update(payload);
+    write_u32(&mut h, 32, hasher.finalize());
+    h
+}
+
+fn encode_commit(info: &CommitInfo, page_count: usize) -> Vec<u8> {
+    let mut p = vec![0u8; COMMIT_FIXED_LEN + info.freed.len() * 8];
+    write_u64(&mut p, 0, info.catalog_root);
+    write_u64(&mut p, 8, info.hwm);
+    write_u64(&mut p, 16, page_count as u64);
+    write_u64(&mut p, 24, info.freed.len() as u64);
+    for (i, f) in info.freed.iter().enumerate() {
+        write_u64(&mut p, COMMIT_FIXED_LEN + i * 8, *f);
+    }
+    p
+}
+
+impl Wal {
+    /// Opens the log for appending after `end` (from [`Wal::replay`]), continuing generation `seq`.
+    pub(crate) fn new(file: Box<dyn VfsFile>, page_size: u32, seq: u64, end: u64) -> Wal {
+        Wal {
+            file,
+            page_size,
+            state: Mutex::new(WalState {
+                end,
+                synced: end,
+                syncing: false,
+                seq,
+            }),
+            synced_cond: Condvar::new(),
+        }
+    }
+
+    /// Bytes in the log now.
+    pub(crate) fn len(&self) -> u64 {
+        self.state.lock().end
+    }
+
+    /// Empties the log and starts generation `seq` (after a checkpoint made it redundant).
+    pub(crate) fn reset(&self, seq: u64) -> Result<()> {
+        let mut st = self.state.lock();
+        self.file
+            .set_len(0)
+            .map_err(|e| Error::io("truncating the WAL", e))?;
+        self.file
+            .write_at(&header_bytes(self.page_size, seq), 0)
+            .map_err(|e| Error::io("writing the WAL header", e))?;
+        self.file
+            .sync()
+            .map_err(|e| Error::io("syncing the WAL", e))?;
+        st.end = WAL_HEADER_LEN;
+        st.synced = WAL_HEADER_LEN;
+        st.seq = seq;
+        Ok(())
+    }
+
+    /// Drops a torn or garbage tail so new records follow the last intact commit (recovery).
+    pub(crate) fn truncate_to(&self, end: u64) -> Result<()> {
+        let mut st = self.state.lock();
+        let len = self
+            .file
+            .len()
+            .map_err(|e| Error::io("reading the WAL length", e))?;
+        if len > end {
+            self.file
+                .set_len(end)
+                .map_err(|e| Error::io("truncating the WAL's damaged tail", e))?;
+            self.file
+                .sync()
+                .map_err(|e| Error::io("syncing the WAL", e))?;
+        }
+        st.end = end;
+        st.synced = end;
+        Ok(())
+    }
+
+    /// Appends one transaction (its page images, then its commit record), not yet synced. Returns the
+    /// log offset a [`Wal::sync_to`] must reach for it to be durable. Writer only.
+    pub(crate) fn append(&self, info: &CommitInfo, pages: &[(u64, &[u8])]) -> Result<u64> {
+        let (mut at, seq) = {
+            let st = self.state.lock();
+            (st.end, st.seq)
+        };
+        let mut buf = Vec::with_capacity(
+            WRITE_CHUNK.min(pages.len() * (self.page_size as usize + 40) + 4096),
+        );
+        for (page_no, page) in pages {
+            buf.extend_from_slice(&record_header(KIND_PAGE, page, seq, info.txid, *page_no));
+            buf.extend_from_slice(page);
+            if buf.len() >= WRITE_CHUNK {
+                self.write_out(&buf, at)?;
+                at += buf.len() as u64;
+                buf.clear();
+            }
+        }
+        let commit = encode_commit(info, pages.len());
+        buf.extend_from_slice(&record_header(KIND_COMMIT, &commit, seq, info.txid, 0));
+        buf.extend_from_slice(&commit);
+        self.write_out(&buf, at)?;
+        at += buf.len() as u64;
+        self.state.lock().end = at;
+        Ok(at)
+    }
+
+    fn write_out(&self, buf: &[u8], at: u64) -> Result<()> {
+        self.file
+            .write_at(buf, at)
+            .map_err(|e| Error::io(format!("appending to the WAL at offset {at}"), e))
+    }
+
+    /// Returns once the log is durable up to `target`. Committers that arrive while a sync runs wait
+    /// for it and, if it did not cover them, one of them runs the next: one fsync serves many commits.
+    pub(crate) fn sync_to(&self, target: u64) -> Result<()> {
+        let mut st = self.state.lock();
+        loop {
+            if st.synced >= target {
+                return Ok(());
+            }
+            if !st.syncing {
+                break;
+            }
+            self.synced_cond.wait(&mut st);
+        }
+        st.syncing = true;
+        let end = st.end;
+        drop(st);
+        let result = self.file.sync();
+        let mut st = self.state.lock();
+        st.syncing = false;
+        if result.is_ok() {
+            st.synced = st.synced.max(end);
+        }
+        drop(st);
+        self.synced_cond.notify_all();
+        result.map_err(|e| Error::io("syncing the WAL", e))
+    }
+
+    /// Whether appended bytes wait for a sync.
+    pub(crate) fn has_unsynced(&self) -> bool {
+        let st = self.state.lock();
+        st.end > st.synced
+    }
+
+    /// Reads the log and returns every intact transaction of generation `seq` with a txid above
+    /// `after_txid`, in order. A log of another generation, or with a damaged header, holds nothing.
+    pub(crate) fn replay(
+        file: &dyn VfsFile,
+        page_size: u32,
+        seq: u64,
+        after_txid: u64,
+    ) -> Result<Replay> {
+        let len = file
+            .len()
+            .map_err(|e| Error::io("reading the WAL length", e))?;
+        if len < WAL_HEADER_LEN {
+            return Ok(Replay::default());
+        }
+        let mut header = [0u8; WAL_HEADER_LEN as usize];
+        file.read_at(&mut header, 0)
+            .map_err(|e| Error::io("reading the WAL header", e))?;
+        let header_ok = &header[0..8] == WAL_MAGIC
+            && crc32fast::hash(&header[0..36]) == read_u32(&header, 36)
+            && read_u32(&header, 8) == page_size
+            && read_u64(&header, 16) == seq;
+        if !header_ok {
+            return Ok(Replay::default());
+        }
+        let mut reader = RecordReader {
+            file,
+            len,
+            at: WAL_HEADER_LEN,
+            seq,
+            page_size,
+        };
+        reader.read_all(after_txid)
+    }
+}
+
+struct RecordReader<'a> {
+    file: &'a dyn VfsFile,
+    len: u64,
+    at: u64,
+    seq: u64,
+    page_size: u32,
+}
+
+struct Record {
+    kind: u32,
+    txid: u64,
+    page_no: u64,
+    payload: Vec<u8>,
+}
+
+impl RecordReader<'_> {
+    fn read_all(&mut self, after_txid: u64) -> Result<Replay> {
+        let mut replay = Replay {
+            commits: Vec::new(),
+            end: self.at,
+        };
+        let mut expected_txid = after_txid + 1;
+        let mut pages: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut group_txid = None;
+        while let Some(rec) = self.next_record()? {
+            if *group_txid.get_or_insert(rec.txid) != rec.txid {
+                break;
+            }
+            if rec.kind == KIND_PAGE {
+                pages.push((rec.page_no, rec.payload));
+                continue;
+            }
+            let Some(info) = decode_commit(&rec, pages.len()) else {
+                break;
+            };
+            group_txid = None;
+            let taken = std::mem::take(&mut pages);
+            if info.txid > after_txid {
+                if info.txid != expected_txid {
+                    break;
+                }
+                expected_txid += 1;
+                replay.commits.push(ReplayedCommit { info, pages: taken });
+            }
+            replay.end = self.at;
+        }
+        Ok(replay)
+    }
+
+    /// The next intact record, or `None` at the end or at the first damaged one.
+    fn next_record(&mut self) -> Result<Option<Record>> {
+        if self.at + RECORD_HEADER_LEN as u64 > self.len {
+            return Ok(None);
+        }
+        let mut h = [0u8; RECORD_HEADER_LEN];
+        self.read(&mut h, self.at)?;
+        let kind = read_u32(&h, 0);
+        let plen = read_u32(&h, 4) as u64;
+        let plausible = match kind {
+            KIND_PAGE => plen == self.page_size as u64,
+            KIND_COMMIT => {
+                plen >= COMMIT_FIXED_LEN as u64
+                    && (plen - COMMIT_FIXED_LEN as u64).is_multiple_of(8)
+            }
+            _ => false,
+        };
+        let start = self.at + RECORD_HEADER_LEN as u64;
+        if !plausible || read_u64(&h, 8) != self.seq || start + plen > self.len {
+            return Ok(None);
+        }
+        let mut payload = vec![0u8; plen as usize];
+        self.read(&mut payload, start)?;
+        let mut hasher = crc32fast::Hasher::new();
+        hasher.update(&h[0..32]);
+        hasher.update(&payload);
+        if hasher.finalize() != read_u32(&h, 32) {
+            return Ok(None);
+        }
+        self.at = start + plen;
+        Ok(Some(Record {
+            kind,
+            txid: read_u64(&h, 16),
+            page_no: read_u64(&h, 24),
+            payload,
+        }))
+    }
+
+    fn read(&self, buf: &mut [u8], at: u64) -> Result<()> {
+        self.file
+            .read_at(buf, at)
+            .map_err(|e| Error::io(format!("reading the WAL at offset {at}"), e))
+    }
+}
+
+fn decode_commit(rec: &Record, pages_seen: usize) -> Option<CommitInfo> {
+    let p = &rec.payload;
+    let page_count = read_u64(p, 16);
+    let nfreed = read_u64(p, 24);
+    if page_count != pages_seen as u64 || nfreed != ((p.len() - COMMIT_FIXED_LEN) / 8) as u64 {
+        return None;
+    }
+    Some(CommitInfo {
+        txid: rec.txid,
+        catalog_root: read_u64(p, 0),
+        hwm: read_u64(p, 8),
+        freed: (0..nfreed as usize)
+            .map(|i| read_u64(p, COMMIT_FIXED_LEN + i * 8))
+            .collect(),
+    })
+}
