@@ -11,10 +11,13 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod btree;
+#[doc(hidden)]
+pub mod codec;
 pub mod db;
 pub mod error;
 pub mod keys;
 pub mod storage;
+pub mod time;
 
 pub use btree::Bytes;
 pub use db::{

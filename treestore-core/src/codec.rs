@@ -1,0 +1,278 @@
+//! The compact binary record encoding the stores use for table values: LEB128 lengths and integers,
+//! UTF-8 strings, string lists and maps. Every decoder read is bounds-checked; damaged bytes give a
+//! `Corruption` error naming the record kind and the offset, never a panic.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+
+/// Builds one record.
+#[derive(Debug, Default, Clone)]
+pub struct Encoder {
+    buf: Vec<u8>,
+}
+
+impl Encoder {
+    pub fn new() -> Encoder {
+        Encoder::default()
+    }
+
+    pub fn with_capacity(n: usize) -> Encoder {
+        Encoder {
+            buf: Vec::with_capacity(n),
+        }
+    }
+
+    pub fn finish(self) -> Vec<u8> {
+        self.buf
+    }
+
+    pub fn u8(&mut self, v: u8) -> &mut Self {
+        self.buf.push(v);
+        self
+    }
+
+    pub fn bool(&mut self, v: bool) -> &mut Self {
+        self.u8(u8::from(v))
+    }
+
+    /// An unsigned integer, LEB128.
+    pub fn uvar(&mut self, mut v: u64) -> &mut Self {
+        loop {
+            let byte = (v & 0x7F) as u8;
+            v >>= 7;
+            if v == 0 {
+                self.buf.push(byte);
+                return self;
+            }
+            self.buf.push(byte | 0x80);
+        }
+    }
+
+    /// A signed integer, zigzag then LEB128.
+    pub fn ivar(&mut self, v: i64) -> &mut Self {
+        self.uvar(((v << 1) ^ (v >> 63)) as u64)
+    }
+
+    pub fn f64(&mut self, v: f64) -> &mut Self {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+
+    pub fn bytes(&mut self, v: &[u8]) -> &mut Self {
+        self.uvar(v.len() as u64);
+        self.buf.extend_from_slice(v);
+        self
+    }
+
+    pub fn str(&mut self, v: &str) -> &mut Self {
+        self.bytes(v.as_bytes())
+    }
+
+    pub fn opt_str(&mut self, v: Option<&str>) -> &mut Self {
+        match v {
+            None => self.u8(0),
+            Some(s) => self.u8(1).str(s),
+        }
+    }
+
+    pub fn opt_ivar(&mut self, v: Option<i64>) -> &mut Self {
+        match v {
+            None => self.u8(0),
+            Some(x) => self.u8(1).ivar(x),
+        }
+    }
+
+    pub fn str_list<S: AsRef<str>>(&mut self, v: &[S]) -> &mut Self {
+        self.uvar(v.len() as u64);
+        for s in v {
+            self.str(s.as_ref());
+        }
+        self
+    }
+
+    pub fn str_map(&mut self, v: &BTreeMap<String, String>) -> &mut Self {
+        self.uvar(v.len() as u64);
+        for (k, val) in v {
+            self.str(k).str(val);
+        }
+        self
+    }
+}
+
+/// Reads one record.
+pub struct Decoder<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    what: &'static str,
+}
+
+impl<'a> Decoder<'a> {
+    /// `what` names the record kind in error messages.
+    pub fn new(buf: &'a [u8], what: &'static str) -> Decoder<'a> {
+        Decoder { buf, pos: 0, what }
+    }
+
+    fn bad(&self, why: &str) -> Error {
+        Error::corruption(format!("{} record, byte {}: {why}", self.what, self.pos))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.buf.len())
+            .ok_or_else(|| self.bad(&format!("{n} bytes run past the end")))?;
+        let out = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(out)
+    }
+
+    pub fn u8(&mut self) -> Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+
+    pub fn bool(&mut self) -> Result<bool> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(self.bad("invalid boolean")),
+        }
+    }
+
+    pub fn uvar(&mut self) -> Result<u64> {
+        let mut v: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let byte = self.u8()?;
+            v |= u64::from(byte & 0x7F) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(self.bad("integer longer than 10 bytes"))
+    }
+
+    pub fn ivar(&mut self) -> Result<i64> {
+        let u = self.uvar()?;
+        Ok(((u >> 1) as i64) ^ -((u & 1) as i64))
+    }
+
+    pub fn f64(&mut self) -> Result<f64> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(f64::from_le_bytes(a))
+    }
+
+    fn len(&mut self) -> Result<usize> {
+        let n = self.uvar()?;
+        if n > (self.buf.len() - self.pos) as u64 {
+            return Err(self.bad(&format!("length {n} runs past the end")));
+        }
+        Ok(n as usize)
+    }
+
+    pub fn bytes(&mut self) -> Result<&'a [u8]> {
+        let n = self.len()?;
+        self.take(n)
+    }
+
+    pub fn str(&mut self) -> Result<&'a str> {
+        let b = self.bytes()?;
+        std::str::from_utf8(b).map_err(|_| self.bad("invalid UTF-8"))
+    }
+
+    pub fn string(&mut self) -> Result<String> {
+        Ok(self.str()?.to_owned())
+    }
+
+    pub fn opt_string(&mut self) -> Result<Option<String>> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => Ok(Some(self.string()?)),
+            _ => Err(self.bad("invalid option tag")),
+        }
+    }
+
+    pub fn opt_ivar(&mut self) -> Result<Option<i64>> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => Ok(Some(self.ivar()?)),
+            _ => Err(self.bad("invalid option tag")),
+        }
+    }
+
+    pub fn str_list(&mut self) -> Result<Vec<String>> {
+        let n = self.len()?;
+        (0..n).map(|_| self.string()).collect()
+    }
+
+    pub fn str_map(&mut self) -> Result<BTreeMap<String, String>> {
+        let n = self.len()?;
+        let mut m = BTreeMap::new();
+        for _ in 0..n {
+            let k = self.string()?;
+            let v = self.string()?;
+            m.insert(k, v);
+        }
+        Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_kind() {
+        let mut map = BTreeMap::new();
+        map.insert("k".to_string(), "v".to_string());
+        let mut e = Encoder::new();
+        e.u8(7)
+            .bool(true)
+            .uvar(u64::MAX)
+            .ivar(i64::MIN)
+            .ivar(-3)
+            .f64(1.5)
+            .str("héllo")
+            .opt_str(None)
+            .opt_str(Some("x"))
+            .opt_ivar(Some(-9))
+            .str_list(&["a", "b"])
+            .str_map(&map);
+        let buf = e.finish();
+        let mut d = Decoder::new(&buf, "test");
+        assert_eq!(d.u8().unwrap(), 7);
+        assert!(d.bool().unwrap());
+        assert_eq!(d.uvar().unwrap(), u64::MAX);
+        assert_eq!(d.ivar().unwrap(), i64::MIN);
+        assert_eq!(d.ivar().unwrap(), -3);
+        assert_eq!(d.f64().unwrap(), 1.5);
+        assert_eq!(d.str().unwrap(), "héllo");
+        assert_eq!(d.opt_string().unwrap(), None);
+        assert_eq!(d.opt_string().unwrap().as_deref(), Some("x"));
+        assert_eq!(d.opt_ivar().unwrap(), Some(-9));
+        assert_eq!(d.str_list().unwrap(), vec!["a", "b"]);
+        assert_eq!(d.str_map().unwrap(), map);
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn truncated_or_garbage_records_are_corruption() {
+        let mut e = Encoder::new();
+        e.str("hello").str_list(&["a", "b", "c"]);
+        let buf = e.finish();
+        for cut in 0..buf.len() {
+            let mut d = Decoder::new(&buf[..cut], "node");
+            let r = d.str().and_then(|_| d.str_list());
+            let err = r.err().expect("truncation must fail");
+            assert!(err.to_string().contains("node record"), "{err}");
+        }
+        let mut d = Decoder::new(&[0xFF; 20], "node");
+        assert!(d.uvar().is_err());
+    }
+}
