@@ -269,7 +269,7 @@ mod tests {
         for cut in 0..buf.len() {
             let mut d = Decoder::new(&buf[..cut], "node");
             let r = d.str().and_then(|_| d.str_list());
-            let err = r.err().expect("truncation must fail");
+            let err = r.expect_err("truncation must fail");
             assert!(err.to_string().contains("node record"), "{err}");
         }
         let mut d = Decoder::new(&[0xFF; 20], "node");
