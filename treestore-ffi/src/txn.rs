@@ -1,0 +1,144 @@
+//! Transactions across the C ABI. Every operation takes an optional `treestore_txn *`: NULL runs it
+//! in a transaction of its own (committed at once for writes); a transaction groups many operations
+//! into one atomic commit or one consistent snapshot.
+
+use parking_lot::Mutex;
+use treestore_core::{ReadOps, ReadTxn, WriteTxn};
+
+use crate::args;
+use crate::db::treestore_db;
+use crate::error::{treestore_error, FfiError};
+use crate::status::{treestore_status, TREESTORE_CLOSED, TREESTORE_READ_ONLY};
+
+enum TxnState {
+    Read(ReadTxn),
+    Write(WriteTxn),
+    Ended,
+}
+
+/// A read or write transaction. Use from one thread at a time; free from any thread with
+/// `treestore_txn_free` (which rolls back a write transaction still open).
+pub struct treestore_txn {
+    state: Mutex<TxnState>,
+}
+
+fn ended() -> FfiError {
+    FfiError::new(
+        TREESTORE_CLOSED,
+        "the transaction has already committed or rolled back",
+    )
+}
+
+/// Runs `f` on a snapshot: the transaction's, or a fresh one when `txn` is NULL.
+pub(crate) fn read_with<T>(
+    db: *const treestore_db,
+    txn: *mut treestore_txn,
+    f: impl FnOnce(&dyn ReadOps) -> treestore_core::Result<T>,
+) -> Result<T, FfiError> {
+    if txn.is_null() {
+        let db = args::handle(db, "db")?;
+        let r = db.db.begin_read()?;
+        return Ok(f(&r)?);
+    }
+    let txn = args::handle(txn as *const treestore_txn, "txn")?;
+    let state = txn.state.lock();
+    match &*state {
+        TxnState::Read(r) => Ok(f(r)?),
+        TxnState::Write(w) => Ok(f(w)?),
+        TxnState::Ended => Err(ended()),
+    }
+}
+
+/// Runs `f` in the write transaction `txn`, or in one of its own committed at once when NULL.
+pub(crate) fn write_with<T>(
+    db: *const treestore_db,
+    txn: *mut treestore_txn,
+    f: impl FnOnce(&mut WriteTxn) -> treestore_core::Result<T>,
+) -> Result<T, FfiError> {
+    if txn.is_null() {
+        let db = args::handle(db, "db")?;
+        let mut w = db.db.begin_write()?;
+        let out = f(&mut w)?;
+        w.commit()?;
+        return Ok(out);
+    }
+    let txn = args::handle(txn as *const treestore_txn, "txn")?;
+    let mut state = txn.state.lock();
+    match &mut *state {
+        TxnState::Write(w) => Ok(f(w)?),
+        TxnState::Read(_) => Err(FfiError::new(
+            TREESTORE_READ_ONLY,
+            "a write was attempted in a read transaction",
+        )),
+        TxnState::Ended => Err(ended()),
+    }
+}
+
+/// Begins a transaction: a write transaction when `write` is true (waiting while another one is
+/// open), a read snapshot otherwise. Writes the handle to `*out_txn`.
+#[no_mangle]
+pub extern "C" fn treestore_txn_begin(
+    db: *const treestore_db,
+    write: bool,
+    out_txn: *mut *mut treestore_txn,
+    err_out: *mut *mut treestore_error,
+) -> treestore_status {
+    crate::panic::boundary(err_out, || {
+        let db = args::handle(db, "db")?;
+        args::out(out_txn, "out_txn")?;
+        let state = if write {
+            TxnState::Write(db.db.begin_write()?)
+        } else {
+            TxnState::Read(db.db.begin_read()?)
+        };
+        let txn = Box::new(treestore_txn {
+            state: Mutex::new(state),
+        });
+        args::write_out(out_txn, Box::into_raw(txn));
+        Ok(())
+    })
+}
+
+/// Commits a write transaction (a read transaction just ends). The handle must still be freed.
+#[no_mangle]
+pub extern "C" fn treestore_txn_commit(
+    txn: *mut treestore_txn,
+    err_out: *mut *mut treestore_error,
+) -> treestore_status {
+    crate::panic::boundary(err_out, || {
+        let txn = args::handle(txn as *const treestore_txn, "txn")?;
+        let mut state = txn.state.lock();
+        match std::mem::replace(&mut *state, TxnState::Ended) {
+            TxnState::Write(w) => Ok(w.commit()?),
+            TxnState::Read(_) => Ok(()),
+            TxnState::Ended => Err(ended()),
+        }
+    })
+}
+
+/// Rolls back a write transaction (a read transaction just ends). The handle must still be freed.
+#[no_mangle]
+pub extern "C" fn treestore_txn_rollback(
+    txn: *mut treestore_txn,
+    err_out: *mut *mut treestore_error,
+) -> treestore_status {
+    crate::panic::boundary(err_out, || {
+        let txn = args::handle(txn as *const treestore_txn, "txn")?;
+        let mut state = txn.state.lock();
+        match std::mem::replace(&mut *state, TxnState::Ended) {
+            TxnState::Ended => Err(ended()),
+            _ => Ok(()),
+        }
+    })
+}
+
+/// Frees a transaction, rolling back a write transaction that is still open. NULL is fine.
+#[no_mangle]
+pub extern "C" fn treestore_txn_free(txn: *mut treestore_txn) {
+    crate::panic::boundary_void(|| {
+        if !txn.is_null() {
+            // SAFETY: a non-NULL transaction came from `treestore_txn_begin` and is freed once.
+            drop(unsafe { Box::from_raw(txn) });
+        }
+    })
+}
