@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 
 /// A point-in-time view of the database's counters and gauges.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Stats {
     /// Bytes per page.
     pub page_size: u64,
