@@ -1,6 +1,7 @@
 //! The database: opening and recovery, read and write transactions over named tables, checkpoints,
 //! the integrity check and statistics.
 
+mod backup;
 mod checkpoint;
 mod integrity;
 mod open;
@@ -11,6 +12,7 @@ mod stats;
 mod table;
 mod write;
 
+pub use backup::BackupReport;
 pub use integrity::IntegrityReport;
 pub use options::{Durability, Options};
 pub use read::ReadTxn;
@@ -21,7 +23,7 @@ pub use write::WriteTxn;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use shared::Shared;
 
 /// An open database: one file and its WAL beside it. Cheap to clone; safe to share between threads.
@@ -61,6 +63,42 @@ impl Database {
     /// Counters and gauges for monitoring.
     pub fn stats(&self) -> Result<Stats> {
         stats::collect(&self.shared)
+    }
+
+    /// Writes a consistent copy of the latest snapshot to a new database at `dest`, while writers go
+    /// on. The copy is compacted (no free pages). `dest` must not exist.
+    pub fn backup(&self, dest: impl AsRef<Path>) -> Result<BackupReport> {
+        let snapshot = self.begin_read()?;
+        backup::backup(&snapshot, &self.shared.options, dest.as_ref())
+    }
+
+    /// Rewrites the database at `path` into a compacted file and renames it into place. Needs the
+    /// database closed (it takes the write lock).
+    pub fn compact(path: impl AsRef<Path>, options: Options) -> Result<BackupReport> {
+        let path = path.as_ref();
+        let vfs = options.vfs.clone();
+        let temp = backup::compact_temp_path(path);
+        let _ = vfs.remove(&temp);
+        let _ = vfs.remove(&open::wal_path(&temp));
+        let db = Database::open(
+            path,
+            Options {
+                create: false,
+                ..options
+            },
+        )?;
+        let report = db.backup(&temp)?;
+        // A clean close checkpoints: the main file then holds everything and the WAL nothing.
+        db.close()?;
+        let io = |what: String| move |e| Error::io(what, e);
+        // The old WAL goes before the rename, so it can never be replayed onto the new file.
+        vfs.remove(&open::wal_path(path))
+            .map_err(io(format!("removing {}", open::wal_path(path).display())))?;
+        vfs.remove(&open::wal_path(&temp))
+            .map_err(io(format!("removing {}", open::wal_path(&temp).display())))?;
+        vfs.rename(&temp, path)
+            .map_err(io(format!("renaming {} into place", temp.display())))?;
+        Ok(report)
     }
 
     /// The path of the main file.

@@ -245,6 +245,7 @@ fn recover(path: &Path, file: Box<dyn VfsFile>, opts: &Options) -> Result<Shared
     }
     Ok(Shared::new(SharedParts {
         path: path.to_path_buf(),
+        options: opts.clone(),
         read_only: opts.read_only,
         durability: opts.durability,
         checkpoint_wal_bytes: opts.checkpoint_wal_bytes,
@@ -270,6 +271,7 @@ fn read_only_without_wal(
     let wal = Wal::new(Box::new(NoWal), page_size, meta.seq, 0);
     Ok(Shared::new(SharedParts {
         path: path.to_path_buf(),
+        options: opts.clone(),
         read_only: true,
         durability: opts.durability,
         checkpoint_wal_bytes: opts.checkpoint_wal_bytes,

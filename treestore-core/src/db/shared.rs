@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
-use super::options::Durability;
+use super::options::{Durability, Options};
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::alloc::Allocator;
 use crate::storage::format::Meta;
@@ -51,6 +51,7 @@ pub(crate) struct Counters {
 
 pub(crate) struct Shared {
     pub path: PathBuf,
+    pub options: Options,
     pub read_only: bool,
     pub durability: Durability,
     pub checkpoint_wal_bytes: u64,
@@ -68,6 +69,7 @@ pub(crate) struct Shared {
 
 pub(crate) struct SharedParts {
     pub path: PathBuf,
+    pub options: Options,
     pub read_only: bool,
     pub durability: Durability,
     pub checkpoint_wal_bytes: u64,
@@ -87,6 +89,7 @@ impl Shared {
         }
         Shared {
             path: parts.path,
+            options: parts.options,
             read_only: parts.read_only,
             durability: parts.durability,
             checkpoint_wal_bytes: parts.checkpoint_wal_bytes,

@@ -251,3 +251,71 @@ fn drop_table_frees_its_pages() {
     drop(r);
     assert!(db.check_integrity().unwrap().is_ok());
 }
+
+#[test]
+fn backup_is_a_consistent_compacted_copy_taken_while_writing() {
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("t").unwrap();
+    for i in 0..3000 {
+        w.insert(t, &key(i), &[5u8; 80]).unwrap();
+    }
+    w.create_table("empty").unwrap();
+    w.commit().unwrap();
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("t").unwrap();
+    for i in 0..2000 {
+        w.remove(t, &key(i)).unwrap();
+    }
+    w.commit().unwrap();
+    // A write transaction is open while the backup runs: the backup must not include it.
+    let mut open_writer = db.begin_write().unwrap();
+    let t = open_writer.table("t").unwrap();
+    open_writer.insert(t, b"late", b"x").unwrap();
+    let report = std::thread::scope(|s| s.spawn(|| db.backup("/copy")).join().unwrap()).unwrap();
+    open_writer.commit().unwrap();
+    assert_eq!(report.tables, 2);
+    assert_eq!(report.entries, 1000);
+    db.checkpoint().unwrap();
+    assert!(report.file_bytes < db.stats().unwrap().file_bytes);
+    let copy = Database::open("/copy", mem_options(&vfs)).unwrap();
+    let r = copy.begin_read().unwrap();
+    assert_eq!(r.table_names().unwrap(), vec!["empty", "t"]);
+    let t = r.table("t").unwrap();
+    assert_eq!(r.table_len(t).unwrap(), 1000);
+    assert!(r.get(t, b"late").unwrap().is_none());
+    assert!(copy.check_integrity().unwrap().is_ok());
+    let err = db.backup("/copy").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists);
+}
+
+#[test]
+fn compact_rewrites_the_file_in_place() {
+    let vfs = MemVfs::new();
+    {
+        let db = Database::open("/db", mem_options(&vfs)).unwrap();
+        let mut w = db.begin_write().unwrap();
+        let t = w.table("t").unwrap();
+        for i in 0..3000 {
+            w.insert(t, &key(i), &[5u8; 80]).unwrap();
+        }
+        w.commit().unwrap();
+        let mut w = db.begin_write().unwrap();
+        let t = w.table("t").unwrap();
+        for i in 500..3000 {
+            w.remove(t, &key(i)).unwrap();
+        }
+        w.commit().unwrap();
+    }
+    let before = vfs.file_bytes("/db").unwrap().len();
+    let report = Database::compact("/db", mem_options(&vfs)).unwrap();
+    assert_eq!(report.entries, 500);
+    let after = vfs.file_bytes("/db").unwrap().len();
+    assert!(after < before / 2, "{after} vs {before}");
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let r = db.begin_read().unwrap();
+    let t = r.table("t").unwrap();
+    assert_eq!(r.table_len(t).unwrap(), 500);
+    assert!(db.check_integrity().unwrap().is_ok());
+}

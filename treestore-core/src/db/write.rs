@@ -279,6 +279,13 @@ impl WriteTxn {
         Ok(())
     }
 
+    /// Opens `name` and makes sure it exists in the catalog at commit, even while empty.
+    pub fn create_table(&mut self, name: &str) -> Result<Table> {
+        let table = self.table(name)?;
+        self.tables.borrow_mut()[table.idx as usize].changed = true;
+        Ok(table)
+    }
+
     /// Discards every change.
     pub fn rollback(self) {}
 

@@ -454,6 +454,19 @@ impl Vfs for FaultyVfs {
         self.alive()?.files.remove(path);
         Ok(())
     }
+
+    /// Durable at once, like creation and removal (see the module doc).
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let mut state = self.alive()?;
+        let node = state.files.remove(from).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{} does not exist", from.display()),
+            )
+        })?;
+        state.files.insert(to.to_path_buf(), node);
+        Ok(())
+    }
 }
 
 /// An open [`FaultyVfs`] file.

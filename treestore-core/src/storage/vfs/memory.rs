@@ -129,6 +129,18 @@ impl Vfs for MemVfs {
         self.files.lock().remove(path);
         Ok(())
     }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let mut files = self.files.lock();
+        let node = files.remove(from).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{} does not exist", from.display()),
+            )
+        })?;
+        files.insert(to.to_path_buf(), node);
+        Ok(())
+    }
 }
 
 /// An open [`MemVfs`] file.

@@ -32,6 +32,8 @@ pub trait Vfs: Send + Sync + 'static {
     fn exists(&self, path: &Path) -> io::Result<bool>;
     /// Removes `path`; a missing file is not an error.
     fn remove(&self, path: &Path) -> io::Result<()>;
+    /// Renames `from` to `to`, replacing `to` atomically, and makes the rename durable.
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
 }
 
 /// How a file lock is taken.

@@ -41,6 +41,11 @@ impl Vfs for OsVfs {
             Err(e) => Err(e),
         }
     }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::rename(from, to)?;
+        sync_parent_dir(to)
+    }
 }
 
 fn open_existing(path: &Path, read_only: bool) -> io::Result<File> {
