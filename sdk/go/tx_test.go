@@ -216,3 +216,30 @@ func TestWriteTransactionsTakeTurns(t *testing.T) {
 		t.Errorf("final value %q", v)
 	}
 }
+
+// Close from inside Update (on the same goroutine) ends the Update's transaction instead of
+// waiting for it: the Update then fails with ErrClosed and its writes are gone.
+func TestCloseInsideUpdate(t *testing.T) {
+	path := tempPath(t)
+	db, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *Tx) error {
+		if err := tx.KVPut("t", []byte("k"), []byte("v")); err != nil {
+			return err
+		}
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		return tx.KVPut("t", []byte("k2"), []byte("v"))
+	})
+	wantErr(t, "Update", err, ErrClosed)
+	db, err = Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = db.KVGet("t", []byte("k"))
+	wantErr(t, "KVGet", err, ErrNotFound)
+}
