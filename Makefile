@@ -12,7 +12,7 @@ CC ?= cc
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -g
 C_TESTS := $(wildcard sdk/c/tests/test_*.c)
 
-.PHONY: all build lib install header test test-rust test-c lint demo bench stress fuzz clean
+.PHONY: all build lib install header test test-rust test-c test-go lint demo bench stress fuzz clean
 
 all: build
 
@@ -37,7 +37,7 @@ install: lib
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/treestore.pc
 
 ## test: every test of every language, with bounded slices of the stress and crash runs.
-test: lint test-rust test-c
+test: lint test-rust test-c test-go
 
 ## test-c: the C suite built against the installed library through pkg-config, under ASan and valgrind.
 test-c:
@@ -53,6 +53,17 @@ test-c:
 		echo "== $$name (valgrind)"; \
 		valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite ./target/$$name; \
 	done
+
+## test-go: the Go SDK: go vet, the tests under the race detector, again under cgocheck2 (every
+## pointer C sees is checked), and against the installed shared library (the treestore_dynamic tag).
+## -count=1 because cgo does not notice a rebuilt libtreestore.a.
+test-go:
+	$(MAKE) lib
+	cd sdk/go && go vet ./... && go test -count=1 -race ./...
+	cd sdk/go && GOEXPERIMENT=cgocheck2 go test -count=1 ./...
+	$(MAKE) install PREFIX=$(C_PREFIX)
+	cd sdk/go && export PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig LD_LIBRARY_PATH=$(C_PREFIX)/lib && \
+		go vet -tags treestore_dynamic ./... && go test -count=1 -tags treestore_dynamic ./...
 
 lint:
 	$(CARGO) fmt --all -- --check

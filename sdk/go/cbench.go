@@ -1,0 +1,69 @@
+package treestore
+
+// Loops that run entirely in C, for the benchmarks that compare a call through this package with
+// the same call made from C (bench_test.go). Nothing else uses them; the linker drops them from
+// programs.
+
+/*
+#include <treestore.h>
+
+static uint64_t ts_bench_abi_version(size_t n) {
+	uint64_t sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		sum += treestore_abi_version();
+	}
+	return sum;
+}
+
+// Reads key n times the way a C program would: get, read the record, copy the value, free.
+static treestore_status ts_bench_kv_get(const treestore_db *db, const uint8_t *table,
+		size_t table_len, const uint8_t *key, size_t key_len, uint8_t *buf, size_t cap, size_t n) {
+	for (size_t i = 0; i < n; i++) {
+		treestore_result *res = NULL;
+		treestore_status st = treestore_kv_get(db, NULL, table, table_len, key, key_len, &res, NULL);
+		if (st != TREESTORE_OK) {
+			return st;
+		}
+		const treestore_kv *kvs = NULL;
+		size_t len = 0;
+		st = treestore_result_kvs(res, &kvs, &len, NULL);
+		if (st == TREESTORE_OK && len == 1) {
+			size_t m = kvs[0].value.len < cap ? kvs[0].value.len : cap;
+			for (size_t j = 0; j < m; j++) {
+				buf[j] = kvs[0].value.ptr[j];
+			}
+		}
+		treestore_result_free(res);
+		if (st != TREESTORE_OK) {
+			return st;
+		}
+	}
+	return TREESTORE_OK;
+}
+*/
+import "C"
+
+import (
+	"runtime"
+	"unsafe"
+)
+
+// benchCABIVersion calls treestore_abi_version n times from C.
+func benchCABIVersion(n int) uint64 { return uint64(C.ts_bench_abi_version(C.size_t(n))) }
+
+// benchCKVGet reads key from table n times from C, copying the value into buf.
+func benchCKVGet(db *DB, table string, key, buf []byte, n int) error {
+	h, err := db.acquire()
+	if err != nil {
+		return err
+	}
+	defer db.mu.RUnlock()
+	t, tl := strArg(table)
+	k, kl := bytesArg(key)
+	b := (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(buf)))
+	st := C.ts_bench_kv_get(h, t, tl, k, kl, b, C.size_t(len(buf)), C.size_t(n))
+	runtime.KeepAlive(table)
+	runtime.KeepAlive(key)
+	runtime.KeepAlive(buf)
+	return errorFrom(st, nil)
+}

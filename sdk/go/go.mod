@@ -1,0 +1,3 @@
+module github.com/treestore/treestore/sdk/go
+
+go 1.22
