@@ -18,12 +18,13 @@ use super::common::{
 };
 use super::id::new_id;
 
+/// Records and index entries share one table, so a store dirties one tree: `(RECORD, id)` holds
+/// the record, the other key families are index entries.
 pub(crate) const RESULTS: &str = "meta.tool_results";
-pub(crate) const RESULTS_IDX: &str = "meta.tool_results.idx";
 
+const RECORD: &str = "id";
 const BY_TIME: &str = "time";
 const BY_POLICY: &str = "policy";
-const BY_TOOL: &str = "tool";
 const BY_CASE: &str = "case";
 
 /// One execution of a tool and what it returned.
@@ -97,7 +98,7 @@ fn validate(r: &ToolResult) -> Result<()> {
 }
 
 fn record_key(id: &str) -> Vec<u8> {
-    KeyBuilder::new().str(id).finish()
+    KeyBuilder::new().str(RECORD).str(id).finish()
 }
 
 fn encode(r: &ToolResult) -> Vec<u8> {
@@ -157,15 +158,7 @@ fn summary_matches(q: &ToolResultQuery, v: &[u8]) -> Result<bool> {
 
 fn index_keys(r: &ToolResult) -> Vec<Vec<u8>> {
     let (ts, id) = (r.executed_at, r.execution_id.as_str());
-    let mut keys = vec![
-        KeyBuilder::new().str(BY_TIME).i64(ts).str(id).finish(),
-        KeyBuilder::new()
-            .str(BY_TOOL)
-            .str(&r.tool_name)
-            .i64(ts)
-            .str(id)
-            .finish(),
-    ];
+    let mut keys = vec![KeyBuilder::new().str(BY_TIME).i64(ts).str(id).finish()];
     if let Some(p) = &r.policy_id {
         keys.push(
             KeyBuilder::new()
@@ -211,7 +204,6 @@ pub fn store_tool_result(txn: &mut WriteTxn, mut result: ToolResult) -> Result<T
     }
     result.executed_at = or_now(result.executed_at);
     let t = txn.table(RESULTS)?;
-    let ix = txn.table(RESULTS_IDX)?;
     let key = record_key(&result.execution_id);
     // A fresh generated id cannot be stored yet: skip the lookup on the hot path.
     if !generated {
@@ -221,14 +213,14 @@ pub fn store_tool_result(txn: &mut WriteTxn, mut result: ToolResult) -> Result<T
         };
         if let Some(old) = old {
             for k in index_keys(&old) {
-                txn.remove(ix, &k)?;
+                txn.remove(t, &k)?;
             }
         }
     }
     txn.insert(t, &key, &encode(&result))?;
     let summary = encode_summary(&result);
     for k in index_keys(&result) {
-        txn.insert(ix, &k, &summary)?;
+        txn.insert(t, &k, &summary)?;
     }
     Ok(result)
 }
@@ -243,8 +235,9 @@ pub fn tool_result<R: ReadOps + ?Sized>(tx: &R, execution_id: &str) -> Result<Op
 }
 
 /// Tool results matching `query`, newest first (ties by execution id, descending). The scan uses
-/// the index of the case, else the policy, else the tool, else time; the other filters are checked
-/// on the index entries.
+/// the index of the case, else the policy, else time; the other filters (the tool among them:
+/// agents have few tools, so a tool index would cost every store one more entry for little gain)
+/// are checked on the index entries.
 pub fn tool_results<R: ReadOps + ?Sized>(
     tx: &R,
     query: &ToolResultQuery,
@@ -258,15 +251,13 @@ pub fn tool_results<R: ReadOps + ?Sized>(
     check_range(&what, query.since, query.until)?;
     let limit = check_limit(&what, query.limit)?;
     let t = tx.table(RESULTS)?;
-    let ix = tx.table(RESULTS_IDX)?;
     let mut prefix = KeyBuilder::new();
     match (&query.case_id, &query.policy_id, &query.tool_name) {
         (Some(c), _, _) => prefix.str(BY_CASE).str(c),
         (None, Some(p), _) => prefix.str(BY_POLICY).str(p),
-        (None, None, Some(tool)) => prefix.str(BY_TOOL).str(tool),
-        (None, None, None) => prefix.str(BY_TIME),
+        (None, None, _) => prefix.str(BY_TIME),
     };
-    let scan = Scan::time_range(ix, prefix.finish(), query.since, query.until);
+    let scan = Scan::time_range(t, prefix.finish(), query.since, query.until);
     scan.page(tx, &what, "", query.cursor.as_deref(), limit, |k, v| {
         if !summary_matches(query, v)? {
             return Ok(None);
@@ -282,25 +273,24 @@ pub fn tool_results<R: ReadOps + ?Sized>(
 /// Deletes the tool result `execution_id` and its index entries; returns whether it existed.
 pub fn delete_tool_result(txn: &mut WriteTxn, execution_id: &str) -> Result<bool> {
     let t = txn.table(RESULTS)?;
-    let ix = txn.table(RESULTS_IDX)?;
     let key = record_key(execution_id);
     let old = match txn.get(t, &key)? {
         Some(v) => decode(execution_id, &v)?,
         None => return Ok(false),
     };
     for k in index_keys(&old) {
-        txn.remove(ix, &k)?;
+        txn.remove(t, &k)?;
     }
     txn.remove(t, &key)
 }
 
 /// Deletes every tool result executed before `before`; returns how many.
 pub fn purge_tool_results(txn: &mut WriteTxn, before: Timestamp) -> Result<u64> {
-    let ix = txn.table(RESULTS_IDX)?;
+    let t = txn.table(RESULTS)?;
     let lower = KeyBuilder::new().str(BY_TIME).finish();
     let upper = KeyBuilder::new().str(BY_TIME).i64(before).finish();
     let ids: Vec<String> = txn
-        .range(ix, Bound::Included(&lower), Bound::Excluded(&upper))?
+        .range(t, Bound::Included(&lower), Bound::Excluded(&upper))?
         .map(|kv| kv.and_then(|(k, _)| id_of_index_key(&k)))
         .collect::<Result<_>>()?;
     for id in &ids {

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use super::{assert_field_error, counts, keys, mem_db, write};
 use crate::db::Database;
 use crate::error::ErrorKind;
-use crate::metadata::tool_results::{RESULTS, RESULTS_IDX};
+use crate::metadata::tool_results::RESULTS;
 use crate::metadata::*;
 
 fn result(tool: &str, policy: Option<&str>, case: Option<&str>, at: i64) -> ToolResult {
@@ -40,7 +40,7 @@ fn store_fills_id_and_time_and_reads_back() {
     assert_eq!(back, stored);
     assert_eq!(back.node_id.as_deref(), Some("0007"));
     assert!(tool_result(&rt, "missing").unwrap().is_none());
-    assert_eq!(counts(&db, &[RESULTS, RESULTS_IDX]), vec![1, 4]);
+    assert_eq!(counts(&db, &[RESULTS]), vec![4]);
 }
 
 #[test]
@@ -125,7 +125,7 @@ fn bad_input_names_the_field_and_writes_nothing() {
     for (r, kind, field) in cases {
         assert_field_error(write(&db, |t| store_tool_result(t, r)), kind, field);
     }
-    assert_eq!(counts(&db, &[RESULTS, RESULTS_IDX]), vec![0, 0]);
+    assert_eq!(counts(&db, &[RESULTS]), vec![0]);
     let rt = db.begin_read().unwrap();
     let bad_queries = [
         (
@@ -177,7 +177,7 @@ fn replacing_and_deleting_leave_no_stale_index_entries() {
         ..r.clone()
     };
     write(&db, |t| store_tool_result(t, replaced.clone())).unwrap();
-    assert_eq!(counts(&db, &[RESULTS, RESULTS_IDX]), vec![1, 3]);
+    assert_eq!(counts(&db, &[RESULTS]), vec![3]);
     assert!(all(
         &db,
         &ToolResultQuery {
@@ -206,7 +206,7 @@ fn replacing_and_deleting_leave_no_stale_index_entries() {
     );
     assert!(write(&db, |t| delete_tool_result(t, "exec-1")).unwrap());
     assert!(!write(&db, |t| delete_tool_result(t, "exec-1")).unwrap());
-    assert_eq!(counts(&db, &[RESULTS, RESULTS_IDX]), vec![0, 0]);
+    assert_eq!(counts(&db, &[RESULTS]), vec![0]);
 }
 
 #[test]
@@ -223,9 +223,9 @@ fn purge_deletes_only_older_results() {
     let left = all(&db, &ToolResultQuery::default());
     assert_eq!(left.len(), 7);
     assert!(left.iter().all(|r| r.executed_at >= 4000));
-    assert_eq!(keys(&db, RESULTS_IDX).len(), 7 * 4);
+    assert_eq!(keys(&db, RESULTS).len(), 7 * 4);
     assert_eq!(write(&db, |t| purge_tool_results(t, i64::MAX)).unwrap(), 7);
-    assert_eq!(counts(&db, &[RESULTS, RESULTS_IDX]), vec![0, 0]);
+    assert_eq!(counts(&db, &[RESULTS]), vec![0]);
 }
 
 #[test]
@@ -317,9 +317,8 @@ proptest! {
             }
         }
         stored.retain(|r| !gone.contains(&r.execution_id));
-        prop_assert_eq!(keys(&db, RESULTS).len(), stored.len());
-        let idx_entries: usize = stored.iter().map(|r| 2 + usize::from(r.policy_id.is_some()) + usize::from(r.case_id.is_some())).sum();
-        prop_assert_eq!(keys(&db, RESULTS_IDX).len(), idx_entries);
+        let entries: usize = stored.iter().map(|r| 2 + usize::from(r.policy_id.is_some()) + usize::from(r.case_id.is_some())).sum();
+        prop_assert_eq!(keys(&db, RESULTS).len(), entries);
         let rt = db.begin_read().unwrap();
         for q in &queries {
             let mut expected: Vec<&ToolResult> = stored.iter().filter(|r| {
