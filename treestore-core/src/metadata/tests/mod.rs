@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod tool_results;
+mod trajectories;
 
 use std::sync::Arc;
 
