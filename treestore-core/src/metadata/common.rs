@@ -373,6 +373,65 @@ pub(crate) fn dangling(what: &str, id: &str) -> Error {
     ))
 }
 
+/// Defines a closed set of names stored as one byte: `as_str`, `parse` (an error naming the
+/// field and the accepted names), `code`/`from_code` for the record codec, and `Display`.
+macro_rules! name_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $code:literal, $text:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in code order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name used in the SDKs and messages.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            /// Reads a name (as [`as_str`](Self::as_str) writes it); an error names `field`.
+            pub fn parse(field: &str, s: &str) -> $crate::error::Result<$name> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err($crate::error::Error::invalid(format!(
+                        "{}: field {field}: {s:?} is not one of {}",
+                        $what,
+                        [$($text),+].join(", ")
+                    ))),
+                }
+            }
+
+            pub(crate) fn code(self) -> u8 {
+                match self {
+                    $($name::$variant => $code,)+
+                }
+            }
+
+            pub(crate) fn from_code(c: u8) -> $crate::error::Result<$name> {
+                match c {
+                    $($code => Ok($name::$variant),)+
+                    _ => Err($crate::error::Error::corruption(format!(
+                        "{} code {c} is unknown",
+                        $what
+                    ))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use name_enum;
+
 #[cfg(test)]
 mod tests {
     use super::*;

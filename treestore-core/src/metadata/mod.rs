@@ -1,12 +1,22 @@
 //! The metadata store (placeholder doc, completed below).
 
 mod common;
+mod contradictions;
+mod cross_refs;
 mod id;
 mod tool_results;
 mod trajectories;
 
 pub use common::{
     Page, DEFAULT_LIMIT, MAX_BLOB_LEN, MAX_ID_LEN, MAX_KEY_LEN, MAX_LIMIT, MAX_TEXT_LEN,
+};
+pub use contradictions::{
+    contradiction, contradictions, delete_contradiction, resolve_contradiction,
+    store_contradiction, Contradiction, ContradictionQuery, ResolutionStatus, Severity,
+};
+pub use cross_refs::{
+    cross_references, delete_cross_reference, delete_cross_references_of, store_cross_reference,
+    CrossReference, CrossReferenceQuery, Direction, ReferenceType,
 };
 pub use id::new_id;
 pub use tool_results::{

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod contradictions;
+mod cross_refs;
 mod tool_results;
 mod trajectories;
 
