@@ -3,6 +3,7 @@
 mod common;
 mod contradictions;
 mod cross_refs;
+mod entries;
 mod id;
 mod tool_results;
 mod trajectories;
@@ -17,6 +18,11 @@ pub use contradictions::{
 pub use cross_refs::{
     cross_references, delete_cross_reference, delete_cross_references_of, store_cross_reference,
     CrossReference, CrossReferenceQuery, Direction, ReferenceType,
+};
+pub use entries::{
+    all_metadata, delete_all_metadata, delete_metadata, metadata, query_by_key, query_by_key_value,
+    query_multiple, set_metadata, EntityRef, MetadataEntry, MetadataQuery, ValueType,
+    MAX_ENTITY_TYPE_LEN, VALUE_PREFIX_LEN,
 };
 pub use id::new_id;
 pub use tool_results::{

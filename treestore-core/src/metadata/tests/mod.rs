@@ -4,6 +4,7 @@
 
 mod contradictions;
 mod cross_refs;
+mod entries;
 mod tool_results;
 mod trajectories;
 
