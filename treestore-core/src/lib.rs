@@ -17,6 +17,7 @@ pub mod db;
 pub mod error;
 pub mod keys;
 pub mod metadata;
+pub mod prompt;
 pub mod storage;
 pub mod time;
 
