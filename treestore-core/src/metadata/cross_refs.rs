@@ -104,8 +104,11 @@ fn validate(r: &CrossReference) -> Result<()> {
     Ok(())
 }
 
+/// One end of a reference: a policy and maybe a node.
+type End<'a> = (&'a str, Option<&'a str>);
+
 /// `(dir, here policy, here node, there policy, there node, type)`; a missing node is "".
-fn key(dir: &str, here: (&str, Option<&str>), there: (&str, Option<&str>), ty: u8) -> Vec<u8> {
+fn key(dir: &str, here: End<'_>, there: End<'_>, ty: u8) -> Vec<u8> {
     KeyBuilder::new()
         .str(dir)
         .str(here.0)
@@ -116,7 +119,7 @@ fn key(dir: &str, here: (&str, Option<&str>), there: (&str, Option<&str>), ty: u
         .finish()
 }
 
-fn ends(r: &CrossReference) -> ((&str, Option<&str>), (&str, Option<&str>)) {
+fn ends(r: &CrossReference) -> (End<'_>, End<'_>) {
     (
         (&r.source_policy_id, r.source_node_id.as_deref()),
         (&r.target_policy_id, r.target_node_id.as_deref()),

@@ -101,4 +101,4 @@ pub use trajectories::{
 };
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
