@@ -3,7 +3,7 @@
 //! each, so an append writes the step and the small header, never the earlier steps.
 
 use crate::codec::Encoder;
-use crate::db::{ReadOps, WriteTxn};
+use crate::db::{ReadOps, Table, WriteTxn};
 use crate::error::{Error, Result};
 use crate::keys::{KeyBuilder, KeyReader};
 use crate::time::Timestamp;
@@ -219,8 +219,7 @@ pub fn store_trajectory(txn: &mut WriteTxn, mut traj: Trajectory) -> Result<Traj
     Ok(traj)
 }
 
-fn open_header<R: ReadOps + ?Sized>(tx: &R, id: &str) -> Result<Option<Header>> {
-    let t = tx.table(TRAJECTORIES)?;
+fn open_header<R: ReadOps + ?Sized>(tx: &R, t: Table, id: &str) -> Result<Option<Header>> {
     match tx.get(t, &header_key(id))? {
         Some(v) => decode_header(&v).map(Some),
         None => Ok(None),
@@ -236,7 +235,8 @@ pub fn append_trajectory_step(
 ) -> Result<TrajectoryStep> {
     let what = Subject("trajectory", trajectory_id);
     validate_step(&what, 0, &step)?;
-    let mut h = open_header(txn, trajectory_id)?
+    let t = txn.table(TRAJECTORIES)?;
+    let mut h = open_header(txn, t, trajectory_id)?
         .ok_or_else(|| Error::not_found(format!("{what} does not exist")))?;
     if h.completed_at.is_some() {
         return Err(invalid(
@@ -250,7 +250,6 @@ pub fn append_trajectory_step(
     let [mut step] = steps;
     step.timestamp = or_now(step.timestamp);
     h.step_count += 1;
-    let t = txn.table(TRAJECTORIES)?;
     txn.insert(t, &header_key(trajectory_id), &encode_header(&h))?;
     txn.insert(
         t,
@@ -267,7 +266,8 @@ pub fn complete_trajectory(
     completed_at: Timestamp,
 ) -> Result<()> {
     let what = Subject("trajectory", trajectory_id);
-    let mut h = open_header(txn, trajectory_id)?
+    let t = txn.table(TRAJECTORIES)?;
+    let mut h = open_header(txn, t, trajectory_id)?
         .ok_or_else(|| Error::not_found(format!("{what} does not exist")))?;
     if h.completed_at.is_some() {
         return Err(invalid(&what, "completed_at", "is already set"));
@@ -277,13 +277,11 @@ pub fn complete_trajectory(
         return Err(invalid(&what, "completed_at", "is before started_at"));
     }
     h.completed_at = Some(at);
-    let t = txn.table(TRAJECTORIES)?;
     txn.insert(t, &header_key(trajectory_id), &encode_header(&h))?;
     Ok(())
 }
 
-fn assemble<R: ReadOps + ?Sized>(tx: &R, id: &str, h: Header) -> Result<Trajectory> {
-    let t = tx.table(TRAJECTORIES)?;
+fn assemble<R: ReadOps + ?Sized>(tx: &R, t: Table, id: &str, h: Header) -> Result<Trajectory> {
     let mut steps = Vec::with_capacity(usize::try_from(h.step_count).unwrap_or(0).min(1024));
     for kv in tx.prefix(t, &steps_prefix(id))? {
         let (k, v) = kv?;
@@ -303,8 +301,9 @@ fn assemble<R: ReadOps + ?Sized>(tx: &R, id: &str, h: Header) -> Result<Trajecto
 
 /// The trajectory `trajectory_id` with all its steps.
 pub fn trajectory<R: ReadOps + ?Sized>(tx: &R, trajectory_id: &str) -> Result<Option<Trajectory>> {
-    match open_header(tx, trajectory_id)? {
-        Some(h) => assemble(tx, trajectory_id, h).map(Some),
+    let t = tx.table(TRAJECTORIES)?;
+    match open_header(tx, t, trajectory_id)? {
+        Some(h) => assemble(tx, t, trajectory_id, h).map(Some),
         None => Ok(None),
     }
 }
@@ -327,17 +326,17 @@ pub fn trajectories<R: ReadOps + ?Sized>(
         r.str()?;
         r.i64()?;
         let id = r.str()?;
-        let h = open_header(tx, &id)?.ok_or_else(|| dangling("trajectory", &id))?;
-        assemble(tx, &id, h).map(Some)
+        let h = open_header(tx, t, &id)?.ok_or_else(|| dangling("trajectory", &id))?;
+        assemble(tx, t, &id, h).map(Some)
     })
 }
 
 /// Deletes the trajectory `trajectory_id`, its steps and its index entry; returns whether it existed.
 pub fn delete_trajectory(txn: &mut WriteTxn, trajectory_id: &str) -> Result<bool> {
-    let Some(h) = open_header(txn, trajectory_id)? else {
+    let t = txn.table(TRAJECTORIES)?;
+    let Some(h) = open_header(txn, t, trajectory_id)? else {
         return Ok(false);
     };
-    let t = txn.table(TRAJECTORIES)?;
     for k in keys_with_prefix(txn, t, &steps_prefix(trajectory_id))? {
         txn.remove(t, &k)?;
     }

@@ -5,6 +5,7 @@
 mod contradictions;
 mod cross_refs;
 mod entries;
+mod store;
 mod tool_results;
 mod trajectories;
 

@@ -4,6 +4,7 @@
 
 mod conversations;
 mod prompts;
+mod store;
 mod usage;
 
 pub(crate) use crate::metadata::tests::{assert_field_error, keys, mem_db, write};
