@@ -64,6 +64,8 @@
 //! Keys hold several ids of at most [`MAX_ID_LEN`] bytes; they fit the B+tree's key limit at the
 //! default 4 KiB page (976 bytes); at 1 KiB pages long ids fail with `TooLarge`.
 
+#![warn(missing_docs)]
+
 pub(crate) mod common;
 mod contradictions;
 mod cross_refs;

@@ -41,6 +41,8 @@
 //! | `("msg", conversation_id, n: u64)` | message id, role, content, metadata, created_at |
 //! | `("msgid", message_id)` | conversation_id, n |
 
+#![warn(missing_docs)]
+
 mod conversations;
 mod prompts;
 mod store;
