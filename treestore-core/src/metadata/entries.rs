@@ -385,7 +385,9 @@ impl Posting<'_> {
     }
 }
 
-/// The entities carrying every pair of `query.filters`, by entity type and id.
+/// The entities carrying every pair of `query.filters`, by entity type and id. The filters' index
+/// lists are intersected by leapfrogging: the first list proposes an entity, every other list
+/// seeks to it, and a list that lands past it moves the proposal there.
 pub fn query_multiple<R: ReadOps + ?Sized>(
     tx: &R,
     query: &MetadataQuery,
@@ -400,40 +402,10 @@ pub fn query_multiple<R: ReadOps + ?Sized>(
     }
     let limit = check_limit(&what, query.limit)?;
     let t = tx.table(ENTRIES)?;
-    let postings: Vec<Posting<'_>> = query
-        .filters
-        .iter()
-        .map(|(k, v)| {
-            let mut p = value_prefix(k, v);
-            if let Some(ty) = &query.entity_type {
-                p.str(ty);
-            }
-            let prefix = p.finish();
-            Posting {
-                end: prefix_successor(&prefix),
-                prefix,
-                key: k,
-                value: v,
-                truncated: truncate(v, VALUE_PREFIX_LEN).len() < v.len(),
-            }
-        })
-        .collect();
+    let postings = postings(query);
     let (first, rest) = match postings.split_first() {
         Some(split) => split,
         None => return Err(invalid(&what, "filters", "needs at least one key")),
-    };
-    let entity = |suffix: &[u8]| -> Result<EntityRef> {
-        let mut r = KeyReader::new(suffix);
-        let entity_type = match &query.entity_type {
-            Some(ty) => ty.clone(),
-            None => r.str()?.into_owned(),
-        };
-        let entity_id = r.str()?.into_owned();
-        r.expect_end()?;
-        Ok(EntityRef {
-            entity_type,
-            entity_id,
-        })
     };
     let start = match &query.cursor {
         Some(c) => Some(decode_cursor(&what, c, "", &[])?),
@@ -455,7 +427,7 @@ pub fn query_multiple<R: ReadOps + ?Sized>(
                 }
             }
         }
-        let e = entity(&c)?;
+        let e = entity_of_suffix(query.entity_type.as_deref(), &c)?;
         if confirm_long_values(tx, t, &postings, &e)? {
             items.push(e);
             if items.len() >= limit {
@@ -468,6 +440,44 @@ pub fn query_multiple<R: ReadOps + ?Sized>(
     Ok(Page {
         items,
         next_cursor: None,
+    })
+}
+
+/// The index list of each filter of `query`.
+fn postings(query: &MetadataQuery) -> Vec<Posting<'_>> {
+    query
+        .filters
+        .iter()
+        .map(|(k, v)| {
+            let mut p = value_prefix(k, v);
+            if let Some(ty) = &query.entity_type {
+                p.str(ty);
+            }
+            let prefix = p.finish();
+            Posting {
+                end: prefix_successor(&prefix),
+                prefix,
+                key: k,
+                value: v,
+                truncated: truncate(v, VALUE_PREFIX_LEN).len() < v.len(),
+            }
+        })
+        .collect()
+}
+
+/// The entity a posting suffix names: `(entity_type, entity_id)`, or `(entity_id)` when the
+/// query fixed the type.
+fn entity_of_suffix(entity_type: Option<&str>, suffix: &[u8]) -> Result<EntityRef> {
+    let mut r = KeyReader::new(suffix);
+    let entity_type = match entity_type {
+        Some(ty) => ty.to_string(),
+        None => r.str()?.into_owned(),
+    };
+    let entity_id = r.str()?.into_owned();
+    r.expect_end()?;
+    Ok(EntityRef {
+        entity_type,
+        entity_id,
     })
 }
 

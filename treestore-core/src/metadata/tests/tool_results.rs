@@ -380,3 +380,34 @@ fn tool_result_throughput() {
         );
     }
 }
+
+#[test]
+fn damaged_records_and_index_entries_are_corruption_not_panics() {
+    let db = mem_db();
+    let r = write(&db, |t| {
+        store_tool_result(t, result("t", Some("p"), None, 5))
+    })
+    .unwrap();
+    let record = crate::keys::KeyBuilder::new()
+        .str("id")
+        .str(&r.execution_id)
+        .finish();
+    let all_keys = keys(&db, RESULTS);
+    for damage in [vec![], vec![1u8], vec![9u8, 1, 2], vec![1, 0xFF, 0xFF]] {
+        write(&db, |w| {
+            let t = crate::db::ReadOps::table(w, RESULTS)?;
+            for k in &all_keys {
+                if *k != record {
+                    w.insert(t, k, &damage)?;
+                }
+            }
+            w.insert(t, &record, &damage)
+        })
+        .unwrap();
+        let rt = db.begin_read().unwrap();
+        let err = tool_result(&rt, &r.execution_id).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Corruption, "{err}");
+        let err = tool_results(&rt, &ToolResultQuery::default()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Corruption, "{err}");
+    }
+}
