@@ -16,7 +16,9 @@ pub mod codec;
 pub mod db;
 pub mod error;
 pub mod keys;
+pub mod metadata;
 pub mod metrics;
+pub mod prompt;
 pub mod storage;
 pub mod time;
 
