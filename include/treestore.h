@@ -48,6 +48,71 @@
 #define TREESTORE_OPEN_NO_CREATE 2
 
 /**
+ * `treestore_node.flags`: `page_start` holds a value.
+ */
+#define TREESTORE_NODE_HAS_PAGE_START 1
+
+/**
+ * `treestore_node.flags`: `page_end` holds a value.
+ */
+#define TREESTORE_NODE_HAS_PAGE_END 2
+
+/**
+ * `treestore_node.flags`: `text` was read (queries asked to skip text leave it NULL).
+ */
+#define TREESTORE_NODE_HAS_TEXT 4
+
+/**
+ * `treestore_field.kind`: no value.
+ */
+#define TREESTORE_VALUE_NULL 0
+
+/**
+ * `treestore_field.kind`: text in `str_value`.
+ */
+#define TREESTORE_VALUE_STR 1
+
+/**
+ * `treestore_field.kind`: a signed integer in `int_value`.
+ */
+#define TREESTORE_VALUE_INT 2
+
+/**
+ * `treestore_field.kind`: a float in `float_value`.
+ */
+#define TREESTORE_VALUE_FLOAT 3
+
+/**
+ * `treestore_field.kind`: a boolean in `int_value` (0 or 1).
+ */
+#define TREESTORE_VALUE_BOOL 4
+
+/**
+ * `treestore_field.kind`: a time in `int_value`, microseconds since 1970-01-01T00:00:00Z.
+ */
+#define TREESTORE_VALUE_TIME 5
+
+/**
+ * `treestore_field.kind`: `count` strings from `strings[first]`.
+ */
+#define TREESTORE_VALUE_STR_LIST 6
+
+/**
+ * `treestore_field.kind`: `count` key/value pairs from `kvs[first]`.
+ */
+#define TREESTORE_VALUE_STR_MAP 7
+
+/**
+ * `treestore_field.kind`: `count` nested records from `records[first]`.
+ */
+#define TREESTORE_VALUE_RECORDS 8
+
+/**
+ * `treestore_field.kind`: JSON text in `str_value`.
+ */
+#define TREESTORE_VALUE_JSON 9
+
+/**
  * An open database. Safe to share between threads. Free with `treestore_db_close` (reports the
  * final checkpoint's error) or `treestore_db_free`.
  */
@@ -184,6 +249,150 @@ typedef struct {
 } treestore_str;
 
 /**
+ * A record: its kind and `field_count` fields from `fields[first_field]`.
+ */
+typedef struct {
+  /**
+   * What the record is (`tool_result`, `version`, `search_hit`...).
+   */
+  treestore_str kind;
+  /**
+   * Index of its first field in the result's fields array.
+   */
+  uint32_t first_field;
+  /**
+   * Number of fields.
+   */
+  uint32_t field_count;
+} treestore_record;
+
+/**
+ * One named, typed field of a record.
+ */
+typedef struct {
+  /**
+   * The field name (`policy_id`, `created_at`...).
+   */
+  treestore_str name;
+  /**
+   * `TREESTORE_VALUE_*`.
+   */
+  uint32_t kind;
+  /**
+   * Number of items (lists, maps, nested records).
+   */
+  uint32_t count;
+  /**
+   * Index of the first item in the result's strings, kvs or records array.
+   */
+  uint32_t first;
+  /**
+   * Zero.
+   */
+  uint32_t reserved;
+  /**
+   * INT, BOOL and TIME values.
+   */
+  int64_t int_value;
+  /**
+   * FLOAT values.
+   */
+  double float_value;
+  /**
+   * STR and JSON values.
+   */
+  treestore_str str_value;
+} treestore_field;
+
+/**
+ * One document node. Optional strings (`parent_id` at the root, `summary`, `text`) have
+ * `ptr == NULL` when absent. Lists are `(first, count)` ranges: child and see-also ids in the
+ * result's `strings`, metadata in its `kvs`.
+ */
+typedef struct {
+  /**
+   * Unique within its document version.
+   */
+  treestore_str node_id;
+  /**
+   * The policy.
+   */
+  treestore_str policy_id;
+  /**
+   * The version.
+   */
+  treestore_str version_id;
+  /**
+   * The parent's id (NULL at the root).
+   */
+  treestore_str parent_id;
+  /**
+   * The section title.
+   */
+  treestore_str title;
+  /**
+   * The summary (NULL when none).
+   */
+  treestore_str summary;
+  /**
+   * The text (NULL when none or not read).
+   */
+  treestore_str text;
+  /**
+   * Dotted ordinal path, e.g. "1.2.3" ("" at the root).
+   */
+  treestore_str section_path;
+  /**
+   * First page (see `flags`).
+   */
+  int64_t page_start;
+  /**
+   * Last page, inclusive (see `flags`).
+   */
+  int64_t page_end;
+  /**
+   * Microseconds since the epoch.
+   */
+  int64_t created_at;
+  /**
+   * Microseconds since the epoch.
+   */
+  int64_t updated_at;
+  /**
+   * Distance from the root (0 at the root).
+   */
+  uint32_t depth;
+  /**
+   * `TREESTORE_NODE_*` bits.
+   */
+  uint32_t flags;
+  /**
+   * First child id in `strings`.
+   */
+  uint32_t child_first;
+  /**
+   * Number of children.
+   */
+  uint32_t child_count;
+  /**
+   * First see-also id in `strings`.
+   */
+  uint32_t see_also_first;
+  /**
+   * Number of see-also ids.
+   */
+  uint32_t see_also_count;
+  /**
+   * First metadata pair in `kvs`.
+   */
+  uint32_t metadata_first;
+  /**
+   * Number of metadata pairs.
+   */
+  uint32_t metadata_count;
+} treestore_node;
+
+/**
  * A key and its value, from a table scan.
  */
 typedef struct {
@@ -196,6 +405,82 @@ typedef struct {
    */
   treestore_str value;
 } treestore_kv;
+
+/**
+ * Everything a result holds, read in one call. Arrays and strings live until the result is freed.
+ * Nested arrays (a record's fields, a field's list items, a node's children) are `(first, count)`
+ * ranges into these arrays.
+ */
+typedef struct {
+  /**
+   * Set to `sizeof(treestore_result_view)` before the call.
+   */
+  uint32_t struct_size;
+  /**
+   * Zero.
+   */
+  uint32_t reserved;
+  /**
+   * Records: the first `top_records` are the results, nested ones follow.
+   */
+  const treestore_record *records;
+  /**
+   * Length of `records`.
+   */
+  size_t records_len;
+  /**
+   * Number of top-level records.
+   */
+  size_t top_records;
+  /**
+   * Fields of all records.
+   */
+  const treestore_field *fields;
+  /**
+   * Length of `fields`.
+   */
+  size_t fields_len;
+  /**
+   * Nodes (tree queries, search hits: one per hit, parallel to the hit records).
+   */
+  const treestore_node *nodes;
+  /**
+   * Length of `nodes`.
+   */
+  size_t nodes_len;
+  /**
+   * Shared string array (list items, child ids).
+   */
+  const treestore_str *strings;
+  /**
+   * Length of `strings`.
+   */
+  size_t strings_len;
+  /**
+   * Shared key/value array (maps, metadata, table scans).
+   */
+  const treestore_kv *kvs;
+  /**
+   * Length of `kvs`.
+   */
+  size_t kvs_len;
+  /**
+   * The bytes every string view points into.
+   */
+  const uint8_t *arena;
+  /**
+   * Length of `arena`.
+   */
+  size_t arena_len;
+  /**
+   * A count the query reports beside its page (e.g. all nodes of a structure); 0 if none.
+   */
+  uint64_t total;
+  /**
+   * The cursor for the next page; `ptr == NULL` on the last page.
+   */
+  treestore_str next_cursor;
+} treestore_result_view;
 
 /**
  * Success.
@@ -388,6 +673,46 @@ treestore_status treestore_kv_scan(const treestore_db *db,
                                    bool reverse,
                                    treestore_result **out_result,
                                    treestore_error **err_out);
+
+/**
+ * Stores a tool result given as a JSON object (`tool_name` required; `execution_id` generated
+ * when absent; `result_data` any JSON). Writes a result holding the stored `tool_result` record.
+ */
+treestore_status treestore_tool_result_store(const treestore_db *db,
+                                             treestore_txn *txn,
+                                             const uint8_t *json,
+                                             size_t json_len,
+                                             treestore_result **out_result,
+                                             treestore_error **err_out);
+
+/**
+ * Reads the tool result `execution_id` into a result of one record; TREESTORE_NOT_FOUND if absent.
+ */
+treestore_status treestore_tool_result_get(const treestore_db *db,
+                                           treestore_txn *txn,
+                                           const uint8_t *execution_id,
+                                           size_t execution_id_len,
+                                           treestore_result **out_result,
+                                           treestore_error **err_out);
+
+/**
+ * Lists tool results newest first. `query_json` is an object with any of `policy_id`,
+ * `tool_name`, `case_id`, `success`, `since`, `until`, `limit`, `cursor`; NULL or `{}` lists all.
+ * The result's `next_cursor` continues the list.
+ */
+treestore_status treestore_tool_result_list(const treestore_db *db,
+                                            treestore_txn *txn,
+                                            const uint8_t *query_json,
+                                            size_t query_json_len,
+                                            treestore_result **out_result,
+                                            treestore_error **err_out);
+
+/**
+ * Fills `*out` with every array of `result`. `out->struct_size` must be set first.
+ */
+treestore_status treestore_result_read(const treestore_result *result,
+                                       treestore_result_view *out,
+                                       treestore_error **err_out);
 
 /**
  * The key/value records of `result` (table scans and gets): writes the array and its length.

@@ -19,6 +19,7 @@ pub mod keys;
 pub mod metadata;
 pub mod metrics;
 pub mod prompt;
+pub mod record;
 pub mod storage;
 pub mod time;
 

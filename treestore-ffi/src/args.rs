@@ -77,3 +77,14 @@ pub(crate) fn enum_value(v: u32, max: u32, name: &str) -> Result<u32, FfiError> 
     }
     Ok(v)
 }
+
+/// A JSON object argument parsed into a store type; errors name the field.
+pub(crate) fn json<T: treestore_core::record::FromJson>(
+    ptr: *const u8,
+    len: usize,
+    name: &str,
+    kind: &'static str,
+) -> Result<T, FfiError> {
+    let text = string(ptr, len, name)?;
+    Ok(T::from_json_text(kind, text)?)
+}

@@ -1,0 +1,10 @@
+//! Records: one self-describing shape for every kind of result the stores return (a kind and named,
+//! typed fields), so the C ABI, the SDKs and the command line convert each store type once. Input
+//! records arrive as JSON objects and are read field by field with errors that name the field.
+
+mod input;
+mod metadata;
+mod value;
+
+pub use input::{parse_object, FromJson, JsonFields};
+pub use value::{Field, Record, ToRecord, Value};

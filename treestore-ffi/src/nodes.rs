@@ -1,0 +1,110 @@
+//! Node records: the fixed-width view of a document node, the type every tree query returns.
+
+use crate::result::{treestore_str, Arena, Span};
+
+/// `treestore_node.flags`: `page_start` holds a value.
+pub const TREESTORE_NODE_HAS_PAGE_START: u32 = 1;
+/// `treestore_node.flags`: `page_end` holds a value.
+pub const TREESTORE_NODE_HAS_PAGE_END: u32 = 2;
+/// `treestore_node.flags`: `text` was read (queries asked to skip text leave it NULL).
+pub const TREESTORE_NODE_HAS_TEXT: u32 = 4;
+
+/// One document node. Optional strings (`parent_id` at the root, `summary`, `text`) have
+/// `ptr == NULL` when absent. Lists are `(first, count)` ranges: child and see-also ids in the
+/// result's `strings`, metadata in its `kvs`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct treestore_node {
+    /// Unique within its document version.
+    pub node_id: treestore_str,
+    /// The policy.
+    pub policy_id: treestore_str,
+    /// The version.
+    pub version_id: treestore_str,
+    /// The parent's id (NULL at the root).
+    pub parent_id: treestore_str,
+    /// The section title.
+    pub title: treestore_str,
+    /// The summary (NULL when none).
+    pub summary: treestore_str,
+    /// The text (NULL when none or not read).
+    pub text: treestore_str,
+    /// Dotted ordinal path, e.g. "1.2.3" ("" at the root).
+    pub section_path: treestore_str,
+    /// First page (see `flags`).
+    pub page_start: i64,
+    /// Last page, inclusive (see `flags`).
+    pub page_end: i64,
+    /// Microseconds since the epoch.
+    pub created_at: i64,
+    /// Microseconds since the epoch.
+    pub updated_at: i64,
+    /// Distance from the root (0 at the root).
+    pub depth: u32,
+    /// `TREESTORE_NODE_*` bits.
+    pub flags: u32,
+    /// First child id in `strings`.
+    pub child_first: u32,
+    /// Number of children.
+    pub child_count: u32,
+    /// First see-also id in `strings`.
+    pub see_also_first: u32,
+    /// Number of see-also ids.
+    pub see_also_count: u32,
+    /// First metadata pair in `kvs`.
+    pub metadata_first: u32,
+    /// Number of metadata pairs.
+    pub metadata_count: u32,
+}
+
+/// A node whose strings are arena spans (views are fixed once the arena is final).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PendingNode {
+    pub node_id: Span,
+    pub policy_id: Span,
+    pub version_id: Span,
+    pub parent_id: Span,
+    pub title: Span,
+    pub summary: Span,
+    pub text: Span,
+    pub section_path: Span,
+    pub page_start: i64,
+    pub page_end: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub depth: u32,
+    pub flags: u32,
+    pub child_first: u32,
+    pub child_count: u32,
+    pub see_also_first: u32,
+    pub see_also_count: u32,
+    pub metadata_first: u32,
+    pub metadata_count: u32,
+}
+
+impl PendingNode {
+    pub(crate) fn view(&self, arena: &Arena) -> treestore_node {
+        treestore_node {
+            node_id: arena.view(self.node_id),
+            policy_id: arena.view(self.policy_id),
+            version_id: arena.view(self.version_id),
+            parent_id: arena.view(self.parent_id),
+            title: arena.view(self.title),
+            summary: arena.view(self.summary),
+            text: arena.view(self.text),
+            section_path: arena.view(self.section_path),
+            page_start: self.page_start,
+            page_end: self.page_end,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            depth: self.depth,
+            flags: self.flags,
+            child_first: self.child_first,
+            child_count: self.child_count,
+            see_also_first: self.see_also_first,
+            see_also_count: self.see_also_count,
+            metadata_first: self.metadata_first,
+            metadata_count: self.metadata_count,
+        }
+    }
+}
