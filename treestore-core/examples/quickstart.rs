@@ -9,7 +9,9 @@ use treestore_core::keys::{KeyBuilder, KeyReader};
 use treestore_core::{Database, Options, ReadOps};
 
 fn main() -> treestore_core::Result<()> {
-    let path = std::env::args().nth(1).unwrap_or_else(|| "treestore-demo.tsdb".into());
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "treestore-demo.tsdb".into());
     let db = Database::open(&path, Options::default())?;
     let sections = [
         ("1", "Scope"),
@@ -36,7 +38,11 @@ fn main() -> treestore_core::Result<()> {
         let _policy = reader.str()?;
         let section = reader.str()?;
         let depth = section.matches('.').count();
-        println!("{}{section} {}", "  ".repeat(depth + 1), String::from_utf8_lossy(&title));
+        println!(
+            "{}{section} {}",
+            "  ".repeat(depth + 1),
+            String::from_utf8_lossy(&title)
+        );
     }
     let report = db.check_integrity()?;
     let stats = db.stats()?;
