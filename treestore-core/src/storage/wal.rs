@@ -32,7 +32,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::format::{read_u32, read_u64, write_u32, write_u64};
 use super::vfs::VfsFile;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 const WAL_MAGIC: &[u8; 8] = b"TSWAL\0\0\x01";
 pub(crate) const WAL_HEADER_LEN: u64 = 40;
@@ -72,6 +72,9 @@ struct WalState {
     synced: u64,
     syncing: bool,
     seq: u64,
+    /// A sync failed: the kernel may have dropped the unsynced pages and would report the next
+    /// fsync as a success, so no later sync may acknowledge anything (the log is reopened instead).
+    failed: bool,
 }
 
 /// The open log.
@@ -129,6 +132,7 @@ impl Wal {
                 synced: end,
                 syncing: false,
                 seq,
+                failed: false,
             }),
             synced_cond: Condvar::new(),
         }
@@ -219,6 +223,12 @@ impl Wal {
             if st.synced >= target {
                 return Ok(());
             }
+            if st.failed {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    "an earlier sync of the WAL failed; its records may not be durable",
+                ));
+            }
             if !st.syncing {
                 break;
             }
@@ -230,8 +240,9 @@ impl Wal {
         let result = self.file.sync();
         let mut st = self.state.lock();
         st.syncing = false;
-        if result.is_ok() {
-            st.synced = st.synced.max(end);
+        match result {
+            Ok(()) => st.synced = st.synced.max(end),
+            Err(_) => st.failed = true,
         }
         drop(st);
         self.synced_cond.notify_all();
