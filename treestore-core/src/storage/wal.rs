@@ -25,8 +25,16 @@
 //! | 36     | 4    | reserved, 0                                            |
 //!
 //! A commit payload: catalog root (8), high-water mark (8), number of page records of the transaction
-//! (8), number of freed pages (8), then the freed page numbers (8 each). A transaction counts only when
-//! its commit record is intact; replay stops at the first record that fails a check (a torn tail).
+//! (8), number of freed pages (8), the log offset known durable when the record was appended (8),
+//! then the freed page numbers (8 each). A transaction counts only when its commit record is intact;
+//! replay stops at the first record that fails a check.
+//!
+//! What follows the last intact transaction is a torn tail, what a crash leaves of writes never
+//! synced, and is cut off. Damage elsewhere is corruption and fails recovery rather than silently
+//! dropping committed transactions: a damaged header in front of records of its generation (the
+//! header is synced before any record is appended), a header of a later generation than the newest
+//! intact meta page (the header is written only after that meta page is synced), and damaged records
+//! followed by an intact commit record whose durable offset lies past them (they had been synced).
 
 use parking_lot::{Condvar, Mutex};
 
@@ -39,7 +47,9 @@ pub(crate) const WAL_HEADER_LEN: u64 = 40;
 const RECORD_HEADER_LEN: usize = 40;
 const KIND_PAGE: u32 = 1;
 const KIND_COMMIT: u32 = 2;
-const COMMIT_FIXED_LEN: usize = 32;
+const COMMIT_FIXED_LEN: usize = 40;
+/// Where a commit payload keeps the log offset that was durable when it was appended.
+const COMMIT_SYNCED_AT: usize = 32;
 /// Bytes buffered before a long commit is written out.
 const WRITE_CHUNK: usize = 1 << 20;
 
@@ -109,12 +119,13 @@ fn record_header(kind: u32, payload: &[u8], seq: u64, txid: u64, page_no: u64) -
     h
 }
 
-fn encode_commit(info: &CommitInfo, page_count: usize) -> Vec<u8> {
+fn encode_commit(info: &CommitInfo, page_count: usize, synced: u64) -> Vec<u8> {
     let mut p = vec![0u8; COMMIT_FIXED_LEN + info.freed.len() * 8];
     write_u64(&mut p, 0, info.catalog_root);
     write_u64(&mut p, 8, info.hwm);
     write_u64(&mut p, 16, page_count as u64);
     write_u64(&mut p, 24, info.freed.len() as u64);
+    write_u64(&mut p, COMMIT_SYNCED_AT, synced);
     for (i, f) in info.freed.iter().enumerate() {
         write_u64(&mut p, COMMIT_FIXED_LEN + i * 8, *f);
     }
@@ -184,9 +195,9 @@ impl Wal {
     /// Appends one transaction (its page images, then its commit record), not yet synced. Returns the
     /// log offset a [`Wal::sync_to`] must reach for it to be durable. Writer only.
     pub(crate) fn append(&self, info: &CommitInfo, pages: &[(u64, &[u8])]) -> Result<u64> {
-        let (mut at, seq) = {
+        let (mut at, seq, synced) = {
             let st = self.state.lock();
-            (st.end, st.seq)
+            (st.end, st.seq, st.synced)
         };
         let mut buf = Vec::with_capacity(
             WRITE_CHUNK.min(pages.len() * (self.page_size as usize + 40) + 4096),
@@ -200,7 +211,7 @@ impl Wal {
                 buf.clear();
             }
         }
-        let commit = encode_commit(info, pages.len());
+        let commit = encode_commit(info, pages.len(), synced);
         buf.extend_from_slice(&record_header(KIND_COMMIT, &commit, seq, info.txid, 0));
         buf.extend_from_slice(&commit);
         self.write_out(&buf, at)?;
@@ -256,7 +267,8 @@ impl Wal {
     }
 
     /// Reads the log and returns every intact transaction of generation `seq` with a txid above
-    /// `after_txid`, in order. A log of another generation, or with a damaged header, holds nothing.
+    /// `after_txid`, in order. A log of an older generation holds nothing; damage that a crash
+    /// cannot explain (see the module documentation) is a `Corruption` error.
     pub(crate) fn replay(
         file: &dyn VfsFile,
         page_size: u32,
@@ -272,13 +284,6 @@ impl Wal {
         let mut header = [0u8; WAL_HEADER_LEN as usize];
         file.read_at(&mut header, 0)
             .map_err(|e| Error::io("reading the WAL header", e))?;
-        let header_ok = &header[0..8] == WAL_MAGIC
-            && crc32fast::hash(&header[0..36]) == read_u32(&header, 36)
-            && read_u32(&header, 8) == page_size
-            && read_u64(&header, 16) == seq;
-        if !header_ok {
-            return Ok(Replay::default());
-        }
         let mut reader = RecordReader {
             file,
             len,
@@ -286,6 +291,31 @@ impl Wal {
             seq,
             page_size,
         };
+        let header_ok =
+            &header[0..8] == WAL_MAGIC && crc32fast::hash(&header[0..36]) == read_u32(&header, 36);
+        if !header_ok {
+            if reader.next_record()?.is_some() {
+                return Err(Error::corruption(
+                    "WAL header is damaged, but records of the current checkpoint follow it",
+                ));
+            }
+            return Ok(Replay::default());
+        }
+        let (wal_page_size, wal_seq) = (read_u32(&header, 8), read_u64(&header, 16));
+        if wal_page_size != page_size {
+            return Err(Error::corruption(format!(
+                "WAL header: page size {wal_page_size}, the database's is {page_size}"
+            )));
+        }
+        if wal_seq > seq {
+            return Err(Error::corruption(format!(
+                "the WAL continues checkpoint {wal_seq}, but the newest intact meta page is of \
+                 checkpoint {seq}: the meta page of a completed checkpoint is damaged"
+            )));
+        }
+        if wal_seq < seq {
+            return Ok(Replay::default());
+        }
         reader.read_all(after_txid)
     }
 }
@@ -336,7 +366,82 @@ impl RecordReader<'_> {
             }
             replay.end = self.at;
         }
+        self.check_tail(replay.end, expected_txid)?;
         Ok(replay)
+    }
+
+    /// Fails when the bytes from `end` (past the last intact transaction) are not a torn tail: when
+    /// an intact commit record there, of a later transaction, was appended after they were synced.
+    /// Walks record by record, stepping over damaged records by the lengths their headers imply.
+    fn check_tail(&mut self, end: u64, next_txid: u64) -> Result<()> {
+        self.at = end;
+        while self.at + RECORD_HEADER_LEN as u64 <= self.len {
+            let start = self.at;
+            match self.next_record()? {
+                Some(rec) if rec.kind == KIND_COMMIT && rec.txid >= next_txid => {
+                    let synced = read_u64(&rec.payload, COMMIT_SYNCED_AT);
+                    if synced > end {
+                        return Err(Error::corruption(format!(
+                            "WAL: records from offset {end} are damaged, but they were synced \
+                             before the commit record of txid {} at offset {start}",
+                            rec.txid
+                        )));
+                    }
+                }
+                Some(_) => {}
+                None => match self.skip_damaged(start)? {
+                    Some(next) => self.at = next,
+                    None => break,
+                },
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the record after the damaged one at `start` begins, judged from the lengths its header
+    /// (or, for a commit record with a damaged length, its freed-page count) implies: the first that
+    /// lands on the end of the log or on a header of this generation. `None` when none does.
+    fn skip_damaged(&self, start: u64) -> Result<Option<u64>> {
+        let mut h = [0u8; RECORD_HEADER_LEN];
+        self.read(&mut h, start)?;
+        let (kind, plen) = (read_u32(&h, 0), read_u32(&h, 4) as u64);
+        let page_len = self.page_size as u64;
+        let commit_len = |n: u64| {
+            n >= COMMIT_FIXED_LEN as u64 && (n - COMMIT_FIXED_LEN as u64).is_multiple_of(8)
+        };
+        let mut lens = Vec::new();
+        if kind != KIND_COMMIT && (kind == KIND_PAGE || plen == page_len) {
+            lens.push(page_len);
+        }
+        if kind != KIND_PAGE && commit_len(plen) {
+            lens.push(plen);
+        }
+        let body = start + RECORD_HEADER_LEN as u64;
+        if kind == KIND_COMMIT && body + COMMIT_FIXED_LEN as u64 <= self.len {
+            let mut count = [0u8; 8];
+            self.read(&mut count, body + 24)?;
+            let freed = read_u64(&count, 0);
+            if freed < self.len / 8 {
+                lens.push(COMMIT_FIXED_LEN as u64 + freed * 8);
+            }
+        }
+        for plen in lens {
+            let next = body + plen;
+            if next == self.len || self.header_of_this_log_at(next)? {
+                return Ok(Some(next));
+            }
+        }
+        Ok(None)
+    }
+
+    fn header_of_this_log_at(&self, at: u64) -> Result<bool> {
+        if at + RECORD_HEADER_LEN as u64 > self.len {
+            return Ok(false);
+        }
+        let mut h = [0u8; RECORD_HEADER_LEN];
+        self.read(&mut h, at)?;
+        let kind = read_u32(&h, 0);
+        Ok((kind == KIND_PAGE || kind == KIND_COMMIT) && read_u64(&h, 8) == self.seq)
     }
 
     /// The next intact record, or `None` at the end or at the first damaged one.
