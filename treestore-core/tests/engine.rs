@@ -1,0 +1,10 @@
+//! Scenario tests of the engine, compiled as one binary: a model-based property test, crash
+//! consistency at every sync point, I/O error injection, corrupted files, real process kills,
+//! concurrency, file growth and recovery cost. Each module says what can go wrong that it checks.
+
+#[path = "engine/crash.rs"]
+mod crash;
+#[path = "engine/model.rs"]
+mod model;
+#[path = "engine/util.rs"]
+mod util;
