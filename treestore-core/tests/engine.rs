@@ -4,6 +4,8 @@
 
 #[path = "engine/crash.rs"]
 mod crash;
+#[path = "engine/io_errors.rs"]
+mod io_errors;
 #[path = "engine/model.rs"]
 mod model;
 #[path = "engine/util.rs"]

@@ -3,11 +3,13 @@
 //! database while checking that forward scans, reverse scans, lookups and counts agree.
 
 use std::collections::BTreeMap;
+use std::io;
 use std::ops::Bound;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use treestore_core::storage::vfs::{MemVfs, Vfs};
+use treestore_core::storage::vfs::{LockMode, MemVfs, OpenOptions, Vfs, VfsFile};
 use treestore_core::{Database, Durability, Error, ErrorKind, Options, ReadOps, Result};
 
 /// Path of the database in the memory file systems.
@@ -322,4 +324,90 @@ pub fn assert_prefix(states: &[State], state: &State, lo: usize, hi: usize, what
             )
         }
     }
+}
+
+/// Calls a test watches or steers, made on a [`HookVfs`]'s files. `path` names the file.
+pub trait Hooks: Send + Sync + 'static {
+    fn read(&self, _path: &Path, _len: usize) {}
+    fn wrote(&self, _path: &Path, _len: usize) {}
+    /// Runs before the sync; an error is returned instead of syncing.
+    fn sync(&self, _path: &Path) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Memory files (or any other [`Vfs`]) with [`Hooks`] on reads, writes and syncs.
+pub struct HookVfs<H> {
+    pub inner: Arc<dyn Vfs>,
+    pub hooks: Arc<H>,
+}
+
+impl<H> Clone for HookVfs<H> {
+    fn clone(&self) -> Self {
+        HookVfs {
+            inner: self.inner.clone(),
+            hooks: self.hooks.clone(),
+        }
+    }
+}
+
+impl<H: Hooks> HookVfs<H> {
+    pub fn new(inner: impl Vfs, hooks: H) -> Self {
+        HookVfs {
+            inner: Arc::new(inner),
+            hooks: Arc::new(hooks),
+        }
+    }
+}
+
+struct HookFile<H> {
+    inner: Box<dyn VfsFile>,
+    hooks: Arc<H>,
+    path: PathBuf,
+}
+
+impl<H: Hooks> Vfs for HookVfs<H> {
+    fn open(&self, path: &Path, opts: OpenOptions) -> io::Result<Box<dyn VfsFile>> {
+        Ok(Box::new(HookFile {
+            inner: self.inner.open(path, opts)?,
+            hooks: self.hooks.clone(),
+            path: path.to_path_buf(),
+        }))
+    }
+    fn exists(&self, path: &Path) -> io::Result<bool> {
+        self.inner.exists(path)
+    }
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        self.inner.remove(path)
+    }
+}
+
+impl<H: Hooks> VfsFile for HookFile<H> {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        self.hooks.read(&self.path, buf.len());
+        self.inner.read_at(buf, offset)
+    }
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
+        self.inner.write_at(buf, offset)?;
+        self.hooks.wrote(&self.path, buf.len());
+        Ok(())
+    }
+    fn sync(&self) -> io::Result<()> {
+        self.hooks.sync(&self.path)?;
+        self.inner.sync()
+    }
+    fn len(&self) -> io::Result<u64> {
+        self.inner.len()
+    }
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        self.inner.set_len(len)
+    }
+    fn try_lock(&self, mode: LockMode) -> io::Result<bool> {
+        self.inner.try_lock(mode)
+    }
+}
+
+/// Whether `path` is a WAL.
+pub fn is_wal(path: &Path) -> bool {
+    path.to_string_lossy().ends_with("-wal")
 }
