@@ -2,6 +2,8 @@
 //! consistency at every sync point, I/O error injection, corrupted files, real process kills,
 //! concurrency, file growth and recovery cost. Each module says what can go wrong that it checks.
 
+#[path = "engine/corruption.rs"]
+mod corruption;
 #[path = "engine/crash.rs"]
 mod crash;
 #[path = "engine/io_errors.rs"]
