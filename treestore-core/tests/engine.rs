@@ -8,6 +8,8 @@ mod corruption;
 mod crash;
 #[path = "engine/io_errors.rs"]
 mod io_errors;
+#[path = "engine/kill.rs"]
+mod kill;
 #[path = "engine/model.rs"]
 mod model;
 #[path = "engine/util.rs"]
