@@ -8,11 +8,15 @@ mod concurrency;
 mod corruption;
 #[path = "engine/crash.rs"]
 mod crash;
+#[path = "engine/growth.rs"]
+mod growth;
 #[path = "engine/io_errors.rs"]
 mod io_errors;
 #[path = "engine/kill.rs"]
 mod kill;
 #[path = "engine/model.rs"]
 mod model;
+#[path = "engine/recovery_cost.rs"]
+mod recovery_cost;
 #[path = "engine/util.rs"]
 mod util;
