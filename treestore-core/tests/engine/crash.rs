@@ -4,7 +4,9 @@
 //! commits, and (in `Durability::Sync` mode) hold every commit that was acknowledged. Cutting the
 //! power again while that image recovers must not change the answer.
 
+use std::time::Duration;
 use treestore_core::storage::vfs::{CrashConfig, FaultyVfs, MemVfs};
+
 use treestore_core::{Database, Durability, Options};
 
 use crate::util::{
@@ -208,4 +210,48 @@ fn creating_a_database_over_a_stale_wal_never_replays_it() {
         State::new(),
         "the new database shows the old WAL's commits"
     );
+}
+
+#[test]
+fn relaxed_commits_become_durable_within_the_sync_interval() {
+    let steps: Vec<Step> = workload(19, 12)
+        .into_iter()
+        .filter(|s| matches!(s, Step::Commit(_)))
+        .collect();
+    let states = expected_states(&State::new(), &steps);
+    for (mi, (name, mode)) in modes().into_iter().enumerate() {
+        for cut in [1, steps.len() / 2, steps.len()] {
+            let vfs = FaultyVfs::new(seed_of(mi) + cut as u64);
+            let opts = Options {
+                sync_interval: Duration::from_millis(2),
+                ..options(&vfs, Durability::Relaxed)
+            };
+            let db = Database::open(DB, opts).expect("open");
+            // Commits race the background flusher: any prefix may be durable at the cut.
+            let out = run(&db, &steps[..cut]);
+            assert!(out.error.is_none(), "{:?}", out.error);
+            vfs.crash_now(mode);
+            drop(db);
+            let what = format!("relaxed with a flusher, cut after {cut} commits ({name})");
+            let image = vfs.crash_image().expect("crashed");
+            let state = recover(&image, Durability::Relaxed)
+                .unwrap_or_else(|e| panic!("{what}: recovery failed: {e}"));
+            assert_prefix(&states, &state, out.checkpointed, out.attempted, &what);
+            // Given time, the flusher makes every commit durable.
+            let vfs = FaultyVfs::new(seed_of(mi));
+            let opts = Options {
+                sync_interval: Duration::from_millis(2),
+                ..options(&vfs, Durability::Relaxed)
+            };
+            let db = Database::open(DB, opts).expect("open");
+            let out = run(&db, &steps[..cut]);
+            std::thread::sleep(Duration::from_millis(100));
+            vfs.crash_now(CrashConfig::drop_all());
+            drop(db);
+            let state = recover(&vfs.crash_image().expect("crashed"), Durability::Relaxed)
+                .unwrap_or_else(|e| panic!("{what}: recovery failed: {e}"));
+            let what = format!("relaxed, {cut} commits, then 100 ms idle");
+            assert_prefix(&states, &state, out.attempted, out.attempted, &what);
+        }
+    }
 }

@@ -14,7 +14,7 @@ use std::ops::Bound;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use treestore_core::storage::vfs::{CrashConfig, FaultyVfs};
-use treestore_core::{Database, ReadOps, ReadTxn, WriteTxn};
+use treestore_core::{Database, Options, ReadOps, ReadTxn, WriteTxn};
 
 use crate::util::{dump, small_options, value, State, DB, TABLES};
 
@@ -279,6 +279,16 @@ impl Harness {
             self.vfs = FaultyVfs::from_image(0, &image);
         }
         drop(self.db.take());
+        let read_only = Options {
+            read_only: true,
+            ..small_options(self.vfs.clone())
+        };
+        let db = Database::open(DB, read_only).expect("reopen read-only");
+        assert!(
+            dump(&db).expect("dump") == self.committed,
+            "read-only reopen differs"
+        );
+        drop(db);
         self.db = Some(Database::open(DB, small_options(self.vfs.clone())).expect("reopen"));
         self.check_integrity("after reopen");
         self.check_contents("after reopen");

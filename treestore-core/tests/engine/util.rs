@@ -277,8 +277,15 @@ pub fn dump(db: &Database) -> Result<State> {
     Ok(state)
 }
 
-/// Opens the database in `image`, checks its integrity and returns its state.
+/// Opens the database in `image` read-only (which replays the WAL without repairing anything),
+/// then read-write, checks its integrity and returns its state; both opens must read the same.
+/// Only a database that holds nothing may fail to open read-only (its creation was cut short).
 pub fn recover(image: &MemVfs, durability: Durability) -> Result<State> {
+    let read_only = Options {
+        read_only: true,
+        ..small_options(image.clone())
+    };
+    let seen_read_only = Database::open(DB, read_only).and_then(|db| dump(&db));
     let opts = Options {
         durability,
         ..small_options(image.clone())
@@ -291,7 +298,12 @@ pub fn recover(image: &MemVfs, durability: Durability) -> Result<State> {
             format!("integrity check failed: {:?}", report.errors),
         ));
     }
-    dump(&db)
+    let state = dump(&db)?;
+    match seen_read_only {
+        Ok(seen) => assert!(seen == state, "a read-only open reads another state"),
+        Err(e) => assert!(state.is_empty(), "a read-only open failed: {e}"),
+    }
+    Ok(state)
 }
 
 /// Which of `states[lo..=hi]` `state` equals, if any.
