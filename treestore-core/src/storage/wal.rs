@@ -31,8 +31,8 @@
 //!
 //! What follows the last intact transaction is a torn tail, what a crash leaves of writes never
 //! synced, and is cut off. Damage elsewhere is corruption and fails recovery rather than silently
-//! dropping committed transactions: a damaged header in front of records of its generation (the
-//! header is synced before any record is appended), a header of a later generation than the newest
+//! dropping committed transactions: a damaged header in front of committed transactions of its
+//! generation (the header is synced before any record is appended), a header of a later generation than the newest
 //! intact meta page (the header is written only after that meta page is synced), and damaged records
 //! followed by an intact commit record whose durable offset lies past them (they had been synced).
 
@@ -294,9 +294,12 @@ impl Wal {
         let header_ok =
             &header[0..8] == WAL_MAGIC && crc32fast::hash(&header[0..36]) == read_u32(&header, 36);
         if !header_ok {
-            if reader.next_record()?.is_some() {
+            // Only a committed transaction proves the header was synced: a reset cut short can
+            // leave page records of a transaction that never committed behind a torn header.
+            if !reader.read_all(after_txid)?.commits.is_empty() {
                 return Err(Error::corruption(
-                    "WAL header is damaged, but records of the current checkpoint follow it",
+                    "WAL header is damaged, but committed transactions of the current checkpoint \
+                     follow it",
                 ));
             }
             return Ok(Replay::default());
@@ -504,4 +507,98 @@ fn decode_commit(rec: &Record, pages_seen: usize) -> Option<CommitInfo> {
             .map(|i| read_u64(p, COMMIT_FIXED_LEN + i * 8))
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::vfs::{MemVfs, OpenOptions, Vfs};
+    use std::path::Path;
+
+    const PS: u32 = 1024;
+
+    fn page(n: u8) -> Vec<u8> {
+        vec![n; PS as usize]
+    }
+
+    /// A log of generation 3 with three transactions, each synced before the next is appended.
+    fn three_commits() -> (MemVfs, Vec<u64>) {
+        let vfs = MemVfs::new();
+        let create = OpenOptions {
+            create: true,
+            read_only: false,
+        };
+        let wal = Wal::new(vfs.open(Path::new("w"), create).unwrap(), PS, 3, 0);
+        wal.reset(3).unwrap();
+        let mut starts = Vec::new();
+        for txid in 1..=3u64 {
+            starts.push(wal.len());
+            let info = CommitInfo {
+                txid,
+                catalog_root: 9,
+                hwm: 20,
+                freed: vec![4, 5],
+            };
+            let p = page(txid as u8);
+            let end = wal.append(&info, &[(10, &p[..]), (11, &p[..])]).unwrap();
+            wal.sync_to(end).unwrap();
+        }
+        (vfs, starts)
+    }
+
+    fn replay_with(vfs: &MemVfs, flip: Option<usize>, seq: u64) -> Result<Replay> {
+        let copy = vfs.deep_clone();
+        if let Some(at) = flip {
+            let mut bytes = copy.file_bytes("w").unwrap();
+            bytes[at] ^= 0x10;
+            copy.set_file_bytes("w", bytes);
+        }
+        let ro = OpenOptions {
+            create: false,
+            read_only: true,
+        };
+        Wal::replay(&*copy.open(Path::new("w"), ro).unwrap(), PS, seq, 0)
+    }
+
+    #[test]
+    fn damage_in_the_last_transaction_is_a_torn_tail() {
+        let (vfs, starts) = three_commits();
+        assert_eq!(replay_with(&vfs, None, 3).unwrap().commits.len(), 3);
+        let replay = replay_with(&vfs, Some(starts[2] as usize + 100), 3).unwrap();
+        assert_eq!(replay.commits.len(), 2);
+        assert_eq!(replay.end, starts[2]);
+    }
+
+    #[test]
+    fn damage_before_a_later_synced_commit_is_corruption() {
+        let (vfs, starts) = three_commits();
+        for at in [
+            starts[0] + 3,
+            starts[0] + 500,
+            starts[1] + 16,
+            starts[2] - 3,
+        ] {
+            let err = replay_with(&vfs, Some(at as usize), 3).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Corruption, "flip at {at}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_header_or_a_newer_generation_is_corruption() {
+        let (vfs, _) = three_commits();
+        for at in [0, 17, 36] {
+            let err = replay_with(&vfs, Some(at), 3).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Corruption, "flip at {at}");
+        }
+        let err = replay_with(&vfs, None, 2).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::Corruption,
+            "log newer than the meta page"
+        );
+        assert!(
+            replay_with(&vfs, None, 4).unwrap().commits.is_empty(),
+            "a stale log"
+        );
+    }
 }
