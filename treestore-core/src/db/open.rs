@@ -69,7 +69,7 @@ pub(crate) fn open(path: &Path, opts: Options) -> Result<Arc<Shared>> {
     let len = file
         .len()
         .map_err(|e| Error::io("reading the file length", e))?;
-    if len == 0 {
+    if len == 0 || (!opts.read_only && unfinished_creation(&*file, &*vfs, path, len)?) {
         if opts.read_only {
             return Err(Error::corruption(format!("{} is empty", path.display())));
         }
@@ -86,6 +86,12 @@ pub(crate) fn open(path: &Path, opts: Options) -> Result<Arc<Shared>> {
 fn initialize(file: &dyn VfsFile, vfs: &dyn Vfs, path: &Path, page_size: u32) -> Result<()> {
     let io = |what: &'static str| move |e| Error::io(what, e);
     let ps = page_size as u64;
+    // A stale WAL goes first: removed after the new file is synced, a crash in between would leave
+    // its records (of generation 0, like the new file's) to be replayed into the new database.
+    vfs.remove(&wal_path(path))
+        .map_err(io("removing a stale WAL"))?;
+    // An unfinished creation may have left bytes in the meta slots; start from nothing.
+    file.set_len(0).map_err(io("emptying the new file"))?;
     file.write_at(&encode_file_header(page_size), 0)
         .map_err(io("writing the file header"))?;
     let meta = Meta::empty();
@@ -94,9 +100,58 @@ fn initialize(file: &dyn VfsFile, vfs: &dyn Vfs, path: &Path, page_size: u32) ->
     file.set_len(FIRST_DATA_PAGE * ps)
         .map_err(io("sizing the new file"))?;
     file.sync().map_err(io("syncing the new file"))?;
-    vfs.remove(&wal_path(path))
-        .map_err(io("removing a stale WAL"))?;
     Ok(())
+}
+
+/// Whether `file` is what a crash during [`initialize`] leaves, so it holds nothing committed and is
+/// created afresh: no longer than the three fixed pages, a WAL without records, and no valid meta
+/// page beside a valid header (nor, when the header is damaged, a meta page that counts data pages).
+/// Anything else without a valid header or meta page is reported as corruption by recovery.
+fn unfinished_creation(file: &dyn VfsFile, vfs: &dyn Vfs, path: &Path, len: u64) -> Result<bool> {
+    if len > FIRST_DATA_PAGE * format::MAX_PAGE_SIZE as u64 || wal_has_records(vfs, path)? {
+        return Ok(false);
+    }
+    let read = |offset: u64, n: u64| -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; n.min(len.saturating_sub(offset)) as usize];
+        if buf.is_empty() {
+            return Ok(buf);
+        }
+        file.read_at(&mut buf, offset)
+            .map_err(|e| Error::io(format!("reading the file at offset {offset}"), e))?;
+        Ok(buf)
+    };
+    let header = decode_file_header(&read(0, 20)?);
+    let sizes: Vec<u64> = match header {
+        Ok(ps) if len > FIRST_DATA_PAGE * ps as u64 => return Ok(false),
+        Ok(ps) => vec![ps as u64],
+        Err(_) => (10..=16).map(|shift| 1u64 << shift).collect(),
+    };
+    for ps in sizes {
+        for page_no in META_PAGES {
+            let Some(meta) = Meta::decode(&read(page_no * ps, 64)?) else {
+                continue;
+            };
+            if meta.slot_page() == page_no && (header.is_ok() || meta.hwm > FIRST_DATA_PAGE) {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+fn wal_has_records(vfs: &dyn Vfs, path: &Path) -> Result<bool> {
+    let opts = OpenOptions {
+        create: false,
+        read_only: true,
+    };
+    match vfs.open(&wal_path(path), opts) {
+        Ok(wal) => Ok(wal
+            .len()
+            .map_err(|e| Error::io("reading the WAL length", e))?
+            > WAL_HEADER_LEN),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io("opening the WAL", e)),
+    }
 }
 
 fn read_meta(pager: &Pager) -> Result<Meta> {

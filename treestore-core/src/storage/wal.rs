@@ -25,21 +25,31 @@
 //! | 36     | 4    | reserved, 0                                            |
 //!
 //! A commit payload: catalog root (8), high-water mark (8), number of page records of the transaction
-//! (8), number of freed pages (8), then the freed page numbers (8 each). A transaction counts only when
-//! its commit record is intact; replay stops at the first record that fails a check (a torn tail).
+//! (8), number of freed pages (8), the log offset known durable when the record was appended (8),
+//! then the freed page numbers (8 each). A transaction counts only when its commit record is intact;
+//! replay stops at the first record that fails a check.
+//!
+//! What follows the last intact transaction is a torn tail, what a crash leaves of writes never
+//! synced, and is cut off. Damage elsewhere is corruption and fails recovery rather than silently
+//! dropping committed transactions: a damaged header in front of committed transactions of its
+//! generation (the header is synced before any record is appended), a header of a later generation than the newest
+//! intact meta page (the header is written only after that meta page is synced), and damaged records
+//! followed by an intact commit record whose durable offset lies past them (they had been synced).
 
 use parking_lot::{Condvar, Mutex};
 
 use super::format::{read_u32, read_u64, write_u32, write_u64};
 use super::vfs::VfsFile;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 const WAL_MAGIC: &[u8; 8] = b"TSWAL\0\0\x01";
 pub(crate) const WAL_HEADER_LEN: u64 = 40;
 const RECORD_HEADER_LEN: usize = 40;
 const KIND_PAGE: u32 = 1;
 const KIND_COMMIT: u32 = 2;
-const COMMIT_FIXED_LEN: usize = 32;
+const COMMIT_FIXED_LEN: usize = 40;
+/// Where a commit payload keeps the log offset that was durable when it was appended.
+const COMMIT_SYNCED_AT: usize = 32;
 /// Bytes buffered before a long commit is written out.
 const WRITE_CHUNK: usize = 1 << 20;
 
@@ -72,6 +82,9 @@ struct WalState {
     synced: u64,
     syncing: bool,
     seq: u64,
+    /// A sync failed: the kernel may have dropped the unsynced pages and would report the next
+    /// fsync as a success, so no later sync may acknowledge anything (the log is reopened instead).
+    failed: bool,
 }
 
 /// The open log.
@@ -106,12 +119,13 @@ fn record_header(kind: u32, payload: &[u8], seq: u64, txid: u64, page_no: u64) -
     h
 }
 
-fn encode_commit(info: &CommitInfo, page_count: usize) -> Vec<u8> {
+fn encode_commit(info: &CommitInfo, page_count: usize, synced: u64) -> Vec<u8> {
     let mut p = vec![0u8; COMMIT_FIXED_LEN + info.freed.len() * 8];
     write_u64(&mut p, 0, info.catalog_root);
     write_u64(&mut p, 8, info.hwm);
     write_u64(&mut p, 16, page_count as u64);
     write_u64(&mut p, 24, info.freed.len() as u64);
+    write_u64(&mut p, COMMIT_SYNCED_AT, synced);
     for (i, f) in info.freed.iter().enumerate() {
         write_u64(&mut p, COMMIT_FIXED_LEN + i * 8, *f);
     }
@@ -129,6 +143,7 @@ impl Wal {
                 synced: end,
                 syncing: false,
                 seq,
+                failed: false,
             }),
             synced_cond: Condvar::new(),
         }
@@ -180,9 +195,9 @@ impl Wal {
     /// Appends one transaction (its page images, then its commit record), not yet synced. Returns the
     /// log offset a [`Wal::sync_to`] must reach for it to be durable. Writer only.
     pub(crate) fn append(&self, info: &CommitInfo, pages: &[(u64, &[u8])]) -> Result<u64> {
-        let (mut at, seq) = {
+        let (mut at, seq, synced) = {
             let st = self.state.lock();
-            (st.end, st.seq)
+            (st.end, st.seq, st.synced)
         };
         let mut buf = Vec::with_capacity(
             WRITE_CHUNK.min(pages.len() * (self.page_size as usize + 40) + 4096),
@@ -196,7 +211,7 @@ impl Wal {
                 buf.clear();
             }
         }
-        let commit = encode_commit(info, pages.len());
+        let commit = encode_commit(info, pages.len(), synced);
         buf.extend_from_slice(&record_header(KIND_COMMIT, &commit, seq, info.txid, 0));
         buf.extend_from_slice(&commit);
         self.write_out(&buf, at)?;
@@ -219,6 +234,12 @@ impl Wal {
             if st.synced >= target {
                 return Ok(());
             }
+            if st.failed {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    "an earlier sync of the WAL failed; its records may not be durable",
+                ));
+            }
             if !st.syncing {
                 break;
             }
@@ -230,8 +251,9 @@ impl Wal {
         let result = self.file.sync();
         let mut st = self.state.lock();
         st.syncing = false;
-        if result.is_ok() {
-            st.synced = st.synced.max(end);
+        match result {
+            Ok(()) => st.synced = st.synced.max(end),
+            Err(_) => st.failed = true,
         }
         drop(st);
         self.synced_cond.notify_all();
@@ -245,7 +267,8 @@ impl Wal {
     }
 
     /// Reads the log and returns every intact transaction of generation `seq` with a txid above
-    /// `after_txid`, in order. A log of another generation, or with a damaged header, holds nothing.
+    /// `after_txid`, in order. A log of an older generation holds nothing; damage that a crash
+    /// cannot explain (see the module documentation) is a `Corruption` error.
     pub(crate) fn replay(
         file: &dyn VfsFile,
         page_size: u32,
@@ -261,13 +284,6 @@ impl Wal {
         let mut header = [0u8; WAL_HEADER_LEN as usize];
         file.read_at(&mut header, 0)
             .map_err(|e| Error::io("reading the WAL header", e))?;
-        let header_ok = &header[0..8] == WAL_MAGIC
-            && crc32fast::hash(&header[0..36]) == read_u32(&header, 36)
-            && read_u32(&header, 8) == page_size
-            && read_u64(&header, 16) == seq;
-        if !header_ok {
-            return Ok(Replay::default());
-        }
         let mut reader = RecordReader {
             file,
             len,
@@ -275,6 +291,34 @@ impl Wal {
             seq,
             page_size,
         };
+        let header_ok =
+            &header[0..8] == WAL_MAGIC && crc32fast::hash(&header[0..36]) == read_u32(&header, 36);
+        if !header_ok {
+            // Only a committed transaction proves the header was synced: a reset cut short can
+            // leave page records of a transaction that never committed behind a torn header.
+            if !reader.read_all(after_txid)?.commits.is_empty() {
+                return Err(Error::corruption(
+                    "WAL header is damaged, but committed transactions of the current checkpoint \
+                     follow it",
+                ));
+            }
+            return Ok(Replay::default());
+        }
+        let (wal_page_size, wal_seq) = (read_u32(&header, 8), read_u64(&header, 16));
+        if wal_page_size != page_size {
+            return Err(Error::corruption(format!(
+                "WAL header: page size {wal_page_size}, the database's is {page_size}"
+            )));
+        }
+        if wal_seq > seq {
+            return Err(Error::corruption(format!(
+                "the WAL continues checkpoint {wal_seq}, but the newest intact meta page is of \
+                 checkpoint {seq}: the meta page of a completed checkpoint is damaged"
+            )));
+        }
+        if wal_seq < seq {
+            return Ok(Replay::default());
+        }
         reader.read_all(after_txid)
     }
 }
@@ -325,7 +369,82 @@ impl RecordReader<'_> {
             }
             replay.end = self.at;
         }
+        self.check_tail(replay.end, expected_txid)?;
         Ok(replay)
+    }
+
+    /// Fails when the bytes from `end` (past the last intact transaction) are not a torn tail: when
+    /// an intact commit record there, of a later transaction, was appended after they were synced.
+    /// Walks record by record, stepping over damaged records by the lengths their headers imply.
+    fn check_tail(&mut self, end: u64, next_txid: u64) -> Result<()> {
+        self.at = end;
+        while self.at + RECORD_HEADER_LEN as u64 <= self.len {
+            let start = self.at;
+            match self.next_record()? {
+                Some(rec) if rec.kind == KIND_COMMIT && rec.txid >= next_txid => {
+                    let synced = read_u64(&rec.payload, COMMIT_SYNCED_AT);
+                    if synced > end {
+                        return Err(Error::corruption(format!(
+                            "WAL: records from offset {end} are damaged, but they were synced \
+                             before the commit record of txid {} at offset {start}",
+                            rec.txid
+                        )));
+                    }
+                }
+                Some(_) => {}
+                None => match self.skip_damaged(start)? {
+                    Some(next) => self.at = next,
+                    None => break,
+                },
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the record after the damaged one at `start` begins, judged from the lengths its header
+    /// (or, for a commit record with a damaged length, its freed-page count) implies: the first that
+    /// lands on the end of the log or on a header of this generation. `None` when none does.
+    fn skip_damaged(&self, start: u64) -> Result<Option<u64>> {
+        let mut h = [0u8; RECORD_HEADER_LEN];
+        self.read(&mut h, start)?;
+        let (kind, plen) = (read_u32(&h, 0), read_u32(&h, 4) as u64);
+        let page_len = self.page_size as u64;
+        let commit_len = |n: u64| {
+            n >= COMMIT_FIXED_LEN as u64 && (n - COMMIT_FIXED_LEN as u64).is_multiple_of(8)
+        };
+        let mut lens = Vec::new();
+        if kind != KIND_COMMIT && (kind == KIND_PAGE || plen == page_len) {
+            lens.push(page_len);
+        }
+        if kind != KIND_PAGE && commit_len(plen) {
+            lens.push(plen);
+        }
+        let body = start + RECORD_HEADER_LEN as u64;
+        if kind == KIND_COMMIT && body + COMMIT_FIXED_LEN as u64 <= self.len {
+            let mut count = [0u8; 8];
+            self.read(&mut count, body + 24)?;
+            let freed = read_u64(&count, 0);
+            if freed < self.len / 8 {
+                lens.push(COMMIT_FIXED_LEN as u64 + freed * 8);
+            }
+        }
+        for plen in lens {
+            let next = body + plen;
+            if next == self.len || self.header_of_this_log_at(next)? {
+                return Ok(Some(next));
+            }
+        }
+        Ok(None)
+    }
+
+    fn header_of_this_log_at(&self, at: u64) -> Result<bool> {
+        if at + RECORD_HEADER_LEN as u64 > self.len {
+            return Ok(false);
+        }
+        let mut h = [0u8; RECORD_HEADER_LEN];
+        self.read(&mut h, at)?;
+        let kind = read_u32(&h, 0);
+        Ok((kind == KIND_PAGE || kind == KIND_COMMIT) && read_u64(&h, 8) == self.seq)
     }
 
     /// The next intact record, or `None` at the end or at the first damaged one.
@@ -388,4 +507,98 @@ fn decode_commit(rec: &Record, pages_seen: usize) -> Option<CommitInfo> {
             .map(|i| read_u64(p, COMMIT_FIXED_LEN + i * 8))
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::vfs::{MemVfs, OpenOptions, Vfs};
+    use std::path::Path;
+
+    const PS: u32 = 1024;
+
+    fn page(n: u8) -> Vec<u8> {
+        vec![n; PS as usize]
+    }
+
+    /// A log of generation 3 with three transactions, each synced before the next is appended.
+    fn three_commits() -> (MemVfs, Vec<u64>) {
+        let vfs = MemVfs::new();
+        let create = OpenOptions {
+            create: true,
+            read_only: false,
+        };
+        let wal = Wal::new(vfs.open(Path::new("w"), create).unwrap(), PS, 3, 0);
+        wal.reset(3).unwrap();
+        let mut starts = Vec::new();
+        for txid in 1..=3u64 {
+            starts.push(wal.len());
+            let info = CommitInfo {
+                txid,
+                catalog_root: 9,
+                hwm: 20,
+                freed: vec![4, 5],
+            };
+            let p = page(txid as u8);
+            let end = wal.append(&info, &[(10, &p[..]), (11, &p[..])]).unwrap();
+            wal.sync_to(end).unwrap();
+        }
+        (vfs, starts)
+    }
+
+    fn replay_with(vfs: &MemVfs, flip: Option<usize>, seq: u64) -> Result<Replay> {
+        let copy = vfs.deep_clone();
+        if let Some(at) = flip {
+            let mut bytes = copy.file_bytes("w").unwrap();
+            bytes[at] ^= 0x10;
+            copy.set_file_bytes("w", bytes);
+        }
+        let ro = OpenOptions {
+            create: false,
+            read_only: true,
+        };
+        Wal::replay(&*copy.open(Path::new("w"), ro).unwrap(), PS, seq, 0)
+    }
+
+    #[test]
+    fn damage_in_the_last_transaction_is_a_torn_tail() {
+        let (vfs, starts) = three_commits();
+        assert_eq!(replay_with(&vfs, None, 3).unwrap().commits.len(), 3);
+        let replay = replay_with(&vfs, Some(starts[2] as usize + 100), 3).unwrap();
+        assert_eq!(replay.commits.len(), 2);
+        assert_eq!(replay.end, starts[2]);
+    }
+
+    #[test]
+    fn damage_before_a_later_synced_commit_is_corruption() {
+        let (vfs, starts) = three_commits();
+        for at in [
+            starts[0] + 3,
+            starts[0] + 500,
+            starts[1] + 16,
+            starts[2] - 3,
+        ] {
+            let err = replay_with(&vfs, Some(at as usize), 3).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Corruption, "flip at {at}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_header_or_a_newer_generation_is_corruption() {
+        let (vfs, _) = three_commits();
+        for at in [0, 17, 36] {
+            let err = replay_with(&vfs, Some(at), 3).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Corruption, "flip at {at}");
+        }
+        let err = replay_with(&vfs, None, 2).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::Corruption,
+            "log newer than the meta page"
+        );
+        assert!(
+            replay_with(&vfs, None, 4).unwrap().commits.is_empty(),
+            "a stale log"
+        );
+    }
 }

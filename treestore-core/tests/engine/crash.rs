@@ -1,0 +1,257 @@
+//! Crash consistency: a workload runs on [`FaultyVfs`] and the power is cut at every sync point in
+//! turn, with unsynced writes dropped, applied, or torn, garbled and reordered. Whatever the cut, the
+//! image must open with a clean integrity check, hold the model state after some prefix of the
+//! commits, and (in `Durability::Sync` mode) hold every commit that was acknowledged. Cutting the
+//! power again while that image recovers must not change the answer.
+
+use std::time::Duration;
+use treestore_core::storage::vfs::{CrashConfig, FaultyVfs, MemVfs};
+
+use treestore_core::{Database, Durability, Options};
+
+use crate::util::{
+    assert_prefix, expected_states, recover, run, small_options, stress, workload, Outcome, State,
+    Step, DB,
+};
+
+/// Small enough that commits run checkpoints on their own every few commits.
+const CHECKPOINT_WAL_BYTES: u64 = 24 << 10;
+
+fn options(vfs: &FaultyVfs, durability: Durability) -> Options {
+    Options {
+        durability,
+        checkpoint_wal_bytes: CHECKPOINT_WAL_BYTES,
+        ..small_options(vfs.clone())
+    }
+}
+
+/// Opens (creating) the database on `vfs`, runs `steps` and closes it. Stops at the first error,
+/// as an application would after a power cut.
+fn run_on(vfs: &FaultyVfs, steps: &[Step], durability: Durability) -> Outcome {
+    let db = match Database::open(DB, options(vfs, durability)) {
+        Ok(db) => db,
+        Err(e) => {
+            return Outcome {
+                error: Some(e),
+                ..Outcome::default()
+            }
+        }
+    };
+    let out = run(&db, steps);
+    // Closing checkpoints: its syncs are sync points too.
+    drop(db);
+    out
+}
+
+fn modes() -> Vec<(String, CrashConfig)> {
+    let mut modes = vec![
+        ("drop_all".to_string(), CrashConfig::drop_all()),
+        ("apply_all".to_string(), CrashConfig::apply_all()),
+    ];
+    let seeds = if stress() { 12 } else { 3 };
+    for seed in 0..seeds {
+        modes.push((format!("chaos#{seed}"), CrashConfig::chaos()));
+    }
+    modes
+}
+
+/// The seed of a chaos run: distinct per mode index so each draws different fates.
+fn seed_of(mode_index: usize) -> u64 {
+    1000 + mode_index as u64
+}
+
+/// Runs `steps` with the power cut at sync `k`, and returns the crash image and the outcome.
+fn crash_run(
+    steps: &[Step],
+    k: u64,
+    mode: CrashConfig,
+    seed: u64,
+    durability: Durability,
+) -> (MemVfs, Outcome) {
+    let vfs = FaultyVfs::new(seed);
+    vfs.crash_at_sync(k, mode);
+    let out = run_on(&vfs, steps, durability);
+    let image = vfs
+        .crash_image()
+        .unwrap_or_else(|| panic!("sync {k} was never reached"));
+    (image, out)
+}
+
+fn count_syncs(steps: &[Step], durability: Durability) -> u64 {
+    let vfs = FaultyVfs::new(0);
+    let out = run_on(&vfs, steps, durability);
+    assert!(
+        out.error.is_none(),
+        "fault-free run failed: {:?}",
+        out.error
+    );
+    vfs.sync_count()
+}
+
+#[test]
+fn every_sync_point_recovers_a_prefix_with_every_acknowledged_commit() {
+    let steps = workload(7, 30);
+    let states = expected_states(&State::new(), &steps);
+    let syncs = count_syncs(&steps, Durability::Sync);
+    assert!(
+        syncs > 40,
+        "the workload should sync often, synced {syncs} times"
+    );
+    for (mi, (name, mode)) in modes().into_iter().enumerate() {
+        for k in 1..=syncs {
+            let (image, out) = crash_run(&steps, k, mode, seed_of(mi), Durability::Sync);
+            let what = format!("crash at sync {k}/{syncs} ({name})");
+            let state = recover(&image, Durability::Sync)
+                .unwrap_or_else(|e| panic!("{what}: recovery failed: {e}"));
+            assert_prefix(&states, &state, out.acked, out.attempted, &what);
+        }
+    }
+}
+
+/// Crashes at sync `k` of the first run, then at every sync of recovering that image and running a
+/// few more commits on it.
+fn crash_during_recovery(steps: &[Step], states: &[State], k: u64, mi: usize) {
+    let (name, mode) = modes()[mi].clone();
+    let (image, out) = crash_run(steps, k, mode, seed_of(mi), Durability::Sync);
+    let first = recover(&image.deep_clone(), Durability::Sync)
+        .unwrap_or_else(|e| panic!("crash at sync {k} ({name}): recovery failed: {e}"));
+    let at = assert_prefix(states, &first, out.acked, out.attempted, "first crash");
+    let more = workload(100 + k, 4);
+    let states2 = expected_states(&states[at], &more);
+    let total = {
+        let vfs = FaultyVfs::from_image(0, &image);
+        let out = run_on(&vfs, &more, Durability::Sync);
+        assert!(out.error.is_none(), "{:?}", out.error);
+        vfs.sync_count()
+    };
+    for j in 1..=total {
+        for (mj, (name2, mode2)) in modes().into_iter().enumerate() {
+            let vfs = FaultyVfs::from_image(seed_of(mj) + j, &image);
+            vfs.crash_at_sync(j, mode2);
+            let out2 = run_on(&vfs, &more, Durability::Sync);
+            let image2 = vfs.crash_image().expect("second crash happened");
+            let what = format!("crash at sync {k} ({name}), then at sync {j}/{total} ({name2})");
+            let state = recover(&image2, Durability::Sync)
+                .unwrap_or_else(|e| panic!("{what}: recovery failed: {e}"));
+            assert_prefix(&states2, &state, out2.acked, out2.attempted, &what);
+        }
+    }
+}
+
+#[test]
+fn crashing_again_during_recovery_loses_nothing_acknowledged() {
+    let steps = workload(11, 20);
+    let states = expected_states(&State::new(), &steps);
+    let syncs = count_syncs(&steps, Durability::Sync);
+    let mut k = 2;
+    let mut mi = 0;
+    while k <= syncs {
+        crash_during_recovery(&steps, &states, k, mi % modes().len());
+        k += 5;
+        mi += 1;
+    }
+}
+
+#[test]
+fn relaxed_commits_lose_only_a_suffix() {
+    let steps = workload(13, 24);
+    let states = expected_states(&State::new(), &steps);
+    let syncs = count_syncs(&steps, Durability::Relaxed);
+    assert!(syncs > 10, "checkpoints should sync, synced {syncs} times");
+    for (mi, (name, mode)) in modes().into_iter().enumerate() {
+        for k in 1..=syncs {
+            let (image, out) = crash_run(&steps, k, mode, seed_of(mi), Durability::Relaxed);
+            let what = format!("relaxed, crash at sync {k}/{syncs} ({name})");
+            let state = recover(&image, Durability::Relaxed)
+                .unwrap_or_else(|e| panic!("{what}: recovery failed: {e}"));
+            assert_prefix(&states, &state, out.checkpointed, out.attempted, &what);
+        }
+    }
+}
+
+#[test]
+fn relaxed_power_cut_between_commits_keeps_a_prefix() {
+    let steps = workload(17, 30);
+    let states = expected_states(&State::new(), &steps);
+    for (mi, (name, mode)) in modes().into_iter().enumerate() {
+        for cut in 1..=steps.len() {
+            let vfs = FaultyVfs::new(seed_of(mi) + cut as u64);
+            let db = Database::open(DB, options(&vfs, Durability::Relaxed)).expect("open");
+            let out = run(&db, &steps[..cut]);
+            assert!(out.error.is_none(), "{:?}", out.error);
+            vfs.crash_now(mode);
+            drop(db);
+            let image = vfs.crash_image().expect("crashed");
+            let what = format!("relaxed, power cut after step {cut} ({name})");
+            let state = recover(&image, Durability::Relaxed)
+                .unwrap_or_else(|e| panic!("{what}: recovery failed: {e}"));
+            assert_prefix(&states, &state, out.checkpointed, out.attempted, &what);
+        }
+    }
+}
+
+#[test]
+fn creating_a_database_over_a_stale_wal_never_replays_it() {
+    // A WAL left behind by a deleted database, holding committed records of generation 0.
+    let old = FaultyVfs::new(1);
+    let db = Database::open(DB, options(&old, Durability::Sync)).expect("open");
+    run(&db, &workload(3, 5));
+    old.crash_now(CrashConfig::apply_all());
+    drop(db);
+    let image = old.crash_image().expect("crashed");
+    image.set_file_bytes(DB, Vec::new());
+    // Creating a new database there, the power fails at its first sync.
+    let vfs = FaultyVfs::from_image(2, &image);
+    vfs.crash_at_sync(1, CrashConfig::apply_all());
+    assert!(Database::open(DB, options(&vfs, Durability::Sync)).is_err());
+    let state = recover(&vfs.crash_image().expect("crashed"), Durability::Sync).expect("recover");
+    assert_eq!(
+        state,
+        State::new(),
+        "the new database shows the old WAL's commits"
+    );
+}
+
+#[test]
+fn relaxed_commits_become_durable_within_the_sync_interval() {
+    let steps: Vec<Step> = workload(19, 12)
+        .into_iter()
+        .filter(|s| matches!(s, Step::Commit(_)))
+        .collect();
+    let states = expected_states(&State::new(), &steps);
+    for (mi, (name, mode)) in modes().into_iter().enumerate() {
+        for cut in [1, steps.len() / 2, steps.len()] {
+            let vfs = FaultyVfs::new(seed_of(mi) + cut as u64);
+            let opts = Options {
+                sync_interval: Duration::from_millis(2),
+                ..options(&vfs, Durability::Relaxed)
+            };
+            let db = Database::open(DB, opts).expect("open");
+            // Commits race the background flusher: any prefix may be durable at the cut.
+            let out = run(&db, &steps[..cut]);
+            assert!(out.error.is_none(), "{:?}", out.error);
+            vfs.crash_now(mode);
+            drop(db);
+            let what = format!("relaxed with a flusher, cut after {cut} commits ({name})");
+            let image = vfs.crash_image().expect("crashed");
+            let state = recover(&image, Durability::Relaxed)
+                .unwrap_or_else(|e| panic!("{what}: recovery failed: {e}"));
+            assert_prefix(&states, &state, out.checkpointed, out.attempted, &what);
+            // Given time, the flusher makes every commit durable.
+            let vfs = FaultyVfs::new(seed_of(mi));
+            let opts = Options {
+                sync_interval: Duration::from_millis(2),
+                ..options(&vfs, Durability::Relaxed)
+            };
+            let db = Database::open(DB, opts).expect("open");
+            let out = run(&db, &steps[..cut]);
+            std::thread::sleep(Duration::from_millis(100));
+            vfs.crash_now(CrashConfig::drop_all());
+            drop(db);
+            let state = recover(&vfs.crash_image().expect("crashed"), Durability::Relaxed)
+                .unwrap_or_else(|e| panic!("{what}: recovery failed: {e}"));
+            let what = format!("relaxed, {cut} commits, then 100 ms idle");
+            assert_prefix(&states, &state, out.attempted, out.attempted, &what);
+        }
+    }
+}
