@@ -392,6 +392,9 @@ impl<H: Hooks> Vfs for HookVfs<H> {
     fn remove(&self, path: &Path) -> io::Result<()> {
         self.inner.remove(path)
     }
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.inner.rename(from, to)
+    }
 }
 
 impl<H: Hooks> VfsFile for HookFile<H> {
