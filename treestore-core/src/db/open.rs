@@ -290,7 +290,13 @@ fn recover(path: &Path, file: Box<dyn VfsFile>, opts: &Options) -> Result<Shared
     }
     pager.ensure_capacity(snap.hwm)?;
     pager.overlay_insert(pages);
-    let wal = Wal::new(wal_file, page_size, meta.seq, replay.end);
+    let wal = Wal::new(
+        wal_file,
+        page_size,
+        meta.seq,
+        replay.end,
+        opts.checkpoint_wal_bytes,
+    );
     if !opts.read_only {
         if replay.end <= WAL_HEADER_LEN && snap.txid == meta.txid {
             wal.reset(meta.seq)?;
@@ -323,7 +329,7 @@ fn read_only_without_wal(
     opts: &Options,
 ) -> Result<Shared> {
     let page_size = pager.page_size() as u32;
-    let wal = Wal::new(Box::new(NoWal), page_size, meta.seq, 0);
+    let wal = Wal::new(Box::new(NoWal), page_size, meta.seq, 0, 0);
     Ok(Shared::new(SharedParts {
         path: path.to_path_buf(),
         options: opts.clone(),

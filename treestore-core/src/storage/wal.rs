@@ -50,6 +50,10 @@ const KIND_COMMIT: u32 = 2;
 const COMMIT_FIXED_LEN: usize = 40;
 /// Where a commit payload keeps the log offset that was durable when it was appended.
 const COMMIT_SYNCED_AT: usize = 32;
+/// The WAL grows by a quarter of its size at a time, between these bounds (written with zeros
+/// ahead of the records).
+const WAL_GROW_CHUNK: u64 = 4 << 20;
+const WAL_MIN_GROW: u64 = 64 << 10;
 /// Bytes buffered before a long commit is written out.
 const WRITE_CHUNK: usize = 1 << 20;
 
@@ -79,6 +83,9 @@ pub(crate) struct Replay {
 
 struct WalState {
     end: u64,
+    /// Bytes of the file already written (zeros or old records): appends below it overwrite
+    /// allocated blocks, so their fsync need not journal a new file size.
+    allocated: u64,
     synced: u64,
     syncing: bool,
     seq: u64,
@@ -91,6 +98,8 @@ struct WalState {
 pub(crate) struct Wal {
     file: Box<dyn VfsFile>,
     page_size: u32,
+    /// A reset keeps at most this many bytes of the old file for reuse.
+    keep_bytes: u64,
     state: Mutex<WalState>,
     synced_cond: Condvar,
 }
@@ -134,12 +143,22 @@ fn encode_commit(info: &CommitInfo, page_count: usize, synced: u64) -> Vec<u8> {
 
 impl Wal {
     /// Opens the log for appending after `end` (from [`Wal::replay`]), continuing generation `seq`.
-    pub(crate) fn new(file: Box<dyn VfsFile>, page_size: u32, seq: u64, end: u64) -> Wal {
+    /// Resets keep up to `keep_bytes` of the file for reuse.
+    pub(crate) fn new(
+        file: Box<dyn VfsFile>,
+        page_size: u32,
+        seq: u64,
+        end: u64,
+        keep_bytes: u64,
+    ) -> Wal {
+        let allocated = file.len().unwrap_or(end).max(end);
         Wal {
             file,
             page_size,
+            keep_bytes: keep_bytes.max(WAL_GROW_CHUNK),
             state: Mutex::new(WalState {
                 end,
+                allocated,
                 synced: end,
                 syncing: false,
                 seq,
@@ -154,12 +173,21 @@ impl Wal {
         self.state.lock().end
     }
 
-    /// Empties the log and starts generation `seq` (after a checkpoint made it redundant).
+    /// Empties the log and starts generation `seq` (after a checkpoint made it redundant). The file
+    /// is kept (up to `keep_bytes`) and overwritten from the start, as SQLite does: records of the
+    /// old generation behind the new ones never match the new `seq`.
     pub(crate) fn reset(&self, seq: u64) -> Result<()> {
         let mut st = self.state.lock();
-        self.file
-            .set_len(0)
-            .map_err(|e| Error::io("truncating the WAL", e))?;
+        let len = self
+            .file
+            .len()
+            .map_err(|e| Error::io("reading the WAL length", e))?;
+        if len > self.keep_bytes {
+            self.file
+                .set_len(self.keep_bytes)
+                .map_err(|e| Error::io("truncating the WAL", e))?;
+        }
+        st.allocated = len.min(self.keep_bytes).max(WAL_HEADER_LEN);
         self.file
             .write_at(&header_bytes(self.page_size, seq), 0)
             .map_err(|e| Error::io("writing the WAL header", e))?;
@@ -189,6 +217,32 @@ impl Wal {
         }
         st.end = end;
         st.synced = end;
+        st.allocated = end;
+        Ok(())
+    }
+
+    /// Makes sure the file has been written up to `upto`, extending it with zeros in whole chunks
+    /// so that most commits overwrite allocated blocks instead of growing the file.
+    fn preallocate(&self, upto: u64) -> Result<()> {
+        let allocated = {
+            let st = self.state.lock();
+            st.allocated.max(st.end)
+        };
+        if upto <= allocated {
+            return Ok(());
+        }
+        let chunk = (upto / 4).clamp(WAL_MIN_GROW, WAL_GROW_CHUNK);
+        let target = upto.div_ceil(chunk) * chunk;
+        let zeros = vec![0u8; WRITE_CHUNK];
+        let mut at = allocated;
+        while at < target {
+            let n = (target - at).min(WRITE_CHUNK as u64) as usize;
+            self.file
+                .write_at(&zeros[..n], at)
+                .map_err(|e| Error::io(format!("extending the WAL at offset {at}"), e))?;
+            at += n as u64;
+        }
+        self.state.lock().allocated = target;
         Ok(())
     }
 
@@ -199,9 +253,10 @@ impl Wal {
             let st = self.state.lock();
             (st.end, st.seq, st.synced)
         };
-        let mut buf = Vec::with_capacity(
-            WRITE_CHUNK.min(pages.len() * (self.page_size as usize + 40) + 4096),
-        );
+        let commit_len = RECORD_HEADER_LEN + COMMIT_FIXED_LEN + info.freed.len() * 8;
+        let total = pages.len() * (self.page_size as usize + RECORD_HEADER_LEN) + commit_len;
+        self.preallocate(at + total as u64)?;
+        let mut buf = Vec::with_capacity(WRITE_CHUNK.min(total));
         for (page_no, page) in pages {
             buf.extend_from_slice(&record_header(KIND_PAGE, page, seq, info.txid, *page_no));
             buf.extend_from_slice(page);
@@ -528,7 +583,7 @@ mod tests {
             create: true,
             read_only: false,
         };
-        let wal = Wal::new(vfs.open(Path::new("w"), create).unwrap(), PS, 3, 0);
+        let wal = Wal::new(vfs.open(Path::new("w"), create).unwrap(), PS, 3, 0, 1 << 20);
         wal.reset(3).unwrap();
         let mut starts = Vec::new();
         for txid in 1..=3u64 {
