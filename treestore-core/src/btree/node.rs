@@ -88,6 +88,18 @@ impl Leaf {
         right
     }
 
+    /// Moves only the last entry into a new leaf (for appends in key order).
+    pub(crate) fn split_off_last(&mut self) -> Leaf {
+        let mut right = Leaf::default();
+        if self.entries.len() > 1 {
+            if let Some((k, v)) = self.entries.pop() {
+                self.size -= leaf_entry_size(&k, &v);
+                right.push(k, v);
+            }
+        }
+        right
+    }
+
     /// Appends every entry of `right`, whose keys all sort after ours.
     pub(crate) fn absorb(&mut self, right: Leaf) {
         self.size += right.size;
@@ -166,6 +178,24 @@ impl Branch {
         (up, right)
     }
 
+    /// Splits off the last key and the two children around it (for appends in key order): returns
+    /// (the key before them, which moves up, the right branch). Needs at least two keys.
+    pub(crate) fn split_off_last(&mut self) -> (Vec<u8>, Branch) {
+        let n = self.keys.len();
+        let mut right_keys = self.keys.split_off(n - 2);
+        let right_children = self.children.split_off(n - 1);
+        let up = right_keys.remove(0);
+        let mut right = Branch::with_first_child(right_children[0]);
+        for (k, c) in right_keys
+            .into_iter()
+            .zip(right_children.into_iter().skip(1))
+        {
+            right.push(k, c);
+        }
+        self.recompute_size();
+        (up, right)
+    }
+
     /// Appends `separator` and every key and child of `right`.
     pub(crate) fn absorb(&mut self, separator: Vec<u8>, right: Branch) {
         let mut children = right.children.into_iter();
@@ -227,6 +257,22 @@ mod tests {
         );
         let diff = left.encoded_size().abs_diff(right.encoded_size());
         assert!(diff <= 60, "unbalanced split: {diff}");
+    }
+
+    #[test]
+    fn append_splits_leave_the_left_node_full() {
+        let mut leaf = leaf_of(40);
+        let right = leaf.split_off_last();
+        assert_eq!((leaf.entries.len(), right.entries.len()), (39, 1));
+        let mut b = Branch::with_first_child(0);
+        for i in 1..=5u64 {
+            b.push(vec![i as u8], i);
+        }
+        let (up, right) = b.split_off_last();
+        assert_eq!(up, vec![4]);
+        assert_eq!(b.children, vec![0, 1, 2, 3]);
+        assert_eq!(right.keys, vec![vec![5]]);
+        assert_eq!(right.children, vec![4, 5]);
     }
 
     #[test]

@@ -182,7 +182,7 @@ impl TreeMut<'_> {
             leaf.push(key.to_vec(), val);
             return Ok((self.add_node(Node::Leaf(leaf)), None));
         }
-        let (page, split, old) = self.insert_rec(root, key, val, 0)?;
+        let (page, split, old) = self.insert_rec(root, key, val, 0, true)?;
         Ok((self.grow_root(page, split), old))
     }
 
@@ -204,6 +204,7 @@ impl TreeMut<'_> {
         key: &[u8],
         val: Val,
         depth: usize,
+        rightmost: bool,
     ) -> Result<(u64, Option<(Vec<u8>, u64)>, Option<Val>)> {
         if depth > MAX_DEPTH {
             return Err(Error::corruption(format!(
@@ -214,15 +215,23 @@ impl TreeMut<'_> {
         let ps = self.page_size();
         let (idx, child) = match self.node_mut(p)? {
             Node::Leaf(leaf) => {
+                let mut appended = false;
                 let old = match leaf.search(key) {
                     Ok(i) => Some(leaf.replace_at(i, val)),
                     Err(i) => {
+                        appended = i == leaf.entries.len();
                         leaf.insert_at(i, key.to_vec(), val);
                         None
                     }
                 };
                 let split = if leaf.encoded_size() > ps {
-                    let right = leaf.split();
+                    // Appending past the last key of the tree (a bulk load in key order) leaves
+                    // the full leaf full and starts a new one, so sorted loads fill pages.
+                    let right = if rightmost && appended {
+                        leaf.split_off_last()
+                    } else {
+                        leaf.split()
+                    };
                     let sep = right.entries[0].0.clone();
                     Some((sep, self.add_node(Node::Leaf(right))))
                 } else {
@@ -235,18 +244,33 @@ impl TreeMut<'_> {
                 (idx, b.children[idx])
             }
         };
-        let (new_child, child_split, old) = self.insert_rec(child, key, val, depth + 1)?;
-        let split = self.finish_branch(p, idx, new_child, child_split)?;
+        let last = self.branch_len(p)?;
+        let child_rightmost = rightmost && idx == last;
+        let (new_child, child_split, old) =
+            self.insert_rec(child, key, val, depth + 1, child_rightmost)?;
+        let split = self.finish_branch(p, idx, new_child, child_split, child_rightmost)?;
         Ok((p, split, old))
     }
 
-    /// Puts a changed child back into branch `p` and splits `p` if it overflowed.
+    /// Number of keys of branch `p` (the index of its last child).
+    fn branch_len(&mut self, p: u64) -> Result<usize> {
+        match self.node_mut(p)? {
+            Node::Branch(b) => Ok(b.keys.len()),
+            Node::Leaf(_) => Err(Error::corruption(format!(
+                "page {p} changed kind during a write"
+            ))),
+        }
+    }
+
+    /// Puts a changed child back into branch `p` and splits `p` if it overflowed (lopsided when the
+    /// split came from appending past the tree's last key).
     fn finish_branch(
         &mut self,
         p: u64,
         idx: usize,
         new_child: u64,
         child_split: Option<(Vec<u8>, u64)>,
+        appending: bool,
     ) -> Result<Option<(Vec<u8>, u64)>> {
         let ps = self.page_size();
         let Node::Branch(b) = self.node_mut(p)? else {
@@ -261,7 +285,11 @@ impl TreeMut<'_> {
         if b.encoded_size() <= ps {
             return Ok(None);
         }
-        let (up, right) = b.split();
+        let (up, right) = if appending && b.keys.len() >= 4 {
+            b.split_off_last()
+        } else {
+            b.split()
+        };
         Ok(Some((up, self.add_node(Node::Branch(right)))))
     }
 
@@ -315,7 +343,7 @@ impl TreeMut<'_> {
             }
         };
         let (new_child, child_split, old) = self.remove_rec(child, key, depth + 1)?;
-        let split_before = self.finish_branch(p, idx, new_child, child_split)?;
+        let split_before = self.finish_branch(p, idx, new_child, child_split, false)?;
         if split_before.is_some() {
             return Ok((p, split_before, old));
         }
