@@ -16,6 +16,7 @@ pub mod codec;
 pub mod db;
 pub mod error;
 pub mod keys;
+pub mod search;
 pub mod storage;
 pub mod time;
 
