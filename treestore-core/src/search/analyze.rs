@@ -1,23 +1,5 @@
-//! Text analysis: how text (indexed or queried) becomes a sequence of index terms.
-//!
-//! 1. Segmentation. A word is a maximal run of word characters: letters and digits of any script
-//!    (`char::is_alphanumeric`), combining marks (the combining diacritical blocks, and every
-//!    non-punctuation character of the Indic and South-East Asian blocks, whose viramas and vowel
-//!    signs are marks), and zero-width (non-)joiners. An apostrophe (`'` or `’`) between two
-//!    alphanumerics stays inside the word ("don't", "o'brien"). Each CJK ideograph and each
-//!    hiragana is a word of its own, so Chinese and Japanese text is indexed by character and a
-//!    query word of several ideographs becomes a phrase. Everything else (whitespace,
-//!    punctuation, symbols, emoji, `_`) separates words. This is a subset of Unicode's word
-//!    boundary rules (UAX #29) that needs no tables: unlike UAX #29 it splits "1.5" and
-//!    "example.com" at the dot (a query for either is a phrase that still finds it) and it
-//!    cannot split scripts written without spaces (Thai, Lao, Khmer) into words.
-//! 2. Case folding: full lowercase (`char::to_lowercase`, so "İ" becomes "i̇"), final sigma folded
-//!    to σ, the typographic apostrophe `’` to `'`. No accent removal: "café" and "cafe" differ.
-//! 3. Terms longer than [`MAX_TERM_BYTES`] are cut to that length at a character boundary.
-//! 4. With [`Stemming::Porter`], a possessive `'s` is dropped and words of ASCII letters and
-//!    digits are stemmed (`porter`); other words are kept as they are.
-//!
-//! Positions number the words of one field from 0.
+//! Text analysis: how text, indexed or queried, becomes a sequence of index terms (the rules
+//! are on [`analyze`]).
 
 use super::model::Stemming;
 use super::porter;
@@ -40,7 +22,27 @@ pub struct Token {
     pub position: u32,
 }
 
-/// The tokens of `text`, analyzed as the index does under `stemming`.
+/// The tokens of `text`, analyzed as the index does under `stemming`; queries are analyzed
+/// the same way.
+///
+/// 1. Segmentation. A word is a maximal run of word characters: letters and digits of any script
+///    (`char::is_alphanumeric`), combining marks (the combining diacritical blocks, and every
+///    non-punctuation character of the Indic and South-East Asian blocks, whose viramas and vowel
+///    signs are marks), and zero-width (non-)joiners. An apostrophe (`'` or `’`) between two
+///    alphanumerics stays inside the word ("don't", "o'brien"). Each CJK ideograph and each
+///    hiragana is a word of its own, so Chinese and Japanese text is indexed by character and a
+///    query word of several ideographs becomes a phrase. Everything else (whitespace,
+///    punctuation, symbols, emoji, `_`) separates words. This is a subset of Unicode's word
+///    boundary rules (UAX #29) that needs no tables: unlike UAX #29 it splits "1.5" and
+///    "example.com" at the dot (a query for either is a phrase that still finds it) and it
+///    cannot split scripts written without spaces (Thai, Lao, Khmer) into words.
+/// 2. Case folding: full lowercase (`char::to_lowercase`, so "İ" becomes "i̇"), final sigma folded
+///    to σ, the typographic apostrophe `’` to `'`. No accent removal: "café" and "cafe" differ.
+/// 3. Terms longer than [`MAX_TERM_BYTES`] are cut to that length at a character boundary.
+/// 4. With [`Stemming::Porter`], a possessive `'s` is dropped and words of ASCII letters and
+///    digits are stemmed (Porter); other words are kept as they are.
+///
+/// Positions number the words of one field from 0.
 pub fn analyze(text: &str, stemming: Stemming) -> Vec<Token> {
     words(text)
         .enumerate()
@@ -51,6 +53,25 @@ pub fn analyze(text: &str, stemming: Stemming) -> Vec<Token> {
             position: u32::try_from(i).unwrap_or(u32::MAX),
         })
         .collect()
+}
+
+/// Calls `f` with each index term of `text` and its position, reusing one buffer: the indexing
+/// path, which allocates only for the terms it keeps.
+pub(crate) fn for_each_term(text: &str, stemming: Stemming, mut f: impl FnMut(&str, u32)) {
+    let mut buf = String::new();
+    for (i, (s, e)) in words(text).enumerate() {
+        let position = u32::try_from(i).unwrap_or(u32::MAX);
+        let word = &text[s..e];
+        match stemming {
+            Stemming::None => {
+                buf.clear();
+                fold_into(word, &mut buf);
+                truncate(&mut buf, MAX_TERM_BYTES);
+                f(&buf, position);
+            }
+            Stemming::Porter => f(&normalize(word, stemming), position),
+        }
+    }
 }
 
 /// The index terms of `text` in order.
@@ -73,6 +94,16 @@ pub(crate) fn normalize(word: &str, stemming: Stemming) -> String {
 /// Full lowercase, with final sigma and the typographic apostrophe unified.
 pub(crate) fn fold(word: &str) -> String {
     let mut out = String::with_capacity(word.len());
+    fold_into(word, &mut out);
+    out
+}
+
+fn fold_into(word: &str, out: &mut String) {
+    if word.is_ascii() {
+        out.push_str(word);
+        out.make_ascii_lowercase();
+        return;
+    }
     for c in word.chars() {
         match c {
             '’' => out.push('\''),
@@ -81,7 +112,6 @@ pub(crate) fn fold(word: &str) -> String {
             c => out.extend(c.to_lowercase()),
         }
     }
-    out
 }
 
 fn truncate(term: &mut String, max: usize) {
@@ -279,6 +309,20 @@ mod tests {
             ["中", "华", "人", "民", "abc", "日", "本"]
         );
         assert_eq!(t("カタカナ ひらがな"), ["カタカナ", "ひ", "ら", "が", "な"]);
+    }
+
+    #[test]
+    fn the_indexing_path_yields_the_same_terms() {
+        let text = "Ünïcödé WORDS, İİİ don't 中华 ".repeat(3) + &"İ".repeat(60);
+        for stemming in [Stemming::None, Stemming::Porter] {
+            let mut got = Vec::new();
+            for_each_term(&text, stemming, |t, p| got.push((t.to_string(), p)));
+            let want: Vec<(String, u32)> = analyze(&text, stemming)
+                .into_iter()
+                .map(|t| (t.term, t.position))
+                .collect();
+            assert_eq!(got, want);
+        }
     }
 
     #[test]

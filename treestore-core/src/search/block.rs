@@ -229,38 +229,40 @@ pub(crate) fn apply_edit(tx: &mut WriteTxn, t: &Tables, term: &str, edit: TermEd
     let df_delta = inserts.len() as i64 - deletes.len() as i64;
     let prefix = term_key(term);
     let prefix_end = prefix_successor(&prefix);
-    let (mut di, mut ii) = (0, 0);
-    while di < deletes.len() || ii < inserts.len() {
-        let d = match (deletes.get(di), inserts.get(ii)) {
+    let mut dels = deletes.as_slice();
+    let mut ins = inserts.into_iter().peekable();
+    loop {
+        let d = match (dels.first(), ins.peek()) {
             (Some(&a), Some(b)) => a.min(b.doc),
             (Some(&a), None) => a,
             (None, Some(b)) => b.doc,
             (None, None) => break,
         };
-        let Some((first, key)) = locate_block(tx, t, &prefix, prefix_end.as_deref(), term, d)?
-        else {
-            if di < deletes.len() {
-                return Err(missing(term, deletes[di]));
+        let Some(block) = locate_block(tx, t, &prefix, prefix_end.as_deref(), term, d)? else {
+            if let Some(&x) = dels.first() {
+                return Err(missing(term, x));
             }
-            write_chunks(tx, t, term, &inserts[ii..], false)?;
+            write_chunks(tx, t, term, None, &ins.collect::<Vec<_>>(), true)?;
             break;
         };
-        let next = next_block(tx, t, &key, prefix_end.as_deref(), prefix.len())?;
-        let in_block = |doc: u64| next.is_none_or(|n| doc < n);
-        let d_end = di + deletes[di..].iter().take_while(|&&x| in_block(x)).count();
-        let i_end = ii + inserts[ii..].iter().take_while(|x| in_block(x.doc)).count();
-        let old = load_block(tx, t, &key, first)?;
-        let appends_only = next.is_none()
-            && d_end == di
+        let in_block = |doc: u64| block.next.is_none_or(|n| doc < n);
+        let (block_dels, rest) = dels.split_at(dels.iter().take_while(|&&x| in_block(x)).count());
+        dels = rest;
+        let mut block_ins = Vec::new();
+        while let Some(p) = ins.next_if(|p| in_block(p.doc)) {
+            block_ins.push(p);
+        }
+        let positions = tx
+            .get(t.positions, &block.key)?
+            .ok_or_else(|| bad("fts.positions", block.first, "missing beside its postings"))?;
+        let old = decode_block(block.first, &block.postings, &positions)?;
+        let appends_only = block.next.is_none()
+            && block_dels.is_empty()
             && old
                 .last()
-                .is_none_or(|l| inserts[ii..i_end].first().is_none_or(|x| x.doc > l.doc));
-        let merged = merge(term, old, &deletes[di..d_end], &inserts[ii..i_end])?;
-        tx.remove(t.postings, &key)?;
-        tx.remove(t.positions, &key)?;
-        write_chunks(tx, t, term, &merged, appends_only)?;
-        di = d_end;
-        ii = i_end;
+                .is_none_or(|l| block_ins.first().is_none_or(|x| x.doc > l.doc));
+        let merged = merge(term, old, block_dels, block_ins)?;
+        write_chunks(tx, t, term, Some(&block.key), &merged, appends_only)?;
     }
     Ok(df_delta)
 }
@@ -271,6 +273,14 @@ fn missing(term: &str, doc: u64) -> Error {
     ))
 }
 
+/// A block found for an edit, with the first docnum of the block after it.
+struct FoundBlock {
+    key: Vec<u8>,
+    first: u64,
+    postings: Vec<u8>,
+    next: Option<u64>,
+}
+
 /// The block responsible for docnum `d`: the last one starting at or before it, else the first.
 fn locate_block(
     tx: &WriteTxn,
@@ -279,52 +289,29 @@ fn locate_block(
     prefix_end: Option<&[u8]>,
     term: &str,
     d: u64,
-) -> Result<Option<(u64, Vec<u8>)>> {
+) -> Result<Option<FoundBlock>> {
     let at = block_key(term, d);
     let before = tx
         .range_rev(t.postings, Bound::Included(prefix), Bound::Included(&at))?
         .next()
         .transpose()?
         .map(|(k, _)| k.to_vec());
-    let key = match before {
-        Some(k) => Some(k),
-        None => {
-            let upper = prefix_end.map_or(Bound::Unbounded, Bound::Excluded);
-            tx.range(t.postings, Bound::Included(prefix), upper)?
-                .next()
-                .transpose()?
-                .map(|(k, _)| k.to_vec())
-        }
-    };
-    key.map(|k| Ok((read_block_key(&k, prefix.len())?, k)))
-        .transpose()
-}
-
-/// The first docnum of the block after `key`, if the term has one.
-fn next_block(
-    tx: &WriteTxn,
-    t: &Tables,
-    key: &[u8],
-    prefix_end: Option<&[u8]>,
-    prefix_len: usize,
-) -> Result<Option<u64>> {
+    let start = before.as_deref().unwrap_or(prefix);
     let upper = prefix_end.map_or(Bound::Unbounded, Bound::Excluded);
-    let next = tx
-        .range(t.postings, Bound::Excluded(key), upper)?
-        .next()
-        .transpose()?;
-    next.map(|(k, _)| read_block_key(&k, prefix_len))
-        .transpose()
-}
-
-fn load_block(tx: &WriteTxn, t: &Tables, key: &[u8], first: u64) -> Result<Vec<Posting>> {
-    let p = tx
-        .get(t.postings, key)?
-        .ok_or_else(|| bad("fts.postings", first, "vanished"))?;
-    let q = tx
-        .get(t.positions, key)?
-        .ok_or_else(|| bad("fts.positions", first, "missing beside its postings"))?;
-    decode_block(first, &p, &q)
+    let mut it = tx.range(t.postings, Bound::Included(start), upper)?;
+    let Some((key, value)) = it.next().transpose()? else {
+        return Ok(None);
+    };
+    let next = match it.next().transpose()? {
+        Some((k, _)) => Some(read_block_key(&k, prefix.len())?),
+        None => None,
+    };
+    Ok(Some(FoundBlock {
+        first: read_block_key(&key, prefix.len())?,
+        key: key.to_vec(),
+        postings: value.to_vec(),
+        next,
+    }))
 }
 
 /// `old` without `deletes`, plus `inserts`, in docnum order.
@@ -332,25 +319,22 @@ fn merge(
     term: &str,
     old: Vec<Posting>,
     deletes: &[u64],
-    inserts: &[Posting],
+    inserts: Vec<Posting>,
 ) -> Result<Vec<Posting>> {
-    let mut kept = Vec::with_capacity(old.len() + inserts.len());
+    let mut out = Vec::with_capacity(old.len() + inserts.len());
     let mut dels = deletes.iter().peekable();
+    let mut ins = inserts.into_iter().peekable();
     for p in old {
-        if dels.peek() == Some(&&p.doc) {
-            dels.next();
-        } else {
-            kept.push(p);
-        }
-    }
-    if let Some(&&d) = dels.peek() {
-        return Err(missing(term, d));
-    }
-    let mut out = Vec::with_capacity(kept.len() + inserts.len());
-    let mut ins = inserts.iter().peekable();
-    for p in kept {
         while let Some(x) = ins.next_if(|x| x.doc < p.doc) {
-            out.push(x.clone());
+            out.push(x);
+        }
+        if dels.peek().is_some_and(|&&d| d < p.doc) {
+            break;
+        }
+        if dels.next_if(|&&d| d == p.doc).is_some() {
+            // Deleted, or replaced by an insert of the same document.
+            out.extend(ins.next_if(|x| x.doc == p.doc));
+            continue;
         }
         if ins.peek().is_some_and(|x| x.doc == p.doc) {
             return Err(Error::corruption(format!(
@@ -360,7 +344,10 @@ fn merge(
         }
         out.push(p);
     }
-    out.extend(ins.cloned());
+    if let Some(&&d) = dels.peek() {
+        return Err(missing(term, d));
+    }
+    out.extend(ins);
     Ok(out)
 }
 
@@ -400,14 +387,25 @@ fn chunk_sizes(postings: &[Posting], appends_only: bool) -> Vec<usize> {
     (0..blocks).map(|i| base + usize::from(i < extra)).collect()
 }
 
-/// Writes `postings` (sorted) as blocks.
+/// Writes `postings` (sorted) as the blocks that replace the one under `old_key`.
 fn write_chunks(
     tx: &mut WriteTxn,
     t: &Tables,
     term: &str,
+    old_key: Option<&[u8]>,
     postings: &[Posting],
     appends_only: bool,
 ) -> Result<()> {
+    if let Some(old) = old_key {
+        // A block keeping its first document is overwritten in place.
+        let kept = postings
+            .first()
+            .is_some_and(|p| block_key(term, p.doc) == old);
+        if !kept {
+            tx.remove(t.postings, old)?;
+            tx.remove(t.positions, old)?;
+        }
+    }
     let mut rest = postings;
     for size in chunk_sizes(postings, appends_only) {
         let (chunk, tail) = rest.split_at(size.min(rest.len()));
@@ -455,9 +453,13 @@ mod tests {
     #[test]
     fn merge_rejects_missing_deletes_and_duplicate_inserts() {
         let old = vec![posting(1, &[0], &[]), posting(3, &[0], &[])];
-        let got = merge("t", old.clone(), &[1], &[posting(2, &[1], &[])]).unwrap();
+        let got = merge("t", old.clone(), &[1], vec![posting(2, &[1], &[])]).unwrap();
         assert_eq!(got.iter().map(|p| p.doc).collect::<Vec<_>>(), [2, 3]);
-        assert!(merge("t", old.clone(), &[2], &[]).is_err());
-        assert!(merge("t", old, &[], &[posting(3, &[1], &[])]).is_err());
+        // Replacing: delete and insert the same document.
+        let got = merge("t", old.clone(), &[3], vec![posting(3, &[5], &[])]).unwrap();
+        assert_eq!(got[1].positions[0], [5]);
+        assert!(merge("t", old.clone(), &[2], vec![]).is_err());
+        assert!(merge("t", old.clone(), &[0], vec![]).is_err());
+        assert!(merge("t", old, &[], vec![posting(3, &[1], &[])]).is_err());
     }
 }

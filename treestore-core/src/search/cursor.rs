@@ -1,6 +1,6 @@
 //! Posting cursors of the query side: one term's postings within a set of docnum ranges
-//! ([`TermCursor`]), the merged postings of a prefix's terms ([`PrefixCursor`]) and the documents
-//! where a phrase occurs ([`PhraseCursor`]). Every cursor moves forward only: `seek(target)`
+//! ([`TermCursor`]), the documents where a phrase occurs ([`PhraseCursor`]), and materialized
+//! lists of either or of a prefix's merged terms ([`ListCursor`]). Every cursor moves forward only: `seek(target)`
 //! positions it on its first document at or after `target` and returns it, or [`EOF`].
 
 use std::ops::Bound;
@@ -195,51 +195,57 @@ impl<'a, R: ReadOps + ?Sized> TermCursor<'a, R> {
         self.cols.doc_len.get(self.idx).copied().unwrap_or_default()
     }
 
-    /// Positions per field at the current document.
-    pub fn positions(&mut self) -> Result<[&[u32]; 3]> {
-        if !self.positions_loaded {
-            let key = block_key(&self.term, self.block_first);
-            let v = self.tx.get(self.t.positions, &key)?.ok_or_else(|| {
-                crate::error::Error::corruption(format!(
-                    "fts.positions: block {} of term {:?} is missing",
-                    self.block_first, self.term
-                ))
-            })?;
-            decode_positions(
-                self.block_first,
-                &v,
-                &self.cols,
-                &mut self.flat,
-                &mut self.offsets,
-            )?;
-            self.positions_loaded = true;
+    /// Loads the positions of the current block, if not loaded yet.
+    pub fn load_positions(&mut self) -> Result<()> {
+        if self.positions_loaded {
+            return Ok(());
         }
-        let at = self.idx * 3;
-        let span = |f: usize| -> &[u32] {
-            match (self.offsets.get(at + f), self.offsets.get(at + f + 1)) {
-                (Some(&a), Some(&b)) => self.flat.get(a..b).unwrap_or_default(),
-                _ => &[],
+        let key = block_key(&self.term, self.block_first);
+        let v = self.tx.get(self.t.positions, &key)?.ok_or_else(|| {
+            crate::error::Error::corruption(format!(
+                "fts.positions: block {} of term {:?} is missing",
+                self.block_first, self.term
+            ))
+        })?;
+        decode_positions(
+            self.block_first,
+            &v,
+            &self.cols,
+            &mut self.flat,
+            &mut self.offsets,
+        )?;
+        self.positions_loaded = true;
+        Ok(())
+    }
+
+    /// Positions in field `f` at the current document; [`Self::load_positions`] first.
+    pub fn positions(&self, f: usize) -> &[u32] {
+        let at = self.idx * 3 + f;
+        match (self.offsets.get(at), self.offsets.get(at + 1)) {
+            (Some(&a), Some(&b)) if self.positions_loaded => {
+                self.flat.get(a..b).unwrap_or_default()
             }
-        };
-        Ok([span(0), span(1), span(2)])
+            _ => &[],
+        }
     }
 }
 
-/// The merged postings of every term that starts with a prefix: per document the summed term
-/// frequencies, as FTS5 counts a prefix query's instances.
-pub(crate) struct PrefixCursor {
+/// A materialized posting list: per document, occurrences per field and the document length.
+/// Prefix and phrase leaves use it: their IDF needs the whole list anyway.
+pub(crate) struct ListCursor {
     postings: Vec<(u64, [u32; 3], u64)>,
     idx: usize,
 }
 
-impl PrefixCursor {
-    /// Reads every posting of `terms` in `ranges`.
-    pub fn new<R: ReadOps + ?Sized>(
+impl ListCursor {
+    /// The merged postings of `terms` in `ranges`, summing the occurrences of every term per
+    /// document as FTS5 counts a prefix query's instances.
+    pub fn union<R: ReadOps + ?Sized>(
         tx: &R,
         t: Tables,
         terms: &[String],
         ranges: &[(u64, u64)],
-    ) -> Result<PrefixCursor> {
+    ) -> Result<ListCursor> {
         let mut all: Vec<(u64, [u32; 3], u64)> = Vec::new();
         for term in terms {
             let mut c = TermCursor::new(tx, t, term, ranges);
@@ -261,10 +267,36 @@ impl PrefixCursor {
                 _ => postings.push((d, tf, len)),
             }
         }
-        Ok(PrefixCursor { postings, idx: 0 })
+        Ok(ListCursor { postings, idx: 0 })
     }
 
-    /// Documents holding at least one of the terms.
+    /// Every match of the phrase `words` in `ranges`.
+    pub fn phrase<R: ReadOps + ?Sized>(
+        tx: &R,
+        t: Tables,
+        words: &[String],
+        ranges: &[(u64, u64)],
+    ) -> Result<ListCursor> {
+        let mut c = PhraseCursor::new(tx, t, words, ranges);
+        let mut postings = Vec::new();
+        let mut d = c.seek(0)?;
+        while d != EOF {
+            postings.push((d, c.counts, c.doc_len));
+            d = c.seek(d + 1)?;
+        }
+        Ok(ListCursor { postings, idx: 0 })
+    }
+
+    /// Keeps the documents in `ranges` (sorted, disjoint).
+    pub fn restrict(&mut self, ranges: &[(u64, u64)]) {
+        self.postings.retain(|p| {
+            let i = ranges.partition_point(|r| r.1 <= p.0);
+            ranges.get(i).is_some_and(|r| r.0 <= p.0)
+        });
+        self.idx = 0;
+    }
+
+    /// Documents in the list.
     pub fn doc_count(&self) -> u64 {
         self.postings.len() as u64
     }
@@ -348,34 +380,27 @@ impl<'a, R: ReadOps + ?Sized> PhraseCursor<'a, R> {
 
     /// Occurrences of the phrase per field in the document all words are on.
     fn phrase_counts(&mut self) -> Result<[u32; 3]> {
-        let mut lists: Vec<[Vec<u32>; 3]> = Vec::with_capacity(self.words.len());
         for w in &mut self.words {
-            let p = w.positions()?;
-            lists.push([p[0].to_vec(), p[1].to_vec(), p[2].to_vec()]);
+            w.load_positions()?;
         }
         let mut counts = [0u32; 3];
         for (f, count) in counts.iter_mut().enumerate() {
-            let Some((first, rest)) = lists.split_first() else {
+            let Some((first, rest)) = self.words.split_first() else {
                 break;
             };
-            *count = first[f]
+            *count = first
+                .positions(f)
                 .iter()
                 .filter(|&&start| {
-                    rest.iter().enumerate().all(|(i, l)| {
+                    rest.iter().enumerate().all(|(i, w)| {
                         let want = u64::from(start) + i as u64 + 1;
-                        l[f].binary_search_by(|&p| u64::from(p).cmp(&want)).is_ok()
+                        w.positions(f)
+                            .binary_search_by(|&p| u64::from(p).cmp(&want))
+                            .is_ok()
                     })
                 })
                 .count() as u32;
         }
         Ok(counts)
-    }
-
-    pub fn tf(&self) -> [u32; 3] {
-        self.counts
-    }
-
-    pub fn doc_len(&self) -> u64 {
-        self.doc_len
     }
 }

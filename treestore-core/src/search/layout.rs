@@ -340,6 +340,31 @@ pub(crate) fn encode_doc(r: &DocRec) -> Vec<u8> {
     e.finish()
 }
 
+/// Decodes a document's reference and, without copying the others, its terms that start with
+/// one of `prefixes` (none are read when there is no prefix).
+pub(crate) fn decode_doc_hit(v: &[u8], prefixes: &[&str]) -> Result<(DocRef, Vec<String>)> {
+    let mut d = Decoder::new(v, "fts.docs");
+    check_format(&mut d, "fts.docs")?;
+    let doc = DocRef {
+        policy_id: d.string()?,
+        version_id: d.string()?,
+        node_id: d.string()?,
+    };
+    let mut matched = Vec::new();
+    if !prefixes.is_empty() {
+        for _ in 0..3 {
+            d.uvar()?;
+        }
+        for _ in 0..d.uvar()? {
+            let term = d.str()?;
+            if prefixes.iter().any(|p| term.starts_with(p)) {
+                matched.push(term.to_string());
+            }
+        }
+    }
+    Ok((doc, matched))
+}
+
 pub(crate) fn decode_doc(v: &[u8]) -> Result<DocRec> {
     let mut d = Decoder::new(v, "fts.docs");
     check_format(&mut d, "fts.docs")?;

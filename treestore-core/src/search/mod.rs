@@ -13,14 +13,30 @@
 //!
 //! Unicode words, full lowercase, optional Porter stemming chosen per database
 //! ([`SearchSettings::stemming`], recorded on first use and refused to change while nodes are
-//! indexed); details in [`analyze`].
+//! indexed); the rules are on [`analyze()`].
 //!
 //! # Query language
 //!
-//! FTS5's: bare words with an implicit AND (`prior authorization` needs both words),
-//! `"prior authorization"` phrases, `auth*` prefixes, `AND`, `OR`, `NOT` (binary: `a NOT b`) and
-//! parentheses, with precedence NOT > AND > OR and the implicit AND tightest of all. A malformed
-//! query is `InvalidArgument` naming the character position. Grammar in `query.rs`.
+//! FTS5's, slightly more lenient:
+//!
+//! ```text
+//! query   := or
+//! or      := and ( "OR" and )*
+//! and     := not ( "AND" not )*
+//! not     := seq ( "NOT" seq )*          a NOT b: a and not b (binary only, as in FTS5)
+//! seq     := primary primary*            implicit AND, binding tighter than every operator
+//! primary := "(" or ")" | "\"" phrase "\"" | word | word"*"
+//! ```
+//!
+//! Bare words are ANDed, as in FTS5 (`prior authorization` needs both words); `a b OR c` is
+//! `(a AND b) OR c` and `a OR b NOT c` is `a OR (b NOT c)`. Operators are the uppercase words
+//! `AND`, `OR`, `NOT`. A word is a run of characters other than whitespace, `(`, `)` and `"`,
+//! analyzed like indexed text: one that yields several terms ("prior-authorization", "164.512",
+//! "中华") is a phrase, one that yields none ("-", "§") is dropped. `auth*` matches every term
+//! starting with the folded, unstemmed word. Inside a phrase `""` is a literal quote. Unlike
+//! FTS5, a group may be followed by an implicit AND (`(a OR b) c`), and there are no column
+//! filters, `NEAR` or `+`. A malformed query is `InvalidArgument` naming the character position
+//! (from 0), for example `query: AND needs a term after it at character 6`.
 //!
 //! # Ranking
 //!

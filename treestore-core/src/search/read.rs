@@ -4,9 +4,9 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-use super::cursor::{PhraseCursor, PrefixCursor, TermCursor, ALL_DOCS, EOF};
+use super::cursor::{ListCursor, TermCursor, ALL_DOCS, EOF};
 use super::layout::{
-    decode_doc, decode_policy, decode_version, doc_key, docnum_range, read_df, read_settings,
+    decode_doc_hit, decode_policy, decode_version, doc_key, docnum_range, read_df, read_settings,
     read_stats, read_term_key, str_key, term_prefix_key, version_key, Tables,
 };
 use super::model::{Scope, SearchHit, SearchOptions, SearchSettings};
@@ -151,8 +151,8 @@ struct LeafExec<'a, R: ReadOps + ?Sized> {
 
 enum LeafCursor<'a, R: ReadOps + ?Sized> {
     Term(Box<TermCursor<'a, R>>),
-    Prefix(PrefixCursor),
-    Phrase(PhraseCursor<'a, R>),
+    /// Prefixes and phrases.
+    List(ListCursor),
 }
 
 impl<'a, R: ReadOps + ?Sized> LeafExec<'a, R> {
@@ -171,26 +171,27 @@ impl<'a, R: ReadOps + ?Sized> LeafExec<'a, R> {
             ),
             Leaf::Prefix(prefix) => {
                 let terms = expand_prefix(tx, &t, prefix)?;
-                let cursor = PrefixCursor::new(tx, t, &terms, ranges)?;
-                let df = match terms.as_slice() {
-                    [one] => read_df(tx, &t, one)?,
-                    _ if !scoped => cursor.doc_count(),
-                    _ => PrefixCursor::new(tx, t, &terms, &ALL_DOCS)?.doc_count(),
-                };
-                (LeafCursor::Prefix(cursor), df)
+                if let [one] = terms.as_slice() {
+                    let cursor = ListCursor::union(tx, t, &terms, ranges)?;
+                    (LeafCursor::List(cursor), read_df(tx, &t, one)?)
+                } else {
+                    // The IDF needs the documents of the whole index holding any of the terms.
+                    let mut cursor = ListCursor::union(tx, t, &terms, &ALL_DOCS)?;
+                    let df = cursor.doc_count();
+                    if scoped {
+                        cursor.restrict(ranges);
+                    }
+                    (LeafCursor::List(cursor), df)
+                }
             }
             Leaf::Phrase(words) => {
-                let mut count = PhraseCursor::new(tx, t, words, &ALL_DOCS);
-                let mut df = 0;
-                let mut d = count.seek(0)?;
-                while d != EOF {
-                    df += 1;
-                    d = count.seek(d + 1)?;
+                // The IDF needs every match in the index: find them once, then keep the scope's.
+                let mut cursor = ListCursor::phrase(tx, t, words, &ALL_DOCS)?;
+                let df = cursor.doc_count();
+                if scoped {
+                    cursor.restrict(ranges);
                 }
-                (
-                    LeafCursor::Phrase(PhraseCursor::new(tx, t, words, ranges)),
-                    df,
-                )
+                (LeafCursor::List(cursor), df)
             }
         };
         Ok(LeafExec {
@@ -203,24 +204,21 @@ impl<'a, R: ReadOps + ?Sized> LeafExec<'a, R> {
     fn seek(&mut self, target: u64) -> Result<u64> {
         match &mut self.cursor {
             LeafCursor::Term(c) => c.seek(target),
-            LeafCursor::Prefix(c) => Ok(c.seek(target)),
-            LeafCursor::Phrase(c) => c.seek(target),
+            LeafCursor::List(c) => Ok(c.seek(target)),
         }
     }
 
     fn tf(&self) -> [u32; 3] {
         match &self.cursor {
             LeafCursor::Term(c) => c.tf(),
-            LeafCursor::Prefix(c) => c.tf(),
-            LeafCursor::Phrase(c) => c.tf(),
+            LeafCursor::List(c) => c.tf(),
         }
     }
 
     fn doc_len(&self) -> u64 {
         match &self.cursor {
             LeafCursor::Term(c) => c.doc_len(),
-            LeafCursor::Prefix(c) => c.doc_len(),
-            LeafCursor::Phrase(c) => c.doc_len(),
+            LeafCursor::List(c) => c.doc_len(),
         }
     }
 }
@@ -458,24 +456,22 @@ fn hit<R: ReadOps + ?Sized>(
             c.docnum
         ))
     })?;
-    let rec = decode_doc(&v)?;
     let mut matched: Vec<String> = Vec::new();
+    let mut prefixes: Vec<&str> = Vec::new();
     for leaf in c.leaves.iter().filter_map(|&i| leaves.get(i)) {
         match leaf {
             Leaf::Term(term) => matched.push(term.clone()),
             Leaf::Phrase(words) => matched.extend(words.iter().cloned()),
-            Leaf::Prefix(p) => matched.extend(
-                rec.terms
-                    .iter()
-                    .filter(|term| term.starts_with(p.as_str()))
-                    .cloned(),
-            ),
+            Leaf::Prefix(p) => prefixes.push(p),
         }
     }
+    let (doc, expansions) =
+        decode_doc_hit(&v, &prefixes).map_err(|e| e.context(format!("document {}", c.docnum)))?;
+    matched.extend(expansions);
     matched.sort_unstable();
     matched.dedup();
     Ok(SearchHit {
-        doc: rec.doc,
+        doc,
         score: c.score,
         matched_terms: matched,
     })

@@ -3,9 +3,9 @@
 //! postings, the term dictionary and the statistics together, so a commit never exposes a stale
 //! posting or a statistic that disagrees with the postings.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
-use super::analyze::analyze;
+use super::analyze::for_each_term;
 use super::block::{apply_edit, Posting, TermEdit};
 use super::layout::{
     self, decode_node, decode_policy, decode_version, doc_key, docnum, encode_doc, encode_node,
@@ -79,7 +79,7 @@ pub fn index_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<()> {
     let t = Tables::open(tx)?;
     let stemming = read_settings(tx, &t)?.unwrap_or_default().stemming;
     let mut plan = Plan::new(read_stats(tx, &t)?);
-    let mut edits: BTreeMap<String, TermEdit> = BTreeMap::new();
+    let mut edits: HashMap<String, TermEdit> = HashMap::new();
     let mut docs = Vec::with_capacity(nodes.len());
     for node in nodes {
         let (docnum, old) = plan.docnum_for(tx, &t, node.doc)?;
@@ -151,23 +151,29 @@ fn analyze_node(
     docnum: u64,
     stemming: Stemming,
 ) -> (DocRec, Vec<(String, Posting)>) {
-    let mut by_term: BTreeMap<String, Posting> = BTreeMap::new();
+    let mut by_term: HashMap<String, Posting> = HashMap::new();
     let mut field_len = [0u64; 3];
     for (field, text) in node.fields {
         let f = field.index();
-        let tokens = analyze(text, stemming);
-        field_len[f] = tokens.len() as u64;
-        for tok in tokens {
-            let p = by_term.entry(tok.term).or_default();
+        let mut count = 0u64;
+        for_each_term(text, stemming, |term, position| {
+            count += 1;
+            let p = match by_term.get_mut(term) {
+                Some(p) => p,
+                None => by_term.entry(term.to_string()).or_default(),
+            };
             p.tf[f] += 1;
-            p.positions[f].push(tok.position);
-        }
+            p.positions[f].push(position);
+        });
+        field_len[f] = count;
     }
     let doc_len: u64 = field_len.iter().sum();
+    let mut terms: Vec<String> = by_term.keys().cloned().collect();
+    terms.sort_unstable();
     let rec = DocRec {
         doc: node.doc.clone(),
         field_len,
-        terms: by_term.keys().cloned().collect(),
+        terms,
     };
     let postings = by_term
         .into_iter()
@@ -303,8 +309,11 @@ impl Plan {
     }
 }
 
-/// Applies the per-term edits (sorting them first) and updates document frequencies.
-fn apply_edits(tx: &mut WriteTxn, t: &Tables, edits: BTreeMap<String, TermEdit>) -> Result<()> {
+/// Applies the per-term edits in term order (sorting each first) and updates document
+/// frequencies.
+fn apply_edits(tx: &mut WriteTxn, t: &Tables, edits: HashMap<String, TermEdit>) -> Result<()> {
+    let mut edits: Vec<(String, TermEdit)> = edits.into_iter().collect();
+    edits.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for (term, mut edit) in edits {
         edit.deletes.sort_unstable();
         edit.inserts.sort_unstable_by_key(|p| p.doc);
@@ -373,7 +382,7 @@ fn remove_docs(tx: &mut WriteTxn, t: &Tables, docnums: Vec<u64>) -> Result<()> {
         return Ok(());
     }
     let mut stats = read_stats(tx, t)?;
-    let mut edits: BTreeMap<String, TermEdit> = BTreeMap::new();
+    let mut edits: HashMap<String, TermEdit> = HashMap::new();
     let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
     for &d in &docnums {
         let rec = read_doc(tx, t, d)?;

@@ -5,6 +5,7 @@
 mod bm25;
 mod fts5;
 mod model;
+mod perf;
 mod semantics;
 mod stale;
 
