@@ -70,7 +70,8 @@ fn perf_against_fts5() {
     )
     .unwrap();
     let t0 = Instant::now();
-    for (chunk_docs, chunk_refs) in docs.chunks(5000).zip(refs.chunks(5000)) {
+    for (batch, (chunk_docs, chunk_refs)) in docs.chunks(5000).zip(refs.chunks(5000)).enumerate() {
+        let tb = Instant::now();
         let fields: Vec<[(Field, &str); 3]> = chunk_docs
             .iter()
             .map(|d| {
@@ -88,7 +89,13 @@ fn perf_against_fts5() {
             .collect();
         let mut tx = db.begin_write().unwrap();
         index_nodes(&mut tx, &nodes).unwrap();
+        let tc = Instant::now();
         tx.commit().unwrap();
+        eprintln!(
+            "batch {batch}: index {:?}, commit {:?}",
+            tc - tb,
+            tc.elapsed()
+        );
     }
     db.checkpoint().unwrap();
     let ours_build = t0.elapsed();
