@@ -20,6 +20,7 @@ pub mod metadata;
 pub mod metrics;
 pub mod prompt;
 pub mod record;
+pub mod search;
 pub mod storage;
 pub mod time;
 

@@ -1,0 +1,354 @@
+//! Text analysis: how text, indexed or queried, becomes a sequence of index terms (the rules
+//! are on [`analyze`]).
+
+use super::model::Stemming;
+use super::porter;
+
+/// Longest index term, in bytes; longer words are cut (so they still match themselves).
+pub const MAX_TERM_BYTES: usize = 100;
+/// Porter stems only words of at most this many bytes, as FTS5 does.
+const MAX_STEM_BYTES: usize = 64;
+
+/// One word of a text: its index term and where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// The index term (folded, maybe cut and stemmed).
+    pub term: String,
+    /// Byte offset of the word in the text.
+    pub start: usize,
+    /// Byte offset just past the word.
+    pub end: usize,
+    /// The word's number in the text, from 0.
+    pub position: u32,
+}
+
+/// The tokens of `text`, analyzed as the index does under `stemming`; queries are analyzed
+/// the same way.
+///
+/// 1. Segmentation. A word is a maximal run of word characters: letters and digits of any script
+///    (`char::is_alphanumeric`), combining marks (the combining diacritical blocks, and every
+///    non-punctuation character of the Indic and South-East Asian blocks, whose viramas and vowel
+///    signs are marks), and zero-width (non-)joiners. An apostrophe (`'` or `’`) between two
+///    alphanumerics stays inside the word ("don't", "o'brien"). Each CJK ideograph and each
+///    hiragana is a word of its own, so Chinese and Japanese text is indexed by character and a
+///    query word of several ideographs becomes a phrase. Everything else (whitespace,
+///    punctuation, symbols, emoji, `_`) separates words. This is a subset of Unicode's word
+///    boundary rules (UAX #29) that needs no tables: unlike UAX #29 it splits "1.5" and
+///    "example.com" at the dot (a query for either is a phrase that still finds it) and it
+///    cannot split scripts written without spaces (Thai, Lao, Khmer) into words.
+/// 2. Case folding: full lowercase (`char::to_lowercase`, so "İ" becomes "i̇"), final sigma folded
+///    to σ, the typographic apostrophe `’` to `'`. No accent removal: "café" and "cafe" differ.
+/// 3. Terms longer than [`MAX_TERM_BYTES`] are cut to that length at a character boundary.
+/// 4. With [`Stemming::Porter`], a possessive `'s` is dropped and words of ASCII letters and
+///    digits are stemmed (Porter); other words are kept as they are.
+///
+/// Positions number the words of one field from 0.
+pub fn analyze(text: &str, stemming: Stemming) -> Vec<Token> {
+    words(text)
+        .enumerate()
+        .map(|(i, (start, end))| Token {
+            term: normalize(&text[start..end], stemming),
+            start,
+            end,
+            position: u32::try_from(i).unwrap_or(u32::MAX),
+        })
+        .collect()
+}
+
+/// Calls `f` with each index term of `text` and its position, reusing one buffer: the indexing
+/// path, which allocates only for the terms it keeps.
+pub(crate) fn for_each_term(text: &str, stemming: Stemming, mut f: impl FnMut(&str, u32)) {
+    let mut buf = String::new();
+    for (i, (s, e)) in words(text).enumerate() {
+        let position = u32::try_from(i).unwrap_or(u32::MAX);
+        let word = &text[s..e];
+        match stemming {
+            Stemming::None => {
+                buf.clear();
+                fold_into(word, &mut buf);
+                truncate(&mut buf, MAX_TERM_BYTES);
+                f(&buf, position);
+            }
+            Stemming::Porter => f(&normalize(word, stemming), position),
+        }
+    }
+}
+
+/// The index terms of `text` in order.
+pub(crate) fn terms(text: &str, stemming: Stemming) -> Vec<String> {
+    words(text)
+        .map(|(s, e)| normalize(&text[s..e], stemming))
+        .collect()
+}
+
+/// The index term of one word: folded, cut, stemmed.
+pub(crate) fn normalize(word: &str, stemming: Stemming) -> String {
+    let mut term = fold(word);
+    truncate(&mut term, MAX_TERM_BYTES);
+    match stemming {
+        Stemming::None => term,
+        Stemming::Porter => stem(term),
+    }
+}
+
+/// Full lowercase, with final sigma and the typographic apostrophe unified.
+pub(crate) fn fold(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    fold_into(word, &mut out);
+    out
+}
+
+fn fold_into(word: &str, out: &mut String) {
+    if word.is_ascii() {
+        out.push_str(word);
+        out.make_ascii_lowercase();
+        return;
+    }
+    for c in word.chars() {
+        match c {
+            '’' => out.push('\''),
+            'ς' => out.push('σ'),
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+}
+
+fn truncate(term: &mut String, max: usize) {
+    if term.len() > max {
+        let mut cut = max;
+        while !term.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        term.truncate(cut);
+    }
+}
+
+fn stem(mut term: String) -> String {
+    if term.ends_with("'s") {
+        term.truncate(term.len() - 2);
+    }
+    if term.len() <= MAX_STEM_BYTES && term.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        porter::stem(&term)
+    } else {
+        term
+    }
+}
+
+/// The byte ranges of the words of `text`, in order.
+pub(crate) fn words(text: &str) -> Words<'_> {
+    Words { text, pos: 0 }
+}
+
+/// Iterator over word byte ranges; see the module doc for the rules.
+pub(crate) struct Words<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Iterator for Words<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let rest = self.text.get(self.pos..)?;
+        let mut chars = rest.char_indices().peekable();
+        // Find the first character that can start a word.
+        let (start, first) = loop {
+            let (i, c) = chars.next()?;
+            if c.is_alphanumeric() {
+                break (self.pos + i, c);
+            }
+        };
+        let mut end = start + first.len_utf8();
+        if is_single_char_word(first) {
+            while let Some(&(i, c)) = chars.peek() {
+                if !is_mark(c) {
+                    break;
+                }
+                end = self.pos + i + c.len_utf8();
+                chars.next();
+            }
+            self.pos = end;
+            return Some((start, end));
+        }
+        let mut prev_alnum = true;
+        while let Some(&(i, c)) = chars.peek() {
+            let at = self.pos + i;
+            if is_single_char_word(c) {
+                break;
+            }
+            if c.is_alphanumeric() || is_mark(c) {
+                prev_alnum = c.is_alphanumeric() || prev_alnum;
+                end = at + c.len_utf8();
+                chars.next();
+                continue;
+            }
+            if is_apostrophe(c) && prev_alnum {
+                // Inside the word only when an alphanumeric follows.
+                let after = at + c.len_utf8();
+                let next = self.text.get(after..).and_then(|s| s.chars().next());
+                if next.is_some_and(|n| n.is_alphanumeric() && !is_single_char_word(n)) {
+                    end = after;
+                    chars.next();
+                    prev_alnum = false;
+                    continue;
+                }
+            }
+            break;
+        }
+        self.pos = end;
+        Some((start, end))
+    }
+}
+
+fn is_apostrophe(c: char) -> bool {
+    c == '\'' || c == '’'
+}
+
+/// CJK ideographs and hiragana: each is a word by itself.
+fn is_single_char_word(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x309F        // Hiragana
+        | 0x3400..=0x4DBF      // CJK Extension A
+        | 0x4E00..=0x9FFF      // CJK Unified Ideographs
+        | 0xF900..=0xFAFF      // CJK Compatibility Ideographs
+        | 0x20000..=0x3134F    // CJK Extensions B to G
+    )
+}
+
+/// Characters that continue a word without starting one: combining marks, joiners, and the
+/// non-punctuation characters of scripts whose vowel signs and viramas are marks.
+fn is_mark(c: char) -> bool {
+    let u = c as u32;
+    matches!(u,
+        0x0300..=0x036F        // Combining Diacritical Marks
+        | 0x0483..=0x0489      // Cyrillic combining marks
+        | 0x0591..=0x05C7      // Hebrew points
+        | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED // Arabic marks
+        | 0x1AB0..=0x1AFF      // Combining Diacritical Marks Extended
+        | 0x1DC0..=0x1DFF      // Combining Diacritical Marks Supplement
+        | 0x200C | 0x200D      // zero-width non-joiner and joiner
+        | 0x20D0..=0x20FF      // Combining Marks for Symbols
+        | 0xFE00..=0xFE0F      // variation selectors
+        | 0xFE20..=0xFE2F      // Combining Half Marks
+    ) || (is_brahmic_block(u) && !is_brahmic_punctuation(u) && !c.is_whitespace())
+}
+
+/// Indic, Tibetan and South-East Asian blocks.
+fn is_brahmic_block(u: u32) -> bool {
+    matches!(u, 0x0900..=0x0DFF | 0x0E00..=0x0FFF | 0x1000..=0x109F | 0x1780..=0x17FF)
+}
+
+fn is_brahmic_punctuation(u: u32) -> bool {
+    matches!(u,
+        0x0964 | 0x0965 | 0x0970 | 0x0DF4 | 0x0E4F | 0x0E5A | 0x0E5B
+        | 0x0F04..=0x0F12 | 0x0F14 | 0x0F3A..=0x0F3D | 0x0F85 | 0x0FD0..=0x0FD4
+        | 0x104A..=0x104F | 0x17D4..=0x17DA
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(text: &str) -> Vec<String> {
+        terms(text, Stemming::None)
+    }
+
+    #[test]
+    fn splits_on_whitespace_and_punctuation_and_folds_case() {
+        assert_eq!(
+            t("Prior-Authorization: REQUIRED (see §164.512(e)), n_a!"),
+            [
+                "prior",
+                "authorization",
+                "required",
+                "see",
+                "164",
+                "512",
+                "e",
+                "n",
+                "a"
+            ]
+        );
+        assert_eq!(t(""), Vec::<String>::new());
+        assert_eq!(t("  ...  "), Vec::<String>::new());
+    }
+
+    #[test]
+    fn keeps_apostrophes_between_letters() {
+        assert_eq!(
+            t("Don't rock'n'roll O’Brien's"),
+            ["don't", "rock'n'roll", "o'brien's"]
+        );
+        assert_eq!(t("'quoted' plans' x'"), ["quoted", "plans", "x"]);
+        assert_eq!(t("a''b"), ["a", "b"]);
+    }
+
+    #[test]
+    fn folds_unicode_case_fully() {
+        assert_eq!(
+            t("ÉCOLE Straße ΟΔΟΣ İstanbul"),
+            ["école", "straße", "οδοσ", "i̇stanbul"]
+        );
+        assert_eq!(t("Ǆ ǅ ǆ"), ["ǆ", "ǆ", "ǆ"]);
+        assert_eq!(t("ΟΔΟΣ"), t("οδος"));
+    }
+
+    #[test]
+    fn keeps_combining_marks_and_indic_signs_inside_words() {
+        // "e" + combining acute, and Hindi "namaste" with a virama.
+        assert_eq!(t("cafe\u{301} नमस्ते।"), ["cafe\u{301}", "नमस्ते"]);
+        assert_eq!(t("مُحَمَّد"), ["مُحَمَّد"]);
+    }
+
+    #[test]
+    fn cjk_ideographs_are_words_of_one_character() {
+        assert_eq!(
+            t("中华人民abc日本"),
+            ["中", "华", "人", "民", "abc", "日", "本"]
+        );
+        assert_eq!(t("カタカナ ひらがな"), ["カタカナ", "ひ", "ら", "が", "な"]);
+    }
+
+    #[test]
+    fn the_indexing_path_yields_the_same_terms() {
+        let text = "Ünïcödé WORDS, İİİ don't 中华 ".repeat(3) + &"İ".repeat(60);
+        for stemming in [Stemming::None, Stemming::Porter] {
+            let mut got = Vec::new();
+            for_each_term(&text, stemming, |t, p| got.push((t.to_string(), p)));
+            let want: Vec<(String, u32)> = analyze(&text, stemming)
+                .into_iter()
+                .map(|t| (t.term, t.position))
+                .collect();
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn positions_and_offsets_point_into_the_text() {
+        let text = "Héllo, wörld";
+        let toks = analyze(text, Stemming::None);
+        assert_eq!(toks.len(), 2);
+        assert_eq!(&text[toks[1].start..toks[1].end], "wörld");
+        assert_eq!(toks[1].position, 1);
+    }
+
+    #[test]
+    fn long_words_are_cut_at_a_char_boundary() {
+        let long = "é".repeat(80);
+        let got = t(&long);
+        assert_eq!(got.len(), 1);
+        assert!(got[0].len() <= MAX_TERM_BYTES && got[0].len() >= MAX_TERM_BYTES - 1);
+    }
+
+    #[test]
+    fn porter_stems_ascii_words_and_possessives_only() {
+        let s = |x: &str| terms(x, Stemming::Porter);
+        assert_eq!(
+            s("Authorizations authorized policy's"),
+            ["author", "author", "polici"]
+        );
+        assert_eq!(s("don't naïve 1990s"), ["don't", "naïve", "1990"]);
+    }
+}

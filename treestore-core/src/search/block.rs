@@ -1,0 +1,465 @@
+//! Posting blocks: the encoding of `fts.postings` and `fts.positions` values, and the edits that
+//! add and remove postings of one term while keeping its blocks sorted, disjoint and small.
+//!
+//! A term's postings are split into blocks of at most [`MAX_BLOCK_POSTINGS`] postings, each stored
+//! twice under the same key `(term, first docnum)`: the postings (docnum, per-field term
+//! frequencies, document length), read by every query, and the positions, read by phrase queries
+//! only. Keeping positions apart keeps the postings blocks small enough to stay inline in the
+//! B+tree pages, so a term query reads ~128 postings per entry.
+
+use std::ops::Bound;
+
+use super::layout::{block_key, read_block_key, term_key, Tables};
+use crate::codec::{Decoder, Encoder};
+use crate::db::{ReadOps, WriteTxn};
+use crate::error::{Error, Result};
+use crate::keys::prefix_successor;
+
+/// Most postings in one block.
+pub(crate) const MAX_BLOCK_POSTINGS: usize = 128;
+
+#[cfg(test)]
+thread_local! {
+    /// Tests lower the block size to exercise splits and skips on small corpora.
+    pub(crate) static TEST_BLOCK_POSTINGS: std::cell::Cell<usize> =
+        const { std::cell::Cell::new(MAX_BLOCK_POSTINGS) };
+}
+
+fn max_block_postings() -> usize {
+    #[cfg(test)]
+    return TEST_BLOCK_POSTINGS.with(|c| c.get());
+    #[cfg(not(test))]
+    MAX_BLOCK_POSTINGS
+}
+/// Soft limit of the encoded postings of one block, so that blocks stay inline at 4 KiB pages.
+const MAX_BLOCK_BYTES: usize = 768;
+
+const FORMAT: u8 = 1;
+
+/// One document's entry in one term's posting list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Posting {
+    pub doc: u64,
+    /// Occurrences per field (title, summary, text).
+    pub tf: [u32; 3],
+    /// Tokens in the whole document (all fields): BM25's D.
+    pub doc_len: u64,
+    /// Positions per field, ascending; `positions[f].len() == tf[f]`.
+    pub positions: [Vec<u32>; 3],
+}
+
+fn mask_of(tf: &[u32; 3]) -> u8 {
+    tf.iter()
+        .enumerate()
+        .filter(|(_, &n)| n > 0)
+        .fold(0u8, |m, (i, _)| m | (1 << i))
+}
+
+/// Encodes `postings` (sorted, non-empty) as the postings value and the positions value of the
+/// block keyed by `postings[0].doc`.
+pub(crate) fn encode_block(postings: &[Posting]) -> (Vec<u8>, Vec<u8>) {
+    let mut p = Encoder::with_capacity(postings.len() * 6 + 2);
+    let mut q = Encoder::with_capacity(postings.len() * 4 + 2);
+    p.u8(FORMAT).uvar(postings.len() as u64);
+    q.u8(FORMAT).uvar(postings.len() as u64);
+    let mut prev = postings.first().map_or(0, |x| x.doc);
+    for x in postings {
+        p.uvar(x.doc - prev);
+        prev = x.doc;
+        p.u8(mask_of(&x.tf));
+        for &tf in x.tf.iter().filter(|&&n| n > 0) {
+            p.uvar(u64::from(tf));
+        }
+        p.uvar(x.doc_len);
+        for field in x.positions.iter().filter(|ps| !ps.is_empty()) {
+            let mut last = 0;
+            for (i, &pos) in field.iter().enumerate() {
+                q.uvar(u64::from(if i == 0 { pos } else { pos - last }));
+                last = pos;
+            }
+        }
+    }
+    (p.finish(), q.finish())
+}
+
+/// The postings of one block, decoded into reusable columns.
+#[derive(Debug, Default)]
+pub(crate) struct BlockColumns {
+    pub docs: Vec<u64>,
+    pub tf: Vec<[u32; 3]>,
+    pub doc_len: Vec<u64>,
+}
+
+impl BlockColumns {
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+}
+
+fn bad(what: &str, first: u64, why: &str) -> Error {
+    Error::corruption(format!("{what} block at docnum {first}: {why}"))
+}
+
+/// Decodes the postings value of the block whose key holds `first`.
+pub(crate) fn decode_postings(first: u64, v: &[u8], out: &mut BlockColumns) -> Result<()> {
+    out.docs.clear();
+    out.tf.clear();
+    out.doc_len.clear();
+    let mut d = Decoder::new(v, "fts.postings");
+    if d.u8()? != FORMAT {
+        return Err(bad("fts.postings", first, "unknown format"));
+    }
+    let n = d.uvar()?;
+    if n == 0 || n > 1 << 20 {
+        return Err(bad("fts.postings", first, &format!("{n} postings")));
+    }
+    let mut doc = first;
+    for i in 0..n {
+        let delta = d.uvar()?;
+        if (i == 0) != (delta == 0) {
+            return Err(bad("fts.postings", first, "docnums out of order"));
+        }
+        doc = doc
+            .checked_add(delta)
+            .ok_or_else(|| bad("fts.postings", first, "docnum overflow"))?;
+        let mask = d.u8()?;
+        if mask == 0 || mask > 7 {
+            return Err(bad("fts.postings", first, "bad field mask"));
+        }
+        let mut tf = [0u32; 3];
+        for (f, slot) in tf.iter_mut().enumerate() {
+            if mask & (1 << f) != 0 {
+                *slot = u32::try_from(d.uvar()?)
+                    .ok()
+                    .filter(|&t| t > 0)
+                    .ok_or_else(|| bad("fts.postings", first, "bad term frequency"))?;
+            }
+        }
+        out.docs.push(doc);
+        out.tf.push(tf);
+        out.doc_len.push(d.uvar()?);
+    }
+    if !d.is_empty() {
+        return Err(bad("fts.postings", first, "trailing bytes"));
+    }
+    Ok(())
+}
+
+/// Decodes the positions value of a block into one flat list: for posting `i` and field `f`,
+/// the positions are `flat[offsets[i*3+f] .. offsets[i*3+f+1]]`.
+pub(crate) fn decode_positions(
+    first: u64,
+    v: &[u8],
+    cols: &BlockColumns,
+    flat: &mut Vec<u32>,
+    offsets: &mut Vec<usize>,
+) -> Result<()> {
+    flat.clear();
+    offsets.clear();
+    let mut d = Decoder::new(v, "fts.positions");
+    if d.u8()? != FORMAT {
+        return Err(bad("fts.positions", first, "unknown format"));
+    }
+    if d.uvar()? != cols.len() as u64 {
+        return Err(bad("fts.positions", first, "posting count differs"));
+    }
+    offsets.push(0);
+    for tf in &cols.tf {
+        for &n in tf {
+            let mut pos: u64 = 0;
+            for i in 0..n {
+                let gap = d.uvar()?;
+                if i > 0 && gap == 0 {
+                    return Err(bad("fts.positions", first, "positions out of order"));
+                }
+                pos = pos.saturating_add(gap);
+                flat.push(
+                    u32::try_from(pos)
+                        .map_err(|_| bad("fts.positions", first, "position overflow"))?,
+                );
+            }
+            offsets.push(flat.len());
+        }
+    }
+    if !d.is_empty() {
+        return Err(bad("fts.positions", first, "trailing bytes"));
+    }
+    Ok(())
+}
+
+/// Decodes both values of a block into full postings.
+pub(crate) fn decode_block(first: u64, postings: &[u8], positions: &[u8]) -> Result<Vec<Posting>> {
+    let mut cols = BlockColumns::default();
+    decode_postings(first, postings, &mut cols)?;
+    let mut flat = Vec::new();
+    let mut offsets = Vec::new();
+    decode_positions(first, positions, &cols, &mut flat, &mut offsets)?;
+    let mut spans = offsets
+        .windows(2)
+        .map(|w| flat.get(w[0]..w[1]).unwrap_or_default());
+    let mut out = Vec::with_capacity(cols.len());
+    for ((&doc, &tf), &doc_len) in cols.docs.iter().zip(&cols.tf).zip(&cols.doc_len) {
+        let mut p = Posting {
+            doc,
+            tf,
+            doc_len,
+            positions: Default::default(),
+        };
+        for slot in p.positions.iter_mut() {
+            *slot = spans.next().unwrap_or_default().to_vec();
+        }
+        out.push(p);
+    }
+    Ok(out)
+}
+
+/// Changes to one term's posting list: documents to drop and postings to add, both sorted by
+/// docnum. A docnum in both is a replacement.
+#[derive(Debug, Default)]
+pub(crate) struct TermEdit {
+    pub deletes: Vec<u64>,
+    pub inserts: Vec<Posting>,
+}
+
+/// Applies `edit` to the blocks of `term`; returns the change of its document frequency.
+/// Deleting a posting that is not there, or adding one that is, is `Corruption`: the documents
+/// table and the postings disagree.
+pub(crate) fn apply_edit(tx: &mut WriteTxn, t: &Tables, term: &str, edit: TermEdit) -> Result<i64> {
+    let TermEdit { deletes, inserts } = edit;
+    let df_delta = inserts.len() as i64 - deletes.len() as i64;
+    let prefix = term_key(term);
+    let prefix_end = prefix_successor(&prefix);
+    let mut dels = deletes.as_slice();
+    let mut ins = inserts.into_iter().peekable();
+    loop {
+        let d = match (dels.first(), ins.peek()) {
+            (Some(&a), Some(b)) => a.min(b.doc),
+            (Some(&a), None) => a,
+            (None, Some(b)) => b.doc,
+            (None, None) => break,
+        };
+        let Some(block) = locate_block(tx, t, &prefix, prefix_end.as_deref(), term, d)? else {
+            if let Some(&x) = dels.first() {
+                return Err(missing(term, x));
+            }
+            write_chunks(tx, t, term, None, &ins.collect::<Vec<_>>(), true)?;
+            break;
+        };
+        let in_block = |doc: u64| block.next.is_none_or(|n| doc < n);
+        let (block_dels, rest) = dels.split_at(dels.iter().take_while(|&&x| in_block(x)).count());
+        dels = rest;
+        let mut block_ins = Vec::new();
+        while let Some(p) = ins.next_if(|p| in_block(p.doc)) {
+            block_ins.push(p);
+        }
+        let positions = tx
+            .get(t.positions, &block.key)?
+            .ok_or_else(|| bad("fts.positions", block.first, "missing beside its postings"))?;
+        let old = decode_block(block.first, &block.postings, &positions)?;
+        let appends_only = block.next.is_none()
+            && block_dels.is_empty()
+            && old
+                .last()
+                .is_none_or(|l| block_ins.first().is_none_or(|x| x.doc > l.doc));
+        let merged = merge(term, old, block_dels, block_ins)?;
+        write_chunks(tx, t, term, Some(&block.key), &merged, appends_only)?;
+    }
+    Ok(df_delta)
+}
+
+fn missing(term: &str, doc: u64) -> Error {
+    Error::corruption(format!(
+        "fts.postings: term {term:?} has no posting for document {doc} that fts.docs lists"
+    ))
+}
+
+/// A block found for an edit, with the first docnum of the block after it.
+struct FoundBlock {
+    key: Vec<u8>,
+    first: u64,
+    postings: Vec<u8>,
+    next: Option<u64>,
+}
+
+/// The block responsible for docnum `d`: the last one starting at or before it, else the first.
+fn locate_block(
+    tx: &WriteTxn,
+    t: &Tables,
+    prefix: &[u8],
+    prefix_end: Option<&[u8]>,
+    term: &str,
+    d: u64,
+) -> Result<Option<FoundBlock>> {
+    let at = block_key(term, d);
+    let before = tx
+        .range_rev(t.postings, Bound::Included(prefix), Bound::Included(&at))?
+        .next()
+        .transpose()?
+        .map(|(k, _)| k.to_vec());
+    let start = before.as_deref().unwrap_or(prefix);
+    let upper = prefix_end.map_or(Bound::Unbounded, Bound::Excluded);
+    let mut it = tx.range(t.postings, Bound::Included(start), upper)?;
+    let Some((key, value)) = it.next().transpose()? else {
+        return Ok(None);
+    };
+    let next = match it.next().transpose()? {
+        Some((k, _)) => Some(read_block_key(&k, prefix.len())?),
+        None => None,
+    };
+    Ok(Some(FoundBlock {
+        first: read_block_key(&key, prefix.len())?,
+        key: key.to_vec(),
+        postings: value.to_vec(),
+        next,
+    }))
+}
+
+/// `old` without `deletes`, plus `inserts`, in docnum order.
+fn merge(
+    term: &str,
+    old: Vec<Posting>,
+    deletes: &[u64],
+    inserts: Vec<Posting>,
+) -> Result<Vec<Posting>> {
+    let mut out = Vec::with_capacity(old.len() + inserts.len());
+    let mut dels = deletes.iter().peekable();
+    let mut ins = inserts.into_iter().peekable();
+    for p in old {
+        while let Some(x) = ins.next_if(|x| x.doc < p.doc) {
+            out.push(x);
+        }
+        if dels.peek().is_some_and(|&&d| d < p.doc) {
+            break;
+        }
+        if dels.next_if(|&&d| d == p.doc).is_some() {
+            // Deleted, or replaced by an insert of the same document.
+            out.extend(ins.next_if(|x| x.doc == p.doc));
+            continue;
+        }
+        if ins.peek().is_some_and(|x| x.doc == p.doc) {
+            return Err(Error::corruption(format!(
+                "fts.postings: term {term:?} already has a posting for document {}",
+                p.doc
+            )));
+        }
+        out.push(p);
+    }
+    if let Some(&&d) = dels.peek() {
+        return Err(missing(term, d));
+    }
+    out.extend(ins);
+    Ok(out)
+}
+
+fn header_len(p: &Posting) -> usize {
+    // Delta, mask, tfs and length, counted at their usual one or two bytes.
+    2 + p.tf.iter().filter(|&&n| n > 0).count() + if p.doc_len < 128 { 1 } else { 2 }
+}
+
+/// Where `postings` are cut into blocks: full blocks when appending at the end of the list (the
+/// common case of indexing new documents), else blocks of even size, so that a block that
+/// overflowed splits in halves rather than into a full block and a tiny one.
+fn chunk_sizes(postings: &[Posting], appends_only: bool) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    if appends_only {
+        let (mut count, mut bytes) = (0, 0);
+        for p in postings {
+            let h = header_len(p);
+            if count == max_block_postings() || (count > 0 && bytes + h > MAX_BLOCK_BYTES) {
+                sizes.push(count);
+                (count, bytes) = (0, 0);
+            }
+            count += 1;
+            bytes += h;
+        }
+        if count > 0 {
+            sizes.push(count);
+        }
+        return sizes;
+    }
+    let bytes: usize = postings.iter().map(header_len).sum();
+    let blocks = postings
+        .len()
+        .div_ceil(max_block_postings())
+        .max(bytes.div_ceil(MAX_BLOCK_BYTES))
+        .clamp(1, postings.len().max(1));
+    let (base, extra) = (postings.len() / blocks, postings.len() % blocks);
+    (0..blocks).map(|i| base + usize::from(i < extra)).collect()
+}
+
+/// Writes `postings` (sorted) as the blocks that replace the one under `old_key`.
+fn write_chunks(
+    tx: &mut WriteTxn,
+    t: &Tables,
+    term: &str,
+    old_key: Option<&[u8]>,
+    postings: &[Posting],
+    appends_only: bool,
+) -> Result<()> {
+    if let Some(old) = old_key {
+        // A block keeping its first document is overwritten in place.
+        let kept = postings
+            .first()
+            .is_some_and(|p| block_key(term, p.doc) == old);
+        if !kept {
+            tx.remove(t.postings, old)?;
+            tx.remove(t.positions, old)?;
+        }
+    }
+    let mut rest = postings;
+    for size in chunk_sizes(postings, appends_only) {
+        let (chunk, tail) = rest.split_at(size.min(rest.len()));
+        rest = tail;
+        let Some(head) = chunk.first() else { continue };
+        let (p, q) = encode_block(chunk);
+        let key = block_key(term, head.doc);
+        tx.insert(t.postings, &key, &p)?;
+        tx.insert(t.positions, &key, &q)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn posting(doc: u64, title: &[u32], text: &[u32]) -> Posting {
+        Posting {
+            doc,
+            tf: [title.len() as u32, 0, text.len() as u32],
+            doc_len: 40,
+            positions: [title.to_vec(), Vec::new(), text.to_vec()],
+        }
+    }
+
+    #[test]
+    fn blocks_round_trip() {
+        let ps = vec![
+            posting(5, &[0], &[]),
+            posting(9, &[], &[3, 7, 200]),
+            posting(1 << 40, &[1, 2], &[0]),
+        ];
+        let (p, q) = encode_block(&ps);
+        assert_eq!(decode_block(5, &p, &q).unwrap(), ps);
+        // A wrong first docnum in the key shifts every docnum, but a truncated value fails.
+        for cut in 0..p.len() {
+            assert!(decode_block(5, &p[..cut], &q).is_err());
+        }
+        for cut in 0..q.len() {
+            assert!(decode_block(5, &p, &q[..cut]).is_err());
+        }
+    }
+
+    #[test]
+    fn merge_rejects_missing_deletes_and_duplicate_inserts() {
+        let old = vec![posting(1, &[0], &[]), posting(3, &[0], &[])];
+        let got = merge("t", old.clone(), &[1], vec![posting(2, &[1], &[])]).unwrap();
+        assert_eq!(got.iter().map(|p| p.doc).collect::<Vec<_>>(), [2, 3]);
+        // Replacing: delete and insert the same document.
+        let got = merge("t", old.clone(), &[3], vec![posting(3, &[5], &[])]).unwrap();
+        assert_eq!(got[1].positions[0], [5]);
+        assert!(merge("t", old.clone(), &[2], vec![]).is_err());
+        assert!(merge("t", old.clone(), &[0], vec![]).is_err());
+        assert!(merge("t", old, &[], vec![posting(3, &[1], &[])]).is_err());
+    }
+}

@@ -1,0 +1,423 @@
+//! Index maintenance inside the caller's write transaction: configure, index, replace, remove.
+//! Every function validates its input before writing anything, and updates the documents, the
+//! postings, the term dictionary and the statistics together, so a commit never exposes a stale
+//! posting or a statistic that disagrees with the postings.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::analyze::for_each_term;
+use super::block::{apply_edit, Posting, TermEdit};
+use super::layout::{
+    self, decode_node, decode_policy, decode_version, doc_key, docnum, encode_doc, encode_node,
+    encode_policy, encode_settings, encode_term, encode_version, node_key, read_df, read_doc,
+    read_settings, read_stats, str_key, term_key, too_large, version_key, write_stats, DocRec,
+    PolicyRec, Stats, Tables, VersionRec, MAX_POLICIES, MAX_SEQ, MAX_VERSIONS, SETTINGS_KEY,
+};
+use super::model::{validate_id, DocRef, Field, SearchSettings, Stemming, MAX_FIELD_LEN};
+use crate::db::{ReadOps, WriteTxn};
+use crate::error::{Error, Result};
+
+/// One node to index: its reference and the text of its fields (a field left out is empty).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NodeText<'a> {
+    /// The node.
+    pub doc: &'a DocRef,
+    /// Each field at most once.
+    pub fields: &'a [(Field, &'a str)],
+}
+
+/// The index's settings: the recorded ones, or the defaults while the index was never used.
+pub fn settings<R: ReadOps + ?Sized>(tx: &R) -> Result<SearchSettings> {
+    let t = Tables::open(tx)?;
+    Ok(read_settings(tx, &t)?.unwrap_or_default())
+}
+
+/// Records `settings`. The weights may change at any time; the stemming only while the index
+/// holds no node (changing it under indexed terms would make them unmatchable), otherwise this is
+/// an `InvalidArgument` error.
+pub fn configure(tx: &mut WriteTxn, settings: &SearchSettings) -> Result<()> {
+    settings.weights.validate()?;
+    let t = Tables::open(tx)?;
+    if let Some(current) = read_settings(tx, &t)? {
+        let docs = read_stats(tx, &t)?.doc_count;
+        if current.stemming != settings.stemming && docs > 0 {
+            return Err(Error::invalid(format!(
+                "stemming is {} since the index was first used and {docs} nodes are indexed \
+                 under it; remove them before changing it to {}",
+                current.stemming.name(),
+                settings.stemming.name()
+            )));
+        }
+    }
+    tx.insert(
+        t.settings,
+        &str_key(SETTINGS_KEY),
+        &encode_settings(settings),
+    )?;
+    Ok(())
+}
+
+/// The recorded settings, recording the defaults on first use.
+fn settings_for_write(tx: &mut WriteTxn, t: &Tables) -> Result<SearchSettings> {
+    if let Some(s) = read_settings(tx, t)? {
+        return Ok(s);
+    }
+    let s = SearchSettings::default();
+    tx.insert(t.settings, &str_key(SETTINGS_KEY), &encode_settings(&s))?;
+    Ok(s)
+}
+
+/// Indexes one node, replacing what was indexed for the same [`DocRef`] before.
+pub fn index_node(tx: &mut WriteTxn, doc: &DocRef, fields: &[(Field, &str)]) -> Result<()> {
+    index_nodes(tx, &[NodeText { doc, fields }])
+}
+
+/// Indexes several nodes at once (faster than one by one: each term's blocks are rewritten once),
+/// replacing what was indexed for the same references before. A reference may appear once.
+pub fn index_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<()> {
+    validate_nodes(nodes)?;
+    let t = Tables::open(tx)?;
+    let stemming = read_settings(tx, &t)?.unwrap_or_default().stemming;
+    let mut plan = Plan::new(read_stats(tx, &t)?);
+    let mut edits: HashMap<String, TermEdit> = HashMap::new();
+    let mut docs = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let (docnum, old) = plan.docnum_for(tx, &t, node.doc)?;
+        if let Some(old) = old {
+            plan.stats.doc_count -= 1;
+            for (total, l) in plan.stats.field_len.iter_mut().zip(old.field_len) {
+                *total = total.saturating_sub(l);
+            }
+            for term in old.terms {
+                edits.entry(term).or_default().deletes.push(docnum);
+            }
+        }
+        let (rec, postings) = analyze_node(node, docnum, stemming);
+        plan.stats.doc_count += 1;
+        for (total, l) in plan.stats.field_len.iter_mut().zip(rec.field_len) {
+            *total += l;
+        }
+        for (term, posting) in postings {
+            edits.entry(term).or_default().inserts.push(posting);
+        }
+        docs.push((docnum, rec));
+    }
+    // Every check has passed: write.
+    settings_for_write(tx, &t)?;
+    plan.write(tx, &t)?;
+    for (docnum, rec) in &docs {
+        tx.insert(t.docs, &doc_key(*docnum), &encode_doc(rec))?;
+    }
+    apply_edits(tx, &t, edits)?;
+    write_stats(tx, &t, &plan.stats)
+}
+
+fn validate_nodes(nodes: &[NodeText<'_>]) -> Result<()> {
+    let mut seen = BTreeSet::new();
+    for node in nodes {
+        node.doc.validate()?;
+        if !seen.insert(node.doc) {
+            return Err(Error::invalid(format!(
+                "node {} is given twice in one batch",
+                node.doc
+            )));
+        }
+        let mut fields = [false; 3];
+        for (field, text) in node.fields {
+            let slot = &mut fields[field.index()];
+            if std::mem::replace(slot, true) {
+                return Err(Error::invalid(format!(
+                    "node {}: field {} is given twice",
+                    node.doc,
+                    field.name()
+                )));
+            }
+            if text.len() > MAX_FIELD_LEN {
+                return Err(layout::too_large(format!(
+                    "node {}: field {} has {} bytes, the limit is {MAX_FIELD_LEN}",
+                    node.doc,
+                    field.name(),
+                    text.len()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The document record and the postings (by term) of one node.
+fn analyze_node(
+    node: &NodeText<'_>,
+    docnum: u64,
+    stemming: Stemming,
+) -> (DocRec, Vec<(String, Posting)>) {
+    let mut by_term: HashMap<String, Posting> = HashMap::new();
+    let mut field_len = [0u64; 3];
+    for (field, text) in node.fields {
+        let f = field.index();
+        let mut count = 0u64;
+        for_each_term(text, stemming, |term, position| {
+            count += 1;
+            let p = match by_term.get_mut(term) {
+                Some(p) => p,
+                None => by_term.entry(term.to_string()).or_default(),
+            };
+            p.tf[f] += 1;
+            p.positions[f].push(position);
+        });
+        field_len[f] = count;
+    }
+    let doc_len: u64 = field_len.iter().sum();
+    let mut terms: Vec<String> = by_term.keys().cloned().collect();
+    terms.sort_unstable();
+    let rec = DocRec {
+        doc: node.doc.clone(),
+        field_len,
+        terms,
+    };
+    let postings = by_term
+        .into_iter()
+        .map(|(term, mut p)| {
+            p.doc = docnum;
+            p.doc_len = doc_len;
+            (term, p)
+        })
+        .collect();
+    (rec, postings)
+}
+
+/// Docnum allocation for a batch: policy and version records read once, changed in memory and
+/// written after every check has passed.
+struct Plan {
+    stats: Stats,
+    policies: HashMap<String, (PolicyRec, bool)>,
+    versions: HashMap<(String, String), (VersionRec, bool)>,
+    new_nodes: Vec<(DocRef, u64)>,
+}
+
+impl Plan {
+    fn new(stats: Stats) -> Plan {
+        Plan {
+            stats,
+            policies: HashMap::new(),
+            versions: HashMap::new(),
+            new_nodes: Vec::new(),
+        }
+    }
+
+    /// The docnum of `doc`, and its old record when it is indexed already.
+    fn docnum_for(
+        &mut self,
+        tx: &WriteTxn,
+        t: &Tables,
+        doc: &DocRef,
+    ) -> Result<(u64, Option<DocRec>)> {
+        if let Some(v) = tx.get(t.nodes, &node_key(doc))? {
+            let d = decode_node(&v).map_err(|e| e.context(format!("node {doc}")))?;
+            return Ok((d, Some(read_doc(tx, t, d)?)));
+        }
+        let policy = self.policy(tx, t, &doc.policy_id)?;
+        let version = self.version(tx, t, doc)?;
+        let d = docnum(policy, version.0, version.1);
+        self.new_nodes.push((doc.clone(), d));
+        Ok((d, None))
+    }
+
+    fn policy(&mut self, tx: &WriteTxn, t: &Tables, policy_id: &str) -> Result<u64> {
+        if let Some((p, _)) = self.policies.get(policy_id) {
+            return Ok(p.num);
+        }
+        let rec = match tx.get(t.policies, &str_key(policy_id))? {
+            Some(v) => (decode_policy(&v)?, false),
+            None => {
+                if self.stats.next_policy >= MAX_POLICIES {
+                    return Err(too_large(format!(
+                        "the index has numbered {MAX_POLICIES} policies; remove every node to \
+                         reset the count"
+                    )));
+                }
+                self.stats.next_policy += 1;
+                let num = self.stats.next_policy - 1;
+                (
+                    PolicyRec {
+                        num,
+                        next_version: 0,
+                    },
+                    true,
+                )
+            }
+        };
+        self.policies.insert(policy_id.to_string(), rec);
+        Ok(rec.0.num)
+    }
+
+    /// The version number and the next node sequence number of `doc`'s version.
+    fn version(&mut self, tx: &WriteTxn, t: &Tables, doc: &DocRef) -> Result<(u64, u64)> {
+        let key = (doc.policy_id.clone(), doc.version_id.clone());
+        let entry = match self.versions.get_mut(&key) {
+            Some(e) => e,
+            None => {
+                let rec = match tx.get(t.versions, &version_key(&key.0, &key.1))? {
+                    Some(v) => decode_version(&v)?,
+                    None => {
+                        let Some((p, dirty)) = self.policies.get_mut(&key.0) else {
+                            return Err(Error::corruption("policy record vanished"));
+                        };
+                        if p.next_version >= MAX_VERSIONS {
+                            return Err(too_large(format!(
+                                "policy {:?} has numbered {MAX_VERSIONS} versions",
+                                key.0
+                            )));
+                        }
+                        p.next_version += 1;
+                        *dirty = true;
+                        VersionRec {
+                            num: p.next_version - 1,
+                            next_seq: 0,
+                        }
+                    }
+                };
+                self.versions.entry(key.clone()).or_insert((rec, false))
+            }
+        };
+        if entry.0.next_seq >= MAX_SEQ {
+            return Err(too_large(format!(
+                "version {:?} of policy {:?} has numbered {MAX_SEQ} nodes",
+                key.1, key.0
+            )));
+        }
+        entry.0.next_seq += 1;
+        entry.1 = true;
+        Ok((entry.0.num, entry.0.next_seq - 1))
+    }
+
+    fn write(&self, tx: &mut WriteTxn, t: &Tables) -> Result<()> {
+        for (id, (p, dirty)) in &self.policies {
+            if *dirty {
+                tx.insert(t.policies, &str_key(id), &encode_policy(p))?;
+            }
+        }
+        for ((p, v), (rec, dirty)) in &self.versions {
+            if *dirty {
+                tx.insert(t.versions, &version_key(p, v), &encode_version(rec))?;
+            }
+        }
+        for (doc, d) in &self.new_nodes {
+            tx.insert(t.nodes, &node_key(doc), &encode_node(*d))?;
+        }
+        Ok(())
+    }
+}
+
+/// Applies the per-term edits in term order (sorting each first) and updates document
+/// frequencies.
+fn apply_edits(tx: &mut WriteTxn, t: &Tables, edits: HashMap<String, TermEdit>) -> Result<()> {
+    let mut edits: Vec<(String, TermEdit)> = edits.into_iter().collect();
+    edits.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (term, mut edit) in edits {
+        edit.deletes.sort_unstable();
+        edit.inserts.sort_unstable_by_key(|p| p.doc);
+        let delta = apply_edit(tx, t, &term, edit)?;
+        if delta == 0 {
+            continue;
+        }
+        let df = read_df(tx, t, &term)?;
+        let new = df.checked_add_signed(delta).ok_or_else(|| {
+            Error::corruption(format!(
+                "fts.terms: document frequency of {term:?} would fall below zero"
+            ))
+        })?;
+        if new == 0 {
+            tx.remove(t.terms, &term_key(&term))?;
+        } else {
+            tx.insert(t.terms, &term_key(&term), &encode_term(new))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes one node from the index; returns whether it was indexed.
+pub fn remove_node(tx: &mut WriteTxn, doc: &DocRef) -> Result<bool> {
+    doc.validate()?;
+    let t = Tables::open(tx)?;
+    let Some(v) = tx.get(t.nodes, &node_key(doc))? else {
+        return Ok(false);
+    };
+    let d = decode_node(&v).map_err(|e| e.context(format!("node {doc}")))?;
+    remove_docs(tx, &t, vec![d])?;
+    Ok(true)
+}
+
+/// Removes every node of one version of a policy; returns how many were indexed.
+pub fn remove_version(tx: &mut WriteTxn, policy_id: &str, version_id: &str) -> Result<u64> {
+    validate_id("policy_id", policy_id)?;
+    validate_id("version_id", version_id)?;
+    let t = Tables::open(tx)?;
+    let docnums = docnums_under(tx, &t, &version_key(policy_id, version_id))?;
+    let n = docnums.len() as u64;
+    remove_docs(tx, &t, docnums)?;
+    Ok(n)
+}
+
+/// Removes every node of every version of a policy; returns how many were indexed.
+pub fn remove_policy(tx: &mut WriteTxn, policy_id: &str) -> Result<u64> {
+    validate_id("policy_id", policy_id)?;
+    let t = Tables::open(tx)?;
+    let docnums = docnums_under(tx, &t, &str_key(policy_id))?;
+    let n = docnums.len() as u64;
+    remove_docs(tx, &t, docnums)?;
+    Ok(n)
+}
+
+/// The docnums of the `fts.nodes` entries whose key starts with `prefix`.
+fn docnums_under(tx: &WriteTxn, t: &Tables, prefix: &[u8]) -> Result<Vec<u64>> {
+    tx.prefix(t.nodes, prefix)?
+        .map(|kv| kv.and_then(|(_, v)| decode_node(&v)))
+        .collect()
+}
+
+/// Removes documents with their postings, node entries and emptied version and policy records.
+fn remove_docs(tx: &mut WriteTxn, t: &Tables, docnums: Vec<u64>) -> Result<()> {
+    if docnums.is_empty() {
+        return Ok(());
+    }
+    let mut stats = read_stats(tx, t)?;
+    let mut edits: HashMap<String, TermEdit> = HashMap::new();
+    let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
+    for &d in &docnums {
+        let rec = read_doc(tx, t, d)?;
+        stats.doc_count = stats
+            .doc_count
+            .checked_sub(1)
+            .ok_or_else(|| Error::corruption("fts.stats: document count would fall below zero"))?;
+        for (total, l) in stats.field_len.iter_mut().zip(rec.field_len) {
+            *total = total.saturating_sub(l);
+        }
+        for term in rec.terms {
+            edits.entry(term).or_default().deletes.push(d);
+        }
+        tx.remove(t.docs, &doc_key(d))?;
+        tx.remove(t.nodes, &node_key(&rec.doc))?;
+        touched.insert((rec.doc.policy_id, rec.doc.version_id));
+    }
+    apply_edits(tx, t, edits)?;
+    let mut policies = BTreeSet::new();
+    for (p, v) in touched {
+        let vk = version_key(&p, &v);
+        if tx.prefix(t.nodes, &vk)?.next().transpose()?.is_none() {
+            tx.remove(t.versions, &vk)?;
+            policies.insert(p);
+        }
+    }
+    for p in policies {
+        let pk = str_key(&p);
+        if tx.prefix(t.versions, &pk)?.next().transpose()?.is_none() {
+            tx.remove(t.policies, &pk)?;
+        }
+    }
+    if stats.doc_count == 0 {
+        // No policy record is left, so numbering can start again.
+        stats.next_policy = 0;
+    }
+    write_stats(tx, t, &stats)
+}
