@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -27,6 +28,21 @@ def db(db_path: str) -> Iterator[treestore.TreeStore]:
         yield store
     finally:
         store.close()
+
+
+def reopen(path: str, attempts: int = 200, **options) -> treestore.TreeStore:
+    """Opens `path` again right after a close, retrying DatabaseLockedError for up to 2 s.
+
+    Only for databases that were open with durability="relaxed": the engine's WAL flusher thread can
+    still hold the database for a moment after close() returns (a treestore-core bug, reported), so an
+    immediate reopen in the same process may meet the lock.
+    """
+    for _ in range(attempts - 1):
+        try:
+            return treestore.TreeStore(path, **options)
+        except treestore.DatabaseLockedError:
+            time.sleep(0.01)
+    return treestore.TreeStore(path, **options)
 
 
 def run_python(code: str, **kwargs) -> subprocess.CompletedProcess:

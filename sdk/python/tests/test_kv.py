@@ -144,8 +144,11 @@ def test_value_must_be_bytes_like(db):
 
 
 def test_text_that_is_not_valid_unicode_is_refused(db):
-    with pytest.raises(treestore.InvalidArgumentError, match="not valid Unicode"):
+    with pytest.raises(treestore.InvalidArgumentError, match="table.*not valid UTF-8") as info:
         db.kv_put("t\udcff", b"k", b"v")
+    assert info.value.status == 102  # refused by the C side
+    with pytest.raises(treestore.InvalidArgumentError, match="key is not valid Unicode"):
+        db.kv_put("t", "k\udcff", b"v")
 
 
 @pytest.mark.parametrize("limit", [-1, 2**64])

@@ -7,6 +7,7 @@ import warnings
 import pytest
 
 import treestore
+from conftest import reopen
 
 
 def test_open_creates_the_file_and_reopen_keeps_the_data(db_path):
@@ -55,7 +56,7 @@ def test_relaxed_durability_commits(db_path):
     with treestore.TreeStore(db_path, durability="relaxed") as db:
         assert db.durability == "relaxed"
         db.kv_put("t", b"k", b"v")
-    with treestore.TreeStore(db_path) as db:
+    with reopen(db_path) as db:
         assert db.kv_get("t", b"k") == b"v"
 
 

@@ -6,6 +6,7 @@ import time
 import pytest
 
 import treestore
+from conftest import reopen
 
 THREADS = 8
 
@@ -99,7 +100,7 @@ def test_closing_while_threads_hammer_never_crashes(db_path):
         t.join(60)
     assert not any(t.is_alive() for t in threads)
     assert db.closed
-    with treestore.TreeStore(db_path) as again:
+    with reopen(db_path) as again:
         assert again.check_integrity()["ok"]
 
 

@@ -46,6 +46,9 @@ _T = TypeVar("_T")
 _MISSING: Any = object()
 
 _pop_scratch = _native._free_scratch.pop
+# Names are encoded without a Python-side check: lone surrogates pass through as invalid UTF-8, which the
+# C side refuses with TREESTORE_INVALID_UTF8 (InvalidArgumentError) naming the argument.
+_SURROGATES = "surrogatepass"
 
 _DURABILITY = {
     "sync": lib.TREESTORE_DURABILITY_SYNC,
@@ -378,7 +381,7 @@ class TreeStore:
         Raises :class:`NotFoundError` (a ``KeyError``) when the key or table is absent, unless
         ``default`` is given, which is then returned. ``str`` keys are encoded as UTF-8.
         """
-        t = text_arg(table, "table")
+        t = table.encode("utf-8", _SURROGATES) if type(table) is str else text_arg(table, "table")
         k = key if type(key) is bytes else bytes_arg(key, "key")
         h = self._h
         db, txn, s = h.begin()
@@ -396,7 +399,7 @@ class TreeStore:
 
     def kv_put(self, table: str, key: BytesLike, value: BytesLike) -> None:
         """Inserts or replaces ``key`` in the raw table ``table`` (created on first write)."""
-        t = text_arg(table, "table")
+        t = table.encode("utf-8", _SURROGATES) if type(table) is str else text_arg(table, "table")
         k = key if type(key) is bytes else bytes_arg(key, "key")
         v = value if type(value) is bytes else bytes_arg(value, "value")
         h = self._h
@@ -411,7 +414,7 @@ class TreeStore:
 
     def kv_delete(self, table: str, key: BytesLike) -> bool:
         """Removes ``key`` from the raw table ``table``; returns whether it was present."""
-        t = text_arg(table, "table")
+        t = table.encode("utf-8", _SURROGATES) if type(table) is str else text_arg(table, "table")
         k = key if type(key) is bytes else bytes_arg(key, "key")
         h = self._h
         db, txn, s = h.begin()
@@ -438,7 +441,7 @@ class TreeStore:
         ``None`` leaves an end unbounded. ``reverse`` returns them in descending order; ``limit`` caps
         the count (``None``: all). A table never written to is empty.
         """
-        t = text_arg(table, "table")
+        t = table.encode("utf-8", _SURROGATES) if type(table) is str else text_arg(table, "table")
         lo = optional_bytes_arg(start, "start")
         hi = optional_bytes_arg(end, "end")
         n = 0 if limit is None else int_arg(limit, "limit", 0, _SIZE_MAX)
