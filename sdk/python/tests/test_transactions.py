@@ -1,5 +1,6 @@
 """Transactions: commit and rollback, snapshots, the owning thread, ending early, closing under one."""
 
+import gc
 import threading
 import time
 
@@ -122,6 +123,12 @@ def test_a_transaction_object_is_used_once(db):
             pass
 
 
+def test_a_transaction_keeps_its_database_alive(db_path):
+    with treestore.TreeStore(db_path).transaction(write=True):  # the database object is a temporary
+        pass
+    gc.collect()
+
+
 def test_current_transaction_is_per_thread(db):
     assert db.current_transaction is None
     with db.transaction(write=True) as txn:
@@ -140,6 +147,7 @@ def test_other_threads_read_outside_an_open_write_transaction(db):
 
 
 def test_another_threads_write_waits_for_the_open_write_transaction(db):
+    # The writer blocks inside the C call; this thread still runs, so the call released the GIL.
     done = threading.Event()
 
     def writer():

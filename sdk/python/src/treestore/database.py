@@ -277,7 +277,7 @@ class TreeStore:
         is open. A read transaction (``write=False``) is a consistent snapshot. Calls from other threads
         run outside it. Transactions do not nest on one thread.
         """
-        return Transaction(self._handle(), bool(write))
+        return Transaction(self, self._handle(), bool(write))
 
     @property
     def current_transaction(self) -> "Optional[Transaction]":
@@ -512,11 +512,12 @@ class Transaction:
     :meth:`rollback` end it early; later calls in the block then raise :class:`ClosedError`.
     """
 
-    __slots__ = ("_h", "_write", "_ptr", "_owner", "_state")
+    __slots__ = ("_db", "_h", "_write", "_ptr", "_owner", "_state")
 
     _NEW, _ACTIVE, _ENDED, _DONE = range(4)
 
-    def __init__(self, handle: _Handle, write: bool) -> None:
+    def __init__(self, db: TreeStore, handle: _Handle, write: bool) -> None:
+        self._db = db  # keeps the database open while the transaction object lives
         self._h = handle
         self._write = write
         self._ptr: Any = NULL
