@@ -12,7 +12,7 @@ CC ?= cc
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -g
 C_TESTS := $(wildcard sdk/c/tests/test_*.c)
 
-.PHONY: all build lib install header test test-rust test-c test-go lint demo bench stress fuzz clean
+.PHONY: all build lib install header test test-rust test-c test-go test-python python-env lint demo bench stress fuzz clean
 
 all: build
 
@@ -37,7 +37,7 @@ install: lib
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/treestore.pc
 
 ## test: every test of every language, with bounded slices of the stress and crash runs.
-test: lint test-rust test-c test-go
+test: lint test-rust test-c test-go test-python
 
 ## test-c: the C suite built against the installed library through pkg-config, under ASan and valgrind.
 test-c:
@@ -64,6 +64,31 @@ test-go:
 	$(MAKE) install PREFIX=$(C_PREFIX)
 	cd sdk/go && export PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig LD_LIBRARY_PATH=$(C_PREFIX)/lib && \
 		go vet -tags treestore_dynamic ./... && go test -count=1 -tags treestore_dynamic ./...
+
+## python-env: a virtualenv in target/venv with the Python SDK's build and test tools.
+PYTHON ?= python3
+PY_VENV := target/venv
+PY_DEPS := "setuptools>=61" "wheel" "cffi>=1.15" "pytest>=7"
+PY_INPUTS := $(shell find sdk/python/src sdk/python/setup.py sdk/python/build_ffi.py \
+	sdk/python/pyproject.toml treestore-ffi/src treestore-ffi/Cargo.toml treestore-core/src \
+	treestore-core/Cargo.toml -type f -not -name '*.pyc') include/treestore.h include/treestore_cffi.h Cargo.lock
+
+python-env: $(PY_VENV)/.deps
+
+$(PY_VENV)/.deps:
+	$(PYTHON) -m venv $(PY_VENV)
+	$(PY_VENV)/bin/python -m pip install -q --disable-pip-version-check $(PY_DEPS)
+	touch $@
+
+## test-python: installs sdk/python into target/venv as a user would (the package builds the Rust
+## library and bundles it), then runs its pytest suite. Reinstalls only when a source changed.
+$(PY_VENV)/.installed: $(PY_VENV)/.deps $(PY_INPUTS)
+	$(PY_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-build-isolation \
+		--no-deps --force-reinstall ./sdk/python
+	touch $@
+
+test-python: $(PY_VENV)/.installed
+	cd sdk/python && ../../$(PY_VENV)/bin/python -m pytest -q -p no:cacheprovider tests
 
 lint:
 	$(CARGO) fmt --all -- --check
