@@ -4,10 +4,10 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use super::options::{Durability, Options};
-use super::shared::{Shared, SharedParts, Snapshot, WriterState};
+use super::shared::{Flusher, Shared, SharedParts, Snapshot, WriterState};
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::alloc::Allocator;
 use crate::storage::format::{
@@ -77,7 +77,7 @@ pub(crate) fn open(path: &Path, opts: Options) -> Result<Arc<Shared>> {
     }
     let shared = Arc::new(recover(path, file, &opts)?);
     if opts.durability == Durability::Relaxed && !opts.read_only {
-        start_flusher(Arc::downgrade(&shared), opts.sync_interval);
+        *shared.flusher.lock() = start_flusher(shared.wal.clone(), opts.sync_interval);
     }
     Ok(shared)
 }
@@ -311,7 +311,7 @@ fn recover(path: &Path, file: Box<dyn VfsFile>, opts: &Options) -> Result<Shared
         durability: opts.durability,
         checkpoint_wal_bytes: opts.checkpoint_wal_bytes,
         pager,
-        wal,
+        wal: Arc::new(wal),
         snapshot: snap,
         writer: (!opts.read_only).then_some(WriterState {
             alloc,
@@ -337,7 +337,7 @@ fn read_only_without_wal(
         durability: opts.durability,
         checkpoint_wal_bytes: opts.checkpoint_wal_bytes,
         pager,
-        wal,
+        wal: Arc::new(wal),
         snapshot: Snapshot {
             txid: meta.txid,
             catalog_root: meta.catalog_root,
@@ -371,29 +371,24 @@ impl VfsFile for NoWal {
     }
 }
 
-/// In relaxed mode, syncs the WAL every `interval` while there is something to sync.
-fn start_flusher(shared: Weak<Shared>, interval: std::time::Duration) {
+/// In relaxed mode, syncs the WAL every `interval` while there is something to sync. The thread
+/// holds the WAL, never the database, so dropping the database never waits for it to let go of
+/// the file lock; the database stops and joins it when dropped.
+fn start_flusher(wal: Arc<Wal>, interval: std::time::Duration) -> Option<Flusher> {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
     let spawned = std::thread::Builder::new()
         .name("treestore-wal-sync".into())
         .spawn(move || loop {
-            std::thread::sleep(interval);
-            let Some(shared) = shared.upgrade() else {
-                return;
-            };
-            if shared
-                .stop_flusher
-                .load(std::sync::atomic::Ordering::Acquire)
-            {
+            std::thread::park_timeout(interval);
+            if flag.load(std::sync::atomic::Ordering::Acquire) {
                 return;
             }
-            if shared.wal.has_unsynced() {
-                let end = shared.wal.len();
-                if let Err(e) = shared.wal.sync_to(end) {
-                    shared.poison(&e);
-                    return;
-                }
+            // A failed sync sticks in the WAL: every later commit reports it.
+            if wal.has_unsynced() && wal.sync_to(wal.len()).is_err() {
+                return;
             }
         });
     // Without the thread, relaxed commits still reach disk at each checkpoint and at close.
-    drop(spawned);
+    spawned.ok().map(|handle| Flusher { stop, handle })
 }

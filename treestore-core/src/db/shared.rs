@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
@@ -56,7 +57,7 @@ pub(crate) struct Shared {
     pub durability: Durability,
     pub checkpoint_wal_bytes: u64,
     pub pager: Pager,
-    pub wal: Wal,
+    pub wal: Arc<Wal>,
     pub opened_at: Instant,
     pub counters: Counters,
     readers: Mutex<Readers>,
@@ -64,7 +65,22 @@ pub(crate) struct Shared {
     writer_free: Condvar,
     poisoned: AtomicBool,
     poison_reason: Mutex<String>,
-    pub stop_flusher: AtomicBool,
+    pub flusher: Mutex<Option<Flusher>>,
+}
+
+/// The relaxed mode's background WAL sync thread.
+pub(crate) struct Flusher {
+    pub stop: Arc<AtomicBool>,
+    pub handle: std::thread::JoinHandle<()>,
+}
+
+impl Flusher {
+    /// Stops the thread and waits for it (at most one WAL sync).
+    pub(crate) fn stop(self) {
+        self.stop.store(true, Ordering::Release);
+        self.handle.thread().unpark();
+        let _ = self.handle.join();
+    }
 }
 
 pub(crate) struct SharedParts {
@@ -74,7 +90,7 @@ pub(crate) struct SharedParts {
     pub durability: Durability,
     pub checkpoint_wal_bytes: u64,
     pub pager: Pager,
-    pub wal: Wal,
+    pub wal: Arc<Wal>,
     pub snapshot: Snapshot,
     pub writer: Option<WriterState>,
 }
@@ -106,7 +122,7 @@ impl Shared {
             writer_free: Condvar::new(),
             poisoned: AtomicBool::new(false),
             poison_reason: Mutex::new(String::new()),
-            stop_flusher: AtomicBool::new(false),
+            flusher: Mutex::new(None),
         }
     }
 
@@ -211,7 +227,9 @@ impl Shared {
 
 impl Drop for Shared {
     fn drop(&mut self) {
-        self.stop_flusher.store(true, Ordering::Release);
+        if let Some(flusher) = self.flusher.lock().take() {
+            flusher.stop();
+        }
         if self.read_only || self.is_poisoned() {
             return;
         }

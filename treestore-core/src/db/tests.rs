@@ -341,3 +341,26 @@ fn loading_in_key_order_fills_pages() {
     );
     assert!(db.check_integrity().unwrap().is_ok());
 }
+
+#[test]
+fn a_relaxed_database_releases_its_lock_as_soon_as_it_is_dropped() {
+    let vfs = MemVfs::new();
+    let options = Options {
+        durability: Durability::Relaxed,
+        sync_interval: std::time::Duration::from_millis(1),
+        ..mem_options(&vfs)
+    };
+    for round in 0..50u32 {
+        let db = Database::open("/db", options.clone()).unwrap();
+        let mut w = db.begin_write().unwrap();
+        let t = w.table("t").unwrap();
+        w.insert(t, &key(round), b"v").unwrap();
+        w.commit().unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(500));
+        drop(db);
+    }
+    let db = Database::open("/db", options).unwrap();
+    let r = db.begin_read().unwrap();
+    let t = r.table("t").unwrap();
+    assert_eq!(r.table_len(t).unwrap(), 50);
+}
