@@ -14,10 +14,12 @@ mod btree;
 #[doc(hidden)]
 pub mod codec;
 pub mod db;
+pub mod document;
 pub mod error;
 pub mod keys;
 pub mod storage;
 pub mod time;
+pub mod version;
 
 pub use btree::Bytes;
 pub use db::{

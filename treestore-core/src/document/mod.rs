@@ -1,0 +1,86 @@
+//! The document store: the nodes of every document version — a tree of sections with titles, page
+//! ranges, summaries and text — and every way of reading them: by id, by batch, children,
+//! subtree, ancestor path, page, section path, and the table of contents. The catalog of versions
+//! (which exist, latest, as-of, tags) is [`crate::version`]; the keyword index is not here (see
+//! `write::index_hooks`, its integration point).
+//!
+//! API: [`store_document`], [`store_documents`], [`delete_document`], [`import_pageindex`] on a
+//! [`WriteTxn`](crate::WriteTxn); [`DocReader`] on any transaction; [`Documents`] for one
+//! transaction per call. Rust names drop the `get_` of the SDK names (`get_node` is
+//! [`DocReader::node`]).
+//!
+//! ## Layout
+//!
+//! Each stored version gets a `vid` from the catalog. Within a version, nodes are numbered by their
+//! **pre-order position** `pos` (the root is 0), and each node record stores its subtree size, so
+//! the subtree of the node at `pos` is exactly the positions `[pos, pos + size)`: **one contiguous
+//! range scan** of `doc.nodes`. A depth-limited subtree (and children, which is depth 1) re-seeks
+//! past any cut-off subtree of more than 32 nodes, so it reads what it returns plus at most 32
+//! skipped records per cut. Each record holds its parent's position, so the **ancestor path is
+//! `depth` point reads**. Texts are out of line and content-addressed, so records stay small and
+//! structure or subtree reads without text never touch `doc.text`.
+//!
+//! | table          | key                                                   | value |
+//! |----------------|-------------------------------------------------------|-------|
+//! | `doc.nodes`    | `(vid u64, pos u32)`                                  | node record (below) |
+//! | `doc.ids`      | `(vid u64, node_id str)`                              | pos (uvar) |
+//! | `doc.sections` | `(vid u64, false, section_path str)` for paths ≤ 256 bytes, else `(vid u64, true, SipHash-128(path) bytes, pos u32)` | pos (uvar) |
+//! | `doc.pages`    | `(vid u64, level u32, side bool, bin u32, bound u32, pos u32)` | empty |
+//! | `doc.heads`    | `(vid u64)`                                           | format u8, policy str, version str, node count uvar, page-level mask uvar |
+//! | `doc.text`     | raw 18 bytes: SipHash-1-3-128 of the text (16), probe (1), kind (1) | kind 0: refcount uvar, length uvar; kind 1: the UTF-8 text |
+//!
+//! Node record (format 1, [`crate::codec`] encoding), hot fields first so walks decode only them:
+//! format u8, parent pos + 1 (0 = root) uvar, depth uvar, subtree size uvar, node_id str,
+//! parent_id opt str, pages (u8 0, or u8 1 + start uvar + end uvar), title str, summary opt str,
+//! text (u8 0 none; 1 + inline str for texts ≤ 48 bytes; 2 + 17-byte text id + length uvar),
+//! section_path str, child_ids str list, see_also str list, metadata str map, created_at ivar,
+//! updated_at ivar.
+//!
+//! **Pages** (`doc.pages`): PageIndex parent ranges do not cover their children, so "nodes covering
+//! page p" is an interval stabbing query over all nodes. Each range `[s, e]` is filed under the
+//! smallest aligned power-of-two block holding it (level = bit length of `s ^ e`, bin = `s >>
+//! level`); all ranges of one bin straddle the block's midpoint, so within a bin the hits are a
+//! prefix of the ranges sorted by start (side false, bound = s) or by descending end (side true,
+//! bound = `u32::MAX - e`). A query costs at most two seeks per level in use (the version's mask in
+//! `doc.heads`; ≤ 33, ~log2 of the page span) plus one read per hit: `O(log P + k)`, independent
+//! of the number of nodes. Range queries (`"5-10,12"`) work the same way per range.
+//!
+//! **Text** (`doc.text`): a text longer than 48 bytes is stored once under its hash, with a
+//! reference count; a policy with 50 versions that change a few sections stores each unchanged
+//! text once. A hash hit compares the stored length, then the bytes; a different text takes the
+//! next probe, so a text id always names exactly one content.
+//!
+//! **Writes**: [`store_document`] validates everything (see [`Node`]) before the first write, writes
+//! the new version under a fresh vid, updates the catalog, then drops the replaced version's
+//! entries (so shared texts are re-referenced before they are released). Every entry of a version
+//! carries its vid as the key prefix, so deletion is a prefix removal per table, and a check can
+//! verify that no entry outlives its version. Keys stay far below the engine's key limit at the
+//! default 4 KiB page: ids are at most [`MAX_ID_BYTES`], long section paths are hashed.
+
+pub(crate) use text::hex;
+
+#[doc(hidden)]
+pub mod gen;
+mod handle;
+mod model;
+pub mod pageindex;
+mod pages;
+mod read;
+pub(crate) mod record;
+mod text;
+mod validate;
+mod write;
+
+pub use handle::Documents;
+pub use model::{
+    Document, Node, StructureOptions, StructurePage, MAX_DEPTH, MAX_DESCRIPTION_BYTES,
+    MAX_ID_BYTES, MAX_METADATA_BYTES, MAX_NODES, MAX_PAGE, MAX_PAGE_RANGES, MAX_SECTION_PATH_BYTES,
+    MAX_SEE_ALSO, MAX_SUMMARY_BYTES, MAX_TAGS, MAX_TAG_BYTES, MAX_TEXT_BYTES, MAX_TITLE_BYTES,
+};
+pub use pageindex::{import_pageindex, parse_pageindex, render_pageindex, PageIndexFormat};
+pub use pages::parse_page_spec;
+pub use read::DocReader;
+pub use write::{delete_document, store_document, store_documents};
+
+#[cfg(test)]
+mod tests;
