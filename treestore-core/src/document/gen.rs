@@ -196,8 +196,10 @@ impl Default for GenConfig {
 pub fn prose(rng: &mut Rng, chars: usize) -> String {
     let mut s = String::with_capacity(chars + 16);
     let mut sentence_start = true;
-    while s.chars().count() < chars {
+    let mut count = 0;
+    while count < chars {
         let w = rng.pick(WORDS);
+        count += w.chars().count() + 2;
         if !s.is_empty() {
             s.push(' ');
         }

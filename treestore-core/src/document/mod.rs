@@ -27,12 +27,13 @@
 //! | `doc.sections` | `(vid u64, false, section_path str)` for paths ≤ 256 bytes, else `(vid u64, true, SipHash-128(path) bytes, pos u32)` | pos (uvar) |
 //! | `doc.pages`    | `(vid u64, level u32, side bool, bin u32, bound u32, pos u32)` | empty |
 //! | `doc.heads`    | `(vid u64)`                                           | format u8, policy str, version str, node count uvar, page-level mask uvar |
-//! | `doc.text`     | raw 18 bytes: SipHash-1-3-128 of the text (16), probe (1), kind (1) | kind 0: refcount uvar, length uvar; kind 1: the UTF-8 text |
+//! | `doc.text`     | `(owner vid u64, owner pos u32, false)`; `(owner vid u64, owner pos u32, true)` | the UTF-8 text; its reference count uvar (only while ≥ 2) |
 //!
 //! Node record (format 1, [`crate::codec`] encoding), hot fields first so walks decode only them:
 //! format u8, parent pos + 1 (0 = root) uvar, depth uvar, subtree size uvar, node_id str,
 //! parent_id opt str, pages (u8 0, or u8 1 + start uvar + end uvar), title str, summary opt str,
-//! text (u8 0 none; 1 + inline str for texts ≤ 48 bytes; 2 + 17-byte text id + length uvar),
+//! text (u8 0 none; 1 + inline str for texts ≤ 48 bytes; 2 + owner vid uvar + owner pos uvar +
+//! length uvar + 16-byte SipHash-1-3-128),
 //! section_path str, child_ids str list, see_also str list, metadata str map, created_at ivar,
 //! updated_at ivar.
 //!
@@ -45,16 +46,19 @@
 //! `doc.heads`; ≤ 33, ~log2 of the page span) plus one read per hit: `O(log P + k)`, independent
 //! of the number of nodes. Range queries (`"5-10,12"`) work the same way per range.
 //!
-//! **Text** (`doc.text`): a text longer than 48 bytes is stored once under its hash, with a
-//! reference count; a policy with 50 versions that change a few sections stores each unchanged
-//! text once. A hash hit compares the stored length, then the bytes; a different text takes the
-//! next probe, so a text id always names exactly one content.
+//! **Text** (`doc.text`): a text longer than 48 bytes is stored once, under the position of the
+//! first node that held it, so new texts are written in key order next to their version's other
+//! entries. A new version shares, after a byte comparison, every text equal (by SipHash-1-3-128
+//! and length) to a text of its base versions (the one it replaces and the policy's latest) or to
+//! an earlier text of its own, and counts references; a policy with 50 versions that change a few
+//! sections stores each unchanged text once. See `text.rs`.
 //!
 //! **Writes**: [`store_document`] validates everything (see [`Node`]) before the first write, writes
 //! the new version under a fresh vid, updates the catalog, then drops the replaced version's
 //! entries (so shared texts are re-referenced before they are released). Every entry of a version
 //! carries its vid as the key prefix, so deletion is a prefix removal per table, and a check can
-//! verify that no entry outlives its version. Keys stay far below the engine's key limit at the
+//! verify that no entry outlives its version (texts excepted: one outlives its first holder while
+//! a later version holds it). Keys stay far below the engine's key limit at the
 //! default 4 KiB page: ids are at most [`MAX_ID_BYTES`], long section paths are hashed.
 
 pub(crate) use text::hex;
@@ -83,4 +87,4 @@ pub use read::DocReader;
 pub use write::{delete_document, store_document, store_documents};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -14,8 +14,8 @@ use super::model::{Document, Node, StructureOptions, StructurePage, MAX_PAGE};
 use super::pages::{self, parse_page_spec};
 use super::record::{
     decode_head, decode_head_record, decode_node, decode_pos, id_key, long_section_prefix,
-    node_key, node_key_pos, section_key, vid_prefix, DocHead, NodeRecord, TextRef, HEADS, IDS,
-    NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
+    node_key, node_key_pos, section_key, vid_prefix, DocHead, NodeHead, NodeRecord, TextRef, HEADS,
+    IDS, NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
 };
 use super::text;
 
@@ -108,15 +108,15 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         include_text: bool,
     ) -> Result<Vec<Node>> {
         let r = self.ver.resolve(policy, version)?;
-        let (pos, rec) = match parent {
-            Some(id) => self.find(&r, policy, id, false)?,
-            None => (0, self.record_at(r.vid, 0, false)?),
+        let (pos, head) = match parent {
+            Some(id) => self.find_head(&r, policy, id)?,
+            None => (0, self.head_at(r.vid, 0)?),
         };
         let found = self.walk(
             r.vid,
             pos,
-            rec.head.size,
-            Some(rec.head.depth + 1),
+            head.size,
+            Some(head.depth.saturating_add(1)),
             false,
             include_text,
         )?;
@@ -134,9 +134,9 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         include_text: bool,
     ) -> Result<Vec<Node>> {
         let r = self.ver.resolve(policy, version)?;
-        let (pos, rec) = self.find(&r, policy, node_id, false)?;
-        let limit = (max_depth != 0).then(|| rec.head.depth.saturating_add(max_depth));
-        let found = self.walk(r.vid, pos, rec.head.size, limit, true, include_text)?;
+        let (pos, head) = self.find_head(&r, policy, node_id)?;
+        let limit = (max_depth != 0).then(|| head.depth.saturating_add(max_depth));
+        let found = self.walk(r.vid, pos, head.size, limit, true, include_text)?;
         self.finish(policy, &r, found, include_text)
     }
 
@@ -150,7 +150,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
     ) -> Result<Vec<Node>> {
         let r = self.ver.resolve(policy, version)?;
         let (_, rec) = self.find(&r, policy, node_id, include_text)?;
-        let mut chain = Vec::with_capacity(rec.head.depth as usize + 1);
+        let mut chain =
+            Vec::with_capacity(rec.head.depth.min(super::model::MAX_DEPTH) as usize + 1);
         let mut parent = rec.head.parent_pos;
         chain.push(rec);
         while let Some(p) = parent {
@@ -320,12 +321,31 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
     }
 
     fn find(&self, r: &Resolved, policy: &str, node_id: &str, with_text: bool) -> Result<Found> {
-        match self.pos_of(r.vid, node_id)? {
-            Some(pos) => Ok((pos, self.record_at(r.vid, pos, with_text)?)),
-            None => Err(Error::not_found(format!(
+        let pos = self.pos_or_not_found(r, policy, node_id)?;
+        Ok((pos, self.record_at(r.vid, pos, with_text)?))
+    }
+
+    /// Like [`Self::find`], decoding only the walk fields.
+    fn find_head(&self, r: &Resolved, policy: &str, node_id: &str) -> Result<(u32, NodeHead)> {
+        let pos = self.pos_or_not_found(r, policy, node_id)?;
+        Ok((pos, self.head_at(r.vid, pos)?))
+    }
+
+    fn pos_or_not_found(&self, r: &Resolved, policy: &str, node_id: &str) -> Result<u32> {
+        self.pos_of(r.vid, node_id)?.ok_or_else(|| {
+            Error::not_found(format!(
                 "policy {policy} version {}: node {node_id} not found",
                 r.version_id
-            ))),
+            ))
+        })
+    }
+
+    fn head_at(&self, vid: u64, pos: u32) -> Result<NodeHead> {
+        let t = self.nodes.get(self.tx())?;
+        let mut kb = KeyBuilder::with_capacity(16);
+        match self.tx().get(t, node_key(&mut kb, vid, pos))? {
+            Some(v) => decode_head(&v),
+            None => Err(missing_node(vid, pos)),
         }
     }
 
@@ -334,9 +354,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         let mut kb = KeyBuilder::with_capacity(16);
         match self.tx().get(t, node_key(&mut kb, vid, pos))? {
             Some(v) => decode_node(&v, with_text),
-            None => Err(Error::corruption(format!(
-                "doc.nodes: vid {vid} has no node at position {pos}, though an index points there"
-            ))),
+            None => Err(missing_node(vid, pos)),
         }
     }
 
@@ -402,8 +420,9 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                 if at < skip_to {
                     continue;
                 }
-                let head = decode_head(&v)?;
-                out.push((at, decode_node(&v, with_text)?));
+                let rec = decode_node(&v, with_text)?;
+                let head = rec.head;
+                out.push((at, rec));
                 if max_depth.is_some_and(|d| head.depth >= d) && head.size > 1 {
                     skip_to = at.saturating_add(head.size);
                     if head.size > SKIP_BY_SEEK {
@@ -440,9 +459,9 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         let text = match rec.text {
             TextRef::None => None,
             TextRef::Inline(s) => with_text.then_some(s),
-            TextRef::Stored(id, _) if with_text => {
+            TextRef::Stored(s) if with_text => {
                 let t = self.texts.get(self.tx())?;
-                Some(text::read(self.tx(), t, &id)?)
+                Some(text::read(self.tx(), t, &s)?)
             }
             TextRef::Stored(..) => None,
         };
@@ -465,6 +484,12 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             metadata: rec.metadata,
         })
     }
+}
+
+fn missing_node(vid: u64, pos: u32) -> Error {
+    Error::corruption(format!(
+        "doc.nodes: vid {vid} has no node at position {pos}, though an index points there"
+    ))
 }
 
 /// Cuts a summary to at most `max` characters (0 drops it).

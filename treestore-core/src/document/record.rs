@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::keys::{KeyBuilder, KeyReader};
 use crate::time::Timestamp;
 
-use super::text::{TextId, TEXT_ID_LEN};
+use super::text::StoredText;
 
 /// `(vid, pos)` → [`NodeRecord`].
 pub(crate) const NODES: &str = "doc.nodes";
@@ -96,8 +96,8 @@ pub(crate) enum TextRef {
     None,
     /// A short text kept in the record.
     Inline(String),
-    /// A text in `doc.text`, and its length in bytes.
-    Stored(TextId, u64),
+    /// A text in `doc.text`.
+    Stored(StoredText),
 }
 
 /// The fields a tree walk needs, decoded first and cheaply.
@@ -124,7 +124,7 @@ pub(crate) struct NodeHead {
 /// | pages        | u8 0, or u8 1 then uvar start, uvar end                    |
 /// | title        | str                                                        |
 /// | summary      | opt str                                                    |
-/// | text         | u8 0 none; 1 then str (inline); 2 then 17 bytes id, uvar length |
+/// | text         | u8 0 none; 1 then str (inline); 2 then uvar owner vid, uvar owner pos, uvar length, 16 bytes SipHash-1-3-128 |
 /// | section_path | str                                                        |
 /// | child_ids    | str list                                                   |
 /// | see_also     | str list                                                   |
@@ -170,7 +170,7 @@ pub(crate) struct NodeFields<'a> {
 pub(crate) enum TextRefBorrowed<'a> {
     None,
     Inline(&'a str),
-    Stored(TextId, u64),
+    Stored(StoredText),
 }
 
 pub(crate) fn encode_node(f: &NodeFields<'_>) -> Vec<u8> {
@@ -189,12 +189,15 @@ pub(crate) fn encode_node(f: &NodeFields<'_>) -> Vec<u8> {
     match &f.text {
         TextRefBorrowed::None => e.u8(0),
         TextRefBorrowed::Inline(t) => e.u8(1).str(t),
-        TextRefBorrowed::Stored(id, len) => {
-            e.u8(2);
-            for &b in id.iter() {
+        TextRefBorrowed::Stored(st) => {
+            e.u8(2)
+                .uvar(st.owner_vid)
+                .uvar(u64::from(st.owner_pos))
+                .uvar(st.len);
+            for &b in st.hash.iter() {
                 e.u8(b);
             }
-            e.uvar(*len)
+            &mut e
         }
     };
     e.str(f.section_path)
@@ -278,6 +281,33 @@ pub(crate) fn decode_node(v: &[u8], with_text: bool) -> Result<NodeRecord> {
     })
 }
 
+/// Only the stored-text reference of a node record, skipping the fields before it without
+/// allocating (for sharing and releasing texts).
+pub(crate) fn decode_stored_text(v: &[u8]) -> Result<Option<StoredText>> {
+    let mut d = Decoder::new(v, "node");
+    decode_head_from(&mut d)?;
+    d.bytes()?;
+    if d.u8()? == 1 {
+        d.bytes()?;
+    }
+    match d.u8()? {
+        0 => {}
+        1 => {
+            d.uvar()?;
+            d.uvar()?;
+        }
+        t => return Err(Error::corruption(format!("node record: page tag {t}"))),
+    }
+    d.bytes()?;
+    if d.u8()? == 1 {
+        d.bytes()?;
+    }
+    match decode_text(&mut d, "?", false)? {
+        TextRef::Stored(s) => Ok(Some(s)),
+        _ => Ok(None),
+    }
+}
+
 fn decode_text(d: &mut Decoder<'_>, node_id: &str, with_text: bool) -> Result<TextRef> {
     Ok(match d.u8()? {
         0 => TextRef::None,
@@ -287,11 +317,19 @@ fn decode_text(d: &mut Decoder<'_>, node_id: &str, with_text: bool) -> Result<Te
             TextRef::None
         }
         2 => {
-            let mut id = [0u8; TEXT_ID_LEN];
-            for b in id.iter_mut() {
+            let owner_vid = d.uvar()?;
+            let owner_pos = u32_field(d, "text owner position")?;
+            let len = d.uvar()?;
+            let mut hash = [0u8; 16];
+            for b in hash.iter_mut() {
                 *b = d.u8()?;
             }
-            TextRef::Stored(id, d.uvar()?)
+            TextRef::Stored(StoredText {
+                owner_vid,
+                owner_pos,
+                len,
+                hash,
+            })
         }
         t => {
             return Err(Error::corruption(format!(
@@ -363,6 +401,12 @@ mod tests {
         md.insert("k".to_string(), "v".to_string());
         let children = ["c1", "c2"];
         let see = vec!["x".to_string()];
+        let stored = StoredText {
+            owner_vid: 9,
+            owner_pos: 70_000,
+            len: 1234,
+            hash: [7u8; 16],
+        };
         let fields = NodeFields {
             head: NodeHead {
                 parent_pos: Some(3),
@@ -374,7 +418,7 @@ mod tests {
             pages: Some((4, 9)),
             title: "Tïtle",
             summary: None,
-            text: TextRefBorrowed::Stored([7u8; TEXT_ID_LEN], 1234),
+            text: TextRefBorrowed::Stored(stored),
             section_path: "1.2",
             child_ids: &children,
             see_also: &see,
@@ -385,11 +429,12 @@ mod tests {
         let bytes = encode_node(&fields);
         let rec = decode_node(&bytes, true).unwrap();
         assert_eq!(rec.head, fields.head);
-        assert_eq!(rec.text, TextRef::Stored([7u8; TEXT_ID_LEN], 1234));
+        assert_eq!(rec.text, TextRef::Stored(stored));
         assert_eq!(rec.child_ids, vec!["c1", "c2"]);
         assert_eq!(rec.metadata, md);
         assert_eq!(rec.updated_at, 1 << 40);
         assert_eq!(decode_head(&bytes).unwrap(), fields.head);
+        assert_eq!(decode_stored_text(&bytes).unwrap(), Some(stored));
         for cut in 0..bytes.len() {
             let err = decode_node(&bytes[..cut], true).unwrap_err();
             assert_eq!(err.kind(), crate::error::ErrorKind::Corruption);

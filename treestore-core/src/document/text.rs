@@ -1,39 +1,52 @@
-//! Content-addressed node text: each distinct text is stored once, however many nodes of however
-//! many versions hold it, with a reference count so that deleting the last holder frees it.
+//! Node text, stored once per distinct content within a policy's line of versions.
 //!
 //! Texts of at most [`INLINE_TEXT_MAX`] bytes stay inside the node record (a lookup would cost more
-//! than the bytes). Longer ones live in `doc.text` under an 18-byte raw key (fixed width, so the
-//! tuple encoding of [`crate::keys`] would only add escapes):
+//! than the bytes). A longer text is stored by the first node that holds it, under that node's
+//! `(vid, pos)`, so a version's new texts are written in key order, next to each other (a
+//! hash-keyed table would make every new text a random insert, which dominated bulk import).
 //!
-//! | bytes  | field                                                                 |
-//! |-------:|-----------------------------------------------------------------------|
-//! | 0..16  | SipHash-1-3-128 of the text, keys [`HASH_KEY`], little-endian words   |
-//! | 16     | probe: 0, or 1.. when a different text with the same hash came first  |
-//! | 17     | [`KIND_COUNT`] (value: refcount uvar, byte length uvar) or [`KIND_BODY`] (value: the text) |
+//! Sharing: each node record keeps its text's SipHash-1-3-128 and length. Storing a version first
+//! collects the stored texts of its *base* versions (the version it replaces and the policy's
+//! latest version) by hash; a new text whose hash and length match one of them, or an earlier text
+//! of the same version, is compared byte for byte with the stored body (a different text with the
+//! same hash is simply stored anew) and then shared: its owner's reference count goes up. So a
+//! policy whose versions change a few sections stores each unchanged text once, wherever it moves
+//! in the tree. Texts are not shared across policies.
 //!
-//! The two entries of one text are adjacent, so a reference-count change touches the leaf that
-//! holds (or points at) the body. Collisions: on a hash hit the stored length and then the stored
-//! bytes are compared; a different text moves on to the next probe. A node record keeps the full
-//! key (hash and probe), so equal keys always mean equal texts.
+//! `doc.text` keys, by [`crate::keys`]: `(owner vid u64, owner pos u32, false)` → the UTF-8 body;
+//! `(owner vid u64, owner pos u32, true)` → the reference count (uvar), present only while it is
+//! 2 or more (absent means 1). The owner's vid may be a deleted version's while later versions
+//! still hold the text.
+
+use std::collections::HashMap;
 
 use crate::codec::{Decoder, Encoder};
 use crate::db::{ReadOps, Table, WriteTxn};
 use crate::error::{Error, Result};
+use crate::keys::KeyBuilder;
 
 /// Texts up to this many bytes are kept inside the node record.
 pub(crate) const INLINE_TEXT_MAX: usize = 48;
 /// Fixed SipHash key: the hash only needs to spread texts, not to resist an adversary (a collision
-/// costs a probe, never a wrong answer).
+/// costs a byte comparison and a second copy, never a wrong answer).
 pub(crate) const HASH_KEY: (u64, u64) = (0x7472_6565_7374_6f72, 0x6e6f_6465_7465_7874);
-/// Last byte of the reference-count entry's key.
-pub(crate) const KIND_COUNT: u8 = 0;
-/// Last byte of the text body entry's key.
-pub(crate) const KIND_BODY: u8 = 1;
-/// Length of a text key without its kind byte: hash and probe.
-pub(crate) const TEXT_ID_LEN: usize = 17;
 
-/// A stored text's identity: hash and probe.
-pub(crate) type TextId = [u8; TEXT_ID_LEN];
+/// A text stored in `doc.text`, as a node record refers to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StoredText {
+    pub owner_vid: u64,
+    pub owner_pos: u32,
+    /// Length in bytes.
+    pub len: u64,
+    pub hash: [u8; 16],
+}
+
+impl StoredText {
+    /// Whether both name the same content (hash and length; 2^-128 odds of a false yes).
+    pub(crate) fn same_content(&self, other: &StoredText) -> bool {
+        self.hash == other.hash && self.len == other.len
+    }
+}
 
 /// SipHash-c-d with a 128-bit output (Aumasson and Bernstein), `C` compression and `D`
 /// finalisation rounds. Text keys use SipHash-1-3 (the rounds Rust's std uses); the reference
@@ -103,117 +116,128 @@ impl SipState {
     }
 }
 
-/// The hash part of a text's key.
+/// The hash of a text (also used to key long section paths).
 pub(crate) fn text_hash(text: &str) -> [u8; 16] {
     siphash128::<1, 3>(HASH_KEY, text.as_bytes())
 }
 
-fn entry_key(id: &TextId, kind: u8) -> [u8; TEXT_ID_LEN + 1] {
-    let mut k = [0u8; TEXT_ID_LEN + 1];
-    k[..TEXT_ID_LEN].copy_from_slice(id);
-    k[TEXT_ID_LEN] = kind;
-    k
+fn key(owner_vid: u64, owner_pos: u32, count: bool) -> Vec<u8> {
+    KeyBuilder::with_capacity(16)
+        .u64(owner_vid)
+        .u32(owner_pos)
+        .bool(count)
+        .finish()
 }
 
-fn text_id(hash: &[u8; 16], probe: u8) -> TextId {
-    let mut id = [0u8; TEXT_ID_LEN];
-    id[..16].copy_from_slice(hash);
-    id[16] = probe;
-    id
+/// The texts a new version may share, by hash.
+#[derive(Default)]
+pub(crate) struct TextPool {
+    by_hash: HashMap<[u8; 16], StoredText>,
 }
 
-fn decode_count(v: &[u8]) -> Result<(u64, u64)> {
-    let mut d = Decoder::new(v, "text refcount");
-    Ok((d.uvar()?, d.uvar()?))
+impl TextPool {
+    /// Offers a stored text for sharing.
+    pub(crate) fn offer(&mut self, s: StoredText) {
+        self.by_hash.entry(s.hash).or_insert(s);
+    }
 }
 
-fn encode_count(count: u64, len: u64) -> Vec<u8> {
-    let mut e = Encoder::with_capacity(12);
-    e.uvar(count).uvar(len);
-    e.finish()
-}
-
-/// Adds a reference to `text`, storing it when it is new; returns its id.
-pub(crate) fn acquire(tx: &mut WriteTxn, t: Table, text: &str) -> Result<TextId> {
+/// Stores `text` for the node at `(vid, pos)`, or shares an equal text from `pool`.
+pub(crate) fn store(
+    tx: &mut WriteTxn,
+    t: Table,
+    pool: &mut TextPool,
+    (vid, pos): (u64, u32),
+    text: &str,
+) -> Result<StoredText> {
     let hash = text_hash(text);
-    for probe in 0..=u8::MAX {
-        let id = text_id(&hash, probe);
-        let count_key = entry_key(&id, KIND_COUNT);
-        let found = match tx.get(t, &count_key)? {
-            None => None,
-            Some(v) => Some(decode_count(&v)?),
-        };
-        let Some((count, len)) = found else {
-            tx.insert(t, &entry_key(&id, KIND_BODY), text.as_bytes())?;
-            tx.insert(t, &count_key, &encode_count(1, text.len() as u64))?;
-            return Ok(id);
-        };
-        if len == text.len() as u64 && body_equals(tx, t, &id, text)? {
-            tx.insert(t, &count_key, &encode_count(count.saturating_add(1), len))?;
-            return Ok(id);
+    let len = text.len() as u64;
+    if let Some(c) = pool.by_hash.get(&hash).filter(|c| c.len == len).copied() {
+        if body_equals(tx, t, &c, text)? {
+            retain(tx, t, &c)?;
+            return Ok(c);
         }
     }
-    Err(Error::corruption(
-        "doc.text: 256 different texts share one SipHash-128 value",
+    tx.insert(t, &key(vid, pos, false), text.as_bytes())?;
+    let s = StoredText {
+        owner_vid: vid,
+        owner_pos: pos,
+        len,
+        hash,
+    };
+    pool.offer(s);
+    Ok(s)
+}
+
+fn body_equals(tx: &WriteTxn, t: Table, s: &StoredText, text: &str) -> Result<bool> {
+    match tx.get(t, &key(s.owner_vid, s.owner_pos, false))? {
+        Some(body) => Ok(*body == *text.as_bytes()),
+        None => Err(missing(s)),
+    }
+}
+
+fn missing(s: &StoredText) -> Error {
+    Error::corruption(format!(
+        "doc.text: the text of vid {} position {} is missing",
+        s.owner_vid, s.owner_pos
     ))
 }
 
-fn body_equals(tx: &WriteTxn, t: Table, id: &TextId, text: &str) -> Result<bool> {
-    match tx.get(t, &entry_key(id, KIND_BODY))? {
-        Some(body) => Ok(*body == *text.as_bytes()),
-        None => Err(Error::corruption(format!(
-            "doc.text: text {} has a refcount but no body",
-            hex(id)
-        ))),
+fn count(tx: &WriteTxn, t: Table, s: &StoredText) -> Result<u64> {
+    match tx.get(t, &key(s.owner_vid, s.owner_pos, true))? {
+        None => Ok(1),
+        Some(v) => Decoder::new(&v, "text refcount").uvar(),
     }
 }
 
-/// Drops one reference to the text `id`, deleting it with the last one.
-pub(crate) fn release(tx: &mut WriteTxn, t: Table, id: &TextId) -> Result<()> {
-    let count_key = entry_key(id, KIND_COUNT);
-    let Some(v) = tx.get(t, &count_key)? else {
-        return Err(Error::corruption(format!(
-            "doc.text: a node refers to text {}, which has no refcount",
-            hex(id)
-        )));
-    };
-    let (count, len) = decode_count(&v)?;
-    if count > 1 {
-        tx.insert(t, &count_key, &encode_count(count - 1, len))?;
-    } else {
-        tx.remove(t, &count_key)?;
-        tx.remove(t, &entry_key(id, KIND_BODY))?;
+fn encode_count(n: u64) -> Vec<u8> {
+    let mut e = Encoder::with_capacity(10);
+    e.uvar(n);
+    e.finish()
+}
+
+/// Adds a reference to a stored text.
+fn retain(tx: &mut WriteTxn, t: Table, s: &StoredText) -> Result<()> {
+    let n = count(tx, t, s)?;
+    tx.insert(
+        t,
+        &key(s.owner_vid, s.owner_pos, true),
+        &encode_count(n + 1),
+    )?;
+    Ok(())
+}
+
+/// Drops a reference to a stored text, deleting it with the last one.
+pub(crate) fn release(tx: &mut WriteTxn, t: Table, s: &StoredText) -> Result<()> {
+    let n = count(tx, t, s)?;
+    let count_key = key(s.owner_vid, s.owner_pos, true);
+    match n {
+        0 | 1 => {
+            if !tx.remove(t, &key(s.owner_vid, s.owner_pos, false))? {
+                return Err(missing(s));
+            }
+        }
+        2 => {
+            tx.remove(t, &count_key)?;
+        }
+        _ => {
+            tx.insert(t, &count_key, &encode_count(n - 1))?;
+        }
     }
     Ok(())
 }
 
-/// Reads the text `id`.
-pub(crate) fn read<R: ReadOps + ?Sized>(tx: &R, t: Table, id: &TextId) -> Result<String> {
-    let Some(body) = tx.get(t, &entry_key(id, KIND_BODY))? else {
-        return Err(Error::corruption(format!(
-            "doc.text: a node refers to text {}, which is missing",
-            hex(id)
-        )));
+/// Reads a stored text.
+pub(crate) fn read<R: ReadOps + ?Sized>(tx: &R, t: Table, s: &StoredText) -> Result<String> {
+    let Some(body) = tx.get(t, &key(s.owner_vid, s.owner_pos, false))? else {
+        return Err(missing(s));
     };
-    String::from_utf8(body.to_vec())
-        .map_err(|_| Error::corruption(format!("doc.text: text {} is not UTF-8", hex(id))))
-}
-
-/// Splits a `doc.text` key into its id and kind, for scans.
-#[cfg(test)]
-pub(crate) fn parse_key(key: &[u8]) -> Result<(TextId, u8)> {
-    match key.split_last() {
-        Some((&kind, id)) if id.len() == TEXT_ID_LEN => {
-            let mut out = [0u8; TEXT_ID_LEN];
-            out.copy_from_slice(id);
-            Ok((out, kind))
-        }
-        _ => Err(Error::corruption(format!(
-            "doc.text: key of {} bytes, expected {}",
-            key.len(),
-            TEXT_ID_LEN + 1
-        ))),
-    }
+    String::from_utf8(body.to_vec()).map_err(|_| {
+        Error::corruption(format!(
+            "doc.text: the text of vid {} position {} is not UTF-8",
+            s.owner_vid, s.owner_pos
+        ))
+    })
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -251,11 +275,10 @@ mod tests {
 
     #[test]
     fn text_hash_is_pinned() {
-        // The on-disk key of a text must never change across releases.
-        assert_eq!(hex(&text_hash("")), hex(&text_hash("")));
+        // Stored hashes (and hashed section-path keys) must never change across releases.
+        assert_eq!(hex(&text_hash("TreeStore")), PINNED);
         assert_ne!(text_hash("a"), text_hash("b"));
-        let pinned = hex(&text_hash("TreeStore"));
-        assert_eq!(pinned.len(), 32);
-        assert_eq!(pinned, hex(&siphash128::<1, 3>(HASH_KEY, b"TreeStore")));
     }
+
+    const PINNED: &str = "24ee3652a0f5604514c610f5b165d9ec";
 }

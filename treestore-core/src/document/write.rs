@@ -11,11 +11,11 @@ use crate::version::write::{self as catalog, VerTables};
 use super::model::{Document, Node};
 use super::pages;
 use super::record::{
-    decode_node, encode_head, encode_node, encode_pos, id_key, node_key, section_key, vid_prefix,
-    DocHead, NodeFields, NodeHead, TextRef, TextRefBorrowed, HEADS, IDS, NODES, PAGES, SECTIONS,
+    decode_stored_text, encode_head, encode_node, encode_pos, id_key, node_key, section_key,
+    vid_prefix, DocHead, NodeFields, NodeHead, TextRefBorrowed, HEADS, IDS, NODES, PAGES, SECTIONS,
     TEXTS,
 };
-use super::text::{self, INLINE_TEXT_MAX};
+use super::text::{self, TextPool, INLINE_TEXT_MAX};
 use super::validate::{plan, Plan};
 
 /// The node tables, opened once per write.
@@ -119,8 +119,13 @@ fn store_planned(
     let old = catalog::existing(tx, vt, &document.policy_id, &document.version_id)?;
     let doc = finish_header(document, nodes, plan, old.as_ref());
     catalog::check_effective(tx, vt, &doc)?;
+    let mut pool = TextPool::default();
+    let latest = catalog::latest_vid(tx, vt, &doc.policy_id)?;
+    for base in old.as_ref().map(|o| o.vid).into_iter().chain(latest) {
+        offer_texts(tx, dt, base, &mut pool)?;
+    }
     let vid = catalog::allocate_vid(tx, vt)?;
-    write_nodes(tx, dt, keys, &doc, vid, nodes, plan)?;
+    write_nodes(tx, dt, keys, &doc, vid, nodes, plan, &mut pool)?;
     catalog::put(tx, vt, &doc, vid, old.as_ref())?;
     index_hooks(
         tx,
@@ -164,6 +169,21 @@ fn finish_header(
     out
 }
 
+/// Offers the stored texts of version `vid` for sharing.
+fn offer_texts(tx: &WriteTxn, t: &DocTables, vid: u64, pool: &mut TextPool) -> Result<()> {
+    for kv in tx.prefix(t.nodes, &vid_prefix(vid))? {
+        let (_, v) = kv?;
+        if let Some(s) = decode_stored_text(&v)? {
+            pool.offer(s);
+        }
+    }
+    Ok(())
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the write context, passed down once"
+)]
 fn write_nodes(
     tx: &mut WriteTxn,
     t: &DocTables,
@@ -172,6 +192,7 @@ fn write_nodes(
     vid: u64,
     nodes: &[Node],
     plan: &Plan,
+    pool: &mut TextPool,
 ) -> Result<()> {
     let mut page_levels = 0u64;
     let mut child_ids: Vec<&str> = Vec::new();
@@ -181,7 +202,7 @@ fn write_nodes(
         let text = match n.text.as_deref() {
             None => TextRefBorrowed::None,
             Some(s) if s.len() <= INLINE_TEXT_MAX => TextRefBorrowed::Inline(s),
-            Some(s) => TextRefBorrowed::Stored(text::acquire(tx, t.texts, s)?, s.len() as u64),
+            Some(s) => TextRefBorrowed::Stored(text::store(tx, t.texts, pool, (vid, pos), s)?),
         };
         child_ids.clear();
         child_ids.extend(plan.children[i].iter().map(|&c| nodes[c].node_id.as_str()));
@@ -240,12 +261,12 @@ pub(crate) fn remove_nodes(tx: &mut WriteTxn, t: &DocTables, vid: u64) -> Result
     let mut texts = Vec::new();
     for kv in tx.prefix(t.nodes, &prefix)? {
         let (_, v) = kv?;
-        if let TextRef::Stored(id, _) = decode_node(&v, false)?.text {
-            texts.push(id);
+        if let Some(s) = decode_stored_text(&v)? {
+            texts.push(s);
         }
     }
-    for id in &texts {
-        text::release(tx, t.texts, id)?;
+    for s in &texts {
+        text::release(tx, t.texts, s)?;
     }
     for table in [t.nodes, t.ids, t.sections, t.pages] {
         remove_prefix(tx, table, &prefix)?;

@@ -1,10 +1,10 @@
-//! Node-by-node comparison of two versions of a policy. Texts are compared by their content
-//! address, so a diff reads no text at all.
+//! Node-by-node comparison of two versions of a policy. Stored texts are compared by hash and
+//! length, so a diff reads no text at all.
 
 use std::collections::HashMap;
 
 use crate::db::ReadOps;
-use crate::document::record::NodeRecord;
+use crate::document::record::{NodeRecord, TextRef};
 use crate::document::DocReader;
 use crate::error::Result;
 
@@ -49,12 +49,19 @@ fn entry(r: &NodeRecord, fields: Vec<NodeField>) -> NodeChange {
     }
 }
 
+fn same_text(a: &TextRef, b: &TextRef) -> bool {
+    match (a, b) {
+        (TextRef::Stored(x), TextRef::Stored(y)) => x.same_content(y),
+        _ => a == b,
+    }
+}
+
 fn changed_fields(a: &NodeRecord, b: &NodeRecord, same_position: bool) -> Vec<NodeField> {
     let checks = [
         (NodeField::Title, a.title != b.title),
         (NodeField::Pages, a.pages != b.pages),
         (NodeField::Summary, a.summary != b.summary),
-        (NodeField::Text, a.text != b.text),
+        (NodeField::Text, !same_text(&a.text, &b.text)),
         (NodeField::Parent, a.parent_id != b.parent_id),
         (NodeField::Position, !same_position),
         (NodeField::SectionPath, a.section_path != b.section_path),

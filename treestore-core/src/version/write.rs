@@ -301,6 +301,14 @@ pub(crate) fn remove(tx: &mut WriteTxn, t: &VerTables, row: &VersionRow) -> Resu
     refresh_latest(tx, t, policy)
 }
 
+/// The vid of the policy's latest version, if it has any.
+pub(crate) fn latest_vid(tx: &WriteTxn, t: &VerTables, policy: &str) -> Result<Option<u64>> {
+    match tx.get(t.latest, &policy_prefix(policy))? {
+        Some(v) => Ok(Some(super::record::decode_latest(&v)?.0)),
+        None => Ok(None),
+    }
+}
+
 /// Points `ver.latest` at the newest version by `created_at` (or removes it).
 fn refresh_latest(tx: &mut WriteTxn, t: &VerTables, policy: &str) -> Result<()> {
     let prefix = policy_prefix(policy);

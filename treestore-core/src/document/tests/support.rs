@@ -10,7 +10,6 @@ use crate::document::record::{
     decode_head_record, decode_node, key_vid, node_key_pos, TextRef, HEADS, IDS, NODES, PAGES,
     SECTIONS, TEXTS,
 };
-use crate::document::text::{parse_key, KIND_BODY, KIND_COUNT};
 use crate::document::{Document, Node};
 use crate::keys::KeyReader;
 use crate::storage::vfs::MemVfs;
@@ -301,7 +300,7 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
         assert_eq!((&h.policy_id, &h.version_id), (&live[vid].0, &live[vid].1));
     }
     let mut counts: BTreeMap<(&str, u64), u64> = BTreeMap::new();
-    let mut text_refs: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+    let mut text_refs: BTreeMap<(u64, u32), u64> = BTreeMap::new();
     let mut page_entries: BTreeMap<u64, u64> = BTreeMap::new();
     for (k, v) in scan(&r, NODES) {
         let vid = key_vid(&k).unwrap();
@@ -314,8 +313,8 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
         if let Some((s, e)) = rec.pages {
             *page_entries.entry(vid).or_default() += if placement(s, e).0 == 0 { 1 } else { 2 };
         }
-        if let TextRef::Stored(id, _) = rec.text {
-            *text_refs.entry(id.to_vec()).or_default() += 1;
+        if let TextRef::Stored(st) = rec.text {
+            *text_refs.entry((st.owner_vid, st.owner_pos)).or_default() += 1;
         }
         *counts.entry((NODES, vid)).or_default() += 1;
     }
@@ -344,27 +343,36 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
             "doc.pages of vid {vid}"
         );
     }
-    // Texts: exact reference counts, a body for every count and a count for every body.
+    // Texts: a body for every referenced text and no other, counts exact (absent means 1).
     let mut stored_counts = BTreeMap::new();
     let mut bodies = BTreeSet::new();
     for (k, v) in scan(&r, TEXTS) {
-        let (id, kind) = parse_key(&k).unwrap();
-        match kind {
-            KIND_COUNT => {
-                let mut d = crate::codec::Decoder::new(&v, "rc");
-                stored_counts.insert(id.to_vec(), d.uvar().unwrap());
-            }
-            KIND_BODY => {
-                bodies.insert(id.to_vec());
-            }
-            other => panic!("doc.text kind {other}"),
+        let mut kr = KeyReader::new(&k);
+        let owner = (kr.u64().unwrap(), kr.u32().unwrap());
+        if kr.bool().unwrap() {
+            let n = crate::codec::Decoder::new(&v, "rc").uvar().unwrap();
+            assert!(n >= 2, "doc.text count {n} of {owner:?} should be absent");
+            stored_counts.insert(owner, n);
+        } else {
+            bodies.insert(owner);
         }
+        kr.expect_end().unwrap();
     }
-    assert_eq!(stored_counts, text_refs, "doc.text refcounts");
     assert_eq!(
         bodies,
-        stored_counts.keys().cloned().collect::<BTreeSet<_>>(),
+        text_refs.keys().copied().collect::<BTreeSet<_>>(),
         "doc.text bodies"
+    );
+    for (owner, n) in &text_refs {
+        assert_eq!(
+            stored_counts.get(owner).copied().unwrap_or(1),
+            *n,
+            "refcount of {owner:?}"
+        );
+    }
+    assert!(
+        stored_counts.keys().all(|o| bodies.contains(o)),
+        "count without body"
     );
     drop(r);
     let report = db.check_integrity().unwrap();
