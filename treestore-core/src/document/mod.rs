@@ -17,8 +17,21 @@
 //! range scan** of `doc.nodes`. A depth-limited subtree (and children, which is depth 1) re-seeks
 //! past any cut-off subtree of more than 32 nodes, so it reads what it returns plus at most 32
 //! skipped records per cut. Each record holds its parent's position, so the **ancestor path is
-//! `depth` point reads**. Texts are out of line and content-addressed, so records stay small and
-//! structure or subtree reads without text never touch `doc.text`.
+//! `depth` point reads** after the id lookup. Texts are out of line (and shared by content), so
+//! records stay small and structure or subtree reads without text never touch `doc.text`.
+//!
+//! B-tree operations per read (resolving "latest" is one more point read, `ver.latest`, which a
+//! [`DocReader`] remembers for the last policy it resolved):
+//!
+//! | read | operations |
+//! |------|------------|
+//! | `node` | id lookup, record, text (texts ≤ 48 bytes are inline: none) |
+//! | `nodes(k)` | k × (id lookup, record [, text]) |
+//! | `subtree`, `children` | id lookup, head of the node, one range scan (plus a re-seek per cut-off subtree > 32 nodes) |
+//! | `ancestor_path` | id lookup, depth + 1 records |
+//! | `nodes_by_page(s)` | `doc.heads`, ≤ 2 seeks per page level in use, one record per hit |
+//! | `node_by_section_path` | one section lookup (a short prefix scan for paths > 256 bytes), record |
+//! | `structure` | `doc.heads`, one range scan, the version record |
 //!
 //! | table          | key                                                   | value |
 //! |----------------|-------------------------------------------------------|-------|

@@ -95,35 +95,27 @@ fn overlap(doc: &Document, why: String) -> Error {
 /// so the neighbours by start are the only candidates.
 pub(crate) fn check_effective(tx: &WriteTxn, t: &VerTables, doc: &Document) -> Result<()> {
     let start = doc.effective_start.unwrap_or(doc.created_at);
-    if let Some(end) = doc.effective_end {
-        if end <= start {
-            return Err(Error::invalid(format!(
-                "document {}/{}: field effective_end: {} is not after the start {}",
-                doc.policy_id,
-                doc.version_id,
-                time::format(end),
-                time::format(start)
-            )));
-        }
+    let fmt = time::format;
+    if let Some(end) = doc.effective_end.filter(|&e| e <= start) {
+        return Err(Error::invalid(format!(
+            "document {}/{}: field effective_end: {} is not after the start {}",
+            doc.policy_id,
+            doc.version_id,
+            fmt(end),
+            fmt(start)
+        )));
     }
     let prefix = policy_prefix(&doc.policy_id);
     let at_start = KeyBuilder::new().str(&doc.policy_id).i64(start).finish();
-    let upper = prefix_successor(&at_start);
-    let upper_b = upper.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
-    for kv in tx.range_rev(t.effective, Bound::Included(&prefix), upper_b)? {
-        let (k, v) = kv?;
-        let (s, version) = effective_key_parts(&k)?;
-        if version == doc.version_id {
-            continue;
-        }
-        let (end, _) = decode_effective(&v)?;
+    let after_start = prefix_successor(&at_start);
+    let policy_end = prefix_successor(&prefix);
+    let bound = |k: &Option<Vec<u8>>| k.clone().map_or(Bound::Unbounded, Bound::Excluded);
+    let before = (Bound::Included(prefix.clone()), bound(&after_start));
+    if let Some((s, version, end)) = neighbour(tx, t, doc, before, true)? {
         if s == start {
             return Err(overlap(
                 doc,
-                format!(
-                    "{} is also the start of version {version}",
-                    time::format(start)
-                ),
+                format!("{} is also the start of version {version}", fmt(start)),
             ));
         }
         if let Some(end) = end.filter(|&e| e > start) {
@@ -131,41 +123,63 @@ pub(crate) fn check_effective(tx: &WriteTxn, t: &VerTables, doc: &Document) -> R
                 doc,
                 format!(
                     "{} falls inside version {version}'s period [{}, {})",
-                    time::format(start),
-                    time::format(s),
-                    time::format(end)
+                    fmt(start),
+                    fmt(s),
+                    fmt(end)
                 ),
             ));
         }
-        break;
     }
-    let Some(end) = doc.effective_end else {
+    let (Some(end), Some(lower)) = (doc.effective_end, after_start) else {
         return Ok(());
     };
-    let lower = upper.unwrap_or_else(|| at_start.clone());
-    let policy_end = prefix_successor(&prefix);
-    let policy_end = policy_end
-        .as_deref()
-        .map_or(Bound::Unbounded, Bound::Excluded);
-    for kv in tx.range(t.effective, Bound::Included(&lower), policy_end)? {
-        let (k, _) = kv?;
-        let (s, version) = effective_key_parts(&k)?;
-        if version == doc.version_id {
-            continue;
-        }
+    if let Some((s, version, _)) = neighbour(
+        tx,
+        t,
+        doc,
+        (Bound::Included(lower), bound(&policy_end)),
+        false,
+    )? {
         if s < end {
             return Err(Error::invalid(format!(
                 "document {}/{}: field effective_end: version {version} starts at {}, inside [{}, {})",
                 doc.policy_id,
                 doc.version_id,
-                time::format(s),
-                time::format(start),
-                time::format(end)
+                fmt(s),
+                fmt(start),
+                fmt(end)
             )));
         }
-        break;
     }
     Ok(())
+}
+
+/// The first `ver.effective` entry in `range` (scanned backwards when `reverse`) of a version other
+/// than `doc`'s: its start, version and explicit end.
+fn neighbour(
+    tx: &WriteTxn,
+    t: &VerTables,
+    doc: &Document,
+    (lower, upper): (Bound<Vec<u8>>, Bound<Vec<u8>>),
+    reverse: bool,
+) -> Result<Option<(Timestamp, String, Option<Timestamp>)>> {
+    let (lower, upper) = (
+        lower.as_ref().map(Vec::as_slice),
+        upper.as_ref().map(Vec::as_slice),
+    );
+    let entries = if reverse {
+        tx.range_rev(t.effective, lower, upper)?
+    } else {
+        tx.range(t.effective, lower, upper)?
+    };
+    for kv in entries {
+        let (k, v) = kv?;
+        let (s, version) = effective_key_parts(&k)?;
+        if version != doc.version_id {
+            return Ok(Some((s, version, decode_effective(&v)?.0)));
+        }
+    }
+    Ok(None)
 }
 
 pub(crate) fn effective_key_parts(k: &[u8]) -> Result<(Timestamp, String)> {
