@@ -14,7 +14,7 @@ use crate::error::ErrorKind;
 /// up (a worktree); `TREESTORE_PAGEINDEX_DIR` overrides.
 fn samples_dir() -> Option<PathBuf> {
     if let Ok(dir) = std::env::var("TREESTORE_PAGEINDEX_DIR") {
-        return Some(PathBuf::from(dir));
+        return Some(PathBuf::from(dir)).filter(|p| p.is_dir());
     }
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     [
@@ -34,7 +34,10 @@ fn canonical(json: &str) -> String {
 #[test]
 fn every_shared_pageindex_file_round_trips_losslessly() {
     let Some(dir) = samples_dir() else {
-        println!("SKIPPED every_shared_pageindex_file_round_trips_losslessly: no shared/data/pageindex folder beside the repository (set TREESTORE_PAGEINDEX_DIR)");
+        println!(
+            "SKIPPED every_shared_pageindex_file_round_trips_losslessly: no shared/data/pageindex \
+             folder beside the repository or above it, and TREESTORE_PAGEINDEX_DIR names none"
+        );
         return;
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
