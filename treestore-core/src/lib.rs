@@ -14,6 +14,7 @@ mod btree;
 #[doc(hidden)]
 pub mod codec;
 pub mod db;
+pub mod document;
 pub mod error;
 pub mod keys;
 pub mod metadata;
@@ -23,6 +24,7 @@ pub mod record;
 pub mod search;
 pub mod storage;
 pub mod time;
+pub mod version;
 
 pub use btree::Bytes;
 pub use db::{

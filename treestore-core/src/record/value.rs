@@ -232,7 +232,7 @@ mod tests {
         let j = r.to_json();
         assert_eq!(
             j.to_string(),
-            r#"{"b":true,"f":0.5,"i":-3,"j":{"a":[1,2]},"l":["a"],"m":{"k":"v"},"none":null,"r":[{"n":1}],"s":"x","t":"1970-01-01T00:00:00Z"}"#
+            r#"{"s":"x","i":-3,"f":0.5,"b":true,"t":"1970-01-01T00:00:00Z","none":null,"l":["a"],"m":{"k":"v"},"r":[{"n":1}],"j":{"a":[1,2]}}"#
         );
         assert_eq!(r.get("i"), Some(&Value::Int(-3)));
     }

@@ -1,0 +1,103 @@
+//! The document store: the nodes of every document version — a tree of sections with titles, page
+//! ranges, summaries and text — and every way of reading them: by id, by batch, children,
+//! subtree, ancestor path, page, section path, and the table of contents. The catalog of versions
+//! (which exist, latest, as-of, tags) is [`crate::version`]; the keyword index is not here (see
+//! `write::index_hooks`, its integration point).
+//!
+//! API: [`store_document`], [`store_documents`], [`delete_document`], [`import_pageindex`] on a
+//! [`WriteTxn`](crate::WriteTxn); [`DocReader`] on any transaction; [`Documents`] for one
+//! transaction per call. Rust names drop the `get_` of the SDK names (`get_node` is
+//! [`DocReader::node`]).
+//!
+//! ## Layout
+//!
+//! Each stored version gets a `vid` from the catalog. Within a version, nodes are numbered by their
+//! **pre-order position** `pos` (the root is 0), and each node record stores its subtree size, so
+//! the subtree of the node at `pos` is exactly the positions `[pos, pos + size)`: **one contiguous
+//! range scan** of `doc.nodes`. A depth-limited subtree (and children, which is depth 1) re-seeks
+//! past any cut-off subtree of more than 32 nodes, so it reads what it returns plus at most 32
+//! skipped records per cut. Each record holds its parent's position, so the **ancestor path is
+//! `depth` point reads** after the id lookup. Texts are out of line (and shared by content), so
+//! records stay small and structure or subtree reads without text never touch `doc.text`.
+//!
+//! B-tree operations per read (resolving "latest" is one more point read, `ver.latest`, which a
+//! [`DocReader`] remembers for the last policy it resolved):
+//!
+//! | read | operations |
+//! |------|------------|
+//! | `node` | id lookup, record, text (texts ≤ 48 bytes are inline: none) |
+//! | `nodes(k)` | k × (id lookup, record [, text]) |
+//! | `subtree`, `children` | id lookup, head of the node, one range scan (plus a re-seek per cut-off subtree > 32 nodes) |
+//! | `ancestor_path` | id lookup, depth + 1 records |
+//! | `nodes_by_page(s)` | `doc.heads`, ≤ 2 seeks per page level in use, one record per hit |
+//! | `node_by_section_path` | one section lookup (a short prefix scan for paths > 256 bytes), record |
+//! | `structure` | `doc.heads`, one range scan, the version record |
+//!
+//! | table          | key                                                   | value |
+//! |----------------|-------------------------------------------------------|-------|
+//! | `doc.nodes`    | `(vid u64, pos u32)`                                  | node record (below) |
+//! | `doc.ids`      | `(vid u64, node_id str)`                              | pos (uvar) |
+//! | `doc.sections` | `(vid u64, false, section_path str)` for paths ≤ 256 bytes, else `(vid u64, true, SipHash-128(path) bytes, pos u32)` | pos (uvar) |
+//! | `doc.pages`    | `(vid u64, level u32, side bool, bin u32, bound u32, pos u32)` | empty |
+//! | `doc.heads`    | `(vid u64)`                                           | format u8, policy str, version str, node count uvar, page-level mask uvar |
+//! | `doc.text`     | `(owner vid u64, owner pos u32, false)`; `(owner vid u64, owner pos u32, true)` | the UTF-8 text; its reference count uvar (only while ≥ 2) |
+//!
+//! Node record (format 1, [`crate::codec`] encoding), hot fields first so walks decode only them:
+//! format u8, parent pos + 1 (0 = root) uvar, depth uvar, subtree size uvar, node_id str,
+//! parent_id opt str, pages (u8 0, or u8 1 + start uvar + end uvar), title str, summary opt str,
+//! text (u8 0 none; 1 + inline str for texts ≤ 48 bytes; 2 + owner vid uvar + owner pos uvar +
+//! length uvar + 16-byte SipHash-1-3-128),
+//! section_path str, child_ids str list, see_also str list, metadata str map, created_at ivar,
+//! updated_at ivar.
+//!
+//! **Pages** (`doc.pages`): PageIndex parent ranges do not cover their children, so "nodes covering
+//! page p" is an interval stabbing query over all nodes. Each range `[s, e]` is filed under the
+//! smallest aligned power-of-two block holding it (level = bit length of `s ^ e`, bin = `s >>
+//! level`); all ranges of one bin straddle the block's midpoint, so within a bin the hits are a
+//! prefix of the ranges sorted by start (side false, bound = s) or by descending end (side true,
+//! bound = `u32::MAX - e`). A query costs at most two seeks per level in use (the version's mask in
+//! `doc.heads`; ≤ 33, ~log2 of the page span) plus one read per hit: `O(log P + k)`, independent
+//! of the number of nodes. Range queries (`"5-10,12"`) work the same way per range.
+//!
+//! **Text** (`doc.text`): a text longer than 48 bytes is stored once, under the position of the
+//! first node that held it, so new texts are written in key order next to their version's other
+//! entries. A new version shares, after a byte comparison, every text equal (by SipHash-1-3-128
+//! and length) to a text of its base versions (the one it replaces and the policy's latest) or to
+//! an earlier text of its own, and counts references; a policy with 50 versions that change a few
+//! sections stores each unchanged text once. See `text.rs`.
+//!
+//! **Writes**: [`store_document`] validates everything (see [`Node`]) before the first write, writes
+//! the new version under a fresh vid, updates the catalog, then drops the replaced version's
+//! entries (so shared texts are re-referenced before they are released). Every entry of a version
+//! carries its vid as the key prefix, so deletion is a prefix removal per table, and a check can
+//! verify that no entry outlives its version (texts excepted: one outlives its first holder while
+//! a later version holds it). Keys stay far below the engine's key limit at the
+//! default 4 KiB page: ids are at most [`MAX_ID_BYTES`], long section paths are hashed.
+
+pub(crate) use text::hex;
+
+#[doc(hidden)]
+pub mod gen;
+mod handle;
+mod model;
+pub mod pageindex;
+mod pages;
+mod read;
+pub(crate) mod record;
+mod text;
+mod validate;
+mod write;
+
+pub use handle::Documents;
+pub use model::{
+    Document, Node, StructureOptions, StructurePage, MAX_DEPTH, MAX_DESCRIPTION_BYTES,
+    MAX_ID_BYTES, MAX_METADATA_BYTES, MAX_NODES, MAX_PAGE, MAX_PAGE_RANGES, MAX_SECTION_PATH_BYTES,
+    MAX_SEE_ALSO, MAX_SUMMARY_BYTES, MAX_TAGS, MAX_TAG_BYTES, MAX_TEXT_BYTES, MAX_TITLE_BYTES,
+};
+pub use pageindex::{import_pageindex, parse_pageindex, render_pageindex, PageIndexFormat};
+pub use pages::parse_page_spec;
+pub use read::DocReader;
+pub use write::{delete_document, store_document, store_documents};
+
+#[cfg(test)]
+pub(crate) mod tests;

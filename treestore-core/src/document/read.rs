@@ -1,0 +1,506 @@
+//! The read path: point lookups, batches, children, subtrees, ancestor paths, page and section
+//! lookups, and the paginated table of contents, all through one [`DocReader`] per transaction.
+
+use std::ops::Bound;
+
+use crate::db::ReadOps;
+use crate::error::{Error, Result};
+use crate::keys::KeyBuilder;
+use crate::version::read::Resolved;
+use crate::version::record::LazyTable;
+use crate::version::VersionReader;
+
+use super::model::{Document, Node, StructureOptions, StructurePage, MAX_PAGE};
+use super::pages::{self, parse_page_spec};
+use super::record::{
+    decode_head, decode_head_record, decode_node, decode_pos, id_key, long_section_prefix,
+    node_key, node_key_pos, section_key, vid_prefix, DocHead, NodeHead, NodeRecord, TextRef, HEADS,
+    IDS, NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
+};
+use super::text;
+
+/// A walk that must skip more than this many nodes re-seeks instead of scanning past them.
+const SKIP_BY_SEEK: u32 = 32;
+
+/// Reads documents within one transaction (read or write). Tables are opened on first use and
+/// reused, so make one reader per transaction and call it many times. Every method takes the
+/// policy and an optional version (`None`: the latest).
+pub struct DocReader<'t, R: ReadOps + ?Sized> {
+    ver: VersionReader<'t, R>,
+    nodes: LazyTable,
+    ids: LazyTable,
+    sections: LazyTable,
+    pages: LazyTable,
+    heads: LazyTable,
+    texts: LazyTable,
+}
+
+/// A node found by the walk helpers, before it becomes a [`Node`].
+type Found = (u32, NodeRecord);
+
+impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
+    /// A reader over `tx`; opens nothing yet.
+    pub fn new(tx: &'t R) -> Self {
+        DocReader {
+            ver: VersionReader::new(tx),
+            nodes: LazyTable::new(NODES),
+            ids: LazyTable::new(IDS),
+            sections: LazyTable::new(SECTIONS),
+            pages: LazyTable::new(PAGES),
+            heads: LazyTable::new(HEADS),
+            texts: LazyTable::new(TEXTS),
+        }
+    }
+
+    /// The version reader over the same transaction.
+    pub fn versions(&self) -> &VersionReader<'t, R> {
+        &self.ver
+    }
+
+    fn tx(&self) -> &'t R {
+        self.ver.tx
+    }
+
+    /// The version and all its nodes, with text, in pre-order.
+    pub fn document(&self, policy: &str, version: Option<&str>) -> Result<(Document, Vec<Node>)> {
+        let r = self.ver.resolve(policy, version)?;
+        let doc = self.ver.version(policy, &r.version_id)?;
+        let found = self.scan(r.vid, 0, None, true)?;
+        Ok((doc, self.finish(policy, &r, found, true)?))
+    }
+
+    /// One node, with text.
+    pub fn node(&self, policy: &str, version: Option<&str>, node_id: &str) -> Result<Node> {
+        let r = self.ver.resolve(policy, version)?;
+        let (_, rec) = self.find(&r, policy, node_id, true)?;
+        self.to_node(policy, &r, rec, true)
+    }
+
+    /// Several nodes by id, in the order asked; `None` for an id the version does not have.
+    pub fn nodes<S: AsRef<str>>(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        node_ids: &[S],
+        include_text: bool,
+    ) -> Result<Vec<Option<Node>>> {
+        let r = self.ver.resolve(policy, version)?;
+        let mut out = Vec::with_capacity(node_ids.len());
+        for id in node_ids {
+            let node = match self.pos_of(r.vid, id.as_ref())? {
+                None => None,
+                Some(pos) => {
+                    let rec = self.record_at(r.vid, pos, include_text)?;
+                    Some(self.to_node(policy, &r, rec, include_text)?)
+                }
+            };
+            out.push(node);
+        }
+        Ok(out)
+    }
+
+    /// The children of `parent` in order; `None` means the root's children.
+    pub fn children(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        parent: Option<&str>,
+        include_text: bool,
+    ) -> Result<Vec<Node>> {
+        let r = self.ver.resolve(policy, version)?;
+        let (pos, head) = match parent {
+            Some(id) => self.find_head(&r, policy, id)?,
+            None => (0, self.head_at(r.vid, 0)?),
+        };
+        let found = self.walk(
+            r.vid,
+            pos,
+            head.size,
+            Some(head.depth.saturating_add(1)),
+            false,
+            include_text,
+        )?;
+        self.finish(policy, &r, found, include_text)
+    }
+
+    /// The subtree of `node_id` in pre-order, the node first, down to `max_depth` levels below it
+    /// (0: unlimited).
+    pub fn subtree(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        node_id: &str,
+        max_depth: u32,
+        include_text: bool,
+    ) -> Result<Vec<Node>> {
+        let r = self.ver.resolve(policy, version)?;
+        let (pos, head) = self.find_head(&r, policy, node_id)?;
+        let limit = (max_depth != 0).then(|| head.depth.saturating_add(max_depth));
+        let found = self.walk(r.vid, pos, head.size, limit, true, include_text)?;
+        self.finish(policy, &r, found, include_text)
+    }
+
+    /// The path from the root down to `node_id`, both included: one point read per level.
+    pub fn ancestor_path(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        node_id: &str,
+        include_text: bool,
+    ) -> Result<Vec<Node>> {
+        let r = self.ver.resolve(policy, version)?;
+        let (_, rec) = self.find(&r, policy, node_id, include_text)?;
+        let mut chain =
+            Vec::with_capacity(rec.head.depth.min(super::model::MAX_DEPTH) as usize + 1);
+        let mut parent = rec.head.parent_pos;
+        chain.push(rec);
+        while let Some(p) = parent {
+            if chain.len() > super::model::MAX_DEPTH as usize + 1 {
+                return Err(Error::corruption(format!(
+                    "policy {policy}: the parents of node {node_id} form a cycle"
+                )));
+            }
+            let rec = self.record_at(r.vid, p, include_text)?;
+            parent = rec.head.parent_pos;
+            chain.push(rec);
+        }
+        chain
+            .into_iter()
+            .rev()
+            .map(|rec| self.to_node(policy, &r, rec, include_text))
+            .collect()
+    }
+
+    /// Every node whose page range covers `page`, in pre-order.
+    pub fn nodes_by_page(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        page: i64,
+        include_text: bool,
+    ) -> Result<Vec<Node>> {
+        if !(0..=MAX_PAGE).contains(&page) {
+            return Err(Error::invalid(format!(
+                "page {page} is outside 0..={MAX_PAGE}"
+            )));
+        }
+        self.by_ranges(policy, version, &[(page as u32, page as u32)], include_text)
+    }
+
+    /// Every node whose page range meets one of the ranges of `spec` (e.g. `"5-10,12"`), in
+    /// pre-order.
+    pub fn nodes_by_pages(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        spec: &str,
+        include_text: bool,
+    ) -> Result<Vec<Node>> {
+        let ranges = parse_page_spec(spec)?;
+        self.by_ranges(policy, version, &ranges, include_text)
+    }
+
+    fn by_ranges(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        ranges: &[(u32, u32)],
+        include_text: bool,
+    ) -> Result<Vec<Node>> {
+        let r = self.ver.resolve(policy, version)?;
+        let head = self.head(&r, policy)?;
+        let t = self.pages.get(self.tx())?;
+        let mut positions = Vec::new();
+        for &range in ranges {
+            pages::query(self.tx(), t, r.vid, head.page_levels, range, &mut positions)?;
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        let mut found = Vec::with_capacity(positions.len());
+        for pos in positions {
+            found.push((pos, self.record_at(r.vid, pos, include_text)?));
+        }
+        self.finish(policy, &r, found, include_text)
+    }
+
+    /// The node whose section path is `path`, with text.
+    pub fn node_by_section_path(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        path: &str,
+    ) -> Result<Node> {
+        let r = self.ver.resolve(policy, version)?;
+        let t = self.sections.get(self.tx())?;
+        let not_found = || {
+            Error::not_found(format!(
+                "policy {policy} version {}: no node has section path {path:?}",
+                r.version_id
+            ))
+        };
+        if path.len() <= SECTION_KEY_INLINE_MAX {
+            let mut kb = KeyBuilder::new();
+            let Some(v) = self.tx().get(t, section_key(&mut kb, r.vid, path, 0))? else {
+                return Err(not_found());
+            };
+            let rec = self.record_at(r.vid, decode_pos(&v, "section index")?, true)?;
+            return self.to_node(policy, &r, rec, true);
+        }
+        for kv in self.tx().prefix(t, &long_section_prefix(r.vid, path))? {
+            let (_, v) = kv?;
+            let rec = self.record_at(r.vid, decode_pos(&v, "section index")?, true)?;
+            if rec.section_path == path {
+                return self.to_node(policy, &r, rec, true);
+            }
+        }
+        Err(not_found())
+    }
+
+    /// The table of contents: every node in pre-order without text, summaries cut as `options`
+    /// says, `options.limit` nodes per page. Pass the previous page's `next_cursor` to continue.
+    pub fn structure(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        options: &StructureOptions,
+        cursor: Option<&str>,
+    ) -> Result<StructurePage> {
+        let r = self.ver.resolve(policy, version)?;
+        let head = self.head(&r, policy)?;
+        let start = match cursor {
+            None => 0,
+            Some(c) => c
+                .parse::<u32>()
+                .ok()
+                .filter(|&p| p <= head.node_count)
+                .ok_or_else(|| {
+                    Error::invalid(format!(
+                        "cursor {c:?} is not a structure cursor of this version"
+                    ))
+                })?,
+        };
+        let end = match options.limit {
+            0 => head.node_count,
+            n => start
+                .saturating_add(u32::try_from(n).unwrap_or(u32::MAX))
+                .min(head.node_count),
+        };
+        let found = self.scan(r.vid, start, Some(end), false)?;
+        let mut nodes = self.finish(policy, &r, found, false)?;
+        if let Some(max) = options.summary_chars {
+            for n in &mut nodes {
+                cut_summary(&mut n.summary, max);
+            }
+        }
+        Ok(StructurePage {
+            document: self.ver.version(policy, &r.version_id)?,
+            nodes,
+            total_nodes: u64::from(head.node_count),
+            next_cursor: (end < head.node_count).then(|| end.to_string()),
+        })
+    }
+
+    fn head(&self, r: &Resolved, policy: &str) -> Result<DocHead> {
+        let t = self.heads.get(self.tx())?;
+        match self.tx().get(t, &vid_prefix(r.vid))? {
+            Some(v) => decode_head_record(&v),
+            None => Err(Error::corruption(format!(
+                "policy {policy} version {}: doc.heads has no entry for vid {}",
+                r.version_id, r.vid
+            ))),
+        }
+    }
+
+    pub(crate) fn pos_of(&self, vid: u64, node_id: &str) -> Result<Option<u32>> {
+        let t = self.ids.get(self.tx())?;
+        let mut kb = KeyBuilder::with_capacity(16 + node_id.len());
+        match self.tx().get(t, id_key(&mut kb, vid, node_id))? {
+            Some(v) => Ok(Some(decode_pos(&v, "node id index")?)),
+            None => Ok(None),
+        }
+    }
+
+    fn find(&self, r: &Resolved, policy: &str, node_id: &str, with_text: bool) -> Result<Found> {
+        let pos = self.pos_or_not_found(r, policy, node_id)?;
+        Ok((pos, self.record_at(r.vid, pos, with_text)?))
+    }
+
+    /// Like [`Self::find`], decoding only the walk fields.
+    fn find_head(&self, r: &Resolved, policy: &str, node_id: &str) -> Result<(u32, NodeHead)> {
+        let pos = self.pos_or_not_found(r, policy, node_id)?;
+        Ok((pos, self.head_at(r.vid, pos)?))
+    }
+
+    fn pos_or_not_found(&self, r: &Resolved, policy: &str, node_id: &str) -> Result<u32> {
+        self.pos_of(r.vid, node_id)?.ok_or_else(|| {
+            Error::not_found(format!(
+                "policy {policy} version {}: node {node_id} not found",
+                r.version_id
+            ))
+        })
+    }
+
+    fn head_at(&self, vid: u64, pos: u32) -> Result<NodeHead> {
+        let t = self.nodes.get(self.tx())?;
+        let mut kb = KeyBuilder::with_capacity(16);
+        match self.tx().get(t, node_key(&mut kb, vid, pos))? {
+            Some(v) => decode_head(&v),
+            None => Err(missing_node(vid, pos)),
+        }
+    }
+
+    pub(crate) fn record_at(&self, vid: u64, pos: u32, with_text: bool) -> Result<NodeRecord> {
+        let t = self.nodes.get(self.tx())?;
+        let mut kb = KeyBuilder::with_capacity(16);
+        match self.tx().get(t, node_key(&mut kb, vid, pos))? {
+            Some(v) => decode_node(&v, with_text),
+            None => Err(missing_node(vid, pos)),
+        }
+    }
+
+    /// Nodes at positions `[start, end)` (`None`: to the end of the version), in pre-order.
+    pub(crate) fn scan(
+        &self,
+        vid: u64,
+        start: u32,
+        end: Option<u32>,
+        with_text: bool,
+    ) -> Result<Vec<Found>> {
+        let t = self.nodes.get(self.tx())?;
+        let lower = KeyBuilder::new().u64(vid).u32(start).finish();
+        let upper = match end {
+            Some(e) => KeyBuilder::new().u64(vid).u32(e).finish(),
+            None => KeyBuilder::new().u64(vid.wrapping_add(1)).finish(),
+        };
+        let upper = if end.is_none() && vid == u64::MAX {
+            Bound::Unbounded
+        } else {
+            Bound::Excluded(upper.as_slice())
+        };
+        let mut out = Vec::new();
+        for kv in self.tx().range(t, Bound::Included(&lower), upper)? {
+            let (k, v) = kv?;
+            out.push((node_key_pos(&k)?, decode_node(&v, with_text)?));
+        }
+        Ok(out)
+    }
+
+    /// The subtree `[pos, pos + size)` in pre-order, down to absolute depth `max_depth`, skipping
+    /// the subtrees below that depth (by re-seeking past big ones).
+    fn walk(
+        &self,
+        vid: u64,
+        pos: u32,
+        size: u32,
+        max_depth: Option<u32>,
+        include_self: bool,
+        with_text: bool,
+    ) -> Result<Vec<Found>> {
+        let t = self.nodes.get(self.tx())?;
+        let end = u64::from(pos) + u64::from(size);
+        let upper = KeyBuilder::new()
+            .u64(vid)
+            .u32(u32::try_from(end).unwrap_or(u32::MAX))
+            .finish();
+        let mut next = if include_self {
+            pos
+        } else {
+            pos.saturating_add(1)
+        };
+        let mut out = Vec::new();
+        'seek: while u64::from(next) < end {
+            let lower = KeyBuilder::new().u64(vid).u32(next).finish();
+            let mut skip_to = next;
+            for kv in self
+                .tx()
+                .range(t, Bound::Included(&lower), Bound::Excluded(&upper))?
+            {
+                let (k, v) = kv?;
+                let at = node_key_pos(&k)?;
+                if at < skip_to {
+                    continue;
+                }
+                let rec = decode_node(&v, with_text)?;
+                let head = rec.head;
+                out.push((at, rec));
+                if max_depth.is_some_and(|d| head.depth >= d) && head.size > 1 {
+                    skip_to = at.saturating_add(head.size);
+                    if head.size > SKIP_BY_SEEK {
+                        next = skip_to;
+                        continue 'seek;
+                    }
+                }
+            }
+            break;
+        }
+        Ok(out)
+    }
+
+    fn finish(
+        &self,
+        policy: &str,
+        r: &Resolved,
+        found: Vec<Found>,
+        with_text: bool,
+    ) -> Result<Vec<Node>> {
+        found
+            .into_iter()
+            .map(|(_, rec)| self.to_node(policy, r, rec, with_text))
+            .collect()
+    }
+
+    fn to_node(
+        &self,
+        policy: &str,
+        r: &Resolved,
+        rec: NodeRecord,
+        with_text: bool,
+    ) -> Result<Node> {
+        let text = match rec.text {
+            TextRef::None => None,
+            TextRef::Inline(s) => with_text.then_some(s),
+            TextRef::Stored(s) if with_text => {
+                let t = self.texts.get(self.tx())?;
+                Some(text::read(self.tx(), t, &s)?)
+            }
+            TextRef::Stored(..) => None,
+        };
+        Ok(Node {
+            node_id: rec.node_id,
+            policy_id: policy.to_string(),
+            version_id: r.version_id.clone(),
+            parent_id: rec.parent_id,
+            title: rec.title,
+            page_start: rec.pages.map(|p| i64::from(p.0)),
+            page_end: rec.pages.map(|p| i64::from(p.1)),
+            summary: rec.summary,
+            text,
+            section_path: rec.section_path,
+            child_ids: rec.child_ids,
+            depth: rec.head.depth,
+            created_at: rec.created_at,
+            updated_at: rec.updated_at,
+            see_also: rec.see_also,
+            metadata: rec.metadata,
+        })
+    }
+}
+
+fn missing_node(vid: u64, pos: u32) -> Error {
+    Error::corruption(format!(
+        "doc.nodes: vid {vid} has no node at position {pos}, though an index points there"
+    ))
+}
+
+/// Cuts a summary to at most `max` characters (0 drops it).
+fn cut_summary(summary: &mut Option<String>, max: usize) {
+    if max == 0 {
+        *summary = None;
+        return;
+    }
+    if let Some(s) = summary {
+        if let Some((at, _)) = s.char_indices().nth(max) {
+            s.truncate(at);
+        }
+    }
+}

@@ -1,0 +1,443 @@
+//! Table names, key builders and the binary records of the document store (the layout is in the
+//! module doc of [`super`]).
+
+use std::collections::BTreeMap;
+
+use crate::codec::{Decoder, Encoder};
+use crate::error::{Error, Result};
+use crate::keys::{KeyBuilder, KeyReader};
+use crate::time::Timestamp;
+
+use super::text::StoredText;
+
+/// `(vid, pos)` → [`NodeRecord`].
+pub(crate) const NODES: &str = "doc.nodes";
+/// `(vid, node_id)` → pos.
+pub(crate) const IDS: &str = "doc.ids";
+/// `(vid, false, path)` or `(vid, true, hash, pos)` → pos.
+pub(crate) const SECTIONS: &str = "doc.sections";
+/// Interval index; see [`super::pages`].
+pub(crate) const PAGES: &str = "doc.pages";
+/// `vid` → [`DocHead`].
+pub(crate) const HEADS: &str = "doc.heads";
+/// Content-addressed texts; see [`super::text`].
+pub(crate) const TEXTS: &str = "doc.text";
+
+/// Section paths longer than this are keyed by their hash (keys have a size limit).
+pub(crate) const SECTION_KEY_INLINE_MAX: usize = 256;
+
+const NODE_FORMAT: u8 = 1;
+const HEAD_FORMAT: u8 = 1;
+
+pub(crate) fn vid_prefix(vid: u64) -> Vec<u8> {
+    KeyBuilder::new().u64(vid).finish()
+}
+
+pub(crate) fn node_key(b: &mut KeyBuilder, vid: u64, pos: u32) -> &[u8] {
+    b.clear().u64(vid).u32(pos).as_slice()
+}
+
+pub(crate) fn id_key<'b>(b: &'b mut KeyBuilder, vid: u64, node_id: &str) -> &'b [u8] {
+    b.clear().u64(vid).str(node_id).as_slice()
+}
+
+/// The key of a section path; long paths are hashed and disambiguated by `pos` (lookups scan the
+/// hash prefix and compare the node's stored path).
+pub(crate) fn section_key<'b>(b: &'b mut KeyBuilder, vid: u64, path: &str, pos: u32) -> &'b [u8] {
+    b.clear().u64(vid);
+    if path.len() <= SECTION_KEY_INLINE_MAX {
+        b.bool(false).str(path);
+    } else {
+        b.bool(true).bytes(&super::text::text_hash(path)).u32(pos);
+    }
+    b.as_slice()
+}
+
+/// The prefix under which a long section path's entries live.
+pub(crate) fn long_section_prefix(vid: u64, path: &str) -> Vec<u8> {
+    KeyBuilder::new()
+        .u64(vid)
+        .bool(true)
+        .bytes(&super::text::text_hash(path))
+        .finish()
+}
+
+/// The position in a `doc.nodes` key.
+pub(crate) fn node_key_pos(key: &[u8]) -> Result<u32> {
+    let mut r = KeyReader::new(key);
+    r.u64()?;
+    let pos = r.u32()?;
+    r.expect_end()?;
+    Ok(pos)
+}
+
+/// The vid leading every key of the node tables.
+#[cfg(test)]
+pub(crate) fn key_vid(key: &[u8]) -> Result<u64> {
+    KeyReader::new(key).u64()
+}
+
+pub(crate) fn encode_pos(pos: u32) -> Vec<u8> {
+    let mut e = Encoder::with_capacity(5);
+    e.uvar(u64::from(pos));
+    e.finish()
+}
+
+pub(crate) fn decode_pos(v: &[u8], what: &'static str) -> Result<u32> {
+    let n = Decoder::new(v, what).uvar()?;
+    u32::try_from(n)
+        .map_err(|_| Error::corruption(format!("{what} record: position {n} overflows")))
+}
+
+/// Where a node's text is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TextRef {
+    /// The node has no text.
+    None,
+    /// A short text kept in the record.
+    Inline(String),
+    /// A text in `doc.text`.
+    Stored(StoredText),
+}
+
+/// The fields a tree walk needs, decoded first and cheaply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NodeHead {
+    /// Position of the parent; `None` for the root.
+    pub parent_pos: Option<u32>,
+    pub depth: u32,
+    /// Nodes in the subtree, this one included: the subtree is `[pos, pos + size)`.
+    pub size: u32,
+}
+
+/// One node as stored in `doc.nodes` (everything but its policy and version, which the key's vid
+/// stands for).
+///
+/// | field        | encoding                                                   |
+/// |--------------|------------------------------------------------------------|
+/// | format       | u8 = 1                                                     |
+/// | parent_pos   | uvar, position + 1 (0: the root)                           |
+/// | depth        | uvar                                                       |
+/// | size         | uvar, nodes in the subtree including this one              |
+/// | node_id      | str                                                        |
+/// | parent_id    | opt str                                                    |
+/// | pages        | u8 0, or u8 1 then uvar start, uvar end                    |
+/// | title        | str                                                        |
+/// | summary      | opt str                                                    |
+/// | text         | u8 0 none; 1 then str (inline); 2 then uvar owner vid, uvar owner pos, uvar length, 16 bytes SipHash-1-3-128 |
+/// | section_path | str                                                        |
+/// | child_ids    | str list                                                   |
+/// | see_also     | str list                                                   |
+/// | metadata     | str map                                                    |
+/// | created_at   | ivar                                                       |
+/// | updated_at   | ivar                                                       |
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NodeRecord {
+    pub head: NodeHead,
+    pub node_id: String,
+    pub parent_id: Option<String>,
+    pub pages: Option<(u32, u32)>,
+    pub title: String,
+    pub summary: Option<String>,
+    pub text: TextRef,
+    pub section_path: String,
+    pub child_ids: Vec<String>,
+    pub see_also: Vec<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A borrowed view of the fields [`encode_node`] writes, so the write path encodes straight from
+/// the caller's [`Node`](super::Node) without copying it.
+pub(crate) struct NodeFields<'a> {
+    pub head: NodeHead,
+    pub node_id: &'a str,
+    pub parent_id: Option<&'a str>,
+    pub pages: Option<(u32, u32)>,
+    pub title: &'a str,
+    pub summary: Option<&'a str>,
+    pub text: TextRefBorrowed<'a>,
+    pub section_path: &'a str,
+    pub child_ids: &'a [&'a str],
+    pub see_also: &'a [String],
+    pub metadata: &'a BTreeMap<String, String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// [`TextRef`] borrowing its inline text.
+pub(crate) enum TextRefBorrowed<'a> {
+    None,
+    Inline(&'a str),
+    Stored(StoredText),
+}
+
+pub(crate) fn encode_node(f: &NodeFields<'_>) -> Vec<u8> {
+    let mut e = Encoder::with_capacity(64 + f.title.len() + f.summary.map_or(0, str::len));
+    e.u8(NODE_FORMAT)
+        .uvar(f.head.parent_pos.map_or(0, |p| u64::from(p) + 1))
+        .uvar(u64::from(f.head.depth))
+        .uvar(u64::from(f.head.size))
+        .str(f.node_id)
+        .opt_str(f.parent_id);
+    match f.pages {
+        None => e.u8(0),
+        Some((s, end)) => e.u8(1).uvar(u64::from(s)).uvar(u64::from(end)),
+    };
+    e.str(f.title).opt_str(f.summary);
+    match &f.text {
+        TextRefBorrowed::None => e.u8(0),
+        TextRefBorrowed::Inline(t) => e.u8(1).str(t),
+        TextRefBorrowed::Stored(st) => {
+            e.u8(2)
+                .uvar(st.owner_vid)
+                .uvar(u64::from(st.owner_pos))
+                .uvar(st.len);
+            for &b in st.hash.iter() {
+                e.u8(b);
+            }
+            &mut e
+        }
+    };
+    e.str(f.section_path)
+        .str_list(f.child_ids)
+        .str_list(f.see_also);
+    e.str_map(f.metadata).ivar(f.created_at).ivar(f.updated_at);
+    e.finish()
+}
+
+fn u32_field(d: &mut Decoder<'_>, what: &str) -> Result<u32> {
+    let v = d.uvar()?;
+    u32::try_from(v)
+        .map_err(|_| Error::corruption(format!("node record: {what} {v} overflows u32")))
+}
+
+fn check_format(d: &mut Decoder<'_>) -> Result<()> {
+    match d.u8()? {
+        NODE_FORMAT => Ok(()),
+        other => Err(Error::corruption(format!(
+            "node record: unknown format {other}"
+        ))),
+    }
+}
+
+fn decode_head_from(d: &mut Decoder<'_>) -> Result<NodeHead> {
+    check_format(d)?;
+    let parent = d.uvar()?;
+    let parent_pos = match parent {
+        0 => None,
+        p => Some(u32::try_from(p - 1).map_err(|_| {
+            Error::corruption(format!("node record: parent position {p} overflows u32"))
+        })?),
+    };
+    Ok(NodeHead {
+        parent_pos,
+        depth: u32_field(d, "depth")?,
+        size: u32_field(d, "subtree size")?,
+    })
+}
+
+/// Decodes only the walk fields of a node record.
+pub(crate) fn decode_head(v: &[u8]) -> Result<NodeHead> {
+    decode_head_from(&mut Decoder::new(v, "node"))
+}
+
+/// Decodes a node record; with `with_text` false an inline text is skipped too.
+pub(crate) fn decode_node(v: &[u8], with_text: bool) -> Result<NodeRecord> {
+    let mut d = Decoder::new(v, "node");
+    let head = decode_head_from(&mut d)?;
+    let node_id = d.string()?;
+    let parent_id = d.opt_string()?;
+    let pages = match d.u8()? {
+        0 => None,
+        1 => Some((
+            u32_field(&mut d, "page_start")?,
+            u32_field(&mut d, "page_end")?,
+        )),
+        t => {
+            return Err(Error::corruption(format!(
+                "node record {node_id}: page tag {t}"
+            )))
+        }
+    };
+    let title = d.string()?;
+    let summary = d.opt_string()?;
+    let text = decode_text(&mut d, &node_id, with_text)?;
+    Ok(NodeRecord {
+        head,
+        node_id,
+        parent_id,
+        pages,
+        title,
+        summary,
+        text,
+        section_path: d.string()?,
+        child_ids: d.str_list()?,
+        see_also: d.str_list()?,
+        metadata: d.str_map()?,
+        created_at: d.ivar()?,
+        updated_at: d.ivar()?,
+    })
+}
+
+/// Only the stored-text reference of a node record, skipping the fields before it without
+/// allocating (for sharing and releasing texts).
+pub(crate) fn decode_stored_text(v: &[u8]) -> Result<Option<StoredText>> {
+    let mut d = Decoder::new(v, "node");
+    decode_head_from(&mut d)?;
+    d.bytes()?;
+    if d.u8()? == 1 {
+        d.bytes()?;
+    }
+    match d.u8()? {
+        0 => {}
+        1 => {
+            d.uvar()?;
+            d.uvar()?;
+        }
+        t => return Err(Error::corruption(format!("node record: page tag {t}"))),
+    }
+    d.bytes()?;
+    if d.u8()? == 1 {
+        d.bytes()?;
+    }
+    match decode_text(&mut d, "?", false)? {
+        TextRef::Stored(s) => Ok(Some(s)),
+        _ => Ok(None),
+    }
+}
+
+fn decode_text(d: &mut Decoder<'_>, node_id: &str, with_text: bool) -> Result<TextRef> {
+    Ok(match d.u8()? {
+        0 => TextRef::None,
+        1 if with_text => TextRef::Inline(d.string()?),
+        1 => {
+            d.str()?;
+            TextRef::None
+        }
+        2 => {
+            let owner_vid = d.uvar()?;
+            let owner_pos = u32_field(d, "text owner position")?;
+            let len = d.uvar()?;
+            let mut hash = [0u8; 16];
+            for b in hash.iter_mut() {
+                *b = d.u8()?;
+            }
+            TextRef::Stored(StoredText {
+                owner_vid,
+                owner_pos,
+                len,
+                hash,
+            })
+        }
+        t => {
+            return Err(Error::corruption(format!(
+                "node record {node_id}: text tag {t}"
+            )))
+        }
+    })
+}
+
+/// The per-version facts of the node tables, keyed by vid in `doc.heads`.
+///
+/// | field       | encoding                                             |
+/// |-------------|------------------------------------------------------|
+/// | format      | u8 = 1                                               |
+/// | policy_id   | str                                                  |
+/// | version_id  | str                                                  |
+/// | node_count  | uvar                                                 |
+/// | page_levels | uvar, bit L set when `doc.pages` has entries at level L |
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DocHead {
+    pub policy_id: String,
+    pub version_id: String,
+    pub node_count: u32,
+    pub page_levels: u64,
+}
+
+pub(crate) fn encode_head(h: &DocHead) -> Vec<u8> {
+    let mut e = Encoder::with_capacity(32 + h.policy_id.len() + h.version_id.len());
+    e.u8(HEAD_FORMAT)
+        .str(&h.policy_id)
+        .str(&h.version_id)
+        .uvar(u64::from(h.node_count))
+        .uvar(h.page_levels);
+    e.finish()
+}
+
+pub(crate) fn decode_head_record(v: &[u8]) -> Result<DocHead> {
+    let mut d = Decoder::new(v, "document head");
+    match d.u8()? {
+        HEAD_FORMAT => {}
+        other => {
+            return Err(Error::corruption(format!(
+                "document head record: unknown format {other}"
+            )))
+        }
+    }
+    let policy_id = d.string()?;
+    let version_id = d.string()?;
+    let count = d.uvar()?;
+    Ok(DocHead {
+        node_count: u32::try_from(count).map_err(|_| {
+            Error::corruption(format!(
+                "document head {policy_id}/{version_id}: node count {count}"
+            ))
+        })?,
+        page_levels: d.uvar()?,
+        policy_id,
+        version_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_records_round_trip_and_reject_truncation() {
+        let mut md = BTreeMap::new();
+        md.insert("k".to_string(), "v".to_string());
+        let children = ["c1", "c2"];
+        let see = vec!["x".to_string()];
+        let stored = StoredText {
+            owner_vid: 9,
+            owner_pos: 70_000,
+            len: 1234,
+            hash: [7u8; 16],
+        };
+        let fields = NodeFields {
+            head: NodeHead {
+                parent_pos: Some(3),
+                depth: 2,
+                size: 7,
+            },
+            node_id: "n",
+            parent_id: Some("p"),
+            pages: Some((4, 9)),
+            title: "Tïtle",
+            summary: None,
+            text: TextRefBorrowed::Stored(stored),
+            section_path: "1.2",
+            child_ids: &children,
+            see_also: &see,
+            metadata: &md,
+            created_at: -5,
+            updated_at: 1 << 40,
+        };
+        let bytes = encode_node(&fields);
+        let rec = decode_node(&bytes, true).unwrap();
+        assert_eq!(rec.head, fields.head);
+        assert_eq!(rec.text, TextRef::Stored(stored));
+        assert_eq!(rec.child_ids, vec!["c1", "c2"]);
+        assert_eq!(rec.metadata, md);
+        assert_eq!(rec.updated_at, 1 << 40);
+        assert_eq!(decode_head(&bytes).unwrap(), fields.head);
+        assert_eq!(decode_stored_text(&bytes).unwrap(), Some(stored));
+        for cut in 0..bytes.len() {
+            let err = decode_node(&bytes[..cut], true).unwrap_err();
+            assert_eq!(err.kind(), crate::error::ErrorKind::Corruption);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Tests of the document store: validation, derivation, every read against an in-memory
+//! reference, replacement and deletion without stale entries, crash consistency, PageIndex.
+
+pub(crate) mod support;
+
+mod crash;
+mod pageindex;
+mod props;
+mod queries;
+mod store;

@@ -1,0 +1,284 @@
+//! Node text, stored once per distinct content within a policy's line of versions.
+//!
+//! Texts of at most [`INLINE_TEXT_MAX`] bytes stay inside the node record (a lookup would cost more
+//! than the bytes). A longer text is stored by the first node that holds it, under that node's
+//! `(vid, pos)`, so a version's new texts are written in key order, next to each other (a
+//! hash-keyed table would make every new text a random insert, which dominated bulk import).
+//!
+//! Sharing: each node record keeps its text's SipHash-1-3-128 and length. Storing a version first
+//! collects the stored texts of its *base* versions (the version it replaces and the policy's
+//! latest version) by hash; a new text whose hash and length match one of them, or an earlier text
+//! of the same version, is compared byte for byte with the stored body (a different text with the
+//! same hash is simply stored anew) and then shared: its owner's reference count goes up. So a
+//! policy whose versions change a few sections stores each unchanged text once, wherever it moves
+//! in the tree. Texts are not shared across policies.
+//!
+//! `doc.text` keys, by [`crate::keys`]: `(owner vid u64, owner pos u32, false)` → the UTF-8 body;
+//! `(owner vid u64, owner pos u32, true)` → the reference count (uvar), present only while it is
+//! 2 or more (absent means 1). The owner's vid may be a deleted version's while later versions
+//! still hold the text.
+
+use std::collections::HashMap;
+
+use crate::codec::{Decoder, Encoder};
+use crate::db::{ReadOps, Table, WriteTxn};
+use crate::error::{Error, Result};
+use crate::keys::KeyBuilder;
+
+/// Texts up to this many bytes are kept inside the node record.
+pub(crate) const INLINE_TEXT_MAX: usize = 48;
+/// Fixed SipHash key: the hash only needs to spread texts, not to resist an adversary (a collision
+/// costs a byte comparison and a second copy, never a wrong answer).
+pub(crate) const HASH_KEY: (u64, u64) = (0x7472_6565_7374_6f72, 0x6e6f_6465_7465_7874);
+
+/// A text stored in `doc.text`, as a node record refers to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StoredText {
+    pub owner_vid: u64,
+    pub owner_pos: u32,
+    /// Length in bytes.
+    pub len: u64,
+    pub hash: [u8; 16],
+}
+
+impl StoredText {
+    /// Whether both name the same content (hash and length; 2^-128 odds of a false yes).
+    pub(crate) fn same_content(&self, other: &StoredText) -> bool {
+        self.hash == other.hash && self.len == other.len
+    }
+}
+
+/// SipHash-c-d with a 128-bit output (Aumasson and Bernstein), `C` compression and `D`
+/// finalisation rounds. Text keys use SipHash-1-3 (the rounds Rust's std uses); the reference
+/// vectors of SipHash-2-4-128 check the implementation.
+pub(crate) fn siphash128<const C: usize, const D: usize>(key: (u64, u64), data: &[u8]) -> [u8; 16] {
+    let mut s = SipState::new(key);
+    let mut words = data.chunks_exact(8);
+    for w in &mut words {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(w);
+        s.compress::<C>(u64::from_le_bytes(b));
+    }
+    let mut last = [0u8; 8];
+    let rest = words.remainder();
+    last[..rest.len()].copy_from_slice(rest);
+    last[7] = data.len() as u8;
+    s.compress::<C>(u64::from_le_bytes(last));
+    s.v[2] ^= 0xee;
+    s.rounds::<D>();
+    let lo = s.v[0] ^ s.v[1] ^ s.v[2] ^ s.v[3];
+    s.v[1] ^= 0xdd;
+    s.rounds::<D>();
+    let hi = s.v[0] ^ s.v[1] ^ s.v[2] ^ s.v[3];
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&lo.to_le_bytes());
+    out[8..].copy_from_slice(&hi.to_le_bytes());
+    out
+}
+
+struct SipState {
+    v: [u64; 4],
+}
+
+impl SipState {
+    fn new((k0, k1): (u64, u64)) -> SipState {
+        SipState {
+            v: [
+                k0 ^ 0x736f_6d65_7073_6575,
+                k1 ^ 0x646f_7261_6e64_6f6d ^ 0xee,
+                k0 ^ 0x6c79_6765_6e65_7261,
+                k1 ^ 0x7465_6462_7974_6573,
+            ],
+        }
+    }
+
+    fn compress<const C: usize>(&mut self, m: u64) {
+        self.v[3] ^= m;
+        self.rounds::<C>();
+        self.v[0] ^= m;
+    }
+
+    fn rounds<const N: usize>(&mut self) {
+        let [mut v0, mut v1, mut v2, mut v3] = self.v;
+        for _ in 0..N {
+            v0 = v0.wrapping_add(v1);
+            v1 = v1.rotate_left(13) ^ v0;
+            v0 = v0.rotate_left(32);
+            v2 = v2.wrapping_add(v3);
+            v3 = v3.rotate_left(16) ^ v2;
+            v0 = v0.wrapping_add(v3);
+            v3 = v3.rotate_left(21) ^ v0;
+            v2 = v2.wrapping_add(v1);
+            v1 = v1.rotate_left(17) ^ v2;
+            v2 = v2.rotate_left(32);
+        }
+        self.v = [v0, v1, v2, v3];
+    }
+}
+
+/// The hash of a text (also used to key long section paths).
+pub(crate) fn text_hash(text: &str) -> [u8; 16] {
+    siphash128::<1, 3>(HASH_KEY, text.as_bytes())
+}
+
+fn key(owner_vid: u64, owner_pos: u32, count: bool) -> Vec<u8> {
+    KeyBuilder::with_capacity(16)
+        .u64(owner_vid)
+        .u32(owner_pos)
+        .bool(count)
+        .finish()
+}
+
+/// The texts a new version may share, by hash.
+#[derive(Default)]
+pub(crate) struct TextPool {
+    by_hash: HashMap<[u8; 16], StoredText>,
+}
+
+impl TextPool {
+    /// Offers a stored text for sharing.
+    pub(crate) fn offer(&mut self, s: StoredText) {
+        self.by_hash.entry(s.hash).or_insert(s);
+    }
+}
+
+/// Stores `text` for the node at `(vid, pos)`, or shares an equal text from `pool`.
+pub(crate) fn store(
+    tx: &mut WriteTxn,
+    t: Table,
+    pool: &mut TextPool,
+    (vid, pos): (u64, u32),
+    text: &str,
+) -> Result<StoredText> {
+    let hash = text_hash(text);
+    let len = text.len() as u64;
+    if let Some(c) = pool.by_hash.get(&hash).filter(|c| c.len == len).copied() {
+        if body_equals(tx, t, &c, text)? {
+            retain(tx, t, &c)?;
+            return Ok(c);
+        }
+    }
+    tx.insert(t, &key(vid, pos, false), text.as_bytes())?;
+    let s = StoredText {
+        owner_vid: vid,
+        owner_pos: pos,
+        len,
+        hash,
+    };
+    pool.offer(s);
+    Ok(s)
+}
+
+fn body_equals(tx: &WriteTxn, t: Table, s: &StoredText, text: &str) -> Result<bool> {
+    match tx.get(t, &key(s.owner_vid, s.owner_pos, false))? {
+        Some(body) => Ok(*body == *text.as_bytes()),
+        None => Err(missing(s)),
+    }
+}
+
+fn missing(s: &StoredText) -> Error {
+    Error::corruption(format!(
+        "doc.text: the text of vid {} position {} is missing",
+        s.owner_vid, s.owner_pos
+    ))
+}
+
+fn count(tx: &WriteTxn, t: Table, s: &StoredText) -> Result<u64> {
+    match tx.get(t, &key(s.owner_vid, s.owner_pos, true))? {
+        None => Ok(1),
+        Some(v) => Decoder::new(&v, "text refcount").uvar(),
+    }
+}
+
+fn encode_count(n: u64) -> Vec<u8> {
+    let mut e = Encoder::with_capacity(10);
+    e.uvar(n);
+    e.finish()
+}
+
+/// Adds a reference to a stored text.
+fn retain(tx: &mut WriteTxn, t: Table, s: &StoredText) -> Result<()> {
+    let n = count(tx, t, s)?;
+    tx.insert(
+        t,
+        &key(s.owner_vid, s.owner_pos, true),
+        &encode_count(n + 1),
+    )?;
+    Ok(())
+}
+
+/// Drops a reference to a stored text, deleting it with the last one.
+pub(crate) fn release(tx: &mut WriteTxn, t: Table, s: &StoredText) -> Result<()> {
+    let n = count(tx, t, s)?;
+    let count_key = key(s.owner_vid, s.owner_pos, true);
+    match n {
+        0 | 1 => {
+            if !tx.remove(t, &key(s.owner_vid, s.owner_pos, false))? {
+                return Err(missing(s));
+            }
+        }
+        2 => {
+            tx.remove(t, &count_key)?;
+        }
+        _ => {
+            tx.insert(t, &count_key, &encode_count(n - 1))?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads a stored text.
+pub(crate) fn read<R: ReadOps + ?Sized>(tx: &R, t: Table, s: &StoredText) -> Result<String> {
+    let Some(body) = tx.get(t, &key(s.owner_vid, s.owner_pos, false))? else {
+        return Err(missing(s));
+    };
+    String::from_utf8(body.to_vec()).map_err(|_| {
+        Error::corruption(format!(
+            "doc.text: the text of vid {} position {} is not UTF-8",
+            s.owner_vid, s.owner_pos
+        ))
+    })
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REF_KEY: (u64, u64) = (0x0706_0504_0302_0100, 0x0f0e_0d0c_0b0a_0908);
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn siphash_2_4_128_matches_the_reference_vectors() {
+        // vectors_sip128 of the reference implementation: key 00..0f, message 00..(len-1).
+        let cases = [
+            (0, "a3817f04ba25a8e66df67214c7550293"),
+            (1, "da87c1d86b99af44347659119b22fc45"),
+            (15, "5493e99933b0a8117e08ec0f97cfc3d9"),
+            (63, "5150d1772f50834a503e069a973fbd7c"),
+        ];
+        let input: Vec<u8> = (0..64u8).collect();
+        for (len, want) in cases {
+            let got = siphash128::<2, 4>(REF_KEY, &input[..len]);
+            assert_eq!(got.to_vec(), unhex(want), "length {len}");
+        }
+    }
+
+    #[test]
+    fn text_hash_is_pinned() {
+        // Stored hashes (and hashed section-path keys) must never change across releases.
+        assert_eq!(hex(&text_hash("TreeStore")), PINNED);
+        assert_ne!(text_hash("a"), text_hash("b"));
+    }
+
+    const PINNED: &str = "24ee3652a0f5604514c610f5b165d9ec";
+}

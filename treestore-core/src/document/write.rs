@@ -1,0 +1,307 @@
+//! The write path: storing a version (validated first, then written under a fresh vid, then the
+//! replaced version's entries removed), bulk import, and deletion.
+
+use crate::db::{ReadOps, Table, WriteTxn};
+use crate::error::Result;
+use crate::keys::KeyBuilder;
+use crate::time;
+use crate::version::record::VersionRow;
+use crate::version::write::{self as catalog, VerTables};
+
+use super::model::{Document, Node};
+use super::pages;
+use super::record::{
+    decode_stored_text, encode_head, encode_node, encode_pos, id_key, node_key, section_key,
+    vid_prefix, DocHead, NodeFields, NodeHead, TextRefBorrowed, HEADS, IDS, NODES, PAGES, SECTIONS,
+    TEXTS,
+};
+use super::text::{self, TextPool, INLINE_TEXT_MAX};
+use super::validate::{plan, Plan};
+
+/// The node tables, opened once per write.
+pub(crate) struct DocTables {
+    pub nodes: Table,
+    pub ids: Table,
+    pub sections: Table,
+    pub pages: Table,
+    pub heads: Table,
+    pub texts: Table,
+}
+
+impl DocTables {
+    pub(crate) fn open(tx: &WriteTxn) -> Result<DocTables> {
+        Ok(DocTables {
+            nodes: tx.table(NODES)?,
+            ids: tx.table(IDS)?,
+            sections: tx.table(SECTIONS)?,
+            pages: tx.table(PAGES)?,
+            heads: tx.table(HEADS)?,
+            texts: tx.table(TEXTS)?,
+        })
+    }
+}
+
+/// What the keyword index learns in the same transaction as the node tables.
+#[derive(Debug)]
+#[allow(
+    dead_code,
+    reason = "read by the keyword index once it is wired into index_hooks"
+)]
+pub(crate) enum IndexEvent<'a> {
+    /// A version was written under `vid`; `nodes` are the caller's nodes (with text) and `order`
+    /// their pre-order (`order[pos]` is an index into `nodes`).
+    Stored {
+        doc: &'a Document,
+        vid: u64,
+        nodes: &'a [Node],
+        order: &'a [usize],
+    },
+    /// The version under `vid` is about to be removed; its node tables are still readable.
+    Deleting { doc: &'a Document, vid: u64 },
+}
+
+/// INTEGRATION POINT for the keyword (BM25) index: called inside the write transaction after a
+/// version's nodes are written and before a version's nodes are removed (so it can read what it
+/// must unindex), on store, replace and delete alike. A failure here rolls the whole write back.
+/// A no-op until the search store is wired in.
+pub(crate) fn index_hooks(tx: &mut WriteTxn, event: IndexEvent<'_>) -> Result<()> {
+    let _ = (tx, event);
+    Ok(())
+}
+
+/// Stores `document` with `nodes` as one version, replacing the version of the same
+/// `(policy_id, version_id)` if there is one; other versions are untouched. Everything is
+/// validated before anything is written (see [`Node`] for what is derived); on error drop the
+/// transaction. Returns the version as stored (root id and timestamps filled in).
+pub fn store_document(tx: &mut WriteTxn, document: &Document, nodes: &[Node]) -> Result<Document> {
+    let plan = plan(document, nodes)?;
+    catalog::validate_tags(document)?;
+    let doc_tables = DocTables::open(tx)?;
+    let ver_tables = VerTables::open(tx)?;
+    let mut keys = KeyBuilder::with_capacity(64);
+    store_planned(
+        tx,
+        &doc_tables,
+        &ver_tables,
+        &mut keys,
+        document,
+        nodes,
+        &plan,
+    )
+}
+
+/// Stores many versions in one transaction (an ingest batch): all are validated first, then
+/// written; a later one may replace an earlier one of the same batch. Returns how many were stored.
+pub fn store_documents(tx: &mut WriteTxn, documents: &[(Document, Vec<Node>)]) -> Result<u64> {
+    let mut plans = Vec::with_capacity(documents.len());
+    for (doc, nodes) in documents {
+        plans.push(plan(doc, nodes)?);
+        catalog::validate_tags(doc)?;
+    }
+    let doc_tables = DocTables::open(tx)?;
+    let ver_tables = VerTables::open(tx)?;
+    let mut keys = KeyBuilder::with_capacity(64);
+    for ((doc, nodes), plan) in documents.iter().zip(&plans) {
+        store_planned(tx, &doc_tables, &ver_tables, &mut keys, doc, nodes, plan)?;
+    }
+    Ok(documents.len() as u64)
+}
+
+fn store_planned(
+    tx: &mut WriteTxn,
+    dt: &DocTables,
+    vt: &VerTables,
+    keys: &mut KeyBuilder,
+    document: &Document,
+    nodes: &[Node],
+    plan: &Plan,
+) -> Result<Document> {
+    let old = catalog::existing(tx, vt, &document.policy_id, &document.version_id)?;
+    let doc = finish_header(document, nodes, plan, old.as_ref());
+    catalog::check_effective(tx, vt, &doc)?;
+    let mut pool = TextPool::default();
+    let latest = catalog::latest_vid(tx, vt, &doc.policy_id)?;
+    for base in old.as_ref().map(|o| o.vid).into_iter().chain(latest) {
+        offer_texts(tx, dt, base, &mut pool)?;
+    }
+    let vid = catalog::allocate_vid(tx, vt)?;
+    write_nodes(tx, dt, keys, &doc, vid, nodes, plan, &mut pool)?;
+    catalog::put(tx, vt, &doc, vid, old.as_ref())?;
+    index_hooks(
+        tx,
+        IndexEvent::Stored {
+            doc: &doc,
+            vid,
+            nodes,
+            order: &plan.order,
+        },
+    )?;
+    if let Some(old) = old {
+        index_hooks(
+            tx,
+            IndexEvent::Deleting {
+                doc: &old.doc,
+                vid: old.vid,
+            },
+        )?;
+        remove_nodes(tx, dt, old.vid)?;
+    }
+    Ok(doc)
+}
+
+/// The header as stored: root id filled in, `created_at` kept from the replaced version (or now)
+/// when zero, `updated_at` now when zero.
+fn finish_header(
+    doc: &Document,
+    nodes: &[Node],
+    plan: &Plan,
+    old: Option<&VersionRow>,
+) -> Document {
+    let now = time::now();
+    let mut out = doc.clone();
+    out.root_node_id = nodes[plan.root].node_id.clone();
+    if out.created_at == 0 {
+        out.created_at = old.map_or(now, |o| o.doc.created_at);
+    }
+    if out.updated_at == 0 {
+        out.updated_at = now;
+    }
+    out
+}
+
+/// Offers the stored texts of version `vid` for sharing.
+fn offer_texts(tx: &WriteTxn, t: &DocTables, vid: u64, pool: &mut TextPool) -> Result<()> {
+    for kv in tx.prefix(t.nodes, &vid_prefix(vid))? {
+        let (_, v) = kv?;
+        if let Some(s) = decode_stored_text(&v)? {
+            pool.offer(s);
+        }
+    }
+    Ok(())
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the write context, passed down once"
+)]
+fn write_nodes(
+    tx: &mut WriteTxn,
+    t: &DocTables,
+    keys: &mut KeyBuilder,
+    doc: &Document,
+    vid: u64,
+    nodes: &[Node],
+    plan: &Plan,
+    pool: &mut TextPool,
+) -> Result<()> {
+    let mut page_levels = 0u64;
+    let mut child_ids: Vec<&str> = Vec::new();
+    for (pos, &i) in plan.order.iter().enumerate() {
+        let n = &nodes[i];
+        let pos = pos as u32;
+        let text = match n.text.as_deref() {
+            None => TextRefBorrowed::None,
+            Some(s) if s.len() <= INLINE_TEXT_MAX => TextRefBorrowed::Inline(s),
+            Some(s) => TextRefBorrowed::Stored(text::store(tx, t.texts, pool, (vid, pos), s)?),
+        };
+        child_ids.clear();
+        child_ids.extend(plan.children[i].iter().map(|&c| nodes[c].node_id.as_str()));
+        let record = encode_node(&NodeFields {
+            head: NodeHead {
+                parent_pos: plan.parent[i].map(|p| plan.pos[p]),
+                depth: plan.depth[i],
+                size: plan.size[i],
+            },
+            node_id: &n.node_id,
+            parent_id: n.parent_id.as_deref(),
+            pages: plan.pages[i],
+            title: &n.title,
+            summary: n.summary.as_deref(),
+            text,
+            section_path: &plan.section_path[i],
+            child_ids: &child_ids,
+            see_also: &n.see_also,
+            metadata: &n.metadata,
+            created_at: if n.created_at == 0 {
+                doc.created_at
+            } else {
+                n.created_at
+            },
+            updated_at: if n.updated_at == 0 {
+                doc.updated_at
+            } else {
+                n.updated_at
+            },
+        });
+        tx.insert(t.nodes, node_key(keys, vid, pos), &record)?;
+        let pos_value = encode_pos(pos);
+        tx.insert(t.ids, id_key(keys, vid, &n.node_id), &pos_value)?;
+        tx.insert(
+            t.sections,
+            section_key(keys, vid, &plan.section_path[i], pos),
+            &pos_value,
+        )?;
+        if let Some(range) = plan.pages[i] {
+            page_levels |= 1u64 << pages::insert(tx, t.pages, keys, vid, range, pos)?;
+        }
+    }
+    let head = DocHead {
+        policy_id: doc.policy_id.clone(),
+        version_id: doc.version_id.clone(),
+        node_count: plan.order.len() as u32,
+        page_levels,
+    };
+    tx.insert(t.heads, &vid_prefix(vid), &encode_head(&head))?;
+    Ok(())
+}
+
+/// Removes every node-table entry of `vid` and releases its texts.
+pub(crate) fn remove_nodes(tx: &mut WriteTxn, t: &DocTables, vid: u64) -> Result<()> {
+    let prefix = vid_prefix(vid);
+    let mut texts = Vec::new();
+    for kv in tx.prefix(t.nodes, &prefix)? {
+        let (_, v) = kv?;
+        if let Some(s) = decode_stored_text(&v)? {
+            texts.push(s);
+        }
+    }
+    for s in &texts {
+        text::release(tx, t.texts, s)?;
+    }
+    for table in [t.nodes, t.ids, t.sections, t.pages] {
+        remove_prefix(tx, table, &prefix)?;
+    }
+    tx.remove(t.heads, &prefix)?;
+    Ok(())
+}
+
+fn remove_prefix(tx: &mut WriteTxn, t: Table, prefix: &[u8]) -> Result<u64> {
+    let end = crate::keys::prefix_successor(prefix);
+    let upper = end
+        .as_deref()
+        .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+    tx.remove_range(t, std::ops::Bound::Included(prefix), upper)
+}
+
+/// Deletes `version` of `policy`, or every version of it when `None`, with all their index
+/// entries and text references. Returns how many versions were deleted (0 when none existed).
+pub fn delete_document(tx: &mut WriteTxn, policy: &str, version: Option<&str>) -> Result<u64> {
+    let dt = DocTables::open(tx)?;
+    let vt = VerTables::open(tx)?;
+    let rows = match version {
+        Some(v) => catalog::existing(tx, &vt, policy, v)?.into_iter().collect(),
+        None => catalog::all_of_policy(tx, &vt, policy)?,
+    };
+    for row in &rows {
+        index_hooks(
+            tx,
+            IndexEvent::Deleting {
+                doc: &row.doc,
+                vid: row.vid,
+            },
+        )?;
+        remove_nodes(tx, &dt, row.vid)?;
+        catalog::remove(tx, &vt, row)?;
+    }
+    Ok(rows.len() as u64)
+}

@@ -1,0 +1,223 @@
+//! Reads of the version catalog: resolving "a version or the latest" to a vid, listing, tags,
+//! as-of lookups.
+
+use std::cell::RefCell;
+use std::ops::Bound;
+
+use crate::db::ReadOps;
+use crate::document::Document;
+use crate::error::{Error, ErrorKind, Result};
+use crate::keys::{prefix_successor, KeyBuilder};
+use crate::time::{self, Timestamp};
+
+use super::model::VersionPage;
+use super::record::{
+    decode_effective, decode_latest, decode_version, decode_version_vid, policy_prefix, tag_key,
+    version_key, LazyTable, BY_TIME, EFFECTIVE, LATEST, TAGS, VERSIONS,
+};
+use super::write::effective_key_parts;
+
+/// A version resolved to the vid its nodes are keyed by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Resolved {
+    pub vid: u64,
+    pub version_id: String,
+}
+
+/// Reads versions within one transaction (read or write). Tables are opened on first use and
+/// reused, and the last version resolution is remembered, so make one reader per transaction and
+/// call it many times.
+pub struct VersionReader<'t, R: ReadOps + ?Sized> {
+    pub(crate) tx: &'t R,
+    versions: LazyTable,
+    by_time: LazyTable,
+    effective: LazyTable,
+    tags: LazyTable,
+    latest: LazyTable,
+    /// `(policy, asked version, answer)` of the last resolution: the snapshot cannot change
+    /// while the reader borrows the transaction.
+    last: RefCell<Option<(String, Option<String>, Resolved)>>,
+}
+
+impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
+    /// A reader over `tx`; opens nothing yet.
+    pub fn new(tx: &'t R) -> Self {
+        VersionReader {
+            tx,
+            versions: LazyTable::new(VERSIONS),
+            by_time: LazyTable::new(BY_TIME),
+            effective: LazyTable::new(EFFECTIVE),
+            tags: LazyTable::new(TAGS),
+            latest: LazyTable::new(LATEST),
+            last: RefCell::new(None),
+        }
+    }
+
+    /// The vid of `version` of `policy`, or of its latest version when `None`.
+    pub(crate) fn resolve(&self, policy: &str, version: Option<&str>) -> Result<Resolved> {
+        if let Some((p, v, r)) = &*self.last.borrow() {
+            if p == policy && v.as_deref() == version {
+                return Ok(r.clone());
+            }
+        }
+        let resolved = match version {
+            Some(v) => {
+                let t = self.versions.get(self.tx)?;
+                let Some(rec) = self.tx.get(t, &version_key(policy, v))? else {
+                    return Err(version_not_found(policy, v));
+                };
+                Resolved {
+                    vid: decode_version_vid(&rec)?,
+                    version_id: v.to_string(),
+                }
+            }
+            None => {
+                let t = self.latest.get(self.tx)?;
+                let Some(rec) = self.tx.get(t, &policy_prefix(policy))? else {
+                    return Err(no_versions(policy));
+                };
+                let (vid, v) = decode_latest(&rec)?;
+                Resolved {
+                    vid,
+                    version_id: v.to_string(),
+                }
+            }
+        };
+        *self.last.borrow_mut() = Some((
+            policy.to_string(),
+            version.map(str::to_string),
+            resolved.clone(),
+        ));
+        Ok(resolved)
+    }
+
+    /// Versions of `policy`, newest `created_at` first; `limit` 0 means all. Pass the previous
+    /// page's `next_cursor` to continue.
+    pub fn list_versions(
+        &self,
+        policy: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<VersionPage> {
+        let t = self.by_time.get(self.tx)?;
+        let prefix = policy_prefix(policy);
+        let upper_key = match cursor {
+            None => None,
+            Some(c) => Some(decode_cursor(c, &prefix)?),
+        };
+        let end = prefix_successor(&prefix);
+        let upper = match (&upper_key, &end) {
+            (Some(k), _) => Bound::Excluded(k.as_slice()),
+            (None, Some(e)) => Bound::Excluded(e.as_slice()),
+            (None, None) => Bound::Unbounded,
+        };
+        let mut page = VersionPage::default();
+        let mut last_key = None;
+        for kv in self.tx.range_rev(t, Bound::Included(&prefix), upper)? {
+            let (k, _) = kv?;
+            if limit != 0 && page.versions.len() == limit {
+                page.next_cursor = last_key.map(|k: Vec<u8>| crate::document::hex(&k));
+                break;
+            }
+            let (_, version) = effective_key_parts(&k)?;
+            page.versions.push(self.version(policy, &version)?);
+            last_key = Some(k.to_vec());
+        }
+        Ok(page)
+    }
+
+    /// The version `version` of `policy`.
+    pub fn version(&self, policy: &str, version: &str) -> Result<Document> {
+        let t = self.versions.get(self.tx)?;
+        match self.tx.get(t, &version_key(policy, version))? {
+            Some(v) => Ok(decode_version(policy, version, &v)?.doc),
+            None => Err(version_not_found(policy, version)),
+        }
+    }
+
+    /// The version of `policy` that `tag` names.
+    pub fn version_by_tag(&self, policy: &str, tag: &str) -> Result<Document> {
+        let t = self.tags.get(self.tx)?;
+        let Some(v) = self.tx.get(t, &tag_key(policy, tag))? else {
+            return Err(Error::not_found(format!(
+                "policy {policy}: no version is tagged {tag:?}"
+            )));
+        };
+        let version = std::str::from_utf8(&v)
+            .map_err(|_| Error::corruption(format!("ver.tags {policy}/{tag}: not UTF-8")))?;
+        self.version(policy, version)
+    }
+
+    /// The newest version of `policy` (by `created_at`).
+    pub fn latest_version(&self, policy: &str) -> Result<Document> {
+        let r = self.resolve(policy, None)?;
+        self.version(policy, &r.version_id)
+    }
+
+    /// The version of `policy` in force at `at`: the one whose `[effective_start, effective_end)`
+    /// holds it, where a missing start is `created_at` and a missing end is the next version's
+    /// start.
+    pub fn version_as_of(&self, policy: &str, at: Timestamp) -> Result<Document> {
+        let t = self.effective.get(self.tx)?;
+        let prefix = policy_prefix(policy);
+        let upper = prefix_successor(&KeyBuilder::new().str(policy).i64(at).finish());
+        let upper = upper.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+        let found = match self
+            .tx
+            .range_rev(t, Bound::Included(&prefix), upper)?
+            .next()
+        {
+            None => None,
+            Some(kv) => {
+                let (k, v) = kv?;
+                let (start, version) = effective_key_parts(&k)?;
+                Some((start, version, decode_effective(&v)?.0))
+            }
+        };
+        let Some((start, version, end)) = found else {
+            self.resolve(policy, None)?;
+            return Err(Error::not_found(format!(
+                "policy {policy}: no version was in force at {} (the first starts later)",
+                time::format(at)
+            )));
+        };
+        if let Some(end) = end.filter(|&e| e <= at) {
+            return Err(Error::not_found(format!(
+                "policy {policy}: no version was in force at {} (version {version}, in force from {}, ended at {})",
+                time::format(at),
+                time::format(start),
+                time::format(end)
+            )));
+        }
+        self.version(policy, &version)
+    }
+}
+
+fn version_not_found(policy: &str, version: &str) -> Error {
+    Error::not_found(format!("policy {policy}: version {version} not found"))
+}
+
+fn no_versions(policy: &str) -> Error {
+    Error::not_found(format!("policy {policy} has no versions"))
+}
+
+fn decode_cursor(c: &str, prefix: &[u8]) -> Result<Vec<u8>> {
+    let bad = || {
+        Error::invalid(format!(
+            "cursor {c:?} is not a version-list cursor of this policy"
+        ))
+    };
+    if !c.len().is_multiple_of(2) {
+        return Err(bad());
+    }
+    let bytes: Option<Vec<u8>> = (0..c.len())
+        .step_by(2)
+        .map(|i| c.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect();
+    let bytes = bytes.ok_or_else(bad)?;
+    if !bytes.starts_with(prefix) {
+        return Err(bad());
+    }
+    effective_key_parts(&bytes).map_err(|e| Error::new(ErrorKind::InvalidArgument, e.message()))?;
+    Ok(bytes)
+}

@@ -1,0 +1,312 @@
+//! Tests of the version store: listing, latest, tags, as-of with overlap rejection, and diffs.
+
+use crate::document::tests::support::{check_consistency, doc, mem_db, node, paged};
+use crate::document::{Document, Documents, Node};
+use crate::error::ErrorKind;
+use crate::time::{parse, Timestamp};
+use crate::version::{NodeField, Versions};
+
+fn at(s: &str) -> Timestamp {
+    parse(s).unwrap()
+}
+
+fn tree() -> Vec<Node> {
+    vec![paged("r", None, 1, 1), paged("a", Some("r"), 2, 3)]
+}
+
+fn dated(version: &str, created: &str, start: Option<&str>, end: Option<&str>) -> Document {
+    Document {
+        created_at: at(created),
+        effective_start: start.map(at),
+        effective_end: end.map(at),
+        ..doc("pol", version)
+    }
+}
+
+#[test]
+fn list_versions_is_newest_first_and_paginated() {
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    // Stored out of order: "newest" is by created_at, not by storing order.
+    for (v, c) in [
+        ("v2", "2024-02-01"),
+        ("v1", "2024-01-01"),
+        ("v4", "2024-04-01"),
+        ("v3", "2024-03-01"),
+    ] {
+        docs.store_document(&dated(v, c, None, None), &tree())
+            .unwrap();
+    }
+    docs.store_document(&doc("other", "x"), &tree()).unwrap();
+    let versions = Versions::new(&db);
+    let all = versions.list_versions("pol", 0, None).unwrap();
+    let names: Vec<&str> = all.versions.iter().map(|d| d.version_id.as_str()).collect();
+    assert_eq!(names, ["v4", "v3", "v2", "v1"]);
+    assert!(all.next_cursor.is_none());
+    let mut cursor = None;
+    let mut paged_names = Vec::new();
+    loop {
+        let page = versions.list_versions("pol", 3, cursor.as_deref()).unwrap();
+        paged_names.extend(page.versions.into_iter().map(|d| d.version_id));
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(paged_names, names);
+    assert_eq!(versions.latest_version("pol").unwrap().version_id, "v4");
+    assert_eq!(
+        versions.version("pol", "v2").unwrap().created_at,
+        at("2024-02-01")
+    );
+    assert_eq!(
+        versions.version("pol", "v9").unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        versions.latest_version("none").unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert!(versions
+        .list_versions("none", 0, None)
+        .unwrap()
+        .versions
+        .is_empty());
+    let bad = versions.list_versions("pol", 1, Some("zz")).unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::InvalidArgument);
+    // Reads without a version follow the latest; deleting it falls back to the next newest.
+    assert_eq!(docs.node("pol", None, "a").unwrap().version_id, "v4");
+    docs.delete_document("pol", Some("v4")).unwrap();
+    assert_eq!(docs.node("pol", None, "a").unwrap().version_id, "v3");
+    assert_eq!(check_consistency(&db), 4);
+}
+
+#[test]
+fn tags_name_one_version_and_move() {
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    let versions = Versions::new(&db);
+    let mut v1 = dated("v1", "2024-01-01", None, None);
+    v1.tags = vec!["production".into(), "reviewed".into()];
+    docs.store_document(&v1, &tree()).unwrap();
+    let mut v2 = dated("v2", "2024-02-01", None, None);
+    v2.tags = vec!["production".into()];
+    docs.store_document(&v2, &tree()).unwrap();
+    assert_eq!(
+        versions
+            .version_by_tag("pol", "production")
+            .unwrap()
+            .version_id,
+        "v2"
+    );
+    assert_eq!(versions.version("pol", "v1").unwrap().tags, ["reviewed"]);
+    versions.tag_version("pol", "v1", "production").unwrap();
+    assert_eq!(
+        versions
+            .version_by_tag("pol", "production")
+            .unwrap()
+            .version_id,
+        "v1"
+    );
+    assert!(versions.version("pol", "v2").unwrap().tags.is_empty());
+    assert_eq!(
+        versions.tag_version("pol", "v9", "x").unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        versions.tag_version("pol", "v1", "").unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+    assert!(versions.untag_version("pol", "reviewed").unwrap());
+    assert!(!versions.untag_version("pol", "reviewed").unwrap());
+    assert_eq!(versions.version("pol", "v1").unwrap().tags, ["production"]);
+    assert_eq!(check_consistency(&db), 2);
+    docs.delete_document("pol", Some("v1")).unwrap();
+    assert_eq!(
+        versions
+            .version_by_tag("pol", "production")
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(check_consistency(&db), 1);
+}
+
+#[test]
+fn as_of_finds_the_version_in_force() {
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    let versions = Versions::new(&db);
+    // v1 from its creation until v2 starts; v2 explicit [Mar, Jun); gap; v3 open from Sep.
+    docs.store_document(&dated("v1", "2024-01-01", None, None), &tree())
+        .unwrap();
+    docs.store_document(
+        &dated("v2", "2024-01-15", Some("2024-03-01"), Some("2024-06-01")),
+        &tree(),
+    )
+    .unwrap();
+    docs.store_document(
+        &dated("v3", "2024-08-01", Some("2024-09-01"), None),
+        &tree(),
+    )
+    .unwrap();
+    let cases = [
+        ("2024-01-01", Some("v1")),
+        ("2024-02-29T23:59:59Z", Some("v1")),
+        ("2024-03-01", Some("v2")),
+        ("2024-05-31", Some("v2")),
+        ("2024-06-01", None),
+        ("2024-08-31", None),
+        ("2024-09-01", Some("v3")),
+        ("2030-01-01", Some("v3")),
+        ("2023-12-31", None),
+    ];
+    for (instant, want) in cases {
+        match (versions.version_as_of("pol", at(instant)), want) {
+            (Ok(d), Some(v)) => assert_eq!(d.version_id, v, "at {instant}"),
+            (Err(e), None) => {
+                assert_eq!(e.kind(), ErrorKind::NotFound, "at {instant}");
+                assert!(e.to_string().contains("no version was in force"), "{e}");
+            }
+            (got, want) => panic!("at {instant}: got {got:?}, want {want:?}"),
+        }
+    }
+    assert_eq!(
+        versions
+            .version_as_of("nope", at("2024-01-01"))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+}
+
+#[test]
+fn overlapping_effective_ranges_are_rejected() {
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    docs.store_document(
+        &dated("v1", "2024-01-01", Some("2024-03-01"), Some("2024-06-01")),
+        &tree(),
+    )
+    .unwrap();
+    docs.store_document(
+        &dated("v2", "2024-01-01", Some("2024-09-01"), None),
+        &tree(),
+    )
+    .unwrap();
+    let rejected = [
+        dated("x", "2024-01-01", Some("2024-04-01"), None),
+        dated("x", "2024-01-01", Some("2024-03-01"), Some("2024-03-02")),
+        dated("x", "2024-01-01", Some("2024-02-01"), Some("2024-03-02")),
+        dated("x", "2024-01-01", Some("2024-07-01"), Some("2024-09-02")),
+        dated("x", "2024-01-01", Some("2024-09-01"), None),
+        dated("x", "2024-04-01", None, None),
+    ];
+    for d in &rejected {
+        let err = docs.store_document(d, &tree()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{d:?}");
+        assert!(err.to_string().contains("pol/x: field effective_"), "{err}");
+    }
+    assert_eq!(check_consistency(&db), 2);
+    // Touching ranges and open ends that the next start cuts are fine.
+    docs.store_document(
+        &dated("ok1", "2024-01-01", Some("2024-06-01"), Some("2024-07-01")),
+        &tree(),
+    )
+    .unwrap();
+    docs.store_document(
+        &dated("ok2", "2024-01-01", Some("2024-07-15"), None),
+        &tree(),
+    )
+    .unwrap();
+    // Replacing a version may move its own range over where it was.
+    docs.store_document(
+        &dated("v1", "2024-01-01", Some("2024-02-01"), Some("2024-05-01")),
+        &tree(),
+    )
+    .unwrap();
+    assert_eq!(check_consistency(&db), 4);
+    let versions = Versions::new(&db);
+    assert_eq!(
+        versions
+            .version_as_of("pol", at("2024-02-10"))
+            .unwrap()
+            .version_id,
+        "v1"
+    );
+    assert!(versions.version_as_of("pol", at("2024-05-10")).is_err());
+}
+
+#[test]
+fn diff_reports_added_removed_and_changed_fields() {
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    let text = |s: &str| Some(s.repeat(30));
+    let v1 = vec![
+        Node {
+            text: text("root "),
+            ..paged("r", None, 1, 1)
+        },
+        Node {
+            text: text("alpha "),
+            ..paged("a", Some("r"), 2, 3)
+        },
+        Node {
+            text: text("beta "),
+            ..paged("b", Some("r"), 4, 5)
+        },
+        paged("c", Some("b"), 5, 5),
+        node("gone", Some("r")),
+    ];
+    let mut v2 = v1.clone();
+    v2.retain(|n| n.node_id != "gone");
+    v2[1].text = text("alpha amended ");
+    v2[2].title = "Beta (new)".into();
+    v2[2].page_end = Some(6);
+    v2[3].parent_id = Some("a".into());
+    v2.push(node("new", Some("r")));
+    v2.swap(1, 2);
+    docs.store_document(&dated("v1", "2024-01-01", None, None), &v1)
+        .unwrap();
+    docs.store_document(&dated("v2", "2024-02-01", None, None), &v2)
+        .unwrap();
+    let diff = Versions::new(&db).diff_versions("pol", "v1", "v2").unwrap();
+    let added: Vec<&str> = diff.added.iter().map(|c| c.node_id.as_str()).collect();
+    let removed: Vec<&str> = diff.removed.iter().map(|c| c.node_id.as_str()).collect();
+    assert_eq!(added, ["new"]);
+    assert_eq!(removed, ["gone"]);
+    let changed: Vec<(&str, Vec<NodeField>)> = diff
+        .changed
+        .iter()
+        .map(|c| (c.node_id.as_str(), c.fields.clone()))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            (
+                "b",
+                vec![
+                    NodeField::Title,
+                    NodeField::Pages,
+                    NodeField::Position,
+                    NodeField::SectionPath
+                ]
+            ),
+            (
+                "a",
+                vec![NodeField::Text, NodeField::Position, NodeField::SectionPath]
+            ),
+            ("c", vec![NodeField::Parent]),
+        ]
+    );
+    assert_eq!(diff.changed[0].title, "Beta (new)");
+    let same = Versions::new(&db).diff_versions("pol", "v1", "v1").unwrap();
+    assert!(same.added.is_empty() && same.removed.is_empty() && same.changed.is_empty());
+    assert_eq!(
+        Versions::new(&db)
+            .diff_versions("pol", "v1", "v9")
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+}
