@@ -4,6 +4,7 @@
 use crate::db::{ReadOps, Table, WriteTxn};
 use crate::error::Result;
 use crate::keys::KeyBuilder;
+use crate::search;
 use crate::time;
 use crate::version::record::VersionRow;
 use crate::version::write::{self as catalog, VerTables};
@@ -45,7 +46,7 @@ impl DocTables {
 #[derive(Debug)]
 #[allow(
     dead_code,
-    reason = "read by the keyword index once it is wired into index_hooks"
+    reason = "vid and order are for indexes that key by position"
 )]
 pub(crate) enum IndexEvent<'a> {
     /// A version was written under `vid`; `nodes` are the caller's nodes (with text) and `order`
@@ -60,13 +61,83 @@ pub(crate) enum IndexEvent<'a> {
     Deleting { doc: &'a Document, vid: u64 },
 }
 
-/// INTEGRATION POINT for the keyword (BM25) index: called inside the write transaction after a
-/// version's nodes are written and before a version's nodes are removed (so it can read what it
-/// must unindex), on store, replace and delete alike. A failure here rolls the whole write back.
-/// A no-op until the search store is wired in.
-pub(crate) fn index_hooks(tx: &mut WriteTxn, event: IndexEvent<'_>) -> Result<()> {
-    let _ = (tx, event);
+/// Keeps the keyword (BM25) index in step with the node tables, in the same transaction: a
+/// version about to be removed (deleted or replaced) leaves the index at once; a stored version's
+/// texts are gathered in `pending` and indexed together by [`flush_index`], so a bulk import
+/// rewrites each term's posting blocks once per batch rather than once per document.
+pub(crate) fn index_hooks(
+    tx: &mut WriteTxn,
+    event: IndexEvent<'_>,
+    pending: &mut PendingIndex,
+) -> Result<()> {
+    match event {
+        IndexEvent::Deleting { doc, .. } => {
+            let version = (doc.policy_id.clone(), doc.version_id.clone());
+            pending.versions.remove(&version);
+            search::remove_version(tx, &doc.policy_id, &doc.version_id)?;
+        }
+        IndexEvent::Stored { doc, nodes, .. } => {
+            let texts = nodes
+                .iter()
+                .map(|n| PendingNode {
+                    node_id: n.node_id.clone(),
+                    title: n.title.clone(),
+                    summary: n.summary.clone().unwrap_or_default(),
+                    text: n.text.clone().unwrap_or_default(),
+                })
+                .collect();
+            let version = (doc.policy_id.clone(), doc.version_id.clone());
+            pending.versions.insert(version, texts);
+        }
+    }
     Ok(())
+}
+
+/// Texts of stored versions waiting to be indexed, by (policy, version).
+#[derive(Default)]
+pub(crate) struct PendingIndex {
+    versions: std::collections::BTreeMap<(String, String), Vec<PendingNode>>,
+}
+
+pub(crate) struct PendingNode {
+    node_id: String,
+    title: String,
+    summary: String,
+    text: String,
+}
+
+/// Indexes every pending version in one batch.
+pub(crate) fn flush_index(tx: &mut WriteTxn, pending: PendingIndex) -> Result<()> {
+    let mut refs = Vec::new();
+    for ((policy, version), nodes) in &pending.versions {
+        for n in nodes {
+            let doc = search::DocRef {
+                policy_id: policy.clone(),
+                version_id: version.clone(),
+                node_id: n.node_id.clone(),
+            };
+            refs.push((doc, n));
+        }
+    }
+    let fields: Vec<[(search::Field, &str); 3]> = refs
+        .iter()
+        .map(|(_, n)| {
+            [
+                (search::Field::Title, n.title.as_str()),
+                (search::Field::Summary, n.summary.as_str()),
+                (search::Field::Text, n.text.as_str()),
+            ]
+        })
+        .collect();
+    let texts: Vec<search::NodeText<'_>> = refs
+        .iter()
+        .zip(&fields)
+        .map(|((doc, _), f)| search::NodeText { doc, fields: f })
+        .collect();
+    if texts.is_empty() {
+        return Ok(());
+    }
+    search::index_nodes(tx, &texts)
 }
 
 /// Stores `document` with `nodes` as one version, replacing the version of the same
@@ -79,7 +150,8 @@ pub fn store_document(tx: &mut WriteTxn, document: &Document, nodes: &[Node]) ->
     let doc_tables = DocTables::open(tx)?;
     let ver_tables = VerTables::open(tx)?;
     let mut keys = KeyBuilder::with_capacity(64);
-    store_planned(
+    let mut pending = PendingIndex::default();
+    let stored = store_planned(
         tx,
         &doc_tables,
         &ver_tables,
@@ -87,7 +159,10 @@ pub fn store_document(tx: &mut WriteTxn, document: &Document, nodes: &[Node]) ->
         document,
         nodes,
         &plan,
-    )
+        &mut pending,
+    )?;
+    flush_index(tx, pending)?;
+    Ok(stored)
 }
 
 /// Stores many versions in one transaction (an ingest batch): all are validated first, then
@@ -101,9 +176,20 @@ pub fn store_documents(tx: &mut WriteTxn, documents: &[(Document, Vec<Node>)]) -
     let doc_tables = DocTables::open(tx)?;
     let ver_tables = VerTables::open(tx)?;
     let mut keys = KeyBuilder::with_capacity(64);
+    let mut pending = PendingIndex::default();
     for ((doc, nodes), plan) in documents.iter().zip(&plans) {
-        store_planned(tx, &doc_tables, &ver_tables, &mut keys, doc, nodes, plan)?;
+        store_planned(
+            tx,
+            &doc_tables,
+            &ver_tables,
+            &mut keys,
+            doc,
+            nodes,
+            plan,
+            &mut pending,
+        )?;
     }
+    flush_index(tx, pending)?;
     Ok(documents.len() as u64)
 }
 
@@ -115,6 +201,7 @@ fn store_planned(
     document: &Document,
     nodes: &[Node],
     plan: &Plan,
+    pending: &mut PendingIndex,
 ) -> Result<Document> {
     let old = catalog::existing(tx, vt, &document.policy_id, &document.version_id)?;
     let doc = finish_header(document, nodes, plan, old.as_ref());
@@ -127,23 +214,21 @@ fn store_planned(
     let vid = catalog::allocate_vid(tx, vt)?;
     write_nodes(tx, dt, keys, &doc, vid, nodes, plan, &mut pool)?;
     catalog::put(tx, vt, &doc, vid, old.as_ref())?;
-    index_hooks(
-        tx,
-        IndexEvent::Stored {
-            doc: &doc,
-            vid,
-            nodes,
-            order: &plan.order,
-        },
-    )?;
+    if let Some(old) = &old {
+        let event = IndexEvent::Deleting {
+            doc: &old.doc,
+            vid: old.vid,
+        };
+        index_hooks(tx, event, pending)?;
+    }
+    let event = IndexEvent::Stored {
+        doc: &doc,
+        vid,
+        nodes,
+        order: &plan.order,
+    };
+    index_hooks(tx, event, pending)?;
     if let Some(old) = old {
-        index_hooks(
-            tx,
-            IndexEvent::Deleting {
-                doc: &old.doc,
-                vid: old.vid,
-            },
-        )?;
         remove_nodes(tx, dt, old.vid)?;
     }
     Ok(doc)
@@ -292,14 +377,13 @@ pub fn delete_document(tx: &mut WriteTxn, policy: &str, version: Option<&str>) -
         Some(v) => catalog::existing(tx, &vt, policy, v)?.into_iter().collect(),
         None => catalog::all_of_policy(tx, &vt, policy)?,
     };
+    let mut pending = PendingIndex::default();
     for row in &rows {
-        index_hooks(
-            tx,
-            IndexEvent::Deleting {
-                doc: &row.doc,
-                vid: row.vid,
-            },
-        )?;
+        let event = IndexEvent::Deleting {
+            doc: &row.doc,
+            vid: row.vid,
+        };
+        index_hooks(tx, event, &mut pending)?;
         remove_nodes(tx, &dt, row.vid)?;
         catalog::remove(tx, &vt, row)?;
     }

@@ -7,4 +7,5 @@ mod crash;
 mod pageindex;
 mod props;
 mod queries;
+mod search;
 mod store;
