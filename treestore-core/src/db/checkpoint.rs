@@ -35,7 +35,9 @@ pub(crate) fn checkpoint(shared: &Arc<Shared>) -> Result<()> {
 
 /// Checkpoints with the writer state in hand. An error poisons the database.
 pub(crate) fn checkpoint_locked(shared: &Shared, state: &mut WriterState) -> Result<()> {
+    let timer = shared.metrics.start(crate::metrics::Op::Checkpoint);
     let result = run(shared, state);
+    timer.finish(result.is_err());
     if let Err(e) = &result {
         shared.poison(e);
     }

@@ -101,6 +101,17 @@ impl Database {
         Ok(report)
     }
 
+    /// The per-operation latency histograms of this database (the stores and the C ABI record into
+    /// them; the engine records commits and checkpoints).
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.shared.metrics
+    }
+
+    /// Every metric in the Prometheus text format: operation histograms, engine counters and gauges.
+    pub fn metrics_text(&self) -> Result<String> {
+        Ok(crate::metrics::render(&self.shared.metrics, &self.stats()?))
+    }
+
     /// The path of the main file.
     pub fn path(&self) -> &Path {
         &self.shared.path

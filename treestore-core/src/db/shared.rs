@@ -60,6 +60,7 @@ pub(crate) struct Shared {
     pub wal: Arc<Wal>,
     pub opened_at: Instant,
     pub counters: Counters,
+    pub metrics: crate::metrics::Metrics,
     readers: Mutex<Readers>,
     writer: Mutex<Option<Box<WriterState>>>,
     writer_free: Condvar,
@@ -113,6 +114,7 @@ impl Shared {
             wal: parts.wal,
             opened_at: Instant::now(),
             counters,
+            metrics: crate::metrics::Metrics::default(),
             readers: Mutex::new(Readers {
                 current: parts.snapshot,
                 live: HashMap::new(),

@@ -364,3 +364,20 @@ fn a_relaxed_database_releases_its_lock_as_soon_as_it_is_dropped() {
     let t = r.table("t").unwrap();
     assert_eq!(r.table_len(t).unwrap(), 50);
 }
+
+#[test]
+fn commits_and_checkpoints_are_measured() {
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("t").unwrap();
+    w.insert(t, b"k", b"v").unwrap();
+    w.commit().unwrap();
+    db.checkpoint().unwrap();
+    use crate::metrics::Op;
+    assert_eq!(db.metrics().snapshot(Op::Commit).count, 1);
+    assert_eq!(db.metrics().snapshot(Op::Checkpoint).count, 1);
+    let text = db.metrics_text().unwrap();
+    assert!(text.contains("treestore_op_duration_seconds_count{op=\"commit\"} 1"), "{text}");
+    assert!(text.contains("treestore_commits_total 1"));
+}

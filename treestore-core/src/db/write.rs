@@ -185,7 +185,10 @@ impl WriteTxn {
     /// Commits: appends the changes to the WAL, publishes them to new readers and, in
     /// [`Durability::Sync`] mode, returns once they are on disk.
     pub fn commit(mut self) -> Result<()> {
+        let shared = self.shared.clone();
+        let timer = shared.metrics.start(crate::metrics::Op::Commit);
         let result = self.commit_inner();
+        timer.finish(result.is_err());
         if let Err(e) = &result {
             self.shared.poison(e);
         }
