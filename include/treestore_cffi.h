@@ -670,6 +670,9 @@ treestore_status treestore_kv_scan(const treestore_db *db,
 /**
  * Stores a tool result given as a JSON object (`tool_name` required; `execution_id` generated
  * when absent; `result_data` any JSON). Writes a result holding the stored `tool_result` record.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
  */
 treestore_status treestore_tool_result_store(const treestore_db *db,
                                              treestore_txn *txn,
@@ -680,6 +683,8 @@ treestore_status treestore_tool_result_store(const treestore_db *db,
 
 /**
  * Reads the tool result `execution_id` into a result of one record; TREESTORE_NOT_FOUND if absent.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
  */
 treestore_status treestore_tool_result_get(const treestore_db *db,
                                            treestore_txn *txn,
@@ -692,6 +697,8 @@ treestore_status treestore_tool_result_get(const treestore_db *db,
  * Lists tool results newest first. `query_json` is an object with any of `policy_id`,
  * `tool_name`, `case_id`, `success`, `since`, `until`, `limit`, `cursor`; NULL or `{}` lists all.
  * The result's `next_cursor` continues the list.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
  */
 treestore_status treestore_tool_result_list(const treestore_db *db,
                                             treestore_txn *txn,
@@ -699,6 +706,765 @@ treestore_status treestore_tool_result_list(const treestore_db *db,
                                             size_t query_json_len,
                                             treestore_result **out_result,
                                             treestore_error **err_out);
+
+/**
+ * Deletes the tool result `execution_id` and its index entries. Writes whether it existed to
+ * `*out_removed` (may be NULL).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_tool_result_delete(const treestore_db *db,
+                                              treestore_txn *txn,
+                                              const uint8_t *execution_id,
+                                              size_t execution_id_len,
+                                              bool *out_removed,
+                                              treestore_error **err_out);
+
+/**
+ * Deletes every tool result executed before `before_us` (microseconds since the epoch). Writes
+ * how many to `*out_count` (may be NULL).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_tool_result_purge(const treestore_db *db,
+                                             treestore_txn *txn,
+                                             int64_t before_us,
+                                             uint64_t *out_count,
+                                             treestore_error **err_out);
+
+/**
+ * Stores a whole trajectory given as a JSON object (`case_id` required; `trajectory_id`
+ * generated when absent; `steps` a list of step objects, each with `action` required and
+ * `step_number` 0 or absent meaning "next"), replacing one with the same id. Writes a result
+ * holding the stored `trajectory` record, whose `steps` field holds nested `trajectory_step`
+ * records.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_trajectory_store(const treestore_db *db,
+                                            treestore_txn *txn,
+                                            const uint8_t *json,
+                                            size_t json_len,
+                                            treestore_result **out_result,
+                                            treestore_error **err_out);
+
+/**
+ * Appends a step (a JSON object: `action` required; `tool_name`, `observation`, `thought`,
+ * `timestamp`, `step_number`) to the open trajectory `trajectory_id`. Writes a result holding the
+ * stored `trajectory_step` record. TREESTORE_NOT_FOUND when the trajectory does not exist;
+ * TREESTORE_INVALID_ARGUMENT when it is completed.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_trajectory_append_step(const treestore_db *db,
+                                                  treestore_txn *txn,
+                                                  const uint8_t *trajectory_id,
+                                                  size_t trajectory_id_len,
+                                                  const uint8_t *step_json,
+                                                  size_t step_json_len,
+                                                  treestore_result **out_result,
+                                                  treestore_error **err_out);
+
+/**
+ * Completes the open trajectory `trajectory_id` at `completed_at_us` (microseconds since the
+ * epoch; 0 means now). TREESTORE_NOT_FOUND when it does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_trajectory_complete(const treestore_db *db,
+                                               treestore_txn *txn,
+                                               const uint8_t *trajectory_id,
+                                               size_t trajectory_id_len,
+                                               int64_t completed_at_us,
+                                               treestore_error **err_out);
+
+/**
+ * Reads the trajectory `trajectory_id` with all its steps into a result of one `trajectory`
+ * record; TREESTORE_NOT_FOUND if absent.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_trajectory_get(const treestore_db *db,
+                                          treestore_txn *txn,
+                                          const uint8_t *trajectory_id,
+                                          size_t trajectory_id_len,
+                                          treestore_result **out_result,
+                                          treestore_error **err_out);
+
+/**
+ * Lists the trajectories of case `case_id` with their steps, latest started first.
+ * `page_json` is `{"limit": n, "cursor": "..."}` (both optional; NULL for the first page).
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_trajectory_list(const treestore_db *db,
+                                           treestore_txn *txn,
+                                           const uint8_t *case_id,
+                                           size_t case_id_len,
+                                           const uint8_t *page_json,
+                                           size_t page_json_len,
+                                           treestore_result **out_result,
+                                           treestore_error **err_out);
+
+/**
+ * Deletes the trajectory `trajectory_id` with its steps. Writes whether it existed to
+ * `*out_removed` (may be NULL).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_trajectory_delete(const treestore_db *db,
+                                             treestore_txn *txn,
+                                             const uint8_t *trajectory_id,
+                                             size_t trajectory_id_len,
+                                             bool *out_removed,
+                                             treestore_error **err_out);
+
+/**
+ * Stores a cross-reference given as a JSON object (`source_policy_id` and `target_policy_id`
+ * required; `source_node_id`, `target_node_id`, `context`, `created_at`; `reference_type` one of
+ * `cites` (the default), `contradicts`, `supports`, `see_also`), replacing the same one. Writes
+ * a result holding the stored `cross_reference` record.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_cross_reference_store(const treestore_db *db,
+                                                 treestore_txn *txn,
+                                                 const uint8_t *json,
+                                                 size_t json_len,
+                                                 treestore_result **out_result,
+                                                 treestore_error **err_out);
+
+/**
+ * Lists the cross-references at a policy or node. `query_json` is an object with `policy_id`
+ * (required), `node_id`, `direction` (`outgoing`, `incoming` or `both`, the default),
+ * `reference_type`, `limit`, `cursor`.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_cross_reference_list(const treestore_db *db,
+                                                treestore_txn *txn,
+                                                const uint8_t *query_json,
+                                                size_t query_json_len,
+                                                treestore_result **out_result,
+                                                treestore_error **err_out);
+
+/**
+ * Deletes the cross-reference with the ends and type of `json` (an object as for
+ * `treestore_cross_reference_store`; `context` and `created_at` are ignored). Writes whether it
+ * existed to `*out_removed` (may be NULL).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_cross_reference_delete(const treestore_db *db,
+                                                  treestore_txn *txn,
+                                                  const uint8_t *json,
+                                                  size_t json_len,
+                                                  bool *out_removed,
+                                                  treestore_error **err_out);
+
+/**
+ * Deletes every cross-reference from or to policy `policy_id`. Writes how many to `*out_count`
+ * (may be NULL).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_cross_reference_delete_of_policy(const treestore_db *db,
+                                                            treestore_txn *txn,
+                                                            const uint8_t *policy_id,
+                                                            size_t policy_id_len,
+                                                            uint64_t *out_count,
+                                                            treestore_error **err_out);
+
+/**
+ * Stores a contradiction given as a JSON object (`policy_a`, `policy_b`, `description`
+ * required; `contradiction_id` generated when absent; `node_a`, `node_b`, `detected_at`;
+ * `severity` `low`, `medium` (the default) or `high`; `status` `open` (the default),
+ * `acknowledged`, `resolved` or `dismissed`; `resolution`). Writes a result holding the stored
+ * `contradiction` record.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_contradiction_store(const treestore_db *db,
+                                               treestore_txn *txn,
+                                               const uint8_t *json,
+                                               size_t json_len,
+                                               treestore_result **out_result,
+                                               treestore_error **err_out);
+
+/**
+ * Moves contradiction `id` to `status` (`open`, `acknowledged`, `resolved` or `dismissed`) with
+ * an optional `resolution` note (NULL for none). Writes a result holding the updated
+ * `contradiction` record. TREESTORE_NOT_FOUND when it does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_contradiction_resolve(const treestore_db *db,
+                                                 treestore_txn *txn,
+                                                 const uint8_t *id,
+                                                 size_t id_len,
+                                                 const uint8_t *status,
+                                                 size_t status_len,
+                                                 const uint8_t *resolution,
+                                                 size_t resolution_len,
+                                                 treestore_result **out_result,
+                                                 treestore_error **err_out);
+
+/**
+ * Reads contradiction `id` into a result of one `contradiction` record; TREESTORE_NOT_FOUND if
+ * absent.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_contradiction_get(const treestore_db *db,
+                                             treestore_txn *txn,
+                                             const uint8_t *id,
+                                             size_t id_len,
+                                             treestore_result **out_result,
+                                             treestore_error **err_out);
+
+/**
+ * Lists contradictions newest detected first. `query_json` is an object with any of
+ * `policy_id` (either side), `severity`, `status`, `since`, `until`, `limit`, `cursor`; NULL or
+ * `{}` lists all.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_contradiction_list(const treestore_db *db,
+                                              treestore_txn *txn,
+                                              const uint8_t *query_json,
+                                              size_t query_json_len,
+                                              treestore_result **out_result,
+                                              treestore_error **err_out);
+
+/**
+ * Deletes contradiction `id`. Writes whether it existed to `*out_removed` (may be NULL).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_contradiction_delete(const treestore_db *db,
+                                                treestore_txn *txn,
+                                                const uint8_t *id,
+                                                size_t id_len,
+                                                bool *out_removed,
+                                                treestore_error **err_out);
+
+/**
+ * Sets a key on an entity from a JSON object (`entity_type`, `entity_id`, `key`, `value`
+ * required). `value` may be any JSON value (a string is stored as is, anything else as its JSON
+ * text); `value_type` (`string`, `int`, `float`, `bool`, `json`) defaults to the JSON type of
+ * `value`, and the value must parse as it. Writes a result holding the stored `metadata_entry`
+ * record.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_metadata_set(const treestore_db *db,
+                                        treestore_txn *txn,
+                                        const uint8_t *json,
+                                        size_t json_len,
+                                        treestore_result **out_result,
+                                        treestore_error **err_out);
+
+/**
+ * Reads `key` of an entity into a result of one `metadata_entry` record; TREESTORE_NOT_FOUND
+ * when the key is not set.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_metadata_get(const treestore_db *db,
+                                        treestore_txn *txn,
+                                        const uint8_t *entity_type,
+                                        size_t entity_type_len,
+                                        const uint8_t *entity_id,
+                                        size_t entity_id_len,
+                                        const uint8_t *key,
+                                        size_t key_len,
+                                        treestore_result **out_result,
+                                        treestore_error **err_out);
+
+/**
+ * Reads every entry of an entity, by key, into a result of `metadata_entry` records (none when
+ * the entity has no metadata).
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_metadata_get_all(const treestore_db *db,
+                                            treestore_txn *txn,
+                                            const uint8_t *entity_type,
+                                            size_t entity_type_len,
+                                            const uint8_t *entity_id,
+                                            size_t entity_id_len,
+                                            treestore_result **out_result,
+                                            treestore_error **err_out);
+
+/**
+ * Deletes `key` from an entity. Writes whether it was set to `*out_removed` (may be NULL).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_metadata_delete(const treestore_db *db,
+                                           treestore_txn *txn,
+                                           const uint8_t *entity_type,
+                                           size_t entity_type_len,
+                                           const uint8_t *entity_id,
+                                           size_t entity_id_len,
+                                           const uint8_t *key,
+                                           size_t key_len,
+                                           bool *out_removed,
+                                           treestore_error **err_out);
+
+/**
+ * Deletes every entry of an entity. Writes how many to `*out_count` (may be NULL).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_metadata_delete_all(const treestore_db *db,
+                                               treestore_txn *txn,
+                                               const uint8_t *entity_type,
+                                               size_t entity_type_len,
+                                               const uint8_t *entity_id,
+                                               size_t entity_id_len,
+                                               uint64_t *out_count,
+                                               treestore_error **err_out);
+
+/**
+ * Lists the `metadata_entry` records with `key` on any entity (of `entity_type` when not NULL),
+ * ordered by value, then entity. `page_json` is `{"limit": n, "cursor": "..."}` or NULL.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_metadata_query_by_key(const treestore_db *db,
+                                                 treestore_txn *txn,
+                                                 const uint8_t *entity_type,
+                                                 size_t entity_type_len,
+                                                 const uint8_t *key,
+                                                 size_t key_len,
+                                                 const uint8_t *page_json,
+                                                 size_t page_json_len,
+                                                 treestore_result **out_result,
+                                                 treestore_error **err_out);
+
+/**
+ * Lists the `metadata_entry` records whose `key` is `value` (on entities of `entity_type` when
+ * not NULL), by entity. `page_json` is `{"limit": n, "cursor": "..."}` or NULL.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_metadata_query_by_key_value(const treestore_db *db,
+                                                       treestore_txn *txn,
+                                                       const uint8_t *entity_type,
+                                                       size_t entity_type_len,
+                                                       const uint8_t *key,
+                                                       size_t key_len,
+                                                       const uint8_t *value,
+                                                       size_t value_len,
+                                                       const uint8_t *page_json,
+                                                       size_t page_json_len,
+                                                       treestore_result **out_result,
+                                                       treestore_error **err_out);
+
+/**
+ * Lists the entities carrying every `key: value` pair of a query, as `entity_ref` records
+ * (`entity_type`, `entity_id`) by type and id. `query_json` is an object with `filters` (an
+ * object of at least one pair; required), `entity_type`, `limit`, `cursor`.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_metadata_query_multiple(const treestore_db *db,
+                                                   treestore_txn *txn,
+                                                   const uint8_t *query_json,
+                                                   size_t query_json_len,
+                                                   treestore_result **out_result,
+                                                   treestore_error **err_out);
+
+/**
+ * Adds a version to a prompt (the SDKs' `store_prompt`) from a JSON object: `name` and
+ * `template` required (`{{variable}}` placeholders); `config` any JSON; `commit_message`,
+ * `created_by`; `labels` to move to the new version. The first version creates the prompt.
+ * Writes a result holding the new `prompt_version` record.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_prompt_create(const treestore_db *db,
+                                         treestore_txn *txn,
+                                         const uint8_t *json,
+                                         size_t json_len,
+                                         treestore_result **out_result,
+                                         treestore_error **err_out);
+
+/**
+ * Reads one version of prompt `name` (by `version`, or `label`, or the newest when neither is
+ * given) into a result of one `prompt_version` record; TREESTORE_NOT_FOUND when the prompt, the
+ * version or the label does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_prompt_get(const treestore_db *db,
+                                      treestore_txn *txn,
+                                      const uint8_t *name,
+                                      size_t name_len,
+                                      uint32_t version,
+                                      const uint8_t *label,
+                                      size_t label_len,
+                                      treestore_result **out_result,
+                                      treestore_error **err_out);
+
+/**
+ * Lists the versions of prompt `name`, newest first, as `prompt_version` records.
+ * `page_json` is `{"limit": n, "cursor": "..."}` or NULL.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_prompt_list_versions(const treestore_db *db,
+                                                treestore_txn *txn,
+                                                const uint8_t *name,
+                                                size_t name_len,
+                                                const uint8_t *page_json,
+                                                size_t page_json_len,
+                                                treestore_result **out_result,
+                                                treestore_error **err_out);
+
+/**
+ * Lists every prompt by name as `prompt_info` records (`labels` holds nested `prompt_label`
+ * records `{label, version}`). `page_json` is `{"limit": n, "cursor": "..."}` or NULL.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_prompt_list(const treestore_db *db,
+                                       treestore_txn *txn,
+                                       const uint8_t *page_json,
+                                       size_t page_json_len,
+                                       treestore_result **out_result,
+                                       treestore_error **err_out);
+
+/**
+ * Points `label` of prompt `name` at `version`, moving it from where it was. `latest` cannot be
+ * set. TREESTORE_NOT_FOUND when the prompt or the version does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_prompt_set_label(const treestore_db *db,
+                                            treestore_txn *txn,
+                                            const uint8_t *name,
+                                            size_t name_len,
+                                            const uint8_t *label,
+                                            size_t label_len,
+                                            uint32_t version,
+                                            treestore_error **err_out);
+
+/**
+ * Removes `label` from prompt `name`. Writes whether it was set to `*out_removed` (may be NULL).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_prompt_remove_label(const treestore_db *db,
+                                               treestore_txn *txn,
+                                               const uint8_t *name,
+                                               size_t name_len,
+                                               const uint8_t *label,
+                                               size_t label_len,
+                                               bool *out_removed,
+                                               treestore_error **err_out);
+
+/**
+ * Fills the picked version of prompt `name` with `variables_json`, an object of placeholder
+ * values (non-string values are used as their JSON text; NULL for none). Writes a result whose
+ * one string (`treestore_result_strings`, or the view's `strings`) is the rendered text.
+ * TREESTORE_NOT_FOUND when the version does not exist; TREESTORE_INVALID_ARGUMENT naming a
+ * placeholder without a value.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_prompt_render(const treestore_db *db,
+                                         treestore_txn *txn,
+                                         const uint8_t *name,
+                                         size_t name_len,
+                                         uint32_t version,
+                                         const uint8_t *label,
+                                         size_t label_len,
+                                         const uint8_t *variables_json,
+                                         size_t variables_json_len,
+                                         treestore_result **out_result,
+                                         treestore_error **err_out);
+
+/**
+ * Compares version `from_version` of prompt `name` with `to_version`. Writes a result of one
+ * `prompt_diff` record: `lines` holds nested `diff_line` records (`op` is `equal`, `insert` or
+ * `delete`; `text`), with `variables_added`, `variables_removed`, `from_config`, `to_config`.
+ * TREESTORE_NOT_FOUND when either version does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_prompt_diff(const treestore_db *db,
+                                       treestore_txn *txn,
+                                       const uint8_t *name,
+                                       size_t name_len,
+                                       uint32_t from_version,
+                                       uint32_t to_version,
+                                       treestore_result **out_result,
+                                       treestore_error **err_out);
+
+/**
+ * Deletes prompt `name` with its versions, labels, usage records and statistics. Writes whether
+ * it existed to `*out_removed` (may be NULL).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_prompt_delete(const treestore_db *db,
+                                         treestore_txn *txn,
+                                         const uint8_t *name,
+                                         size_t name_len,
+                                         bool *out_removed,
+                                         treestore_error **err_out);
+
+/**
+ * Records one call of a prompt version from a JSON object: `prompt_name` required;
+ * `prompt_version` (0 or absent: the newest); `usage_id` (generated when absent; recorded once);
+ * `variables` and `metadata` objects; `response`, `latency_ms`, `input_tokens`,
+ * `output_tokens`, `score`, `case_id`, `created_at`. Writes a result holding the stored
+ * `prompt_usage` record. TREESTORE_NOT_FOUND when the prompt version does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_prompt_usage_record(const treestore_db *db,
+                                               treestore_txn *txn,
+                                               const uint8_t *json,
+                                               size_t json_len,
+                                               treestore_result **out_result,
+                                               treestore_error **err_out);
+
+/**
+ * Sets the score of usage `usage_id` to `*score`, or clears it when `score` is NULL, keeping the
+ * version's statistics in step. Writes a result holding the updated `prompt_usage` record.
+ * TREESTORE_NOT_FOUND when it does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_prompt_usage_score(const treestore_db *db,
+                                              treestore_txn *txn,
+                                              const uint8_t *usage_id,
+                                              size_t usage_id_len,
+                                              const double *score,
+                                              treestore_result **out_result,
+                                              treestore_error **err_out);
+
+/**
+ * Reads usage record `usage_id` into a result of one `prompt_usage` record;
+ * TREESTORE_NOT_FOUND if absent.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_prompt_usage_get(const treestore_db *db,
+                                            treestore_txn *txn,
+                                            const uint8_t *usage_id,
+                                            size_t usage_id_len,
+                                            treestore_result **out_result,
+                                            treestore_error **err_out);
+
+/**
+ * Lists usage records newest first. `query_json` is an object with `prompt_name` or `case_id`
+ * (one is required), `prompt_version` (requires `prompt_name`), `since`, `until`, `limit`,
+ * `cursor`.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_prompt_usage_list(const treestore_db *db,
+                                             treestore_txn *txn,
+                                             const uint8_t *query_json,
+                                             size_t query_json_len,
+                                             treestore_result **out_result,
+                                             treestore_error **err_out);
+
+/**
+ * Deletes usage record `usage_id` and takes it out of its version's statistics. Writes whether
+ * it existed to `*out_removed` (may be NULL).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_prompt_usage_delete(const treestore_db *db,
+                                               treestore_txn *txn,
+                                               const uint8_t *usage_id,
+                                               size_t usage_id_len,
+                                               bool *out_removed,
+                                               treestore_error **err_out);
+
+/**
+ * Reads the statistics of version `version` of prompt `name` into a result of one
+ * `prompt_stats` record (`count`, `mean_latency_ms`, `scored_count`, `mean_score` (NULL kind when
+ * nothing is scored), `total_input_tokens`, `total_output_tokens`); zero counts when the version
+ * was never used.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_prompt_stats_get(const treestore_db *db,
+                                            treestore_txn *txn,
+                                            const uint8_t *name,
+                                            size_t name_len,
+                                            uint32_t version,
+                                            treestore_result **out_result,
+                                            treestore_error **err_out);
+
+/**
+ * Reads the statistics of every used version of prompt `name`, by version, into a result of
+ * `prompt_stats` records.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_prompt_stats_list(const treestore_db *db,
+                                             treestore_txn *txn,
+                                             const uint8_t *name,
+                                             size_t name_len,
+                                             treestore_result **out_result,
+                                             treestore_error **err_out);
+
+/**
+ * Creates a conversation from a JSON object: `user_id` required; `id` (generated when absent;
+ * TREESTORE_ALREADY_EXISTS when taken), `title`, `tags` (a list), `metadata` (an object),
+ * `created_at`. Writes a result holding the stored `conversation` record.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_conversation_create(const treestore_db *db,
+                                               treestore_txn *txn,
+                                               const uint8_t *json,
+                                               size_t json_len,
+                                               treestore_result **out_result,
+                                               treestore_error **err_out);
+
+/**
+ * Replaces the `title`, `tags` and `metadata` of conversation `id` (a JSON object; other fields
+ * are ignored). Writes a result holding the updated `conversation` record. TREESTORE_NOT_FOUND
+ * when it does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_conversation_update(const treestore_db *db,
+                                               treestore_txn *txn,
+                                               const uint8_t *json,
+                                               size_t json_len,
+                                               treestore_result **out_result,
+                                               treestore_error **err_out);
+
+/**
+ * Adds a message from a JSON object: `conversation_id` required; `role` (`system`, `user` (the
+ * default), `assistant`, `tool`), `content`, `metadata`, `id`, `created_at`. Writes a result
+ * holding the stored `message` record. TREESTORE_NOT_FOUND when the conversation does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_conversation_add_message(const treestore_db *db,
+                                                    treestore_txn *txn,
+                                                    const uint8_t *json,
+                                                    size_t json_len,
+                                                    treestore_result **out_result,
+                                                    treestore_error **err_out);
+
+/**
+ * Reads conversation `id` into a result of one `conversation` record; TREESTORE_NOT_FOUND if
+ * absent.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_conversation_get(const treestore_db *db,
+                                            treestore_txn *txn,
+                                            const uint8_t *id,
+                                            size_t id_len,
+                                            treestore_result **out_result,
+                                            treestore_error **err_out);
+
+/**
+ * Reads message `id` into a result of one `message` record; TREESTORE_NOT_FOUND if absent.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_conversation_get_message(const treestore_db *db,
+                                                    treestore_txn *txn,
+                                                    const uint8_t *message_id,
+                                                    size_t message_id_len,
+                                                    treestore_result **out_result,
+                                                    treestore_error **err_out);
+
+/**
+ * Lists the messages of conversation `conversation_id`, oldest first, as `message` records.
+ * `page_json` is `{"limit": n, "cursor": "..."}` or NULL.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_conversation_list_messages(const treestore_db *db,
+                                                      treestore_txn *txn,
+                                                      const uint8_t *conversation_id,
+                                                      size_t conversation_id_len,
+                                                      const uint8_t *page_json,
+                                                      size_t page_json_len,
+                                                      treestore_result **out_result,
+                                                      treestore_error **err_out);
+
+/**
+ * Reads conversation `id` with all its messages into a result of one
+ * `conversation_with_messages` record: `conversation` holds one nested `conversation` record,
+ * `messages` the nested `message` records, oldest first. TREESTORE_NOT_FOUND if absent.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_conversation_get_with_messages(const treestore_db *db,
+                                                          treestore_txn *txn,
+                                                          const uint8_t *id,
+                                                          size_t id_len,
+                                                          treestore_result **out_result,
+                                                          treestore_error **err_out);
+
+/**
+ * Lists conversations newest started first. `query_json` is an object with any of `user_id`,
+ * `tag`, `since`, `until`, `limit`, `cursor`; NULL or `{}` lists all.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_conversation_list(const treestore_db *db,
+                                             treestore_txn *txn,
+                                             const uint8_t *query_json,
+                                             size_t query_json_len,
+                                             treestore_result **out_result,
+                                             treestore_error **err_out);
+
+/**
+ * Lists the conversations of user `user_id`, newest first. `page_json` is
+ * `{"limit": n, "cursor": "..."}` or NULL.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_conversation_list_by_user(const treestore_db *db,
+                                                     treestore_txn *txn,
+                                                     const uint8_t *user_id,
+                                                     size_t user_id_len,
+                                                     const uint8_t *page_json,
+                                                     size_t page_json_len,
+                                                     treestore_result **out_result,
+                                                     treestore_error **err_out);
+
+/**
+ * Lists the conversations tagged `tag`, newest first. `page_json` is
+ * `{"limit": n, "cursor": "..."}` or NULL.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_conversation_list_by_tag(const treestore_db *db,
+                                                    treestore_txn *txn,
+                                                    const uint8_t *tag,
+                                                    size_t tag_len,
+                                                    const uint8_t *page_json,
+                                                    size_t page_json_len,
+                                                    treestore_result **out_result,
+                                                    treestore_error **err_out);
+
+/**
+ * Deletes conversation `id` with its messages. Writes whether it existed to `*out_removed` (may
+ * be NULL).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_conversation_delete(const treestore_db *db,
+                                               treestore_txn *txn,
+                                               const uint8_t *id,
+                                               size_t id_len,
+                                               bool *out_removed,
+                                               treestore_error **err_out);
 
 /**
  * Fills `*out` with every array of `result`. `out->struct_size` must be set first.

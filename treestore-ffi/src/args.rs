@@ -67,6 +67,26 @@ pub(crate) fn write_out<T>(ptr: *mut T, value: T) {
     unsafe { ptr.write(value) }
 }
 
+/// Writes `value` into an optional out-parameter (a NULL one is skipped).
+pub(crate) fn write_opt_out<T>(ptr: *mut T, value: T) {
+    if !ptr.is_null() {
+        write_out(ptr, value);
+    }
+}
+
+/// An optional UTF-8 string: NULL `ptr` is `None`.
+pub(crate) fn opt_string<'a>(
+    ptr: *const u8,
+    len: usize,
+    name: &str,
+) -> Result<Option<&'a str>, FfiError> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        string(ptr, len, name).map(Some)
+    }
+}
+
 /// An enum value passed as an integer, checked against its range.
 pub(crate) fn enum_value(v: u32, max: u32, name: &str) -> Result<u32, FfiError> {
     if v > max {
@@ -78,13 +98,31 @@ pub(crate) fn enum_value(v: u32, max: u32, name: &str) -> Result<u32, FfiError> 
     Ok(v)
 }
 
-/// A JSON object argument parsed into a store type; errors name the field.
+/// A required JSON object argument parsed into a store type; errors name the field. NULL is
+/// `TREESTORE_NULL_PARAMETER`.
 pub(crate) fn json<T: treestore_core::record::FromJson>(
     ptr: *const u8,
     len: usize,
     name: &str,
     kind: &'static str,
 ) -> Result<T, FfiError> {
+    if ptr.is_null() {
+        return Err(null(name));
+    }
     let text = string(ptr, len, name)?;
     Ok(T::from_json_text(kind, text)?)
+}
+
+/// An optional JSON object argument: NULL `ptr` is `T::default()` (an empty query).
+pub(crate) fn opt_json<T: treestore_core::record::FromJson + Default>(
+    ptr: *const u8,
+    len: usize,
+    name: &str,
+    kind: &'static str,
+) -> Result<T, FfiError> {
+    if ptr.is_null() {
+        Ok(T::default())
+    } else {
+        json(ptr, len, name, kind)
+    }
 }

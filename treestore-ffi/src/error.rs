@@ -28,6 +28,14 @@ impl FfiError {
     }
 }
 
+/// The `TREESTORE_NOT_FOUND` error for a lookup that found nothing.
+pub(crate) fn not_found(what: impl std::fmt::Display) -> FfiError {
+    FfiError::new(
+        crate::status::TREESTORE_NOT_FOUND,
+        format!("{what} not found"),
+    )
+}
+
 impl From<treestore_core::Error> for FfiError {
     fn from(e: treestore_core::Error) -> FfiError {
         FfiError::new(status_of(e.kind()), e.to_string())

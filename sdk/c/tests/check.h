@@ -3,6 +3,7 @@
 #ifndef TREESTORE_CHECK_H
 #define TREESTORE_CHECK_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,5 +43,90 @@ static int str_eq(treestore_str s, const char *want) {
     size_t n = strlen(want);
     return s.len == n && (n == 0 || memcmp(s.ptr, want, n) == 0);
 }
+
+/* Record helpers, for the suites that read result records. `static inline` so a suite that does
+ * not use them compiles without warnings. */
+
+/* The field `name` of record `r`, or NULL. */
+static inline const treestore_field *rec_field(const treestore_result_view *v,
+                                               const treestore_record *r, const char *name) {
+    for (uint32_t i = 0; i < r->field_count; i++) {
+        const treestore_field *f = &v->fields[r->first_field + i];
+        if (str_eq(f->name, name)) return f;
+    }
+    return NULL;
+}
+
+/* Record `i` of the view, or an empty record when out of range (its fields read as absent). */
+static inline const treestore_record *rec_at(const treestore_result_view *v, size_t i) {
+    static const treestore_record none = {{NULL, 0}, 0, 0};
+    return i < v->records_len ? &v->records[i] : &none;
+}
+
+/* Reads `res` into `v` (the one call that exposes every array of a result). */
+static inline treestore_status view_of(treestore_result *res, treestore_result_view *v) {
+    memset(v, 0, sizeof *v);
+    v->struct_size = sizeof *v;
+    return treestore_result_read(res, v, NULL);
+}
+
+/* Whether field `name` is a STR (or JSON) equal to `want`. */
+static inline int field_str_is(const treestore_result_view *v, const treestore_record *r,
+                               const char *name, const char *want) {
+    const treestore_field *f = rec_field(v, r, name);
+    return f && (f->kind == TREESTORE_VALUE_STR || f->kind == TREESTORE_VALUE_JSON) &&
+           str_eq(f->str_value, want);
+}
+
+/* The kind of field `name`, or -1 when the record has no such field. */
+static inline int field_kind(const treestore_result_view *v, const treestore_record *r,
+                             const char *name) {
+    const treestore_field *f = rec_field(v, r, name);
+    return f ? (int)f->kind : -1;
+}
+
+/* The integer of field `name` (INT, BOOL, TIME), or INT64_MIN when absent or of another kind. */
+static inline int64_t field_int(const treestore_result_view *v, const treestore_record *r,
+                                const char *name) {
+    const treestore_field *f = rec_field(v, r, name);
+    if (!f || (f->kind != TREESTORE_VALUE_INT && f->kind != TREESTORE_VALUE_BOOL &&
+               f->kind != TREESTORE_VALUE_TIME))
+        return INT64_MIN;
+    return f->int_value;
+}
+
+/* Copies the string of field `name` into `out` (NUL-terminated; "" when absent). */
+static inline void field_copy(const treestore_result_view *v, const treestore_record *r,
+                              const char *name, char *out, size_t cap) {
+    const treestore_field *f = rec_field(v, r, name);
+    size_t n = 0;
+    if (f && f->str_value.ptr) {
+        n = f->str_value.len < cap - 1 ? f->str_value.len : cap - 1;
+        memcpy(out, f->str_value.ptr, n);
+    }
+    out[n] = 0;
+}
+
+/* Whether `err` has status `want` and its message contains `needle` (NULL: any message). */
+static inline int err_is(treestore_error *err, treestore_status want, const char *needle) {
+    if (!err || treestore_error_status(err) != want) return 0;
+    treestore_str m = treestore_error_message(err);
+    if (!needle) return 1;
+    if (!strstr((const char *)m.ptr, needle)) {
+        fprintf(stderr, "  message %.*s lacks %s\n", (int)m.len, (const char *)m.ptr, needle);
+        return 0;
+    }
+    return 1;
+}
+
+/* Runs `expr`, which must pass `&test_err` as its error out-parameter, and checks the status and
+ * that the message contains `needle` (NULL: any). */
+#define CHECK_ERR(expr, want, needle)                                                  \
+    do {                                                                               \
+        treestore_error *test_err = NULL;                                              \
+        CHECK_STATUS(expr, want);                                                      \
+        CHECK(err_is(test_err, want, needle));                                         \
+        treestore_error_free(test_err);                                                \
+    } while (0)
 
 #endif

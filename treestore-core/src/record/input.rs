@@ -100,6 +100,64 @@ impl<'a> JsonFields<'a> {
         Ok(self.opt_i64(field)?.unwrap_or(default))
     }
 
+    /// An optional non-negative integer.
+    pub fn opt_u64(&self, field: &str) -> Result<Option<u64>> {
+        match self.present(field) {
+            None => Ok(None),
+            Some(Json::Number(n)) => n.as_u64().map(Some).ok_or_else(|| {
+                self.bad(field, format!("expected a non-negative integer, got {n}"))
+            }),
+            Some(other) => Err(self.bad(
+                field,
+                format!("expected a non-negative integer, got {}", type_name(other)),
+            )),
+        }
+    }
+
+    /// A non-negative integer, or 0 when absent.
+    pub fn u64_or_zero(&self, field: &str) -> Result<u64> {
+        Ok(self.opt_u64(field)?.unwrap_or(0))
+    }
+
+    /// An optional integer from 0 to `u32::MAX`.
+    pub fn opt_u32(&self, field: &str) -> Result<Option<u32>> {
+        match self.opt_u64(field)? {
+            None => Ok(None),
+            Some(n) => u32::try_from(n)
+                .map(Some)
+                .map_err(|_| self.bad(field, format!("{n} is above {}", u32::MAX))),
+        }
+    }
+
+    /// The page size of a list (`limit`): 0 when absent, which the stores read as their default.
+    pub fn limit(&self) -> Result<usize> {
+        let n = self.u64_or_zero("limit")?;
+        usize::try_from(n).map_err(|_| self.bad("limit", format!("{n} is too large")))
+    }
+
+    /// An optional name of a closed set, read with the set's own `parse` (whose error names the
+    /// field and the accepted names).
+    pub fn opt_name<T>(
+        &self,
+        field: &str,
+        parse: impl FnOnce(&str, &str) -> Result<T>,
+    ) -> Result<Option<T>> {
+        self.opt_str(field)?.map(|s| parse(field, &s)).transpose()
+    }
+
+    /// The value of `field` as JSON, if present (not null).
+    pub fn raw(&self, field: &str) -> Option<&'a Json> {
+        self.present(field)
+    }
+
+    /// The whole object as a string map; non-string values are kept as their JSON text.
+    pub fn as_str_map(&self) -> BTreeMap<String, String> {
+        self.map
+            .iter()
+            .map(|(k, v)| (k.clone(), json_as_text(v)))
+            .collect()
+    }
+
     /// An optional float (integers accepted).
     pub fn opt_f64(&self, field: &str) -> Result<Option<f64>> {
         match self.present(field) {
@@ -175,13 +233,7 @@ impl<'a> JsonFields<'a> {
             None => Ok(BTreeMap::new()),
             Some(Json::Object(m)) => Ok(m
                 .iter()
-                .map(|(k, v)| {
-                    let v = match v {
-                        Json::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    (k.clone(), v)
-                })
+                .map(|(k, v)| (k.clone(), json_as_text(v)))
                 .collect()),
             Some(other) => Err(self.bad(
                 field,
@@ -232,6 +284,40 @@ impl<'a> JsonFields<'a> {
     }
 }
 
+/// A string as itself, any other value as its JSON text.
+pub(crate) fn json_as_text(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A string-to-string map given as one JSON object (a prompt's variables); non-string values are
+/// kept as their JSON text.
+impl FromJson for BTreeMap<String, String> {
+    fn from_json(fields: &JsonFields<'_>) -> Result<Self> {
+        Ok(fields.as_str_map())
+    }
+}
+
+/// One page of a list keyed by its arguments alone: `{"limit": n, "cursor": "..."}`, both optional.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PageQuery {
+    /// Page size; 0 means the store's default (100).
+    pub limit: usize,
+    /// The `next_cursor` of the previous page of the same list.
+    pub cursor: Option<String>,
+}
+
+impl FromJson for PageQuery {
+    fn from_json(f: &JsonFields<'_>) -> Result<PageQuery> {
+        Ok(PageQuery {
+            limit: f.limit()?,
+            cursor: f.opt_str("cursor")?,
+        })
+    }
+}
+
 fn type_name(v: &Json) -> &'static str {
     match v {
         Json::Null => "null",
@@ -279,6 +365,41 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn unsigned_fields_reject_negatives_and_overflow() {
+        let v = parse_object(
+            "x",
+            r#"{"n": -1, "big": 5000000000, "ok": 7, "limit": 3, "cursor": "c", "s": "a"}"#,
+        )
+        .unwrap();
+        let f = JsonFields::new("x", &v).unwrap();
+        let e = f.opt_u64("n").unwrap_err().to_string();
+        assert!(
+            e.contains("x: field n: expected a non-negative integer"),
+            "{e}"
+        );
+        assert!(f
+            .opt_u32("big")
+            .unwrap_err()
+            .to_string()
+            .contains("field big"));
+        assert_eq!(f.opt_u32("ok").unwrap(), Some(7));
+        assert_eq!(f.u64_or_zero("absent").unwrap(), 0);
+        assert!(f.opt_u64("s").unwrap_err().to_string().contains("field s"));
+        let p = PageQuery::from_json(&f).unwrap();
+        assert_eq!((p.limit, p.cursor.as_deref()), (3, Some("c")));
+    }
+
+    #[test]
+    fn a_whole_object_reads_as_a_string_map() {
+        let m = BTreeMap::<String, String>::from_json_text("variables", r#"{"a": "x", "n": 5}"#)
+            .unwrap();
+        assert_eq!(m["a"], "x");
+        assert_eq!(m["n"], "5");
+        let e = BTreeMap::<String, String>::from_json_text("variables", "[1]").unwrap_err();
+        assert!(e.to_string().contains("expected a JSON object"), "{e}");
     }
 
     #[test]

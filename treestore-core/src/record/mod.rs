@@ -4,7 +4,8 @@
 
 mod input;
 mod metadata;
+mod prompt;
 mod value;
 
-pub use input::{parse_object, FromJson, JsonFields};
+pub use input::{parse_object, FromJson, JsonFields, PageQuery};
 pub use value::{Field, Record, ToRecord, Value};
