@@ -313,6 +313,7 @@ fn recover(path: &Path, file: Box<dyn VfsFile>, opts: &Options) -> Result<Shared
         pager,
         wal: Arc::new(wal),
         snapshot: snap,
+        free_pages: alloc.free_count(),
         writer: (!opts.read_only).then_some(WriterState {
             alloc,
             meta,
@@ -325,7 +326,7 @@ fn read_only_without_wal(
     path: &Path,
     pager: Pager,
     meta: Meta,
-    _alloc: Allocator,
+    alloc: Allocator,
     opts: &Options,
 ) -> Result<Shared> {
     let page_size = pager.page_size() as u32;
@@ -343,6 +344,7 @@ fn read_only_without_wal(
             catalog_root: meta.catalog_root,
             hwm: meta.hwm,
         },
+        free_pages: alloc.free_count(),
         writer: None,
     }))
 }

@@ -93,17 +93,17 @@ pub(crate) struct SharedParts {
     pub pager: Pager,
     pub wal: Arc<Wal>,
     pub snapshot: Snapshot,
+    /// Free pages at open; read-only handles have no allocator but still report them.
+    pub free_pages: u64,
     pub writer: Option<WriterState>,
 }
 
 impl Shared {
     pub(crate) fn new(parts: SharedParts) -> Shared {
         let counters = Counters::default();
-        if let Some(w) = &parts.writer {
-            counters
-                .free_pages
-                .store(w.alloc.free_count(), Ordering::Relaxed);
-        }
+        counters
+            .free_pages
+            .store(parts.free_pages, Ordering::Relaxed);
         Shared {
             path: parts.path,
             options: parts.options,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::error::ErrorKind;
-use crate::storage::vfs::MemVfs;
+use crate::storage::vfs::{MemVfs, Vfs};
 
 fn mem_options(vfs: &MemVfs) -> Options {
     Options {
@@ -378,6 +378,44 @@ fn commits_and_checkpoints_are_measured() {
     assert_eq!(db.metrics().snapshot(Op::Commit).count, 1);
     assert_eq!(db.metrics().snapshot(Op::Checkpoint).count, 1);
     let text = db.metrics_text().unwrap();
-    assert!(text.contains("treestore_op_duration_seconds_count{op=\"commit\"} 1"), "{text}");
+    assert!(
+        text.contains("treestore_op_duration_seconds_count{op=\"commit\"} 1"),
+        "{text}"
+    );
     assert!(text.contains("treestore_commits_total 1"));
+}
+
+#[test]
+fn read_only_handles_report_the_free_pages_too() {
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let big = vec![7u8; 50_000];
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("t").unwrap();
+    w.insert(t, b"big", &big).unwrap();
+    w.commit().unwrap();
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("t").unwrap();
+    w.remove(t, b"big").unwrap();
+    w.commit().unwrap();
+    db.close().unwrap();
+    let writable = Database::open("/db", mem_options(&vfs)).unwrap();
+    let want = writable.stats().unwrap();
+    assert!(want.free_pages > 40, "{want:?}");
+    drop(writable);
+    for with_wal in [true, false] {
+        if !with_wal {
+            let _ = Vfs::remove(&vfs, &super::open::wal_path(std::path::Path::new("/db")));
+        }
+        let options = Options {
+            read_only: true,
+            ..mem_options(&vfs)
+        };
+        let ro = Database::open("/db", options).unwrap();
+        let got = ro.stats().unwrap();
+        assert_eq!(
+            (got.free_pages, got.used_pages),
+            (want.free_pages, want.used_pages)
+        );
+    }
 }
