@@ -3,7 +3,7 @@
 use crate::db::Database;
 use crate::error::Result;
 
-use super::model::{Document, Node, StructureOptions, StructurePage};
+use super::model::{Document, DocumentCounts, Node, StructureOptions, StructurePage};
 use super::pageindex::{self, PageIndexFormat};
 use super::read::DocReader;
 use super::write;
@@ -170,5 +170,11 @@ impl<'db> Documents<'db> {
     ) -> Result<StructurePage> {
         let tx = self.0.begin_read()?;
         DocReader::new(&tx).structure(policy, version, options, cursor)
+    }
+
+    /// See [`DocReader::counts`].
+    pub fn counts(&self) -> Result<DocumentCounts> {
+        let tx = self.0.begin_read()?;
+        DocReader::new(&tx).counts()
     }
 }

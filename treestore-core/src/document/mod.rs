@@ -32,6 +32,7 @@
 //! | `nodes_by_page(s)` | `doc.heads`, ≤ 2 seeks per page level in use, one record per hit |
 //! | `node_by_section_path` | one section lookup (a short prefix scan for paths > 256 bytes), record |
 //! | `structure` | `doc.heads`, one range scan, the version record |
+//! | `counts` | three catalog reads (the entry counts of `ver.latest`, `ver.docs`, `doc.nodes`) |
 //!
 //! | table          | key                                                   | value |
 //! |----------------|-------------------------------------------------------|-------|
@@ -90,9 +91,10 @@ mod write;
 
 pub use handle::Documents;
 pub use model::{
-    Document, Node, StructureOptions, StructurePage, MAX_DEPTH, MAX_DESCRIPTION_BYTES,
-    MAX_ID_BYTES, MAX_METADATA_BYTES, MAX_NODES, MAX_PAGE, MAX_PAGE_RANGES, MAX_SECTION_PATH_BYTES,
-    MAX_SEE_ALSO, MAX_SUMMARY_BYTES, MAX_TAGS, MAX_TAG_BYTES, MAX_TEXT_BYTES, MAX_TITLE_BYTES,
+    Document, DocumentCounts, Node, StructureOptions, StructurePage, MAX_DEPTH,
+    MAX_DESCRIPTION_BYTES, MAX_ID_BYTES, MAX_METADATA_BYTES, MAX_NODES, MAX_PAGE, MAX_PAGE_RANGES,
+    MAX_SECTION_PATH_BYTES, MAX_SEE_ALSO, MAX_SUMMARY_BYTES, MAX_TAGS, MAX_TAG_BYTES,
+    MAX_TEXT_BYTES, MAX_TITLE_BYTES,
 };
 pub use pageindex::{import_pageindex, parse_pageindex, render_pageindex, PageIndexFormat};
 pub use pages::parse_page_spec;

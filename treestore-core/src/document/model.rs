@@ -141,3 +141,14 @@ pub struct StructurePage {
     /// Pass it back to read the next page; `None` on the last page.
     pub next_cursor: Option<String>,
 }
+
+/// How much the document store holds, from [`counts`](super::DocReader::counts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DocumentCounts {
+    /// Policies with at least one version.
+    pub policies: u64,
+    /// Stored versions, of every policy.
+    pub versions: u64,
+    /// Stored nodes, of every version.
+    pub nodes: u64,
+}

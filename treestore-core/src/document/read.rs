@@ -7,10 +7,10 @@ use crate::db::ReadOps;
 use crate::error::{Error, Result};
 use crate::keys::KeyBuilder;
 use crate::version::read::Resolved;
-use crate::version::record::LazyTable;
+use crate::version::record::{self as version_record, LazyTable};
 use crate::version::VersionReader;
 
-use super::model::{Document, Node, StructureOptions, StructurePage, MAX_PAGE};
+use super::model::{Document, DocumentCounts, Node, StructureOptions, StructurePage, MAX_PAGE};
 use super::pages::{self, parse_page_spec};
 use super::record::{
     decode_head, decode_head_record, decode_node, decode_pos, id_key, long_section_prefix,
@@ -297,6 +297,18 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             nodes,
             total_nodes: u64::from(head.node_count),
             next_cursor: (end < head.node_count).then(|| end.to_string()),
+        })
+    }
+
+    /// How many policies, versions and nodes the store holds: the entry counts of `ver.latest`,
+    /// `ver.docs` and `doc.nodes`, which the table catalog keeps, so three reads whatever the size.
+    pub fn counts(&self) -> Result<DocumentCounts> {
+        let tx = self.tx();
+        let len = |name: &str| tx.table(name).and_then(|t| tx.table_len(t));
+        Ok(DocumentCounts {
+            policies: len(version_record::LATEST)?,
+            versions: len(version_record::VERSIONS)?,
+            nodes: len(NODES)?,
         })
     }
 

@@ -2,6 +2,8 @@
 //! typed fields), so the C ABI, the SDKs and the command line convert each store type once. Input
 //! records arrive as JSON objects and are read field by field with errors that name the field.
 
+mod db;
+mod document;
 mod input;
 mod metadata;
 mod prompt;

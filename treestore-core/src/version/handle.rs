@@ -31,6 +31,12 @@ impl<'db> Versions<'db> {
         VersionReader::new(&tx).list_versions(policy, limit, cursor)
     }
 
+    /// See [`VersionReader::policies`].
+    pub fn policies(&self) -> Result<Vec<String>> {
+        let tx = self.0.begin_read()?;
+        VersionReader::new(&tx).policies()
+    }
+
     /// See [`VersionReader::version`].
     pub fn version(&self, policy: &str, version: &str) -> Result<Document> {
         let tx = self.0.begin_read()?;

@@ -7,7 +7,7 @@ use std::ops::Bound;
 use crate::db::ReadOps;
 use crate::document::Document;
 use crate::error::{Error, ErrorKind, Result};
-use crate::keys::{prefix_successor, KeyBuilder};
+use crate::keys::{prefix_successor, KeyBuilder, KeyReader};
 use crate::time::{self, Timestamp};
 
 use super::model::VersionPage;
@@ -124,6 +124,20 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
             last_key = Some(k.to_vec());
         }
         Ok(page)
+    }
+
+    /// Every policy with at least one version, in key order (one scan of `ver.latest`).
+    pub fn policies(&self) -> Result<Vec<String>> {
+        let t = self.latest.get(self.tx)?;
+        let mut out = Vec::new();
+        for kv in self.tx.range(t, Bound::Unbounded, Bound::Unbounded)? {
+            let (k, _) = kv?;
+            let mut r = KeyReader::new(&k);
+            let policy = r.str()?.into_owned();
+            r.expect_end()?;
+            out.push(policy);
+        }
+        Ok(out)
     }
 
     /// The version `version` of `policy`.

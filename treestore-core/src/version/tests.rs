@@ -310,3 +310,28 @@ fn diff_reports_added_removed_and_changed_fields() {
         ErrorKind::NotFound
     );
 }
+
+#[test]
+fn policies_and_counts_follow_stores_replacements_and_deletes() {
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    let versions = Versions::new(&db);
+    assert!(versions.policies().unwrap().is_empty());
+    assert_eq!(docs.counts().unwrap(), Default::default());
+    docs.store_document(&doc("pol", "v1"), &tree()).unwrap();
+    docs.store_document(&doc("pol", "v2"), &tree()).unwrap();
+    docs.store_document(&doc("a-first", "v1"), &[node("r", None)])
+        .unwrap();
+    // Replacing a version keeps the counts.
+    docs.store_document(&doc("pol", "v2"), &tree()).unwrap();
+    assert_eq!(versions.policies().unwrap(), ["a-first", "pol"]);
+    let counts = docs.counts().unwrap();
+    assert_eq!(
+        (counts.policies, counts.versions, counts.nodes),
+        (2, 3, 2 + 2 + 1)
+    );
+    docs.delete_document("a-first", None).unwrap();
+    assert_eq!(versions.policies().unwrap(), ["pol"]);
+    let counts = docs.counts().unwrap();
+    assert_eq!((counts.policies, counts.versions, counts.nodes), (1, 2, 4));
+}
