@@ -97,9 +97,9 @@ lint:
 test-rust:
 	$(CARGO) test --workspace
 
-## demo: the main job on an embedded default database (grows with the command-line issue).
+## demo: the main job with the treestore command on treestore-demo.tsdb (scripts/demo.sh).
 demo:
-	$(CARGO) run --release -p treestore-core --example quickstart -- treestore-demo.tsdb
+	CARGO=$(CARGO) bash scripts/demo.sh
 
 ## stress: the long crash, kill and concurrency runs.
 stress:
