@@ -10,376 +10,21 @@
 //! 3. removal of half the keys in one transaction (plain runner), then file sizes.
 //!
 //! The closing table reads criterion's estimates back from its output directory, so every number
-//! in it comes from this one run. Size: `TREESTORE_BENCH_N` pairs (default 300,000); directory:
+//! in it comes from this one run. Size: `TREESTORE_BENCH_N` pairs (default 500,000); directory:
 //! `TREESTORE_BENCH_DIR` (default the system temporary directory, which must be a real disk).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::{Barrier, Mutex};
+use std::sync::Barrier;
 use std::time::{Duration, Instant, SystemTime};
 
 use criterion::Criterion;
-
-const KEY_LEN: usize = 24;
-const VALUE_LEN: usize = 150;
-const SEED: u64 = 3;
-const INDIVIDUAL_WRITES: usize = 1_000;
-const BATCHES: usize = 100;
-const BATCH_LEN: usize = 1_000;
-const SCAN_LEN: usize = 10;
-const TABLE: &str = "bench";
-
-type Pair = ([u8; KEY_LEN], [u8; VALUE_LEN]);
-
-/// One engine under test. Every write method is one transaction with a durable commit.
-trait Engine: Sync {
-    type Reader<'a>: Reader
-    where
-        Self: 'a;
-    const NAME: &'static str;
-    fn write(&self, pairs: &[Pair]);
-    fn remove(&self, pairs: &[Pair]);
-    /// A read transaction (one snapshot) for one thread.
-    fn reader(&self) -> Self::Reader<'_>;
-    /// Flushes and closes; files stay in the directory.
-    fn close(self);
-}
-
-trait Reader {
-    /// The first byte of the value under `key`, which must be present.
-    fn get(&mut self, key: &[u8]) -> u8;
-    /// The sum of the first value bytes of the first `n` entries at or after `key`.
-    fn scan(&mut self, key: &[u8], n: usize) -> u64;
-}
-
-// ---------------------------------------------------------------- TreeStore
-
-mod treestore {
-    use super::*;
-    use treestore_core::{Database, Durability, Options, ReadOps, ReadTxn, Table};
-
-    pub struct Engine(Database);
-
-    impl Engine {
-        pub fn open(dir: &Path) -> Engine {
-            let opts = Options {
-                durability: Durability::Sync,
-                ..Default::default()
-            };
-            Engine(Database::open(dir.join("bench.tsdb"), opts).unwrap())
-        }
-    }
-
-    pub struct Reader(ReadTxn, Table);
-
-    impl super::Engine for Engine {
-        type Reader<'a> = Reader;
-        const NAME: &'static str = "TreeStore";
-
-        fn write(&self, pairs: &[Pair]) {
-            let mut w = self.0.begin_write().unwrap();
-            let t = w.table(TABLE).unwrap();
-            for (k, v) in pairs {
-                w.insert(t, k, v).unwrap();
-            }
-            w.commit().unwrap();
-        }
-
-        fn remove(&self, pairs: &[Pair]) {
-            let mut w = self.0.begin_write().unwrap();
-            let t = w.table(TABLE).unwrap();
-            for (k, _) in pairs {
-                assert!(w.remove(t, k).unwrap());
-            }
-            w.commit().unwrap();
-        }
-
-        fn reader(&self) -> Reader {
-            let r = self.0.begin_read().unwrap();
-            let t = r.table(TABLE).unwrap();
-            Reader(r, t)
-        }
-
-        fn close(self) {
-            self.0.close().unwrap();
-        }
-    }
-
-    impl super::Reader for Reader {
-        fn get(&mut self, key: &[u8]) -> u8 {
-            self.0.get(self.1, key).unwrap().unwrap()[0]
-        }
-
-        fn scan(&mut self, key: &[u8], n: usize) -> u64 {
-            let it = self.0.range(self.1, Bound::Included(key), Bound::Unbounded);
-            it.unwrap().take(n).map(|kv| kv.unwrap().1[0] as u64).sum()
-        }
-    }
-}
-
-// ---------------------------------------------------------------- redb
-
-mod redb_engine {
-    use super::*;
-    use redb::{Durability, ReadOnlyTable, ReadableDatabase, TableDefinition};
-
-    const DEF: TableDefinition<&[u8], &[u8]> = TableDefinition::new(TABLE);
-
-    pub struct Engine(redb::Database);
-
-    impl Engine {
-        pub fn open(dir: &Path) -> Engine {
-            Engine(redb::Database::create(dir.join("bench.redb")).unwrap())
-        }
-    }
-
-    pub struct Reader(ReadOnlyTable<&'static [u8], &'static [u8]>);
-
-    impl super::Engine for Engine {
-        type Reader<'a> = Reader;
-        const NAME: &'static str = "redb";
-
-        fn write(&self, pairs: &[Pair]) {
-            let mut w = self.0.begin_write().unwrap();
-            w.set_durability(Durability::Immediate).unwrap();
-            {
-                let mut t = w.open_table(DEF).unwrap();
-                for (k, v) in pairs {
-                    t.insert(&k[..], &v[..]).unwrap();
-                }
-            }
-            w.commit().unwrap();
-        }
-
-        fn remove(&self, pairs: &[Pair]) {
-            let mut w = self.0.begin_write().unwrap();
-            w.set_durability(Durability::Immediate).unwrap();
-            {
-                let mut t = w.open_table(DEF).unwrap();
-                for (k, _) in pairs {
-                    assert!(t.remove(&k[..]).unwrap().is_some());
-                }
-            }
-            w.commit().unwrap();
-        }
-
-        fn reader(&self) -> Reader {
-            Reader(self.0.begin_read().unwrap().open_table(DEF).unwrap())
-        }
-
-        fn close(self) {}
-    }
-
-    impl super::Reader for Reader {
-        fn get(&mut self, key: &[u8]) -> u8 {
-            self.0.get(key).unwrap().unwrap().value()[0]
-        }
-
-        fn scan(&mut self, key: &[u8], n: usize) -> u64 {
-            let it = self.0.range::<&[u8]>(key..).unwrap();
-            it.take(n).map(|kv| kv.unwrap().1.value()[0] as u64).sum()
-        }
-    }
-}
-
-// ---------------------------------------------------------------- LMDB
-
-mod lmdb {
-    use super::*;
-    use heed::types::Bytes;
-    use heed::{CommitOrAbort, Env, EnvOpenOptions, RoTxn, WithTls};
-
-    type Db = heed::Database<'static, Bytes, Bytes>;
-
-    pub struct Engine {
-        env: Env,
-        db: Db,
-    }
-
-    impl Engine {
-        pub fn open(dir: &Path) -> Engine {
-            // SAFETY: the directory is fresh and private to this process; nothing else maps it.
-            let env = unsafe { EnvOpenOptions::new().map_size(4 << 30).open(dir).unwrap() };
-            let wtxn = env.write_txn().unwrap();
-            let db = env
-                .create_databases_and_commit(wtxn, |dbo, wtxn| {
-                    dbo.create_database::<Bytes, Bytes>(wtxn, None)
-                        .map(CommitOrAbort::<_, ()>::Commit)
-                })
-                .unwrap()
-                .unwrap_commit();
-            Engine { env, db }
-        }
-    }
-
-    pub struct Reader<'a> {
-        txn: RoTxn<'a, WithTls>,
-        db: Db,
-    }
-
-    impl super::Engine for Engine {
-        type Reader<'a> = Reader<'a>;
-        const NAME: &'static str = "LMDB";
-
-        fn write(&self, pairs: &[Pair]) {
-            let mut w = self.env.write_txn().unwrap();
-            for (k, v) in pairs {
-                self.db.put(&mut w, k, v).unwrap();
-            }
-            w.commit().unwrap();
-        }
-
-        fn remove(&self, pairs: &[Pair]) {
-            let mut w = self.env.write_txn().unwrap();
-            for (k, _) in pairs {
-                assert!(self.db.delete(&mut w, k).unwrap());
-            }
-            w.commit().unwrap();
-        }
-
-        fn reader(&self) -> Reader<'_> {
-            Reader {
-                txn: self.env.read_txn().unwrap(),
-                db: self.db,
-            }
-        }
-
-        fn close(self) {}
-    }
-
-    impl super::Reader for Reader<'_> {
-        fn get(&mut self, key: &[u8]) -> u8 {
-            self.db.get(&self.txn, key).unwrap().unwrap()[0]
-        }
-
-        fn scan(&mut self, key: &[u8], n: usize) -> u64 {
-            let range = (Bound::Included(key), Bound::Unbounded);
-            let it = self.db.range(&self.txn, &range).unwrap();
-            it.take(n).map(|kv| kv.unwrap().1[0] as u64).sum()
-        }
-    }
-}
-
-// ---------------------------------------------------------------- SQLite
-
-mod sqlite {
-    use super::*;
-    use rusqlite::Connection;
-
-    const GET: &str = "SELECT v FROM kv WHERE k = ?1";
-    const SCAN: &str = "SELECT v FROM kv WHERE k >= ?1 ORDER BY k LIMIT ?2";
-
-    /// One writer connection; readers borrow pooled connections, since SQLite's page cache
-    /// belongs to a connection and opening one per snapshot would measure schema parsing.
-    pub struct Engine {
-        path: PathBuf,
-        writer: Mutex<Connection>,
-        pool: Mutex<Vec<Connection>>,
-    }
-
-    impl Engine {
-        pub fn open(dir: &Path) -> Engine {
-            let path = dir.join("bench.sqlite");
-            let conn = Connection::open(&path).unwrap();
-            let mode: String = conn
-                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
-                .unwrap();
-            assert_eq!(mode, "wal");
-            conn.pragma_update(None, "synchronous", "FULL").unwrap();
-            conn.execute_batch("CREATE TABLE kv (k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID")
-                .unwrap();
-            Engine {
-                path,
-                writer: Mutex::new(conn),
-                pool: Mutex::new(Vec::new()),
-            }
-        }
-
-        fn in_txn(&self, sql: &str, pairs: &[Pair], with_value: bool) {
-            let mut conn = self.writer.lock().unwrap();
-            let tx = conn.transaction().unwrap();
-            {
-                let mut st = tx.prepare_cached(sql).unwrap();
-                for (k, v) in pairs {
-                    let n = if with_value {
-                        st.execute((&k[..], &v[..])).unwrap()
-                    } else {
-                        st.execute([&k[..]]).unwrap()
-                    };
-                    assert_eq!(n, 1);
-                }
-            }
-            tx.commit().unwrap();
-        }
-    }
-
-    pub struct Reader<'a> {
-        conn: Option<Connection>,
-        pool: &'a Mutex<Vec<Connection>>,
-    }
-
-    impl super::Engine for Engine {
-        type Reader<'a> = Reader<'a>;
-        const NAME: &'static str = "SQLite";
-
-        fn write(&self, pairs: &[Pair]) {
-            self.in_txn("INSERT OR REPLACE INTO kv VALUES (?1, ?2)", pairs, true);
-        }
-
-        fn remove(&self, pairs: &[Pair]) {
-            self.in_txn("DELETE FROM kv WHERE k = ?1", pairs, false);
-        }
-
-        fn reader(&self) -> Reader<'_> {
-            let pooled = self.pool.lock().unwrap().pop();
-            let conn = pooled.unwrap_or_else(|| Connection::open(&self.path).unwrap());
-            conn.execute_batch("BEGIN").unwrap();
-            Reader {
-                conn: Some(conn),
-                pool: &self.pool,
-            }
-        }
-
-        fn close(self) {
-            drop(self.pool);
-            drop(self.writer);
-        }
-    }
-
-    impl Drop for Reader<'_> {
-        fn drop(&mut self) {
-            if let Some(conn) = self.conn.take() {
-                conn.execute_batch("COMMIT").unwrap();
-                self.pool.lock().unwrap().push(conn);
-            }
-        }
-    }
-
-    impl super::Reader for Reader<'_> {
-        fn get(&mut self, key: &[u8]) -> u8 {
-            let conn = self.conn.as_ref().unwrap();
-            let mut st = conn.prepare_cached(GET).unwrap();
-            let mut rows = st.query([key]).unwrap();
-            let row = rows.next().unwrap().unwrap();
-            row.get_ref(0).unwrap().as_blob().unwrap()[0]
-        }
-
-        fn scan(&mut self, key: &[u8], n: usize) -> u64 {
-            let conn = self.conn.as_ref().unwrap();
-            let mut st = conn.prepare_cached(SCAN).unwrap();
-            let mut rows = st.query((key, n as i64)).unwrap();
-            let mut sum = 0;
-            while let Some(row) = rows.next().unwrap() {
-                sum += row.get_ref(0).unwrap().as_blob().unwrap()[0] as u64;
-            }
-            sum
-        }
-    }
-}
-
-// ---------------------------------------------------------------- the workload
+use treestore_benches::engines::{Lmdb, Redb, Sqlite, TreeStore};
+use treestore_benches::{
+    bulk_from_env, dir_bytes, temp_dir, Engine, Pair, Reader, Workload, BATCHES, BATCH_LEN,
+    INDIVIDUAL_WRITES, KEY_LEN, SCAN_LEN, SEED, VALUE_LEN,
+};
 
 /// What one cell of the closing table holds.
 #[derive(Clone, Copy)]
@@ -406,60 +51,27 @@ impl Results {
     }
 }
 
-struct Workload {
-    /// Every pair ever inserted, in insertion order: bulk, then individual, then batches.
-    pairs: Vec<Pair>,
-    bulk: usize,
-}
-
-impl Workload {
-    fn new(bulk: usize) -> Workload {
-        let mut rng = fastrand::Rng::with_seed(SEED);
-        let total = bulk + INDIVIDUAL_WRITES + BATCHES * BATCH_LEN;
-        let pairs = (0..total)
-            .map(|_| {
-                let mut pair = ([0u8; KEY_LEN], [0u8; VALUE_LEN]);
-                rng.fill(&mut pair.0);
-                rng.fill(&mut pair.1);
-                pair
-            })
-            .collect();
-        Workload { pairs, bulk }
-    }
-}
-
 fn timed(f: impl FnOnce()) -> Duration {
     let start = Instant::now();
     f();
     start.elapsed()
 }
 
-fn dir_bytes(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().metadata().unwrap())
-        .filter(|m| m.is_file())
-        .map(|m| m.len())
-        .sum()
-}
-
 fn load_phase<E: Engine>(e: &E, w: &Workload, dir: &Path, res: &mut Results) {
-    let (bulk, rest) = w.pairs.split_at(w.bulk);
-    let (single, batches) = rest.split_at(INDIVIDUAL_WRITES);
-    let t = timed(|| e.write(bulk));
-    eprintln!("{}: bulk load of {} in {t:.2?}", E::NAME, bulk.len());
+    let t = timed(|| e.write(w.bulk()));
+    eprintln!("{}: bulk load of {} in {t:.2?}", E::NAME, w.bulk);
     res.put("bulk load", E::NAME, Cell::Time(t));
-    let t = timed(|| single.iter().for_each(|p| e.write(std::slice::from_ref(p))));
+    let t = timed(|| w.individual().chunks(1).for_each(|p| e.write(p)));
     eprintln!("{}: {INDIVIDUAL_WRITES} individual writes in {t:.2?}", E::NAME);
     res.put("individual writes", E::NAME, Cell::Time(t));
-    let t = timed(|| batches.chunks(BATCH_LEN).for_each(|b| e.write(b)));
+    let t = timed(|| w.batches().for_each(|b| e.write(b)));
     eprintln!("{}: {BATCHES} x {BATCH_LEN} batch writes in {t:.2?}", E::NAME);
     res.put("batch writes", E::NAME, Cell::Time(t));
     res.put("size after writes", E::NAME, Cell::Bytes(dir_bytes(dir)));
 }
 
 fn remove_phase<E: Engine>(e: E, w: &Workload, dir: &Path, res: &mut Results) {
-    let half = &w.pairs[..w.pairs.len() / 2];
+    let half = w.removed_half();
     let t = timed(|| e.remove(half));
     eprintln!("{}: removed {} in {t:.2?}", E::NAME, half.len());
     res.put("removals", E::NAME, Cell::Time(t));
@@ -543,6 +155,9 @@ fn bench_scans<E: Engine>(c: &mut Criterion, e: &E, pairs: &[Pair]) {
     g.finish();
 }
 
+/// Pairs of the bulk load unless `TREESTORE_BENCH_N` says otherwise.
+const DEFAULT_BULK: usize = 500_000;
+
 const READ_GROUPS: [(&str, u64); 3] = [
     ("random reads", 1),
     ("random reads (2 threads)", 2),
@@ -573,13 +188,8 @@ macro_rules! each_engine {
 }
 
 fn main() {
-    let n: usize = std::env::var("TREESTORE_BENCH_N")
-        .map(|s| s.replace('_', "").parse().expect("TREESTORE_BENCH_N is a count"))
-        .unwrap_or(300_000);
-    let base = std::env::var_os("TREESTORE_BENCH_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
-    let tmp = tempfile::tempdir_in(&base).unwrap();
+    let n = bulk_from_env(DEFAULT_BULK);
+    let tmp = temp_dir();
     let dirs: Vec<PathBuf> = ["treestore", "redb", "lmdb", "sqlite"]
         .iter()
         .map(|d| tmp.path().join(d))
@@ -606,10 +216,10 @@ fn main() {
     );
     let mut res = Results::default();
     let engines = (
-        treestore::Engine::open(&dirs[0]),
-        redb_engine::Engine::open(&dirs[1]),
-        lmdb::Engine::open(&dirs[2]),
-        sqlite::Engine::open(&dirs[3]),
+        TreeStore::open(&dirs[0]),
+        Redb::open(&dirs[1]),
+        Lmdb::open(&dirs[2]),
+        Sqlite::open(&dirs[3]),
     );
     let mut dir = dirs.iter();
     each_engine!(engines, e => load_phase(e, &w, dir.next().unwrap(), &mut res));
