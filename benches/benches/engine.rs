@@ -62,10 +62,16 @@ fn load_phase<E: Engine>(e: &E, w: &Workload, dir: &Path, res: &mut Results) {
     eprintln!("{}: bulk load of {} in {t:.2?}", E::NAME, w.bulk);
     res.put("bulk load", E::NAME, Cell::Time(t));
     let t = timed(|| w.individual().chunks(1).for_each(|p| e.write(p)));
-    eprintln!("{}: {INDIVIDUAL_WRITES} individual writes in {t:.2?}", E::NAME);
+    eprintln!(
+        "{}: {INDIVIDUAL_WRITES} individual writes in {t:.2?}",
+        E::NAME
+    );
     res.put("individual writes", E::NAME, Cell::Time(t));
     let t = timed(|| w.batches().for_each(|b| e.write(b)));
-    eprintln!("{}: {BATCHES} x {BATCH_LEN} batch writes in {t:.2?}", E::NAME);
+    eprintln!(
+        "{}: {BATCHES} x {BATCH_LEN} batch writes in {t:.2?}",
+        E::NAME
+    );
     res.put("batch writes", E::NAME, Cell::Time(t));
     res.put("size after writes", E::NAME, Cell::Bytes(dir_bytes(dir)));
 }
@@ -77,7 +83,11 @@ fn remove_phase<E: Engine>(e: E, w: &Workload, dir: &Path, res: &mut Results) {
     res.put("removals", E::NAME, Cell::Time(t));
     res.put("size after removals", E::NAME, Cell::Bytes(dir_bytes(dir)));
     e.close();
-    res.put("size after removals, closed", E::NAME, Cell::Bytes(dir_bytes(dir)));
+    res.put(
+        "size after removals, closed",
+        E::NAME,
+        Cell::Bytes(dir_bytes(dir)),
+    );
 }
 
 /// Gets of random present keys, `iters` of them split over `threads`; returns the wall time of the
@@ -106,7 +116,11 @@ fn timed_gets<E: Engine>(e: &E, pairs: &[Pair], iters: u64, threads: u64, seed: 
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).max().unwrap()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .max()
+            .unwrap()
     })
 }
 
@@ -328,12 +342,37 @@ fn render(res: &Results, bulk: usize, total: usize) -> String {
     let targets: [(&str, &str, &str, f64); 8] = [
         ("random reads", "redb", "random reads <= redb", 1.0),
         ("random reads", "LMDB", "random reads <= 1.5x LMDB", 1.5),
-        ("random range reads (10)", "redb", "range reads <= redb", 1.0),
-        ("random range reads (10)", "LMDB", "range reads <= 1.5x LMDB", 1.5),
-        ("individual writes", "SQLite", "individual durable writes >= 2x SQLite's speed", 0.5),
+        (
+            "random range reads (10)",
+            "redb",
+            "range reads <= redb",
+            1.0,
+        ),
+        (
+            "random range reads (10)",
+            "LMDB",
+            "range reads <= 1.5x LMDB",
+            1.5,
+        ),
+        (
+            "individual writes",
+            "SQLite",
+            "individual durable writes >= 2x SQLite's speed",
+            0.5,
+        ),
         ("bulk load", "redb", "bulk load <= redb", 1.0),
-        ("size after writes", "redb", "file after writes <= redb's", 1.0),
-        ("size after removals", "redb", "file after removals <= redb's", 1.0),
+        (
+            "size after writes",
+            "redb",
+            "file after writes <= redb's",
+            1.0,
+        ),
+        (
+            "size after removals",
+            "redb",
+            "file after removals <= redb's",
+            1.0,
+        ),
     ];
     for (op, other, what, limit) in targets {
         let verdict = match ratio(res, op, other) {

@@ -87,7 +87,10 @@ fn run<E: Engine>(e: E, w: &Workload, phase: &str, secs: u64) {
         handles.into_iter().map(|h| h.join().unwrap()).sum()
     });
     let ns = secs as f64 * 1e9 / total as f64;
-    println!("{} {phase}: {total} ops, {ns:.0} ns/op (wall / ops)", E::NAME);
+    println!(
+        "{} {phase}: {total} ops, {ns:.0} ns/op (wall / ops)",
+        E::NAME
+    );
 }
 
 fn main() {

@@ -101,7 +101,11 @@ pub fn dir_bytes(dir: &Path) -> u64 {
 /// The pair count from `TREESTORE_BENCH_N` (underscores allowed), else `default`.
 pub fn bulk_from_env(default: usize) -> usize {
     std::env::var("TREESTORE_BENCH_N")
-        .map(|s| s.replace('_', "").parse().expect("TREESTORE_BENCH_N is a count"))
+        .map(|s| {
+            s.replace('_', "")
+                .parse()
+                .expect("TREESTORE_BENCH_N is a count")
+        })
         .unwrap_or(default)
 }
 
