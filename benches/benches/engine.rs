@@ -2,9 +2,11 @@
 //! scaled to a small machine: 24-byte random keys, 150-byte random values, one seeded generator.
 //!
 //! Phases, in order, on real files in one temporary directory:
-//! 1. bulk load of `N` pairs in one transaction, 1,000 individual durable writes (one insert per
-//!    commit), 100 batches of 1,000 (each a durable commit): timed once by a plain runner, because
-//!    criterion's per-iteration model would repeat them on a growing database;
+//! 1. bulk load of `N` pairs in one transaction (engine after engine), then 1,000 individual
+//!    durable writes (one insert per commit) and 100 batches of 1,000 (each a durable commit), the
+//!    engines taking turns every 50 commits so a neighbour's I/O burst on a shared disk hits all of
+//!    them alike: timed by a plain runner, because criterion's per-iteration model would repeat
+//!    them on a growing database;
 //! 2. random gets, random range reads of 10, random gets on 2 and 4 threads: criterion groups
 //!    (`iter_custom`, one read transaction per sample), reported per operation;
 //! 3. removal of half the keys in one transaction (plain runner), then file sizes.
@@ -25,6 +27,31 @@ use treestore_benches::{
     bulk_from_env, dir_bytes, temp_dir, Engine, Pair, Reader, Workload, BATCHES, BATCH_LEN,
     INDIVIDUAL_WRITES, KEY_LEN, SCAN_LEN, SEED, VALUE_LEN,
 };
+
+/// Runs `$body` once per engine, with `$e` bound to it and `$i` to its index in [`ENGINES`].
+macro_rules! each_engine {
+    ($engines:expr, $i:ident, $e:ident => $body:expr) => {{
+        {
+            let ($i, $e) = (0usize, &$engines.0);
+            $body
+        }
+        {
+            let ($i, $e) = (1usize, &$engines.1);
+            $body
+        }
+        {
+            let ($i, $e) = (2usize, &$engines.2);
+            $body
+        }
+        {
+            let ($i, $e) = (3usize, &$engines.3);
+            $body
+        }
+    }};
+}
+
+/// The engines in [`ENGINES`] order.
+type Engines = (TreeStore, Redb, Lmdb, Sqlite);
 
 /// What one cell of the closing table holds.
 #[derive(Clone, Copy)]
@@ -57,23 +84,45 @@ fn timed(f: impl FnOnce()) -> Duration {
     start.elapsed()
 }
 
-fn load_phase<E: Engine>(e: &E, w: &Workload, dir: &Path, res: &mut Results) {
+/// Commits per engine before the next engine takes its turn in the interleaved write phases.
+const INTERLEAVE: usize = 50;
+
+/// Bulk load, one engine after the other (one transaction each cannot be interleaved).
+fn bulk_phase<E: Engine>(e: &E, w: &Workload, res: &mut Results) {
     let t = timed(|| e.write(w.bulk()));
     eprintln!("{}: bulk load of {} in {t:.2?}", E::NAME, w.bulk);
     res.put("bulk load", E::NAME, Cell::Time(t));
-    let t = timed(|| w.individual().chunks(1).for_each(|p| e.write(p)));
-    eprintln!(
-        "{}: {INDIVIDUAL_WRITES} individual writes in {t:.2?}",
-        E::NAME
-    );
-    res.put("individual writes", E::NAME, Cell::Time(t));
-    let t = timed(|| w.batches().for_each(|b| e.write(b)));
-    eprintln!(
-        "{}: {BATCHES} x {BATCH_LEN} batch writes in {t:.2?}",
-        E::NAME
-    );
-    res.put("batch writes", E::NAME, Cell::Time(t));
-    res.put("size after writes", E::NAME, Cell::Bytes(dir_bytes(dir)));
+}
+
+/// Runs `commits` (each a slice of pairs for one durable transaction) on every engine, the engines
+/// taking turns every [`INTERLEAVE`] commits, so a neighbour's burst of I/O on a shared disk lands
+/// on all of them alike; returns each engine's summed time.
+fn interleaved_writes(engines: &Engines, commits: &[&[Pair]]) -> [Duration; 4] {
+    let mut total = [Duration::ZERO; 4];
+    for turn in commits.chunks(INTERLEAVE) {
+        each_engine!(engines, i, e => {
+            total[i] += timed(|| turn.iter().for_each(|c| e.write(c)));
+        });
+    }
+    total
+}
+
+fn write_phases(engines: &Engines, w: &Workload, dirs: &[PathBuf], res: &mut Results) {
+    each_engine!(engines, _i, e => bulk_phase(e, w, res));
+    let single: Vec<&[Pair]> = w.individual().chunks(1).collect();
+    let batches: Vec<&[Pair]> = w.batches().collect();
+    let t_single = interleaved_writes(engines, &single);
+    let t_batch = interleaved_writes(engines, &batches);
+    for (i, name) in ENGINES.iter().enumerate() {
+        eprintln!(
+            "{name}: {INDIVIDUAL_WRITES} individual writes in {:.2?}, {BATCHES} x {BATCH_LEN} \
+             batch writes in {:.2?}",
+            t_single[i], t_batch[i]
+        );
+        res.put("individual writes", name, Cell::Time(t_single[i]));
+        res.put("batch writes", name, Cell::Time(t_batch[i]));
+        res.put("size after writes", name, Cell::Bytes(dir_bytes(&dirs[i])));
+    }
 }
 
 fn remove_phase<E: Engine>(e: E, w: &Workload, dir: &Path, res: &mut Results) {
@@ -179,28 +228,6 @@ const READ_GROUPS: [(&str, u64); 3] = [
 ];
 const SCAN_GROUP: &str = "random range reads (10)";
 
-/// Runs `$body` once per engine, with `$e` bound to it.
-macro_rules! each_engine {
-    ($engines:expr, $e:ident => $body:expr) => {{
-        {
-            let $e = &$engines.0;
-            $body
-        }
-        {
-            let $e = &$engines.1;
-            $body
-        }
-        {
-            let $e = &$engines.2;
-            $body
-        }
-        {
-            let $e = &$engines.3;
-            $body
-        }
-    }};
-}
-
 fn main() {
     let n = bulk_from_env(DEFAULT_BULK);
     let tmp = temp_dir();
@@ -229,18 +256,17 @@ fn main() {
         tmp.path().display()
     );
     let mut res = Results::default();
-    let engines = (
+    let engines: Engines = (
         TreeStore::open(&dirs[0]),
         Redb::open(&dirs[1]),
         Lmdb::open(&dirs[2]),
         Sqlite::open(&dirs[3]),
     );
-    let mut dir = dirs.iter();
-    each_engine!(engines, e => load_phase(e, &w, dir.next().unwrap(), &mut res));
+    write_phases(&engines, &w, &dirs, &mut res);
     for (group, threads) in READ_GROUPS {
-        each_engine!(engines, e => bench_gets(&mut c, e, &w.pairs, group, threads));
+        each_engine!(engines, _i, e => bench_gets(&mut c, e, &w.pairs, group, threads));
     }
-    each_engine!(engines, e => bench_scans(&mut c, e, &w.pairs));
+    each_engine!(engines, _i, e => bench_scans(&mut c, e, &w.pairs));
     remove_phase(engines.0, &w, &dirs[0], &mut res);
     remove_phase(engines.1, &w, &dirs[1], &mut res);
     remove_phase(engines.2, &w, &dirs[2], &mut res);
