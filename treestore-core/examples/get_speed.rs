@@ -18,7 +18,10 @@ fn key(i: u64) -> [u8; 24] {
 }
 
 fn main() -> treestore_core::Result<()> {
-    let n: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(500_000);
+    let n: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(500_000);
     let dir = std::env::temp_dir().join(format!("treestore-get-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| treestore_core::Error::io("mkdir", e))?;
     let db = Database::open(
