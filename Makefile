@@ -107,7 +107,7 @@ stress:
 
 ## bench: criterion benchmarks against the opponents (see benches/RESULTS.md).
 bench:
-	$(CARGO) bench -p treestore-benches
+	cd benches && cargo bench --bench engine
 
 clean:
 	$(CARGO) clean

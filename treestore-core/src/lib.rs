@@ -20,6 +20,7 @@ pub mod keys;
 pub mod metadata;
 pub mod metrics;
 pub mod prompt;
+pub mod query;
 pub mod record;
 pub mod search;
 pub mod storage;

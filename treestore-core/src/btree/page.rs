@@ -228,6 +228,11 @@ impl<'a> BranchPage<'a> {
         Ok(lo)
     }
 
+    /// The child whose key range holds `key`.
+    pub(crate) fn child_for(&self, key: &[u8]) -> Result<u64> {
+        self.child(self.child_index(key)?)
+    }
+
     pub(crate) fn decode(&self) -> Result<Branch> {
         let mut branch = Branch::with_first_child(self.child(0)?);
         for i in 0..self.count {

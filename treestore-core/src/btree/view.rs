@@ -224,21 +224,50 @@ pub(crate) fn get<'a, S: NodeSource<'a>>(
         if page_no == 0 {
             return Ok(None);
         }
-        let node = src.node(page_no)?;
-        if node.is_leaf(page_no)? {
-            return match node.leaf_search(key)? {
-                Ok(i) => {
-                    let (_, loc) = node.leaf_entry(i)?;
-                    Ok(Some(load_value(src, loc)?))
+        let next = match src.node(page_no)? {
+            NodeView::Page(page, no) => match page_kind(&page, no)? {
+                PageKind::Leaf => return leaf_get(src, &page, no, key),
+                PageKind::Branch => BranchPage::new(&page, no)?.child_for(key)?,
+                k => {
+                    return Err(Error::corruption(format!(
+                        "page {no}: expected a tree page, found {k:?}"
+                    )))
                 }
-                Err(_) => Ok(None),
-            };
-        }
-        page_no = node.child(node.child_index(key)?)?;
+            },
+            node @ NodeView::Dirty(Node::Leaf(_)) => {
+                return match node.leaf_search(key)? {
+                    Ok(i) => {
+                        let (_, loc) = node.leaf_entry(i)?;
+                        Ok(Some(load_value(src, loc)?))
+                    }
+                    Err(_) => Ok(None),
+                };
+            }
+            node => node.child(node.child_index(key)?)?,
+        };
+        page_no = next;
     }
     Err(Error::corruption(format!(
         "tree at page {root} is deeper than {MAX_DEPTH} levels (cyclic page pointers?)"
     )))
+}
+
+/// A lookup's last step on a committed leaf: one parse of the page.
+fn leaf_get<'a, S: NodeSource<'a>>(
+    src: &S,
+    page: &PageRef<'a>,
+    page_no: u64,
+    key: &[u8],
+) -> Result<Option<Bytes<'a>>> {
+    let leaf = LeafPage::new(page, page_no)?;
+    let Ok(i) = leaf.search(key)? else {
+        return Ok(None);
+    };
+    let loc = match leaf.entry(i)?.1 {
+        ValRef::Inline(b) => ValueLoc::Inline(slice_of(page, b)),
+        ValRef::Overflow { first, len } => ValueLoc::Overflow { first, len },
+    };
+    load_value(src, loc).map(Some)
 }
 
 struct Frame<'a> {

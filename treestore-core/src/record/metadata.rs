@@ -489,9 +489,7 @@ mod tests {
             entity_id: "d".into(),
         }
         .to_record();
-        assert_eq!(
-            r.to_json().to_string(),
-            r#"{"entity_id":"d","entity_type":"doc"}"#
-        );
+        assert_eq!(r.to_json()["entity_id"], "d");
+        assert_eq!(r.to_json()["entity_type"], "doc");
     }
 }
