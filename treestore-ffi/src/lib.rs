@@ -19,24 +19,34 @@
 
 mod args;
 mod db;
+mod documents;
 mod error;
 mod kv;
+mod logging;
 mod metadata;
 mod nodes;
 mod panic;
 mod prompt;
 mod records;
 mod result;
+mod search;
 mod status;
+mod tree;
 mod txn;
+mod versions;
 
 pub use db::*;
+pub use documents::*;
 pub use error::*;
 pub use kv::*;
+pub use logging::*;
 pub use metadata::*;
 pub use nodes::*;
 pub use prompt::*;
 pub use records::*;
 pub use result::*;
+pub use search::*;
 pub use status::*;
+pub use tree::*;
 pub use txn::*;
+pub use versions::*;
