@@ -491,7 +491,7 @@ mod tests {
         .to_record();
         assert_eq!(
             r.to_json().to_string(),
-            r#"{"entity_id":"d","entity_type":"doc"}"#
+            r#"{"entity_type":"doc","entity_id":"d"}"#
         );
     }
 }
