@@ -6,7 +6,7 @@
 //!   success; an optional `treestore_error **` out-parameter for the message;
 //! - strings in as `(const uint8_t *, size_t)` UTF-8, validated; strings out as `treestore_str` views
 //!   into a result object that owns them until it is freed;
-//! - every export runs inside [`panic::boundary`], so no panic unwinds into C (a test checks that no
+//! - every export runs inside `panic::boundary`, so no panic unwinds into C (a test checks that no
 //!   export lacks it).
 
 #![allow(non_camel_case_types)]
