@@ -56,7 +56,8 @@ test-c:
 
 ## bench-c: what the C ABI adds over treestore-core: sdk/c/bench/bench_abi.c (through the ABI, -O2,
 ## against the installed release library) and treestore-ffi/examples/bench_direct.rs (the same
-## reads on treestore-core directly). BENCH_ITERS sets the iterations (default 100000).
+## reads on treestore-core directly). BENCH_ITERS (per round, default 100000) and BENCH_ROUNDS
+## (default 5; the best round counts).
 bench-c:
 	$(MAKE) install PREFIX=$(C_PREFIX)
 	@set -e; export PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig; \

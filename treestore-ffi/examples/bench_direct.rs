@@ -5,7 +5,7 @@
 //! result (one arena copy of every string, the node array) plus the reads of the view and the free.
 //!
 //! Run: `cargo run --release -p treestore-ffi --example bench_direct` (or `make bench-c`, which
-//! runs both). `BENCH_ITERS` sets the iterations (default 100000).
+//! runs both). `BENCH_ITERS` sets the iterations per round (default 100000).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -43,9 +43,10 @@ fn document() -> (Document, Vec<Node>) {
     (doc, nodes)
 }
 
-/// Best of 5 rounds of `iters` calls of `f`, in ns per call.
-fn best_of_5(iters: u64, sink: &mut usize, mut f: impl FnMut() -> usize) -> f64 {
-    (0..5)
+/// Best of `rounds` rounds of `iters` calls of `f`, in ns per call (on a shared machine the
+/// fastest round is the one least disturbed by other processes).
+fn best_of(rounds: u64, iters: u64, sink: &mut usize, mut f: impl FnMut() -> usize) -> f64 {
+    (0..rounds)
         .map(|_| {
             let t = Instant::now();
             for _ in 0..iters {
@@ -61,6 +62,11 @@ fn main() -> treestore_core::Result<()> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(100_000)
+        .max(1);
+    let rounds: u64 = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5)
         .max(1);
     let dir = std::env::temp_dir().join(format!("treestore-bench-direct-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| treestore_core::Error::io("mkdir", e))?;
@@ -80,16 +86,16 @@ fn main() -> treestore_core::Result<()> {
     for _ in 0..iters / 10 + 1 {
         sink = sink.wrapping_add(node_own());
     }
-    let own = best_of_5(iters, &mut sink, node_own);
+    let own = best_of(rounds, iters, &mut sink, node_own);
     let tx = db.begin_read()?;
-    let shared = best_of_5(iters, &mut sink, || {
+    let shared = best_of(rounds, iters, &mut sink, || {
         let n = DocReader::new(&tx)
             .node("bench", None, "n500")
             .expect("node");
         1 + n.text.map_or(0, |t| t.len())
     });
     drop(tx);
-    let tree = best_of_5(iters / 200 + 1, &mut sink, || {
+    let tree = best_of(rounds, iters / 200 + 1, &mut sink, || {
         let tx = db.begin_read().expect("begin_read");
         let nodes = DocReader::new(&tx)
             .subtree("bench", None, "n0", 0, true)
@@ -98,7 +104,9 @@ fn main() -> treestore_core::Result<()> {
         nodes.len()
     });
 
-    println!("treestore-core directly (bench_direct.rs), {iters} iterations, best of 5:");
+    println!(
+        "treestore-core directly (bench_direct.rs), {iters} iterations, best of {rounds} rounds:"
+    );
     println!("  node_get, own transaction:     {own:8.0} ns/op");
     println!("  node_get, shared read txn:     {shared:8.0} ns/op");
     println!("  subtree of 1,000 nodes + text: {:8.1} us/op", tree / 1e3);

@@ -156,6 +156,26 @@ pub(crate) fn push_node(b: &mut RecordBuilder, n: &Node, text_read: bool) -> Pen
     }
 }
 
+/// The bytes `push_node` adds to the arena for `n`.
+pub(crate) fn node_bytes(n: &Node) -> usize {
+    let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    let list = |l: &[String]| l.iter().map(String::len).sum::<usize>();
+    n.node_id.len()
+        + n.policy_id.len()
+        + n.version_id.len()
+        + opt(&n.parent_id)
+        + n.title.len()
+        + opt(&n.summary)
+        + opt(&n.text)
+        + n.section_path.len()
+        + list(&n.child_ids)
+        + list(&n.see_also)
+        + n.metadata
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum::<usize>()
+}
+
 /// A result of `nodes` (in the `nodes` array), preceded by the version record when `doc` is given,
 /// with the paging fields of a structure page.
 pub(crate) fn nodes_result(
@@ -166,6 +186,8 @@ pub(crate) fn nodes_result(
     next_cursor: Option<&str>,
 ) -> treestore_result {
     let mut b = RecordBuilder::default();
+    b.arena
+        .reserve(nodes.iter().map(node_bytes).sum::<usize>() + 512);
     let top = match doc {
         Some(d) => {
             b.push_records(vec![d.to_record()]);
