@@ -12,7 +12,7 @@ CC ?= cc
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -g
 C_TESTS := $(wildcard sdk/c/tests/test_*.c)
 
-.PHONY: all build lib install header test test-rust test-c test-go test-python python-env lint demo bench stress fuzz clean
+.PHONY: all build lib install header test test-rust test-c test-go test-python python-env lint demo bench bench-c stress fuzz clean
 
 all: build
 
@@ -53,6 +53,18 @@ test-c:
 		echo "== $$name (valgrind)"; \
 		valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite ./target/$$name; \
 	done
+
+## bench-c: what the C ABI adds over treestore-core: sdk/c/bench/bench_abi.c (through the ABI, -O2,
+## against the installed release library) and treestore-ffi/examples/bench_direct.rs (the same
+## reads on treestore-core directly). BENCH_ITERS (per round, default 100000) and BENCH_ROUNDS
+## (default 5; the best round counts).
+bench-c:
+	$(MAKE) install PREFIX=$(C_PREFIX)
+	@set -e; export PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig; \
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror sdk/c/bench/bench_abi.c -o target/bench_abi \
+		$$(pkg-config --cflags --libs treestore) -Wl,-rpath,$(C_PREFIX)/lib; \
+	./target/bench_abi; \
+	$(CARGO) run -q --release -p treestore-ffi --example bench_direct
 
 ## test-go: the Go SDK: go vet, the tests under the race detector, again under cgocheck2 (every
 ## pointer C sees is checked), and against the installed shared library (the treestore_dynamic tag).

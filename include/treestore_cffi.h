@@ -44,6 +44,48 @@
 #define TREESTORE_OPEN_NO_CREATE 2
 
 /**
+ * `treestore_pageindex_export` flag: indent by 2 spaces, one field per line.
+ */
+#define TREESTORE_PAGEINDEX_PRETTY 1
+
+/**
+ * `treestore_pageindex_export` flag: escape every non-ASCII character as `\uXXXX`. With
+ * `TREESTORE_PAGEINDEX_PRETTY` this is PageIndex's own format (Python's `json.dump(indent=2)`),
+ * which export reproduces byte for byte.
+ */
+#define TREESTORE_PAGEINDEX_ASCII 2
+
+/**
+ * No logging (as `min_level`).
+ */
+#define TREESTORE_LOG_OFF 0
+
+/**
+ * Errors: the database stopped writes after an I/O failure, the WAL sync thread stopped.
+ */
+#define TREESTORE_LOG_ERROR 1
+
+/**
+ * Warnings.
+ */
+#define TREESTORE_LOG_WARN 2
+
+/**
+ * Notable events: recovery replayed commits, a checkpoint wrote pages.
+ */
+#define TREESTORE_LOG_INFO 3
+
+/**
+ * Details for debugging.
+ */
+#define TREESTORE_LOG_DEBUG 4
+
+/**
+ * Everything.
+ */
+#define TREESTORE_LOG_TRACE 5
+
+/**
  * `treestore_node.flags`: `page_start` holds a value.
  */
 #define TREESTORE_NODE_HAS_PAGE_START 1
@@ -243,6 +285,13 @@ typedef struct {
    */
   size_t len;
 } treestore_str;
+
+/**
+ * A log callback: `level` is a `TREESTORE_LOG_*` value (1 error .. 5 trace), `(msg, len)` the
+ * UTF-8 message (not NUL-terminated, valid only during the call), `user` the pointer given to
+ * `treestore_log_set_callback`.
+ */
+typedef void (*treestore_log_callback)(uint32_t level, const uint8_t *msg, size_t len, void *user);
 
 /**
  * A record: its kind and `field_count` fields from `fields[first_field]`.
@@ -597,6 +646,197 @@ treestore_status treestore_db_stats(const treestore_db *db,
                                     treestore_error **err_out);
 
 /**
+ * Writes a consistent copy of the latest snapshot to a new database at the UTF-8 path
+ * `(dest, dest_len)`, while other threads go on reading and writing. The copy is compacted (no
+ * free pages). TREESTORE_ALREADY_EXISTS when `dest` (or its WAL) exists. Writes a result of one
+ * `backup_report` record (`tables`, `entries`, `txid`: the last transaction the copy holds,
+ * `file_bytes`). On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_db_backup(const treestore_db *db,
+                                     const uint8_t *dest,
+                                     size_t dest_len,
+                                     treestore_result **out_result,
+                                     treestore_error **err_out);
+
+/**
+ * Rewrites the database at the UTF-8 path `(path, path_len)` into a compacted file and renames
+ * it into place (the old WAL is removed first, so a crash leaves either file whole). The database
+ * must be closed: no handle in this or another process may have it open
+ * (TREESTORE_DATABASE_LOCKED otherwise). `opts` may be NULL for the defaults (its page size is
+ * ignored: the file keeps its own). Writes a result of one `backup_report` record for the new
+ * file. On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_db_compact(const uint8_t *path,
+                                      size_t path_len,
+                                      const treestore_options *opts,
+                                      treestore_result **out_result,
+                                      treestore_error **err_out);
+
+/**
+ * Writes a result whose one string (`treestore_result_strings`, or the view's `strings`) is
+ * every metric in the Prometheus text exposition format (0.0.4): the per-operation latency
+ * histograms `treestore_op_duration_seconds{op="get_node",...}` (every store export is timed,
+ * including its transaction), error counters, and the engine's counters and gauges. Serve it
+ * as `text/plain; version=0.0.4`. On success `*out_result` is a new result owned by the caller:
+ * free it with `treestore_result_free`.
+ */
+treestore_status treestore_db_metrics_text(const treestore_db *db,
+                                           treestore_result **out_result,
+                                           treestore_error **err_out);
+
+/**
+ * Writes a result of one `health` record: `healthy` (BOOL: open and writable, i.e. neither
+ * read-only nor stopped by an earlier I/O failure), `read_only` (BOOL), `poisoned` (BOOL: an I/O
+ * failure stopped writes; reopen), `version` (the library version), `uptime_seconds` (FLOAT),
+ * `last_checkpoint_age_seconds` (FLOAT; NULL before the first checkpoint of this process),
+ * `wal_bytes` and `live_readers` (INT). On success `*out_result` is a new result owned by the
+ * caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_db_health(const treestore_db *db,
+                                     treestore_result **out_result,
+                                     treestore_error **err_out);
+
+/**
+ * Stores one version of a document from a JSON object `{"document": {...}, "nodes": [...]}`,
+ * replacing the version with the same `(policy_id, version_id)` if there is one.
+ *
+ * `document`: `policy_id` and `version_id` required; `pageindex_doc_id`, `root_node_id`,
+ * `metadata` (an object), `created_at`, `updated_at`, `effective_start`, `effective_end` (ISO 8601
+ * strings or integers of µs since the epoch), `created_by`, `description`, `tags` (a list).
+ * Each node: `node_id` required; `parent_id` (absent only at the root), `title`, `page_start`,
+ * `page_end`, `summary`, `text`, `section_path` (derived when absent), `child_ids` (the children
+ * in input order when absent), `see_also`, `metadata`, `created_at`, `updated_at`. Everything is
+ * validated before anything is written; an invalid node is named with its field.
+ * Writes a result holding the stored `version` record (root id and timestamps filled in).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_document_store(const treestore_db *db,
+                                          treestore_txn *txn,
+                                          const uint8_t *json,
+                                          size_t json_len,
+                                          treestore_result **out_result,
+                                          treestore_error **err_out);
+
+/**
+ * Stores many versions in one transaction from a JSON list of `{"document", "nodes"}` objects (as
+ * for `treestore_document_store`): all are validated first (an error names the item, e.g.
+ * `documents[3]`), then written, and the keyword index is updated once for the whole batch. A
+ * later item may replace an earlier one. Writes how many versions were stored to `*out_count`
+ * (may be NULL).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_document_store_batch(const treestore_db *db,
+                                                treestore_txn *txn,
+                                                const uint8_t *json,
+                                                size_t json_len,
+                                                uint64_t *out_count,
+                                                treestore_error **err_out);
+
+/**
+ * Deletes version `version_id` of `policy_id`, or every version of the policy when `version_id`
+ * is NULL, with their nodes, texts, tags and keyword-index entries. Writes how many versions were
+ * deleted to `*out_count` (may be NULL; 0 when none existed, which is not an error).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_document_delete(const treestore_db *db,
+                                           treestore_txn *txn,
+                                           const uint8_t *policy_id,
+                                           size_t policy_id_len,
+                                           const uint8_t *version_id,
+                                           size_t version_id_len,
+                                           uint64_t *out_count,
+                                           treestore_error **err_out);
+
+/**
+ * Reads a whole version: a result whose one record is the `version` and whose `nodes` are all
+ * its nodes, with text, in pre-order (the root first). TREESTORE_NOT_FOUND when the policy or
+ * the version does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_document_get(const treestore_db *db,
+                                        treestore_txn *txn,
+                                        const uint8_t *policy_id,
+                                        size_t policy_id_len,
+                                        const uint8_t *version_id,
+                                        size_t version_id_len,
+                                        treestore_result **out_result,
+                                        treestore_error **err_out);
+
+/**
+ * Reads one page of a version's table of contents: a result whose one record is the `version`
+ * and whose `nodes` are the page's nodes in pre-order, without text (`TREESTORE_NODE_HAS_TEXT`
+ * unset). `summary_chars` cuts summaries to that many characters (0 drops them; negative keeps
+ * them whole; the SDKs default to 420). `limit` is the most nodes per page (0: all). `cursor` is
+ * NULL for the first page, else the previous page's `next_cursor`. The result's `total` is the
+ * number of nodes in the whole version; its `next_cursor` is NULL on the last page.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_document_structure(const treestore_db *db,
+                                              treestore_txn *txn,
+                                              const uint8_t *policy_id,
+                                              size_t policy_id_len,
+                                              const uint8_t *version_id,
+                                              size_t version_id_len,
+                                              int64_t summary_chars,
+                                              size_t limit,
+                                              const uint8_t *cursor,
+                                              size_t cursor_len,
+                                              treestore_result **out_result,
+                                              treestore_error **err_out);
+
+/**
+ * Imports PageIndex output (`json`, the text of a PageIndex JSON file) as version `version_id`
+ * of `policy_id`, replacing that version if it exists. `effective_start_us` and
+ * `effective_end_us` point to µs since the epoch, or are NULL for none; `created_by` and
+ * `description` are optional strings (NULL for none; PageIndex's `doc_description` wins over
+ * `description`). Malformed JSON is TREESTORE_INVALID_ARGUMENT with the line and column.
+ * Writes a result holding the stored `version` record.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ * On success `*out_result` is a new result owned by the caller: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_pageindex_import(const treestore_db *db,
+                                            treestore_txn *txn,
+                                            const uint8_t *json,
+                                            size_t json_len,
+                                            const uint8_t *policy_id,
+                                            size_t policy_id_len,
+                                            const uint8_t *version_id,
+                                            size_t version_id_len,
+                                            const int64_t *effective_start_us,
+                                            const int64_t *effective_end_us,
+                                            const uint8_t *created_by,
+                                            size_t created_by_len,
+                                            const uint8_t *description,
+                                            size_t description_len,
+                                            treestore_result **out_result,
+                                            treestore_error **err_out);
+
+/**
+ * Exports a version (`version_id` NULL: the latest) as PageIndex JSON. `flags` is a set of
+ * `TREESTORE_PAGEINDEX_*` bits: `PRETTY | ASCII` writes PageIndex's own format (an import
+ * exports byte for byte as it came); 0 writes compact UTF-8. Writes a result whose one string
+ * (`treestore_result_strings`, or the view's `strings`) is the JSON text.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_pageindex_export(const treestore_db *db,
+                                            treestore_txn *txn,
+                                            const uint8_t *policy_id,
+                                            size_t policy_id_len,
+                                            const uint8_t *version_id,
+                                            size_t version_id_len,
+                                            uint32_t flags,
+                                            treestore_result **out_result,
+                                            treestore_error **err_out);
+
+/**
  * The status of `err` (`TREESTORE_OK` for NULL).
  */
 treestore_status treestore_error_status(const treestore_error *err);
@@ -666,6 +906,23 @@ treestore_status treestore_kv_scan(const treestore_db *db,
                                    bool reverse,
                                    treestore_result **out_result,
                                    treestore_error **err_out);
+
+/**
+ * Sets the process-wide log callback: messages at `min_level` or more severe (a
+ * `TREESTORE_LOG_*` value; `TREESTORE_LOG_OFF` for none) are passed to `callback` with `user`.
+ * NULL `callback` removes it. Replacing is atomic: when this returns, the previous callback is
+ * not running and is never called again (its `user` data may be freed).
+ *
+ * Threads: the callback may be called from any thread, several at once, including TreeStore's
+ * own WAL sync thread; it must be thread-safe, must not unwind (no C++ exceptions, no longjmp)
+ * and must not call `treestore_log_set_callback` itself (that would wait for itself). It may call
+ * other TreeStore functions. TREESTORE_ALREADY_EXISTS when the program (a Rust one linking this
+ * library) installed another `log` logger first.
+ */
+treestore_status treestore_log_set_callback(treestore_log_callback callback,
+                                            void *user,
+                                            uint32_t min_level,
+                                            treestore_error **err_out);
 
 /**
  * Stores a tool result given as a JSON object (`tool_name` required; `execution_id` generated
@@ -1496,6 +1753,80 @@ treestore_status treestore_result_strings(const treestore_result *result,
 void treestore_result_free(treestore_result *result);
 
 /**
+ * Searches the keyword index for `query` (FTS5's language: bare words are ANDed; `OR`, `NOT`,
+ * `"phrases"`, `prefix*`, parentheses), within `policy_id` when not NULL and, with it, within
+ * `version_id` when not NULL (a version without a policy is TREESTORE_INVALID_ARGUMENT). Returns
+ * hits `offset` to `offset + limit` of the ranking (`limit` 0: 10; `offset + limit` at most
+ * 100000) as `search_hit` records with their nodes (see the module doc). `snippet_chars` is the
+ * longest snippet in characters (0: none); `include_text` puts each node's text in `nodes`. A
+ * malformed query is TREESTORE_INVALID_ARGUMENT naming the character position.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_search(const treestore_db *db,
+                                  treestore_txn *txn,
+                                  const uint8_t *policy_id,
+                                  size_t policy_id_len,
+                                  const uint8_t *version_id,
+                                  size_t version_id_len,
+                                  const uint8_t *query,
+                                  size_t query_len,
+                                  size_t limit,
+                                  size_t offset,
+                                  size_t snippet_chars,
+                                  bool include_text,
+                                  treestore_result **out_result,
+                                  treestore_error **err_out);
+
+/**
+ * Searches like `treestore_search` with the scope and options in `options_json` (NULL: the
+ * defaults): `{"limit", "offset", "policy_id", "version_id", "scopes": [{"policy_id",
+ * "version_id"}], "weights": {"title", "summary", "text"}}`, all optional. `scopes` restricts the
+ * search to the union of its entries (a policy, or one version of it; not combined with
+ * `policy_id`); `weights` overrides the database's field weights for this search (fields left out
+ * take the defaults 3, 1.5, 1).
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_search_all(const treestore_db *db,
+                                      treestore_txn *txn,
+                                      const uint8_t *query,
+                                      size_t query_len,
+                                      const uint8_t *options_json,
+                                      size_t options_json_len,
+                                      size_t snippet_chars,
+                                      bool include_text,
+                                      treestore_result **out_result,
+                                      treestore_error **err_out);
+
+/**
+ * Reads the search settings into a result of one `search_settings` record: `stemming` (`none`
+ * or `porter`) and `weights`, one nested `field_weights` record (`title`, `summary`, `text`,
+ * FLOAT).
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_search_settings_get(const treestore_db *db,
+                                               treestore_txn *txn,
+                                               treestore_result **out_result,
+                                               treestore_error **err_out);
+
+/**
+ * Changes the search settings from a JSON object `{"stemming": "none" | "porter", "weights":
+ * {"title", "summary", "text"}}`; what it leaves out keeps its current value. Weights are finite
+ * numbers from 0 to 1e6 and may change at any time; the stemming only while nothing is indexed
+ * (TREESTORE_INVALID_ARGUMENT otherwise). When `out_result` is not NULL, writes a result holding
+ * the new `search_settings` record there (free it with `treestore_result_free`).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_search_settings_set(const treestore_db *db,
+                                               treestore_txn *txn,
+                                               const uint8_t *json,
+                                               size_t json_len,
+                                               treestore_result **out_result,
+                                               treestore_error **err_out);
+
+/**
  * A static, NUL-terminated English name for `status`; never NULL, never freed.
  */
 const char *treestore_status_str(treestore_status status);
@@ -1509,6 +1840,153 @@ const char *treestore_version(void);
  * The ABI version of the library; compare with `TREESTORE_ABI_VERSION` from the header you built with.
  */
 uint32_t treestore_abi_version(void);
+
+/**
+ * Reads node `node_id`, with text, into a result of one node. TREESTORE_NOT_FOUND when the
+ * policy, the version or the node does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_node_get(const treestore_db *db,
+                                    treestore_txn *txn,
+                                    const uint8_t *policy_id,
+                                    size_t policy_id_len,
+                                    const uint8_t *version_id,
+                                    size_t version_id_len,
+                                    const uint8_t *node_id,
+                                    size_t node_id_len,
+                                    treestore_result **out_result,
+                                    treestore_error **err_out);
+
+/**
+ * Reads several nodes by id. `ids_json` is a JSON list of node-id strings, e.g.
+ * `["0001","0007"]` (a JSON list rather than an array of `treestore_str` because cgo may not
+ * pass C an array of pointers into Go memory; one flat buffer works unchanged from every SDK).
+ * The nodes come in the order asked; ids the version does not have are left out (compare
+ * `node_id`s to find them). TREESTORE_NOT_FOUND only when the policy or version does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_node_get_batch(const treestore_db *db,
+                                          treestore_txn *txn,
+                                          const uint8_t *policy_id,
+                                          size_t policy_id_len,
+                                          const uint8_t *version_id,
+                                          size_t version_id_len,
+                                          const uint8_t *ids_json,
+                                          size_t ids_json_len,
+                                          bool include_text,
+                                          treestore_result **out_result,
+                                          treestore_error **err_out);
+
+/**
+ * Reads the children of `parent_id` in order (`parent_id` NULL: the root's children).
+ * TREESTORE_NOT_FOUND when the parent does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_node_children(const treestore_db *db,
+                                         treestore_txn *txn,
+                                         const uint8_t *policy_id,
+                                         size_t policy_id_len,
+                                         const uint8_t *version_id,
+                                         size_t version_id_len,
+                                         const uint8_t *parent_id,
+                                         size_t parent_id_len,
+                                         bool include_text,
+                                         treestore_result **out_result,
+                                         treestore_error **err_out);
+
+/**
+ * Reads the subtree of `node_id` in pre-order, the node first, down to `max_depth` levels below
+ * it (0: the whole subtree; 1: the node and its children). One call returns the whole subtree
+ * (one range scan of the store). TREESTORE_NOT_FOUND when the node does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_node_subtree(const treestore_db *db,
+                                        treestore_txn *txn,
+                                        const uint8_t *policy_id,
+                                        size_t policy_id_len,
+                                        const uint8_t *version_id,
+                                        size_t version_id_len,
+                                        const uint8_t *node_id,
+                                        size_t node_id_len,
+                                        uint32_t max_depth,
+                                        bool include_text,
+                                        treestore_result **out_result,
+                                        treestore_error **err_out);
+
+/**
+ * Reads the path from the root down to `node_id`, both included (root first).
+ * TREESTORE_NOT_FOUND when the node does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_node_ancestors(const treestore_db *db,
+                                          treestore_txn *txn,
+                                          const uint8_t *policy_id,
+                                          size_t policy_id_len,
+                                          const uint8_t *version_id,
+                                          size_t version_id_len,
+                                          const uint8_t *node_id,
+                                          size_t node_id_len,
+                                          bool include_text,
+                                          treestore_result **out_result,
+                                          treestore_error **err_out);
+
+/**
+ * Reads every node whose page range covers `page` (0 to 4294967295; outside is
+ * TREESTORE_INVALID_ARGUMENT), in pre-order. No node is not an error: the result is empty.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_node_by_page(const treestore_db *db,
+                                        treestore_txn *txn,
+                                        const uint8_t *policy_id,
+                                        size_t policy_id_len,
+                                        const uint8_t *version_id,
+                                        size_t version_id_len,
+                                        int64_t page,
+                                        bool include_text,
+                                        treestore_result **out_result,
+                                        treestore_error **err_out);
+
+/**
+ * Reads every node whose page range meets one of the ranges of `spec`, a comma-separated list of
+ * pages and inclusive ranges such as `"5-10,12"`, in pre-order (each node once). A malformed
+ * spec is TREESTORE_INVALID_ARGUMENT naming the part.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_node_by_pages(const treestore_db *db,
+                                         treestore_txn *txn,
+                                         const uint8_t *policy_id,
+                                         size_t policy_id_len,
+                                         const uint8_t *version_id,
+                                         size_t version_id_len,
+                                         const uint8_t *spec,
+                                         size_t spec_len,
+                                         bool include_text,
+                                         treestore_result **out_result,
+                                         treestore_error **err_out);
+
+/**
+ * Reads the node whose section path is `section_path` (e.g. `"2.1"`; the root's is `""`), with
+ * text, into a result of one node. TREESTORE_NOT_FOUND when no node has it.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_node_by_section_path(const treestore_db *db,
+                                                treestore_txn *txn,
+                                                const uint8_t *policy_id,
+                                                size_t policy_id_len,
+                                                const uint8_t *version_id,
+                                                size_t version_id_len,
+                                                const uint8_t *section_path,
+                                                size_t section_path_len,
+                                                treestore_result **out_result,
+                                                treestore_error **err_out);
 
 /**
  * Begins a transaction: a write transaction when `write` is true (waiting while another one is
@@ -1533,5 +2011,132 @@ treestore_status treestore_txn_rollback(treestore_txn *txn, treestore_error **er
  * Frees a transaction, rolling back a write transaction that is still open. NULL is fine.
  */
 void treestore_txn_free(treestore_txn *txn);
+
+/**
+ * Lists the versions of `policy_id`, newest `created_at` first, as `version` records, at most
+ * `limit` per page (0: all). `cursor` is NULL for the first page, else the previous page's
+ * `next_cursor`; the result's `next_cursor` is NULL on the last page. An unknown policy lists
+ * nothing.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_version_list(const treestore_db *db,
+                                        treestore_txn *txn,
+                                        const uint8_t *policy_id,
+                                        size_t policy_id_len,
+                                        size_t limit,
+                                        const uint8_t *cursor,
+                                        size_t cursor_len,
+                                        treestore_result **out_result,
+                                        treestore_error **err_out);
+
+/**
+ * Reads version `version_id` of `policy_id` into a result of one `version` record;
+ * TREESTORE_NOT_FOUND when it does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_version_get(const treestore_db *db,
+                                       treestore_txn *txn,
+                                       const uint8_t *policy_id,
+                                       size_t policy_id_len,
+                                       const uint8_t *version_id,
+                                       size_t version_id_len,
+                                       treestore_result **out_result,
+                                       treestore_error **err_out);
+
+/**
+ * Reads the version of `policy_id` that `tag` names into a result of one `version` record;
+ * TREESTORE_NOT_FOUND when no version has the tag.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_version_get_by_tag(const treestore_db *db,
+                                              treestore_txn *txn,
+                                              const uint8_t *policy_id,
+                                              size_t policy_id_len,
+                                              const uint8_t *tag,
+                                              size_t tag_len,
+                                              treestore_result **out_result,
+                                              treestore_error **err_out);
+
+/**
+ * Reads the newest version of `policy_id` (by `created_at`) into a result of one `version`
+ * record; TREESTORE_NOT_FOUND when the policy has no versions.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_version_latest(const treestore_db *db,
+                                          treestore_txn *txn,
+                                          const uint8_t *policy_id,
+                                          size_t policy_id_len,
+                                          treestore_result **out_result,
+                                          treestore_error **err_out);
+
+/**
+ * Reads the version of `policy_id` in force at `at_us` (µs since the epoch): the one whose
+ * `[effective_start, effective_end)` holds it, where a missing start is `created_at` and a
+ * missing end is the next version's start. TREESTORE_NOT_FOUND when none was in force then.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_version_as_of(const treestore_db *db,
+                                         treestore_txn *txn,
+                                         const uint8_t *policy_id,
+                                         size_t policy_id_len,
+                                         int64_t at_us,
+                                         treestore_result **out_result,
+                                         treestore_error **err_out);
+
+/**
+ * Tags version `version_id` of `policy_id` with `tag`, moving the tag from the version that had
+ * it. TREESTORE_NOT_FOUND when the version does not exist; TREESTORE_INVALID_ARGUMENT for an
+ * empty or oversized tag.
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_version_tag(const treestore_db *db,
+                                       treestore_txn *txn,
+                                       const uint8_t *policy_id,
+                                       size_t policy_id_len,
+                                       const uint8_t *version_id,
+                                       size_t version_id_len,
+                                       const uint8_t *tag,
+                                       size_t tag_len,
+                                       treestore_error **err_out);
+
+/**
+ * Removes `tag` from whichever version of `policy_id` has it. Writes whether a version had it
+ * to `*out_removed` (may be NULL).
+ * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
+ */
+treestore_status treestore_version_untag(const treestore_db *db,
+                                         treestore_txn *txn,
+                                         const uint8_t *policy_id,
+                                         size_t policy_id_len,
+                                         const uint8_t *tag,
+                                         size_t tag_len,
+                                         bool *out_removed,
+                                         treestore_error **err_out);
+
+/**
+ * Compares version `from_version` of `policy_id` with `to_version`, node by node (matched by
+ * id). Writes a result of one `version_diff` record: `policy_id`, `from_version`, `to_version`,
+ * and `added`, `removed` and `changed`, each a list of nested `node_change` records (`node_id`,
+ * `title`, `section_path`, and `fields`: the names of the fields that differ, among `title`,
+ * `pages`, `summary`, `text`, `parent_id`, `position`, `section_path`, `see_also`, `metadata`;
+ * empty for added and removed nodes). TREESTORE_NOT_FOUND when either version does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_version_diff(const treestore_db *db,
+                                        treestore_txn *txn,
+                                        const uint8_t *policy_id,
+                                        size_t policy_id_len,
+                                        const uint8_t *from_version,
+                                        size_t from_version_len,
+                                        const uint8_t *to_version,
+                                        size_t to_version_len,
+                                        treestore_result **out_result,
+                                        treestore_error **err_out);
 
 

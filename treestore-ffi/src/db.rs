@@ -1,13 +1,16 @@
 //! Opening and closing a database, and the whole-database operations: checkpoint, integrity check,
-//! statistics.
+//! statistics, backup and compaction, metrics and health.
 
 use std::time::Duration;
 
+use treestore_core::metrics::Op;
+use treestore_core::record::Record;
 use treestore_core::{Database, Durability, Options};
 
 use crate::args;
 use crate::error::{treestore_error, FfiError};
-use crate::result::treestore_result;
+use crate::records::RecordBuilder;
+use crate::result::{records_result, treestore_result};
 use crate::status::{treestore_status, TREESTORE_INVALID_ARGUMENT};
 
 /// An open database. Safe to share between threads. Free with `treestore_db_close` (reports the
@@ -260,4 +263,125 @@ pub extern "C" fn treestore_db_stats(
         );
         Ok(())
     })
+}
+
+/// Writes a consistent copy of the latest snapshot to a new database at the UTF-8 path
+/// `(dest, dest_len)`, while other threads go on reading and writing. The copy is compacted (no
+/// free pages). TREESTORE_ALREADY_EXISTS when `dest` (or its WAL) exists. Writes a result of one
+/// `backup_report` record (`tables`, `entries`, `txid`: the last transaction the copy holds,
+/// `file_bytes`). On success `*out_result` is a new result owned by the caller: free it with
+/// `treestore_result_free`.
+#[no_mangle]
+pub extern "C" fn treestore_db_backup(
+    db: *const treestore_db,
+    dest: *const u8,
+    dest_len: usize,
+    out_result: *mut *mut treestore_result,
+    err_out: *mut *mut treestore_error,
+) -> treestore_status {
+    crate::panic::boundary(err_out, || {
+        let db = args::handle(db, "db")?;
+        let dest = non_empty_path(dest, dest_len, "dest")?;
+        args::out(out_result, "out_result")?;
+        let report = db.db.metrics().time(Op::Backup, || db.db.backup(dest))?;
+        args::write_out(out_result, records_result(&[report], None).into_raw());
+        Ok(())
+    })
+}
+
+/// Rewrites the database at the UTF-8 path `(path, path_len)` into a compacted file and renames
+/// it into place (the old WAL is removed first, so a crash leaves either file whole). The database
+/// must be closed: no handle in this or another process may have it open
+/// (TREESTORE_DATABASE_LOCKED otherwise). `opts` may be NULL for the defaults (its page size is
+/// ignored: the file keeps its own). Writes a result of one `backup_report` record for the new
+/// file. On success `*out_result` is a new result owned by the caller: free it with
+/// `treestore_result_free`.
+#[no_mangle]
+pub extern "C" fn treestore_db_compact(
+    path: *const u8,
+    path_len: usize,
+    opts: *const treestore_options,
+    out_result: *mut *mut treestore_result,
+    err_out: *mut *mut treestore_error,
+) -> treestore_status {
+    crate::panic::boundary(err_out, || {
+        let path = non_empty_path(path, path_len, "path")?;
+        let options = options_from(opts)?;
+        args::out(out_result, "out_result")?;
+        let report = Database::compact(path, options)?;
+        args::write_out(out_result, records_result(&[report], None).into_raw());
+        Ok(())
+    })
+}
+
+/// Writes a result whose one string (`treestore_result_strings`, or the view's `strings`) is
+/// every metric in the Prometheus text exposition format (0.0.4): the per-operation latency
+/// histograms `treestore_op_duration_seconds{op="get_node",...}` (every store export is timed,
+/// including its transaction), error counters, and the engine's counters and gauges. Serve it
+/// as `text/plain; version=0.0.4`. On success `*out_result` is a new result owned by the caller:
+/// free it with `treestore_result_free`.
+#[no_mangle]
+pub extern "C" fn treestore_db_metrics_text(
+    db: *const treestore_db,
+    out_result: *mut *mut treestore_result,
+    err_out: *mut *mut treestore_error,
+) -> treestore_status {
+    crate::panic::boundary(err_out, || {
+        let db = args::handle(db, "db")?;
+        args::out(out_result, "out_result")?;
+        let text = db.db.metrics_text()?;
+        args::write_out(
+            out_result,
+            treestore_result::from_strings(&[text]).into_raw(),
+        );
+        Ok(())
+    })
+}
+
+/// Writes a result of one `health` record: `healthy` (BOOL: open and writable, i.e. neither
+/// read-only nor stopped by an earlier I/O failure), `read_only` (BOOL), `poisoned` (BOOL: an I/O
+/// failure stopped writes; reopen), `version` (the library version), `uptime_seconds` (FLOAT),
+/// `last_checkpoint_age_seconds` (FLOAT; NULL before the first checkpoint of this process),
+/// `wal_bytes` and `live_readers` (INT). On success `*out_result` is a new result owned by the
+/// caller: free it with `treestore_result_free`.
+#[no_mangle]
+pub extern "C" fn treestore_db_health(
+    db: *const treestore_db,
+    out_result: *mut *mut treestore_result,
+    err_out: *mut *mut treestore_error,
+) -> treestore_status {
+    crate::panic::boundary(err_out, || {
+        let db = args::handle(db, "db")?;
+        args::out(out_result, "out_result")?;
+        let stats = db.db.stats()?;
+        let (read_only, poisoned) = (db.db.is_read_only(), db.db.is_poisoned());
+        let record = Record::new("health")
+            .with("healthy", !read_only && !poisoned)
+            .with("read_only", read_only)
+            .with("poisoned", poisoned)
+            .with("version", crate::status::VERSION)
+            .with("uptime_seconds", stats.uptime.as_secs_f64())
+            .with(
+                "last_checkpoint_age_seconds",
+                stats.last_checkpoint_age.map(|d| d.as_secs_f64()),
+            )
+            .with("wal_bytes", stats.wal_bytes)
+            .with("live_readers", stats.live_readers);
+        let mut builder = RecordBuilder::default();
+        builder.push_records(vec![record]);
+        let result = treestore_result::from_builder(builder, 1, Vec::new(), 0, None);
+        args::write_out(out_result, result.into_raw());
+        Ok(())
+    })
+}
+
+fn non_empty_path<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'a str, FfiError> {
+    let path = args::string(ptr, len, name)?;
+    if path.is_empty() {
+        return Err(FfiError::new(
+            TREESTORE_INVALID_ARGUMENT,
+            format!("argument `{name}` is empty"),
+        ));
+    }
+    Ok(path)
 }

@@ -6,7 +6,7 @@
 //!   success; an optional `treestore_error **` out-parameter for the message;
 //! - strings in as `(const uint8_t *, size_t)` UTF-8, validated; strings out as `treestore_str` views
 //!   into a result object that owns them until it is freed;
-//! - every export runs inside [`panic::boundary`], so no panic unwinds into C (a test checks that no
+//! - every export runs inside `panic::boundary`, so no panic unwinds into C (a test checks that no
 //!   export lacks it).
 
 #![allow(non_camel_case_types)]
@@ -19,24 +19,34 @@
 
 mod args;
 mod db;
+mod documents;
 mod error;
 mod kv;
+mod logging;
 mod metadata;
 mod nodes;
 mod panic;
 mod prompt;
 mod records;
 mod result;
+mod search;
 mod status;
+mod tree;
 mod txn;
+mod versions;
 
 pub use db::*;
+pub use documents::*;
 pub use error::*;
 pub use kv::*;
+pub use logging::*;
 pub use metadata::*;
 pub use nodes::*;
 pub use prompt::*;
 pub use records::*;
 pub use result::*;
+pub use search::*;
 pub use status::*;
+pub use tree::*;
 pub use txn::*;
+pub use versions::*;

@@ -6,11 +6,13 @@
 //! records to `*out_result`, a new result the caller frees with `treestore_result_free`. Lists put
 //! `limit` and `cursor` in their query JSON and return the next page's cursor as the result's
 //! `next_cursor`. Deletes report what they removed through an optional out-parameter.
+//! Every call is timed in the database's latency histograms (`treestore_db_metrics_text`).
 
 use treestore_core::metadata::{
     self, Contradiction, ContradictionQuery, CrossReference, CrossReferenceQuery, MetadataEntry,
     MetadataQuery, ResolutionStatus, ToolResult, ToolResultQuery, Trajectory, TrajectoryStep,
 };
+use treestore_core::metrics::Op;
 use treestore_core::record::PageQuery;
 
 use crate::args;
@@ -18,7 +20,7 @@ use crate::db::treestore_db;
 use crate::error::{not_found, treestore_error};
 use crate::result::{records_result, treestore_result};
 use crate::status::treestore_status;
-use crate::txn::{read_with, treestore_txn, write_with};
+use crate::txn::{read_timed, treestore_txn, write_timed};
 
 /// Stores a tool result given as a JSON object (`tool_name` required; `execution_id` generated
 /// when absent; `result_data` any JSON). Writes a result holding the stored `tool_result` record.
@@ -37,7 +39,9 @@ pub extern "C" fn treestore_tool_result_store(
     crate::panic::boundary(err_out, || {
         let input: ToolResult = args::json(json, json_len, "json", "tool_result")?;
         args::out(out_result, "out_result")?;
-        let stored = write_with(db, txn, |w| metadata::store_tool_result(w, input))?;
+        let stored = write_timed(db, txn, Op::StoreToolResult, |w| {
+            metadata::store_tool_result(w, input)
+        })?;
         args::write_out(out_result, records_result(&[stored], None).into_raw());
         Ok(())
     })
@@ -58,7 +62,9 @@ pub extern "C" fn treestore_tool_result_get(
     crate::panic::boundary(err_out, || {
         let id = args::string(execution_id, execution_id_len, "execution_id")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| metadata::tool_result(r, id))?;
+        let found = read_timed(db, txn, Op::QueryToolResults, |r| {
+            metadata::tool_result(r, id)
+        })?;
         let found = found.ok_or_else(|| not_found(format_args!("tool result {id:?}")))?;
         args::write_out(out_result, records_result(&[found], None).into_raw());
         Ok(())
@@ -87,7 +93,9 @@ pub extern "C" fn treestore_tool_result_list(
             "tool_result_query",
         )?;
         args::out(out_result, "out_result")?;
-        let page = read_with(db, txn, |r| metadata::tool_results(r, &query))?;
+        let page = read_timed(db, txn, Op::QueryToolResults, |r| {
+            metadata::tool_results(r, &query)
+        })?;
         let result = records_result(&page.items, page.next_cursor.as_deref());
         args::write_out(out_result, result.into_raw());
         Ok(())
@@ -108,7 +116,9 @@ pub extern "C" fn treestore_tool_result_delete(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let id = args::string(execution_id, execution_id_len, "execution_id")?;
-        let removed = write_with(db, txn, |w| metadata::delete_tool_result(w, id))?;
+        let removed = write_timed(db, txn, Op::StoreToolResult, |w| {
+            metadata::delete_tool_result(w, id)
+        })?;
         args::write_opt_out(out_removed, removed);
         Ok(())
     })
@@ -126,7 +136,9 @@ pub extern "C" fn treestore_tool_result_purge(
     err_out: *mut *mut treestore_error,
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
-        let count = write_with(db, txn, |w| metadata::purge_tool_results(w, before_us))?;
+        let count = write_timed(db, txn, Op::StoreToolResult, |w| {
+            metadata::purge_tool_results(w, before_us)
+        })?;
         args::write_opt_out(out_count, count);
         Ok(())
     })
@@ -152,7 +164,9 @@ pub extern "C" fn treestore_trajectory_store(
     crate::panic::boundary(err_out, || {
         let input: Trajectory = args::json(json, json_len, "json", "trajectory")?;
         args::out(out_result, "out_result")?;
-        let stored = write_with(db, txn, |w| metadata::store_trajectory(w, input))?;
+        let stored = write_timed(db, txn, Op::StoreTrajectory, |w| {
+            metadata::store_trajectory(w, input)
+        })?;
         args::write_out(out_result, records_result(&[stored], None).into_raw());
         Ok(())
     })
@@ -181,7 +195,9 @@ pub extern "C" fn treestore_trajectory_append_step(
         let step: TrajectoryStep =
             args::json(step_json, step_json_len, "step_json", "trajectory_step")?;
         args::out(out_result, "out_result")?;
-        let stored = write_with(db, txn, |w| metadata::append_trajectory_step(w, id, step))?;
+        let stored = write_timed(db, txn, Op::StoreTrajectory, |w| {
+            metadata::append_trajectory_step(w, id, step)
+        })?;
         args::write_out(out_result, records_result(&[stored], None).into_raw());
         Ok(())
     })
@@ -201,7 +217,7 @@ pub extern "C" fn treestore_trajectory_complete(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let id = args::string(trajectory_id, trajectory_id_len, "trajectory_id")?;
-        write_with(db, txn, |w| {
+        write_timed(db, txn, Op::StoreTrajectory, |w| {
             metadata::complete_trajectory(w, id, completed_at_us)
         })
     })
@@ -223,7 +239,9 @@ pub extern "C" fn treestore_trajectory_get(
     crate::panic::boundary(err_out, || {
         let id = args::string(trajectory_id, trajectory_id_len, "trajectory_id")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| metadata::trajectory(r, id))?;
+        let found = read_timed(db, txn, Op::GetTrajectories, |r| {
+            metadata::trajectory(r, id)
+        })?;
         let found = found.ok_or_else(|| not_found(format_args!("trajectory {id:?}")))?;
         args::write_out(out_result, records_result(&[found], None).into_raw());
         Ok(())
@@ -249,7 +267,7 @@ pub extern "C" fn treestore_trajectory_list(
         let case_id = args::string(case_id, case_id_len, "case_id")?;
         let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| {
+        let found = read_timed(db, txn, Op::GetTrajectories, |r| {
             metadata::trajectories(r, case_id, page.limit, page.cursor.as_deref())
         })?;
         let result = records_result(&found.items, found.next_cursor.as_deref());
@@ -272,7 +290,9 @@ pub extern "C" fn treestore_trajectory_delete(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let id = args::string(trajectory_id, trajectory_id_len, "trajectory_id")?;
-        let removed = write_with(db, txn, |w| metadata::delete_trajectory(w, id))?;
+        let removed = write_timed(db, txn, Op::StoreTrajectory, |w| {
+            metadata::delete_trajectory(w, id)
+        })?;
         args::write_opt_out(out_removed, removed);
         Ok(())
     })
@@ -297,7 +317,9 @@ pub extern "C" fn treestore_cross_reference_store(
     crate::panic::boundary(err_out, || {
         let input: CrossReference = args::json(json, json_len, "json", "cross_reference")?;
         args::out(out_result, "out_result")?;
-        let stored = write_with(db, txn, |w| metadata::store_cross_reference(w, input))?;
+        let stored = write_timed(db, txn, Op::CrossReferences, |w| {
+            metadata::store_cross_reference(w, input)
+        })?;
         args::write_out(out_result, records_result(&[stored], None).into_raw());
         Ok(())
     })
@@ -325,7 +347,9 @@ pub extern "C" fn treestore_cross_reference_list(
             "cross_reference_query",
         )?;
         args::out(out_result, "out_result")?;
-        let page = read_with(db, txn, |r| metadata::cross_references(r, &query))?;
+        let page = read_timed(db, txn, Op::CrossReferences, |r| {
+            metadata::cross_references(r, &query)
+        })?;
         let result = records_result(&page.items, page.next_cursor.as_deref());
         args::write_out(out_result, result.into_raw());
         Ok(())
@@ -347,7 +371,9 @@ pub extern "C" fn treestore_cross_reference_delete(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let reference: CrossReference = args::json(json, json_len, "json", "cross_reference")?;
-        let removed = write_with(db, txn, |w| metadata::delete_cross_reference(w, &reference))?;
+        let removed = write_timed(db, txn, Op::CrossReferences, |w| {
+            metadata::delete_cross_reference(w, &reference)
+        })?;
         args::write_opt_out(out_removed, removed);
         Ok(())
     })
@@ -367,7 +393,9 @@ pub extern "C" fn treestore_cross_reference_delete_of_policy(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let policy = args::string(policy_id, policy_id_len, "policy_id")?;
-        let count = write_with(db, txn, |w| metadata::delete_cross_references_of(w, policy))?;
+        let count = write_timed(db, txn, Op::CrossReferences, |w| {
+            metadata::delete_cross_references_of(w, policy)
+        })?;
         args::write_opt_out(out_count, count);
         Ok(())
     })
@@ -393,7 +421,9 @@ pub extern "C" fn treestore_contradiction_store(
     crate::panic::boundary(err_out, || {
         let input: Contradiction = args::json(json, json_len, "json", "contradiction")?;
         args::out(out_result, "out_result")?;
-        let stored = write_with(db, txn, |w| metadata::store_contradiction(w, input))?;
+        let stored = write_timed(db, txn, Op::Contradictions, |w| {
+            metadata::store_contradiction(w, input)
+        })?;
         args::write_out(out_result, records_result(&[stored], None).into_raw());
         Ok(())
     })
@@ -424,7 +454,7 @@ pub extern "C" fn treestore_contradiction_resolve(
             ResolutionStatus::parse("status", args::string(status, status_len, "status")?)?;
         let resolution = args::opt_string(resolution, resolution_len, "resolution")?;
         args::out(out_result, "out_result")?;
-        let updated = write_with(db, txn, |w| {
+        let updated = write_timed(db, txn, Op::Contradictions, |w| {
             metadata::resolve_contradiction(w, id, status, resolution)
         })?;
         args::write_out(out_result, records_result(&[updated], None).into_raw());
@@ -448,7 +478,9 @@ pub extern "C" fn treestore_contradiction_get(
     crate::panic::boundary(err_out, || {
         let id = args::string(id, id_len, "id")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| metadata::contradiction(r, id))?;
+        let found = read_timed(db, txn, Op::Contradictions, |r| {
+            metadata::contradiction(r, id)
+        })?;
         let found = found.ok_or_else(|| not_found(format_args!("contradiction {id:?}")))?;
         args::write_out(out_result, records_result(&[found], None).into_raw());
         Ok(())
@@ -477,7 +509,9 @@ pub extern "C" fn treestore_contradiction_list(
             "contradiction_query",
         )?;
         args::out(out_result, "out_result")?;
-        let page = read_with(db, txn, |r| metadata::contradictions(r, &query))?;
+        let page = read_timed(db, txn, Op::Contradictions, |r| {
+            metadata::contradictions(r, &query)
+        })?;
         let result = records_result(&page.items, page.next_cursor.as_deref());
         args::write_out(out_result, result.into_raw());
         Ok(())
@@ -497,7 +531,9 @@ pub extern "C" fn treestore_contradiction_delete(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let id = args::string(id, id_len, "id")?;
-        let removed = write_with(db, txn, |w| metadata::delete_contradiction(w, id))?;
+        let removed = write_timed(db, txn, Op::Contradictions, |w| {
+            metadata::delete_contradiction(w, id)
+        })?;
         args::write_opt_out(out_removed, removed);
         Ok(())
     })
@@ -523,7 +559,7 @@ pub extern "C" fn treestore_metadata_set(
     crate::panic::boundary(err_out, || {
         let entry: MetadataEntry = args::json(json, json_len, "json", "metadata_entry")?;
         args::out(out_result, "out_result")?;
-        let stored = write_with(db, txn, |w| metadata::set_metadata(w, entry))?;
+        let stored = write_timed(db, txn, Op::Metadata, |w| metadata::set_metadata(w, entry))?;
         args::write_out(out_result, records_result(&[stored], None).into_raw());
         Ok(())
     })
@@ -551,7 +587,9 @@ pub extern "C" fn treestore_metadata_get(
         let id = args::string(entity_id, entity_id_len, "entity_id")?;
         let key = args::string(key, key_len, "key")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| metadata::metadata(r, ty, id, key))?;
+        let found = read_timed(db, txn, Op::Metadata, |r| {
+            metadata::metadata(r, ty, id, key)
+        })?;
         let found = found.ok_or_else(|| not_found(format_args!("metadata {ty}/{id}/{key:?}")))?;
         args::write_out(out_result, records_result(&[found], None).into_raw());
         Ok(())
@@ -577,7 +615,7 @@ pub extern "C" fn treestore_metadata_get_all(
         let ty = args::string(entity_type, entity_type_len, "entity_type")?;
         let id = args::string(entity_id, entity_id_len, "entity_id")?;
         args::out(out_result, "out_result")?;
-        let entries = read_with(db, txn, |r| metadata::all_metadata(r, ty, id))?;
+        let entries = read_timed(db, txn, Op::Metadata, |r| metadata::all_metadata(r, ty, id))?;
         args::write_out(out_result, records_result(&entries, None).into_raw());
         Ok(())
     })
@@ -602,7 +640,9 @@ pub extern "C" fn treestore_metadata_delete(
         let ty = args::string(entity_type, entity_type_len, "entity_type")?;
         let id = args::string(entity_id, entity_id_len, "entity_id")?;
         let key = args::string(key, key_len, "key")?;
-        let removed = write_with(db, txn, |w| metadata::delete_metadata(w, ty, id, key))?;
+        let removed = write_timed(db, txn, Op::Metadata, |w| {
+            metadata::delete_metadata(w, ty, id, key)
+        })?;
         args::write_opt_out(out_removed, removed);
         Ok(())
     })
@@ -624,7 +664,9 @@ pub extern "C" fn treestore_metadata_delete_all(
     crate::panic::boundary(err_out, || {
         let ty = args::string(entity_type, entity_type_len, "entity_type")?;
         let id = args::string(entity_id, entity_id_len, "entity_id")?;
-        let count = write_with(db, txn, |w| metadata::delete_all_metadata(w, ty, id))?;
+        let count = write_timed(db, txn, Op::Metadata, |w| {
+            metadata::delete_all_metadata(w, ty, id)
+        })?;
         args::write_opt_out(out_count, count);
         Ok(())
     })
@@ -652,7 +694,7 @@ pub extern "C" fn treestore_metadata_query_by_key(
         let key = args::string(key, key_len, "key")?;
         let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| {
+        let found = read_timed(db, txn, Op::Metadata, |r| {
             metadata::query_by_key(r, ty, key, page.limit, page.cursor.as_deref())
         })?;
         let result = records_result(&found.items, found.next_cursor.as_deref());
@@ -686,7 +728,7 @@ pub extern "C" fn treestore_metadata_query_by_key_value(
         let value = args::string(value, value_len, "value")?;
         let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| {
+        let found = read_timed(db, txn, Op::Metadata, |r| {
             metadata::query_by_key_value(r, ty, key, value, page.limit, page.cursor.as_deref())
         })?;
         let result = records_result(&found.items, found.next_cursor.as_deref());
@@ -713,7 +755,9 @@ pub extern "C" fn treestore_metadata_query_multiple(
         let query: MetadataQuery =
             args::json(query_json, query_json_len, "query_json", "metadata_query")?;
         args::out(out_result, "out_result")?;
-        let page = read_with(db, txn, |r| metadata::query_multiple(r, &query))?;
+        let page = read_timed(db, txn, Op::Metadata, |r| {
+            metadata::query_multiple(r, &query)
+        })?;
         let result = records_result(&page.items, page.next_cursor.as_deref());
         args::write_out(out_result, result.into_raw());
         Ok(())

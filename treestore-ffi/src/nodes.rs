@@ -1,6 +1,10 @@
 //! Node records: the fixed-width view of a document node, the type every tree query returns.
 
-use crate::result::{treestore_str, Arena, Span};
+use treestore_core::document::{Document, Node};
+use treestore_core::record::ToRecord;
+
+use crate::records::RecordBuilder;
+use crate::result::{treestore_result, treestore_str, Arena, Span};
 
 /// `treestore_node.flags`: `page_start` holds a value.
 pub const TREESTORE_NODE_HAS_PAGE_START: u32 = 1;
@@ -107,4 +111,93 @@ impl PendingNode {
             metadata_count: self.metadata_count,
         }
     }
+}
+
+/// Adds `n` to `b` (its strings to the arena, its lists to the shared arrays) and returns the
+/// pending node. `text_read` sets `TREESTORE_NODE_HAS_TEXT`: the query read texts, so a NULL
+/// `text` means the node has none.
+pub(crate) fn push_node(b: &mut RecordBuilder, n: &Node, text_read: bool) -> PendingNode {
+    let opt =
+        |b: &mut RecordBuilder, s: Option<&str>| s.map_or(Span::default(), |s| b.string_span(s));
+    let (child_first, child_count) = b.push_strings(&n.child_ids);
+    let (see_also_first, see_also_count) = b.push_strings(&n.see_also);
+    let (metadata_first, metadata_count) = b.push_kvs(n.metadata.iter());
+    let mut flags = 0;
+    if n.page_start.is_some() {
+        flags |= TREESTORE_NODE_HAS_PAGE_START;
+    }
+    if n.page_end.is_some() {
+        flags |= TREESTORE_NODE_HAS_PAGE_END;
+    }
+    if text_read {
+        flags |= TREESTORE_NODE_HAS_TEXT;
+    }
+    PendingNode {
+        node_id: b.string_span(&n.node_id),
+        policy_id: b.string_span(&n.policy_id),
+        version_id: b.string_span(&n.version_id),
+        parent_id: opt(b, n.parent_id.as_deref()),
+        title: b.string_span(&n.title),
+        summary: opt(b, n.summary.as_deref()),
+        text: opt(b, n.text.as_deref()),
+        section_path: b.string_span(&n.section_path),
+        page_start: n.page_start.unwrap_or(0),
+        page_end: n.page_end.unwrap_or(0),
+        created_at: n.created_at,
+        updated_at: n.updated_at,
+        depth: n.depth,
+        flags,
+        child_first,
+        child_count,
+        see_also_first,
+        see_also_count,
+        metadata_first,
+        metadata_count,
+    }
+}
+
+/// The bytes `push_node` adds to the arena for `n`.
+pub(crate) fn node_bytes(n: &Node) -> usize {
+    let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    let list = |l: &[String]| l.iter().map(String::len).sum::<usize>();
+    n.node_id.len()
+        + n.policy_id.len()
+        + n.version_id.len()
+        + opt(&n.parent_id)
+        + n.title.len()
+        + opt(&n.summary)
+        + opt(&n.text)
+        + n.section_path.len()
+        + list(&n.child_ids)
+        + list(&n.see_also)
+        + n.metadata
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum::<usize>()
+}
+
+/// A result of `nodes` (in the `nodes` array), preceded by the version record when `doc` is given,
+/// with the paging fields of a structure page.
+pub(crate) fn nodes_result(
+    doc: Option<&Document>,
+    nodes: &[Node],
+    text_read: bool,
+    total: u64,
+    next_cursor: Option<&str>,
+) -> treestore_result {
+    let mut b = RecordBuilder::default();
+    b.arena
+        .reserve(nodes.iter().map(node_bytes).sum::<usize>() + 512);
+    let top = match doc {
+        Some(d) => {
+            b.push_records(vec![d.to_record()]);
+            1
+        }
+        None => 0,
+    };
+    let pending = nodes
+        .iter()
+        .map(|n| push_node(&mut b, n, text_read))
+        .collect();
+    treestore_result::from_builder(b, top, pending, total, next_cursor)
 }

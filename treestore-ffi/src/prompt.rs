@@ -2,13 +2,15 @@
 //! usage with per-version statistics, and conversations with their messages. Conventions are the
 //! MetadataStore's (see `metadata.rs`): JSON objects in, result records out, `txn` NULL for a
 //! transaction of the call's own, `limit`/`cursor` in the query JSON and `next_cursor` in the
-//! result, and deletes reporting through an optional out-parameter.
+//! result, deletes reporting through an optional out-parameter, and every call timed in the
+//! database's latency histograms.
 //!
 //! A prompt version is picked by `version` (0: none given) or `label` (NULL: none given); with
 //! neither, the newest version; with both, TREESTORE_INVALID_ARGUMENT.
 
 use std::collections::BTreeMap;
 
+use treestore_core::metrics::Op;
 use treestore_core::prompt::{
     self, Conversation, ConversationQuery, Message, NewPrompt, PromptSelector, PromptUsage,
     UsageQuery,
@@ -20,7 +22,7 @@ use crate::db::treestore_db;
 use crate::error::{not_found, treestore_error, FfiError};
 use crate::result::{records_result, treestore_result};
 use crate::status::treestore_status;
-use crate::txn::{read_with, treestore_txn, write_with};
+use crate::txn::{read_timed, treestore_txn, write_timed};
 
 /// The selector of a `(version, label)` argument pair.
 fn selector(version: u32, label: *const u8, label_len: usize) -> Result<PromptSelector, FfiError> {
@@ -48,7 +50,7 @@ pub extern "C" fn treestore_prompt_create(
     crate::panic::boundary(err_out, || {
         let input: NewPrompt = args::json(json, json_len, "json", "prompt")?;
         args::out(out_result, "out_result")?;
-        let stored = write_with(db, txn, |w| prompt::create_prompt(w, input))?;
+        let stored = write_timed(db, txn, Op::Prompts, |w| prompt::create_prompt(w, input))?;
         args::write_out(out_result, records_result(&[stored], None).into_raw());
         Ok(())
     })
@@ -75,7 +77,7 @@ pub extern "C" fn treestore_prompt_get(
         let name = args::string(name, name_len, "name")?;
         let sel = selector(version, label, label_len)?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| prompt::prompt(r, name, &sel))?;
+        let found = read_timed(db, txn, Op::Prompts, |r| prompt::prompt(r, name, &sel))?;
         let found = found.ok_or_else(|| not_found(format_args!("prompt {name:?} {sel}")))?;
         args::write_out(out_result, records_result(&[found], None).into_raw());
         Ok(())
@@ -101,7 +103,7 @@ pub extern "C" fn treestore_prompt_list_versions(
         let name = args::string(name, name_len, "name")?;
         let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| {
+        let found = read_timed(db, txn, Op::Prompts, |r| {
             prompt::prompt_versions(r, name, page.limit, page.cursor.as_deref())
         })?;
         let result = records_result(&found.items, found.next_cursor.as_deref());
@@ -126,7 +128,7 @@ pub extern "C" fn treestore_prompt_list(
     crate::panic::boundary(err_out, || {
         let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| {
+        let found = read_timed(db, txn, Op::Prompts, |r| {
             prompt::list_prompts(r, page.limit, page.cursor.as_deref())
         })?;
         let result = records_result(&found.items, found.next_cursor.as_deref());
@@ -152,7 +154,7 @@ pub extern "C" fn treestore_prompt_set_label(
     crate::panic::boundary(err_out, || {
         let name = args::string(name, name_len, "name")?;
         let label = args::string(label, label_len, "label")?;
-        write_with(db, txn, |w| {
+        write_timed(db, txn, Op::Prompts, |w| {
             prompt::set_prompt_label(w, name, label, version)
         })
     })
@@ -174,7 +176,9 @@ pub extern "C" fn treestore_prompt_remove_label(
     crate::panic::boundary(err_out, || {
         let name = args::string(name, name_len, "name")?;
         let label = args::string(label, label_len, "label")?;
-        let removed = write_with(db, txn, |w| prompt::remove_prompt_label(w, name, label))?;
+        let removed = write_timed(db, txn, Op::Prompts, |w| {
+            prompt::remove_prompt_label(w, name, label)
+        })?;
         args::write_opt_out(out_removed, removed);
         Ok(())
     })
@@ -211,7 +215,9 @@ pub extern "C" fn treestore_prompt_render(
             "variables",
         )?;
         args::out(out_result, "out_result")?;
-        let text = read_with(db, txn, |r| prompt::render_prompt(r, name, &sel, &vars))?;
+        let text = read_timed(db, txn, Op::Prompts, |r| {
+            prompt::render_prompt(r, name, &sel, &vars)
+        })?;
         args::write_out(
             out_result,
             treestore_result::from_strings(&[text]).into_raw(),
@@ -240,7 +246,7 @@ pub extern "C" fn treestore_prompt_diff(
     crate::panic::boundary(err_out, || {
         let name = args::string(name, name_len, "name")?;
         args::out(out_result, "out_result")?;
-        let diff = read_with(db, txn, |r| {
+        let diff = read_timed(db, txn, Op::Prompts, |r| {
             prompt::diff_prompt_versions(r, name, from_version, to_version)
         })?;
         args::write_out(out_result, records_result(&[diff], None).into_raw());
@@ -262,7 +268,7 @@ pub extern "C" fn treestore_prompt_delete(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let name = args::string(name, name_len, "name")?;
-        let removed = write_with(db, txn, |w| prompt::delete_prompt(w, name))?;
+        let removed = write_timed(db, txn, Op::Prompts, |w| prompt::delete_prompt(w, name))?;
         args::write_opt_out(out_removed, removed);
         Ok(())
     })
@@ -288,7 +294,9 @@ pub extern "C" fn treestore_prompt_usage_record(
     crate::panic::boundary(err_out, || {
         let input: PromptUsage = args::json(json, json_len, "json", "prompt_usage")?;
         args::out(out_result, "out_result")?;
-        let stored = write_with(db, txn, |w| prompt::record_prompt_usage(w, input))?;
+        let stored = write_timed(db, txn, Op::Prompts, |w| {
+            prompt::record_prompt_usage(w, input)
+        })?;
         args::write_out(out_result, records_result(&[stored], None).into_raw());
         Ok(())
     })
@@ -315,7 +323,9 @@ pub extern "C" fn treestore_prompt_usage_score(
         // SAFETY: NULL or a pointer to one readable `double`, per the contract.
         let score = unsafe { score.as_ref() }.copied();
         args::out(out_result, "out_result")?;
-        let updated = write_with(db, txn, |w| prompt::score_prompt_usage(w, id, score))?;
+        let updated = write_timed(db, txn, Op::Prompts, |w| {
+            prompt::score_prompt_usage(w, id, score)
+        })?;
         args::write_out(out_result, records_result(&[updated], None).into_raw());
         Ok(())
     })
@@ -337,7 +347,7 @@ pub extern "C" fn treestore_prompt_usage_get(
     crate::panic::boundary(err_out, || {
         let id = args::string(usage_id, usage_id_len, "usage_id")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| prompt::prompt_usage(r, id))?;
+        let found = read_timed(db, txn, Op::Prompts, |r| prompt::prompt_usage(r, id))?;
         let found = found.ok_or_else(|| not_found(format_args!("prompt usage {id:?}")))?;
         args::write_out(out_result, records_result(&[found], None).into_raw());
         Ok(())
@@ -362,7 +372,7 @@ pub extern "C" fn treestore_prompt_usage_list(
         let query: UsageQuery =
             args::json(query_json, query_json_len, "query_json", "usage_query")?;
         args::out(out_result, "out_result")?;
-        let page = read_with(db, txn, |r| prompt::prompt_usages(r, &query))?;
+        let page = read_timed(db, txn, Op::Prompts, |r| prompt::prompt_usages(r, &query))?;
         let result = records_result(&page.items, page.next_cursor.as_deref());
         args::write_out(out_result, result.into_raw());
         Ok(())
@@ -383,7 +393,7 @@ pub extern "C" fn treestore_prompt_usage_delete(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let id = args::string(usage_id, usage_id_len, "usage_id")?;
-        let removed = write_with(db, txn, |w| prompt::delete_prompt_usage(w, id))?;
+        let removed = write_timed(db, txn, Op::Prompts, |w| prompt::delete_prompt_usage(w, id))?;
         args::write_opt_out(out_removed, removed);
         Ok(())
     })
@@ -408,7 +418,9 @@ pub extern "C" fn treestore_prompt_stats_get(
     crate::panic::boundary(err_out, || {
         let name = args::string(name, name_len, "name")?;
         args::out(out_result, "out_result")?;
-        let stats = read_with(db, txn, |r| prompt::prompt_stats(r, name, version))?;
+        let stats = read_timed(db, txn, Op::Prompts, |r| {
+            prompt::prompt_stats(r, name, version)
+        })?;
         args::write_out(out_result, records_result(&[stats], None).into_raw());
         Ok(())
     })
@@ -430,7 +442,9 @@ pub extern "C" fn treestore_prompt_stats_list(
     crate::panic::boundary(err_out, || {
         let name = args::string(name, name_len, "name")?;
         args::out(out_result, "out_result")?;
-        let stats = read_with(db, txn, |r| prompt::prompt_version_stats(r, name))?;
+        let stats = read_timed(db, txn, Op::Prompts, |r| {
+            prompt::prompt_version_stats(r, name)
+        })?;
         args::write_out(out_result, records_result(&stats, None).into_raw());
         Ok(())
     })
@@ -454,7 +468,9 @@ pub extern "C" fn treestore_conversation_create(
     crate::panic::boundary(err_out, || {
         let input: Conversation = args::json(json, json_len, "json", "conversation")?;
         args::out(out_result, "out_result")?;
-        let stored = write_with(db, txn, |w| prompt::create_conversation(w, input))?;
+        let stored = write_timed(db, txn, Op::Conversations, |w| {
+            prompt::create_conversation(w, input)
+        })?;
         args::write_out(out_result, records_result(&[stored], None).into_raw());
         Ok(())
     })
@@ -478,7 +494,9 @@ pub extern "C" fn treestore_conversation_update(
     crate::panic::boundary(err_out, || {
         let input: Conversation = args::json(json, json_len, "json", "conversation")?;
         args::out(out_result, "out_result")?;
-        let stored = write_with(db, txn, |w| prompt::update_conversation(w, input))?;
+        let stored = write_timed(db, txn, Op::Conversations, |w| {
+            prompt::update_conversation(w, input)
+        })?;
         args::write_out(out_result, records_result(&[stored], None).into_raw());
         Ok(())
     })
@@ -502,7 +520,9 @@ pub extern "C" fn treestore_conversation_add_message(
     crate::panic::boundary(err_out, || {
         let input: Message = args::json(json, json_len, "json", "message")?;
         args::out(out_result, "out_result")?;
-        let stored = write_with(db, txn, |w| prompt::add_message(w, input))?;
+        let stored = write_timed(db, txn, Op::Conversations, |w| {
+            prompt::add_message(w, input)
+        })?;
         args::write_out(out_result, records_result(&[stored], None).into_raw());
         Ok(())
     })
@@ -524,7 +544,7 @@ pub extern "C" fn treestore_conversation_get(
     crate::panic::boundary(err_out, || {
         let id = args::string(id, id_len, "id")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| prompt::conversation(r, id))?;
+        let found = read_timed(db, txn, Op::Conversations, |r| prompt::conversation(r, id))?;
         let found = found.ok_or_else(|| not_found(format_args!("conversation {id:?}")))?;
         args::write_out(out_result, records_result(&[found], None).into_raw());
         Ok(())
@@ -546,7 +566,7 @@ pub extern "C" fn treestore_conversation_get_message(
     crate::panic::boundary(err_out, || {
         let id = args::string(message_id, message_id_len, "message_id")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| prompt::message(r, id))?;
+        let found = read_timed(db, txn, Op::Conversations, |r| prompt::message(r, id))?;
         let found = found.ok_or_else(|| not_found(format_args!("message {id:?}")))?;
         args::write_out(out_result, records_result(&[found], None).into_raw());
         Ok(())
@@ -572,7 +592,7 @@ pub extern "C" fn treestore_conversation_list_messages(
         let id = args::string(conversation_id, conversation_id_len, "conversation_id")?;
         let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| {
+        let found = read_timed(db, txn, Op::Conversations, |r| {
             prompt::messages(r, id, page.limit, page.cursor.as_deref())
         })?;
         let result = records_result(&found.items, found.next_cursor.as_deref());
@@ -598,7 +618,9 @@ pub extern "C" fn treestore_conversation_get_with_messages(
     crate::panic::boundary(err_out, || {
         let id = args::string(id, id_len, "id")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| prompt::conversation_with_messages(r, id))?;
+        let found = read_timed(db, txn, Op::Conversations, |r| {
+            prompt::conversation_with_messages(r, id)
+        })?;
         let found = found.ok_or_else(|| not_found(format_args!("conversation {id:?}")))?;
         args::write_out(out_result, records_result(&[found], None).into_raw());
         Ok(())
@@ -626,7 +648,9 @@ pub extern "C" fn treestore_conversation_list(
             "conversation_query",
         )?;
         args::out(out_result, "out_result")?;
-        let page = read_with(db, txn, |r| prompt::list_conversations(r, &query))?;
+        let page = read_timed(db, txn, Op::Conversations, |r| {
+            prompt::list_conversations(r, &query)
+        })?;
         let result = records_result(&page.items, page.next_cursor.as_deref());
         args::write_out(out_result, result.into_raw());
         Ok(())
@@ -652,7 +676,7 @@ pub extern "C" fn treestore_conversation_list_by_user(
         let user = args::string(user_id, user_id_len, "user_id")?;
         let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| {
+        let found = read_timed(db, txn, Op::Conversations, |r| {
             prompt::list_conversations_by_user(r, user, page.limit, page.cursor.as_deref())
         })?;
         let result = records_result(&found.items, found.next_cursor.as_deref());
@@ -680,7 +704,7 @@ pub extern "C" fn treestore_conversation_list_by_tag(
         let tag = args::string(tag, tag_len, "tag")?;
         let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
         args::out(out_result, "out_result")?;
-        let found = read_with(db, txn, |r| {
+        let found = read_timed(db, txn, Op::Conversations, |r| {
             prompt::list_conversations_by_tag(r, tag, page.limit, page.cursor.as_deref())
         })?;
         let result = records_result(&found.items, found.next_cursor.as_deref());
@@ -703,7 +727,9 @@ pub extern "C" fn treestore_conversation_delete(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let id = args::string(id, id_len, "id")?;
-        let removed = write_with(db, txn, |w| prompt::delete_conversation(w, id))?;
+        let removed = write_timed(db, txn, Op::Conversations, |w| {
+            prompt::delete_conversation(w, id)
+        })?;
         args::write_opt_out(out_removed, removed);
         Ok(())
     })

@@ -55,6 +55,12 @@ pub(crate) struct Arena {
 }
 
 impl Arena {
+    /// Makes room for `additional` more bytes, so a result of known size is built without
+    /// regrowing the buffer.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.bytes.reserve(additional);
+    }
+
     pub(crate) fn push(&mut self, b: &[u8]) -> Span {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(b);

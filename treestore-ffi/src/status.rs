@@ -77,6 +77,9 @@ pub extern "C" fn treestore_status_str(status: treestore_status) -> *const c_cha
     })
 }
 
+/// The library's version (the crate's), as `treestore_version` returns it.
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The library's version as a static NUL-terminated string, e.g. "0.1.0".
 #[no_mangle]
 pub extern "C" fn treestore_version() -> *const c_char {

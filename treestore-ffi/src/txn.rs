@@ -3,6 +3,7 @@
 //! into one atomic commit or one consistent snapshot.
 
 use parking_lot::Mutex;
+use treestore_core::metrics::Op;
 use treestore_core::{ReadOps, ReadTxn, WriteTxn};
 
 use crate::args;
@@ -72,6 +73,29 @@ pub(crate) fn write_with<T>(
         )),
         TxnState::Ended => Err(ended()),
     }
+}
+
+/// [`read_with`], timed as one call of `op` in the database's latency histograms (errors
+/// counted). `db` is required even when `txn` is given: the histograms live with it.
+pub(crate) fn read_timed<T>(
+    db: *const treestore_db,
+    txn: *mut treestore_txn,
+    op: Op,
+    f: impl FnOnce(&dyn ReadOps) -> treestore_core::Result<T>,
+) -> Result<T, FfiError> {
+    let handle = args::handle(db, "db")?;
+    handle.db.metrics().time(op, || read_with(db, txn, f))
+}
+
+/// [`write_with`], timed as one call of `op` (see [`read_timed`]).
+pub(crate) fn write_timed<T>(
+    db: *const treestore_db,
+    txn: *mut treestore_txn,
+    op: Op,
+    f: impl FnOnce(&mut WriteTxn) -> treestore_core::Result<T>,
+) -> Result<T, FfiError> {
+    let handle = args::handle(db, "db")?;
+    handle.db.metrics().time(op, || write_with(db, txn, f))
 }
 
 /// Begins a transaction: a write transaction when `write` is true (waiting while another one is

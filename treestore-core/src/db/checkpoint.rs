@@ -81,6 +81,14 @@ fn run(shared: &Shared, state: &mut WriterState) -> Result<()> {
     }
     state.meta = meta;
     shared.counters.checkpoints.fetch_add(1, Ordering::Relaxed);
+    log::info!(
+        target: "treestore",
+        "{}: checkpoint {} wrote {} pages (txid {})",
+        shared.path.display(),
+        meta.seq,
+        pages.len(),
+        meta.txid
+    );
     let ms = shared.opened_at.elapsed().as_millis() as u64;
     shared
         .counters

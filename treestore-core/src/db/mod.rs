@@ -117,6 +117,12 @@ impl Database {
         &self.shared.path
     }
 
+    /// Whether an earlier I/O failure stopped writes (every write fails until the database is
+    /// reopened).
+    pub fn is_poisoned(&self) -> bool {
+        self.shared.is_poisoned()
+    }
+
     /// Whether the database was opened read-only.
     pub fn is_read_only(&self) -> bool {
         self.shared.read_only

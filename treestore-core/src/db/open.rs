@@ -275,6 +275,7 @@ fn recover(path: &Path, file: Box<dyn VfsFile>, opts: &Options) -> Result<Shared
         hwm: meta.hwm,
     };
     let mut pages = Vec::new();
+    let replayed = replay.commits.len();
     for commit in replay.commits {
         let written: Vec<u64> = commit.pages.iter().map(|(p, _)| *p).collect();
         for (page_no, page) in commit.pages {
@@ -287,6 +288,15 @@ fn recover(path: &Path, file: Box<dyn VfsFile>, opts: &Options) -> Result<Shared
             catalog_root: commit.info.catalog_root,
             hwm: commit.info.hwm,
         };
+    }
+    if replayed > 0 {
+        log::info!(
+            target: "treestore",
+            "{}: recovery replayed {replayed} commits ({} pages) from the WAL, up to txid {}",
+            path.display(),
+            pages.len(),
+            snap.txid
+        );
     }
     pager.ensure_capacity(snap.hwm)?;
     pager.overlay_insert(pages);
@@ -387,8 +397,11 @@ fn start_flusher(wal: Arc<Wal>, interval: std::time::Duration) -> Option<Flusher
                 return;
             }
             // A failed sync sticks in the WAL: every later commit reports it.
-            if wal.has_unsynced() && wal.sync_to(wal.len()).is_err() {
-                return;
+            if wal.has_unsynced() {
+                if let Err(e) = wal.sync_to(wal.len()) {
+                    log::error!(target: "treestore", "the WAL sync thread stops: {e}");
+                    return;
+                }
             }
         });
     // Without the thread, relaxed commits still reach disk at each checkpoint and at close.

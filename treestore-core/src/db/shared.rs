@@ -216,6 +216,11 @@ impl Shared {
     /// Records an I/O failure: every later write fails until the database is reopened.
     pub(crate) fn poison(&self, err: &Error) {
         if matches!(err.kind(), ErrorKind::Io | ErrorKind::Corruption) {
+            log::error!(
+                target: "treestore",
+                "{}: writes stop until the database is reopened: {err}",
+                self.path.display()
+            );
             *self.poison_reason.lock() = err.to_string();
             self.poisoned.store(true, Ordering::Release);
             self.writer_free.notify_all();

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{Record, ToRecord, Value};
-use crate::db::{BackupReport, IntegrityReport, Stats};
+use crate::db::{IntegrityReport, Stats};
 
 fn seconds(d: Option<Duration>) -> Value {
     d.map_or(Value::Null, |d| Value::Float(d.as_secs_f64()))
@@ -42,16 +42,6 @@ impl ToRecord for IntegrityReport {
             .with("tables", self.tables)
             .with("entries", self.entries)
             .with("errors", &self.errors)
-    }
-}
-
-impl ToRecord for BackupReport {
-    fn to_record(&self) -> Record {
-        Record::new("backup_report")
-            .with("tables", self.tables)
-            .with("entries", self.entries)
-            .with("txid", self.txid)
-            .with("file_bytes", self.file_bytes)
     }
 }
 

@@ -1,10 +1,23 @@
-//! Records for the document, version and search stores' types. A version's [`Document`] is a
-//! `version` record; nested values are nested records (a diff's changes are `node_change`).
+//! Records and JSON input for the DocumentStore and the VersionStore: a version travels as a
+//! `version` record, a diff as a `version_diff` record of nested `node_change` records. Input
+//! documents are `{"document": {...}, "nodes": [...]}` objects; nodes themselves come back through
+//! the C ABI's fixed-width node array, not as records.
 
-use super::{Record, ToRecord, Value};
+use serde_json::Value as Json;
+
+use super::{parse_object, FromJson, JsonFields, Record, ToRecord, Value};
 use crate::document::{Document, DocumentCounts, Node, StructurePage};
-use crate::search::SearchHit;
+use crate::error::{Error, Result};
 use crate::version::{NodeChange, VersionDiff, VersionPage};
+
+/// One version of a document with its nodes, as `store_document` takes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentInput {
+    /// The version's header.
+    pub document: Document,
+    /// Its nodes, in any order (see [`Node`] for what is derived).
+    pub nodes: Vec<Node>,
+}
 
 impl ToRecord for Document {
     fn to_record(&self) -> Record {
@@ -24,7 +37,8 @@ impl ToRecord for Document {
     }
 }
 
-/// `text` is null where the read skipped text.
+/// `policy_id` and `version_id` are required; times are ISO 8601 or µs (0 or absent: see
+/// [`Document`]); `tags` a list of strings; `metadata` an object (non-string values kept as JSON).
 impl ToRecord for Node {
     fn to_record(&self) -> Record {
         Record::new("node")
@@ -47,7 +61,6 @@ impl ToRecord for Node {
     }
 }
 
-/// `document` is a nested `version` record; `next_cursor` is null on the last page.
 impl ToRecord for StructurePage {
     fn to_record(&self) -> Record {
         Record::new("structure_page")
@@ -75,18 +88,111 @@ impl ToRecord for VersionPage {
     }
 }
 
-/// `fields` are the names [`NodeField::name`](crate::version::NodeField::name) gives.
+impl FromJson for Document {
+    fn from_json(f: &JsonFields<'_>) -> Result<Document> {
+        Ok(Document {
+            policy_id: f.str("policy_id")?,
+            version_id: f.str("version_id")?,
+            pageindex_doc_id: f.opt_str("pageindex_doc_id")?,
+            root_node_id: f.str_or_empty("root_node_id")?,
+            metadata: f.str_map("metadata")?,
+            created_at: f.time_or_zero("created_at")?,
+            updated_at: f.time_or_zero("updated_at")?,
+            effective_start: f.opt_time("effective_start")?,
+            effective_end: f.opt_time("effective_end")?,
+            created_by: f.str_or_empty("created_by")?,
+            description: f.str_or_empty("description")?,
+            tags: f.str_list("tags")?,
+        })
+    }
+}
+
+/// `node_id` is required; `depth` is ignored (always derived); everything else is optional (see
+/// [`Node`] for what an absent field means).
+impl FromJson for Node {
+    fn from_json(f: &JsonFields<'_>) -> Result<Node> {
+        Ok(Node {
+            node_id: f.str("node_id")?,
+            policy_id: f.str_or_empty("policy_id")?,
+            version_id: f.str_or_empty("version_id")?,
+            parent_id: f.opt_str("parent_id")?,
+            title: f.str_or_empty("title")?,
+            page_start: f.opt_i64("page_start")?,
+            page_end: f.opt_i64("page_end")?,
+            summary: f.opt_str("summary")?,
+            text: f.opt_str("text")?,
+            section_path: f.str_or_empty("section_path")?,
+            child_ids: f.str_list("child_ids")?,
+            depth: 0,
+            created_at: f.time_or_zero("created_at")?,
+            updated_at: f.time_or_zero("updated_at")?,
+            see_also: f.str_list("see_also")?,
+            metadata: f.str_map("metadata")?,
+        })
+    }
+}
+
+/// `{"document": {...}, "nodes": [...]}`; an error in a node names its index and, when it has
+/// one, its id.
+impl FromJson for DocumentInput {
+    fn from_json(f: &JsonFields<'_>) -> Result<DocumentInput> {
+        let doc = f
+            .raw("document")
+            .ok_or_else(|| Error::invalid("document_input: field document: is required"))?;
+        let document = Document::from_json(&JsonFields::new("document", doc)?)?;
+        let mut nodes = Vec::new();
+        for (i, n) in f.objects("nodes", "node")?.iter().enumerate() {
+            let node = Node::from_json(n).map_err(|e| e.context(node_label(n, i)))?;
+            nodes.push(node);
+        }
+        Ok(DocumentInput { document, nodes })
+    }
+}
+
+fn node_label(n: &JsonFields<'_>, i: usize) -> String {
+    match n.raw("node_id") {
+        Some(Json::String(id)) => format!("nodes[{i}] (node {id})"),
+        _ => format!("nodes[{i}]"),
+    }
+}
+
+/// Parses a JSON list of `{"document", "nodes"}` objects (a batch); an error names the item.
+pub fn document_inputs_from_json(text: &str) -> Result<Vec<DocumentInput>> {
+    let value = parse_object("documents", text)?;
+    let Json::Array(items) = value else {
+        return Err(Error::invalid(
+            "documents: expected a JSON list of {\"document\", \"nodes\"} objects",
+        ));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            JsonFields::new("document_input", item)
+                .and_then(|f| DocumentInput::from_json(&f))
+                .map_err(|e| e.context(format!("documents[{i}]")))
+        })
+        .collect()
+}
+
+/// A node of a diff; `fields` lists what changed (empty for added and removed nodes).
 impl ToRecord for NodeChange {
     fn to_record(&self) -> Record {
-        let fields: Vec<String> = self.fields.iter().map(|f| f.name().to_string()).collect();
         Record::new("node_change")
             .with("node_id", &self.node_id)
             .with("title", &self.title)
             .with("section_path", &self.section_path)
-            .with("fields", fields)
+            .with(
+                "fields",
+                self.fields
+                    .iter()
+                    .map(|f| f.name().to_string())
+                    .collect::<Vec<_>>(),
+            )
     }
 }
 
+/// `added`, `removed` and `changed` are nested `node_change` records, each in pre-order.
 impl ToRecord for VersionDiff {
     fn to_record(&self) -> Record {
         Record::new("version_diff")
@@ -99,85 +205,49 @@ impl ToRecord for VersionDiff {
     }
 }
 
-impl ToRecord for SearchHit {
-    fn to_record(&self) -> Record {
-        Record::new("search_hit")
-            .with("policy_id", &self.doc.policy_id)
-            .with("version_id", &self.doc.version_id)
-            .with("node_id", &self.doc.node_id)
-            .with("score", self.score)
-            .with("matched_terms", &self.matched_terms)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::DocRef;
-    use crate::version::NodeField;
 
     #[test]
-    fn a_node_renders_every_field_and_null_for_skipped_text() {
-        let node = Node {
-            node_id: "0003".into(),
-            policy_id: "p".into(),
-            version_id: "v1".into(),
-            parent_id: Some("root".into()),
-            title: "Scope".into(),
-            page_start: Some(2),
-            page_end: Some(3),
-            section_path: "1.2".into(),
-            depth: 2,
-            ..Node::default()
-        };
-        let j = node.to_record().to_json();
-        assert_eq!(j["node_id"], "0003");
-        assert_eq!(j["page_end"], 3);
-        assert_eq!(j["text"], serde_json::Value::Null);
-        assert_eq!(j["created_at"], "1970-01-01T00:00:00Z");
-        assert_eq!(j.as_object().map(|m| m.len()), Some(16));
-    }
+    fn a_document_input_reads_iso_and_micro_times_and_names_the_bad_node() {
+        let text = r#"{"document": {"policy_id": "p", "version_id": "v1",
+            "created_at": "2024-01-01T00:00:00Z", "effective_start": 5, "tags": ["t"]},
+            "nodes": [{"node_id": "r", "title": "Root"},
+                      {"node_id": "a", "parent_id": "r", "page_start": 1, "page_end": 2,
+                       "metadata": {"k": "v", "n": 3}}]}"#;
+        let input = DocumentInput::from_json_text("document_input", text).unwrap();
+        assert_eq!(input.document.created_at, 1_704_067_200_000_000);
+        assert_eq!(input.document.effective_start, Some(5));
+        assert_eq!(input.nodes.len(), 2);
+        assert_eq!(input.nodes[1].page_end, Some(2));
+        assert_eq!(input.nodes[1].metadata["n"], "3");
 
-    #[test]
-    fn a_diff_nests_its_changes_with_field_names() {
-        let diff = VersionDiff {
-            policy_id: "p".into(),
-            from_version: "v1".into(),
-            to_version: "v2".into(),
-            changed: vec![NodeChange {
-                node_id: "0001".into(),
-                title: "Criteria".into(),
-                section_path: "2".into(),
-                fields: vec![NodeField::Text, NodeField::Pages],
-            }],
-            ..VersionDiff::default()
-        };
-        let j = diff.to_record().to_json();
-        assert_eq!(
-            j["changed"][0]["fields"],
-            serde_json::json!(["text", "pages"])
+        let bad = r#"{"document": {"policy_id": "p", "version_id": "v"},
+            "nodes": [{"node_id": "r"}, {"node_id": "x", "title": 7}]}"#;
+        let e = DocumentInput::from_json_text("document_input", bad)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("nodes[1] (node x)") && e.contains("field title"),
+            "{e}"
         );
-        assert_eq!(j["added"], serde_json::json!([]));
+        let e = DocumentInput::from_json_text("document_input", r#"{"nodes": []}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("field document: is required"), "{e}");
     }
 
     #[test]
-    fn a_version_renders_missing_dates_as_null() {
-        let doc = Document {
-            policy_id: "p".into(),
-            version_id: "v1".into(),
-            effective_start: Some(0),
-            tags: vec!["current".into()],
-            ..Document::default()
-        };
-        let j = doc.to_record().to_json();
-        assert_eq!(j["effective_start"], "1970-01-01T00:00:00Z");
-        assert_eq!(j["effective_end"], serde_json::Value::Null);
-        assert_eq!(j["tags"], serde_json::json!(["current"]));
-        let hit = SearchHit {
-            doc: DocRef::new("p", "v1", "0002"),
-            score: 1.5,
-            matched_terms: vec!["imaging".into()],
-        };
-        assert_eq!(hit.to_record().to_json()["score"], 1.5);
+    fn a_batch_names_the_item() {
+        let e = document_inputs_from_json(r#"[{"document": {"policy_id": "p"}}]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("documents[0]") && e.contains("field version_id"),
+            "{e}"
+        );
+        assert!(document_inputs_from_json("{}").is_err());
+        assert!(document_inputs_from_json("[]").unwrap().is_empty());
     }
 }

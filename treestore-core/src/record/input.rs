@@ -300,6 +300,27 @@ impl FromJson for BTreeMap<String, String> {
     }
 }
 
+/// Parses `text` as a JSON list of strings (ids passed in bulk); errors name `kind` and the item.
+pub fn parse_str_list(kind: &str, text: &str) -> Result<Vec<String>> {
+    match parse_object(kind, text)? {
+        Json::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Json::String(s) => Ok(s),
+                other => Err(Error::invalid(format!(
+                    "{kind}: item {i}: expected a string, got {}",
+                    type_name(&other)
+                ))),
+            })
+            .collect(),
+        other => Err(Error::invalid(format!(
+            "{kind}: expected a JSON list of strings, got {}",
+            type_name(&other)
+        ))),
+    }
+}
+
 /// One page of a list keyed by its arguments alone: `{"limit": n, "cursor": "..."}`, both optional.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PageQuery {

@@ -7,7 +7,10 @@ mod document;
 mod input;
 mod metadata;
 mod prompt;
+mod search;
 mod value;
 
-pub use input::{parse_object, FromJson, JsonFields, PageQuery};
+pub use document::{document_inputs_from_json, DocumentInput};
+pub use input::{parse_object, parse_str_list, FromJson, JsonFields, PageQuery};
+pub use search::SearchSettingsUpdate;
 pub use value::{Field, Record, ToRecord, Value};
