@@ -1724,6 +1724,51 @@ treestore_status treestore_conversation_delete(const treestore_db *db,
                                                treestore_error **err_out);
 
 /**
+ * Reads node `node_id` (latest version when `version_id` is NULL) with what the other stores know
+ * about it: `nodes[0]` is the node (with text), and the one record, `enriched_node`, has the
+ * fields `version` (a nested `version` record), `metadata` (nested `metadata_entry` records of
+ * entity type "node" and entity id "policy/node") and `cross_references` (nested records, both
+ * directions, at most `limit`; 0 means 100). TREESTORE_NOT_FOUND when the node does not exist.
+ * `txn` may be NULL. On success `*out_result` is a new result: free it with
+ * `treestore_result_free`.
+ */
+treestore_status treestore_node_enriched(const treestore_db *db,
+                                         treestore_txn *txn,
+                                         const uint8_t *policy_id,
+                                         size_t policy_id_len,
+                                         const uint8_t *version_id,
+                                         size_t version_id_len,
+                                         const uint8_t *node_id,
+                                         size_t node_id_len,
+                                         size_t limit,
+                                         treestore_result **out_result,
+                                         treestore_error **err_out);
+
+/**
+ * The nodes related to node `criterion_id` (latest version when `version_id` is NULL), in the
+ * order the reasoning service uses: targets and sources of curated cross-references, nodes of the
+ * same version matching any of `tokens_json` (a JSON list of strings; NULL or `[]` for none, BM25
+ * best first), siblings of those hits, then the criterion's `see_also` nodes; each node once, at
+ * most `limit` (1 to 1,000). `nodes[i]` is a related node (without text) and `records[i]` its
+ * `related` record: `reason` ("cross_reference", "keyword", "sibling", "see_also") and, by
+ * reason, `reference_type`, `score` or `hit_node_id`. `txn` may be NULL. On success
+ * `*out_result` is a new result: free it with `treestore_result_free`.
+ */
+treestore_status treestore_node_related(const treestore_db *db,
+                                        treestore_txn *txn,
+                                        const uint8_t *policy_id,
+                                        size_t policy_id_len,
+                                        const uint8_t *version_id,
+                                        size_t version_id_len,
+                                        const uint8_t *criterion_id,
+                                        size_t criterion_id_len,
+                                        const uint8_t *tokens_json,
+                                        size_t tokens_json_len,
+                                        size_t limit,
+                                        treestore_result **out_result,
+                                        treestore_error **err_out);
+
+/**
  * Fills `*out` with every array of `result`. `out->struct_size` must be set first.
  */
 treestore_status treestore_result_read(const treestore_result *result,
