@@ -378,6 +378,9 @@ fn commits_and_checkpoints_are_measured() {
     assert_eq!(db.metrics().snapshot(Op::Commit).count, 1);
     assert_eq!(db.metrics().snapshot(Op::Checkpoint).count, 1);
     let text = db.metrics_text().unwrap();
-    assert!(text.contains("treestore_op_duration_seconds_count{op=\"commit\"} 1"), "{text}");
+    assert!(
+        text.contains("treestore_op_duration_seconds_count{op=\"commit\"} 1"),
+        "{text}"
+    );
     assert!(text.contains("treestore_commits_total 1"));
 }

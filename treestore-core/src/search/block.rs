@@ -82,6 +82,46 @@ pub(crate) fn encode_block(postings: &[Posting]) -> (Vec<u8>, Vec<u8>) {
     (p.finish(), q.finish())
 }
 
+/// One posting borrowed from wherever it is held (a decoded block, a batch's segment): the
+/// positions of every field with occurrences, concatenated in field order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PostingView<'a> {
+    pub doc: u64,
+    pub tf: [u32; 3],
+    pub doc_len: u64,
+    /// `tf[0] + tf[1] + tf[2]` positions: the title's, then the summary's, then the text's.
+    pub positions: &'a [u32],
+}
+
+/// [`encode_block`] of borrowed postings (sorted, non-empty); the same bytes.
+pub(crate) fn encode_views(postings: &[PostingView<'_>]) -> (Vec<u8>, Vec<u8>) {
+    let mut p = Encoder::with_capacity(postings.len() * 6 + 2);
+    let mut q = Encoder::with_capacity(postings.len() * 4 + 2);
+    p.u8(FORMAT).uvar(postings.len() as u64);
+    q.u8(FORMAT).uvar(postings.len() as u64);
+    let mut prev = postings.first().map_or(0, |x| x.doc);
+    for x in postings {
+        p.uvar(x.doc - prev);
+        prev = x.doc;
+        p.u8(mask_of(&x.tf));
+        for &tf in x.tf.iter().filter(|&&n| n > 0) {
+            p.uvar(u64::from(tf));
+        }
+        p.uvar(x.doc_len);
+        let mut rest = x.positions;
+        for &n in &x.tf {
+            let (field, tail) = rest.split_at((n as usize).min(rest.len()));
+            rest = tail;
+            let mut last = 0;
+            for (i, &pos) in field.iter().enumerate() {
+                q.uvar(u64::from(if i == 0 { pos } else { pos - last }));
+                last = pos;
+            }
+        }
+    }
+    (p.finish(), q.finish())
+}
+
 /// The postings of one block, decoded into reusable columns.
 #[derive(Debug, Default)]
 pub(crate) struct BlockColumns {
@@ -352,8 +392,85 @@ fn merge(
 }
 
 fn header_len(p: &Posting) -> usize {
-    // Delta, mask, tfs and length, counted at their usual one or two bytes.
-    2 + p.tf.iter().filter(|&&n| n > 0).count() + if p.doc_len < 128 { 1 } else { 2 }
+    view_header_len(&p.tf, p.doc_len)
+}
+
+/// The bytes [`chunk_sizes`] counts for a posting: delta, mask, tfs and length, at their usual
+/// one or two bytes.
+pub(crate) fn view_header_len(tf: &[u32; 3], doc_len: u64) -> usize {
+    2 + tf.iter().filter(|&&n| n > 0).count() + if doc_len < 128 { 1 } else { 2 }
+}
+
+/// Whether a block of `count` postings counting `bytes` has room for one more of `h` bytes
+/// when appending (the cut rule of [`chunk_sizes`]).
+pub(crate) fn append_fits(count: usize, bytes: usize, h: usize) -> bool {
+    count < max_block_postings() && (count == 0 || bytes + h <= MAX_BLOCK_BYTES)
+}
+
+/// Writes `postings` (sorted, after every posting of the term's present blocks but a block
+/// they extend, whose key is then overwritten) as full blocks, the way [`chunk_sizes`] cuts
+/// appends.
+pub(crate) fn write_appended(
+    tx: &mut WriteTxn,
+    t: &Tables,
+    term: &str,
+    postings: &[PostingView<'_>],
+) -> Result<()> {
+    let mut start = 0;
+    let (mut count, mut bytes) = (0, 0);
+    for (i, p) in postings.iter().enumerate() {
+        let h = view_header_len(&p.tf, p.doc_len);
+        if !append_fits(count, bytes, h) {
+            write_view_block(tx, t, term, &postings[start..i])?;
+            (start, count, bytes) = (i, 0, 0);
+        }
+        count += 1;
+        bytes += h;
+    }
+    write_view_block(tx, t, term, &postings[start..])
+}
+
+fn write_view_block(
+    tx: &mut WriteTxn,
+    t: &Tables,
+    term: &str,
+    chunk: &[PostingView<'_>],
+) -> Result<()> {
+    let Some(head) = chunk.first() else {
+        return Ok(());
+    };
+    let (p, q) = encode_views(chunk);
+    let key = block_key(term, head.doc);
+    tx.insert(t.postings, &key, &p)?;
+    tx.insert(t.positions, &key, &q)?;
+    Ok(())
+}
+
+/// A block read for an append: its key, first docnum and postings value.
+pub(crate) struct LastBlock {
+    pub key: Vec<u8>,
+    pub first: u64,
+    pub postings: Vec<u8>,
+}
+
+/// The last block of `term`.
+pub(crate) fn last_block(tx: &WriteTxn, t: &Tables, term: &str) -> Result<Option<LastBlock>> {
+    let prefix = term_key(term);
+    let upper = prefix_successor(&prefix);
+    let upper = upper.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+    let Some((key, value)) = tx
+        .range_rev(t.postings, Bound::Included(&prefix), upper)?
+        .next()
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    let first = read_block_key(&key, prefix.len())?;
+    Ok(Some(LastBlock {
+        key: key.to_vec(),
+        first,
+        postings: value.to_vec(),
+    }))
 }
 
 /// Where `postings` are cut into blocks: full blocks when appending at the end of the list (the
@@ -448,6 +565,27 @@ mod tests {
         for cut in 0..q.len() {
             assert!(decode_block(5, &p, &q[..cut]).is_err());
         }
+    }
+
+    #[test]
+    fn borrowed_postings_encode_as_owned_ones() {
+        let ps = vec![
+            posting(5, &[0], &[]),
+            posting(9, &[], &[3, 7, 200]),
+            posting(1 << 40, &[1, 2], &[0]),
+        ];
+        let flat: Vec<Vec<u32>> = ps.iter().map(|p| p.positions.concat()).collect();
+        let views: Vec<PostingView<'_>> = ps
+            .iter()
+            .zip(&flat)
+            .map(|(p, f)| PostingView {
+                doc: p.doc,
+                tf: p.tf,
+                doc_len: p.doc_len,
+                positions: f,
+            })
+            .collect();
+        assert_eq!(encode_views(&views), encode_block(&ps));
     }
 
     #[test]
