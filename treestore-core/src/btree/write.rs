@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use super::node::{Branch, Leaf, Node, Val};
-use super::page::{decode_node, encode_overflow, read_overflow, OVERFLOW_DATA_START};
+use super::page::{
+    decode_node, encode_overflow, read_overflow, LEAF_ENTRY_OVERHEAD, OVERFLOW_DATA_START,
+};
 use super::view::{NodeSource, NodeView, MAX_DEPTH};
 use crate::error::{Error, Result};
 use crate::storage::alloc::Allocator;
@@ -63,6 +65,11 @@ impl<'a> NodeSource<'a> for DirtyView<'a> {
 /// The most bytes a leaf entry may take inline; larger values go to overflow pages.
 pub(crate) fn max_inline_entry(page_size: usize) -> usize {
     (page_size - 16) / 4
+}
+
+/// The longest value a leaf keeps inline beside a key of `key_len` bytes.
+pub(crate) fn max_inline_value(page_size: usize, key_len: usize) -> usize {
+    (max_inline_entry(page_size) - LEAF_ENTRY_OVERHEAD).saturating_sub(key_len)
 }
 
 /// The longest key a tree accepts.
@@ -136,7 +143,7 @@ impl TreeMut<'_> {
     /// Stores `value` as a leaf value, writing an overflow chain when it is too long to stay inline.
     pub(crate) fn make_value(&mut self, key_len: usize, value: &[u8]) -> Val {
         let ps = self.page_size();
-        if key_len + value.len() + 12 <= max_inline_entry(ps) {
+        if value.len() <= max_inline_value(ps, key_len) {
             return Val::Inline(value.to_vec());
         }
         let cap = ps - OVERFLOW_DATA_START;

@@ -69,6 +69,11 @@ impl WriteTxn {
         })
     }
 
+    /// Bytes per page of the database (values longer than about a quarter of it leave the leaf).
+    pub(crate) fn page_size(&self) -> usize {
+        self.shared.pager.page_size()
+    }
+
     /// The id this transaction commits as.
     pub fn txid(&self) -> u64 {
         self.base.txid + 1
