@@ -1,6 +1,7 @@
 //! The in-memory segment of one indexing batch: every posting the batch adds or deletes, built
-//! without an allocation per posting (terms interned once per batch, positions in one arena), then
-//! written term by term in term order. A term whose new postings all follow its last block (the
+//! without an allocation per posting (terms interned once per batch; each term's postings and
+//! positions appended to its own two arrays, so encoding reads them in order), then written term by
+//! term in term order. A term whose new postings all follow its last block (the
 //! common case of new documents) gets them as appended blocks, a short last block being extended
 //! first, with B+tree inserts in key order; other edits (deletes, a docnum inside the list) take
 //! the general block merge of [`super::block::apply_edit`].
@@ -18,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::hash::FxHashMap;
 
 /// Positions a segment holds before it is written out (bounds its memory, ~1 GiB, and keeps
-/// arena offsets within `u32`: one node adds fewer than 2^27).
+/// offsets within `u32`: one node adds fewer than 2^27).
 const MAX_SEGMENT_POSITIONS: usize = 1 << 28;
 
 #[cfg(test)]
@@ -35,20 +36,24 @@ fn max_segment_positions() -> usize {
     MAX_SEGMENT_POSITIONS
 }
 
-/// One new posting: the term, the node (index into `Segment::docs`), and its positions in the
-/// arena, all fields in order.
+/// One new posting of a term: the node (index into `Segment::docs`), its frequencies, and where
+/// its positions start in the term's positions (all fields in order).
 #[derive(Debug, Clone, Copy)]
 struct SegPosting {
-    term: u32,
     doc: u32,
     tf: [u32; 3],
     pos: u32,
 }
 
-impl SegPosting {
-    fn positions_len(&self) -> u32 {
-        self.tf.iter().sum()
-    }
+/// A term of the batch, with its new postings in the order the nodes came.
+struct SegTerm {
+    name: Box<str>,
+    postings: Vec<SegPosting>,
+    positions: Vec<u32>,
+    /// The node stamp that last added a posting (1 + its index in `Segment::docs`).
+    stamp: u32,
+    /// Whether `postings` are in docnum order.
+    sorted: bool,
 }
 
 /// One node indexed in the segment.
@@ -58,54 +63,22 @@ struct SegDoc {
     docnum: u64,
     doc_len: u64,
     field_len: [u64; 3],
-    /// Its postings: `postings[first..first + count]`.
+    /// Its terms: `doc_terms[first..first + count]`.
     first: usize,
     count: usize,
-}
-
-/// Term ids of one batch.
-#[derive(Default)]
-struct TermDict {
-    ids: FxHashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
-}
-
-impl TermDict {
-    #[inline]
-    fn intern(&mut self, term: &str) -> u32 {
-        if let Some(&id) = self.ids.get(term) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(term.into());
-        self.ids.insert(term.into(), id);
-        id
-    }
-}
-
-/// Per-node scratch, reused: the node's distinct terms and its tokens.
-#[derive(Default)]
-struct Scratch {
-    /// Per term id: the node stamp that last saw it and its local index in that node.
-    seen: Vec<(u32, u32)>,
-    /// Distinct terms of the node in first-occurrence order, with per-field frequencies.
-    local: Vec<(u32, [u32; 3])>,
-    /// (local index, position) of every token, in field and position order.
-    tokens: Vec<(u32, u32)>,
-    /// Arena cursor per local term.
-    cursor: Vec<u32>,
 }
 
 /// See the module doc.
 pub(crate) struct Segment {
     stemming: Stemming,
-    dict: TermDict,
-    postings: Vec<SegPosting>,
-    positions: Vec<u32>,
+    ids: FxHashMap<Box<str>, u32>,
+    terms: Vec<SegTerm>,
     docs: Vec<SegDoc>,
+    /// The term ids of each document, in first-occurrence order.
+    doc_terms: Vec<u32>,
+    positions: usize,
     /// (term id, docnum) of postings to delete.
     deletes: Vec<(u32, u64)>,
-    scratch: Scratch,
     cols: BlockColumns,
 }
 
@@ -113,97 +86,85 @@ impl Segment {
     pub(crate) fn new(stemming: Stemming) -> Segment {
         Segment {
             stemming,
-            dict: TermDict::default(),
-            postings: Vec::new(),
-            positions: Vec::new(),
+            ids: FxHashMap::default(),
+            terms: Vec::new(),
             docs: Vec::new(),
+            doc_terms: Vec::new(),
+            positions: 0,
             deletes: Vec::new(),
-            scratch: Scratch::default(),
             cols: BlockColumns::default(),
         }
     }
 
     /// Whether the segment should be written before it takes more nodes.
     pub(crate) fn is_full(&self) -> bool {
-        self.positions.len() >= max_segment_positions()
+        self.positions >= max_segment_positions()
     }
 
     /// Deletes the postings of `docnum` under `terms` (its previous entry).
     pub(crate) fn delete(&mut self, docnum: u64, terms: &[String]) {
         for term in terms {
-            let id = self.dict.intern(term);
+            let id = intern(&mut self.ids, &mut self.terms, term);
             self.deletes.push((id, docnum));
         }
     }
 
     /// Analyzes the node at `index` of the batch under `docnum`; returns its tokens per field.
     pub(crate) fn add(&mut self, index: usize, docnum: u64, node: &NodeText<'_>) -> [u64; 3] {
-        let stamp = self.docs.len() as u32 + 1;
+        let doc = self.docs.len() as u32;
+        let stamp = doc + 1;
+        let first = self.doc_terms.len();
+        // Fields in field order, whatever order the caller gave: a posting's positions are the
+        // title's, then the summary's, then the text's.
+        let mut texts = [""; 3];
+        for &(field, text) in node.fields {
+            texts[field.index()] = text;
+        }
         let Segment {
             stemming,
-            dict,
-            scratch: s,
+            ids,
+            terms,
+            docs,
+            doc_terms,
             ..
         } = self;
-        s.local.clear();
-        s.tokens.clear();
         let mut field_len = [0u64; 3];
-        for &(field, text) in node.fields {
-            let f = field.index();
-            let mut count = 0u64;
+        for (f, text) in texts.iter().enumerate() {
+            let mut count = 0u32;
             for_each_term(text, *stemming, |term, position| {
                 count += 1;
-                let id = dict.intern(term) as usize;
-                if id >= s.seen.len() {
-                    s.seen.resize(id + 1, (0, 0));
+                let id = intern(ids, terms, term);
+                let st = &mut terms[id as usize];
+                if st.stamp != stamp {
+                    st.stamp = stamp;
+                    if let Some(last) = st.postings.last() {
+                        st.sorted &= docs[last.doc as usize].docnum < docnum;
+                    }
+                    st.postings.push(SegPosting {
+                        doc,
+                        tf: [0; 3],
+                        pos: st.positions.len() as u32,
+                    });
+                    doc_terms.push(id);
                 }
-                let slot = &mut s.seen[id];
-                if slot.0 != stamp {
-                    *slot = (stamp, s.local.len() as u32);
-                    s.local.push((id as u32, [0; 3]));
+                if let Some(p) = st.postings.last_mut() {
+                    p.tf[f] += 1;
                 }
-                let l = slot.1;
-                s.local[l as usize].1[f] += 1;
-                s.tokens.push((l, position));
+                st.positions.push(position);
             });
-            field_len[f] = count;
+            field_len[f] = u64::from(count);
         }
-        self.push_postings(index, docnum, field_len);
-        field_len
-    }
-
-    /// Moves the scratch of the node just analyzed into the postings and the arena.
-    fn push_postings(&mut self, index: usize, docnum: u64, field_len: [u64; 3]) {
-        let doc = self.docs.len() as u32;
-        let first = self.postings.len();
-        let s = &mut self.scratch;
-        s.cursor.clear();
-        let mut at = self.positions.len() as u32;
-        for &(term, tf) in &s.local {
-            s.cursor.push(at);
-            self.postings.push(SegPosting {
-                term,
-                doc,
-                tf,
-                pos: at,
-            });
-            at += tf.iter().sum::<u32>();
-        }
-        self.positions.resize(at as usize, 0);
-        // Tokens come in field then position order, so each term's run is in that order too.
-        for &(l, position) in &s.tokens {
-            let c = &mut s.cursor[l as usize];
-            self.positions[*c as usize] = position;
-            *c += 1;
-        }
+        let doc_len = field_len.iter().sum();
+        self.positions += doc_len as usize;
         self.docs.push(SegDoc {
             node: index,
             docnum,
-            doc_len: field_len.iter().sum(),
+            doc_len,
             field_len,
             first,
-            count: s.local.len(),
+            count: self.doc_terms.len() - first,
         });
+        field_len
     }
 
     /// Writes the document records and every term's postings and document frequency, and
@@ -215,56 +176,52 @@ impl Segment {
         nodes: &[NodeText<'_>],
     ) -> Result<()> {
         let mut cols = std::mem::take(&mut self.cols);
-        let names = &self.dict.names;
-        let mut order: Vec<u32> = (0..names.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| names[a as usize].cmp(&names[b as usize]));
-        let mut rank = vec![0u32; names.len()];
+        let terms = &self.terms;
+        let mut order: Vec<u32> = (0..terms.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| terms[a as usize].name.cmp(&terms[b as usize].name));
+        let mut rank = vec![0u32; terms.len()];
         for (r, &id) in order.iter().enumerate() {
             rank[id as usize] = r as u32;
         }
         self.write_docs(tx, t, nodes, &rank)?;
-        let by_term = group_by(names.len(), self.postings.iter().map(|p| p.term));
         // In term order, as the loop below takes them.
         self.deletes
             .sort_unstable_by_key(|&(id, doc)| (rank[id as usize], doc));
-        let mut dels = self.deletes.as_slice();
-        let mut new: Vec<u32> = Vec::new();
+        let mut dels = std::mem::take(&mut self.deletes);
+        let mut rest = dels.as_slice();
         for &id in &order {
-            let cut = dels.partition_point(|&(term, _)| term == id);
-            let (term_dels, rest) = dels.split_at(cut);
-            dels = rest;
-            new.clear();
-            new.extend_from_slice(&by_term.1[by_term.0[id as usize]..by_term.0[id as usize + 1]]);
-            if !new.is_sorted_by_key(|&i| self.docnum(i)) {
-                new.sort_by_key(|&i| self.docnum(i));
+            let cut = rest.partition_point(|&(term, _)| term == id);
+            let (term_dels, tail) = rest.split_at(cut);
+            rest = tail;
+            let st = &mut self.terms[id as usize];
+            if !st.sorted {
+                let docs = &self.docs;
+                st.postings.sort_by_key(|p| docs[p.doc as usize].docnum);
             }
-            let term = &*self.dict.names[id as usize];
-            let delta = self.write_term(tx, t, &mut cols, term, &new, term_dels)?;
-            update_df(tx, t, term, delta)?;
+            let st = &self.terms[id as usize];
+            let delta = self.write_term(tx, t, &mut cols, st, term_dels)?;
+            update_df(tx, t, &st.name, delta)?;
         }
+        dels.clear();
+        self.deletes = dels;
         self.cols = cols;
-        self.dict = TermDict::default();
-        self.postings.clear();
-        self.positions.clear();
+        self.ids.clear();
+        self.terms.clear();
         self.docs.clear();
-        self.deletes.clear();
-        self.scratch.seen.clear();
+        self.doc_terms.clear();
+        self.positions = 0;
         Ok(())
     }
 
-    fn docnum(&self, posting: u32) -> u64 {
-        self.docs[self.postings[posting as usize].doc as usize].docnum
-    }
-
-    fn view(&self, posting: u32) -> PostingView<'_> {
-        let p = &self.postings[posting as usize];
+    fn view<'a>(&'a self, st: &'a SegTerm, p: &SegPosting) -> PostingView<'a> {
         let d = &self.docs[p.doc as usize];
         let at = p.pos as usize;
+        let n = p.tf.iter().sum::<u32>() as usize;
         PostingView {
             doc: d.docnum,
             tf: p.tf,
             doc_len: d.doc_len,
-            positions: &self.positions[at..at + p.positions_len() as usize],
+            positions: &st.positions[at..at + n],
         }
     }
 
@@ -279,64 +236,62 @@ impl Segment {
         let mut terms: Vec<u32> = Vec::new();
         for d in &self.docs {
             terms.clear();
-            terms.extend(
-                self.postings[d.first..d.first + d.count]
-                    .iter()
-                    .map(|p| p.term),
-            );
+            terms.extend_from_slice(&self.doc_terms[d.first..d.first + d.count]);
             terms.sort_unstable_by_key(|&id| rank[id as usize]);
-            let names = terms.iter().map(|&id| &*self.dict.names[id as usize]);
+            let names = terms.iter().map(|&id| &*self.terms[id as usize].name);
             let value = encode_doc(nodes[d.node].doc, d.field_len, terms.len(), names);
             tx.insert(t.docs, &doc_key(d.docnum), &value)?;
         }
         Ok(())
     }
 
-    /// Writes the new postings `new` (sorted by docnum) and deletes `dels` (sorted) of `term`;
-    /// returns the change of its document frequency.
+    /// Writes the new postings of `st` (sorted by docnum) and deletes `dels` (sorted); returns
+    /// the change of its document frequency.
     fn write_term(
         &self,
         tx: &mut WriteTxn,
         t: &Tables,
         cols: &mut BlockColumns,
-        term: &str,
-        new: &[u32],
+        st: &SegTerm,
         dels: &[(u32, u64)],
     ) -> Result<i64> {
-        if dels.is_empty() && !new.is_empty() && self.append(tx, t, cols, term, new)? {
-            return Ok(new.len() as i64);
+        let new = st.postings.len() as i64;
+        if dels.is_empty() && new > 0 && self.append(tx, t, cols, st)? {
+            return Ok(new);
         }
         let edit = TermEdit {
             deletes: dels.iter().map(|&(_, d)| d).collect(),
-            inserts: new.iter().map(|&i| self.posting(i)).collect(),
+            inserts: st.postings.iter().map(|p| self.posting(st, p)).collect(),
         };
-        apply_edit(tx, t, term, edit)
+        apply_edit(tx, t, &st.name, edit)
     }
 
-    /// Appends `new` after the term's blocks, extending a last block with room; false (nothing
-    /// written) when a new docnum does not follow the last present one.
+    /// Appends the postings of `st` after the term's blocks, extending a last block with room;
+    /// false (nothing written) when a new docnum does not follow the last present one.
     fn append(
         &self,
         tx: &mut WriteTxn,
         t: &Tables,
         cols: &mut BlockColumns,
-        term: &str,
-        new: &[u32],
+        st: &SegTerm,
     ) -> Result<bool> {
-        let views: Vec<PostingView<'_>>;
+        let term = &*st.name;
+        let views = || st.postings.iter().map(|p| self.view(st, p));
         let Some(LastBlock {
             key,
             first,
             postings: value,
         }) = last_block(tx, t, term)?
         else {
-            views = new.iter().map(|&i| self.view(i)).collect();
-            write_appended(tx, t, term, &views)?;
+            write_appended(tx, t, term, &views().collect::<Vec<_>>())?;
             return Ok(true);
         };
         decode_postings(first, &value, cols)?;
         let last = cols.docs.last().copied().unwrap_or(first);
-        if self.docnum(new[0]) <= last {
+        let Some(head) = views().next() else {
+            return Ok(true);
+        };
+        if head.doc <= last {
             return Ok(false);
         }
         let bytes: usize = cols
@@ -345,10 +300,8 @@ impl Segment {
             .zip(&cols.doc_len)
             .map(|(tf, &l)| view_header_len(tf, l))
             .sum();
-        let head = self.view(new[0]);
         if !append_fits(cols.len(), bytes, view_header_len(&head.tf, head.doc_len)) {
-            let views: Vec<PostingView<'_>> = new.iter().map(|&i| self.view(i)).collect();
-            write_appended(tx, t, term, &views)?;
+            write_appended(tx, t, term, &views().collect::<Vec<_>>())?;
             return Ok(true);
         }
         // Extend the last block: its postings first, rewritten under the same key.
@@ -359,7 +312,7 @@ impl Segment {
         })?;
         let (mut flat, mut offsets) = (Vec::new(), Vec::new());
         decode_positions(first, &stored, cols, &mut flat, &mut offsets)?;
-        let mut all: Vec<PostingView<'_>> = Vec::with_capacity(cols.len() + new.len());
+        let mut all: Vec<PostingView<'_>> = Vec::with_capacity(cols.len() + st.postings.len());
         for i in 0..cols.len() {
             all.push(PostingView {
                 doc: cols.docs[i],
@@ -368,48 +321,46 @@ impl Segment {
                 positions: &flat[offsets[i * 3]..offsets[i * 3 + 3]],
             });
         }
-        all.extend(new.iter().map(|&i| self.view(i)));
+        all.extend(views());
         write_appended(tx, t, term, &all)?;
         Ok(true)
     }
 
     /// An owned posting, for the general edit.
-    fn posting(&self, i: u32) -> Posting {
-        let v = self.view(i);
-        let mut p = Posting {
+    fn posting(&self, st: &SegTerm, p: &SegPosting) -> Posting {
+        let v = self.view(st, p);
+        let mut out = Posting {
             doc: v.doc,
             tf: v.tf,
             doc_len: v.doc_len,
             positions: Default::default(),
         };
         let mut rest = v.positions;
-        for (slot, &n) in p.positions.iter_mut().zip(&v.tf) {
+        for (slot, &n) in out.positions.iter_mut().zip(&v.tf) {
             let (field, tail) = rest.split_at(n as usize);
             *slot = field.to_vec();
             rest = tail;
         }
-        p
+        out
     }
 }
 
-/// Item indices grouped by key (stable): `(starts, items)` where the items of key `k` are
-/// `items[starts[k]..starts[k + 1]]`.
-fn group_by(keys: usize, of: impl Iterator<Item = u32> + Clone) -> (Vec<usize>, Vec<u32>) {
-    let mut starts = vec![0usize; keys + 1];
-    for k in of.clone() {
-        starts[k as usize + 1] += 1;
+/// The id of `term`, adding it on first sight.
+#[inline]
+fn intern(ids: &mut FxHashMap<Box<str>, u32>, terms: &mut Vec<SegTerm>, term: &str) -> u32 {
+    if let Some(&id) = ids.get(term) {
+        return id;
     }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
-    let mut cursor = starts.clone();
-    let mut items = vec![0u32; starts[keys]];
-    for (i, k) in of.enumerate() {
-        let c = &mut cursor[k as usize];
-        items[*c] = i as u32;
-        *c += 1;
-    }
-    (starts, items)
+    let id = terms.len() as u32;
+    terms.push(SegTerm {
+        name: term.into(),
+        postings: Vec::new(),
+        positions: Vec::new(),
+        stamp: 0,
+        sorted: true,
+    });
+    ids.insert(term.into(), id);
+    id
 }
 
 /// Adds `delta` to the document frequency of `term`, removing it at zero.

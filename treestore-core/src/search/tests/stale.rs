@@ -309,3 +309,26 @@ fn logical_dump(db: &Database) -> Vec<String> {
     out.extend(lists.into_iter().map(|(t, ps)| format!("{t}: {ps:?}")));
     out
 }
+
+/// The order a caller lists a node's fields in changes nothing that is stored.
+#[test]
+fn field_order_of_the_caller_does_not_matter() {
+    let fields = [
+        (Field::Text, "alpha beta alpha gamma"),
+        (Field::Title, "beta alpha"),
+        (Field::Summary, "gamma gamma delta"),
+    ];
+    let mut sorted = fields;
+    sorted.sort_by_key(|(f, _)| f.index());
+    let dumps: Vec<_> = [&fields[..], &sorted[..]]
+        .iter()
+        .map(|fs| {
+            let db = mem_db();
+            let d = doc("p", "v", "n");
+            SearchIndex::new(&db).index_node(&d, fs).unwrap();
+            assert_eq!(ids(&find(&db, "\"beta alpha\"")), ["n"]);
+            dump(&db)
+        })
+        .collect();
+    assert_eq!(dumps[0], dumps[1]);
+}
