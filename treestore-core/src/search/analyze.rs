@@ -63,6 +63,13 @@ pub(crate) fn for_each_term(text: &str, stemming: Stemming, mut f: impl FnMut(&s
         let position = u32::try_from(i).unwrap_or(u32::MAX);
         let word = &text[s..e];
         match stemming {
+            Stemming::None
+                if word.len() <= MAX_TERM_BYTES
+                    && word.bytes().all(|b| b < 0x80 && !b.is_ascii_uppercase()) =>
+            {
+                // Already folded and short enough: the word is its term.
+                f(word, position);
+            }
             Stemming::None => {
                 buf.clear();
                 fold_into(word, &mut buf);
