@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use super::node::{Branch, Leaf, Node, Val};
+use super::node::{Branch, Leaf, Node, OldVal};
 use super::page::{
-    decode_node, encode_overflow, read_overflow, LEAF_ENTRY_OVERHEAD, OVERFLOW_DATA_START,
+    decode_node, encode_overflow, read_overflow, ValRef, LEAF_ENTRY_OVERHEAD, OVERFLOW_DATA_START,
 };
 use super::view::{NodeSource, NodeView, MAX_DEPTH};
 use crate::error::{Error, Result};
@@ -141,10 +141,10 @@ impl TreeMut<'_> {
     }
 
     /// Stores `value` as a leaf value, writing an overflow chain when it is too long to stay inline.
-    pub(crate) fn make_value(&mut self, key_len: usize, value: &[u8]) -> Val {
+    pub(crate) fn make_value<'v>(&mut self, key_len: usize, value: &'v [u8]) -> ValRef<'v> {
         let ps = self.page_size();
         if value.len() <= max_inline_value(ps, key_len) {
-            return Val::Inline(value.to_vec());
+            return ValRef::Inline(value);
         }
         let cap = ps - OVERFLOW_DATA_START;
         let chunks: Vec<&[u8]> = value.chunks(cap).collect();
@@ -154,15 +154,15 @@ impl TreeMut<'_> {
             let page = encode_overflow(chunk, next, pages[i], ps);
             self.dirty.overflow.insert(pages[i], page);
         }
-        Val::Overflow {
+        ValRef::Overflow {
             first: pages.first().copied().unwrap_or(0),
             len: value.len() as u64,
         }
     }
 
     /// Frees the overflow chain behind a value that was replaced or removed.
-    pub(crate) fn drop_value(&mut self, val: Val) -> Result<()> {
-        let Val::Overflow { first, len } = val else {
+    pub(crate) fn drop_value(&mut self, val: OldVal) -> Result<()> {
+        let OldVal::Overflow { first, len } = val else {
             return Ok(());
         };
         let cap = (self.page_size() - OVERFLOW_DATA_START) as u64;
@@ -183,10 +183,15 @@ impl TreeMut<'_> {
     }
 
     /// Inserts or replaces; returns the new root and the value it replaced.
-    pub(crate) fn insert(&mut self, root: u64, key: &[u8], val: Val) -> Result<(u64, Option<Val>)> {
+    pub(crate) fn insert(
+        &mut self,
+        root: u64,
+        key: &[u8],
+        val: ValRef<'_>,
+    ) -> Result<(u64, Option<OldVal>)> {
         if root == 0 {
             let mut leaf = Leaf::default();
-            leaf.push(key.to_vec(), val);
+            leaf.push(key, val);
             return Ok((self.add_node(Node::Leaf(leaf)), None));
         }
         let (page, split, old) = self.insert_rec(root, key, val, 0, true)?;
@@ -209,10 +214,10 @@ impl TreeMut<'_> {
         &mut self,
         page_no: u64,
         key: &[u8],
-        val: Val,
+        val: ValRef<'_>,
         depth: usize,
         rightmost: bool,
-    ) -> Result<(u64, Option<(Vec<u8>, u64)>, Option<Val>)> {
+    ) -> Result<(u64, Option<(Vec<u8>, u64)>, Option<OldVal>)> {
         if depth > MAX_DEPTH {
             return Err(Error::corruption(format!(
                 "tree deeper than {MAX_DEPTH} levels at page {page_no} (cyclic page pointers?)"
@@ -226,8 +231,8 @@ impl TreeMut<'_> {
                 let old = match leaf.search(key) {
                     Ok(i) => Some(leaf.replace_at(i, val)),
                     Err(i) => {
-                        appended = i == leaf.entries.len();
-                        leaf.insert_at(i, key.to_vec(), val);
+                        appended = i == leaf.len();
+                        leaf.insert_at(i, key, val);
                         None
                     }
                 };
@@ -239,7 +244,7 @@ impl TreeMut<'_> {
                     } else {
                         leaf.split()
                     };
-                    let sep = right.entries[0].0.clone();
+                    let sep = right.key(0).to_vec();
                     Some((sep, self.add_node(Node::Leaf(right))))
                 } else {
                     None
@@ -301,7 +306,7 @@ impl TreeMut<'_> {
     }
 
     /// Removes `key`; returns the new root and the removed value (None: absent, tree unchanged).
-    pub(crate) fn remove(&mut self, root: u64, key: &[u8]) -> Result<(u64, Option<Val>)> {
+    pub(crate) fn remove(&mut self, root: u64, key: &[u8]) -> Result<(u64, Option<OldVal>)> {
         if root == 0 || super::view::get(&self.view(), root, key)?.is_none() {
             return Ok((root, None));
         }
@@ -330,7 +335,7 @@ impl TreeMut<'_> {
         page_no: u64,
         key: &[u8],
         depth: usize,
-    ) -> Result<(u64, Option<(Vec<u8>, u64)>, Val)> {
+    ) -> Result<(u64, Option<(Vec<u8>, u64)>, OldVal)> {
         if depth > MAX_DEPTH {
             return Err(Error::corruption(format!(
                 "tree deeper than {MAX_DEPTH} levels at page {page_no} (cyclic page pointers?)"
@@ -342,7 +347,7 @@ impl TreeMut<'_> {
                 let i = leaf.search(key).map_err(|_| {
                     Error::corruption(format!("page {page_no}: key found by lookup is missing"))
                 })?;
-                return Ok((p, None, leaf.remove_at(i).1));
+                return Ok((p, None, leaf.remove_at(i)));
             }
             Node::Branch(b) => {
                 let idx = b.child_index(key);
@@ -442,7 +447,7 @@ impl TreeMut<'_> {
 
 fn node_is_empty(n: &Node) -> bool {
     match n {
-        Node::Leaf(l) => l.entries.is_empty(),
+        Node::Leaf(l) => l.is_empty(),
         Node::Branch(b) => b.keys.is_empty(),
     }
 }
@@ -458,14 +463,14 @@ fn merge_pair(left: Node, right: Node, separator: Vec<u8>, ps: usize) -> Result<
     match (left, right) {
         (Node::Leaf(mut l), Node::Leaf(r)) => {
             l.absorb(r);
-            if l.encoded_size() <= ps || l.entries.len() < 2 {
+            if l.encoded_size() <= ps || l.len() < 2 {
                 return Ok(Merged {
                     left: Node::Leaf(l),
                     right: None,
                 });
             }
             let r = l.split();
-            let sep = r.entries[0].0.clone();
+            let sep = r.key(0).to_vec();
             Ok(Merged {
                 left: Node::Leaf(l),
                 right: Some((sep, Node::Leaf(r))),
