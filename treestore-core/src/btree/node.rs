@@ -2,7 +2,7 @@
 //! at commit, so a transaction that inserts many keys into one leaf encodes it once.
 
 use super::page::{ValRef, BRANCH_ENTRY_OVERHEAD, LEAF_ENTRY_OVERHEAD, OVERFLOW_REF_LEN};
-use crate::storage::format::PAGE_HEADER_LEN;
+use crate::storage::format::{DEFAULT_PAGE_SIZE, PAGE_HEADER_LEN};
 
 /// Where a value that an insert replaced or a remove took lived: what freeing it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,11 +194,11 @@ impl Leaf {
         }
     }
 
-    /// A leaf of the entries `range`, without garbage.
+    /// A leaf of the entries `range`, without garbage, with room to fill a default page.
     fn copy_of(&self, range: std::ops::Range<usize>) -> Leaf {
         let slots = &self.slots[range];
-        let bytes = slots.iter().map(Leaf::slot_bytes).sum();
-        let mut out = Leaf::with_capacity(bytes, slots.len());
+        let bytes: usize = slots.iter().map(Leaf::slot_bytes).sum();
+        let mut out = Leaf::with_capacity(bytes.max(DEFAULT_PAGE_SIZE as usize), slots.len() * 2);
         for s in slots {
             let (k, v) = (self.slot_key(s), self.slot_val(s));
             out.push(k, v);

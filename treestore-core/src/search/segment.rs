@@ -71,7 +71,7 @@ struct SegDoc {
 /// See the module doc.
 pub(crate) struct Segment {
     stemming: Stemming,
-    ids: FxHashMap<Box<str>, u32>,
+    ids: TermIds,
     terms: Vec<SegTerm>,
     docs: Vec<SegDoc>,
     /// The term ids of each document, in first-occurrence order.
@@ -86,7 +86,7 @@ impl Segment {
     pub(crate) fn new(stemming: Stemming) -> Segment {
         Segment {
             stemming,
-            ids: FxHashMap::default(),
+            ids: TermIds::default(),
             terms: Vec::new(),
             docs: Vec::new(),
             doc_terms: Vec::new(),
@@ -347,20 +347,146 @@ impl Segment {
 
 /// The id of `term`, adding it on first sight.
 #[inline]
-fn intern(ids: &mut FxHashMap<Box<str>, u32>, terms: &mut Vec<SegTerm>, term: &str) -> u32 {
-    if let Some(&id) = ids.get(term) {
-        return id;
+fn intern(ids: &mut TermIds, terms: &mut Vec<SegTerm>, term: &str) -> u32 {
+    ids.get_or_insert(term, || {
+        let id = terms.len() as u32;
+        terms.push(SegTerm {
+            name: term.into(),
+            postings: Vec::new(),
+            positions: Vec::new(),
+            stamp: 0,
+            sorted: true,
+        });
+        id
+    })
+}
+
+/// Term ids of a batch. Terms of 1 to 16 bytes (nearly all) sit inline in an open-addressing
+/// table, so a lookup hashes two words and compares two words, with no pointer to follow; longer
+/// terms are in a map.
+#[derive(Default)]
+struct TermIds {
+    /// Power-of-two length, at most half full.
+    slots: Vec<ShortTerm>,
+    count: usize,
+    long: FxHashMap<Box<str>, u32>,
+}
+
+/// Eight bytes of `b` from `at`, little-endian.
+#[inline]
+fn load8(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// 1 to 7 bytes as a little-endian word, zero-padded.
+#[inline]
+fn small_word(b: &[u8]) -> u64 {
+    let n = b.len();
+    let load4 = |at: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&b[at..at + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    if n >= 4 {
+        // Two overlapping loads; the overlapping bytes agree.
+        load4(0) | (load4(n - 4) << (8 * (n - 4)))
+    } else {
+        b.iter().rev().fold(0u64, |w, &x| (w << 8) | u64::from(x))
     }
-    let id = terms.len() as u32;
-    terms.push(SegTerm {
-        name: term.into(),
-        postings: Vec::new(),
-        positions: Vec::new(),
-        stamp: 0,
-        sorted: true,
-    });
-    ids.insert(term.into(), id);
-    id
+}
+
+/// A short term, zero-padded into two words; `meta` is `len << 32 | id`, 0 for an empty slot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ShortTerm {
+    w0: u64,
+    w1: u64,
+    meta: u64,
+}
+
+const SHORT_TERM: usize = 16;
+
+impl TermIds {
+    /// The term (1 to 16 bytes) as two little-endian words, zero-padded. Built from overlapping
+    /// loads rather than a copy into a padded buffer, whose reload would stall on the copy.
+    #[inline]
+    fn words(term: &[u8]) -> (u64, u64) {
+        let n = term.len();
+        match n {
+            0 => (0, 0),
+            1..=7 => (small_word(term), 0),
+            8 => (load8(term, 0), 0),
+            _ => (load8(term, 0), load8(term, n - 8) >> (8 * (16 - n))),
+        }
+    }
+
+    fn hash(w0: u64, w1: u64, len: u64) -> u64 {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let h = (w0 ^ len.rotate_right(8)).wrapping_mul(K);
+        (h.rotate_left(5) ^ w1).wrapping_mul(K)
+    }
+
+    /// The slot of a short term: its own, or the empty one where it belongs.
+    fn find(&self, w0: u64, w1: u64, len: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut i = (Self::hash(w0, w1, len) >> 32) as usize & mask;
+        loop {
+            let e = &self.slots[i];
+            if e.meta == 0 || (e.w0 == w0 && e.w1 == w1 && e.meta >> 32 == len) {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    #[inline]
+    fn get_or_insert(&mut self, term: &str, new_id: impl FnOnce() -> u32) -> u32 {
+        let bytes = term.as_bytes();
+        if bytes.is_empty() || bytes.len() > SHORT_TERM {
+            if let Some(&id) = self.long.get(term) {
+                return id;
+            }
+            let id = new_id();
+            self.long.insert(term.into(), id);
+            return id;
+        }
+        if self.slots.is_empty() {
+            self.slots = vec![ShortTerm::default(); 1024];
+        }
+        let (w0, w1) = Self::words(bytes);
+        let len = bytes.len() as u64;
+        let i = self.find(w0, w1, len);
+        if self.slots[i].meta != 0 {
+            return self.slots[i].meta as u32;
+        }
+        let id = new_id();
+        self.slots[i] = ShortTerm {
+            w0,
+            w1,
+            meta: len << 32 | u64::from(id),
+        };
+        self.count += 1;
+        if self.count * 2 > self.slots.len() {
+            self.grow();
+        }
+        id
+    }
+
+    fn grow(&mut self) {
+        let bigger = vec![ShortTerm::default(); self.slots.len() * 2];
+        let old = std::mem::replace(&mut self.slots, bigger);
+        for e in old.into_iter().filter(|e| e.meta != 0) {
+            let i = self.find(e.w0, e.w1, e.meta >> 32);
+            self.slots[i] = e;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.slots.fill(ShortTerm::default());
+        self.count = 0;
+        self.long.clear();
+    }
 }
 
 /// Adds `delta` to the document frequency of `term`, removing it at zero.
@@ -380,4 +506,50 @@ pub(crate) fn update_df(tx: &mut WriteTxn, t: &Tables, term: &str, delta: i64) -
         tx.insert(t.terms, &term_key(term), &encode_term(new))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_terms_load_as_padded_words() {
+        for n in 0..=16 {
+            let term: Vec<u8> = (1..=n as u8).map(|b| b.wrapping_mul(37)).collect();
+            let mut padded = [0u8; 16];
+            padded[..n].copy_from_slice(&term);
+            let (lo, hi) = padded.split_at(8);
+            let want = (
+                u64::from_le_bytes(lo.try_into().unwrap()),
+                u64::from_le_bytes(hi.try_into().unwrap()),
+            );
+            assert_eq!(TermIds::words(&term), want, "length {n}");
+        }
+    }
+
+    #[test]
+    fn term_ids_are_dense_and_stable_across_growth() {
+        let mut ids = TermIds::default();
+        let mut next = 0u32;
+        let terms: Vec<String> = (0..5000)
+            .map(|i| match i % 4 {
+                0 => format!("t{i}"),
+                1 => format!("{i:016}"),
+                2 => format!("{i:017}"),
+                _ => format!("é{i}"),
+            })
+            .collect();
+        for t in &terms {
+            let id = ids.get_or_insert(t, || {
+                next += 1;
+                next - 1
+            });
+            assert_eq!(id, next - 1, "{t} is new");
+        }
+        for (i, t) in terms.iter().enumerate() {
+            assert_eq!(ids.get_or_insert(t, || unreachable!()), i as u32);
+        }
+        ids.clear();
+        assert_eq!(ids.get_or_insert("t0", || 77), 77);
+    }
 }
