@@ -2,7 +2,7 @@
 //! rebalance. A committed page is never changed: the first change to it copies it into a new page
 //! (decoded, in [`DirtySet`]) and frees the original once no snapshot reaches it.
 
-use std::collections::HashMap;
+use crate::hash::FxHashMap;
 
 use super::node::{Branch, Leaf, Node, OldVal};
 use super::page::{
@@ -17,9 +17,9 @@ use crate::storage::pager::{MapState, PageRef, Pager};
 #[derive(Default)]
 pub(crate) struct DirtySet {
     /// Tree nodes written by this transaction, by their new page number.
-    pub nodes: HashMap<u64, Node>,
+    pub nodes: FxHashMap<u64, Node>,
     /// Encoded overflow pages written by this transaction.
-    pub overflow: HashMap<u64, Vec<u8>>,
+    pub overflow: FxHashMap<u64, Vec<u8>>,
     /// Every page this transaction allocated (for rollback).
     pub allocated: Vec<u64>,
     /// Committed pages this transaction no longer reaches.

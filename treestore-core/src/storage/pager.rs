@@ -11,7 +11,7 @@
 //! - Only pages below `file_pages` (the file's length) are read through a map, so no read faults past
 //!   the end of the file.
 
-use std::collections::HashMap;
+use crate::hash::FxHashMap;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 
@@ -78,7 +78,7 @@ pub(crate) struct Pager {
     file: Box<dyn VfsFile>,
     page_size: usize,
     maps: RwLock<Vec<Arc<MapState>>>,
-    overlay: RwLock<HashMap<u64, Arc<[u8]>>>,
+    overlay: RwLock<FxHashMap<u64, Arc<[u8]>>>,
     file_pages: AtomicU64,
 }
 
@@ -92,7 +92,7 @@ impl Pager {
             file,
             page_size: page_size as usize,
             maps: RwLock::new(Vec::new()),
-            overlay: RwLock::new(HashMap::new()),
+            overlay: RwLock::new(FxHashMap::default()),
             file_pages: AtomicU64::new(file_pages),
         };
         let first = pager.make_map(file_pages, None)?;
