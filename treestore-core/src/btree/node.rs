@@ -121,6 +121,23 @@ impl Leaf {
         }
     }
 
+    /// Writes value bytes over the buffer at `at` (where at least as many bytes are garbage);
+    /// returns (offset, slot length word).
+    fn write_val_at(&mut self, at: u32, val: &ValRef<'_>) -> (u32, u32) {
+        let start = at as usize;
+        match val {
+            ValRef::Inline(v) => {
+                self.data[start..start + v.len()].copy_from_slice(v);
+                (at, v.len() as u32)
+            }
+            ValRef::Overflow { first, len } => {
+                self.data[start..start + 8].copy_from_slice(&first.to_le_bytes());
+                self.data[start + 8..start + 16].copy_from_slice(&len.to_le_bytes());
+                (at, SLOT_OVERFLOW)
+            }
+        }
+    }
+
     fn make_slot(&mut self, key: &[u8], val: &ValRef<'_>) -> Slot {
         let key_at = self.data.len() as u32;
         self.data.extend_from_slice(key);
@@ -170,11 +187,20 @@ impl Leaf {
         let old = self.slots[i];
         let old_val = self.old_val(&old);
         let old_len = Leaf::slot_bytes(&old) - old.klen as usize;
-        let (val_at, vlen) = self.put_val(&val);
+        let (val_at, vlen) = if stored_len(&val) <= old_len {
+            // Overwrite in place; a shorter value leaves its tail as garbage.
+            self.write_val_at(old.val_at, &val)
+        } else {
+            self.put_val(&val)
+        };
         self.slots[i].val_at = val_at;
         self.slots[i].vlen = vlen;
         self.size = self.size + stored_len(&val) - old_len;
-        self.garbage += old_len;
+        self.garbage += if val_at == old.val_at {
+            old_len - stored_len(&val)
+        } else {
+            old_len
+        };
         self.compact_if_wasteful();
         old_val
     }
@@ -194,11 +220,13 @@ impl Leaf {
         }
     }
 
-    /// A leaf of the entries `range`, without garbage, with room to fill a default page.
+    /// A leaf of the entries `range`, without garbage, with room to fill a default page and
+    /// overflow it once (the insert that splits it) without growing.
     fn copy_of(&self, range: std::ops::Range<usize>) -> Leaf {
         let slots = &self.slots[range];
         let bytes: usize = slots.iter().map(Leaf::slot_bytes).sum();
-        let mut out = Leaf::with_capacity(bytes.max(DEFAULT_PAGE_SIZE as usize), slots.len() * 2);
+        let room = bytes.max(2 * DEFAULT_PAGE_SIZE as usize);
+        let mut out = Leaf::with_capacity(room, slots.len() * 2);
         for s in slots {
             let (k, v) = (self.slot_key(s), self.slot_val(s));
             out.push(k, v);

@@ -144,7 +144,8 @@ impl<'a> LeafPage<'a> {
     }
 
     pub(crate) fn decode(&self) -> Result<Leaf> {
-        let mut leaf = Leaf::with_capacity(self.page.len(), self.count);
+        // Room for the page's bytes and the insert that overflows it, without growing.
+        let mut leaf = Leaf::with_capacity(2 * self.page.len(), self.count + 8);
         for i in 0..self.count {
             let (k, v) = self.entry(i)?;
             leaf.push(k, v);
