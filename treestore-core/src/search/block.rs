@@ -82,21 +82,104 @@ pub(crate) fn encode_block(postings: &[Posting]) -> (Vec<u8>, Vec<u8>) {
     (p.finish(), q.finish())
 }
 
-/// One posting borrowed from wherever it is held (a decoded block, a batch's segment): the
-/// positions of every field with occurrences, concatenated in field order.
+/// One posting borrowed from wherever it is held (a stored block, a batch's segment), its
+/// positions already encoded as a positions value holds them.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PostingView<'a> {
     pub doc: u64,
     pub tf: [u32; 3],
     pub doc_len: u64,
-    /// `tf[0] + tf[1] + tf[2]` positions: the title's, then the summary's, then the text's.
-    pub positions: &'a [u32],
+    /// The encoded positions: per field with occurrences (title, summary, text), the first
+    /// position then the gaps, LEB128.
+    pub positions: &'a [u8],
+}
+
+/// Appends `position` to a posting's encoded positions: the gap from `last`, or the position
+/// itself when it is the first of its field.
+#[inline]
+pub(crate) fn push_position(out: &mut Vec<u8>, position: u32, last: Option<u32>) {
+    let mut v = position - last.unwrap_or(0);
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// The encoded positions of one owned posting.
+#[cfg(test)]
+pub(crate) fn encode_positions(positions: &[Vec<u32>; 3]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for field in positions {
+        let mut last = None;
+        for &pos in field {
+            push_position(&mut out, pos, last);
+            last = Some(pos);
+        }
+    }
+    out
+}
+
+/// Decodes the encoded positions of one posting with frequencies `tf` into its fields.
+pub(crate) fn decode_posting_positions(bytes: &[u8], tf: &[u32; 3]) -> Result<[Vec<u32>; 3]> {
+    let mut d = Decoder::new(bytes, "fts.positions");
+    let mut out: [Vec<u32>; 3] = Default::default();
+    for (slot, &n) in out.iter_mut().zip(tf) {
+        let mut pos: u64 = 0;
+        for i in 0..n {
+            let gap = d.uvar()?;
+            pos = if i == 0 { gap } else { pos + gap };
+            slot.push(
+                u32::try_from(pos).map_err(|_| {
+                    Error::corruption("fts.positions: position overflow".to_string())
+                })?,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The byte range of each posting's encoded positions in a positions value (after its header),
+/// found by skipping LEB128 numbers without decoding them.
+pub(crate) fn position_spans(
+    first: u64,
+    v: &[u8],
+    cols: &BlockColumns,
+) -> Result<Vec<std::ops::Range<usize>>> {
+    let mut d = Decoder::new(v, "fts.positions");
+    if d.u8()? != FORMAT {
+        return Err(bad("fts.positions", first, "unknown format"));
+    }
+    if d.uvar()? != cols.len() as u64 {
+        return Err(bad("fts.positions", first, "posting count differs"));
+    }
+    let mut at = v.len() - d.remaining();
+    let mut spans = Vec::with_capacity(cols.len());
+    for tf in &cols.tf {
+        let start = at;
+        let mut left = tf.iter().sum::<u32>();
+        while left > 0 {
+            let b = *v
+                .get(at)
+                .ok_or_else(|| bad("fts.positions", first, "truncated"))?;
+            at += 1;
+            if b & 0x80 == 0 {
+                left -= 1;
+            }
+        }
+        spans.push(start..at);
+    }
+    if at != v.len() {
+        return Err(bad("fts.positions", first, "trailing bytes"));
+    }
+    Ok(spans)
 }
 
 /// [`encode_block`] of borrowed postings (sorted, non-empty); the same bytes.
 pub(crate) fn encode_views(postings: &[PostingView<'_>]) -> (Vec<u8>, Vec<u8>) {
     let mut p = Encoder::with_capacity(postings.len() * 6 + 2);
-    let mut q = Encoder::with_capacity(postings.len() * 4 + 2);
+    let bytes: usize = postings.iter().map(|x| x.positions.len()).sum();
+    let mut q = Encoder::with_capacity(bytes + 6);
     p.u8(FORMAT).uvar(postings.len() as u64);
     q.u8(FORMAT).uvar(postings.len() as u64);
     let mut prev = postings.first().map_or(0, |x| x.doc);
@@ -108,16 +191,7 @@ pub(crate) fn encode_views(postings: &[PostingView<'_>]) -> (Vec<u8>, Vec<u8>) {
             p.uvar(u64::from(tf));
         }
         p.uvar(x.doc_len);
-        let mut rest = x.positions;
-        for &n in &x.tf {
-            let (field, tail) = rest.split_at((n as usize).min(rest.len()));
-            rest = tail;
-            let mut last = 0;
-            for (i, &pos) in field.iter().enumerate() {
-                q.uvar(u64::from(if i == 0 { pos } else { pos - last }));
-                last = pos;
-            }
-        }
+        q.raw(x.positions);
     }
     (p.finish(), q.finish())
 }
@@ -574,7 +648,10 @@ mod tests {
             posting(9, &[], &[3, 7, 200]),
             posting(1 << 40, &[1, 2], &[0]),
         ];
-        let flat: Vec<Vec<u32>> = ps.iter().map(|p| p.positions.concat()).collect();
+        let flat: Vec<Vec<u8>> = ps.iter().map(|p| encode_positions(&p.positions)).collect();
+        for (p, f) in ps.iter().zip(&flat) {
+            assert_eq!(decode_posting_positions(f, &p.tf).unwrap(), p.positions);
+        }
         let views: Vec<PostingView<'_>> = ps
             .iter()
             .zip(&flat)

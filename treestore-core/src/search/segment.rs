@@ -8,8 +8,9 @@
 
 use super::analyze::for_each_term;
 use super::block::{
-    append_fits, apply_edit, decode_positions, decode_postings, last_block, view_header_len,
-    write_appended, BlockColumns, LastBlock, Posting, PostingView, TermEdit,
+    append_fits, apply_edit, decode_posting_positions, decode_postings, last_block, position_spans,
+    push_position, view_header_len, write_appended, BlockColumns, LastBlock, Posting, PostingView,
+    TermEdit,
 };
 use super::layout::{doc_key, encode_doc, encode_term, read_df, term_key, Tables};
 use super::model::Stemming;
@@ -37,19 +38,24 @@ fn max_segment_positions() -> usize {
 }
 
 /// One new posting of a term: the node (index into `Segment::docs`), its frequencies, and where
-/// its positions start in the term's positions (all fields in order).
+/// its encoded positions start in the term's `positions`.
 #[derive(Debug, Clone, Copy)]
 struct SegPosting {
     doc: u32,
     tf: [u32; 3],
     pos: u32,
+    /// Bytes of its encoded positions, set once the segment is complete.
+    len: u32,
 }
 
-/// A term of the batch, with its new postings in the order the nodes came.
+/// A term of the batch, with its new postings in the order the nodes came and their positions
+/// encoded as blocks store them (so writing a block copies them).
 struct SegTerm {
     name: Box<str>,
     postings: Vec<SegPosting>,
-    positions: Vec<u32>,
+    positions: Vec<u8>,
+    /// The last position added to the current posting's current field.
+    last: u32,
     /// The node stamp that last added a posting (1 + its index in `Segment::docs`).
     stamp: u32,
     /// Whether `postings` are in docnum order.
@@ -144,13 +150,16 @@ impl Segment {
                         doc,
                         tf: [0; 3],
                         pos: st.positions.len() as u32,
+                        len: 0,
                     });
                     doc_terms.push(id);
                 }
                 if let Some(p) = st.postings.last_mut() {
+                    let last = (p.tf[f] > 0).then_some(st.last);
+                    push_position(&mut st.positions, position, last);
+                    st.last = position;
                     p.tf[f] += 1;
                 }
-                st.positions.push(position);
             });
             field_len[f] = u64::from(count);
         }
@@ -194,6 +203,12 @@ impl Segment {
             let (term_dels, tail) = rest.split_at(cut);
             rest = tail;
             let st = &mut self.terms[id as usize];
+            // Each posting's positions end where the next one's start (in the order they came).
+            let mut end = st.positions.len() as u32;
+            for p in st.postings.iter_mut().rev() {
+                p.len = end - p.pos;
+                end = p.pos;
+            }
             if !st.sorted {
                 let docs = &self.docs;
                 st.postings.sort_by_key(|p| docs[p.doc as usize].docnum);
@@ -213,15 +228,15 @@ impl Segment {
         Ok(())
     }
 
-    fn view<'a>(&'a self, st: &'a SegTerm, p: &SegPosting) -> PostingView<'a> {
+    fn view<'a>(&'a self, st: &'a SegTerm, i: usize) -> PostingView<'a> {
+        let p = &st.postings[i];
         let d = &self.docs[p.doc as usize];
         let at = p.pos as usize;
-        let n = p.tf.iter().sum::<u32>() as usize;
         PostingView {
             doc: d.docnum,
             tf: p.tf,
             doc_len: d.doc_len,
-            positions: &st.positions[at..at + n],
+            positions: &st.positions[at..at + p.len as usize],
         }
     }
 
@@ -261,7 +276,9 @@ impl Segment {
         }
         let edit = TermEdit {
             deletes: dels.iter().map(|&(_, d)| d).collect(),
-            inserts: st.postings.iter().map(|p| self.posting(st, p)).collect(),
+            inserts: (0..st.postings.len())
+                .map(|i| self.posting(st, i))
+                .collect::<Result<_>>()?,
         };
         apply_edit(tx, t, &st.name, edit)
     }
@@ -276,7 +293,7 @@ impl Segment {
         st: &SegTerm,
     ) -> Result<bool> {
         let term = &*st.name;
-        let views = || st.postings.iter().map(|p| self.view(st, p));
+        let views = || (0..st.postings.len()).map(|i| self.view(st, i));
         let Some(LastBlock {
             key,
             first,
@@ -310,15 +327,15 @@ impl Segment {
                 "fts.positions: block at docnum {first} is missing beside its postings"
             ))
         })?;
-        let (mut flat, mut offsets) = (Vec::new(), Vec::new());
-        decode_positions(first, &stored, cols, &mut flat, &mut offsets)?;
+        let stored = stored.to_vec();
+        let spans = position_spans(first, &stored, cols)?;
         let mut all: Vec<PostingView<'_>> = Vec::with_capacity(cols.len() + st.postings.len());
-        for i in 0..cols.len() {
+        for (i, span) in spans.into_iter().enumerate() {
             all.push(PostingView {
                 doc: cols.docs[i],
                 tf: cols.tf[i],
                 doc_len: cols.doc_len[i],
-                positions: &flat[offsets[i * 3]..offsets[i * 3 + 3]],
+                positions: &stored[span],
             });
         }
         all.extend(views());
@@ -327,21 +344,14 @@ impl Segment {
     }
 
     /// An owned posting, for the general edit.
-    fn posting(&self, st: &SegTerm, p: &SegPosting) -> Posting {
-        let v = self.view(st, p);
-        let mut out = Posting {
+    fn posting(&self, st: &SegTerm, i: usize) -> Result<Posting> {
+        let v = self.view(st, i);
+        Ok(Posting {
             doc: v.doc,
             tf: v.tf,
             doc_len: v.doc_len,
-            positions: Default::default(),
-        };
-        let mut rest = v.positions;
-        for (slot, &n) in out.positions.iter_mut().zip(&v.tf) {
-            let (field, tail) = rest.split_at(n as usize);
-            *slot = field.to_vec();
-            rest = tail;
-        }
-        out
+            positions: decode_posting_positions(v.positions, &v.tf)?,
+        })
     }
 }
 
@@ -354,6 +364,7 @@ fn intern(ids: &mut TermIds, terms: &mut Vec<SegTerm>, term: &str) -> u32 {
             name: term.into(),
             postings: Vec::new(),
             positions: Vec::new(),
+            last: 0,
             stamp: 0,
             sorted: true,
         });
