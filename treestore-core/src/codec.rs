@@ -59,6 +59,12 @@ impl Encoder {
         self
     }
 
+    /// Bytes as they are, without a length.
+    pub fn raw(&mut self, v: &[u8]) -> &mut Self {
+        self.buf.extend_from_slice(v);
+        self
+    }
+
     pub fn bytes(&mut self, v: &[u8]) -> &mut Self {
         self.uvar(v.len() as u64);
         self.buf.extend_from_slice(v);
@@ -115,6 +121,11 @@ impl<'a> Decoder<'a> {
 
     fn bad(&self, why: &str) -> Error {
         Error::corruption(format!("{} record, byte {}: {why}", self.what, self.pos))
+    }
+
+    /// Bytes not yet read.
+    pub fn remaining(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -16,6 +16,7 @@ pub mod codec;
 pub mod db;
 pub mod document;
 pub mod error;
+mod hash;
 pub mod keys;
 pub mod metadata;
 pub mod metrics;

@@ -7,3 +7,4 @@ pub(crate) mod view;
 pub(crate) mod write;
 
 pub use view::Bytes;
+pub(crate) use write::max_inline_value;

@@ -1,66 +1,237 @@
 //! Decoded tree nodes: the form a write transaction edits in memory. A node becomes a page again only
 //! at commit, so a transaction that inserts many keys into one leaf encodes it once.
 
-use super::page::{BRANCH_ENTRY_OVERHEAD, LEAF_ENTRY_OVERHEAD, OVERFLOW_REF_LEN};
-use crate::storage::format::PAGE_HEADER_LEN;
+use super::page::{ValRef, BRANCH_ENTRY_OVERHEAD, LEAF_ENTRY_OVERHEAD, OVERFLOW_REF_LEN};
+use crate::storage::format::{DEFAULT_PAGE_SIZE, PAGE_HEADER_LEN};
 
-/// A value as a leaf holds it: inline bytes or a reference to an overflow chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Val {
-    Inline(Vec<u8>),
+/// Where a value that an insert replaced or a remove took lived: what freeing it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OldVal {
+    Inline,
     Overflow { first: u64, len: u64 },
 }
 
-impl Val {
-    fn stored_len(&self) -> usize {
-        match self {
-            Val::Inline(v) => v.len(),
-            Val::Overflow { .. } => OVERFLOW_REF_LEN,
-        }
+fn stored_len(val: &ValRef<'_>) -> usize {
+    match val {
+        ValRef::Inline(v) => v.len(),
+        ValRef::Overflow { .. } => OVERFLOW_REF_LEN,
     }
 }
 
 /// Encoded size of one leaf entry, slot included.
-pub(crate) fn leaf_entry_size(key: &[u8], val: &Val) -> usize {
-    LEAF_ENTRY_OVERHEAD + key.len() + val.stored_len()
+pub(crate) fn leaf_entry_size(key: &[u8], val: &ValRef<'_>) -> usize {
+    LEAF_ENTRY_OVERHEAD + key.len() + stored_len(val)
 }
 
-/// A leaf: sorted entries and their encoded size.
+/// Bit of [`Slot::vlen`] marking an overflow reference (then 16 bytes: first page, length).
+const SLOT_OVERFLOW: u32 = 1 << 31;
+
+/// Where one entry's bytes are in [`Leaf::data`].
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    key_at: u32,
+    klen: u32,
+    val_at: u32,
+    /// Inline value length, or [`SLOT_OVERFLOW`] for an overflow reference.
+    vlen: u32,
+}
+
+/// A leaf: entries sorted by key. The bytes of every key and value sit in one buffer and the
+/// entries are slots into it, so decoding a page, editing and dropping a leaf cost a few
+/// allocations, not two per entry. Removed and replaced bytes stay in the buffer as garbage until
+/// it is half garbage.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Leaf {
-    pub entries: Vec<(Vec<u8>, Val)>,
+    data: Vec<u8>,
+    slots: Vec<Slot>,
+    /// Encoded size of the entries (page bytes less the header).
     size: usize,
+    garbage: usize,
 }
 
 impl Leaf {
+    /// An empty leaf with room for about `bytes` of keys and values.
+    pub(crate) fn with_capacity(bytes: usize, entries: usize) -> Leaf {
+        Leaf {
+            data: Vec::with_capacity(bytes),
+            slots: Vec::with_capacity(entries),
+            size: 0,
+            garbage: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    fn slot_key(&self, s: &Slot) -> &[u8] {
+        &self.data[s.key_at as usize..(s.key_at + s.klen) as usize]
+    }
+
+    fn slot_val(&self, s: &Slot) -> ValRef<'_> {
+        let at = s.val_at as usize;
+        if s.vlen == SLOT_OVERFLOW {
+            let word = |i: usize| {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&self.data[at + i..at + i + 8]);
+                u64::from_le_bytes(b)
+            };
+            ValRef::Overflow {
+                first: word(0),
+                len: word(8),
+            }
+        } else {
+            ValRef::Inline(&self.data[at..at + s.vlen as usize])
+        }
+    }
+
+    pub(crate) fn key(&self, i: usize) -> &[u8] {
+        self.slot_key(&self.slots[i])
+    }
+
+    pub(crate) fn entry(&self, i: usize) -> (&[u8], ValRef<'_>) {
+        let s = &self.slots[i];
+        (self.slot_key(s), self.slot_val(s))
+    }
+
+    /// The entries in key order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], ValRef<'_>)> + '_ {
+        self.slots
+            .iter()
+            .map(|s| (self.slot_key(s), self.slot_val(s)))
+    }
+
+    /// Appends value bytes to the buffer; returns (offset, slot length word).
+    fn put_val(&mut self, val: &ValRef<'_>) -> (u32, u32) {
+        let at = self.data.len() as u32;
+        match val {
+            ValRef::Inline(v) => {
+                self.data.extend_from_slice(v);
+                (at, v.len() as u32)
+            }
+            ValRef::Overflow { first, len } => {
+                self.data.extend_from_slice(&first.to_le_bytes());
+                self.data.extend_from_slice(&len.to_le_bytes());
+                (at, SLOT_OVERFLOW)
+            }
+        }
+    }
+
+    /// Writes value bytes over the buffer at `at` (where at least as many bytes are garbage);
+    /// returns (offset, slot length word).
+    fn write_val_at(&mut self, at: u32, val: &ValRef<'_>) -> (u32, u32) {
+        let start = at as usize;
+        match val {
+            ValRef::Inline(v) => {
+                self.data[start..start + v.len()].copy_from_slice(v);
+                (at, v.len() as u32)
+            }
+            ValRef::Overflow { first, len } => {
+                self.data[start..start + 8].copy_from_slice(&first.to_le_bytes());
+                self.data[start + 8..start + 16].copy_from_slice(&len.to_le_bytes());
+                (at, SLOT_OVERFLOW)
+            }
+        }
+    }
+
+    fn make_slot(&mut self, key: &[u8], val: &ValRef<'_>) -> Slot {
+        let key_at = self.data.len() as u32;
+        self.data.extend_from_slice(key);
+        let (val_at, vlen) = self.put_val(val);
+        self.size += leaf_entry_size(key, val);
+        Slot {
+            key_at,
+            klen: key.len() as u32,
+            val_at,
+            vlen,
+        }
+    }
+
+    fn old_val(&self, s: &Slot) -> OldVal {
+        match self.slot_val(s) {
+            ValRef::Inline(_) => OldVal::Inline,
+            ValRef::Overflow { first, len } => OldVal::Overflow { first, len },
+        }
+    }
+
+    fn slot_bytes(s: &Slot) -> usize {
+        s.klen as usize
+            + if s.vlen == SLOT_OVERFLOW {
+                OVERFLOW_REF_LEN
+            } else {
+                s.vlen as usize
+            }
+    }
+
     /// Appends an entry that sorts after every present one.
-    pub(crate) fn push(&mut self, key: Vec<u8>, val: Val) {
-        self.size += leaf_entry_size(&key, &val);
-        self.entries.push((key, val));
+    pub(crate) fn push(&mut self, key: &[u8], val: ValRef<'_>) {
+        let slot = self.make_slot(key, &val);
+        self.slots.push(slot);
     }
 
     pub(crate) fn search(&self, key: &[u8]) -> Result<usize, usize> {
-        self.entries
-            .binary_search_by(|(k, _)| k.as_slice().cmp(key))
+        self.slots.binary_search_by(|s| self.slot_key(s).cmp(key))
     }
 
-    pub(crate) fn insert_at(&mut self, i: usize, key: Vec<u8>, val: Val) {
-        self.size += leaf_entry_size(&key, &val);
-        self.entries.insert(i, (key, val));
+    pub(crate) fn insert_at(&mut self, i: usize, key: &[u8], val: ValRef<'_>) {
+        let slot = self.make_slot(key, &val);
+        self.slots.insert(i, slot);
     }
 
-    /// Replaces the value of entry `i`, returning the old one.
-    pub(crate) fn replace_at(&mut self, i: usize, val: Val) -> Val {
-        self.size += val.stored_len();
-        let old = std::mem::replace(&mut self.entries[i].1, val);
-        self.size -= old.stored_len();
+    /// Replaces the value of entry `i`, returning where the old one lived.
+    pub(crate) fn replace_at(&mut self, i: usize, val: ValRef<'_>) -> OldVal {
+        let old = self.slots[i];
+        let old_val = self.old_val(&old);
+        let old_len = Leaf::slot_bytes(&old) - old.klen as usize;
+        let (val_at, vlen) = if stored_len(&val) <= old_len {
+            // Overwrite in place; a shorter value leaves its tail as garbage.
+            self.write_val_at(old.val_at, &val)
+        } else {
+            self.put_val(&val)
+        };
+        self.slots[i].val_at = val_at;
+        self.slots[i].vlen = vlen;
+        self.size = self.size + stored_len(&val) - old_len;
+        self.garbage += if val_at == old.val_at {
+            old_len - stored_len(&val)
+        } else {
+            old_len
+        };
+        self.compact_if_wasteful();
+        old_val
+    }
+
+    pub(crate) fn remove_at(&mut self, i: usize) -> OldVal {
+        let s = self.slots.remove(i);
+        let old = self.old_val(&s);
+        self.size -= LEAF_ENTRY_OVERHEAD + Leaf::slot_bytes(&s);
+        self.garbage += Leaf::slot_bytes(&s);
+        self.compact_if_wasteful();
         old
     }
 
-    pub(crate) fn remove_at(&mut self, i: usize) -> (Vec<u8>, Val) {
-        let (k, v) = self.entries.remove(i);
-        self.size -= leaf_entry_size(&k, &v);
-        (k, v)
+    fn compact_if_wasteful(&mut self) {
+        if self.garbage > 1024 && self.garbage * 2 > self.data.len() {
+            *self = self.copy_of(0..self.slots.len());
+        }
+    }
+
+    /// A leaf of the entries `range`, without garbage, with room to fill a default page and
+    /// overflow it once (the insert that splits it) without growing.
+    fn copy_of(&self, range: std::ops::Range<usize>) -> Leaf {
+        let slots = &self.slots[range];
+        let bytes: usize = slots.iter().map(Leaf::slot_bytes).sum();
+        let room = bytes.max(2 * DEFAULT_PAGE_SIZE as usize);
+        let mut out = Leaf::with_capacity(room, slots.len() * 2);
+        for s in slots {
+            let (k, v) = (self.slot_key(s), self.slot_val(s));
+            out.push(k, v);
+        }
+        out
     }
 
     /// Bytes the leaf takes as a page.
@@ -72,38 +243,43 @@ impl Leaf {
     pub(crate) fn split(&mut self) -> Leaf {
         let half = self.size / 2;
         let mut acc = 0;
-        let mut at = self.entries.len() - 1;
-        for (i, (k, v)) in self.entries.iter().enumerate() {
-            acc += leaf_entry_size(k, v);
+        let n = self.slots.len();
+        let mut at = n - 1;
+        for (i, s) in self.slots.iter().enumerate() {
+            acc += LEAF_ENTRY_OVERHEAD + Leaf::slot_bytes(s);
             if acc >= half {
-                at = (i + 1).min(self.entries.len() - 1).max(1);
+                at = (i + 1).min(n - 1).max(1);
                 break;
             }
         }
-        let mut right = Leaf::default();
-        for (k, v) in self.entries.drain(at..) {
-            right.push(k, v);
-        }
-        self.size -= right.size;
+        self.split_at(at)
+    }
+
+    /// Moves the entries from `at` on into a new leaf; both come out without garbage.
+    fn split_at(&mut self, at: usize) -> Leaf {
+        let right = self.copy_of(at..self.slots.len());
+        *self = self.copy_of(0..at);
         right
     }
 
     /// Moves only the last entry into a new leaf (for appends in key order).
     pub(crate) fn split_off_last(&mut self) -> Leaf {
-        let mut right = Leaf::default();
-        if self.entries.len() > 1 {
-            if let Some((k, v)) = self.entries.pop() {
-                self.size -= leaf_entry_size(&k, &v);
-                right.push(k, v);
-            }
+        let n = self.slots.len();
+        if n < 2 {
+            return Leaf::default();
         }
+        let right = self.copy_of(n - 1..n);
+        let s = self.slots.pop().map_or(0, |s| Leaf::slot_bytes(&s));
+        self.size -= LEAF_ENTRY_OVERHEAD + s;
+        self.garbage += s;
         right
     }
 
     /// Appends every entry of `right`, whose keys all sort after ours.
     pub(crate) fn absorb(&mut self, right: Leaf) {
-        self.size += right.size;
-        self.entries.extend(right.entries);
+        for (k, v) in right.iter() {
+            self.push(k, v);
+        }
     }
 }
 
@@ -239,7 +415,7 @@ mod tests {
     fn leaf_of(n: usize) -> Leaf {
         let mut leaf = Leaf::default();
         for i in 0..n {
-            leaf.push(format!("k{i:04}").into_bytes(), Val::Inline(vec![7; 30]));
+            leaf.push(format!("k{i:04}").as_bytes(), ValRef::Inline(&[7; 30]));
         }
         leaf
     }
@@ -249,8 +425,8 @@ mod tests {
         let mut left = leaf_of(40);
         let total = left.encoded_size();
         let right = left.split();
-        assert!(!left.entries.is_empty() && !right.entries.is_empty());
-        assert!(left.entries.last().unwrap().0 < right.entries[0].0);
+        assert!(!left.is_empty() && !right.is_empty());
+        assert!(left.key(left.len() - 1) < right.key(0));
         assert_eq!(
             left.encoded_size() + right.encoded_size(),
             total + PAGE_HEADER_LEN
@@ -259,11 +435,96 @@ mod tests {
         assert!(diff <= 60, "unbalanced split: {diff}");
     }
 
+    /// Inserts, replacements (inline and overflow), removals, compaction and splits against a
+    /// sorted map, checking the entries and the encoded size after every step.
+    #[test]
+    fn leaf_edits_match_a_model() {
+        let mut leaf = Leaf::default();
+        let mut model: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = Default::default();
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let check = |leaf: &Leaf, model: &std::collections::BTreeMap<Vec<u8>, Vec<u8>>| {
+            let got: Vec<(Vec<u8>, Vec<u8>)> = leaf
+                .iter()
+                .map(|(k, v)| match v {
+                    ValRef::Inline(b) => (k.to_vec(), b.to_vec()),
+                    ValRef::Overflow { first, len } => (
+                        k.to_vec(),
+                        [first.to_le_bytes(), len.to_le_bytes()].concat(),
+                    ),
+                })
+                .collect();
+            let want: Vec<(Vec<u8>, Vec<u8>)> =
+                model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            assert_eq!(got, want);
+            let size: usize = model
+                .iter()
+                .map(|(k, v)| LEAF_ENTRY_OVERHEAD + k.len() + v.len())
+                .sum();
+            assert_eq!(leaf.encoded_size(), PAGE_HEADER_LEN + size);
+        };
+        for step in 0..4000u64 {
+            let key = format!("k{:03}", next() % 300).into_bytes();
+            match next() % 5 {
+                0 | 1 => {
+                    let val = vec![step as u8; (next() % 90) as usize];
+                    match leaf.search(&key) {
+                        Ok(i) => {
+                            let was_overflow = model[&key].len() == 16
+                                && model[&key][8..16] == 5000u64.to_le_bytes();
+                            let old = leaf.replace_at(i, ValRef::Inline(&val));
+                            assert_eq!(matches!(old, OldVal::Overflow { .. }), was_overflow);
+                        }
+                        Err(i) => leaf.insert_at(i, &key, ValRef::Inline(&val)),
+                    }
+                    model.insert(key, val);
+                }
+                2 => {
+                    let r = ValRef::Overflow {
+                        first: step,
+                        len: 5000,
+                    };
+                    let stored = [step.to_le_bytes(), 5000u64.to_le_bytes()].concat();
+                    match leaf.search(&key) {
+                        Ok(i) => {
+                            leaf.replace_at(i, r);
+                        }
+                        Err(i) => leaf.insert_at(i, &key, r),
+                    }
+                    model.insert(key, stored);
+                }
+                3 => {
+                    if let Ok(i) = leaf.search(&key) {
+                        leaf.remove_at(i);
+                        model.remove(&key);
+                    }
+                }
+                _ if leaf.len() > 4 && step % 50 == 0 => {
+                    let right = if step % 100 == 0 {
+                        leaf.split_off_last()
+                    } else {
+                        leaf.split()
+                    };
+                    assert!(leaf.key(leaf.len() - 1) < right.key(0));
+                    leaf.absorb(right);
+                }
+                _ => {}
+            }
+            check(&leaf, &model);
+        }
+        assert!(leaf.data.len() < 64 << 10, "garbage is never collected");
+    }
+
     #[test]
     fn append_splits_leave_the_left_node_full() {
         let mut leaf = leaf_of(40);
         let right = leaf.split_off_last();
-        assert_eq!((leaf.entries.len(), right.entries.len()), (39, 1));
+        assert_eq!((leaf.len(), right.len()), (39, 1));
         let mut b = Branch::with_first_child(0);
         for i in 1..=5u64 {
             b.push(vec![i as u8], i);

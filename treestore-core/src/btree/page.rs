@@ -24,7 +24,7 @@
 //! Overflow page: bytes 16..24 the next overflow page (0 ends the chain), 24..28 the data length in
 //! this page, data from 28.
 
-use super::node::{Branch, Leaf, Node, Val};
+use super::node::{Branch, Leaf, Node};
 use crate::error::{Error, Result};
 use crate::storage::format::{
     init_page_header, read_u16, read_u32, read_u64, seal_page, write_u32, write_u64, PageKind,
@@ -144,14 +144,11 @@ impl<'a> LeafPage<'a> {
     }
 
     pub(crate) fn decode(&self) -> Result<Leaf> {
-        let mut leaf = Leaf::default();
+        // Room for the page's bytes and the insert that overflows it, without growing.
+        let mut leaf = Leaf::with_capacity(2 * self.page.len(), self.count + 8);
         for i in 0..self.count {
             let (k, v) = self.entry(i)?;
-            let val = match v {
-                ValRef::Inline(b) => Val::Inline(b.to_vec()),
-                ValRef::Overflow { first, len } => Val::Overflow { first, len },
-            };
-            leaf.push(k.to_vec(), val);
+            leaf.push(k, v);
         }
         Ok(leaf)
     }
@@ -266,23 +263,23 @@ pub(crate) fn encode_node(node: &Node, page_no: u64, page_size: usize) -> Vec<u8
 }
 
 fn encode_leaf(leaf: &Leaf, page_no: u64, page: &mut [u8]) {
-    init_page_header(page, PageKind::Leaf, leaf.entries.len() as u16, page_no);
-    let mut at = PAGE_HEADER_LEN + leaf.entries.len() * 4;
-    for (i, (key, val)) in leaf.entries.iter().enumerate() {
+    init_page_header(page, PageKind::Leaf, leaf.len() as u16, page_no);
+    let mut at = PAGE_HEADER_LEN + leaf.len() * 4;
+    for (i, (key, val)) in leaf.iter().enumerate() {
         write_u32(page, PAGE_HEADER_LEN + i * 4, at as u32);
         write_u32(page, at, key.len() as u32);
         page[at + 8..at + 8 + key.len()].copy_from_slice(key);
         let vat = at + 8 + key.len();
         match val {
-            Val::Inline(v) => {
+            ValRef::Inline(v) => {
                 write_u32(page, at + 4, v.len() as u32);
                 page[vat..vat + v.len()].copy_from_slice(v);
                 at = vat + v.len();
             }
-            Val::Overflow { first, len } => {
+            ValRef::Overflow { first, len } => {
                 write_u32(page, at + 4, OVERFLOW_FLAG | OVERFLOW_REF_LEN as u32);
-                write_u64(page, vat, *first);
-                write_u64(page, vat + 8, *len);
+                write_u64(page, vat, first);
+                write_u64(page, vat + 8, len);
                 at = vat + OVERFLOW_REF_LEN;
             }
         }
@@ -333,15 +330,15 @@ mod tests {
     #[test]
     fn leaf_round_trips_through_a_page() {
         let mut leaf = Leaf::default();
-        leaf.push(b"apple".to_vec(), Val::Inline(b"red".to_vec()));
+        leaf.push(b"apple", ValRef::Inline(b"red"));
         leaf.push(
-            b"banana".to_vec(),
-            Val::Overflow {
+            b"banana",
+            ValRef::Overflow {
                 first: 9,
                 len: 70000,
             },
         );
-        leaf.push(b"cherry".to_vec(), Val::Inline(Vec::new()));
+        leaf.push(b"cherry", ValRef::Inline(&[]));
         let page = encode_node(&Node::Leaf(leaf.clone()), 5, 4096);
         crate::storage::format::verify_page(&page, 5).unwrap();
         let view = LeafPage::new(&page, 5).unwrap();
@@ -355,7 +352,8 @@ mod tests {
                 len: 70000
             }
         );
-        assert_eq!(view.decode().unwrap().entries, leaf.entries);
+        let back = view.decode().unwrap();
+        assert!(back.iter().eq(leaf.iter()));
         assert_eq!(leaf.encoded_size(), {
             let last = view.entry_start(2).unwrap();
             last + 8 + 6

@@ -5,7 +5,7 @@
 use std::ops::{Bound, Deref, Range};
 use std::sync::Arc;
 
-use super::node::{Node, Val};
+use super::node::Node;
 use super::page::{page_kind, read_overflow, BranchPage, LeafPage, ValRef, OVERFLOW_DATA_START};
 use crate::error::{Error, Result};
 use crate::storage::format::PageKind;
@@ -113,7 +113,7 @@ impl<'a> NodeView<'a> {
     /// Entries of a leaf, keys of a branch.
     pub(crate) fn len(&self) -> Result<usize> {
         match self {
-            NodeView::Dirty(Node::Leaf(l)) => Ok(l.entries.len()),
+            NodeView::Dirty(Node::Leaf(l)) => Ok(l.len()),
             NodeView::Dirty(Node::Branch(b)) => Ok(b.keys.len()),
             NodeView::Page(p, no) => match page_kind(p, *no)? {
                 PageKind::Leaf => Ok(LeafPage::new(p, *no)?.len()),
@@ -153,15 +153,15 @@ impl<'a> NodeView<'a> {
     pub(crate) fn leaf_entry(&self, i: usize) -> Result<(Bytes<'a>, ValueLoc<'a>)> {
         match self {
             NodeView::Dirty(Node::Leaf(l)) => {
-                let (k, v) = &l.entries[i];
+                if i >= l.len() {
+                    return Err(Error::corruption("leaf entry index out of range"));
+                }
+                let (k, v) = l.entry(i);
                 let loc = match v {
-                    Val::Inline(b) => ValueLoc::Inline(Bytes(Repr::Borrowed(b.as_slice()))),
-                    Val::Overflow { first, len } => ValueLoc::Overflow {
-                        first: *first,
-                        len: *len,
-                    },
+                    ValRef::Inline(b) => ValueLoc::Inline(Bytes(Repr::Borrowed(b))),
+                    ValRef::Overflow { first, len } => ValueLoc::Overflow { first, len },
                 };
-                Ok((Bytes(Repr::Borrowed(k.as_slice())), loc))
+                Ok((Bytes(Repr::Borrowed(k)), loc))
             }
             NodeView::Dirty(Node::Branch(_)) => Err(Error::corruption("branch is not a leaf")),
             NodeView::Page(p, no) => {

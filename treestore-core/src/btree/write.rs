@@ -2,10 +2,12 @@
 //! rebalance. A committed page is never changed: the first change to it copies it into a new page
 //! (decoded, in [`DirtySet`]) and frees the original once no snapshot reaches it.
 
-use std::collections::HashMap;
+use crate::hash::FxHashMap;
 
-use super::node::{Branch, Leaf, Node, Val};
-use super::page::{decode_node, encode_overflow, read_overflow, OVERFLOW_DATA_START};
+use super::node::{Branch, Leaf, Node, OldVal};
+use super::page::{
+    decode_node, encode_overflow, read_overflow, ValRef, LEAF_ENTRY_OVERHEAD, OVERFLOW_DATA_START,
+};
 use super::view::{NodeSource, NodeView, MAX_DEPTH};
 use crate::error::{Error, Result};
 use crate::storage::alloc::Allocator;
@@ -15,9 +17,9 @@ use crate::storage::pager::{MapState, PageRef, Pager};
 #[derive(Default)]
 pub(crate) struct DirtySet {
     /// Tree nodes written by this transaction, by their new page number.
-    pub nodes: HashMap<u64, Node>,
+    pub nodes: FxHashMap<u64, Node>,
     /// Encoded overflow pages written by this transaction.
-    pub overflow: HashMap<u64, Vec<u8>>,
+    pub overflow: FxHashMap<u64, Vec<u8>>,
     /// Every page this transaction allocated (for rollback).
     pub allocated: Vec<u64>,
     /// Committed pages this transaction no longer reaches.
@@ -63,6 +65,11 @@ impl<'a> NodeSource<'a> for DirtyView<'a> {
 /// The most bytes a leaf entry may take inline; larger values go to overflow pages.
 pub(crate) fn max_inline_entry(page_size: usize) -> usize {
     (page_size - 16) / 4
+}
+
+/// The longest value a leaf keeps inline beside a key of `key_len` bytes.
+pub(crate) fn max_inline_value(page_size: usize, key_len: usize) -> usize {
+    (max_inline_entry(page_size) - LEAF_ENTRY_OVERHEAD).saturating_sub(key_len)
 }
 
 /// The longest key a tree accepts.
@@ -134,10 +141,10 @@ impl TreeMut<'_> {
     }
 
     /// Stores `value` as a leaf value, writing an overflow chain when it is too long to stay inline.
-    pub(crate) fn make_value(&mut self, key_len: usize, value: &[u8]) -> Val {
+    pub(crate) fn make_value<'v>(&mut self, key_len: usize, value: &'v [u8]) -> ValRef<'v> {
         let ps = self.page_size();
-        if key_len + value.len() + 12 <= max_inline_entry(ps) {
-            return Val::Inline(value.to_vec());
+        if value.len() <= max_inline_value(ps, key_len) {
+            return ValRef::Inline(value);
         }
         let cap = ps - OVERFLOW_DATA_START;
         let chunks: Vec<&[u8]> = value.chunks(cap).collect();
@@ -147,15 +154,15 @@ impl TreeMut<'_> {
             let page = encode_overflow(chunk, next, pages[i], ps);
             self.dirty.overflow.insert(pages[i], page);
         }
-        Val::Overflow {
+        ValRef::Overflow {
             first: pages.first().copied().unwrap_or(0),
             len: value.len() as u64,
         }
     }
 
     /// Frees the overflow chain behind a value that was replaced or removed.
-    pub(crate) fn drop_value(&mut self, val: Val) -> Result<()> {
-        let Val::Overflow { first, len } = val else {
+    pub(crate) fn drop_value(&mut self, val: OldVal) -> Result<()> {
+        let OldVal::Overflow { first, len } = val else {
             return Ok(());
         };
         let cap = (self.page_size() - OVERFLOW_DATA_START) as u64;
@@ -176,10 +183,15 @@ impl TreeMut<'_> {
     }
 
     /// Inserts or replaces; returns the new root and the value it replaced.
-    pub(crate) fn insert(&mut self, root: u64, key: &[u8], val: Val) -> Result<(u64, Option<Val>)> {
+    pub(crate) fn insert(
+        &mut self,
+        root: u64,
+        key: &[u8],
+        val: ValRef<'_>,
+    ) -> Result<(u64, Option<OldVal>)> {
         if root == 0 {
             let mut leaf = Leaf::default();
-            leaf.push(key.to_vec(), val);
+            leaf.push(key, val);
             return Ok((self.add_node(Node::Leaf(leaf)), None));
         }
         let (page, split, old) = self.insert_rec(root, key, val, 0, true)?;
@@ -202,10 +214,10 @@ impl TreeMut<'_> {
         &mut self,
         page_no: u64,
         key: &[u8],
-        val: Val,
+        val: ValRef<'_>,
         depth: usize,
         rightmost: bool,
-    ) -> Result<(u64, Option<(Vec<u8>, u64)>, Option<Val>)> {
+    ) -> Result<(u64, Option<(Vec<u8>, u64)>, Option<OldVal>)> {
         if depth > MAX_DEPTH {
             return Err(Error::corruption(format!(
                 "tree deeper than {MAX_DEPTH} levels at page {page_no} (cyclic page pointers?)"
@@ -219,8 +231,8 @@ impl TreeMut<'_> {
                 let old = match leaf.search(key) {
                     Ok(i) => Some(leaf.replace_at(i, val)),
                     Err(i) => {
-                        appended = i == leaf.entries.len();
-                        leaf.insert_at(i, key.to_vec(), val);
+                        appended = i == leaf.len();
+                        leaf.insert_at(i, key, val);
                         None
                     }
                 };
@@ -232,7 +244,7 @@ impl TreeMut<'_> {
                     } else {
                         leaf.split()
                     };
-                    let sep = right.entries[0].0.clone();
+                    let sep = right.key(0).to_vec();
                     Some((sep, self.add_node(Node::Leaf(right))))
                 } else {
                     None
@@ -294,7 +306,7 @@ impl TreeMut<'_> {
     }
 
     /// Removes `key`; returns the new root and the removed value (None: absent, tree unchanged).
-    pub(crate) fn remove(&mut self, root: u64, key: &[u8]) -> Result<(u64, Option<Val>)> {
+    pub(crate) fn remove(&mut self, root: u64, key: &[u8]) -> Result<(u64, Option<OldVal>)> {
         if root == 0 || super::view::get(&self.view(), root, key)?.is_none() {
             return Ok((root, None));
         }
@@ -323,7 +335,7 @@ impl TreeMut<'_> {
         page_no: u64,
         key: &[u8],
         depth: usize,
-    ) -> Result<(u64, Option<(Vec<u8>, u64)>, Val)> {
+    ) -> Result<(u64, Option<(Vec<u8>, u64)>, OldVal)> {
         if depth > MAX_DEPTH {
             return Err(Error::corruption(format!(
                 "tree deeper than {MAX_DEPTH} levels at page {page_no} (cyclic page pointers?)"
@@ -335,7 +347,7 @@ impl TreeMut<'_> {
                 let i = leaf.search(key).map_err(|_| {
                     Error::corruption(format!("page {page_no}: key found by lookup is missing"))
                 })?;
-                return Ok((p, None, leaf.remove_at(i).1));
+                return Ok((p, None, leaf.remove_at(i)));
             }
             Node::Branch(b) => {
                 let idx = b.child_index(key);
@@ -435,7 +447,7 @@ impl TreeMut<'_> {
 
 fn node_is_empty(n: &Node) -> bool {
     match n {
-        Node::Leaf(l) => l.entries.is_empty(),
+        Node::Leaf(l) => l.is_empty(),
         Node::Branch(b) => b.keys.is_empty(),
     }
 }
@@ -451,14 +463,14 @@ fn merge_pair(left: Node, right: Node, separator: Vec<u8>, ps: usize) -> Result<
     match (left, right) {
         (Node::Leaf(mut l), Node::Leaf(r)) => {
             l.absorb(r);
-            if l.encoded_size() <= ps || l.entries.len() < 2 {
+            if l.encoded_size() <= ps || l.len() < 2 {
                 return Ok(Merged {
                     left: Node::Leaf(l),
                     right: None,
                 });
             }
             let r = l.split();
-            let sep = r.entries[0].0.clone();
+            let sep = r.key(0).to_vec();
             Ok(Merged {
                 left: Node::Leaf(l),
                 right: Some((sep, Node::Leaf(r))),

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use super::shared::Shared;
 use super::table::decode_entry;
-use crate::btree::node::{Node, Val};
+use crate::btree::node::Node;
+use crate::btree::page::ValRef;
 use crate::btree::page::{decode_node, read_overflow, OVERFLOW_DATA_START};
 use crate::error::Result;
 use crate::storage::format::FIRST_DATA_PAGE;
@@ -152,7 +153,7 @@ impl Walker<'_> {
             Err(e) => return self.report.error(format!("table {name:?}: {e}")),
         };
         let keys: Vec<&[u8]> = match &node {
-            Node::Leaf(l) => l.entries.iter().map(|(k, _)| k.as_slice()).collect(),
+            Node::Leaf(l) => l.iter().map(|(k, _)| k).collect(),
             Node::Branch(b) => b.keys.iter().map(|k| k.as_slice()).collect(),
         };
         self.check_keys(name, page_no, &keys, lower, upper);
@@ -163,9 +164,9 @@ impl Walker<'_> {
                         "table {name:?}: leaf page {page_no} at uneven depth {depth}"
                     ));
                 }
-                for (k, v) in leaf.entries {
+                for (k, v) in leaf.iter() {
                     let value = self.value(name, v);
-                    out.push((k, value));
+                    out.push((k.to_vec(), value));
                 }
             }
             Node::Branch(b) => {
@@ -204,10 +205,10 @@ impl Walker<'_> {
         }
     }
 
-    fn value(&mut self, name: &str, v: Val) -> Vec<u8> {
+    fn value(&mut self, name: &str, v: ValRef<'_>) -> Vec<u8> {
         let (first, len) = match v {
-            Val::Inline(b) => return b,
-            Val::Overflow { first, len } => (first, len),
+            ValRef::Inline(b) => return b.to_vec(),
+            ValRef::Overflow { first, len } => (first, len),
         };
         let cap = (self.shared.pager.page_size() - OVERFLOW_DATA_START) as u64;
         let mut data = Vec::new();

@@ -69,6 +69,11 @@ impl WriteTxn {
         })
     }
 
+    /// Bytes per page of the database (values longer than about a quarter of it leave the leaf).
+    pub(crate) fn page_size(&self) -> usize {
+        self.shared.pager.page_size()
+    }
+
     /// The id this transaction commits as.
     pub fn txid(&self) -> u64 {
         self.base.txid + 1
@@ -256,7 +261,8 @@ impl WriteTxn {
         };
         let mut root = self.catalog_root;
         for t in tables.iter().filter(|t| t.changed) {
-            let val = tree.make_value(t.name.len(), &encode_entry(t.root, t.len));
+            let entry = encode_entry(t.root, t.len);
+            let val = tree.make_value(t.name.len(), &entry);
             let (new_root, old) = tree.insert(root, t.name.as_bytes(), val)?;
             root = new_root;
             if let Some(old) = old {

@@ -13,12 +13,21 @@
 //! policy whose versions change a few sections stores each unchanged text once, wherever it moves
 //! in the tree. Texts are not shared across policies.
 //!
-//! `doc.text` keys, by [`crate::keys`]: `(owner vid u64, owner pos u32, false)` → the UTF-8 body;
-//! `(owner vid u64, owner pos u32, true)` → the reference count (uvar), present only while it is
-//! 2 or more (absent means 1). The owner's vid may be a deleted version's while later versions
-//! still hold the text.
+//! `doc.text` keys, by [`crate::keys`]: `(owner vid u64, owner pos u32, false)` → the UTF-8 body,
+//! or its first chunk; `(owner vid u64, owner pos u32, false, i u32)` → chunk `i` (from 1) of a
+//! body longer than one chunk; `(owner vid u64, owner pos u32, true)` → the reference count (uvar),
+//! present only while it is 2 or more (absent means 1). The owner's vid may be a deleted version's
+//! while later versions still hold the text.
+//!
+//! Chunks: a body is cut into chunks that stay inline in a B+tree leaf ([`chunk_len`]: four
+//! entries fill a page), rather than one value that would spill into overflow pages, each a whole
+//! page however little of it the text fills: at 4 KiB pages and texts of 0.4 to 2 KB this halves
+//! the bytes texts take. A read is one short prefix scan; the chunks of a body are adjacent in
+//! key order. Readers join whatever chunks follow the first one up to the recorded length, so a
+//! body stored whole (by an older build, or under a larger page) reads the same.
 
 use std::collections::HashMap;
+use std::ops::Bound;
 
 use crate::codec::{Decoder, Encoder};
 use crate::db::{ReadOps, Table, WriteTxn};
@@ -122,11 +131,45 @@ pub(crate) fn text_hash(text: &str) -> [u8; 16] {
 }
 
 fn key(owner_vid: u64, owner_pos: u32, count: bool) -> Vec<u8> {
-    KeyBuilder::with_capacity(16)
+    KeyBuilder::with_capacity(24)
         .u64(owner_vid)
         .u32(owner_pos)
         .bool(count)
         .finish()
+}
+
+/// The key of chunk `i` of a body (chunk 0 is under the body key itself).
+fn chunk_key(owner_vid: u64, owner_pos: u32, i: u32) -> Vec<u8> {
+    let mut k = KeyBuilder::with_capacity(24);
+    k.u64(owner_vid).u32(owner_pos).bool(false);
+    if i > 0 {
+        k.u32(i);
+    }
+    k.finish()
+}
+
+/// Bytes per chunk of a body at `page_size`: the longest value whose entry (with the longest chunk
+/// key, 21 bytes) a leaf keeps inline.
+pub(crate) fn chunk_len(page_size: usize) -> usize {
+    crate::btree::max_inline_value(page_size, 21)
+}
+
+/// Cuts `text` into chunks of at most `len` bytes, each ending on a character boundary (so a
+/// reader may check each one alone; the concatenation is the text).
+fn chunks(text: &str, len: usize) -> impl Iterator<Item = &[u8]> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut cut = len.min(rest.len());
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let (head, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(head.as_bytes())
+    })
 }
 
 /// The texts a new version may share, by hash.
@@ -158,7 +201,10 @@ pub(crate) fn store(
             return Ok(c);
         }
     }
-    tx.insert(t, &key(vid, pos, false), text.as_bytes())?;
+    let len_per_chunk = chunk_len(tx.page_size());
+    for (i, chunk) in chunks(text, len_per_chunk).enumerate() {
+        tx.insert(t, &chunk_key(vid, pos, i as u32), chunk)?;
+    }
     let s = StoredText {
         owner_vid: vid,
         owner_pos: pos,
@@ -170,10 +216,20 @@ pub(crate) fn store(
 }
 
 fn body_equals(tx: &WriteTxn, t: Table, s: &StoredText, text: &str) -> Result<bool> {
-    match tx.get(t, &key(s.owner_vid, s.owner_pos, false))? {
-        Some(body) => Ok(*body == *text.as_bytes()),
-        None => Err(missing(s)),
+    let mut rest = text.as_bytes();
+    let mut found = false;
+    for kv in tx.prefix(t, &key(s.owner_vid, s.owner_pos, false))? {
+        let (_, chunk) = kv?;
+        found = true;
+        match rest.strip_prefix(&*chunk) {
+            Some(tail) => rest = tail,
+            None => return Ok(false),
+        }
     }
+    if !found {
+        return Err(missing(s));
+    }
+    Ok(rest.is_empty())
 }
 
 fn missing(s: &StoredText) -> Error {
@@ -213,7 +269,10 @@ pub(crate) fn release(tx: &mut WriteTxn, t: Table, s: &StoredText) -> Result<()>
     let count_key = key(s.owner_vid, s.owner_pos, true);
     match n {
         0 | 1 => {
-            if !tx.remove(t, &key(s.owner_vid, s.owner_pos, false))? {
+            let body = key(s.owner_vid, s.owner_pos, false);
+            let end = crate::keys::prefix_successor(&body);
+            let upper = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+            if tx.remove_range(t, Bound::Included(&body), upper)? == 0 {
                 return Err(missing(s));
             }
         }
@@ -229,10 +288,30 @@ pub(crate) fn release(tx: &mut WriteTxn, t: Table, s: &StoredText) -> Result<()>
 
 /// Reads a stored text.
 pub(crate) fn read<R: ReadOps + ?Sized>(tx: &R, t: Table, s: &StoredText) -> Result<String> {
-    let Some(body) = tx.get(t, &key(s.owner_vid, s.owner_pos, false))? else {
+    let mut body = Vec::with_capacity(usize::try_from(s.len).unwrap_or(0).min(1 << 20));
+    let mut found = false;
+    for kv in tx.prefix(t, &key(s.owner_vid, s.owner_pos, false))? {
+        let (_, chunk) = kv?;
+        found = true;
+        body.extend_from_slice(&chunk);
+        if body.len() as u64 >= s.len {
+            break;
+        }
+    }
+    if !found {
         return Err(missing(s));
-    };
-    String::from_utf8(body.to_vec()).map_err(|_| {
+    }
+    if body.len() as u64 != s.len {
+        return Err(Error::corruption(format!(
+            "doc.text: the text of vid {} position {} has {} bytes in its chunks, its nodes \
+             record {}",
+            s.owner_vid,
+            s.owner_pos,
+            body.len(),
+            s.len
+        )));
+    }
+    String::from_utf8(body).map_err(|_| {
         Error::corruption(format!(
             "doc.text: the text of vid {} position {} is not UTF-8",
             s.owner_vid, s.owner_pos
@@ -271,6 +350,44 @@ mod tests {
             let got = siphash128::<2, 4>(REF_KEY, &input[..len]);
             assert_eq!(got.to_vec(), unhex(want), "length {len}");
         }
+    }
+
+    #[test]
+    fn chunks_end_on_character_boundaries_and_join_to_the_text() {
+        let text = "aé中".repeat(400);
+        for len in [4, 5, 6, 987] {
+            let parts: Vec<&[u8]> = chunks(&text, len).collect();
+            assert!(parts.iter().all(|c| !c.is_empty() && c.len() <= len));
+            assert!(parts.iter().all(|c| std::str::from_utf8(c).is_ok()));
+            assert_eq!(parts.concat(), text.as_bytes());
+        }
+        assert_eq!(chunks("", 10).count(), 0);
+        // Four chunk entries fill a 4 KiB page.
+        assert_eq!(chunk_len(4096), 987);
+    }
+
+    #[test]
+    fn a_body_stored_whole_reads_compares_and_releases_as_chunks_do() {
+        use crate::db::ReadOps;
+        let db = super::super::tests::support::mem_db();
+        let mut tx = db.begin_write().unwrap();
+        let t = tx.table(super::super::record::TEXTS).unwrap();
+        // As an older build, or a larger page, stored it: one value, spilling to overflow pages.
+        let body = "w".repeat(3000);
+        tx.insert(t, &chunk_key(7, 3, 0), body.as_bytes()).unwrap();
+        let s = StoredText {
+            owner_vid: 7,
+            owner_pos: 3,
+            len: 3000,
+            hash: text_hash(&body),
+        };
+        assert_eq!(read(&tx, t, &s).unwrap(), body);
+        assert!(body_equals(&tx, t, &s, &body).unwrap());
+        assert!(!body_equals(&tx, t, &s, &"w".repeat(2999)).unwrap());
+        assert!(read(&tx, t, &StoredText { len: 3001, ..s }).is_err());
+        release(&mut tx, t, &s).unwrap();
+        assert_eq!(tx.table_len(t).unwrap(), 0);
+        assert!(read(&tx, t, &s).is_err());
     }
 
     #[test]

@@ -48,13 +48,13 @@ impl DocTables {
     dead_code,
     reason = "vid and order are for indexes that key by position"
 )]
-pub(crate) enum IndexEvent<'a> {
+pub(crate) enum IndexEvent<'a, 'n> {
     /// A version was written under `vid`; `nodes` are the caller's nodes (with text) and `order`
     /// their pre-order (`order[pos]` is an index into `nodes`).
     Stored {
         doc: &'a Document,
         vid: u64,
-        nodes: &'a [Node],
+        nodes: &'n [Node],
         order: &'a [usize],
     },
     /// The version under `vid` is about to be removed; its node tables are still readable.
@@ -65,10 +65,10 @@ pub(crate) enum IndexEvent<'a> {
 /// version about to be removed (deleted or replaced) leaves the index at once; a stored version's
 /// texts are gathered in `pending` and indexed together by [`flush_index`], so a bulk import
 /// rewrites each term's posting blocks once per batch rather than once per document.
-pub(crate) fn index_hooks(
+pub(crate) fn index_hooks<'n>(
     tx: &mut WriteTxn,
-    event: IndexEvent<'_>,
-    pending: &mut PendingIndex,
+    event: IndexEvent<'_, 'n>,
+    pending: &mut PendingIndex<'n>,
 ) -> Result<()> {
     match event {
         IndexEvent::Deleting { doc, .. } => {
@@ -77,40 +77,24 @@ pub(crate) fn index_hooks(
             search::remove_version(tx, &doc.policy_id, &doc.version_id)?;
         }
         IndexEvent::Stored { doc, nodes, .. } => {
-            let texts = nodes
-                .iter()
-                .map(|n| PendingNode {
-                    node_id: n.node_id.clone(),
-                    title: n.title.clone(),
-                    summary: n.summary.clone().unwrap_or_default(),
-                    text: n.text.clone().unwrap_or_default(),
-                })
-                .collect();
             let version = (doc.policy_id.clone(), doc.version_id.clone());
-            pending.versions.insert(version, texts);
+            pending.versions.insert(version, nodes);
         }
     }
     Ok(())
 }
 
-/// Texts of stored versions waiting to be indexed, by (policy, version).
+/// The caller's nodes of stored versions waiting to be indexed, by (policy, version).
 #[derive(Default)]
-pub(crate) struct PendingIndex {
-    versions: std::collections::BTreeMap<(String, String), Vec<PendingNode>>,
-}
-
-pub(crate) struct PendingNode {
-    node_id: String,
-    title: String,
-    summary: String,
-    text: String,
+pub(crate) struct PendingIndex<'a> {
+    versions: std::collections::BTreeMap<(String, String), &'a [Node]>,
 }
 
 /// Indexes every pending version in one batch.
-pub(crate) fn flush_index(tx: &mut WriteTxn, pending: PendingIndex) -> Result<()> {
+pub(crate) fn flush_index(tx: &mut WriteTxn, pending: PendingIndex<'_>) -> Result<()> {
     let mut refs = Vec::new();
     for ((policy, version), nodes) in &pending.versions {
-        for n in nodes {
+        for n in *nodes {
             let doc = search::DocRef {
                 policy_id: policy.clone(),
                 version_id: version.clone(),
@@ -124,8 +108,11 @@ pub(crate) fn flush_index(tx: &mut WriteTxn, pending: PendingIndex) -> Result<()
         .map(|(_, n)| {
             [
                 (search::Field::Title, n.title.as_str()),
-                (search::Field::Summary, n.summary.as_str()),
-                (search::Field::Text, n.text.as_str()),
+                (
+                    search::Field::Summary,
+                    n.summary.as_deref().unwrap_or_default(),
+                ),
+                (search::Field::Text, n.text.as_deref().unwrap_or_default()),
             ]
         })
         .collect();
@@ -194,15 +181,15 @@ pub fn store_documents(tx: &mut WriteTxn, documents: &[(Document, Vec<Node>)]) -
 }
 
 #[allow(clippy::too_many_arguments)]
-fn store_planned(
+fn store_planned<'n>(
     tx: &mut WriteTxn,
     dt: &DocTables,
     vt: &VerTables,
     keys: &mut KeyBuilder,
     document: &Document,
-    nodes: &[Node],
+    nodes: &'n [Node],
     plan: &Plan,
-    pending: &mut PendingIndex,
+    pending: &mut PendingIndex<'n>,
 ) -> Result<Document> {
     let old = catalog::existing(tx, vt, &document.policy_id, &document.version_id)?;
     let doc = finish_header(document, nodes, plan, old.as_ref());

@@ -63,6 +63,13 @@ pub(crate) fn for_each_term(text: &str, stemming: Stemming, mut f: impl FnMut(&s
         let position = u32::try_from(i).unwrap_or(u32::MAX);
         let word = &text[s..e];
         match stemming {
+            Stemming::None
+                if word.len() <= MAX_TERM_BYTES
+                    && word.bytes().all(|b| b < 0x80 && !b.is_ascii_uppercase()) =>
+            {
+                // Already folded and short enough: the word is its term.
+                f(word, position);
+            }
             Stemming::None => {
                 buf.clear();
                 fold_into(word, &mut buf);
@@ -150,6 +157,43 @@ impl Iterator for Words<'_> {
     type Item = (usize, usize);
 
     fn next(&mut self) -> Option<(usize, usize)> {
+        if let Some(word) = self.next_ascii() {
+            return word;
+        }
+        self.next_general()
+    }
+}
+
+impl Words<'_> {
+    /// The fast path for ASCII: skips ASCII separators, then takes a word of ASCII letters and
+    /// digits ended by an ASCII byte other than an apostrophe (or the end), which the general
+    /// rules would take too. `None` when the general rules must decide from `self.pos` on.
+    #[inline]
+    fn next_ascii(&mut self) -> Option<Option<(usize, usize)>> {
+        let bytes = self.text.as_bytes();
+        let mut i = self.pos;
+        while i < bytes.len() && bytes[i] < 0x80 && !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        self.pos = i;
+        if i == bytes.len() {
+            return Some(None);
+        }
+        if !bytes[i].is_ascii_alphanumeric() {
+            return None;
+        }
+        let mut end = i + 1;
+        while end < bytes.len() && bytes[end].is_ascii_alphanumeric() {
+            end += 1;
+        }
+        if end < bytes.len() && (bytes[end] >= 0x80 || bytes[end] == b'\'') {
+            return None;
+        }
+        self.pos = end;
+        Some(Some((i, end)))
+    }
+
+    fn next_general(&mut self) -> Option<(usize, usize)> {
         let rest = self.text.get(self.pos..)?;
         let mut chars = rest.char_indices().peekable();
         // Find the first character that can start a word.
@@ -309,6 +353,28 @@ mod tests {
             ["中", "华", "人", "民", "abc", "日", "本"]
         );
         assert_eq!(t("カタカナ ひらがな"), ["カタカナ", "ひ", "ら", "が", "な"]);
+    }
+
+    #[test]
+    fn the_ascii_fast_path_splits_as_the_general_rules() {
+        let general = |text: &str| {
+            let mut w = Words { text, pos: 0 };
+            std::iter::from_fn(move || w.next_general()).collect::<Vec<_>>()
+        };
+        let pieces = [
+            "ab", "Z9", " ", "'", "’", "-", "é", "\u{301}", "中", "ひ", "_", ".", "x'y", "१", "",
+        ];
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(rng % 9) {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                text.push_str(pieces[(rng % pieces.len() as u64) as usize]);
+            }
+            assert_eq!(words(&text).collect::<Vec<_>>(), general(&text), "{text:?}");
+        }
     }
 
     #[test]

@@ -82,6 +82,120 @@ pub(crate) fn encode_block(postings: &[Posting]) -> (Vec<u8>, Vec<u8>) {
     (p.finish(), q.finish())
 }
 
+/// One posting borrowed from wherever it is held (a stored block, a batch's segment), its
+/// positions already encoded as a positions value holds them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PostingView<'a> {
+    pub doc: u64,
+    pub tf: [u32; 3],
+    pub doc_len: u64,
+    /// The encoded positions: per field with occurrences (title, summary, text), the first
+    /// position then the gaps, LEB128.
+    pub positions: &'a [u8],
+}
+
+/// Appends `position` to a posting's encoded positions: the gap from `last`, or the position
+/// itself when it is the first of its field.
+#[inline]
+pub(crate) fn push_position(out: &mut Vec<u8>, position: u32, last: Option<u32>) {
+    let mut v = position - last.unwrap_or(0);
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// The encoded positions of one owned posting.
+#[cfg(test)]
+pub(crate) fn encode_positions(positions: &[Vec<u32>; 3]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for field in positions {
+        let mut last = None;
+        for &pos in field {
+            push_position(&mut out, pos, last);
+            last = Some(pos);
+        }
+    }
+    out
+}
+
+/// Decodes the encoded positions of one posting with frequencies `tf` into its fields.
+pub(crate) fn decode_posting_positions(bytes: &[u8], tf: &[u32; 3]) -> Result<[Vec<u32>; 3]> {
+    let mut d = Decoder::new(bytes, "fts.positions");
+    let mut out: [Vec<u32>; 3] = Default::default();
+    for (slot, &n) in out.iter_mut().zip(tf) {
+        let mut pos: u64 = 0;
+        for i in 0..n {
+            let gap = d.uvar()?;
+            pos = if i == 0 { gap } else { pos + gap };
+            slot.push(
+                u32::try_from(pos).map_err(|_| {
+                    Error::corruption("fts.positions: position overflow".to_string())
+                })?,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The byte range of each posting's encoded positions in a positions value (after its header),
+/// found by skipping LEB128 numbers without decoding them.
+pub(crate) fn position_spans(
+    first: u64,
+    v: &[u8],
+    cols: &BlockColumns,
+) -> Result<Vec<std::ops::Range<usize>>> {
+    let mut d = Decoder::new(v, "fts.positions");
+    if d.u8()? != FORMAT {
+        return Err(bad("fts.positions", first, "unknown format"));
+    }
+    if d.uvar()? != cols.len() as u64 {
+        return Err(bad("fts.positions", first, "posting count differs"));
+    }
+    let mut at = v.len() - d.remaining();
+    let mut spans = Vec::with_capacity(cols.len());
+    for tf in &cols.tf {
+        let start = at;
+        let mut left = tf.iter().sum::<u32>();
+        while left > 0 {
+            let b = *v
+                .get(at)
+                .ok_or_else(|| bad("fts.positions", first, "truncated"))?;
+            at += 1;
+            if b & 0x80 == 0 {
+                left -= 1;
+            }
+        }
+        spans.push(start..at);
+    }
+    if at != v.len() {
+        return Err(bad("fts.positions", first, "trailing bytes"));
+    }
+    Ok(spans)
+}
+
+/// [`encode_block`] of borrowed postings (sorted, non-empty); the same bytes.
+pub(crate) fn encode_views(postings: &[PostingView<'_>]) -> (Vec<u8>, Vec<u8>) {
+    let mut p = Encoder::with_capacity(postings.len() * 6 + 2);
+    let bytes: usize = postings.iter().map(|x| x.positions.len()).sum();
+    let mut q = Encoder::with_capacity(bytes + 6);
+    p.u8(FORMAT).uvar(postings.len() as u64);
+    q.u8(FORMAT).uvar(postings.len() as u64);
+    let mut prev = postings.first().map_or(0, |x| x.doc);
+    for x in postings {
+        p.uvar(x.doc - prev);
+        prev = x.doc;
+        p.u8(mask_of(&x.tf));
+        for &tf in x.tf.iter().filter(|&&n| n > 0) {
+            p.uvar(u64::from(tf));
+        }
+        p.uvar(x.doc_len);
+        q.raw(x.positions);
+    }
+    (p.finish(), q.finish())
+}
+
 /// The postings of one block, decoded into reusable columns.
 #[derive(Debug, Default)]
 pub(crate) struct BlockColumns {
@@ -352,8 +466,85 @@ fn merge(
 }
 
 fn header_len(p: &Posting) -> usize {
-    // Delta, mask, tfs and length, counted at their usual one or two bytes.
-    2 + p.tf.iter().filter(|&&n| n > 0).count() + if p.doc_len < 128 { 1 } else { 2 }
+    view_header_len(&p.tf, p.doc_len)
+}
+
+/// The bytes [`chunk_sizes`] counts for a posting: delta, mask, tfs and length, at their usual
+/// one or two bytes.
+pub(crate) fn view_header_len(tf: &[u32; 3], doc_len: u64) -> usize {
+    2 + tf.iter().filter(|&&n| n > 0).count() + if doc_len < 128 { 1 } else { 2 }
+}
+
+/// Whether a block of `count` postings counting `bytes` has room for one more of `h` bytes
+/// when appending (the cut rule of [`chunk_sizes`]).
+pub(crate) fn append_fits(count: usize, bytes: usize, h: usize) -> bool {
+    count < max_block_postings() && (count == 0 || bytes + h <= MAX_BLOCK_BYTES)
+}
+
+/// Writes `postings` (sorted, after every posting of the term's present blocks but a block
+/// they extend, whose key is then overwritten) as full blocks, the way [`chunk_sizes`] cuts
+/// appends.
+pub(crate) fn write_appended(
+    tx: &mut WriteTxn,
+    t: &Tables,
+    term: &str,
+    postings: &[PostingView<'_>],
+) -> Result<()> {
+    let mut start = 0;
+    let (mut count, mut bytes) = (0, 0);
+    for (i, p) in postings.iter().enumerate() {
+        let h = view_header_len(&p.tf, p.doc_len);
+        if !append_fits(count, bytes, h) {
+            write_view_block(tx, t, term, &postings[start..i])?;
+            (start, count, bytes) = (i, 0, 0);
+        }
+        count += 1;
+        bytes += h;
+    }
+    write_view_block(tx, t, term, &postings[start..])
+}
+
+fn write_view_block(
+    tx: &mut WriteTxn,
+    t: &Tables,
+    term: &str,
+    chunk: &[PostingView<'_>],
+) -> Result<()> {
+    let Some(head) = chunk.first() else {
+        return Ok(());
+    };
+    let (p, q) = encode_views(chunk);
+    let key = block_key(term, head.doc);
+    tx.insert(t.postings, &key, &p)?;
+    tx.insert(t.positions, &key, &q)?;
+    Ok(())
+}
+
+/// A block read for an append: its key, first docnum and postings value.
+pub(crate) struct LastBlock {
+    pub key: Vec<u8>,
+    pub first: u64,
+    pub postings: Vec<u8>,
+}
+
+/// The last block of `term`.
+pub(crate) fn last_block(tx: &WriteTxn, t: &Tables, term: &str) -> Result<Option<LastBlock>> {
+    let prefix = term_key(term);
+    let upper = prefix_successor(&prefix);
+    let upper = upper.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+    let Some((key, value)) = tx
+        .range_rev(t.postings, Bound::Included(&prefix), upper)?
+        .next()
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    let first = read_block_key(&key, prefix.len())?;
+    Ok(Some(LastBlock {
+        key: key.to_vec(),
+        first,
+        postings: value.to_vec(),
+    }))
 }
 
 /// Where `postings` are cut into blocks: full blocks when appending at the end of the list (the
@@ -448,6 +639,30 @@ mod tests {
         for cut in 0..q.len() {
             assert!(decode_block(5, &p, &q[..cut]).is_err());
         }
+    }
+
+    #[test]
+    fn borrowed_postings_encode_as_owned_ones() {
+        let ps = vec![
+            posting(5, &[0], &[]),
+            posting(9, &[], &[3, 7, 200]),
+            posting(1 << 40, &[1, 2], &[0]),
+        ];
+        let flat: Vec<Vec<u8>> = ps.iter().map(|p| encode_positions(&p.positions)).collect();
+        for (p, f) in ps.iter().zip(&flat) {
+            assert_eq!(decode_posting_positions(f, &p.tf).unwrap(), p.positions);
+        }
+        let views: Vec<PostingView<'_>> = ps
+            .iter()
+            .zip(&flat)
+            .map(|(p, f)| PostingView {
+                doc: p.doc,
+                tf: p.tf,
+                doc_len: p.doc_len,
+                positions: f,
+            })
+            .collect();
+        assert_eq!(encode_views(&views), encode_block(&ps));
     }
 
     #[test]

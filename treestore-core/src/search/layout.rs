@@ -327,16 +327,25 @@ pub(crate) struct DocRec {
     pub terms: Vec<String>,
 }
 
-pub(crate) fn encode_doc(r: &DocRec) -> Vec<u8> {
-    let mut e = Encoder::new();
+/// A [`DocRec`] value from borrowed parts: `count` terms, sorted.
+pub(crate) fn encode_doc<'a>(
+    doc: &DocRef,
+    field_len: [u64; 3],
+    count: usize,
+    terms: impl Iterator<Item = &'a str>,
+) -> Vec<u8> {
+    let mut e = Encoder::with_capacity(32 + count * 12);
     e.u8(FORMAT)
-        .str(&r.doc.policy_id)
-        .str(&r.doc.version_id)
-        .str(&r.doc.node_id);
-    for l in r.field_len {
+        .str(&doc.policy_id)
+        .str(&doc.version_id)
+        .str(&doc.node_id);
+    for l in field_len {
         e.uvar(l);
     }
-    e.str_list(&r.terms);
+    e.uvar(count as u64);
+    for term in terms {
+        e.str(term);
+    }
     e.finish()
 }
 

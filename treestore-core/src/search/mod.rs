@@ -118,6 +118,7 @@ mod model;
 mod porter;
 mod query;
 mod read;
+mod segment;
 mod snippet;
 mod write;
 

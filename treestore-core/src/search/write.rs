@@ -5,15 +5,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::analyze::for_each_term;
-use super::block::{apply_edit, Posting, TermEdit};
+use super::block::{apply_edit, TermEdit};
 use super::layout::{
-    self, decode_node, decode_policy, decode_version, doc_key, docnum, encode_doc, encode_node,
-    encode_policy, encode_settings, encode_term, encode_version, node_key, read_df, read_doc,
-    read_settings, read_stats, str_key, term_key, too_large, version_key, write_stats, DocRec,
-    PolicyRec, Stats, Tables, VersionRec, MAX_POLICIES, MAX_SEQ, MAX_VERSIONS, SETTINGS_KEY,
+    self, decode_node, decode_policy, decode_version, doc_key, docnum, encode_node, encode_policy,
+    encode_settings, encode_version, node_key, read_doc, read_settings, read_stats, str_key,
+    too_large, version_key, write_stats, DocRec, PolicyRec, Stats, Tables, VersionRec,
+    MAX_POLICIES, MAX_SEQ, MAX_VERSIONS, SETTINGS_KEY,
 };
-use super::model::{validate_id, DocRef, Field, SearchSettings, Stemming, MAX_FIELD_LEN};
+use super::model::{validate_id, DocRef, Field, SearchSettings, MAX_FIELD_LEN};
+use super::segment::{update_df, Segment};
 use crate::db::{ReadOps, WriteTxn};
 use crate::error::{Error, Result};
 
@@ -72,43 +72,40 @@ pub fn index_node(tx: &mut WriteTxn, doc: &DocRef, fields: &[(Field, &str)]) -> 
     index_nodes(tx, &[NodeText { doc, fields }])
 }
 
-/// Indexes several nodes at once (faster than one by one: each term's blocks are rewritten once),
-/// replacing what was indexed for the same references before. A reference may appear once.
+/// Indexes several nodes at once (faster than one by one: the batch's postings are gathered in
+/// memory and each term's blocks are written once), replacing what was indexed for the same
+/// references before. A reference may appear once.
 pub fn index_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<()> {
     validate_nodes(nodes)?;
     let t = Tables::open(tx)?;
     let stemming = read_settings(tx, &t)?.unwrap_or_default().stemming;
     let mut plan = Plan::new(read_stats(tx, &t)?);
-    let mut edits: HashMap<String, TermEdit> = HashMap::new();
-    let mut docs = Vec::with_capacity(nodes.len());
+    let mut numbered = Vec::with_capacity(nodes.len());
     for node in nodes {
-        let (docnum, old) = plan.docnum_for(tx, &t, node.doc)?;
+        numbered.push(plan.docnum_for(tx, &t, node.doc)?);
+    }
+    // Every check has passed: write.
+    settings_for_write(tx, &t)?;
+    plan.write(tx, &t)?;
+    let mut segment = Segment::new(stemming);
+    for (i, (node, (docnum, old))) in nodes.iter().zip(numbered).enumerate() {
         if let Some(old) = old {
             plan.stats.doc_count -= 1;
             for (total, l) in plan.stats.field_len.iter_mut().zip(old.field_len) {
                 *total = total.saturating_sub(l);
             }
-            for term in old.terms {
-                edits.entry(term).or_default().deletes.push(docnum);
-            }
+            segment.delete(docnum, &old.terms);
         }
-        let (rec, postings) = analyze_node(node, docnum, stemming);
+        let field_len = segment.add(i, docnum, node);
         plan.stats.doc_count += 1;
-        for (total, l) in plan.stats.field_len.iter_mut().zip(rec.field_len) {
+        for (total, l) in plan.stats.field_len.iter_mut().zip(field_len) {
             *total += l;
         }
-        for (term, posting) in postings {
-            edits.entry(term).or_default().inserts.push(posting);
+        if segment.is_full() {
+            segment.write(tx, &t, nodes)?;
         }
-        docs.push((docnum, rec));
     }
-    // Every check has passed: write.
-    settings_for_write(tx, &t)?;
-    plan.write(tx, &t)?;
-    for (docnum, rec) in &docs {
-        tx.insert(t.docs, &doc_key(*docnum), &encode_doc(rec))?;
-    }
-    apply_edits(tx, &t, edits)?;
+    segment.write(tx, &t, nodes)?;
     write_stats(tx, &t, &plan.stats)
 }
 
@@ -143,47 +140,6 @@ fn validate_nodes(nodes: &[NodeText<'_>]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The document record and the postings (by term) of one node.
-fn analyze_node(
-    node: &NodeText<'_>,
-    docnum: u64,
-    stemming: Stemming,
-) -> (DocRec, Vec<(String, Posting)>) {
-    let mut by_term: HashMap<String, Posting> = HashMap::new();
-    let mut field_len = [0u64; 3];
-    for (field, text) in node.fields {
-        let f = field.index();
-        let mut count = 0u64;
-        for_each_term(text, stemming, |term, position| {
-            count += 1;
-            let p = match by_term.get_mut(term) {
-                Some(p) => p,
-                None => by_term.entry(term.to_string()).or_default(),
-            };
-            p.tf[f] += 1;
-            p.positions[f].push(position);
-        });
-        field_len[f] = count;
-    }
-    let doc_len: u64 = field_len.iter().sum();
-    let mut terms: Vec<String> = by_term.keys().cloned().collect();
-    terms.sort_unstable();
-    let rec = DocRec {
-        doc: node.doc.clone(),
-        field_len,
-        terms,
-    };
-    let postings = by_term
-        .into_iter()
-        .map(|(term, mut p)| {
-            p.doc = docnum;
-            p.doc_len = doc_len;
-            (term, p)
-        })
-        .collect();
-    (rec, postings)
 }
 
 /// Docnum allocation for a batch: policy and version records read once, changed in memory and
@@ -318,20 +274,7 @@ fn apply_edits(tx: &mut WriteTxn, t: &Tables, edits: HashMap<String, TermEdit>) 
         edit.deletes.sort_unstable();
         edit.inserts.sort_unstable_by_key(|p| p.doc);
         let delta = apply_edit(tx, t, &term, edit)?;
-        if delta == 0 {
-            continue;
-        }
-        let df = read_df(tx, t, &term)?;
-        let new = df.checked_add_signed(delta).ok_or_else(|| {
-            Error::corruption(format!(
-                "fts.terms: document frequency of {term:?} would fall below zero"
-            ))
-        })?;
-        if new == 0 {
-            tx.remove(t.terms, &term_key(&term))?;
-        } else {
-            tx.insert(t.terms, &term_key(&term), &encode_term(new))?;
-        }
+        update_df(tx, t, &term, delta)?;
     }
     Ok(())
 }

@@ -11,7 +11,7 @@
 //! - Only pages below `file_pages` (the file's length) are read through a map, so no read faults past
 //!   the end of the file.
 
-use std::collections::HashMap;
+use crate::hash::FxHashMap;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 
@@ -21,27 +21,6 @@ use parking_lot::RwLock;
 use super::format::{verify_page, FIRST_DATA_PAGE};
 use super::vfs::VfsFile;
 use crate::error::{Error, Result};
-
-/// Hashes page numbers for the overlay map: a multiply-shift, far cheaper than SipHash. Page
-/// numbers are not attacker-chosen keys (they come from the allocator or a verified WAL).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct PageHasher(u64);
-
-impl std::hash::Hasher for PageHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type PageMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<PageHasher>>;
 
 const VERIFIED: u8 = 1;
 const IN_OVERLAY: u8 = 2;
@@ -99,7 +78,7 @@ pub(crate) struct Pager {
     file: Box<dyn VfsFile>,
     page_size: usize,
     maps: RwLock<Vec<Arc<MapState>>>,
-    overlay: RwLock<PageMap<Arc<[u8]>>>,
+    overlay: RwLock<FxHashMap<u64, Arc<[u8]>>>,
     file_pages: AtomicU64,
 }
 
@@ -113,7 +92,7 @@ impl Pager {
             file,
             page_size: page_size as usize,
             maps: RwLock::new(Vec::new()),
-            overlay: RwLock::new(PageMap::default()),
+            overlay: RwLock::new(FxHashMap::default()),
             file_pages: AtomicU64::new(file_pages),
         };
         let first = pager.make_map(file_pages, None)?;

@@ -417,3 +417,49 @@ fn one_node_documents_and_empty_strings_work() {
     assert_eq!(docs.subtree("p", None, "only", 0, true).unwrap(), vec![got]);
     check_consistency(&db);
 }
+
+/// Texts around the chunk length (987 bytes at 4 KiB pages), with multi-byte characters across
+/// chunk edges, read back whole, shared by the next version and released with the last holder.
+#[test]
+fn long_texts_are_stored_in_chunks_and_read_whole() {
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    let texts: Vec<String> = vec![
+        "a".repeat(987),
+        "b".repeat(988),
+        "c".repeat(1974),
+        "d".repeat(1975),
+        "é中x".repeat(700),
+        "ab中".repeat(329) + "z",
+    ];
+    let mut nodes = vec![node("r", None)];
+    for (i, t) in texts.iter().enumerate() {
+        let mut n = node(&format!("n{i}"), Some("r"));
+        n.text = Some(t.clone());
+        nodes.push(n);
+    }
+    docs.store_document(&doc("p", "v1"), &nodes).unwrap();
+    // The next version keeps every text but the first, which it changes by one byte at the end.
+    let mut next = nodes.clone();
+    next[1].text = Some("a".repeat(986) + "b");
+    docs.store_document(&doc("p", "v2"), &next).unwrap();
+    for (version, want) in [("v1", &nodes), ("v2", &next)] {
+        let (_, got) = docs.document("p", Some(version)).unwrap();
+        for (g, w) in got.iter().zip(want.iter()) {
+            assert_eq!(g.text, w.text, "{version} {}", w.node_id);
+        }
+    }
+    assert_eq!(check_consistency(&db), 2);
+    assert_eq!(docs.delete_document("p", Some("v1")).unwrap(), 1);
+    assert_eq!(check_consistency(&db), 1);
+    let (_, got) = docs.document("p", Some("v2")).unwrap();
+    assert_eq!(got[5].text, next[5].text);
+    assert_eq!(docs.delete_document("p", None).unwrap(), 1);
+    let tx = db.begin_read().unwrap();
+    let t = tx.table("doc.text").unwrap();
+    let left = tx
+        .range(t, std::ops::Bound::Unbounded, std::ops::Bound::Unbounded)
+        .unwrap()
+        .count();
+    assert_eq!(left, 0, "text chunks outlive their last holder");
+}

@@ -353,8 +353,12 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
             let n = crate::codec::Decoder::new(&v, "rc").uvar().unwrap();
             assert!(n >= 2, "doc.text count {n} of {owner:?} should be absent");
             stored_counts.insert(owner, n);
-        } else {
+        } else if kr.is_empty() {
             bodies.insert(owner);
+        } else {
+            // A later chunk: only beside its first one, numbered from 1.
+            assert!(kr.u32().unwrap() >= 1, "doc.text chunk of {owner:?}");
+            assert!(bodies.contains(&owner), "doc.text chunk without a body");
         }
         kr.expect_end().unwrap();
     }

@@ -226,3 +226,109 @@ fn check_detects_stale_and_missing_postings() {
     drop(tx);
     SearchIndex::new(&db).check().unwrap();
 }
+
+/// A batch written in several segments (each appending to, or merging into, what the one before
+/// wrote) leaves the tables one segment would, with replacements inside the batch.
+#[test]
+fn a_batch_split_into_segments_writes_the_tables_of_one() {
+    use super::super::segment::TEST_SEGMENT_POSITIONS;
+    let texts: Vec<(DocRef, String)> = (0..60)
+        .map(|i| {
+            let words = ["ant", "bee", "cat", "dog", "eel"];
+            let text = (0..(i % 7 + 1))
+                .map(|j| words[(i * 3 + j) % words.len()])
+                .collect::<Vec<_>>()
+                .join(" ");
+            (doc("p", &format!("v{}", i % 2), &format!("n{i:02}")), text)
+        })
+        .collect();
+    let build = |segment: usize| {
+        TEST_SEGMENT_POSITIONS.with(|c| c.set(segment));
+        TEST_BLOCK_POSTINGS.with(|c| c.set(4));
+        let db = mem_db();
+        // A first batch, then a second that replaces a third of it and adds the rest.
+        for (lo, hi, shift) in [(0, 40, 0), (20, 60, 1)] {
+            let fields: Vec<(DocRef, [(Field, String); 2])> = texts[lo..hi]
+                .iter()
+                .map(|(d, t)| {
+                    let t = format!("{t} {}", ["fox", "gnu"][shift]);
+                    (d.clone(), [(Field::Title, t.clone()), (Field::Text, t)])
+                })
+                .collect();
+            let borrowed: Vec<[(Field, &str); 2]> = fields
+                .iter()
+                .map(|(_, f)| [(f[0].0, &*f[0].1), (f[1].0, &*f[1].1)])
+                .collect();
+            let nodes: Vec<NodeText<'_>> = fields
+                .iter()
+                .zip(&borrowed)
+                .map(|((d, _), f)| NodeText { doc: d, fields: f })
+                .collect();
+            let mut tx = db.begin_write().unwrap();
+            index_nodes(&mut tx, &nodes).unwrap();
+            tx.commit().unwrap();
+        }
+        SearchIndex::new(&db).check().unwrap();
+        TEST_SEGMENT_POSITIONS.with(|c| c.set(1 << 28));
+        TEST_BLOCK_POSTINGS.with(|c| c.set(super::super::block::MAX_BLOCK_POSTINGS));
+        logical_dump(&db)
+    };
+    let one = build(1 << 28);
+    for segment in [1, 7] {
+        let split = build(segment);
+        assert_eq!(split.len(), one.len());
+        for (a, b) in split.iter().zip(&one) {
+            assert_eq!(a, b, "segments of {segment} positions");
+        }
+    }
+}
+
+/// Every table but the posting blocks as stored, and each term's postings decoded and joined
+/// (block boundaries may differ where replacements split blocks).
+fn logical_dump(db: &Database) -> Vec<String> {
+    use super::super::block::decode_block;
+    use super::super::layout::{read_block_key_full, POSITIONS, POSTINGS};
+    let mut out = Vec::new();
+    let mut lists: std::collections::BTreeMap<String, Vec<super::super::block::Posting>> =
+        Default::default();
+    let rows = dump(db);
+    let positions: std::collections::HashMap<Vec<u8>, Vec<u8>> = rows
+        .iter()
+        .filter(|(t, _, _)| t == POSITIONS)
+        .map(|(_, k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (table, k, v) in &rows {
+        if table == POSTINGS {
+            let (term, first) = read_block_key_full(k).unwrap();
+            let block = decode_block(first, v, &positions[k]).unwrap();
+            lists.entry(term).or_default().extend(block);
+        } else if table != POSITIONS {
+            out.push(format!("{table} {k:?} {v:?}"));
+        }
+    }
+    out.extend(lists.into_iter().map(|(t, ps)| format!("{t}: {ps:?}")));
+    out
+}
+
+/// The order a caller lists a node's fields in changes nothing that is stored.
+#[test]
+fn field_order_of_the_caller_does_not_matter() {
+    let fields = [
+        (Field::Text, "alpha beta alpha gamma"),
+        (Field::Title, "beta alpha"),
+        (Field::Summary, "gamma gamma delta"),
+    ];
+    let mut sorted = fields;
+    sorted.sort_by_key(|(f, _)| f.index());
+    let dumps: Vec<_> = [&fields[..], &sorted[..]]
+        .iter()
+        .map(|fs| {
+            let db = mem_db();
+            let d = doc("p", "v", "n");
+            SearchIndex::new(&db).index_node(&d, fs).unwrap();
+            assert_eq!(ids(&find(&db, "\"beta alpha\"")), ["n"]);
+            dump(&db)
+        })
+        .collect();
+    assert_eq!(dumps[0], dumps[1]);
+}

@@ -1,0 +1,566 @@
+//! The in-memory segment of one indexing batch: every posting the batch adds or deletes, built
+//! without an allocation per posting (terms interned once per batch; each term's postings and
+//! positions appended to its own two arrays, so encoding reads them in order), then written term by
+//! term in term order. A term whose new postings all follow its last block (the
+//! common case of new documents) gets them as appended blocks, a short last block being extended
+//! first, with B+tree inserts in key order; other edits (deletes, a docnum inside the list) take
+//! the general block merge of [`super::block::apply_edit`].
+
+use super::analyze::for_each_term;
+use super::block::{
+    append_fits, apply_edit, decode_posting_positions, decode_postings, last_block, position_spans,
+    push_position, view_header_len, write_appended, BlockColumns, LastBlock, Posting, PostingView,
+    TermEdit,
+};
+use super::layout::{doc_key, encode_doc, encode_term, read_df, term_key, Tables};
+use super::model::Stemming;
+use super::write::NodeText;
+use crate::db::{ReadOps, WriteTxn};
+use crate::error::{Error, Result};
+use crate::hash::FxHashMap;
+
+/// Positions a segment holds before it is written out (bounds its memory, ~1 GiB, and keeps
+/// offsets within `u32`: one node adds fewer than 2^27).
+const MAX_SEGMENT_POSITIONS: usize = 1 << 28;
+
+#[cfg(test)]
+thread_local! {
+    /// Tests lower the segment size to write a batch in several segments.
+    pub(crate) static TEST_SEGMENT_POSITIONS: std::cell::Cell<usize> =
+        const { std::cell::Cell::new(MAX_SEGMENT_POSITIONS) };
+}
+
+fn max_segment_positions() -> usize {
+    #[cfg(test)]
+    return TEST_SEGMENT_POSITIONS.with(|c| c.get());
+    #[cfg(not(test))]
+    MAX_SEGMENT_POSITIONS
+}
+
+/// One new posting of a term: the node (index into `Segment::docs`), its frequencies, and where
+/// its encoded positions start in the term's `positions`.
+#[derive(Debug, Clone, Copy)]
+struct SegPosting {
+    doc: u32,
+    tf: [u32; 3],
+    pos: u32,
+    /// Bytes of its encoded positions, set once the segment is complete.
+    len: u32,
+}
+
+/// A term of the batch, with its new postings in the order the nodes came and their positions
+/// encoded as blocks store them (so writing a block copies them).
+struct SegTerm {
+    name: Box<str>,
+    postings: Vec<SegPosting>,
+    positions: Vec<u8>,
+    /// The last position added to the current posting's current field.
+    last: u32,
+    /// The node stamp that last added a posting (1 + its index in `Segment::docs`).
+    stamp: u32,
+    /// Whether `postings` are in docnum order.
+    sorted: bool,
+}
+
+/// One node indexed in the segment.
+struct SegDoc {
+    /// Index into the batch's nodes.
+    node: usize,
+    docnum: u64,
+    doc_len: u64,
+    field_len: [u64; 3],
+    /// Its terms: `doc_terms[first..first + count]`.
+    first: usize,
+    count: usize,
+}
+
+/// See the module doc.
+pub(crate) struct Segment {
+    stemming: Stemming,
+    ids: TermIds,
+    terms: Vec<SegTerm>,
+    docs: Vec<SegDoc>,
+    /// The term ids of each document, in first-occurrence order.
+    doc_terms: Vec<u32>,
+    positions: usize,
+    /// (term id, docnum) of postings to delete.
+    deletes: Vec<(u32, u64)>,
+    cols: BlockColumns,
+}
+
+impl Segment {
+    pub(crate) fn new(stemming: Stemming) -> Segment {
+        Segment {
+            stemming,
+            ids: TermIds::default(),
+            terms: Vec::new(),
+            docs: Vec::new(),
+            doc_terms: Vec::new(),
+            positions: 0,
+            deletes: Vec::new(),
+            cols: BlockColumns::default(),
+        }
+    }
+
+    /// Whether the segment should be written before it takes more nodes.
+    pub(crate) fn is_full(&self) -> bool {
+        self.positions >= max_segment_positions()
+    }
+
+    /// Deletes the postings of `docnum` under `terms` (its previous entry).
+    pub(crate) fn delete(&mut self, docnum: u64, terms: &[String]) {
+        for term in terms {
+            let id = intern(&mut self.ids, &mut self.terms, term);
+            self.deletes.push((id, docnum));
+        }
+    }
+
+    /// Analyzes the node at `index` of the batch under `docnum`; returns its tokens per field.
+    pub(crate) fn add(&mut self, index: usize, docnum: u64, node: &NodeText<'_>) -> [u64; 3] {
+        let doc = self.docs.len() as u32;
+        let stamp = doc + 1;
+        let first = self.doc_terms.len();
+        // Fields in field order, whatever order the caller gave: a posting's positions are the
+        // title's, then the summary's, then the text's.
+        let mut texts = [""; 3];
+        for &(field, text) in node.fields {
+            texts[field.index()] = text;
+        }
+        let Segment {
+            stemming,
+            ids,
+            terms,
+            docs,
+            doc_terms,
+            ..
+        } = self;
+        let mut field_len = [0u64; 3];
+        for (f, text) in texts.iter().enumerate() {
+            let mut count = 0u32;
+            for_each_term(text, *stemming, |term, position| {
+                count += 1;
+                let id = intern(ids, terms, term);
+                let st = &mut terms[id as usize];
+                if st.stamp != stamp {
+                    st.stamp = stamp;
+                    if let Some(last) = st.postings.last() {
+                        st.sorted &= docs[last.doc as usize].docnum < docnum;
+                    }
+                    st.postings.push(SegPosting {
+                        doc,
+                        tf: [0; 3],
+                        pos: st.positions.len() as u32,
+                        len: 0,
+                    });
+                    doc_terms.push(id);
+                }
+                if let Some(p) = st.postings.last_mut() {
+                    let last = (p.tf[f] > 0).then_some(st.last);
+                    push_position(&mut st.positions, position, last);
+                    st.last = position;
+                    p.tf[f] += 1;
+                }
+            });
+            field_len[f] = u64::from(count);
+        }
+        let doc_len = field_len.iter().sum();
+        self.positions += doc_len as usize;
+        self.docs.push(SegDoc {
+            node: index,
+            docnum,
+            doc_len,
+            field_len,
+            first,
+            count: self.doc_terms.len() - first,
+        });
+        field_len
+    }
+
+    /// Writes the document records and every term's postings and document frequency, and
+    /// empties the segment for more nodes of the batch.
+    pub(crate) fn write(
+        &mut self,
+        tx: &mut WriteTxn,
+        t: &Tables,
+        nodes: &[NodeText<'_>],
+    ) -> Result<()> {
+        let mut cols = std::mem::take(&mut self.cols);
+        let terms = &self.terms;
+        let mut order: Vec<u32> = (0..terms.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| terms[a as usize].name.cmp(&terms[b as usize].name));
+        let mut rank = vec![0u32; terms.len()];
+        for (r, &id) in order.iter().enumerate() {
+            rank[id as usize] = r as u32;
+        }
+        self.write_docs(tx, t, nodes, &rank)?;
+        // In term order, as the loop below takes them.
+        self.deletes
+            .sort_unstable_by_key(|&(id, doc)| (rank[id as usize], doc));
+        let mut dels = std::mem::take(&mut self.deletes);
+        let mut rest = dels.as_slice();
+        for &id in &order {
+            let cut = rest.partition_point(|&(term, _)| term == id);
+            let (term_dels, tail) = rest.split_at(cut);
+            rest = tail;
+            let st = &mut self.terms[id as usize];
+            // Each posting's positions end where the next one's start (in the order they came).
+            let mut end = st.positions.len() as u32;
+            for p in st.postings.iter_mut().rev() {
+                p.len = end - p.pos;
+                end = p.pos;
+            }
+            if !st.sorted {
+                let docs = &self.docs;
+                st.postings.sort_by_key(|p| docs[p.doc as usize].docnum);
+            }
+            let st = &self.terms[id as usize];
+            let delta = self.write_term(tx, t, &mut cols, st, term_dels)?;
+            update_df(tx, t, &st.name, delta)?;
+        }
+        dels.clear();
+        self.deletes = dels;
+        self.cols = cols;
+        self.ids.clear();
+        self.terms.clear();
+        self.docs.clear();
+        self.doc_terms.clear();
+        self.positions = 0;
+        Ok(())
+    }
+
+    fn view<'a>(&'a self, st: &'a SegTerm, i: usize) -> PostingView<'a> {
+        let p = &st.postings[i];
+        let d = &self.docs[p.doc as usize];
+        let at = p.pos as usize;
+        PostingView {
+            doc: d.docnum,
+            tf: p.tf,
+            doc_len: d.doc_len,
+            positions: &st.positions[at..at + p.len as usize],
+        }
+    }
+
+    /// The `fts.docs` records: who, field lengths, distinct terms in term order.
+    fn write_docs(
+        &self,
+        tx: &mut WriteTxn,
+        t: &Tables,
+        nodes: &[NodeText<'_>],
+        rank: &[u32],
+    ) -> Result<()> {
+        let mut terms: Vec<u32> = Vec::new();
+        for d in &self.docs {
+            terms.clear();
+            terms.extend_from_slice(&self.doc_terms[d.first..d.first + d.count]);
+            terms.sort_unstable_by_key(|&id| rank[id as usize]);
+            let names = terms.iter().map(|&id| &*self.terms[id as usize].name);
+            let value = encode_doc(nodes[d.node].doc, d.field_len, terms.len(), names);
+            tx.insert(t.docs, &doc_key(d.docnum), &value)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the new postings of `st` (sorted by docnum) and deletes `dels` (sorted); returns
+    /// the change of its document frequency.
+    fn write_term(
+        &self,
+        tx: &mut WriteTxn,
+        t: &Tables,
+        cols: &mut BlockColumns,
+        st: &SegTerm,
+        dels: &[(u32, u64)],
+    ) -> Result<i64> {
+        let new = st.postings.len() as i64;
+        if dels.is_empty() && new > 0 && self.append(tx, t, cols, st)? {
+            return Ok(new);
+        }
+        let edit = TermEdit {
+            deletes: dels.iter().map(|&(_, d)| d).collect(),
+            inserts: (0..st.postings.len())
+                .map(|i| self.posting(st, i))
+                .collect::<Result<_>>()?,
+        };
+        apply_edit(tx, t, &st.name, edit)
+    }
+
+    /// Appends the postings of `st` after the term's blocks, extending a last block with room;
+    /// false (nothing written) when a new docnum does not follow the last present one.
+    fn append(
+        &self,
+        tx: &mut WriteTxn,
+        t: &Tables,
+        cols: &mut BlockColumns,
+        st: &SegTerm,
+    ) -> Result<bool> {
+        let term = &*st.name;
+        let views = || (0..st.postings.len()).map(|i| self.view(st, i));
+        let Some(LastBlock {
+            key,
+            first,
+            postings: value,
+        }) = last_block(tx, t, term)?
+        else {
+            write_appended(tx, t, term, &views().collect::<Vec<_>>())?;
+            return Ok(true);
+        };
+        decode_postings(first, &value, cols)?;
+        let last = cols.docs.last().copied().unwrap_or(first);
+        let Some(head) = views().next() else {
+            return Ok(true);
+        };
+        if head.doc <= last {
+            return Ok(false);
+        }
+        let bytes: usize = cols
+            .tf
+            .iter()
+            .zip(&cols.doc_len)
+            .map(|(tf, &l)| view_header_len(tf, l))
+            .sum();
+        if !append_fits(cols.len(), bytes, view_header_len(&head.tf, head.doc_len)) {
+            write_appended(tx, t, term, &views().collect::<Vec<_>>())?;
+            return Ok(true);
+        }
+        // Extend the last block: its postings first, rewritten under the same key.
+        let stored = tx.get(t.positions, &key)?.ok_or_else(|| {
+            Error::corruption(format!(
+                "fts.positions: block at docnum {first} is missing beside its postings"
+            ))
+        })?;
+        let stored = stored.to_vec();
+        let spans = position_spans(first, &stored, cols)?;
+        let mut all: Vec<PostingView<'_>> = Vec::with_capacity(cols.len() + st.postings.len());
+        for (i, span) in spans.into_iter().enumerate() {
+            all.push(PostingView {
+                doc: cols.docs[i],
+                tf: cols.tf[i],
+                doc_len: cols.doc_len[i],
+                positions: &stored[span],
+            });
+        }
+        all.extend(views());
+        write_appended(tx, t, term, &all)?;
+        Ok(true)
+    }
+
+    /// An owned posting, for the general edit.
+    fn posting(&self, st: &SegTerm, i: usize) -> Result<Posting> {
+        let v = self.view(st, i);
+        Ok(Posting {
+            doc: v.doc,
+            tf: v.tf,
+            doc_len: v.doc_len,
+            positions: decode_posting_positions(v.positions, &v.tf)?,
+        })
+    }
+}
+
+/// The id of `term`, adding it on first sight.
+#[inline]
+fn intern(ids: &mut TermIds, terms: &mut Vec<SegTerm>, term: &str) -> u32 {
+    ids.get_or_insert(term, || {
+        let id = terms.len() as u32;
+        terms.push(SegTerm {
+            name: term.into(),
+            postings: Vec::new(),
+            positions: Vec::new(),
+            last: 0,
+            stamp: 0,
+            sorted: true,
+        });
+        id
+    })
+}
+
+/// Term ids of a batch. Terms of 1 to 16 bytes (nearly all) sit inline in an open-addressing
+/// table, so a lookup hashes two words and compares two words, with no pointer to follow; longer
+/// terms are in a map.
+#[derive(Default)]
+struct TermIds {
+    /// Power-of-two length, at most half full.
+    slots: Vec<ShortTerm>,
+    count: usize,
+    long: FxHashMap<Box<str>, u32>,
+}
+
+/// Eight bytes of `b` from `at`, little-endian.
+#[inline]
+fn load8(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// 1 to 7 bytes as a little-endian word, zero-padded.
+#[inline]
+fn small_word(b: &[u8]) -> u64 {
+    let n = b.len();
+    let load4 = |at: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&b[at..at + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    if n >= 4 {
+        // Two overlapping loads; the overlapping bytes agree.
+        load4(0) | (load4(n - 4) << (8 * (n - 4)))
+    } else {
+        b.iter().rev().fold(0u64, |w, &x| (w << 8) | u64::from(x))
+    }
+}
+
+/// A short term, zero-padded into two words; `meta` is `len << 32 | id`, 0 for an empty slot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ShortTerm {
+    w0: u64,
+    w1: u64,
+    meta: u64,
+}
+
+const SHORT_TERM: usize = 16;
+
+impl TermIds {
+    /// The term (1 to 16 bytes) as two little-endian words, zero-padded. Built from overlapping
+    /// loads rather than a copy into a padded buffer, whose reload would stall on the copy.
+    #[inline]
+    fn words(term: &[u8]) -> (u64, u64) {
+        let n = term.len();
+        match n {
+            0 => (0, 0),
+            1..=7 => (small_word(term), 0),
+            8 => (load8(term, 0), 0),
+            _ => (load8(term, 0), load8(term, n - 8) >> (8 * (16 - n))),
+        }
+    }
+
+    fn hash(w0: u64, w1: u64, len: u64) -> u64 {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let h = (w0 ^ len.rotate_right(8)).wrapping_mul(K);
+        (h.rotate_left(5) ^ w1).wrapping_mul(K)
+    }
+
+    /// The slot of a short term: its own, or the empty one where it belongs.
+    fn find(&self, w0: u64, w1: u64, len: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut i = (Self::hash(w0, w1, len) >> 32) as usize & mask;
+        loop {
+            let e = &self.slots[i];
+            if e.meta == 0 || (e.w0 == w0 && e.w1 == w1 && e.meta >> 32 == len) {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    #[inline]
+    fn get_or_insert(&mut self, term: &str, new_id: impl FnOnce() -> u32) -> u32 {
+        let bytes = term.as_bytes();
+        if bytes.is_empty() || bytes.len() > SHORT_TERM {
+            if let Some(&id) = self.long.get(term) {
+                return id;
+            }
+            let id = new_id();
+            self.long.insert(term.into(), id);
+            return id;
+        }
+        if self.slots.is_empty() {
+            self.slots = vec![ShortTerm::default(); 1024];
+        }
+        let (w0, w1) = Self::words(bytes);
+        let len = bytes.len() as u64;
+        let i = self.find(w0, w1, len);
+        if self.slots[i].meta != 0 {
+            return self.slots[i].meta as u32;
+        }
+        let id = new_id();
+        self.slots[i] = ShortTerm {
+            w0,
+            w1,
+            meta: len << 32 | u64::from(id),
+        };
+        self.count += 1;
+        if self.count * 2 > self.slots.len() {
+            self.grow();
+        }
+        id
+    }
+
+    fn grow(&mut self) {
+        let bigger = vec![ShortTerm::default(); self.slots.len() * 2];
+        let old = std::mem::replace(&mut self.slots, bigger);
+        for e in old.into_iter().filter(|e| e.meta != 0) {
+            let i = self.find(e.w0, e.w1, e.meta >> 32);
+            self.slots[i] = e;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.slots.fill(ShortTerm::default());
+        self.count = 0;
+        self.long.clear();
+    }
+}
+
+/// Adds `delta` to the document frequency of `term`, removing it at zero.
+pub(crate) fn update_df(tx: &mut WriteTxn, t: &Tables, term: &str, delta: i64) -> Result<()> {
+    if delta == 0 {
+        return Ok(());
+    }
+    let df = read_df(tx, t, term)?;
+    let new = df.checked_add_signed(delta).ok_or_else(|| {
+        Error::corruption(format!(
+            "fts.terms: document frequency of {term:?} would fall below zero"
+        ))
+    })?;
+    if new == 0 {
+        tx.remove(t.terms, &term_key(term))?;
+    } else {
+        tx.insert(t.terms, &term_key(term), &encode_term(new))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_terms_load_as_padded_words() {
+        for n in 0..=16 {
+            let term: Vec<u8> = (1..=n as u8).map(|b| b.wrapping_mul(37)).collect();
+            let mut padded = [0u8; 16];
+            padded[..n].copy_from_slice(&term);
+            let (lo, hi) = padded.split_at(8);
+            let want = (
+                u64::from_le_bytes(lo.try_into().unwrap()),
+                u64::from_le_bytes(hi.try_into().unwrap()),
+            );
+            assert_eq!(TermIds::words(&term), want, "length {n}");
+        }
+    }
+
+    #[test]
+    fn term_ids_are_dense_and_stable_across_growth() {
+        let mut ids = TermIds::default();
+        let mut next = 0u32;
+        let terms: Vec<String> = (0..5000)
+            .map(|i| match i % 4 {
+                0 => format!("t{i}"),
+                1 => format!("{i:016}"),
+                2 => format!("{i:017}"),
+                _ => format!("é{i}"),
+            })
+            .collect();
+        for t in &terms {
+            let id = ids.get_or_insert(t, || {
+                next += 1;
+                next - 1
+            });
+            assert_eq!(id, next - 1, "{t} is new");
+        }
+        for (i, t) in terms.iter().enumerate() {
+            assert_eq!(ids.get_or_insert(t, || unreachable!()), i as u32);
+        }
+        ids.clear();
+        assert_eq!(ids.get_or_insert("t0", || 77), 77);
+    }
+}
