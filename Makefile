@@ -53,6 +53,12 @@ test-c:
 		echo "== $$name (valgrind)"; \
 		valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite ./target/$$name; \
 	done
+	@set -e; export PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig; \
+	$(CC) $(C_FLAGS) -fsanitize=address,undefined sdk/c/examples/quickstart.c -o target/quickstart \
+		$$(pkg-config --cflags --libs treestore) -Wl,-rpath,$(C_PREFIX)/lib; \
+	rm -f target/quickstart.tsdb target/quickstart.tsdb-wal; \
+	echo "== sdk/c/examples/quickstart.c"; \
+	./target/quickstart target/quickstart.tsdb examples/data/advanced-imaging-pa_v1.json
 
 ## bench-c: what the C ABI adds over treestore-core: sdk/c/bench/bench_abi.c (through the ABI, -O2,
 ## against the installed release library) and treestore-ffi/examples/bench_direct.rs (the same
