@@ -56,11 +56,12 @@ fn run(shared: &Shared, state: &mut WriterState) -> Result<()> {
     let pages = pager.overlay_pages();
     let (chain, ids) = plan_freelist(state, pager.page_size());
     pager.grow_file(state.alloc.hwm())?;
-    for (page_no, page) in &pages {
-        if !state.alloc.is_free(*page_no) {
-            pager.write_page(*page_no, page)?;
-        }
-    }
+    pager.write_pages(
+        pages
+            .iter()
+            .filter(|(page_no, _)| !state.alloc.is_free(*page_no))
+            .map(|(page_no, page)| (*page_no, &page[..])),
+    )?;
     write_freelist(pager, &chain, &ids)?;
     pager.sync()?;
     let meta = Meta {

@@ -100,6 +100,13 @@
 //! each node's distinct terms so that removal deletes exactly its postings; the term dictionary
 //! gives each term's document frequency in one read and the terms of a prefix by a range scan.
 //!
+//! A batch ([`index_nodes`]) is first analyzed into an in-memory segment: terms interned once per
+//! batch, each term's new postings and encoded positions in arrays of its own. It is then written
+//! term by term in term order: postings that follow a term's last block become full blocks
+//! appended after it (a short last block is extended first), so a bulk load writes the postings
+//! tables with inserts in key order; replacements, deletes and docnums inside a list take the
+//! general block merge.
+//!
 //! # Invariants
 //!
 //! After every public write function: each term in a document's list has exactly one posting for

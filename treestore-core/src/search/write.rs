@@ -148,6 +148,10 @@ struct Plan {
     stats: Stats,
     policies: HashMap<String, (PolicyRec, bool)>,
     versions: HashMap<(String, String), (VersionRec, bool)>,
+    /// The last version asked about, and whether it had indexed nodes before the batch (its
+    /// record exists exactly then): the nodes of a version without are all new, and need no
+    /// lookup. Batches list a version's nodes together, so one entry serves them.
+    indexed_before: Option<(String, String, bool)>,
     new_nodes: Vec<(DocRef, u64)>,
 }
 
@@ -157,6 +161,7 @@ impl Plan {
             stats,
             policies: HashMap::new(),
             versions: HashMap::new(),
+            indexed_before: None,
             new_nodes: Vec::new(),
         }
     }
@@ -168,15 +173,30 @@ impl Plan {
         t: &Tables,
         doc: &DocRef,
     ) -> Result<(u64, Option<DocRec>)> {
-        if let Some(v) = tx.get(t.nodes, &node_key(doc))? {
-            let d = decode_node(&v).map_err(|e| e.context(format!("node {doc}")))?;
-            return Ok((d, Some(read_doc(tx, t, d)?)));
+        if self.was_indexed(tx, t, doc)? {
+            if let Some(v) = tx.get(t.nodes, &node_key(doc))? {
+                let d = decode_node(&v).map_err(|e| e.context(format!("node {doc}")))?;
+                return Ok((d, Some(read_doc(tx, t, d)?)));
+            }
         }
         let policy = self.policy(tx, t, &doc.policy_id)?;
         let version = self.version(tx, t, doc)?;
         let d = docnum(policy, version.0, version.1);
         self.new_nodes.push((doc.clone(), d));
         Ok((d, None))
+    }
+
+    /// Whether `doc`'s version had indexed nodes before the batch.
+    fn was_indexed(&mut self, tx: &WriteTxn, t: &Tables, doc: &DocRef) -> Result<bool> {
+        if let Some((p, v, known)) = &self.indexed_before {
+            if *p == doc.policy_id && *v == doc.version_id {
+                return Ok(*known);
+            }
+        }
+        let key = version_key(&doc.policy_id, &doc.version_id);
+        let known = tx.get(t.versions, &key)?.is_some();
+        self.indexed_before = Some((doc.policy_id.clone(), doc.version_id.clone(), known));
+        Ok(known)
     }
 
     fn policy(&mut self, tx: &WriteTxn, t: &Tables, policy_id: &str) -> Result<u64> {

@@ -73,6 +73,9 @@ impl MapState {
     }
 }
 
+/// Most bytes [`Pager::write_pages`] writes in one call.
+const WRITE_RUN_BYTES: usize = 1 << 20;
+
 /// The page cache layer over the main file.
 pub(crate) struct Pager {
     file: Box<dyn VfsFile>,
@@ -297,6 +300,43 @@ impl Pager {
         self.file
             .write_at(page, page_no * self.page_size as u64)
             .map_err(|e| Error::io(format!("writing page {page_no}"), e))
+    }
+
+    /// Writes `pages` (ascending page numbers, each a whole page), runs of consecutive pages in
+    /// one write of up to [`WRITE_RUN_BYTES`]: a checkpoint of a bulk load writes mostly runs, and
+    /// one system call per page cost more than the copy into the run.
+    pub(crate) fn write_pages<'p>(
+        &self,
+        pages: impl IntoIterator<Item = (u64, &'p [u8])>,
+    ) -> Result<()> {
+        let ps = self.page_size as u64;
+        let mut run: Vec<u8> = Vec::new();
+        let mut run_start = 0u64;
+        let flush = |run: &mut Vec<u8>, start: u64| -> Result<()> {
+            if run.is_empty() {
+                return Ok(());
+            }
+            self.file.write_at(run, start * ps).map_err(|e| {
+                Error::io(
+                    format!(
+                        "writing pages {start} to {}",
+                        start + run.len() as u64 / ps - 1
+                    ),
+                    e,
+                )
+            })?;
+            run.clear();
+            Ok(())
+        };
+        for (page_no, page) in pages {
+            let next = run_start + run.len() as u64 / ps;
+            if run.is_empty() || page_no != next || run.len() + page.len() > WRITE_RUN_BYTES {
+                flush(&mut run, run_start)?;
+                run_start = page_no;
+            }
+            run.extend_from_slice(page);
+        }
+        flush(&mut run, run_start)
     }
 
     pub(crate) fn sync(&self) -> Result<()> {
