@@ -564,3 +564,83 @@ mod tests {
         assert_eq!(ids.get_or_insert("t0", || 77), 77);
     }
 }
+
+#[cfg(test)]
+mod bench {
+    use super::*;
+    use crate::document::gen;
+    use crate::search::{DocRef, Field};
+
+    /// Nanoseconds per token of the word splitter, of splitting and interning, and of segment
+    /// analysis, on the generated corpus: `cargo test --release -p treestore-core --lib
+    /// segment_analysis_speed -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn segment_analysis_speed() {
+        let corpus: Vec<_> = gen::corpus(7, 200, &gen::GenConfig::default()).collect();
+        let texts: Vec<(DocRef, [(Field, String); 3])> = corpus
+            .iter()
+            .flat_map(|(d, nodes)| {
+                nodes.iter().map(|n| {
+                    let doc = DocRef::new(&d.policy_id, &d.version_id, &n.node_id);
+                    let summary = n.summary.clone().unwrap_or_default();
+                    let text = n.text.clone().unwrap_or_default();
+                    let fields = [
+                        (Field::Title, n.title.clone()),
+                        (Field::Summary, summary),
+                        (Field::Text, text),
+                    ];
+                    (doc, fields)
+                })
+            })
+            .collect();
+        let fields: Vec<[(Field, &str); 3]> = texts
+            .iter()
+            .map(|(_, f)| [(f[0].0, &*f[0].1), (f[1].0, &*f[1].1), (f[2].0, &*f[2].1)])
+            .collect();
+        let nodes: Vec<NodeText<'_>> = texts
+            .iter()
+            .zip(&fields)
+            .map(|((d, _), f)| NodeText { doc: d, fields: f })
+            .collect();
+        let per_token = |started: std::time::Instant, tokens: u64| {
+            started.elapsed().as_secs_f64() * 1e9 / tokens as f64
+        };
+        let (mut tokens, mut check) = (0u64, 0u64);
+        let started = std::time::Instant::now();
+        for f in &fields {
+            for (_, text) in f {
+                for_each_term(text, Stemming::None, |t, p| {
+                    tokens += 1;
+                    check += t.len() as u64 + u64::from(p);
+                });
+            }
+        }
+        let split = per_token(started, tokens);
+        let mut ids = TermIds::default();
+        let mut next = 0u32;
+        let started = std::time::Instant::now();
+        for f in &fields {
+            for (_, text) in f {
+                for_each_term(text, Stemming::None, |t, _| {
+                    check += u64::from(ids.get_or_insert(t, || {
+                        next += 1;
+                        next
+                    }));
+                });
+            }
+        }
+        let intern = per_token(started, tokens);
+        let mut seg = Segment::new(Stemming::None);
+        let started = std::time::Instant::now();
+        for (i, n) in nodes.iter().enumerate() {
+            check += seg.add(i, i as u64, n).iter().sum::<u64>();
+        }
+        let add = per_token(started, tokens);
+        println!(
+            "{} nodes, {tokens} tokens: split {split:.1} ns/token, split and intern {intern:.1}, \
+             segment add {add:.1} ({check})",
+            nodes.len()
+        );
+    }
+}
