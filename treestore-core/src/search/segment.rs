@@ -9,7 +9,7 @@
 use super::analyze::for_each_term;
 use super::block::{
     append_fits, apply_edit, decode_posting_positions, decode_postings, last_block, position_spans,
-    push_position, view_header_len, write_appended, BlockColumns, LastBlock, Posting, PostingView,
+    push_gap, view_header_len, write_appended, BlockColumns, LastBlock, Posting, PostingView,
     TermEdit,
 };
 use super::layout::{doc_key, encode_doc, encode_term, read_df, term_key, Tables};
@@ -54,8 +54,9 @@ struct SegTerm {
     name: Box<str>,
     postings: Vec<SegPosting>,
     positions: Vec<u8>,
-    /// The last position added to the current posting's current field.
-    last: u32,
+    /// Per field, the last position added to the current posting (0 before the first, so the
+    /// first is stored as its gap from 0, as the format wants, without a branch).
+    lasts: [u32; 3],
     /// The node stamp that last added a posting (1 + its index in `Segment::docs`).
     stamp: u32,
     /// Whether `postings` are in docnum order.
@@ -143,6 +144,7 @@ impl Segment {
                 let st = &mut terms[id as usize];
                 if st.stamp != stamp {
                     st.stamp = stamp;
+                    st.lasts = [0; 3];
                     if let Some(last) = st.postings.last() {
                         st.sorted &= docs[last.doc as usize].docnum < docnum;
                     }
@@ -155,9 +157,8 @@ impl Segment {
                     doc_terms.push(id);
                 }
                 if let Some(p) = st.postings.last_mut() {
-                    let last = (p.tf[f] > 0).then_some(st.last);
-                    push_position(&mut st.positions, position, last);
-                    st.last = position;
+                    push_gap(&mut st.positions, position - st.lasts[f]);
+                    st.lasts[f] = position;
                     p.tf[f] += 1;
                 }
             });
@@ -364,7 +365,7 @@ fn intern(ids: &mut TermIds, terms: &mut Vec<SegTerm>, term: &str) -> u32 {
             name: term.into(),
             postings: Vec::new(),
             positions: Vec::new(),
-            last: 0,
+            lasts: [0; 3],
             stamp: 0,
             sorted: true,
         });
