@@ -215,8 +215,13 @@ impl Segment {
                 st.postings.sort_by_key(|p| docs[p.doc as usize].docnum);
             }
             let st = &self.terms[id as usize];
-            let delta = self.write_term(tx, t, &mut cols, st, term_dels)?;
-            update_df(tx, t, &st.name, delta)?;
+            match self.write_term(tx, t, &mut cols, st, term_dels)? {
+                // A term without blocks is not in the dictionary: no read needed.
+                Written::NewTerm(df) => {
+                    tx.insert(t.terms, &term_key(&st.name), &encode_term(df))?;
+                }
+                Written::Changed(delta) => update_df(tx, t, &st.name, delta)?,
+            }
         }
         dels.clear();
         self.deletes = dels;
@@ -262,7 +267,7 @@ impl Segment {
     }
 
     /// Writes the new postings of `st` (sorted by docnum) and deletes `dels` (sorted); returns
-    /// the change of its document frequency.
+    /// how its document frequency changed.
     fn write_term(
         &self,
         tx: &mut WriteTxn,
@@ -270,10 +275,14 @@ impl Segment {
         cols: &mut BlockColumns,
         st: &SegTerm,
         dels: &[(u32, u64)],
-    ) -> Result<i64> {
-        let new = st.postings.len() as i64;
-        if dels.is_empty() && new > 0 && self.append(tx, t, cols, st)? {
-            return Ok(new);
+    ) -> Result<Written> {
+        let new = st.postings.len() as u64;
+        if dels.is_empty() && new > 0 {
+            match self.append(tx, t, cols, st)? {
+                Appended::ToNewTerm => return Ok(Written::NewTerm(new)),
+                Appended::After => return Ok(Written::Changed(new as i64)),
+                Appended::No => {}
+            }
         }
         let edit = TermEdit {
             deletes: dels.iter().map(|&(_, d)| d).collect(),
@@ -281,18 +290,18 @@ impl Segment {
                 .map(|i| self.posting(st, i))
                 .collect::<Result<_>>()?,
         };
-        apply_edit(tx, t, &st.name, edit)
+        Ok(Written::Changed(apply_edit(tx, t, &st.name, edit)?))
     }
 
     /// Appends the postings of `st` after the term's blocks, extending a last block with room;
-    /// false (nothing written) when a new docnum does not follow the last present one.
+    /// `No` (nothing written) when a new docnum does not follow the last present one.
     fn append(
         &self,
         tx: &mut WriteTxn,
         t: &Tables,
         cols: &mut BlockColumns,
         st: &SegTerm,
-    ) -> Result<bool> {
+    ) -> Result<Appended> {
         let term = &*st.name;
         let views = || (0..st.postings.len()).map(|i| self.view(st, i));
         let Some(LastBlock {
@@ -302,15 +311,15 @@ impl Segment {
         }) = last_block(tx, t, term)?
         else {
             write_appended(tx, t, term, &views().collect::<Vec<_>>())?;
-            return Ok(true);
+            return Ok(Appended::ToNewTerm);
         };
         decode_postings(first, &value, cols)?;
         let last = cols.docs.last().copied().unwrap_or(first);
         let Some(head) = views().next() else {
-            return Ok(true);
+            return Ok(Appended::After);
         };
         if head.doc <= last {
-            return Ok(false);
+            return Ok(Appended::No);
         }
         let bytes: usize = cols
             .tf
@@ -320,7 +329,7 @@ impl Segment {
             .sum();
         if !append_fits(cols.len(), bytes, view_header_len(&head.tf, head.doc_len)) {
             write_appended(tx, t, term, &views().collect::<Vec<_>>())?;
-            return Ok(true);
+            return Ok(Appended::After);
         }
         // Extend the last block: its postings first, rewritten under the same key.
         let stored = tx.get(t.positions, &key)?.ok_or_else(|| {
@@ -341,7 +350,7 @@ impl Segment {
         }
         all.extend(views());
         write_appended(tx, t, term, &all)?;
-        Ok(true)
+        Ok(Appended::After)
     }
 
     /// An owned posting, for the general edit.
@@ -354,6 +363,24 @@ impl Segment {
             positions: decode_posting_positions(v.positions, &v.tf)?,
         })
     }
+}
+
+/// What [`Segment::append`] did.
+enum Appended {
+    /// Nothing: a new docnum falls inside the term's list.
+    No,
+    /// Wrote the term's first blocks.
+    ToNewTerm,
+    /// Wrote after the term's present blocks.
+    After,
+}
+
+/// How a term's document frequency changed.
+enum Written {
+    /// The term is new to the index, with this many documents.
+    NewTerm(u64),
+    /// By this much.
+    Changed(i64),
 }
 
 /// The id of `term`, adding it on first sight.
