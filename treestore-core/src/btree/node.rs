@@ -187,7 +187,10 @@ impl Leaf {
         let old = self.slots[i];
         let old_val = self.old_val(&old);
         let old_len = Leaf::slot_bytes(&old) - old.klen as usize;
-        let (val_at, vlen) = if stored_len(&val) <= old_len {
+        // Decided once: comparing offsets afterwards would mistake an append that lands where an
+        // empty old value sat (at the end of the buffer) for an overwrite.
+        let in_place = stored_len(&val) <= old_len;
+        let (val_at, vlen) = if in_place {
             // Overwrite in place; a shorter value leaves its tail as garbage.
             self.write_val_at(old.val_at, &val)
         } else {
@@ -196,7 +199,7 @@ impl Leaf {
         self.slots[i].val_at = val_at;
         self.slots[i].vlen = vlen;
         self.size = self.size + stored_len(&val) - old_len;
-        self.garbage += if val_at == old.val_at {
+        self.garbage += if in_place {
             old_len - stored_len(&val)
         } else {
             old_len
