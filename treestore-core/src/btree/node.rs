@@ -475,7 +475,10 @@ mod tests {
             let key = format!("k{:03}", next() % 300).into_bytes();
             match next() % 5 {
                 0 | 1 => {
-                    let val = vec![step as u8; (next() % 90) as usize];
+                    // Empty values often: replacing one at the end of the buffer once confused an append
+                    // with an overwrite.
+                    let len = if next() % 4 == 0 { 0 } else { next() % 90 };
+                    let val = vec![step as u8; len as usize];
                     match leaf.search(&key) {
                         Ok(i) => {
                             let was_overflow = model[&key].len() == 16

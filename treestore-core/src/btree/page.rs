@@ -252,14 +252,20 @@ pub(crate) fn decode_node(page: &[u8], page_no: u64) -> Result<Node> {
 }
 
 /// Encodes a node into a sealed page of `page_size` bytes.
+#[cfg(test)]
 pub(crate) fn encode_node(node: &Node, page_no: u64, page_size: usize) -> Vec<u8> {
     let mut page = vec![0u8; page_size];
-    match node {
-        Node::Leaf(leaf) => encode_leaf(leaf, page_no, &mut page),
-        Node::Branch(branch) => encode_branch(branch, page_no, &mut page),
-    }
-    seal_page(&mut page);
+    encode_node_into(node, page_no, &mut page);
     page
+}
+
+/// Encodes a node into `page` (zeroed, a whole page) and seals it.
+pub(crate) fn encode_node_into(node: &Node, page_no: u64, page: &mut [u8]) {
+    match node {
+        Node::Leaf(leaf) => encode_leaf(leaf, page_no, page),
+        Node::Branch(branch) => encode_branch(branch, page_no, page),
+    }
+    seal_page(page);
 }
 
 fn encode_leaf(leaf: &Leaf, page_no: u64, page: &mut [u8]) {

@@ -14,7 +14,7 @@ use super::table::{
     decode_entry, encode_entry, new_range, validate_name, wrong_txn, Range, RangeKind, ReadOps,
     Table,
 };
-use crate::btree::page::encode_node;
+use crate::btree::page::encode_node_into;
 use crate::btree::view::get;
 use crate::btree::write::{max_key_len, DirtySet, DirtyView, TreeMut};
 use crate::btree::Bytes;
@@ -211,7 +211,13 @@ impl WriteTxn {
         let mut pages: Vec<(u64, Arc<[u8]>)> =
             Vec::with_capacity(self.dirty.nodes.len() + self.dirty.overflow.len());
         for (&page_no, node) in &self.dirty.nodes {
-            pages.push((page_no, encode_node(node, page_no, ps).into()));
+            // Encoded straight into the shared buffer the overlay keeps (no copy from a Vec).
+            let mut page: Arc<[u8]> = std::iter::repeat_n(0u8, ps).collect();
+            match Arc::get_mut(&mut page) {
+                Some(buf) => encode_node_into(node, page_no, buf),
+                None => return Err(Error::corruption("a fresh page buffer is shared")),
+            }
+            pages.push((page_no, page));
         }
         for (page_no, page) in self.dirty.overflow.drain() {
             pages.push((page_no, page.into()));

@@ -46,8 +46,8 @@
 //! Node record (format 1, [`crate::codec`] encoding), hot fields first so walks decode only them:
 //! format u8, parent pos + 1 (0 = root) uvar, depth uvar, subtree size uvar, node_id str,
 //! parent_id opt str, pages (u8 0, or u8 1 + start uvar + end uvar), title str, summary opt str,
-//! text (u8 0 none; 1 + inline str for texts ≤ 48 bytes; 2 + owner vid uvar + owner pos uvar +
-//! length uvar + 16-byte SipHash-1-3-128),
+//! text (u8 0 none; 1 + inline str for texts ≤ 48 bytes; 3, or 2 in files from before bodies were
+//! chunked, + owner vid uvar + owner pos uvar + length uvar + 16-byte SipHash-1-3-128),
 //! section_path str, child_ids str list, see_also str list, metadata str map, created_at ivar,
 //! updated_at ivar.
 //!

@@ -124,7 +124,7 @@ pub(crate) struct NodeHead {
 /// | pages        | u8 0, or u8 1 then uvar start, uvar end                    |
 /// | title        | str                                                        |
 /// | summary      | opt str                                                    |
-/// | text         | u8 0 none; 1 then str (inline); 2 then uvar owner vid, uvar owner pos, uvar length, 16 bytes SipHash-1-3-128 |
+/// | text         | u8 0 none; 1 then str (inline); 3 (2 before chunked bodies) then uvar owner vid, uvar owner pos, uvar length, 16 bytes SipHash-1-3-128 |
 /// | section_path | str                                                        |
 /// | child_ids    | str list                                                   |
 /// | see_also     | str list                                                   |
@@ -190,7 +190,9 @@ pub(crate) fn encode_node(f: &NodeFields<'_>) -> Vec<u8> {
         TextRefBorrowed::None => e.u8(0),
         TextRefBorrowed::Inline(t) => e.u8(1).str(t),
         TextRefBorrowed::Stored(st) => {
-            e.u8(2)
+            // Tag 3: the body may be in chunks. Builds that read bodies whole know only tag 2 and
+            // refuse the record rather than return the first chunk as the text.
+            e.u8(STORED_TEXT_TAG)
                 .uvar(st.owner_vid)
                 .uvar(u64::from(st.owner_pos))
                 .uvar(st.len);
@@ -308,6 +310,9 @@ pub(crate) fn decode_stored_text(v: &[u8]) -> Result<Option<StoredText>> {
     }
 }
 
+/// Text tag of a stored text (tag 2, from builds that stored bodies whole, reads the same).
+const STORED_TEXT_TAG: u8 = 3;
+
 fn decode_text(d: &mut Decoder<'_>, node_id: &str, with_text: bool) -> Result<TextRef> {
     Ok(match d.u8()? {
         0 => TextRef::None,
@@ -316,7 +321,7 @@ fn decode_text(d: &mut Decoder<'_>, node_id: &str, with_text: bool) -> Result<Te
             d.str()?;
             TextRef::None
         }
-        2 => {
+        2 | STORED_TEXT_TAG => {
             let owner_vid = d.uvar()?;
             let owner_pos = u32_field(d, "text owner position")?;
             let len = d.uvar()?;
@@ -394,6 +399,26 @@ pub(crate) fn decode_head_record(v: &[u8]) -> Result<DocHead> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_text_tags_of_both_formats_decode_alike() {
+        let mut rec = vec![STORED_TEXT_TAG, 7, 3, 200, 1];
+        rec.extend_from_slice(&[9u8; 16]);
+        let want = TextRef::Stored(StoredText {
+            owner_vid: 7,
+            owner_pos: 3,
+            len: 200,
+            hash: [9; 16],
+        });
+        let mut d = Decoder::new(&rec, "node");
+        assert_eq!(decode_text(&mut d, "n", true).unwrap(), want);
+        rec[0] = 2;
+        let mut d = Decoder::new(&rec, "node");
+        assert_eq!(decode_text(&mut d, "n", true).unwrap(), want);
+        rec[0] = 4;
+        let mut d = Decoder::new(&rec, "node");
+        assert!(decode_text(&mut d, "n", true).is_err());
+    }
 
     #[test]
     fn node_records_round_trip_and_reject_truncation() {

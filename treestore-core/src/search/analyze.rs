@@ -59,14 +59,11 @@ pub fn analyze(text: &str, stemming: Stemming) -> Vec<Token> {
 /// path, which allocates only for the terms it keeps.
 pub(crate) fn for_each_term(text: &str, stemming: Stemming, mut f: impl FnMut(&str, u32)) {
     let mut buf = String::new();
-    for (i, (s, e)) in words(text).enumerate() {
-        let position = u32::try_from(i).unwrap_or(u32::MAX);
+    let mut position = 0u32;
+    for_each_word(text, |s, e, lower_ascii| {
         let word = &text[s..e];
         match stemming {
-            Stemming::None
-                if word.len() <= MAX_TERM_BYTES
-                    && word.bytes().all(|b| b < 0x80 && !b.is_ascii_uppercase()) =>
-            {
+            Stemming::None if lower_ascii && word.len() <= MAX_TERM_BYTES => {
                 // Already folded and short enough: the word is its term.
                 f(word, position);
             }
@@ -78,6 +75,82 @@ pub(crate) fn for_each_term(text: &str, stemming: Stemming, mut f: impl FnMut(&s
             }
             Stemming::Porter => f(&normalize(word, stemming), position),
         }
+        position = position.saturating_add(1);
+    });
+}
+
+/// Byte classes of [`for_each_word`]'s ASCII scan.
+const WORD: u8 = 1;
+const UPPER: u8 = 2;
+/// Bytes after which the general rules must decide: non-ASCII, and the apostrophe.
+const SPECIAL: u8 = 4;
+
+const fn byte_classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            WORD
+        } else if c.is_ascii_uppercase() {
+            WORD | UPPER
+        } else if c >= 0x80 || c == b'\'' {
+            SPECIAL
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+}
+
+static BYTE_CLASS: [u8; 256] = byte_classes();
+
+/// Calls `f(start, end, lower_ascii)` for each word of `text` as [`words`] splits it;
+/// `lower_ascii` says the word is ASCII without capitals (its own folded form). ASCII words are
+/// scanned with a class table in one loop; a word next to a non-ASCII byte or an apostrophe is
+/// left to the general rules.
+#[inline]
+pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(usize, usize, bool)) {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    while i < n {
+        let k = BYTE_CLASS[b[i] as usize];
+        if k & WORD == 0 {
+            if k & SPECIAL == 0 {
+                i += 1;
+                continue;
+            }
+            // A non-ASCII byte (or an apostrophe) between words: the general rules find the next
+            // word from here.
+            let Some((s, e)) = (Words { text, pos: i }).next_general() else {
+                return;
+            };
+            f(s, e, false);
+            i = e;
+            continue;
+        }
+        let start = i;
+        let mut classes = k;
+        i += 1;
+        while i < n {
+            let k = BYTE_CLASS[b[i] as usize];
+            if k & WORD == 0 {
+                break;
+            }
+            classes |= k;
+            i += 1;
+        }
+        if i < n && BYTE_CLASS[b[i] as usize] & SPECIAL != 0 {
+            let Some((s, e)) = (Words { text, pos: start }).next_general() else {
+                return;
+            };
+            f(s, e, false);
+            i = e;
+            continue;
+        }
+        f(start, i, classes & UPPER == 0);
     }
 }
 
@@ -363,18 +436,44 @@ mod tests {
         };
         let pieces = [
             "ab", "Z9", " ", "'", "’", "-", "é", "\u{301}", "中", "ひ", "_", ".", "x'y", "१", "",
+            "Don't", "ÉCOLE", "q", "  ", "a1B2",
         ];
         let mut rng = 0x2545_f491_4f6c_dd1du64;
-        for _ in 0..3000 {
+        let mut nonempty = 0;
+        for _ in 0..20000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
             let mut text = String::new();
-            for _ in 0..(rng % 9) {
+            for _ in 0..(rng % 13) {
                 rng ^= rng << 13;
                 rng ^= rng >> 7;
                 rng ^= rng << 17;
                 text.push_str(pieces[(rng % pieces.len() as u64) as usize]);
             }
             assert_eq!(words(&text).collect::<Vec<_>>(), general(&text), "{text:?}");
+            let mut scanned = Vec::new();
+            for_each_word(&text, |s, e, lower| {
+                let w = &text[s..e];
+                // Only ever claimed of a lowercase ASCII word (the general rules claim nothing).
+                assert!(
+                    !lower
+                        || w.bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                );
+                scanned.push((s, e));
+            });
+            assert_eq!(scanned, general(&text), "{text:?}");
+            let mut terms = Vec::new();
+            for_each_term(&text, Stemming::None, |t, p| terms.push((t.to_string(), p)));
+            let want: Vec<(String, u32)> = analyze(&text, Stemming::None)
+                .into_iter()
+                .map(|t| (t.term, t.position))
+                .collect();
+            assert_eq!(terms, want, "{text:?}");
+            nonempty += usize::from(!want.is_empty());
         }
+        assert!(nonempty > 10000, "{nonempty} texts had words");
     }
 
     #[test]

@@ -94,11 +94,11 @@ pub(crate) struct PostingView<'a> {
     pub positions: &'a [u8],
 }
 
-/// Appends `position` to a posting's encoded positions: the gap from `last`, or the position
-/// itself when it is the first of its field.
+/// Appends a gap to a posting's encoded positions (LEB128): the distance from the previous
+/// position of the field, or the first position itself.
 #[inline]
-pub(crate) fn push_position(out: &mut Vec<u8>, position: u32, last: Option<u32>) {
-    let mut v = position - last.unwrap_or(0);
+pub(crate) fn push_gap(out: &mut Vec<u8>, gap: u32) {
+    let mut v = gap;
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -111,10 +111,10 @@ pub(crate) fn push_position(out: &mut Vec<u8>, position: u32, last: Option<u32>)
 pub(crate) fn encode_positions(positions: &[Vec<u32>; 3]) -> Vec<u8> {
     let mut out = Vec::new();
     for field in positions {
-        let mut last = None;
+        let mut last = 0;
         for &pos in field {
-            push_position(&mut out, pos, last);
-            last = Some(pos);
+            push_gap(&mut out, pos - last);
+            last = pos;
         }
     }
     out

@@ -9,7 +9,7 @@
 use super::analyze::for_each_term;
 use super::block::{
     append_fits, apply_edit, decode_posting_positions, decode_postings, last_block, position_spans,
-    push_position, view_header_len, write_appended, BlockColumns, LastBlock, Posting, PostingView,
+    push_gap, view_header_len, write_appended, BlockColumns, LastBlock, Posting, PostingView,
     TermEdit,
 };
 use super::layout::{doc_key, encode_doc, encode_term, read_df, term_key, Tables};
@@ -54,8 +54,9 @@ struct SegTerm {
     name: Box<str>,
     postings: Vec<SegPosting>,
     positions: Vec<u8>,
-    /// The last position added to the current posting's current field.
-    last: u32,
+    /// Per field, the last position added to the current posting (0 before the first, so the
+    /// first is stored as its gap from 0, as the format wants, without a branch).
+    lasts: [u32; 3],
     /// The node stamp that last added a posting (1 + its index in `Segment::docs`).
     stamp: u32,
     /// Whether `postings` are in docnum order.
@@ -143,6 +144,7 @@ impl Segment {
                 let st = &mut terms[id as usize];
                 if st.stamp != stamp {
                     st.stamp = stamp;
+                    st.lasts = [0; 3];
                     if let Some(last) = st.postings.last() {
                         st.sorted &= docs[last.doc as usize].docnum < docnum;
                     }
@@ -155,9 +157,8 @@ impl Segment {
                     doc_terms.push(id);
                 }
                 if let Some(p) = st.postings.last_mut() {
-                    let last = (p.tf[f] > 0).then_some(st.last);
-                    push_position(&mut st.positions, position, last);
-                    st.last = position;
+                    push_gap(&mut st.positions, position - st.lasts[f]);
+                    st.lasts[f] = position;
                     p.tf[f] += 1;
                 }
             });
@@ -214,8 +215,13 @@ impl Segment {
                 st.postings.sort_by_key(|p| docs[p.doc as usize].docnum);
             }
             let st = &self.terms[id as usize];
-            let delta = self.write_term(tx, t, &mut cols, st, term_dels)?;
-            update_df(tx, t, &st.name, delta)?;
+            match self.write_term(tx, t, &mut cols, st, term_dels)? {
+                // A term without blocks is not in the dictionary: no read needed.
+                Written::NewTerm(df) => {
+                    tx.insert(t.terms, &term_key(&st.name), &encode_term(df))?;
+                }
+                Written::Changed(delta) => update_df(tx, t, &st.name, delta)?,
+            }
         }
         dels.clear();
         self.deletes = dels;
@@ -261,7 +267,7 @@ impl Segment {
     }
 
     /// Writes the new postings of `st` (sorted by docnum) and deletes `dels` (sorted); returns
-    /// the change of its document frequency.
+    /// how its document frequency changed.
     fn write_term(
         &self,
         tx: &mut WriteTxn,
@@ -269,10 +275,14 @@ impl Segment {
         cols: &mut BlockColumns,
         st: &SegTerm,
         dels: &[(u32, u64)],
-    ) -> Result<i64> {
-        let new = st.postings.len() as i64;
-        if dels.is_empty() && new > 0 && self.append(tx, t, cols, st)? {
-            return Ok(new);
+    ) -> Result<Written> {
+        let new = st.postings.len() as u64;
+        if dels.is_empty() && new > 0 {
+            match self.append(tx, t, cols, st)? {
+                Appended::ToNewTerm => return Ok(Written::NewTerm(new)),
+                Appended::After => return Ok(Written::Changed(new as i64)),
+                Appended::No => {}
+            }
         }
         let edit = TermEdit {
             deletes: dels.iter().map(|&(_, d)| d).collect(),
@@ -280,18 +290,18 @@ impl Segment {
                 .map(|i| self.posting(st, i))
                 .collect::<Result<_>>()?,
         };
-        apply_edit(tx, t, &st.name, edit)
+        Ok(Written::Changed(apply_edit(tx, t, &st.name, edit)?))
     }
 
     /// Appends the postings of `st` after the term's blocks, extending a last block with room;
-    /// false (nothing written) when a new docnum does not follow the last present one.
+    /// `No` (nothing written) when a new docnum does not follow the last present one.
     fn append(
         &self,
         tx: &mut WriteTxn,
         t: &Tables,
         cols: &mut BlockColumns,
         st: &SegTerm,
-    ) -> Result<bool> {
+    ) -> Result<Appended> {
         let term = &*st.name;
         let views = || (0..st.postings.len()).map(|i| self.view(st, i));
         let Some(LastBlock {
@@ -301,15 +311,15 @@ impl Segment {
         }) = last_block(tx, t, term)?
         else {
             write_appended(tx, t, term, &views().collect::<Vec<_>>())?;
-            return Ok(true);
+            return Ok(Appended::ToNewTerm);
         };
         decode_postings(first, &value, cols)?;
         let last = cols.docs.last().copied().unwrap_or(first);
         let Some(head) = views().next() else {
-            return Ok(true);
+            return Ok(Appended::After);
         };
         if head.doc <= last {
-            return Ok(false);
+            return Ok(Appended::No);
         }
         let bytes: usize = cols
             .tf
@@ -319,7 +329,7 @@ impl Segment {
             .sum();
         if !append_fits(cols.len(), bytes, view_header_len(&head.tf, head.doc_len)) {
             write_appended(tx, t, term, &views().collect::<Vec<_>>())?;
-            return Ok(true);
+            return Ok(Appended::After);
         }
         // Extend the last block: its postings first, rewritten under the same key.
         let stored = tx.get(t.positions, &key)?.ok_or_else(|| {
@@ -340,7 +350,7 @@ impl Segment {
         }
         all.extend(views());
         write_appended(tx, t, term, &all)?;
-        Ok(true)
+        Ok(Appended::After)
     }
 
     /// An owned posting, for the general edit.
@@ -355,6 +365,24 @@ impl Segment {
     }
 }
 
+/// What [`Segment::append`] did.
+enum Appended {
+    /// Nothing: a new docnum falls inside the term's list.
+    No,
+    /// Wrote the term's first blocks.
+    ToNewTerm,
+    /// Wrote after the term's present blocks.
+    After,
+}
+
+/// How a term's document frequency changed.
+enum Written {
+    /// The term is new to the index, with this many documents.
+    NewTerm(u64),
+    /// By this much.
+    Changed(i64),
+}
+
 /// The id of `term`, adding it on first sight.
 #[inline]
 fn intern(ids: &mut TermIds, terms: &mut Vec<SegTerm>, term: &str) -> u32 {
@@ -364,7 +392,7 @@ fn intern(ids: &mut TermIds, terms: &mut Vec<SegTerm>, term: &str) -> u32 {
             name: term.into(),
             postings: Vec::new(),
             positions: Vec::new(),
-            last: 0,
+            lasts: [0; 3],
             stamp: 0,
             sorted: true,
         });
@@ -562,5 +590,85 @@ mod tests {
         }
         ids.clear();
         assert_eq!(ids.get_or_insert("t0", || 77), 77);
+    }
+}
+
+#[cfg(test)]
+mod bench {
+    use super::*;
+    use crate::document::gen;
+    use crate::search::{DocRef, Field};
+
+    /// Nanoseconds per token of the word splitter, of splitting and interning, and of segment
+    /// analysis, on the generated corpus: `cargo test --release -p treestore-core --lib
+    /// segment_analysis_speed -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn segment_analysis_speed() {
+        let corpus: Vec<_> = gen::corpus(7, 200, &gen::GenConfig::default()).collect();
+        let texts: Vec<(DocRef, [(Field, String); 3])> = corpus
+            .iter()
+            .flat_map(|(d, nodes)| {
+                nodes.iter().map(|n| {
+                    let doc = DocRef::new(&d.policy_id, &d.version_id, &n.node_id);
+                    let summary = n.summary.clone().unwrap_or_default();
+                    let text = n.text.clone().unwrap_or_default();
+                    let fields = [
+                        (Field::Title, n.title.clone()),
+                        (Field::Summary, summary),
+                        (Field::Text, text),
+                    ];
+                    (doc, fields)
+                })
+            })
+            .collect();
+        let fields: Vec<[(Field, &str); 3]> = texts
+            .iter()
+            .map(|(_, f)| [(f[0].0, &*f[0].1), (f[1].0, &*f[1].1), (f[2].0, &*f[2].1)])
+            .collect();
+        let nodes: Vec<NodeText<'_>> = texts
+            .iter()
+            .zip(&fields)
+            .map(|((d, _), f)| NodeText { doc: d, fields: f })
+            .collect();
+        let per_token = |started: std::time::Instant, tokens: u64| {
+            started.elapsed().as_secs_f64() * 1e9 / tokens as f64
+        };
+        let (mut tokens, mut check) = (0u64, 0u64);
+        let started = std::time::Instant::now();
+        for f in &fields {
+            for (_, text) in f {
+                for_each_term(text, Stemming::None, |t, p| {
+                    tokens += 1;
+                    check += t.len() as u64 + u64::from(p);
+                });
+            }
+        }
+        let split = per_token(started, tokens);
+        let mut ids = TermIds::default();
+        let mut next = 0u32;
+        let started = std::time::Instant::now();
+        for f in &fields {
+            for (_, text) in f {
+                for_each_term(text, Stemming::None, |t, _| {
+                    check += u64::from(ids.get_or_insert(t, || {
+                        next += 1;
+                        next
+                    }));
+                });
+            }
+        }
+        let intern = per_token(started, tokens);
+        let mut seg = Segment::new(Stemming::None);
+        let started = std::time::Instant::now();
+        for (i, n) in nodes.iter().enumerate() {
+            check += seg.add(i, i as u64, n).iter().sum::<u64>();
+        }
+        let add = per_token(started, tokens);
+        println!(
+            "{} nodes, {tokens} tokens: split {split:.1} ns/token, split and intern {intern:.1}, \
+             segment add {add:.1} ({check})",
+            nodes.len()
+        );
     }
 }
