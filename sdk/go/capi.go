@@ -1,7 +1,9 @@
 package treestore
 
-// The C ABI, one Go function per export (or per fixed sequence of exports). This is the only file
-// of the SDK that calls C; everything above it works on Go values.
+// The C ABI, one Go function per export (or per fixed sequence of exports). This file and the
+// other capi*.go files (capi_result.go: results; capi_stores.go: the store exports, generated;
+// capi_log.go: the log callback) are the only code of the SDK that calls C; everything above them
+// works on Go values.
 //
 // The shims in the preamble return their outputs in a struct by value instead of writing through
 // pointers Go passes in, for two reasons: Go then passes no pointer to its own memory except the
@@ -77,6 +79,30 @@ static ts_db_ret ts_db_open(const uint8_t *path, size_t path_len, uint32_t durab
 	opts.flags = flags;
 	opts.checkpoint_wal_bytes = checkpoint_wal_bytes;
 	r.status = treestore_db_open(path, path_len, &opts, &r.db, &r.err);
+	return r;
+}
+
+// Compacts the closed database at path (a backup_report result).
+static treestore_status ts_db_compact(const uint8_t *path, size_t path_len, uint32_t durability,
+		uint64_t checkpoint_wal_bytes, treestore_result **res, treestore_error **err) {
+	treestore_options opts;
+	treestore_status st = treestore_options_init(&opts);
+	if (st != TREESTORE_OK) {
+		return st;
+	}
+	opts.durability = durability;
+	opts.checkpoint_wal_bytes = checkpoint_wal_bytes;
+	return treestore_db_compact(path, path_len, &opts, res, err);
+}
+
+// The Go function of capi_log.go that receives the engine's log lines.
+extern void goTreestoreLog(uint32_t level, uint8_t *msg, size_t len, void *user);
+
+// Installs goTreestoreLog as the log callback for min_level and more severe, or removes it.
+static ts_ret ts_log_set(bool on, uint32_t min_level) {
+	ts_ret r = {0};
+	r.status = treestore_log_set_callback(on ? (treestore_log_callback)goTreestoreLog : NULL, NULL,
+		min_level, &r.err);
 	return r;
 }
 
@@ -414,6 +440,52 @@ func copyStrings(items []C.treestore_str) []string {
 	}
 	return out
 }
+
+func capiBackup(db dbHandle, dest string) (*result, error) {
+	p, pl := strArg(dest)
+	var res *C.treestore_result
+	var e *C.treestore_error
+	st := C.treestore_db_backup(db, p, pl, &res, &e)
+	return takeResult(st, e, res)
+}
+
+func capiCompact(path string, o Options) (*result, error) {
+	p, pl := strArg(path)
+	var res *C.treestore_result
+	var e *C.treestore_error
+	st := C.ts_db_compact(p, pl, C.uint32_t(o.Durability), C.uint64_t(o.CheckpointWALBytes), &res, &e)
+	return takeResult(st, e, res)
+}
+
+func capiMetricsText(db dbHandle) (*result, error) {
+	var res *C.treestore_result
+	var e *C.treestore_error
+	st := C.treestore_db_metrics_text(db, &res, &e)
+	return takeResult(st, e, res)
+}
+
+func capiHealth(db dbHandle) (*result, error) {
+	var res *C.treestore_result
+	var e *C.treestore_error
+	st := C.treestore_db_health(db, &res, &e)
+	return takeResult(st, e, res)
+}
+
+// capiLogSet installs (on) or removes the process-wide log callback.
+func capiLogSet(on bool, minLevel uint32) error {
+	r := C.ts_log_set(C.bool(on), C.uint32_t(minLevel))
+	return errorFrom(r.status, r.err)
+}
+
+// The log levels of include/treestore.h.
+const (
+	logOff   = C.TREESTORE_LOG_OFF
+	logError = C.TREESTORE_LOG_ERROR
+	logWarn  = C.TREESTORE_LOG_WARN
+	logInfo  = C.TREESTORE_LOG_INFO
+	logDebug = C.TREESTORE_LOG_DEBUG
+	logTrace = C.TREESTORE_LOG_TRACE
+)
 
 // headerConstants lists the header's constants that the Go side spells out, for the test that
 // keeps them equal.

@@ -187,8 +187,9 @@ func healthProblems(s Stats, checkpointWALBytes uint64) []string {
 	return problems
 }
 
-// Version is the version of the linked library, e.g. "0.1.0".
-func Version() string { return libraryVersion() }
+// LibraryVersion is the version of the linked library, e.g. "0.1.0". (Version is the type of a
+// document version.)
+func LibraryVersion() string { return libraryVersion() }
 
 // ABIVersion is the ABI version of the linked library.
 func ABIVersion() uint32 { return abiVersion() }

@@ -84,7 +84,7 @@ func TestVersions(t *testing.T) {
 	if ABIVersion() != headerABIVersion {
 		t.Errorf("ABIVersion() = %d, header says %d", ABIVersion(), headerABIVersion)
 	}
-	if Version() != "0.1.0" {
-		t.Errorf("Version() = %q", Version())
+	if LibraryVersion() != "0.1.0" {
+		t.Errorf("LibraryVersion() = %q", LibraryVersion())
 	}
 }
