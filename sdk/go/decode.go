@@ -44,6 +44,38 @@ func taggedFields(t reflect.Type) []tagged {
 	return out
 }
 
+// recordKinds is the record kind each model type decodes from; decoding another kind is an
+// error (the wrong type for the result), not a zero value.
+var recordKinds = map[reflect.Type]string{
+	reflect.TypeOf(Version{}):                  "version",
+	reflect.TypeOf(VersionDiff{}):              "version_diff",
+	reflect.TypeOf(NodeChange{}):               "node_change",
+	reflect.TypeOf(SearchResult{}):             "search_hit",
+	reflect.TypeOf(SearchSettings{}):           "search_settings",
+	reflect.TypeOf(FieldWeights{}):             "field_weights",
+	reflect.TypeOf(BackupReport{}):             "backup_report",
+	reflect.TypeOf(MetadataEntry{}):            "metadata_entry",
+	reflect.TypeOf(EntityRef{}):                "entity_ref",
+	reflect.TypeOf(ToolResult{}):               "tool_result",
+	reflect.TypeOf(Trajectory{}):               "trajectory",
+	reflect.TypeOf(TrajectoryStep{}):           "trajectory_step",
+	reflect.TypeOf(CrossReference{}):           "cross_reference",
+	reflect.TypeOf(Contradiction{}):            "contradiction",
+	reflect.TypeOf(EnrichedDocument{}):         "enriched_node",
+	reflect.TypeOf(RelatedNode{}):              "related",
+	reflect.TypeOf(Conversation{}):             "conversation",
+	reflect.TypeOf(Message{}):                  "message",
+	reflect.TypeOf(ConversationWithMessages{}): "conversation_with_messages",
+	reflect.TypeOf(PromptTemplate{}):           "prompt_version",
+	reflect.TypeOf(PromptLabel{}):              "prompt_label",
+	reflect.TypeOf(PromptInfo{}):               "prompt_info",
+	reflect.TypeOf(DiffLine{}):                 "diff_line",
+	reflect.TypeOf(PromptDiff{}):               "prompt_diff",
+	reflect.TypeOf(PromptUsage{}):              "prompt_usage",
+	reflect.TypeOf(PromptStats{}):              "prompt_stats",
+	reflect.TypeOf(LibraryHealth{}):            "health",
+}
+
 // decodeErr is a mismatch between a record and the Go type it decodes into.
 func decodeErr(kind, name, format string, args ...any) error {
 	return newError(StatusPanic, fmt.Sprintf("decoding record %s, field %s: ", kind, name)+
@@ -77,6 +109,9 @@ func (r *result) decode(i int, dst reflect.Value) error {
 		return newError(StatusPanic, fmt.Sprintf("nested record %d is out of range", i))
 	}
 	rec := r.records[i]
+	if want, ok := recordKinds[dst.Type()]; ok && rec.kind != want {
+		return newError(StatusPanic, fmt.Sprintf("decoding %s: the record is a %q, not a %q", dst.Type(), rec.kind, want))
+	}
 	if rec.first < 0 || rec.first+rec.count > len(r.fields) {
 		return decodeErr(rec.kind, "*", "fields out of range")
 	}

@@ -26,9 +26,10 @@ func documentInput(doc *Document) []byte {
 	}{doc.Version, doc.Nodes})
 }
 
-// StoreDocument stores doc (its version header and every node) as a new version; it fails with
-// ErrAlreadyExists when the version exists, and with ErrInvalidArgument naming the node and field
-// when the tree is not valid (nothing is written then). It returns the stored version.
+// StoreDocument stores doc (its version header and every node) as version (PolicyID,
+// VersionID), replacing that version if it exists. It fails with ErrInvalidArgument naming the
+// node and field when the tree is not valid (nothing is written then). It returns the stored
+// version (root id and timestamps filled in).
 func (d Documents) StoreDocument(doc *Document) (*Version, error) {
 	if doc == nil {
 		return nil, invalid("StoreDocument: doc is nil")
@@ -211,8 +212,8 @@ func searchResults(res *result) ([]SearchResult, error) {
 	return hits, nil
 }
 
-// ImportPageIndex stores a PageIndex JSON document as version versionID of policyID and returns
-// the version. A malformed file fails with ErrInvalidArgument naming the JSON location.
+// ImportPageIndex stores a PageIndex JSON document as version versionID of policyID (replacing
+// it if it exists) and returns the version. A malformed file fails with ErrInvalidArgument naming the JSON location.
 func (d Documents) ImportPageIndex(pageIndexJSON []byte, policyID, versionID string, opts *ImportOptions) (*Version, error) {
 	var o ImportOptions
 	if opts != nil {

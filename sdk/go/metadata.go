@@ -170,10 +170,11 @@ func (m Metadata) StoreTrajectory(t *Trajectory) (*Trajectory, error) {
 	})
 }
 
-// AppendTrajectoryStep adds a step to an open trajectory and returns the trajectory.
-func (m Metadata) AppendTrajectoryStep(trajectoryID string, step TrajectoryStep) (*Trajectory, error) {
+// AppendTrajectoryStep adds a step to an open trajectory and returns the step as stored
+// (StepNumber assigned when 0); ErrInvalidArgument when the trajectory is completed.
+func (m Metadata) AppendTrajectoryStep(trajectoryID string, step TrajectoryStep) (*TrajectoryStep, error) {
 	in := string(encode(step))
-	return one[Trajectory](m.s, func(h dbHandle, txn txnHandle) (*result, error) {
+	return one[TrajectoryStep](m.s, func(h dbHandle, txn txnHandle) (*result, error) {
 		return cTrajectoryAppendStep(h, txn, trajectoryID, in)
 	})
 }
