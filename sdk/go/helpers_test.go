@@ -44,3 +44,5 @@ func mustPut(t testing.TB, db *DB, table, key, value string) {
 		t.Fatalf("KVPut(%q, %q): %v", table, key, err)
 	}
 }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

@@ -289,7 +289,8 @@ func (p Prompts) DeleteUsage(usageID string) (removed bool, err error) {
 	})
 }
 
-// GetPromptStats reads the usage statistics of one version of a prompt (0: the latest).
+// GetPromptStats reads the usage statistics of one version of a prompt (zero counts when it was
+// never used).
 func (p Prompts) GetPromptStats(name string, version int) (*PromptStats, error) {
 	v, err := promptVersion("version", version)
 	if err != nil {
