@@ -19,6 +19,59 @@ static ts_view_ret ts_result_read(const treestore_result *res) {
 	r.status = treestore_result_read(res, &r.view, &r.err);
 	return r;
 }
+
+// The tree queries of the hot path run the query and read its view in one crossing, returning
+// both by value (Go passes no out-pointers, so nothing escapes to the heap). `result` is set, and
+// must be freed, even when reading the view failed.
+typedef struct {
+	treestore_status status;
+	treestore_error *err;
+	treestore_result *result;
+	treestore_result_view view;
+} ts_query_ret;
+
+static void ts_read_into(ts_query_ret *r) {
+	if (r->status == TREESTORE_OK) {
+		r->view.struct_size = sizeof r->view;
+		r->status = treestore_result_read(r->result, &r->view, &r->err);
+	}
+}
+
+static ts_query_ret ts_node_get_read(const treestore_db *db, treestore_txn *txn, const uint8_t *p,
+		size_t pl, const uint8_t *v, size_t vl, const uint8_t *n, size_t nl) {
+	ts_query_ret r = {0};
+	r.status = treestore_node_get(db, txn, p, pl, v, vl, n, nl, &r.result, &r.err);
+	ts_read_into(&r);
+	return r;
+}
+
+static ts_query_ret ts_node_subtree_read(const treestore_db *db, treestore_txn *txn,
+		const uint8_t *p, size_t pl, const uint8_t *v, size_t vl, const uint8_t *n, size_t nl,
+		uint32_t max_depth, bool text) {
+	ts_query_ret r = {0};
+	r.status = treestore_node_subtree(db, txn, p, pl, v, vl, n, nl, max_depth, text, &r.result,
+		&r.err);
+	ts_read_into(&r);
+	return r;
+}
+
+static ts_query_ret ts_node_children_read(const treestore_db *db, treestore_txn *txn,
+		const uint8_t *p, size_t pl, const uint8_t *v, size_t vl, const uint8_t *n, size_t nl,
+		bool text) {
+	ts_query_ret r = {0};
+	r.status = treestore_node_children(db, txn, p, pl, v, vl, n, nl, text, &r.result, &r.err);
+	ts_read_into(&r);
+	return r;
+}
+
+static ts_query_ret ts_node_ancestors_read(const treestore_db *db, treestore_txn *txn,
+		const uint8_t *p, size_t pl, const uint8_t *v, size_t vl, const uint8_t *n, size_t nl,
+		bool text) {
+	ts_query_ret r = {0};
+	r.status = treestore_node_ancestors(db, txn, p, pl, v, vl, n, nl, text, &r.result, &r.err);
+	ts_read_into(&r);
+	return r;
+}
 */
 import "C"
 
@@ -88,6 +141,49 @@ func takeResult(status C.treestore_status, e *C.treestore_error, res *C.treestor
 		return nil, err
 	}
 	return copyView(&r.view), nil
+}
+
+// takeQuery copies the view a ts_*_read shim returned and frees its result.
+func takeQuery(r *C.ts_query_ret) (*result, error) {
+	if r.result != nil {
+		defer C.treestore_result_free(r.result)
+	}
+	if err := errorFrom(r.status, r.err); err != nil {
+		return nil, err
+	}
+	return copyView(&r.view), nil
+}
+
+func cNodeGet(h dbHandle, txn txnHandle, policy, version, node string) (*result, error) {
+	p, pl := strArg(policy)
+	v, vl := optArg(version)
+	n, nl := strArg(node)
+	r := C.ts_node_get_read(h, txn, p, pl, v, vl, n, nl)
+	return takeQuery(&r)
+}
+
+func cNodeSubtree(h dbHandle, txn txnHandle, policy, version, node string, maxDepth uint32, text bool) (*result, error) {
+	p, pl := strArg(policy)
+	v, vl := optArg(version)
+	n, nl := strArg(node)
+	r := C.ts_node_subtree_read(h, txn, p, pl, v, vl, n, nl, C.uint32_t(maxDepth), C.bool(text))
+	return takeQuery(&r)
+}
+
+func cNodeChildren(h dbHandle, txn txnHandle, policy, version, parent string, text bool) (*result, error) {
+	p, pl := strArg(policy)
+	v, vl := optArg(version)
+	n, nl := optArg(parent)
+	r := C.ts_node_children_read(h, txn, p, pl, v, vl, n, nl, C.bool(text))
+	return takeQuery(&r)
+}
+
+func cNodeAncestors(h dbHandle, txn txnHandle, policy, version, node string, text bool) (*result, error) {
+	p, pl := strArg(policy)
+	v, vl := optArg(version)
+	n, nl := strArg(node)
+	r := C.ts_node_ancestors_read(h, txn, p, pl, v, vl, n, nl, C.bool(text))
+	return takeQuery(&r)
 }
 
 // arenaReader makes Go strings of the views of one result: a view into the arena is a slice of

@@ -91,16 +91,6 @@ func cPageIndexExport(h dbHandle, txn txnHandle, policy string, version string, 
 	return takeResult(st, e, res)
 }
 
-func cNodeGet(h dbHandle, txn txnHandle, policy string, version string, node string) (*result, error) {
-	policyP, policyL := strArg(policy)
-	versionP, versionL := optArg(version)
-	nodeP, nodeL := strArg(node)
-	var res *C.treestore_result
-	var e *C.treestore_error
-	st := C.treestore_node_get(h, txn, policyP, policyL, versionP, versionL, nodeP, nodeL, &res, &e)
-	return takeResult(st, e, res)
-}
-
 func cNodeGetBatch(h dbHandle, txn txnHandle, policy string, version string, idsJSON string, text bool) (*result, error) {
 	policyP, policyL := strArg(policy)
 	versionP, versionL := optArg(version)
@@ -108,36 +98,6 @@ func cNodeGetBatch(h dbHandle, txn txnHandle, policy string, version string, ids
 	var res *C.treestore_result
 	var e *C.treestore_error
 	st := C.treestore_node_get_batch(h, txn, policyP, policyL, versionP, versionL, idsJSONP, idsJSONL, C.bool(text), &res, &e)
-	return takeResult(st, e, res)
-}
-
-func cNodeChildren(h dbHandle, txn txnHandle, policy string, version string, parent string, text bool) (*result, error) {
-	policyP, policyL := strArg(policy)
-	versionP, versionL := optArg(version)
-	parentP, parentL := optArg(parent)
-	var res *C.treestore_result
-	var e *C.treestore_error
-	st := C.treestore_node_children(h, txn, policyP, policyL, versionP, versionL, parentP, parentL, C.bool(text), &res, &e)
-	return takeResult(st, e, res)
-}
-
-func cNodeSubtree(h dbHandle, txn txnHandle, policy string, version string, node string, maxDepth uint32, text bool) (*result, error) {
-	policyP, policyL := strArg(policy)
-	versionP, versionL := optArg(version)
-	nodeP, nodeL := strArg(node)
-	var res *C.treestore_result
-	var e *C.treestore_error
-	st := C.treestore_node_subtree(h, txn, policyP, policyL, versionP, versionL, nodeP, nodeL, C.uint32_t(maxDepth), C.bool(text), &res, &e)
-	return takeResult(st, e, res)
-}
-
-func cNodeAncestors(h dbHandle, txn txnHandle, policy string, version string, node string, text bool) (*result, error) {
-	policyP, policyL := strArg(policy)
-	versionP, versionL := optArg(version)
-	nodeP, nodeL := strArg(node)
-	var res *C.treestore_result
-	var e *C.treestore_error
-	st := C.treestore_node_ancestors(h, txn, policyP, policyL, versionP, versionL, nodeP, nodeL, C.bool(text), &res, &e)
 	return takeResult(st, e, res)
 }
 

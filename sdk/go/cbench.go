@@ -40,6 +40,54 @@ static treestore_status ts_bench_kv_get(const treestore_db *db, const uint8_t *t
 	}
 	return TREESTORE_OK;
 }
+
+// Reads a node n times as a C program does (bench_abi.c): the query, one view read, the free.
+static treestore_status ts_bench_node_get(const treestore_db *db, const uint8_t *policy,
+		size_t policy_len, const uint8_t *node, size_t node_len, size_t n, size_t *sink) {
+	for (size_t i = 0; i < n; i++) {
+		treestore_result *res = NULL;
+		treestore_status st = treestore_node_get(db, NULL, policy, policy_len, NULL, 0, node,
+			node_len, &res, NULL);
+		if (st != TREESTORE_OK) {
+			return st;
+		}
+		treestore_result_view v = {0};
+		v.struct_size = sizeof v;
+		st = treestore_result_read(res, &v, NULL);
+		if (st == TREESTORE_OK) {
+			*sink += v.nodes_len + v.nodes[0].text.len;
+		}
+		treestore_result_free(res);
+		if (st != TREESTORE_OK) {
+			return st;
+		}
+	}
+	return TREESTORE_OK;
+}
+
+// Reads a whole subtree with texts n times, as above.
+static treestore_status ts_bench_subtree(const treestore_db *db, const uint8_t *policy,
+		size_t policy_len, const uint8_t *node, size_t node_len, size_t n, size_t *sink) {
+	for (size_t i = 0; i < n; i++) {
+		treestore_result *res = NULL;
+		treestore_status st = treestore_node_subtree(db, NULL, policy, policy_len, NULL, 0, node,
+			node_len, 0, true, &res, NULL);
+		if (st != TREESTORE_OK) {
+			return st;
+		}
+		treestore_result_view v = {0};
+		v.struct_size = sizeof v;
+		st = treestore_result_read(res, &v, NULL);
+		if (st == TREESTORE_OK) {
+			*sink += v.nodes_len;
+		}
+		treestore_result_free(res);
+		if (st != TREESTORE_OK) {
+			return st;
+		}
+	}
+	return TREESTORE_OK;
+}
 */
 import "C"
 
@@ -66,4 +114,32 @@ func benchCKVGet(db *DB, table string, key, buf []byte, n int) error {
 	runtime.KeepAlive(key)
 	runtime.KeepAlive(buf)
 	return errorFrom(st, nil)
+}
+
+// benchCNodeGet reads node n times from C and returns the sum of node counts and text lengths.
+func benchCNodeGet(db *DB, policy, node string, n int) (int, error) {
+	return benchCLoop(db, policy, node, n, false)
+}
+
+// benchCSubtree reads the subtree of node (with texts) n times from C and returns the node count.
+func benchCSubtree(db *DB, policy, node string, n int) (int, error) {
+	return benchCLoop(db, policy, node, n, true)
+}
+
+func benchCLoop(db *DB, policy, node string, n int, subtree bool) (int, error) {
+	h, err := db.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer db.mu.RUnlock()
+	p, pl := strArg(policy)
+	k, kl := strArg(node)
+	var sink C.size_t
+	var st C.treestore_status
+	if subtree {
+		st = C.ts_bench_subtree(h, p, pl, k, kl, C.size_t(n), &sink)
+	} else {
+		st = C.ts_bench_node_get(h, p, pl, k, kl, C.size_t(n), &sink)
+	}
+	return int(sink), errorFrom(st, nil)
 }

@@ -5,39 +5,46 @@ import "fmt"
 // scope is where a store method runs: on the DB, each call in a transaction of its own (a write
 // commits before it returns), or in a Tx. The stores (Documents, Versions, Metadata, Prompts,
 // Query) are written once against it and reached from both: db.Documents() and tx.Documents().
+//
+// The helpers below call `call` directly between handles and release, so the closures the
+// stores pass do not escape and cost no allocation.
 type scope interface {
-	// with runs fn with the C handles (txn nil on the DB), holding the lock that keeps them valid.
-	with(fn func(h dbHandle, txn txnHandle) error) error
+	// handles returns the C handles (txn nil on the DB) holding the lock that keeps them valid;
+	// release drops it.
+	handles() (dbHandle, txnHandle, error)
+	release()
 }
 
-func (db *DB) with(fn func(h dbHandle, txn txnHandle) error) error {
+func (db *DB) handles() (dbHandle, txnHandle, error) {
 	h, err := db.acquire()
-	if err != nil {
-		return err
-	}
-	defer db.mu.RUnlock()
-	return fn(h, nil)
+	return h, nil, err
 }
 
-func (tx *Tx) with(fn func(h dbHandle, txn txnHandle) error) error {
-	h, txn, err := tx.acquire()
+func (db *DB) release() { db.mu.RUnlock() }
+
+func (tx *Tx) handles() (dbHandle, txnHandle, error) { return tx.acquire() }
+
+func (tx *Tx) release() { tx.s.mu.Unlock() }
+
+// with runs fn with the handles of s.
+func with(s scope, fn func(h dbHandle, txn txnHandle) error) error {
+	h, txn, err := s.handles()
 	if err != nil {
 		return err
 	}
-	defer tx.s.mu.Unlock()
+	defer s.release()
 	return fn(h, txn)
 }
 
 // fetch runs an export that writes a result; the result is Go memory, decoded after the lock is
 // released.
 func fetch(s scope, call func(h dbHandle, txn txnHandle) (*result, error)) (*result, error) {
-	var res *result
-	err := s.with(func(h dbHandle, txn txnHandle) error {
-		var err error
-		res, err = call(h, txn)
-		return err
-	})
-	return res, err
+	h, txn, err := s.handles()
+	if err != nil {
+		return nil, err
+	}
+	defer s.release()
+	return call(h, txn)
 }
 
 // one decodes the first record of the result of call.
@@ -86,28 +93,27 @@ func nodes(s scope, call func(h dbHandle, txn txnHandle) (*result, error)) ([]No
 
 // count runs an export that reports a number (deleted, stored).
 func count(s scope, call func(h dbHandle, txn txnHandle) (uint64, error)) (int, error) {
-	var n uint64
-	err := s.with(func(h dbHandle, txn txnHandle) error {
-		var err error
-		n, err = call(h, txn)
-		return err
-	})
+	h, txn, err := s.handles()
+	if err != nil {
+		return 0, err
+	}
+	defer s.release()
+	n, err := call(h, txn)
 	return int(n), err
 }
 
 // flag runs an export that reports whether it did something (removed, found).
 func flag(s scope, call func(h dbHandle, txn txnHandle) (bool, error)) (bool, error) {
-	var b bool
-	err := s.with(func(h dbHandle, txn txnHandle) error {
-		var err error
-		b, err = call(h, txn)
-		return err
-	})
-	return b, err
+	h, txn, err := s.handles()
+	if err != nil {
+		return false, err
+	}
+	defer s.release()
+	return call(h, txn)
 }
 
 // exec runs an export with no output.
-func exec(s scope, call func(h dbHandle, txn txnHandle) error) error { return s.with(call) }
+func exec(s scope, call func(h dbHandle, txn txnHandle) error) error { return with(s, call) }
 
 // invalid is an error matching ErrInvalidArgument, raised on the Go side.
 func invalid(format string, args ...any) error {

@@ -1,4 +1,5 @@
-# Generates sdk/go/capi_stores.go: one Go function per export that writes a result, a count or a
+# Generates sdk/go/capi_stores.go (node get, children, subtree and ancestors are hand-written in
+# capi_result.go: they read the view in the same crossing): one Go function per export that writes a result, a count or a
 # bool. Each spec: Go name, C name, args (name:kind), output kind.
 # kinds: s = required string, o = optional string ("" is NULL), i64, u32, sz (int->size_t), b (bool),
 #        pi64 (*int64 optional pointer), pf64 (*float64), raw (string passed as bytes)
@@ -10,11 +11,7 @@ cDocumentGet treestore_document_get policy:s version:o -> R
 cDocumentStructure treestore_document_structure policy:s version:o summaryChars:i64 limit:sz cursor:o -> R
 cPageIndexImport treestore_pageindex_import json:s policy:s version:s start:pi64 end:pi64 createdBy:o description:o -> R
 cPageIndexExport treestore_pageindex_export policy:s version:o flags:u32 -> R
-cNodeGet treestore_node_get policy:s version:o node:s -> R
 cNodeGetBatch treestore_node_get_batch policy:s version:o idsJSON:s text:b -> R
-cNodeChildren treestore_node_children policy:s version:o parent:o text:b -> R
-cNodeSubtree treestore_node_subtree policy:s version:o node:s maxDepth:u32 text:b -> R
-cNodeAncestors treestore_node_ancestors policy:s version:o node:s text:b -> R
 cNodeByPage treestore_node_by_page policy:s version:o page:i64 text:b -> R
 cNodeByPages treestore_node_by_pages policy:s version:o spec:s text:b -> R
 cNodeBySectionPath treestore_node_by_section_path policy:s version:o path:s -> R
