@@ -12,7 +12,7 @@ CC ?= cc
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -g
 C_TESTS := $(wildcard sdk/c/tests/test_*.c)
 
-.PHONY: all build lib install header test test-rust test-c test-go test-python python-env lint demo bench bench-c stress fuzz clean
+.PHONY: all build lib install header test test-rust test-c test-go test-python python-env lint demo bench bench-c bench-go stress fuzz clean
 
 all: build
 
@@ -71,6 +71,19 @@ bench-c:
 		$$(pkg-config --cflags --libs treestore) -Wl,-rpath,$(C_PREFIX)/lib; \
 	./target/bench_abi; \
 	$(CARGO) run -q --release -p treestore-ffi --example bench_direct
+
+## bench-go: what the Go SDK adds: GetNode and a 1,000-node GetSubtree through Go, against the same
+## loops in C (sdk/go/bench_stores_test.go, alternating chunks so both see the same load), then the
+## same reads on treestore-core directly (treestore-ffi/examples/bench_direct.rs), twice each. Both
+## keep the fastest of many short rounds (Go: 200 GetNode or 4 subtrees; Rust: BENCH_ITERS=800 node
+## reads or 5 subtrees, BENCH_ROUNDS=200), the ones least disturbed on a shared machine.
+bench-go:
+	$(MAKE) lib
+	@set -e; for i in 1 2; do \
+		(cd sdk/go && go test -count=1 -run XXX -bench 'StoreOverhead|GetNode|GetSubtree1000' -benchtime 2s .); \
+		BENCH_ITERS=$${BENCH_ITERS:-800} BENCH_ROUNDS=$${BENCH_ROUNDS:-200} \
+			$(CARGO) run -q --release -p treestore-ffi --example bench_direct; \
+	done
 
 ## test-go: the Go SDK: go vet, the tests under the race detector, again under cgocheck2 (every
 ## pointer C sees is checked), and against the installed shared library (the treestore_dynamic tag).
