@@ -136,6 +136,10 @@ func (db *DB) Stats() (Stats, error) {
 type Health struct {
 	Stats    Stats
 	Problems []string
+	// Writable: the database is open for writing (not read-only, not stopped by an I/O failure).
+	Writable bool
+	// LibraryVersion is the version of the library the database runs on.
+	LibraryVersion string
 }
 
 // OK reports whether Health found no problem.
@@ -151,8 +155,10 @@ const (
 	HealthMaxWALFactor = 2
 )
 
-// Health begins and ends a read snapshot (proving the database answers), reads the statistics,
-// and reports a long-lived read transaction or a WAL that checkpoints do not keep small.
+// Health begins and ends a read snapshot (proving the database answers), reads the statistics and
+// the library's health record, and reports a long-lived read transaction, a WAL that checkpoints
+// do not keep small, or writes stopped by an I/O failure. Uptime and the last checkpoint's age are
+// in Stats.
 func (db *DB) Health() (Health, error) {
 	tx, err := db.Begin(false)
 	if err != nil {
@@ -169,7 +175,15 @@ func (db *DB) Health() (Health, error) {
 	if limit == 0 {
 		limit = defaultCheckpointWALBytes
 	}
-	return Health{Stats: s, Problems: healthProblems(s, limit)}, nil
+	lh, err := db.LibraryHealth()
+	if err != nil {
+		return Health{}, err
+	}
+	problems := healthProblems(s, limit)
+	if lh.Poisoned {
+		problems = append(problems, "an I/O failure stopped writes; reopen the database")
+	}
+	return Health{Stats: s, Problems: problems, Writable: lh.Healthy, LibraryVersion: lh.Version}, nil
 }
 
 func healthProblems(s Stats, checkpointWALBytes uint64) []string {

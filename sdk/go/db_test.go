@@ -312,8 +312,8 @@ func TestHealth(t *testing.T) {
 	if err != nil || !h.OK() {
 		t.Fatalf("fresh database: %+v, %v", h, err)
 	}
-	if h.Stats.PageSize != 4096 {
-		t.Errorf("Health.Stats = %+v", h.Stats)
+	if h.Stats.PageSize != 4096 || !h.Writable || h.LibraryVersion != LibraryVersion() {
+		t.Errorf("Health = %+v", h)
 	}
 	// A WAL over twice the threshold is a problem. The engine's threshold stays high so it does
 	// not checkpoint; Health is told of a tiny one.
