@@ -17,6 +17,14 @@
 // transaction of their own. A *Tx belongs to one goroutine at a time; it is not tied to an OS
 // thread.
 //
+// # Stores
+//
+// The document, version, metadata, prompt and query stores mirror the Go packages TreeStore
+// replaces: db.Documents(), db.Versions(), db.Metadata(), db.Prompts() and db.Query() run each
+// call in a transaction of its own; tx.Documents() and the others run in tx. Their types (Node,
+// Version, Document, SearchResult, MetadataEntry, Conversation, ToolResult...) carry `ts` tags
+// naming the library's record fields.
+//
 // # Errors
 //
 // A failed call returns an *Error with the library's Status and message. Match it with errors.Is
