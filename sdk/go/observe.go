@@ -91,7 +91,10 @@ const LevelTrace = slog.LevelDebug - 4
 
 // SetLogger routes the engine's log lines (recovery, checkpoints, I/O failures that stop writes)
 // at minLevel or more severe to logger, for the whole process (every open database), with the
-// attribute component=treestore. A nil logger stops them. The library prints nothing by itself.
+// attribute component=treestore. A nil logger stops them; when SetLogger returns, the previous
+// logger receives nothing more. The logger runs on the engine's threads, several at once, and must
+// not call SetLogger itself (that waits for the running callback). The library prints nothing by
+// itself.
 func SetLogger(logger *slog.Logger, minLevel slog.Level) error {
 	logState.mu.Lock()
 	defer logState.mu.Unlock()

@@ -168,3 +168,45 @@ func TestSetLogger(t *testing.T) {
 		}
 	}
 }
+
+// Replacing the logger while databases checkpoint (and log) on other goroutines is safe; run
+// under -race.
+func TestSetLoggerConcurrently(t *testing.T) {
+	db := openTemp(t, &Options{Durability: DurabilityRelaxed})
+	defer func() { _ = SetLogger(nil, 0) }()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := db.KVPut("t", []byte{byte(w), byte(i)}, []byte("v")); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := db.Checkpoint(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(w)
+	}
+	var bufs [2]lockedBuffer
+	for i := 0; i < 40; i++ {
+		l := slog.New(slog.NewTextHandler(&bufs[i%2], nil))
+		if err := SetLogger(l, slog.LevelInfo); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if bufs[0].String() == "" && bufs[1].String() == "" {
+		t.Error("no checkpoint was logged")
+	}
+}
