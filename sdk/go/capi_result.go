@@ -230,9 +230,13 @@ func copyView(v *C.treestore_result_view) *result {
 		res.strings[i] = a.str(strs[i])
 	}
 	kvs := cSlice(v.kvs, v.kvs_len)
-	res.kvs = make([]kvPair, len(kvs))
-	for i := range kvs {
-		res.kvs[i] = kvPair{a.str(kvs[i].key), a.str(kvs[i].value)}
+	fs := cSlice(v.fields, v.fields_len)
+	if len(fs) > 0 {
+		// Only record fields index kvs through res; nodes build their maps from kvs directly.
+		res.kvs = make([]kvPair, len(kvs))
+		for i := range kvs {
+			res.kvs[i] = kvPair{a.str(kvs[i].key), a.str(kvs[i].value)}
+		}
 	}
 	recs := cSlice(v.records, v.records_len)
 	res.records = make([]record, len(recs))
@@ -243,7 +247,6 @@ func copyView(v *C.treestore_result_view) *result {
 			count: int(recs[i].field_count),
 		}
 	}
-	fs := cSlice(v.fields, v.fields_len)
 	res.fields = make([]field, len(fs))
 	for i := range fs {
 		f := &fs[i]
@@ -257,7 +260,7 @@ func copyView(v *C.treestore_result_view) *result {
 			s:     a.str(f.str_value),
 		}
 	}
-	res.nodes = copyNodes(a, cSlice(v.nodes, v.nodes_len), res)
+	res.nodes = copyNodes(a, cSlice(v.nodes, v.nodes_len), kvs, res)
 	return res
 }
 
@@ -272,7 +275,7 @@ func cSlice[T any](p *T, n C.size_t) []T {
 // copyNodes converts the fixed-width nodes. Per node it allocates only a metadata map, when the
 // node has metadata: parent ids live in one shared slice, child and see-also ids are
 // (capacity-limited) slices of the result's strings.
-func copyNodes(a *arenaReader, ns []C.treestore_node, res *result) []Node {
+func copyNodes(a *arenaReader, ns []C.treestore_node, kvs []C.treestore_kv, res *result) []Node {
 	if len(ns) == 0 {
 		return nil
 	}
@@ -301,9 +304,21 @@ func copyNodes(a *arenaReader, ns []C.treestore_node, res *result) []Node {
 		n.UpdatedAt = fromMicros(int64(c.updated_at))
 		n.ChildIDs = res.strRange(int(c.child_first), int(c.child_count))
 		n.SeeAlso = res.strRange(int(c.see_also_first), int(c.see_also_count))
-		n.Metadata = res.kvMap(int(c.metadata_first), int(c.metadata_count))
+		n.Metadata = nodeMetadata(a, kvs, int(c.metadata_first), int(c.metadata_count))
 	}
 	return out
+}
+
+// nodeMetadata is kvs[first : first+count] as a map, nil when empty or out of range.
+func nodeMetadata(a *arenaReader, kvs []C.treestore_kv, first, count int) map[string]string {
+	if count == 0 || first < 0 || first+count > len(kvs) {
+		return nil
+	}
+	m := make(map[string]string, count)
+	for _, kv := range kvs[first : first+count] {
+		m[a.str(kv.key)] = a.str(kv.value)
+	}
+	return m
 }
 
 // fromMicros is a library time (µs since the epoch) in UTC.
