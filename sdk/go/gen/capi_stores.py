@@ -135,7 +135,7 @@ package treestore
 // The store exports of the C ABI, one Go function each: arguments become (pointer, length) pairs
 // (a pointer argument keeps its Go string alive for the call), outputs are Go locals the export
 // writes, and results go through takeResult, which copies them into Go memory and frees them.
-// Together with capi.go and capi_result.go this is the only code of the SDK that calls C.
+// With capi.go, capi_result.go and capi_log.go this is the only code of the SDK that calls C.
 
 // #include <treestore.h>
 import "C"
