@@ -85,11 +85,13 @@ bench-go:
 			$(CARGO) run -q --release -p treestore-ffi --example bench_direct; \
 	done
 
-## test-go: the Go SDK: go vet, the tests under the race detector, again under cgocheck2 (every
+## test-go: the Go SDK: gofmt, go vet, the tests under the race detector, again under cgocheck2 (every
 ## pointer C sees is checked), and against the installed shared library (the treestore_dynamic tag).
 ## -count=1 because cgo does not notice a rebuilt libtreestore.a.
 test-go:
 	$(MAKE) lib
+	@cd sdk/go && unformatted=$$(gofmt -l .) && if [ -n "$$unformatted" ]; then \
+		echo "gofmt: these files need formatting: $$unformatted" >&2; exit 1; fi
 	cd sdk/go && go vet ./... && go test -count=1 -race ./...
 	cd sdk/go && GOEXPERIMENT=cgocheck2 go test -count=1 ./...
 	$(MAKE) install PREFIX=$(C_PREFIX)
