@@ -84,8 +84,15 @@ func (d Documents) GetStructure(policyID, versionID string, opts StructureOption
 	if err := checkCount("StructureOptions.Limit", opts.Limit); err != nil {
 		return nil, err
 	}
+	chars := int64(opts.SummaryChars)
+	switch {
+	case opts.NoSummaries:
+		chars = 0
+	case chars == 0:
+		chars = DefaultSummaryChars
+	}
 	res, err := fetch(d.s, func(h dbHandle, txn txnHandle) (*result, error) {
-		return cDocumentStructure(h, txn, policyID, versionID, int64(opts.SummaryChars), opts.Limit, opts.Cursor)
+		return cDocumentStructure(h, txn, policyID, versionID, chars, opts.Limit, opts.Cursor)
 	})
 	if err != nil {
 		return nil, err

@@ -161,8 +161,30 @@ func TestStructureImportExportSearch(t *testing.T) {
 		t.Errorf("first page: total %d, %d nodes, cursor %q, summary %q", p1.TotalNodes, len(p1.Nodes), p1.NextCursor, p1.Nodes[1].Summary)
 	}
 	p2, err := d.GetStructure(samplePolicy, "v1", StructureOptions{Limit: 10, Cursor: p1.NextCursor})
-	if err != nil || len(p2.Nodes) != 7 || p2.NextCursor != "" {
+	if err != nil || len(p2.Nodes) != 7 || p2.NextCursor != "" || p2.Nodes[0].Summary == "" {
 		t.Errorf("second page: %+v, %v", p2, err)
+	}
+	for _, tc := range []struct {
+		opts StructureOptions
+		want func(s, whole string) bool
+	}{
+		{StructureOptions{NoSummaries: true}, func(s, _ string) bool { return s == "" }},
+		{StructureOptions{SummaryChars: -1}, func(s, whole string) bool { return s == whole }},
+		{StructureOptions{}, func(s, whole string) bool { return s != "" && len([]rune(s)) <= DefaultSummaryChars+1 }},
+	} {
+		whole, err := d.GetNode(samplePolicy, "v1", "0008")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := d.GetStructure(samplePolicy, "v1", tc.opts)
+		if err != nil || len(page.Nodes) != 17 {
+			t.Fatalf("GetStructure(%+v): %v", tc.opts, err)
+		}
+		for _, n := range page.Nodes {
+			if n.NodeID == "0008" && !tc.want(n.Summary, whole.Summary) {
+				t.Errorf("GetStructure(%+v): summary %q", tc.opts, n.Summary)
+			}
+		}
 	}
 
 	out, err := d.ExportPageIndex(samplePolicy, "v1", &ExportOptions{Pretty: true})

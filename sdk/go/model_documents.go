@@ -96,12 +96,17 @@ type StructurePage struct {
 	NextCursor string // "" on the last page
 }
 
-// StructureOptions page an outline: SummaryChars cuts summaries (0: whole, -1: none).
+// StructureOptions page an outline. SummaryChars cuts summaries to that many characters: 0 is the
+// SDKs' default of 420, a negative number keeps them whole, and NoSummaries drops them.
 type StructureOptions struct {
 	SummaryChars int
+	NoSummaries  bool
 	Limit        int // 0: every node
 	Cursor       string
 }
+
+// DefaultSummaryChars is the summary length of an outline when StructureOptions leave it 0.
+const DefaultSummaryChars = 420
 
 // ImportOptions describe a PageIndex import: the version's effective dates and provenance.
 type ImportOptions struct {
