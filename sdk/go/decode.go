@@ -209,6 +209,9 @@ func (r *result) setSlice(kind string, f *field, dst reflect.Value) error {
 		}
 		return nil
 	case f.kind == valueRecords && t.Elem().Kind() == reflect.Struct:
+		if f.first < 0 || f.first+f.count > len(r.records) {
+			return decodeErr(kind, f.name, "nested records out of range")
+		}
 		s := reflect.MakeSlice(t, f.count, f.count)
 		for k := 0; k < f.count; k++ {
 			if err := r.decode(f.first+k, s.Index(k)); err != nil {

@@ -25,6 +25,7 @@ func TestDecodeMismatches(t *testing.T) {
 		{"list out of range", fakeResult("version", field{name: "tags", kind: valueStrList, first: 1, count: 5})},
 		{"map into list", fakeResult("version", field{name: "tags", kind: valueStrMap, count: 1})},
 		{"nested out of range", fakeResult("version_diff", field{name: "added", kind: valueRecords, first: 9, count: 1})},
+		{"huge nested count", fakeResult("version_diff", field{name: "changed", kind: valueRecords, first: 0, count: 1 << 31})},
 	} {
 		_, err := decodeTop[Version](tc.res, 0)
 		if tc.res.records[0].kind == "version_diff" {
