@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -282,5 +283,43 @@ func TestImportEffectiveDates(t *testing.T) {
 	if v.EffectiveStart == nil || !v.EffectiveStart.Equal(start) || v.EffectiveEnd == nil ||
 		!v.EffectiveEnd.Equal(end) || v.CreatedBy != "me" || v.CreatedAt.Location() != time.UTC {
 		t.Errorf("version %+v", v)
+	}
+}
+
+// Results are Go memory: they stay intact after the database is closed and the library's result
+// memory is reused.
+func TestResultsOutliveTheDatabase(t *testing.T) {
+	db, err := Open(tempPath(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	importSample(t, db)
+	nodes, err := db.Documents().GetSubtree(samplePolicy, "v1", "root", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, err := db.Documents().Search("lumbar", &QueryOptions{SnippetChars: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]string, len(nodes))
+	for i, n := range nodes {
+		want[i] = n.NodeID + n.Title + n.Text + strings.Join(n.ChildIDs, ",")
+	}
+	snippet := hits[0].Snippet
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Churn the allocator (Go's and the library's) before reading the results again.
+	other := openTemp(t, nil)
+	importSample(t, other)
+	runtime.GC()
+	for i, n := range nodes {
+		if got := n.NodeID + n.Title + n.Text + strings.Join(n.ChildIDs, ","); got != want[i] {
+			t.Fatalf("node %d changed after Close: %q", i, got)
+		}
+	}
+	if hits[0].Snippet != snippet || !strings.Contains(snippet, "<b>") {
+		t.Errorf("the snippet changed: %q", hits[0].Snippet)
 	}
 }
