@@ -39,6 +39,14 @@ from .errors import (
     TreeStoreError,
 )
 
+from ._documents import _Documents
+from ._metadata import _Metadata
+from ._prompts import _Prompts
+from ._query import _Query, _operation_counts
+from ._search import _Search
+from ._versions import _Versions
+from .types import Stats
+
 __all__ = ["TreeStore", "TreeStoreClient", "Transaction"]
 
 BytesLike = Union[bytes, bytearray, memoryview, str]
@@ -150,7 +158,7 @@ def _finalize(handle: _Handle) -> None:
             lib.treestore_db_free(ptr)
 
 
-class TreeStore:
+class TreeStore(_Documents, _Versions, _Search, _Metadata, _Prompts, _Query):
     """An open TreeStore database: one file plus its write-ahead log (``<path>-wal``).
 
     Args:
@@ -322,7 +330,27 @@ class TreeStore:
             h.inflight.pop()  # leave()
         return {"ok": ok, "errors": errors}
 
-    def stats(self) -> Dict[str, Optional[int]]:
+    def stats(self) -> Stats:
+        """The planned client's statistics: ``{"total_documents", "total_nodes", "total_versions",
+        "db_size_bytes", "operation_counts", "engine"}``.
+
+        ``total_documents`` counts policies, ``total_versions`` their versions and ``total_nodes``
+        the nodes of every version; ``db_size_bytes`` is the file plus its WAL;
+        ``operation_counts`` the calls per operation since open (from :meth:`metrics`); ``engine``
+        is :meth:`engine_stats`. Counting reads every version header, so this is not a hot-path call.
+        """
+        engine = self.engine_stats()
+        counts = _document_counts(self)
+        return {
+            "total_documents": counts[0],
+            "total_versions": counts[1],
+            "total_nodes": counts[2],
+            "db_size_bytes": (engine["file_bytes"] or 0) + (engine["wal_bytes"] or 0),
+            "operation_counts": _operation_counts(self.metrics()),
+            "engine": engine,
+        }
+
+    def engine_stats(self) -> Dict[str, Optional[int]]:
         """Engine statistics, named as in ``treestore_stats`` (``treestore.h``).
 
         ``page_size``, ``total_pages``, ``free_pages``, ``pending_pages``, ``used_pages``,
@@ -346,26 +374,6 @@ class TreeStore:
         if stats.get("last_checkpoint_age_us") == _U64_MAX:
             stats["last_checkpoint_age_us"] = None
         return stats
-
-    def health(self) -> Dict[str, Any]:
-        """``{"healthy": bool, "version": str, "uptime_seconds": float}``.
-
-        Healthy means the engine answers; when it reports an error instead, ``healthy`` is false,
-        ``uptime_seconds`` is None and ``error`` holds the message. A closed database raises
-        :class:`ClosedError` like every other call.
-        """
-        version = _native.library_version()
-        try:
-            stats = self.stats()
-        except ClosedError:
-            raise
-        except TreeStoreError as e:
-            return {"healthy": False, "version": version, "uptime_seconds": None, "error": str(e)}
-        return {
-            "healthy": True,
-            "version": version,
-            "uptime_seconds": (stats["uptime_us"] or 0) / 1e6,
-        }
 
     # -- raw tables -------------------------------------------------------------------------------
 
@@ -632,3 +640,26 @@ def _path_arg(path: Any) -> str:
         except UnicodeDecodeError:
             raise InvalidArgumentError("path is not valid UTF-8") from None
     return str(p)
+
+
+def _document_counts(db: TreeStore) -> Tuple[int, int, int]:
+    """(policies, versions, nodes). The policies are the keys of the version store's ``ver.latest``
+    table (one per policy; a key is the policy id as an order-preserving ``str`` element, see
+    ``treestore-core/src/keys.rs``); each policy's versions are listed and each version's node
+    count is the ``total`` of a one-node structure page."""
+    versions = nodes = 0
+    policies = [_key_str(k) for k, _v in db.kv_scan("ver.latest")]
+    for policy in policies:
+        for v in db.list_versions(policy, 0):
+            versions += 1
+            nodes += db.get_structure(policy, v["version_id"], summary_chars=0, limit=1)["total"]
+    return len(policies), versions, nodes
+
+
+def _key_str(key: bytes) -> str:
+    """The first element of an order-preserving key when it is a ``str`` (tag 0x02; 0x00 escaped
+    as 0x00 0xFF; ended by 0x00 0x01)."""
+    if key[:1] != b"\x02":
+        raise InvalidArgumentError("unexpected key in ver.latest")
+    end = key.index(b"\x00\x01", 1)  # inside the body every 0x00 is followed by 0xFF
+    return key[1:end].replace(b"\x00\xff", b"\x00").decode("utf-8")
