@@ -8,6 +8,8 @@ Nothing returned points into C memory.
 """
 
 import json
+import struct
+import sys
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -26,7 +28,8 @@ _td = timedelta
 # Layout checks: the readers index these structs as 64-bit words and 32-bit halves.
 _VIEW_WORDS = ffi.sizeof("treestore_result_view") // 8
 if (
-    ffi.sizeof("void *") != 8
+    sys.byteorder != "little"
+    or ffi.sizeof("void *") != 8
     or ffi.sizeof("treestore_node") != 192
     or ffi.offsetof("treestore_node", "depth") != 160
     or ffi.sizeof("treestore_field") != 64
@@ -37,7 +40,7 @@ if (
     or ffi.offsetof("treestore_result_view", "arena") != 96
     or ffi.offsetof("treestore_result_view", "next_cursor") != 120
 ):
-    raise ImportError("treestore: unexpected layout of the result structs (a 64-bit platform is required)")
+    raise ImportError("treestore: unexpected layout of the result structs (a 64-bit little-endian platform is required)")
 
 _HAS_START = lib.TREESTORE_NODE_HAS_PAGE_START
 _HAS_END = lib.TREESTORE_NODE_HAS_PAGE_END
@@ -51,11 +54,29 @@ def to_datetime(micros: int) -> datetime:
     return _EPOCH + _td(microseconds=micros)
 
 
+_VIEW = struct.Struct(f"<{_VIEW_WORDS}q").unpack_from
+
+
 def _view(result: Any, s: Scratch) -> Tuple[int, ...]:
     status = _read(result, s.view, s.err)
     if status:
         raise_status(status, s)
-    return _unpack(_cast("int64_t *", s.view), _VIEW_WORDS)  # type: ignore[no-any-return]
+    return _VIEW(s.view_bytes)
+
+
+# Node and record times repeat (every node of an import shares its timestamps): datetimes are kept by
+# their microseconds, up to _TIMES_MAX of them (then the cache starts over).
+_times: Dict[int, datetime] = {}
+_TIMES_MAX = 4096
+
+
+def _dt(micros: int) -> datetime:
+    d = _times.get(micros)
+    if d is None:
+        if len(_times) >= _TIMES_MAX:
+            _times.clear()
+        d = _times[micros] = _EPOCH + _td(microseconds=micros)
+    return d
 
 
 class _Text:
@@ -104,21 +125,19 @@ def _nodes(w: Tuple[int, ...], t: _Text, strs: List[str], pairs: List[Tuple[str,
     if not n:
         return []
     ints = _unpack(_cast("int64_t *", w[6]), 24 * n)
-    u32 = _unpack(_cast("uint32_t *", w[6]), 48 * n)
     x, ab = t.x, t.base
-    times: Dict[int, datetime] = {}
+    times = _times
     out = []
     append = out.append
-    for i in range(n):
-        b = 24 * i
-        (p0, l0, p1, l1, p2, l2, p3, l3, p4, l4, p5, l5, p6, l6, p7, l7, ps, pe, ca, ua) = ints[b : b + 20]
-        depth, flags, cf, cc, sf, sc, mf, mc = u32[2 * b + 40 : 2 * b + 48]
-        c = times.get(ca)
-        if c is None:
-            c = times[ca] = _EPOCH + _td(microseconds=ca)
-        u = times.get(ua)
-        if u is None:
-            u = times[ua] = _EPOCH + _td(microseconds=ua)
+    for b in range(0, 24 * n, 24):
+        (p0, l0, p1, l1, p2, l2, p3, l3, p4, l4, p5, l5, p6, l6, p7, l7, ps, pe, ca, ua, df, cw, sw, mw) = ints[
+            b : b + 24
+        ]
+        # The eight uint32 fields are four words: low half first (little-endian).
+        flags = df >> 32
+        cf, cc = cw & 0xFFFFFFFF, cw >> 32
+        c = times.get(ca) or _dt(ca)
+        u = times.get(ua) or _dt(ua)
         p0 -= ab
         p1 -= ab
         p2 -= ab
@@ -136,12 +155,12 @@ def _nodes(w: Tuple[int, ...], t: _Text, strs: List[str], pairs: List[Tuple[str,
                 "summary": x[p5 - ab : p5 - ab + l5] if p5 else None,
                 "text": x[p6 - ab : p6 - ab + l6] if p6 else None,
                 "section_path": x[p7 : p7 + l7],
-                "child_ids": strs[cf : cf + cc],
-                "depth": depth,
+                "child_ids": strs[cf : cf + cc] if cc else [],
+                "depth": df & 0xFFFFFFFF,
                 "created_at": c,
                 "updated_at": u,
-                "see_also": strs[sf : sf + sc],
-                "metadata": dict(pairs[mf : mf + mc]) if mc else {},
+                "see_also": strs[sw & 0xFFFFFFFF : (sw & 0xFFFFFFFF) + (sw >> 32)] if sw >> 32 else [],
+                "metadata": dict(pairs[mw & 0xFFFFFFFF : (mw & 0xFFFFFFFF) + (mw >> 32)]) if mw >> 32 else {},
             }
         )
     if not t.ascii:
@@ -180,7 +199,7 @@ class _Records:
             if kind == _STR:
                 v: Any = cut(f[b + 6], f[b + 7])
             elif kind == _TIME:
-                v = _EPOCH + _td(microseconds=f[b + 4])
+                v = _dt(f[b + 4])
             elif kind == _INT:
                 v = f[b + 4]
             elif kind == _BOOL:

@@ -55,7 +55,9 @@ _cast = ffi.cast
 class Scratch:
     """The out-parameters of one C call."""
 
-    __slots__ = ("err", "result", "kvs", "strs", "size", "flag", "db", "txn", "view", "count", "i64", "f64")
+    __slots__ = (
+        "err", "result", "kvs", "strs", "size", "flag", "db", "txn", "view", "view_bytes", "count", "i64", "f64",
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self.err = ffi.new("treestore_error **")
@@ -68,6 +70,7 @@ class Scratch:
         self.txn = ffi.new("treestore_txn **")
         self.view = ffi.new("treestore_result_view *")
         self.view.struct_size = ffi.sizeof("treestore_result_view")
+        self.view_bytes = ffi.buffer(self.view)  # read with struct.unpack_from: no cdata per field
         self.count = ffi.new("uint64_t *")
         self.i64 = ffi.new("int64_t[2]")
         self.f64 = ffi.new("double *")
