@@ -115,9 +115,10 @@ lint:
 test-rust:
 	$(CARGO) test --workspace
 
-## demo: the main job with the treestore command on treestore-demo.tsdb (scripts/demo.sh).
-demo:
-	CARGO=$(CARGO) bash scripts/demo.sh
+## demo: the main job through the Python SDK (scripts/demo.py) on treestore-demo.tsdb, then the
+## outline with the treestore command (scripts/demo.sh). Installs the SDK into target/venv first.
+demo: $(PY_VENV)/.installed
+	CARGO=$(CARGO) PY=$(CURDIR)/$(PY_VENV)/bin/python bash scripts/demo.sh
 
 ## stress: the long crash, kill and concurrency runs.
 stress:
