@@ -13,12 +13,13 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_ffi import repo_root  # noqa: E402
 
+_FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 LIB_NAME = {"darwin": "libtreestore.dylib"}.get(sys.platform, "libtreestore.so")
 
 
@@ -82,9 +83,19 @@ class BuildExt(build_ext):
 
 # cffi builds a limited-API extension (one wheel for CPython 3.9 and later), except on free-threaded
 # builds, which have no limited API.
-OPTIONS = {} if sysconfig.get_config_var("Py_GIL_DISABLED") else {"bdist_wheel": {"py_limited_api": "cp39"}}
+OPTIONS = {} if _FREE_THREADED else {"bdist_wheel": {"py_limited_api": "cp39"}}
+
+# treestore._speedups: the C decoder of result views (src/treestore/_speedups.c); calls go through cffi.
+SPEEDUPS = Extension(
+    "treestore._speedups",
+    sources=["src/treestore/_speedups.c"],
+    include_dirs=[str(repo_root() / "include")],
+    define_macros=[("TREESTORE_FULL_API", "1")] if _FREE_THREADED else [],
+    py_limited_api=not _FREE_THREADED,
+)
 
 setup(
+    ext_modules=[SPEEDUPS],
     cffi_modules=["build_ffi.py:ffibuilder"],
     cmdclass={"build_ext": BuildExt},
     options=OPTIONS,

@@ -8,6 +8,7 @@ Nothing returned points into C memory.
 """
 
 import json
+import os
 import struct
 import sys
 from datetime import datetime, timedelta, timezone
@@ -225,7 +226,7 @@ class _Records:
         return [self.record(i) for i in range(self.w[3])]
 
 
-def take_nodes(result: Any, s: Scratch) -> List[Dict[str, Any]]:
+def py_take_nodes(result: Any, s: Scratch) -> List[Dict[str, Any]]:
     """The node dicts of ``result``; frees it."""
     try:
         w = _view(result, s)
@@ -235,7 +236,7 @@ def take_nodes(result: Any, s: Scratch) -> List[Dict[str, Any]]:
         _free(result)
 
 
-def take_records(result: Any, s: Scratch) -> List[Dict[str, Any]]:
+def py_take_records(result: Any, s: Scratch) -> List[Dict[str, Any]]:
     """The top-level records of ``result`` as dicts; frees it."""
     try:
         w = _view(result, s)
@@ -245,7 +246,7 @@ def take_records(result: Any, s: Scratch) -> List[Dict[str, Any]]:
         _free(result)
 
 
-def take_full(
+def py_take_full(
     result: Any, s: Scratch
 ) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]], int, Optional[str], List[str]]:
     """``(records, nodes, total, next_cursor, strings)`` of ``result``; frees it."""
@@ -270,3 +271,59 @@ def take_string(result: Any, s: Scratch) -> str:
         return strs[0] if strs else ""
     finally:
         _free(result)
+
+
+# -- the C decoder ------------------------------------------------------------------------------
+# treestore._speedups builds the same values in C (src/treestore/_speedups.c); the Python readers
+# above are the fallback when it is missing (and the reference the tests compare it with).
+
+try:
+    from ._speedups import decode as _c_decode
+except ImportError:  # pragma: no cover - the package always builds it
+    _c_decode = None
+
+_loads = json.loads
+
+
+def c_take_nodes(result: Any, s: Scratch) -> List[Dict[str, Any]]:
+    """:func:`py_take_nodes` in C."""
+    try:
+        status = _read(result, s.view, s.err)
+        if status:
+            raise_status(status, s)
+        return _c_decode(s.view_addr, to_datetime, _loads)[1]  # type: ignore[no-any-return,misc]
+    finally:
+        _free(result)
+
+
+def c_take_records(result: Any, s: Scratch) -> List[Dict[str, Any]]:
+    """:func:`py_take_records` in C."""
+    try:
+        status = _read(result, s.view, s.err)
+        if status:
+            raise_status(status, s)
+        return _c_decode(s.view_addr, to_datetime, _loads)[0]  # type: ignore[no-any-return,misc]
+    finally:
+        _free(result)
+
+
+def c_take_full(
+    result: Any, s: Scratch
+) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]], int, Optional[str], List[str]]:
+    """:func:`py_take_full` in C (``strings`` left empty: no caller of the C path reads them)."""
+    try:
+        status = _read(result, s.view, s.err)
+        if status:
+            raise_status(status, s)
+        records, nodes = _c_decode(s.view_addr, to_datetime, _loads)  # type: ignore[misc]
+        w = _VIEW(s.view_bytes)
+        cursor = _unpack(_cast("char *", w[15]), w[16]).decode("utf-8", "replace") if w[15] else None
+        return records, nodes, w[14], cursor, []
+    finally:
+        _free(result)
+
+
+if _c_decode is not None and not os.environ.get("TREESTORE_PURE_PYTHON"):
+    take_nodes, take_records, take_full = c_take_nodes, c_take_records, c_take_full
+else:  # pragma: no cover
+    take_nodes, take_records, take_full = py_take_nodes, py_take_records, py_take_full

@@ -56,7 +56,7 @@ class Scratch:
     """The out-parameters of one C call."""
 
     __slots__ = (
-        "err", "result", "kvs", "strs", "size", "flag", "db", "txn", "view", "view_bytes", "count", "i64", "f64",
+        "err", "result", "kvs", "strs", "size", "flag", "db", "txn", "view", "view_bytes", "view_addr", "count", "i64", "f64",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -71,6 +71,7 @@ class Scratch:
         self.view = ffi.new("treestore_result_view *")
         self.view.struct_size = ffi.sizeof("treestore_result_view")
         self.view_bytes = ffi.buffer(self.view)  # read with struct.unpack_from: no cdata per field
+        self.view_addr = int(ffi.cast("uintptr_t", self.view))  # for treestore._speedups.decode
         self.count = ffi.new("uint64_t *")
         self.i64 = ffi.new("int64_t[2]")
         self.f64 = ffi.new("double *")
