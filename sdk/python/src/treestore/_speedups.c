@@ -31,6 +31,7 @@ static const char *KEY_NAMES[K_COUNT] = {
     "text", "section_path", "child_ids", "depth", "created_at", "updated_at", "see_also", "metadata",
 };
 static PyObject *KEYS[K_COUNT];
+static PyObject *NODE_TEMPLATE; /* the 16 keys -> None: copying it makes a dict presized for a node */
 static PyObject *TIMES; /* dict: microseconds -> datetime, cleared past TIMES_MAX entries */
 #define TIMES_MAX 4096
 
@@ -154,7 +155,7 @@ static int put(PyObject *d, int k, PyObject *value) {
 }
 
 static PyObject *node_dict(ctx *c, const treestore_node *n) {
-    PyObject *d = PyDict_New();
+    PyObject *d = PyDict_Copy(NODE_TEMPLATE);
     if (d == NULL) return NULL;
     PyObject *created = when(c, n->created_at);
     PyObject *updated = NULL;
@@ -345,6 +346,11 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     for (int i = 0; i < K_COUNT; i++) {
         KEYS[i] = PyUnicode_InternFromString(KEY_NAMES[i]);
         if (KEYS[i] == NULL) return NULL;
+    }
+    NODE_TEMPLATE = PyDict_New();
+    if (NODE_TEMPLATE == NULL) return NULL;
+    for (int i = 0; i < K_COUNT; i++) {
+        if (PyDict_SetItem(NODE_TEMPLATE, KEYS[i], Py_None) < 0) return NULL;
     }
     TIMES = PyDict_New();
     if (TIMES == NULL) return NULL;
