@@ -25,6 +25,7 @@ every call's latency, ops/s the calls over their total time. Results: a Markdown
 """
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -59,10 +60,10 @@ def vocabulary(rng: random.Random) -> List[str]:
 def make_corpus(n_docs: int, seed: int = 7) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:
     rng = random.Random(seed)
     vocab = vocabulary(rng)
-    zipf = [1.0 / (i + 1) for i in range(len(vocab))]
+    cum = list(itertools.accumulate(1.0 / (i + 1) for i in range(len(vocab))))  # Zipf-like
 
     def words(k: int) -> str:
-        return " ".join(rng.choices(vocab, zipf, k=k))
+        return " ".join(rng.choices(vocab, cum_weights=cum, k=k))
 
     def node(nid, parent, depth, page):
         return {"node_id": nid, "parent_id": parent, "title": words(4).title(), "page_start": page,
