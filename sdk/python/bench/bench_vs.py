@@ -141,9 +141,10 @@ class TS:
 
     def __init__(self, path: str, docs):
         self.db = treestore.TreeStore(path, durability="sync")
-        for i in range(0, len(docs), 200):
+        for i in range(0, len(docs or []), 200):
             self.db.store_documents(docs[i : i + 200])
-        self.db.checkpoint()
+        if docs:
+            self.db.checkpoint()
 
     def get_node(self, p, v, n):
         return self.db.get_node(p, n, v)
@@ -204,9 +205,15 @@ class SQ:
 
     def __init__(self, path: str, docs):
         self.c = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.c.executescript(SQLITE_SCHEMA)
+        if docs:
+            self.c.executescript(SQLITE_SCHEMA)
         self.c.execute("PRAGMA synchronous=FULL")
         self.c.execute("PRAGMA cache_size=-200000")
+        if docs:
+            self.load(docs)
+        self.prepare()
+
+    def load(self, docs):
         self.c.execute("BEGIN")
         now = micros(datetime.now(UTC))
         for d in docs:
@@ -236,6 +243,8 @@ class SQ:
         self.c.execute("INSERT INTO fts(fts) VALUES('rebuild')")
         self.c.execute("COMMIT")
         self.c.execute("ANALYZE")
+
+    def prepare(self):
         self.q_node = f"SELECT {SQ_COLS} FROM nodes WHERE policy_id=? AND version_id=? AND node_id=?"
         self.q_children = (f"SELECT {SQ_COLS} FROM nodes WHERE policy_id=? AND version_id=? AND parent_id=? ORDER BY ord")
         self.q_subtree = f"""WITH RECURSIVE t(id, path) AS (

@@ -39,10 +39,7 @@ typedef struct {
     const treestore_result_view *v;
     PyObject *to_datetime;
     PyObject *json_loads;
-    PyObject *names; /* dict: field-name bytes -> interned str, for this call */
-    /* The last time and the last policy and version ids decoded: the nodes of one result share them. */
-    int64_t last_us;
-    PyObject *last_time;
+    /* The last policy and version ids decoded: the nodes of one result share them. */
     treestore_str last_ids[2];
     PyObject *ids[2];
 } ctx;
@@ -58,6 +55,14 @@ static PyObject *opt_text(treestore_str s) {
     }
     return text(s);
 }
+
+/* Replaces *slot by value (a new reference), dropping the old one. */
+#define Py_XSETREF_COMPAT(slot, value) \
+    do {                                   \
+        PyObject *old_ = (slot);           \
+        (slot) = (value);                  \
+        Py_XDECREF(old_);                  \
+    } while (0)
 
 /* text(s), reusing the string decoded last in slot `slot` when the bytes are the same. */
 static PyObject *same_text(ctx *c, int slot, treestore_str s) {
@@ -75,21 +80,29 @@ static PyObject *same_text(ctx *c, int slot, treestore_str s) {
     return t;
 }
 
-static PyObject *when(ctx *c, int64_t us) {
-    if (c->last_time != NULL && c->last_us == us) {
-        Py_INCREF(c->last_time);
-        return c->last_time;
+/* The last datetime built in each of two slots (created_at, updated_at and record times): consecutive
+ * nodes and calls share them. Module state, guarded by the GIL. */
+static int64_t LAST_US[2];
+static PyObject *LAST_TIME[2];
+
+static PyObject *when_slot(ctx *c, int slot, int64_t us);
+
+static PyObject *when(ctx *c, int64_t us) { return when_slot(c, 1, us); }
+
+static PyObject *when_slot(ctx *c, int slot, int64_t us) {
+    if (LAST_TIME[slot] != NULL && LAST_US[slot] == us) {
+        Py_INCREF(LAST_TIME[slot]);
+        return LAST_TIME[slot];
     }
     PyObject *key = PyLong_FromLongLong(us);
     if (key == NULL) return NULL;
     PyObject *d = PyDict_GetItem(TIMES, key); /* borrowed */
     if (d != NULL) {
         Py_DECREF(key);
-        Py_INCREF(d);
-        Py_XDECREF(c->last_time);
-        Py_INCREF(d);
-        c->last_time = d;
-        c->last_us = us;
+        Py_INCREF(d); /* the caller's reference */
+        Py_INCREF(d); /* the slot's */
+        Py_XSETREF_COMPAT(LAST_TIME[slot], d);
+        LAST_US[slot] = us;
         return d;
     }
     d = PyObject_CallFunctionObjArgs(c->to_datetime, key, NULL);
@@ -99,10 +112,9 @@ static PyObject *when(ctx *c, int64_t us) {
     }
     Py_DECREF(key);
     if (d != NULL) {
-        Py_XDECREF(c->last_time);
         Py_INCREF(d);
-        c->last_time = d;
-        c->last_us = us;
+        Py_XSETREF_COMPAT(LAST_TIME[slot], d);
+        LAST_US[slot] = us;
     }
     return d;
 }
@@ -157,14 +169,14 @@ static int put(PyObject *d, int k, PyObject *value) {
 static PyObject *node_dict(ctx *c, const treestore_node *n) {
     PyObject *d = PyDict_Copy(NODE_TEMPLATE);
     if (d == NULL) return NULL;
-    PyObject *created = when(c, n->created_at);
+    PyObject *created = when_slot(c, 0, n->created_at);
     PyObject *updated = NULL;
     if (created != NULL) {
         if (n->updated_at == n->created_at) {
             Py_INCREF(created);
             updated = created;
         } else {
-            updated = when(c, n->updated_at);
+            updated = when_slot(c, 1, n->updated_at);
         }
     }
     if (created == NULL || updated == NULL) {
@@ -196,19 +208,42 @@ static PyObject *node_dict(ctx *c, const treestore_node *n) {
 
 static PyObject *record_dict(ctx *c, size_t index, int depth);
 
+/* Field names, interned once: an open-addressing table keyed by the name's bytes (FNV-1a). */
+#define NAMES_SLOTS 1024
+static struct {
+    char *bytes;
+    size_t len;
+    PyObject *name;
+} NAMES[NAMES_SLOTS];
+static size_t NAMES_USED;
+
 static PyObject *field_name(ctx *c, treestore_str s) {
-    PyObject *raw = PyBytes_FromStringAndSize((const char *)s.ptr, (Py_ssize_t)s.len);
-    if (raw == NULL) return NULL;
-    PyObject *name = PyDict_GetItem(c->names, raw); /* borrowed */
-    if (name != NULL) {
-        Py_DECREF(raw);
-        Py_INCREF(name);
-        return name;
+    (void)c;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < s.len; i++) h = (h ^ s.ptr[i]) * 1099511628211ULL;
+    for (size_t probe = 0; probe < NAMES_SLOTS; probe++) {
+        size_t k = (size_t)(h + probe) & (NAMES_SLOTS - 1);
+        if (NAMES[k].name == NULL) {
+            PyObject *name = text(s);
+            if (name == NULL) return NULL;
+            if (NAMES_USED >= NAMES_SLOTS / 2) return name; /* full enough: do not cache */
+            char *copy = PyMem_Malloc(s.len ? s.len : 1);
+            if (copy == NULL) return name;
+            if (s.len) memcpy(copy, s.ptr, s.len);
+            PyUnicode_InternInPlace(&name);
+            NAMES[k].bytes = copy;
+            NAMES[k].len = s.len;
+            NAMES[k].name = name;
+            NAMES_USED++;
+            Py_INCREF(name);
+            return name;
+        }
+        if (NAMES[k].len == s.len && (s.len == 0 || memcmp(NAMES[k].bytes, s.ptr, s.len) == 0)) {
+            Py_INCREF(NAMES[k].name);
+            return NAMES[k].name;
+        }
     }
-    name = text(s);
-    if (name != NULL && PyDict_SetItem(c->names, raw, name) < 0) Py_CLEAR(name);
-    Py_DECREF(raw);
-    return name;
+    return text(s);
 }
 
 static PyObject *field_value(ctx *c, const treestore_field *f, int depth) {
@@ -289,8 +324,6 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     ctx c;
     (void)self;
     if (!PyArg_ParseTuple(args, "KOO", &address, &c.to_datetime, &c.json_loads)) return NULL;
-    c.last_us = 0;
-    c.last_time = NULL;
     c.ids[0] = c.ids[1] = NULL;
     c.v = (const treestore_result_view *)(uintptr_t)address;
     if (c.v == NULL || c.v->top_records > c.v->records_len) {
@@ -299,8 +332,7 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     }
     PyObject *records = PyList_New((Py_ssize_t)c.v->top_records);
     PyObject *nodes = records ? PyList_New((Py_ssize_t)c.v->nodes_len) : NULL;
-    c.names = nodes ? PyDict_New() : NULL;
-    if (c.names == NULL) goto fail;
+    if (nodes == NULL) goto fail;
     for (size_t i = 0; i < c.v->top_records; i++) {
         PyObject *r = record_dict(&c, i, 0);
         if (r == NULL) goto fail;
@@ -311,8 +343,6 @@ static PyObject *decode(PyObject *self, PyObject *args) {
         if (n == NULL) goto fail;
         PyList_SetItem(nodes, (Py_ssize_t)i, n);
     }
-    Py_DECREF(c.names);
-    Py_XDECREF(c.last_time);
     Py_XDECREF(c.ids[0]);
     Py_XDECREF(c.ids[1]);
     PyObject *out = PyTuple_Pack(2, records, nodes);
@@ -320,12 +350,10 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     Py_DECREF(nodes);
     return out;
 fail:
-    Py_XDECREF(c.last_time);
     Py_XDECREF(c.ids[0]);
     Py_XDECREF(c.ids[1]);
     Py_XDECREF(records);
     Py_XDECREF(nodes);
-    Py_XDECREF(c.names);
     return NULL;
 }
 
