@@ -1,7 +1,11 @@
 """The C decoder (treestore._speedups) builds exactly what the Python reference decoder builds."""
 
+import os
+import subprocess
+import sys
+
 import pytest
-from conftest import POLICY, small_document
+from conftest import POLICY, REPO, small_document
 
 from treestore import _decode
 from treestore._native import NULL, lib
@@ -44,3 +48,23 @@ def test_c_and_python_decoders_agree(policy_db):
 @pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
 def test_the_c_decoder_is_in_use():
     assert _decode.take_nodes is _decode.c_take_nodes
+
+
+def test_the_pure_python_fallback_works(tmp_path):
+    """TREESTORE_PURE_PYTHON=1 selects the Python readers (used where _speedups cannot be built)."""
+    code = f"""
+import treestore
+from treestore import _decode
+assert _decode.take_nodes is _decode.py_take_nodes
+with treestore.TreeStore({str(tmp_path / 'p.tsdb')!r}) as db:
+    db.import_pageindex({str(REPO / 'examples/data/advanced-imaging-pa_v1.json')!r}, "p", "v1", "2023-01-01")
+    n = db.get_node("p", "0006")
+    assert n["title"] == "Submission Channels" and n["created_at"].tzinfo is not None
+    assert [x["node_id"] for x in db.get_ancestor_path("p", "0006")] == ["root", "0004", "0006"]
+    assert db.get_version_as_of("p", "2023-06-01")["version_id"] == "v1"
+    assert db.search("p", "fax")[0]["node"]["node_id"] == "0006"
+print("ok")
+"""
+    env = dict(os.environ, TREESTORE_PURE_PYTHON="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.stdout.strip() == "ok", out.stderr

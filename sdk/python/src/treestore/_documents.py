@@ -21,6 +21,9 @@ __all__ = ["_Documents"]
 _node_get = lib.treestore_node_get
 _read_view = lib.treestore_result_read
 _free_result = lib.treestore_result_free
+_children = lib.treestore_node_children
+_subtree = lib.treestore_node_subtree
+_ancestors = lib.treestore_node_ancestors
 _U32_MAX = 2**32 - 1
 _SURR = "surrogatepass"
 PageSpec = Union[str, int, Iterable[Union[int, "tuple[int, int]"]]]
@@ -75,8 +78,35 @@ def _time_ptr(s_i64: Any, index: int, value: Optional[TimestampLike]) -> Any:
     return s_i64 + index
 
 
+def _enc(value: Any, name: str) -> bytes:
+    """A ``str`` argument as UTF-8 (the fast path of :func:`s_arg`)."""
+    return value.encode("utf-8", _SURR) if type(value) is str else s_arg(value, name)
+
+
 class _Documents(_Calls):
     """Documents and tree queries (mixed into :class:`~treestore.TreeStore`)."""
+
+    def _nodes_q(self, fn: Any, *args: Any) -> List[Node]:
+        """``_q(take_nodes, fn, *args)`` with the reader inlined: the tree queries are the hot path."""
+        h = self._h
+        db, txn, s = h.begin()
+        try:
+            status = fn(db, txn, *args, s.result, s.err)
+            if status:
+                raise_status(status, s)
+            result = s.result[0]
+            if _c_decode is None:  # pragma: no cover
+                return take_nodes(result, s)  # type: ignore[return-value]
+            try:
+                status = _read_view(result, s.view, s.err)
+                if status:
+                    raise_status(status, s)
+                return _c_decode(s.view_addr, to_datetime, _loads)[1]  # type: ignore[no-any-return]
+            finally:
+                _free_result(result)
+        finally:
+            give(s)
+            h.inflight.pop()
 
     # -- whole versions ----------------------------------------------------------------------------
 
@@ -219,7 +249,7 @@ class _Documents(_Calls):
         Raises :class:`NotFoundError` (a ``KeyError``) when the policy, version or node is absent.
         """
         p = policy_id.encode("utf-8", _SURR) if type(policy_id) is str else s_arg(policy_id, "policy_id")
-        n = node_id.encode("utf-8", _SURR) if type(node_id) is str else s_arg(node_id, "node_id")
+        n = node_id.encode("utf-8", _SURR) if type(node_id) is str else s_arg(node_id, "node_id")  # _enc inlined
         if version_id is None:
             v, vl = NULL, 0
         else:
@@ -269,10 +299,12 @@ class _Documents(_Calls):
     ) -> List[Node]:
         """The children of ``parent_id`` in order (None: the root's). :class:`NotFoundError` when
         the parent is absent."""
-        p = s_arg(policy_id, "policy_id")
-        return self._q(  # type: ignore[return-value]
-            take_nodes, lib.treestore_node_children, p, len(p), *opt_arg(version_id, "version_id"),
-            *opt_arg(parent_id, "parent_id"), bool(include_text),
+        p = _enc(policy_id, "policy_id")
+        v = None if version_id is None else _enc(version_id, "version_id")
+        a = None if parent_id is None else _enc(parent_id, "parent_id")
+        return self._nodes_q(
+            _children, p, len(p), NULL if v is None else v, 0 if v is None else len(v),
+            NULL if a is None else a, 0 if a is None else len(a), bool(include_text),
         )  # fmt: skip
 
     def get_subtree(
@@ -285,25 +317,27 @@ class _Documents(_Calls):
     ) -> List[Node]:
         """The subtree of ``node_id`` in pre-order, the node first, ``max_depth`` levels deep (0: all;
         1: the node and its children)."""
-        p, n = s_arg(policy_id, "policy_id"), s_arg(node_id, "node_id")
-        if isinstance(max_depth, bool) or not isinstance(max_depth, int):
-            raise ArgumentTypeError(f"max_depth must be int, not {type(max_depth).__name__}")
+        p, n = _enc(policy_id, "policy_id"), _enc(node_id, "node_id")
+        v = None if version_id is None else _enc(version_id, "version_id")
+        if type(max_depth) is not int:
+            if isinstance(max_depth, bool) or not isinstance(max_depth, int):
+                raise ArgumentTypeError(f"max_depth must be int, not {type(max_depth).__name__}")
         if not 0 <= max_depth <= _U32_MAX:
             raise InvalidArgumentError(f"max_depth is {max_depth}; it must be from 0 to {_U32_MAX}")
-        return self._q(  # type: ignore[return-value]
-            take_nodes, lib.treestore_node_subtree, p, len(p), *opt_arg(version_id, "version_id"),
-            n, len(n), max_depth, bool(include_text),
+        return self._nodes_q(
+            _subtree, p, len(p), NULL if v is None else v, 0 if v is None else len(v), n, len(n), max_depth,
+            bool(include_text),
         )  # fmt: skip
 
     def get_ancestor_path(
         self, policy_id: str, node_id: str, version_id: Optional[str] = None, *, include_text: bool = True
     ) -> List[Node]:
         """The path from the root down to ``node_id``, both included (root first)."""
-        p, n = s_arg(policy_id, "policy_id"), s_arg(node_id, "node_id")
-        return self._q(  # type: ignore[return-value]
-            take_nodes, lib.treestore_node_ancestors, p, len(p), *opt_arg(version_id, "version_id"),
-            n, len(n), bool(include_text),
-        )  # fmt: skip
+        p, n = _enc(policy_id, "policy_id"), _enc(node_id, "node_id")
+        v = None if version_id is None else _enc(version_id, "version_id")
+        return self._nodes_q(
+            _ancestors, p, len(p), NULL if v is None else v, 0 if v is None else len(v), n, len(n), bool(include_text)
+        )
 
     def get_nodes_by_page(
         self, policy_id: str, page_number: int, version_id: Optional[str] = None, *, include_text: bool = True
