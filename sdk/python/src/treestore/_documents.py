@@ -6,19 +6,24 @@ Nodes come back as :class:`~treestore.types.Node` dicts, versions as
 """
 
 import os
+import threading
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Union
 
 from ._call import _Calls, dumps, first, opt_arg, s_arg
 from ._decode import _c_decode, _loads, take_full, take_nodes, take_records, take_string, to_datetime
-from ._native import NULL, give, lib, raise_status
-from .errors import ArgumentTypeError, InvalidArgumentError, NotFoundError
+from ._native import NULL, give, lib, raise_status, status_name
+from .errors import ArgumentTypeError, ClosedError, InvalidArgumentError, NotFoundError, error_class
 from .timestamps import TimestampLike, to_micros
 from .types import Document, Node, StoreResult, Structure, Version
 
 __all__ = ["_Documents"]
 
 _node_get = lib.treestore_node_get
+if _c_decode is not None and not os.environ.get("TREESTORE_PURE_PYTHON"):
+    from ._speedups import node_get as _c_node_get
+else:  # pragma: no cover
+    _c_node_get = None
 _read_view = lib.treestore_result_read
 _free_result = lib.treestore_result_free
 _children = lib.treestore_node_children
@@ -256,6 +261,20 @@ class _Documents(_Calls):
             v = version_id.encode("utf-8", _SURR) if type(version_id) is str else s_arg(version_id, "version_id")
             vl = len(v)
         h = self._h
+        if _c_node_get is not None:  # one crossing: call, read, decode and free in C
+            h.inflight.append(None)
+            try:
+                if h.ptr is None:
+                    raise ClosedError("database is closed")
+                txn = NULL if not h.txns else h.txns.get(threading.get_ident())
+                r = _c_node_get(
+                    h.addr, 0 if txn is None or txn is NULL else txn._addr(), p, None if v is NULL else v, n, to_datetime
+                )
+            finally:
+                h.inflight.pop()
+            if type(r) is tuple:
+                raise error_class(r[0])(r[1] or status_name(r[0]), r[0])
+            return r  # type: ignore[no-any-return]
         db, txn, s = h.begin()
         try:
             status = _node_get(db, txn, p, len(p), v, vl, n, len(n), s.result, s.err)

@@ -10,6 +10,10 @@
  * _speedups.decode(view_address, to_datetime, json_loads) -> (records, nodes)
  *   records: the top-level records as dicts (nested RECORDS fields as lists of dicts);
  *   nodes: the node dicts (keys as treestore/types.py Node).
+ * _speedups.node_get(db_address, txn_address, policy, version, node, to_datetime)
+ *   -> the node dict, or (status, message) when the library reports an error: the SDK's hottest call
+ *   in one crossing (treestore_node_get, result_read, decode, result_free), the GIL released around
+ *   the library call.
  */
 #define PY_SSIZE_T_CLEAN
 #ifndef TREESTORE_FULL_API
@@ -357,7 +361,56 @@ fail:
     return NULL;
 }
 
+static PyObject *node_get(PyObject *self, PyObject *args) {
+    unsigned long long db_address, txn_address;
+    const char *policy, *node, *version = NULL;
+    Py_ssize_t policy_len, node_len, version_len = 0;
+    ctx c;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "KKy#z#y#O", &db_address, &txn_address, &policy, &policy_len, &version,
+                          &version_len, &node, &node_len, &c.to_datetime)) {
+        return NULL;
+    }
+    c.json_loads = Py_None;
+    c.ids[0] = c.ids[1] = NULL;
+    treestore_result *result = NULL;
+    treestore_error *err = NULL;
+    treestore_status status;
+    PyThreadState *ts = PyEval_SaveThread();
+    status = treestore_node_get((const treestore_db *)(uintptr_t)db_address,
+                                (treestore_txn *)(uintptr_t)txn_address, (const uint8_t *)policy,
+                                (size_t)policy_len, (const uint8_t *)version, (size_t)version_len,
+                                (const uint8_t *)node, (size_t)node_len, &result, &err);
+    PyEval_RestoreThread(ts);
+    if (status != TREESTORE_OK) {
+        treestore_str m = treestore_error_message(err);
+        PyObject *msg = PyUnicode_DecodeUTF8((const char *)m.ptr, (Py_ssize_t)m.len, "replace");
+        treestore_error_free(err);
+        if (msg == NULL) return NULL;
+        PyObject *out = Py_BuildValue("(IN)", (unsigned int)status, msg);
+        return out;
+    }
+    treestore_result_view view;
+    memset(&view, 0, sizeof view);
+    view.struct_size = (uint32_t)sizeof view;
+    status = treestore_result_read(result, &view, NULL);
+    PyObject *out = NULL;
+    if (status != TREESTORE_OK || view.nodes_len != 1) {
+        PyErr_SetString(PyExc_RuntimeError, "treestore: node_get returned no node");
+    } else {
+        c.v = &view;
+        out = node_dict(&c, &view.nodes[0]);
+    }
+    Py_XDECREF(c.ids[0]);
+    Py_XDECREF(c.ids[1]);
+    treestore_result_free(result);
+    return out;
+}
+
 static PyMethodDef METHODS[] = {
+    {"node_get", node_get, METH_VARARGS,
+     "node_get(db_address, txn_address, policy, version, node, to_datetime) -> node dict, or (status, "
+     "message) on an error."},
     {"decode", decode, METH_VARARGS,
      "decode(view_address, to_datetime, json_loads) -> (records, nodes): the Python values of a read "
      "treestore_result_view."},

@@ -84,10 +84,11 @@ class _Handle:
     side writes before it reads, so either the call sees ``None`` or ``close`` sees the call.
     """
 
-    __slots__ = ("ptr", "inflight", "txns", "close_lock", "__weakref__")
+    __slots__ = ("ptr", "addr", "inflight", "txns", "close_lock", "__weakref__")
 
     def __init__(self, ptr: Any) -> None:
         self.ptr = ptr
+        self.addr = int(ffi.cast("uintptr_t", ptr))  # for treestore._speedups; valid while ptr is set
         self.inflight: List[None] = []
         # thread id -> the Transaction open on that thread. Whoever pops an entry frees its C handle.
         self.txns: Dict[int, "Transaction"] = {}
@@ -608,6 +609,11 @@ class Transaction:
         finally:
             give(s)
             h.inflight.pop()  # leave()
+
+    def _addr(self) -> int:
+        """The C transaction's address (0 once freed), for treestore._speedups."""
+        ptr = self._ptr
+        return 0 if ptr == NULL else int(ffi.cast("uintptr_t", ptr))
 
     def _check_owner(self) -> None:
         if self._state != Transaction._NEW and threading.get_ident() != self._owner:
