@@ -456,10 +456,11 @@ def workloads(info, rng: random.Random) -> List[Tuple[str, int, Callable[[Any], 
     ]  # fmt: skip
 
 
-def measure(systems, work, rounds=3) -> Dict[str, Dict[str, Tuple[float, float]]]:
-    results: Dict[str, Dict[str, Tuple[float, float]]] = {}
+def measure(systems, work, rounds=3) -> Dict[str, Dict[str, Tuple[float, float, float]]]:
+    results: Dict[str, Dict[str, Tuple[float, float, float]]] = {}
     for name, calls, make, expect in work:
         lat: Dict[str, List[int]] = {s.name: [] for s in systems}
+        cpu: Dict[str, int] = {s.name: 0 for s in systems}
         fns = {s.name: make(s) for s in systems}
         for s in systems:  # warm up, and check every system returns the same shape
             out = fns[s.name]()
@@ -472,28 +473,41 @@ def measure(systems, work, rounds=3) -> Dict[str, Dict[str, Tuple[float, float]]
             for s in systems:
                 fn, acc = fns[s.name], lat[s.name]
                 clock = time.perf_counter_ns
+                c0 = time.thread_time_ns()
                 for _ in range(per_round):
                     t = clock()
                     fn()
                     acc.append(clock() - t)
-        results[name] = {k: (statistics.median(v) / 1e3, 1e9 * len(v) / sum(v)) for k, v in lat.items()}
-        line = "  ".join(f"{k} {v[0]:.1f} us" for k, v in results[name].items())
+                cpu[s.name] += time.thread_time_ns() - c0
+        results[name] = {
+            k: (statistics.median(v) / 1e3, 1e9 * len(v) / sum(v), cpu[k] / len(v) / 1e3) for k, v in lat.items()
+        }
+        line = "  ".join(f"{k} {v[0]:.1f} us (cpu {v[2]:.1f})" for k, v in results[name].items())
         print(f"  {name}: {line}", file=sys.stderr)
     return results
 
 
 def table(results, names) -> str:
-    head = "| query | " + " | ".join(f"{n} p50 | {n} ops/s" for n in names) + " | PG / TS | sqlite3 / TS |"
-    sep = "|---" + "|---:" * (2 * len(names) + 2) + "|"
+    """p50 (wall) and ops/s per system; CPU µs per call of the in-process systems (this thread's CPU
+    time: what the machine's load does not inflate); ratios: PostgreSQL by p50 (its work is in
+    another process), sqlite3 by p50 and by CPU time."""
+    cols = []
+    for n in names:
+        cols += [f"{n} p50", f"{n} ops/s"] + ([f"{n} CPU/call"] if n != "PostgreSQL" else [])
+    head = "| query | " + " | ".join(cols) + " | PG / TS (p50) | sqlite3 / TS (p50) | sqlite3 / TS (CPU) |"
+    sep = "|---" + "|---:" * (len(cols) + 3) + "|"
     rows = [head, sep]
     for q, r in results.items():
-        ts = r["TreeStore"][0]
+        ts = r["TreeStore"]
         cells = []
         for n in names:
-            p50, ops = r.get(n, (float("nan"), float("nan")))
-            cells += [f"{p50:,.1f} µs", f"{ops:,.0f}"]
-        ratio = lambda n: f"{r[n][0] / ts:.1f}x" if n in r else "-"  # noqa: E731
-        rows.append(f"| {q} | " + " | ".join(cells) + f" | {ratio('PostgreSQL')} | {ratio('sqlite3')} |")
+            p50, ops, c = r[n]
+            cells += [f"{p50:,.1f} µs", f"{ops:,.0f}"] + ([f"{c:,.1f} µs"] if n != "PostgreSQL" else [])
+        pg = f"{r['PostgreSQL'][0] / ts[0]:.1f}x" if "PostgreSQL" in r else "-"
+        sq = r.get("sqlite3")
+        rows.append(
+            f"| {q} | " + " | ".join(cells) + f" | {pg} | {sq[0] / ts[0]:.1f}x | {sq[2] / ts[2]:.1f}x |"
+        )
     return "\n".join(rows)
 
 
