@@ -94,6 +94,14 @@ static PyObject *when_slot(ctx *c, int slot, int64_t us);
 static PyObject *when(ctx *c, int64_t us) { return when_slot(c, 1, us); }
 
 static PyObject *when_slot(ctx *c, int slot, int64_t us) {
+#ifdef Py_GIL_DISABLED /* free-threaded: no shared caches (they rely on the GIL) */
+    (void)slot;
+    PyObject *k = PyLong_FromLongLong(us);
+    if (k == NULL) return NULL;
+    PyObject *r = PyObject_CallFunctionObjArgs(c->to_datetime, k, NULL);
+    Py_DECREF(k);
+    return r;
+#endif
     if (LAST_TIME[slot] != NULL && LAST_US[slot] == us) {
         Py_INCREF(LAST_TIME[slot]);
         return LAST_TIME[slot];
@@ -223,6 +231,9 @@ static size_t NAMES_USED;
 
 static PyObject *field_name(ctx *c, treestore_str s) {
     (void)c;
+#ifdef Py_GIL_DISABLED /* free-threaded: the table relies on the GIL */
+    return text(s);
+#endif
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < s.len; i++) h = (h ^ s.ptr[i]) * 1099511628211ULL;
     for (size_t probe = 0; probe < NAMES_SLOTS; probe++) {
@@ -435,5 +446,9 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     }
     TIMES = PyDict_New();
     if (TIMES == NULL) return NULL;
-    return PyModule_Create(&MODULE);
+    PyObject *m = PyModule_Create(&MODULE);
+#ifdef Py_GIL_DISABLED
+    if (m != NULL) PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED);
+#endif
+    return m;
 }
