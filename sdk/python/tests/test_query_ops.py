@@ -56,6 +56,8 @@ def test_transaction_spans_stores_and_rolls_back(db):
         db.store_document(small_document())
         db.store_tool_result({"tool_name": "t"})
         assert db.get_node("p", "a")["title"] == "Alpha"  # the transaction sees its own writes
+        assert [n["node_id"] for n in db.get_children("p")] == ["a", "b"]
+        assert len(db.get_subtree("p", "root")) == 4 and len(db.get_ancestor_path("p", "a1")) == 3
     assert db.get_node("p", "a") and len(db.get_tool_results()) == 1
     with db.transaction():
         with pytest.raises(treestore.ReadOnlyError):

@@ -22,8 +22,10 @@ __all__ = ["_Documents"]
 _node_get = lib.treestore_node_get
 if _c_decode is not None and not os.environ.get("TREESTORE_PURE_PYTHON"):
     from ._speedups import node_get as _c_node_get
+    from ._speedups import tree_query as _c_tree_query
 else:  # pragma: no cover
-    _c_node_get = None
+    _c_node_get = _c_tree_query = None
+_CHILDREN, _SUBTREE, _ANCESTORS = 0, 1, 2  # _speedups.tree_query's first argument
 _read_view = lib.treestore_result_read
 _free_result = lib.treestore_result_free
 _children = lib.treestore_node_children
@@ -90,6 +92,23 @@ def _enc(value: Any, name: str) -> bytes:
 
 class _Documents(_Calls):
     """Documents and tree queries (mixed into :class:`~treestore.TreeStore`)."""
+
+    def _tree_c(self, which: int, p: bytes, v: Optional[bytes], n: Optional[bytes], depth: int, text: bool) -> List[Node]:
+        """A tree query in one crossing (``_speedups.tree_query``: call, read, decode, free in C)."""
+        h = self._h
+        h.inflight.append(None)
+        try:
+            if h.ptr is None:
+                raise ClosedError("database is closed")
+            txn = NULL if not h.txns else h.txns.get(threading.get_ident())
+            r = _c_tree_query(
+                which, h.addr, 0 if txn is None or txn is NULL else txn._addr(), p, v, n, depth, text, to_datetime
+            )
+        finally:
+            h.inflight.pop()
+        if type(r) is tuple:
+            raise error_class(r[0])(r[1] or status_name(r[0]), r[0])
+        return r  # type: ignore[no-any-return]
 
     def _nodes_q(self, fn: Any, *args: Any) -> List[Node]:
         """``_q(take_nodes, fn, *args)`` with the reader inlined: the tree queries are the hot path."""
@@ -321,6 +340,8 @@ class _Documents(_Calls):
         p = _enc(policy_id, "policy_id")
         v = None if version_id is None else _enc(version_id, "version_id")
         a = None if parent_id is None else _enc(parent_id, "parent_id")
+        if _c_tree_query is not None:
+            return self._tree_c(_CHILDREN, p, v, a, 0, bool(include_text))
         return self._nodes_q(
             _children, p, len(p), NULL if v is None else v, 0 if v is None else len(v),
             NULL if a is None else a, 0 if a is None else len(a), bool(include_text),
@@ -343,6 +364,8 @@ class _Documents(_Calls):
                 raise ArgumentTypeError(f"max_depth must be int, not {type(max_depth).__name__}")
         if not 0 <= max_depth <= _U32_MAX:
             raise InvalidArgumentError(f"max_depth is {max_depth}; it must be from 0 to {_U32_MAX}")
+        if _c_tree_query is not None:
+            return self._tree_c(_SUBTREE, p, v, n, max_depth, bool(include_text))
         return self._nodes_q(
             _subtree, p, len(p), NULL if v is None else v, 0 if v is None else len(v), n, len(n), max_depth,
             bool(include_text),
@@ -354,6 +377,8 @@ class _Documents(_Calls):
         """The path from the root down to ``node_id``, both included (root first)."""
         p, n = _enc(policy_id, "policy_id"), _enc(node_id, "node_id")
         v = None if version_id is None else _enc(version_id, "version_id")
+        if _c_tree_query is not None:
+            return self._tree_c(_ANCESTORS, p, v, n, 0, bool(include_text))
         return self._nodes_q(
             _ancestors, p, len(p), NULL if v is None else v, 0 if v is None else len(v), n, len(n), bool(include_text)
         )

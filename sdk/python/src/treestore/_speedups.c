@@ -418,7 +418,91 @@ static PyObject *node_get(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* (status, message) of a failed call; frees the error. */
+static PyObject *failure(treestore_status status, treestore_error *err) {
+    treestore_str m = treestore_error_message(err);
+    PyObject *msg = PyUnicode_DecodeUTF8((const char *)m.ptr, (Py_ssize_t)m.len, "replace");
+    treestore_error_free(err);
+    if (msg == NULL) return NULL;
+    return Py_BuildValue("(IN)", (unsigned int)status, msg);
+}
+
+/* The node dicts of `result` (freed). */
+static PyObject *result_nodes(treestore_result *result, PyObject *to_datetime) {
+    treestore_result_view view;
+    ctx c;
+    memset(&view, 0, sizeof view);
+    view.struct_size = (uint32_t)sizeof view;
+    c.to_datetime = to_datetime;
+    c.json_loads = Py_None;
+    c.ids[0] = c.ids[1] = NULL;
+    c.v = &view;
+    PyObject *list = NULL;
+    if (treestore_result_read(result, &view, NULL) != TREESTORE_OK) {
+        PyErr_SetString(PyExc_RuntimeError, "treestore: the result could not be read");
+    } else if ((list = PyList_New((Py_ssize_t)view.nodes_len)) != NULL) {
+        for (size_t i = 0; i < view.nodes_len; i++) {
+            PyObject *n = node_dict(&c, &view.nodes[i]);
+            if (n == NULL) {
+                Py_CLEAR(list);
+                break;
+            }
+            PyList_SetItem(list, (Py_ssize_t)i, n);
+        }
+    }
+    Py_XDECREF(c.ids[0]);
+    Py_XDECREF(c.ids[1]);
+    treestore_result_free(result);
+    return list;
+}
+
+enum { Q_CHILDREN = 0, Q_SUBTREE = 1, Q_ANCESTORS = 2 };
+
+static PyObject *tree_query(PyObject *self, PyObject *args) {
+    int which, include_text;
+    unsigned int max_depth;
+    unsigned long long db_address, txn_address;
+    const char *policy, *version = NULL, *node = NULL;
+    Py_ssize_t policy_len, version_len = 0, node_len = 0;
+    PyObject *to_datetime;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "iKKy#z#z#IpO", &which, &db_address, &txn_address, &policy, &policy_len,
+                          &version, &version_len, &node, &node_len, &max_depth, &include_text, &to_datetime)) {
+        return NULL;
+    }
+    const treestore_db *db = (const treestore_db *)(uintptr_t)db_address;
+    treestore_txn *txn = (treestore_txn *)(uintptr_t)txn_address;
+    treestore_result *result = NULL;
+    treestore_error *err = NULL;
+    treestore_status status;
+    PyThreadState *ts = PyEval_SaveThread();
+    switch (which) {
+    case Q_CHILDREN:
+        status = treestore_node_children(db, txn, (const uint8_t *)policy, (size_t)policy_len,
+                                         (const uint8_t *)version, (size_t)version_len, (const uint8_t *)node,
+                                         (size_t)node_len, include_text != 0, &result, &err);
+        break;
+    case Q_SUBTREE:
+        status = treestore_node_subtree(db, txn, (const uint8_t *)policy, (size_t)policy_len,
+                                        (const uint8_t *)version, (size_t)version_len, (const uint8_t *)node,
+                                        (size_t)node_len, max_depth, include_text != 0, &result, &err);
+        break;
+    default:
+        status = treestore_node_ancestors(db, txn, (const uint8_t *)policy, (size_t)policy_len,
+                                          (const uint8_t *)version, (size_t)version_len, (const uint8_t *)node,
+                                          (size_t)node_len, include_text != 0, &result, &err);
+        break;
+    }
+    PyEval_RestoreThread(ts);
+    if (status != TREESTORE_OK) return failure(status, err);
+    return result_nodes(result, to_datetime);
+}
+
 static PyMethodDef METHODS[] = {
+    {"tree_query", tree_query, METH_VARARGS,
+     "tree_query(which, db_address, txn_address, policy, version, node, max_depth, include_text, "
+     "to_datetime) -> [node dict], or (status, message) on an error; which: 0 children, 1 subtree, "
+     "2 ancestors."},
     {"node_get", node_get, METH_VARARGS,
      "node_get(db_address, txn_address, policy, version, node, to_datetime) -> node dict, or (status, "
      "message) on an error."},
