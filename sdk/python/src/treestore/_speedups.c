@@ -456,6 +456,48 @@ static PyObject *result_nodes(treestore_result *result, PyObject *to_datetime) {
     return list;
 }
 
+/* The first top-level record of `result` as a dict (freed). */
+static PyObject *result_record(treestore_result *result, PyObject *to_datetime, PyObject *json_loads) {
+    treestore_result_view view;
+    ctx c;
+    memset(&view, 0, sizeof view);
+    view.struct_size = (uint32_t)sizeof view;
+    c.to_datetime = to_datetime;
+    c.json_loads = json_loads;
+    c.ids[0] = c.ids[1] = NULL;
+    c.v = &view;
+    PyObject *r = NULL;
+    if (treestore_result_read(result, &view, NULL) != TREESTORE_OK || view.top_records < 1) {
+        PyErr_SetString(PyExc_RuntimeError, "treestore: the result holds no record");
+    } else {
+        r = record_dict(&c, 0, 0);
+    }
+    treestore_result_free(result);
+    return r;
+}
+
+static PyObject *version_as_of(PyObject *self, PyObject *args) {
+    unsigned long long db_address, txn_address;
+    const char *policy;
+    Py_ssize_t policy_len;
+    long long at;
+    PyObject *to_datetime, *json_loads;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "KKy#LOO", &db_address, &txn_address, &policy, &policy_len, &at, &to_datetime,
+                          &json_loads)) {
+        return NULL;
+    }
+    treestore_result *result = NULL;
+    treestore_error *err = NULL;
+    PyThreadState *ts = PyEval_SaveThread();
+    treestore_status status = treestore_version_as_of(
+        (const treestore_db *)(uintptr_t)db_address, (treestore_txn *)(uintptr_t)txn_address,
+        (const uint8_t *)policy, (size_t)policy_len, (int64_t)at, &result, &err);
+    PyEval_RestoreThread(ts);
+    if (status != TREESTORE_OK) return failure(status, err);
+    return result_record(result, to_datetime, json_loads);
+}
+
 enum { Q_CHILDREN = 0, Q_SUBTREE = 1, Q_ANCESTORS = 2 };
 
 static PyObject *tree_query(PyObject *self, PyObject *args) {
@@ -499,6 +541,9 @@ static PyObject *tree_query(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef METHODS[] = {
+    {"version_as_of", version_as_of, METH_VARARGS,
+     "version_as_of(db_address, txn_address, policy, at_us, to_datetime, json_loads) -> version dict, or "
+     "(status, message) on an error."},
     {"tree_query", tree_query, METH_VARARGS,
      "tree_query(which, db_address, txn_address, policy, version, node, max_depth, include_text, "
      "to_datetime) -> [node dict], or (status, message) on an error; which: 0 children, 1 subtree, "

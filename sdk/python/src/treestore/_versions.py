@@ -4,15 +4,23 @@ Versions are :class:`~treestore.types.Version` dicts; the date arguments take a 
 UTC), a ``date`` (its midnight UTC) or an ISO-8601 string.
 """
 
+import os
+import threading
 from typing import List, Optional
 
 from ._call import _Calls, first, limit_arg, opt_arg, s_arg
-from ._decode import take_full, take_records
-from ._native import lib
+from ._decode import _c_decode, _loads, take_full, take_records, to_datetime
+from ._native import NULL, lib, status_name
+from .errors import ClosedError, error_class
 from .timestamps import TimestampLike, to_micros
 from .types import Version, VersionDiff
 
 __all__ = ["_Versions"]
+
+if _c_decode is not None and not os.environ.get("TREESTORE_PURE_PYTHON"):
+    from ._speedups import version_as_of as _c_as_of
+else:  # pragma: no cover
+    _c_as_of = None
 
 
 class _Versions(_Calls):
@@ -23,7 +31,21 @@ class _Versions(_Calls):
         effective_end)`` holds it (a missing start is ``created_at``, a missing end the next
         version's start). Raises :class:`NotFoundError` when none was in force then."""
         p = s_arg(policy_id, "policy_id")
-        return first(self._q(take_records, lib.treestore_version_as_of, p, len(p), to_micros(as_of)))  # type: ignore
+        at = to_micros(as_of)
+        if _c_as_of is None:  # pragma: no cover
+            return first(self._q(take_records, lib.treestore_version_as_of, p, len(p), at))  # type: ignore
+        h = self._h  # one crossing: call, read, decode and free in C
+        h.inflight.append(None)
+        try:
+            if h.ptr is None:
+                raise ClosedError("database is closed")
+            txn = NULL if not h.txns else h.txns.get(threading.get_ident())
+            r = _c_as_of(h.addr, 0 if txn is None or txn is NULL else txn._addr(), p, at, to_datetime, _loads)
+        finally:
+            h.inflight.pop()
+        if type(r) is tuple:
+            raise error_class(r[0])(r[1] or status_name(r[0]), r[0])
+        return r  # type: ignore[no-any-return]
 
     def list_versions(self, policy_id: str, limit: int = 100) -> List[Version]:
         """The versions of ``policy_id``, newest ``created_at`` first, at most ``limit`` (0: all).
