@@ -12,7 +12,7 @@ otherwise) and routes the engine's log lines to the ``logging`` logger ``"treest
 for threads, transactions and errors; :mod:`treestore.types` for the shapes of results.
 """
 
-from . import _logging, _native
+from . import _native
 from .database import Transaction, TreeStore, TreeStoreClient
 from .errors import (
     AlreadyExistsError,

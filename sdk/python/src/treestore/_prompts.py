@@ -13,7 +13,7 @@ from ._decode import take_records, take_string
 from ._native import NULL, give, lib, raise_status
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .timestamps import TimestampLike, to_micros
-from .types import Conversation, Message, PromptStats, PromptUsage, PromptVersion
+from .types import Conversation, Message, PromptUsage, PromptVersion
 
 __all__ = ["_Prompts"]
 

@@ -3,7 +3,7 @@ whole-database operations that return records: backup, metrics, health.
 """
 
 import os
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Dict, Iterable, List, Optional, Union
 
 from ._call import _Calls, dumps, first, limit_arg, opt_arg, s_arg
 from ._decode import take_full, take_records, take_string
