@@ -70,8 +70,9 @@ def main() -> None:
         store = TreeStoreAdapter(db)
         v = store.get_version_as_of(POLICY, "2024-03-01")
         print("in force 2024-03-01:", v and v["version_id"])
-        print("latest:", store.latest_version(POLICY)["version_id"], "| unknown policy:", store.latest_version("nope"))
-        print("get_node 0012:", store.get_node(POLICY, "0012")["title"], "| missing:", store.get_node(POLICY, "zzz"))
+        latest, node = store.latest_version(POLICY), store.get_node(POLICY, "0012")
+        print("latest:", latest and latest["version_id"], "| unknown policy:", store.latest_version("nope"))
+        print("get_node 0012:", node and node["title"], "| missing:", store.get_node(POLICY, "zzz"))
         print("get_nodes:", [n["node_id"] for n in store.get_nodes(POLICY, ["0012", "zzz", "0013"])])
         for h in store.search_nodes(POLICY, "calendar days", limit=3, version_id="v3"):
             print(f"  search: {h['node']['node_id']} {h['score']:.2f} {h['snippet'][:60]}")

@@ -15,7 +15,8 @@ def section_in_force(db: treestore.TreeStore, policy_id: str, on: date, node_id:
     """The node as it read in the version in force on ``on`` (the reasoning service's temporal tool)."""
     version = db.get_version_as_of(policy_id, on)
     node = db.get_node(policy_id, node_id, version["version_id"])
-    return {"version": version["version_id"], "effective_from": version["effective_start"].date(), "node": node}
+    start = version["effective_start"]  # None when the version has no start of its own
+    return {"version": version["version_id"], "effective_from": start.date() if start else None, "node": node}
 
 
 def main() -> None:

@@ -128,7 +128,7 @@ def _nodes(w: Tuple[int, ...], t: _Text, strs: List[str], pairs: List[Tuple[str,
     ints = _unpack(_cast("int64_t *", w[6]), 24 * n)
     x, ab = t.x, t.base
     times = _times
-    out = []
+    out: List[Dict[str, Any]] = []
     append = out.append
     for b in range(0, 24 * n, 24):
         (p0, l0, p1, l1, p2, l2, p3, l3, p4, l4, p5, l5, p6, l6, p7, l7, ps, pe, ca, ua, df, cw, sw, mw) = ints[

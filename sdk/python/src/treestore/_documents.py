@@ -157,7 +157,7 @@ class _Documents(_Calls):
             "policy_id": version["policy_id"],
             "version_id": version["version_id"],
             "node_count": count,
-            "version": version,
+            "version": version,  # type: ignore[typeddict-item]
         }
 
     def store_documents(self, documents: List[Dict[str, Any]]) -> int:
@@ -393,7 +393,8 @@ class _Documents(_Calls):
         if not -(2**63) <= page_number < 2**63:
             raise InvalidArgumentError(f"page_number {page_number} is out of range")
         return self._q(  # type: ignore[return-value]
-            take_nodes, lib.treestore_node_by_page, p, len(p), *opt_arg(version_id, "version_id"),
+            take_nodes,  # type: ignore[arg-type]
+            lib.treestore_node_by_page, p, len(p), *opt_arg(version_id, "version_id"),
             page_number, bool(include_text),
         )  # fmt: skip
 
@@ -404,7 +405,8 @@ class _Documents(_Calls):
         ``(first, last)`` pairs), in pre-order, each once."""
         p, spec = s_arg(policy_id, "policy_id"), _pages_spec(pages)
         return self._q(  # type: ignore[return-value]
-            take_nodes, lib.treestore_node_by_pages, p, len(p), *opt_arg(version_id, "version_id"),
+            take_nodes,  # type: ignore[arg-type]
+            lib.treestore_node_by_pages, p, len(p), *opt_arg(version_id, "version_id"),
             spec, len(spec), bool(include_text),
         )  # fmt: skip
 

@@ -220,11 +220,13 @@ class _Metadata(_Calls):
         k, j = s_arg(key, "key"), page_json(limit)
         if value is None:
             return self._q(  # type: ignore[return-value]
-                take_records, lib.treestore_metadata_query_by_key, *opt_arg(entity_type, "entity_type"), k, len(k), j, len(j)
-            )
+                take_records,  # type: ignore[arg-type]
+                lib.treestore_metadata_query_by_key, *opt_arg(entity_type, "entity_type"), k, len(k), j, len(j),
+            )  # fmt: skip
         v = s_arg(value, "value")
         return self._q(  # type: ignore[return-value]
-            take_records, lib.treestore_metadata_query_by_key_value, *opt_arg(entity_type, "entity_type"),
+            take_records,  # type: ignore[arg-type]
+            lib.treestore_metadata_query_by_key_value, *opt_arg(entity_type, "entity_type"),
             k, len(k), v, len(v), j, len(j),
         )  # fmt: skip
 
