@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any, Dict, List
 
 import treestore
 
@@ -37,7 +38,8 @@ class Run:
     """Records each tool call of the demo as a tool result and a trajectory step, as the service does."""
 
     def __init__(self, db: treestore.TreeStore, case_id: str) -> None:
-        self.db, self.case_id, self.steps = db, case_id, []
+        self.db, self.case_id = db, case_id
+        self.steps: List[Dict[str, Any]] = []
 
     def tool(self, name: str, action: str, fn, *args, **kwargs):
         t = time.perf_counter()
@@ -100,7 +102,7 @@ def main(path: str) -> None:
         step("the version in force on the date of service, 2024-06-30")
         v = run.tool("get_version_as_of", "date of service 2024-06-30", db.get_version_as_of, POLICY, "2024-06-30")
         node = db.get_node(POLICY, "0012", v["version_id"])
-        print(f"  version {v['version_id']} (from {v['effective_start']:%Y-%m-%d}); 5.1 then read: {node['text'][:90]}...")
+        print(f"  version {v['version_id']} (from {v['effective_start']:%Y-%m-%d}); 5.1 then read: {(node['text'] or '')[:90]}...")
 
         step("what changed from v1 to v3")
         diff = run.tool("diff_versions", "compare v1 and v3", db.diff_versions, POLICY, "v1", "v3")
