@@ -1,5 +1,6 @@
 """The database object, its transactions, and the methods that need no store: checkpoints, integrity,
-statistics, health, raw tables.
+statistics. The stores are mixins (``_documents``, ``_versions``, ``_search``, ``_metadata``,
+``_prompts``, ``_query``, ``_kv``).
 
 Threads: one :class:`TreeStore` may be shared by any number of threads (the C handle is thread-safe).
 A transaction belongs to the thread that opened it: inside ``with db.transaction():`` that thread's calls
@@ -15,48 +16,23 @@ import threading
 import time
 import warnings
 import weakref
-from typing import Any, Dict, List, Optional, Tuple, TypeVar, Union, overload
+from typing import Any, Dict, List, Optional, Tuple, TypeVar, Union
 
 from . import _native
-from ._native import (
-    NULL,
-    Scratch,
-    bytes_arg,
-    ffi,
-    give,
-    int_arg,
-    lib,
-    optional_bytes_arg,
-    raise_status,
-    take,
-    text_arg,
-)
-from .errors import (
-    NOT_FOUND,
-    ArgumentTypeError,
-    ClosedError,
-    InvalidArgumentError,
-    TreeStoreError,
-)
-
 from ._documents import _Documents
+from ._kv import _Kv
 from ._metadata import _Metadata
 from ._prompts import _Prompts
 from ._query import _Query, _operation_counts
 from ._search import _Search
 from ._versions import _Versions
+from ._native import NULL, Scratch, ffi, give, int_arg, lib, raise_status, take, text_arg
+from .errors import ArgumentTypeError, ClosedError, InvalidArgumentError, TreeStoreError
 from .types import Stats
 
 __all__ = ["TreeStore", "TreeStoreClient", "Transaction"]
 
-BytesLike = Union[bytes, bytearray, memoryview, str]
-_T = TypeVar("_T")
-_MISSING: Any = object()
-
 _pop_scratch = _native._free_scratch.pop
-# Names are encoded without a Python-side check: lone surrogates pass through as invalid UTF-8, which the
-# C side refuses with TREESTORE_INVALID_UTF8 (InvalidArgumentError) naming the argument.
-_SURROGATES = "surrogatepass"
 
 _DURABILITY = {
     "sync": lib.TREESTORE_DURABILITY_SYNC,
@@ -64,7 +40,6 @@ _DURABILITY = {
 }
 _U32_MAX = 2**32 - 1
 _U64_MAX = 2**64 - 1
-_SIZE_MAX = 2 ** (8 * ffi.sizeof("size_t")) - 1
 
 # treestore_stats is a run of uint64_t fields; they are read in one unpack, named from the header.
 _STATS_FIELDS = [name for name, _ in ffi.typeof("treestore_stats").fields]
@@ -159,7 +134,7 @@ def _finalize(handle: _Handle) -> None:
             lib.treestore_db_free(ptr)
 
 
-class TreeStore(_Documents, _Versions, _Search, _Metadata, _Prompts, _Query):
+class TreeStore(_Documents, _Versions, _Search, _Metadata, _Prompts, _Query, _Kv):
     """An open TreeStore database: one file plus its write-ahead log (``<path>-wal``).
 
     Args:
@@ -375,110 +350,6 @@ class TreeStore(_Documents, _Versions, _Search, _Metadata, _Prompts, _Query):
         if stats.get("last_checkpoint_age_us") == _U64_MAX:
             stats["last_checkpoint_age_us"] = None
         return stats
-
-    # -- raw tables -------------------------------------------------------------------------------
-
-    @overload
-    def kv_get(self, table: str, key: BytesLike) -> bytes: ...
-
-    @overload
-    def kv_get(self, table: str, key: BytesLike, default: _T) -> Union[bytes, _T]: ...
-
-    def kv_get(self, table: str, key: BytesLike, default: Any = _MISSING) -> Any:
-        """The value of ``key`` in the raw table ``table``.
-
-        Raises :class:`NotFoundError` (a ``KeyError``) when the key or table is absent, unless
-        ``default`` is given, which is then returned. ``str`` keys are encoded as UTF-8.
-        """
-        t = table.encode("utf-8", _SURROGATES) if type(table) is str else text_arg(table, "table")
-        k = key if type(key) is bytes else bytes_arg(key, "key")
-        h = self._h
-        db, txn, s = h.begin()
-        try:
-            status = lib.treestore_kv_get(db, txn, t, len(t), k, len(k), s.result, s.err)
-            if status:
-                if status == NOT_FOUND and default is not _MISSING:
-                    _native.discard_error(s)
-                    return default
-                raise_status(status, s)
-            return _native.take_single_value(s.result[0], s)
-        finally:
-            give(s)
-            h.inflight.pop()  # leave()
-
-    def kv_put(self, table: str, key: BytesLike, value: BytesLike) -> None:
-        """Inserts or replaces ``key`` in the raw table ``table`` (created on first write)."""
-        t = table.encode("utf-8", _SURROGATES) if type(table) is str else text_arg(table, "table")
-        k = key if type(key) is bytes else bytes_arg(key, "key")
-        v = value if type(value) is bytes else bytes_arg(value, "value")
-        h = self._h
-        db, txn, s = h.begin()
-        try:
-            status = lib.treestore_kv_put(db, txn, t, len(t), k, len(k), v, len(v), s.err)
-            if status:
-                raise_status(status, s)
-        finally:
-            give(s)
-            h.inflight.pop()  # leave()
-
-    def kv_delete(self, table: str, key: BytesLike) -> bool:
-        """Removes ``key`` from the raw table ``table``; returns whether it was present."""
-        t = table.encode("utf-8", _SURROGATES) if type(table) is str else text_arg(table, "table")
-        k = key if type(key) is bytes else bytes_arg(key, "key")
-        h = self._h
-        db, txn, s = h.begin()
-        try:
-            status = lib.treestore_kv_delete(db, txn, t, len(t), k, len(k), s.flag, s.err)
-            if status:
-                raise_status(status, s)
-            return bool(s.flag[0])
-        finally:
-            give(s)
-            h.inflight.pop()  # leave()
-
-    def kv_scan(
-        self,
-        table: str,
-        start: Optional[BytesLike] = None,
-        end: Optional[BytesLike] = None,
-        *,
-        limit: Optional[int] = None,
-        reverse: bool = False,
-    ) -> List[Tuple[bytes, bytes]]:
-        """The ``(key, value)`` pairs of ``table`` with ``start <= key < end``, in key order.
-
-        ``None`` leaves an end unbounded. ``reverse`` returns them in descending order; ``limit`` caps
-        the count (``None``: all). A table never written to is empty.
-        """
-        t = table.encode("utf-8", _SURROGATES) if type(table) is str else text_arg(table, "table")
-        lo = optional_bytes_arg(start, "start")
-        hi = optional_bytes_arg(end, "end")
-        n = 0 if limit is None else int_arg(limit, "limit", 0, _SIZE_MAX)
-        h = self._handle()
-        if limit == 0:
-            return []
-        db, txn, s = h.begin()
-        try:
-            status = lib.treestore_kv_scan(
-                db,
-                txn,
-                t,
-                len(t),
-                NULL if lo is None else lo,
-                0 if lo is None else len(lo),
-                NULL if hi is None else hi,
-                0 if hi is None else len(hi),
-                n,
-                bool(reverse),
-                s.result,
-                s.err,
-            )
-            if status:
-                raise_status(status, s)
-            return _native.take_kvs(s.result[0], s)
-        finally:
-            give(s)
-            h.inflight.pop()  # leave()
 
 
 _Self = TypeVar("_Self", bound=TreeStore)
