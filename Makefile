@@ -12,7 +12,7 @@ CC ?= cc
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -g
 C_TESTS := $(wildcard sdk/c/tests/test_*.c)
 
-.PHONY: all build lib install header test test-rust test-c test-go test-python python-env lint demo bench bench-c bench-go stress fuzz clean
+.PHONY: all build lib install header test test-rust test-c test-go test-python python-env lint demo bench bench-c bench-go bench-python stress fuzz clean
 
 all: build
 
@@ -130,9 +130,18 @@ lint:
 test-rust:
 	$(CARGO) test --workspace
 
-## demo: the main job with the treestore command on treestore-demo.tsdb (scripts/demo.sh).
-demo:
-	CARGO=$(CARGO) bash scripts/demo.sh
+## demo: the main job through the Python SDK (scripts/demo.py) on treestore-demo.tsdb, then the
+## outline with the treestore command (scripts/demo.sh). Installs the SDK into target/venv first.
+demo: $(PY_VENV)/.installed
+	CARGO=$(CARGO) PY=$(CURDIR)/$(PY_VENV)/bin/python bash scripts/demo.sh
+
+## bench-python: the Python SDK against PostgreSQL 15 (psycopg, a private server from scripts/pg.sh)
+## and sqlite3 on the same corpus (sdk/python/bench/bench_vs.py; BENCH_DOCS, default 3000). psycopg is
+## installed into target/venv here only: make test does not need it.
+bench-python: $(PY_VENV)/.installed
+	$(PY_VENV)/bin/python -m pip install -q --disable-pip-version-check "psycopg[binary]>=3.1"
+	@set -e; eval "$$(bash scripts/pg.sh start)"; trap 'bash scripts/pg.sh stop "$$TREESTORE_PG_DIR"' EXIT; \
+	$(PY_VENV)/bin/python sdk/python/bench/bench_vs.py --out target/bench-python.md
 
 ## stress: the long crash, kill and concurrency runs.
 stress:

@@ -36,6 +36,9 @@ def rpath_args() -> list:
 ROOT = repo_root()
 ffibuilder = cffi.FFI()
 ffibuilder.cdef((ROOT / "include" / "treestore_cffi.h").read_text(encoding="utf-8"))
+# The log callback the SDK installs (treestore/_logging.py): a C function cffi generates that calls
+# the Python function registered with @ffi.def_extern (no libffi closure, no executable memory).
+ffibuilder.cdef('extern "Python" void treestore_py_log(uint32_t, const uint8_t *, size_t, void *);')
 ffibuilder.set_source(
     "treestore._treestore_cffi",
     '#include "treestore.h"',

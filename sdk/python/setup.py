@@ -13,12 +13,13 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_ffi import repo_root  # noqa: E402
+from build_ffi import repo_root, rpath_args  # noqa: E402
 
+_FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 LIB_NAME = {"darwin": "libtreestore.dylib"}.get(sys.platform, "libtreestore.so")
 
 
@@ -69,22 +70,38 @@ class BuildExt(build_ext):
     lib_dir = None
 
     def pre_run(self, ext, ffi):  # called by cffi before it writes the extension's C file
-        self.lib_dir = build_library()
+        if self.lib_dir is None:
+            self.lib_dir = build_library()
         ext.library_dirs = [str(self.lib_dir)]
 
     def run(self):
-        super().run()
-        if self.lib_dir is None:  # cffi skipped pre_run: the C file existed already
+        if self.lib_dir is None:
             self.lib_dir = build_library()
+        for ext in self.extensions:  # _speedups links the library too (its get_node fast path)
+            ext.library_dirs = [str(self.lib_dir)]
+        super().run()
         ext_path = Path(self.get_ext_fullpath("treestore._treestore_cffi"))
         copy_stripped(self.lib_dir / LIB_NAME, ext_path.parent / LIB_NAME)
 
 
 # cffi builds a limited-API extension (one wheel for CPython 3.9 and later), except on free-threaded
 # builds, which have no limited API.
-OPTIONS = {} if sysconfig.get_config_var("Py_GIL_DISABLED") else {"bdist_wheel": {"py_limited_api": "cp39"}}
+OPTIONS = {} if _FREE_THREADED else {"bdist_wheel": {"py_limited_api": "cp39"}}
+
+# treestore._speedups: the C decoder of result views (src/treestore/_speedups.c) and the one-call
+# get_node; every other call goes through cffi. It links the bundled library like the cffi module.
+SPEEDUPS = Extension(
+    "treestore._speedups",
+    sources=["src/treestore/_speedups.c"],
+    include_dirs=[str(repo_root() / "include")],
+    libraries=["treestore"],
+    extra_link_args=rpath_args(),
+    define_macros=[("TREESTORE_FULL_API", "1")] if _FREE_THREADED else [],
+    py_limited_api=not _FREE_THREADED,
+)
 
 setup(
+    ext_modules=[SPEEDUPS],
     cffi_modules=["build_ffi.py:ffibuilder"],
     cmdclass={"build_ext": BuildExt},
     options=OPTIONS,

@@ -51,3 +51,37 @@ def run_python(code: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env, **kwargs
     )
+
+
+DATA = REPO / "examples" / "data"
+POLICY = "advanced-imaging-pa"
+EFFECTIVE = {"v1": "2023-01-01", "v2": "2024-01-01", "v3": "2025-01-01"}
+
+
+def sample_file(version: str) -> Path:
+    """One version of the sample policy (examples/data)."""
+    return DATA / f"{POLICY}_{version}.json"
+
+
+@pytest.fixture
+def policy_db(db: treestore.TreeStore) -> treestore.TreeStore:
+    """A database holding the sample policy in three versions with effective dates."""
+    for v, start in EFFECTIVE.items():
+        db.import_pageindex(sample_file(v), POLICY, v, effective_start=start)
+    return db
+
+
+def small_document(policy: str = "p", version: str = "v1", **extra) -> dict:
+    """A three-level document: root -> a, b; a -> a1 (``{"document", "nodes"}``)."""
+    doc = {"policy_id": policy, "version_id": version, **extra}
+    nodes = [
+        {"node_id": "root", "title": "Policy"},
+        {"node_id": "a", "parent_id": "root", "title": "Alpha", "page_start": 1, "page_end": 2,
+         "summary": "alpha summary", "text": "alpha text about prior authorization", "see_also": ["b"],
+         "metadata": {"k": "v"}},
+        {"node_id": "a1", "parent_id": "a", "title": "Alpha one", "page_start": 2, "page_end": 2,
+         "text": "nested text mentioning radiology"},
+        {"node_id": "b", "parent_id": "root", "title": "Beta", "page_start": 3, "page_end": 5,
+         "text": "beta text ünïcödé"},
+    ]  # fmt: skip
+    return {"document": doc, "nodes": nodes}

@@ -5,9 +5,9 @@ import pytest
 import treestore
 
 
-def test_stats_names_every_field_of_the_header(db):
+def test_engine_stats_names_every_field_of_the_header(db):
     db.kv_put("t", b"k", b"v")
-    stats = db.stats()
+    stats = db.engine_stats()
     assert set(stats) == {
         "page_size",
         "total_pages",
@@ -33,9 +33,9 @@ def test_stats_names_every_field_of_the_header(db):
 def test_checkpoint_empties_the_wal(db):
     for i in range(20):
         db.kv_put("t", b"k%d" % i, b"v" * 100)
-    assert db.stats()["wal_pages"] > 0
+    assert db.engine_stats()["wal_pages"] > 0
     db.checkpoint()
-    stats = db.stats()
+    stats = db.engine_stats()
     assert stats["wal_pages"] == 0
     assert stats["checkpoints"] >= 1
     assert isinstance(stats["last_checkpoint_age_us"], int)
@@ -44,7 +44,7 @@ def test_checkpoint_empties_the_wal(db):
 def test_live_readers_count_open_read_transactions(db):
     db.kv_put("t", b"k", b"v")
     with db.transaction():
-        assert db.stats()["live_readers"] >= 1
+        assert db.engine_stats()["live_readers"] >= 1
 
 
 def test_check_integrity_of_a_sound_database(db):

@@ -62,7 +62,7 @@ def test_relaxed_durability_commits(db_path):
 
 def test_page_size_of_a_new_database(db_path):
     with treestore.TreeStore(db_path, page_size=8192) as db:
-        assert db.stats()["page_size"] == 8192
+        assert db.engine_stats()["page_size"] == 8192
 
 
 @pytest.mark.parametrize("bad", [1000, 1 << 20, 512])
@@ -87,7 +87,7 @@ def test_checkpoint_wal_bytes_option(db_path):
     with treestore.TreeStore(db_path, checkpoint_wal_bytes=1) as db:
         for i in range(5):
             db.kv_put("t", b"k%d" % i, b"v")
-        assert db.stats()["checkpoints"] >= 1
+        assert db.engine_stats()["checkpoints"] >= 1
 
 
 def test_close_is_idempotent(db_path):

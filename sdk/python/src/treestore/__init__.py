@@ -8,7 +8,8 @@
 b'reviewed'
 
 Importing checks that the bundled library speaks the ABI this package was built for (ImportError
-otherwise). See README.md for threads, transactions and errors.
+otherwise) and routes the engine's log lines to the ``logging`` logger ``"treestore"``. See README.md
+for threads, transactions and errors; :mod:`treestore.types` for the shapes of results.
 """
 
 from . import _native
@@ -28,7 +29,9 @@ from .errors import (
     TreeStoreError,
     TreeStoreIOError,
 )
+from ._logging import set_log_level
 from .timestamps import TimestampLike, from_micros, to_micros
+from . import types
 
 __version__ = "0.1.0"
 
@@ -68,5 +71,7 @@ __all__ = [
     "abi_version",
     "from_micros",
     "library_version",
+    "set_log_level",
+    "types",
     "to_micros",
 ]

@@ -55,7 +55,9 @@ _cast = ffi.cast
 class Scratch:
     """The out-parameters of one C call."""
 
-    __slots__ = ("err", "result", "kvs", "strs", "size", "flag", "db", "txn")
+    __slots__ = (
+        "err", "result", "kvs", "strs", "size", "flag", "db", "txn", "view", "view_bytes", "view_addr", "count", "i64", "f64",
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self.err = ffi.new("treestore_error **")
@@ -66,6 +68,13 @@ class Scratch:
         self.flag = ffi.new("bool *")
         self.db = ffi.new("treestore_db **")
         self.txn = ffi.new("treestore_txn **")
+        self.view = ffi.new("treestore_result_view *")
+        self.view.struct_size = ffi.sizeof("treestore_result_view")
+        self.view_bytes = ffi.buffer(self.view)  # read with struct.unpack_from: no cdata per field
+        self.view_addr = int(ffi.cast("uintptr_t", self.view))  # for treestore._speedups.decode
+        self.count = ffi.new("uint64_t *")
+        self.i64 = ffi.new("int64_t[2]")
+        self.f64 = ffi.new("double *")
 
 
 _free_scratch: List[Scratch] = []

@@ -1,5 +1,6 @@
 """The database object, its transactions, and the methods that need no store: checkpoints, integrity,
-statistics, health, raw tables.
+statistics. The stores are mixins (``_documents``, ``_versions``, ``_search``, ``_metadata``,
+``_prompts``, ``_query``, ``_kv``).
 
 Threads: one :class:`TreeStore` may be shared by any number of threads (the C handle is thread-safe).
 A transaction belongs to the thread that opened it: inside ``with db.transaction():`` that thread's calls
@@ -15,40 +16,23 @@ import threading
 import time
 import warnings
 import weakref
-from typing import Any, Dict, List, Optional, Tuple, TypeVar, Union, overload
+from typing import Any, Dict, List, Optional, Tuple, TypeVar, Union
 
 from . import _native
-from ._native import (
-    NULL,
-    Scratch,
-    bytes_arg,
-    ffi,
-    give,
-    int_arg,
-    lib,
-    optional_bytes_arg,
-    raise_status,
-    take,
-    text_arg,
-)
-from .errors import (
-    NOT_FOUND,
-    ArgumentTypeError,
-    ClosedError,
-    InvalidArgumentError,
-    TreeStoreError,
-)
+from ._documents import _Documents
+from ._kv import _Kv
+from ._metadata import _Metadata
+from ._prompts import _Prompts
+from ._query import _Query, _operation_counts
+from ._search import _Search
+from ._versions import _Versions
+from ._native import NULL, Scratch, ffi, give, int_arg, lib, raise_status, take, text_arg
+from .errors import ArgumentTypeError, ClosedError, InvalidArgumentError, TreeStoreError
+from .types import Stats
 
 __all__ = ["TreeStore", "TreeStoreClient", "Transaction"]
 
-BytesLike = Union[bytes, bytearray, memoryview, str]
-_T = TypeVar("_T")
-_MISSING: Any = object()
-
 _pop_scratch = _native._free_scratch.pop
-# Names are encoded without a Python-side check: lone surrogates pass through as invalid UTF-8, which the
-# C side refuses with TREESTORE_INVALID_UTF8 (InvalidArgumentError) naming the argument.
-_SURROGATES = "surrogatepass"
 
 _DURABILITY = {
     "sync": lib.TREESTORE_DURABILITY_SYNC,
@@ -56,7 +40,6 @@ _DURABILITY = {
 }
 _U32_MAX = 2**32 - 1
 _U64_MAX = 2**64 - 1
-_SIZE_MAX = 2 ** (8 * ffi.sizeof("size_t")) - 1
 
 # treestore_stats is a run of uint64_t fields; they are read in one unpack, named from the header.
 _STATS_FIELDS = [name for name, _ in ffi.typeof("treestore_stats").fields]
@@ -76,10 +59,11 @@ class _Handle:
     side writes before it reads, so either the call sees ``None`` or ``close`` sees the call.
     """
 
-    __slots__ = ("ptr", "inflight", "txns", "close_lock", "__weakref__")
+    __slots__ = ("ptr", "addr", "inflight", "txns", "close_lock", "__weakref__")
 
     def __init__(self, ptr: Any) -> None:
         self.ptr = ptr
+        self.addr = int(ffi.cast("uintptr_t", ptr))  # for treestore._speedups; valid while ptr is set
         self.inflight: List[None] = []
         # thread id -> the Transaction open on that thread. Whoever pops an entry frees its C handle.
         self.txns: Dict[int, "Transaction"] = {}
@@ -150,7 +134,7 @@ def _finalize(handle: _Handle) -> None:
             lib.treestore_db_free(ptr)
 
 
-class TreeStore:
+class TreeStore(_Documents, _Versions, _Search, _Metadata, _Prompts, _Query, _Kv):
     """An open TreeStore database: one file plus its write-ahead log (``<path>-wal``).
 
     Args:
@@ -322,7 +306,27 @@ class TreeStore:
             h.inflight.pop()  # leave()
         return {"ok": ok, "errors": errors}
 
-    def stats(self) -> Dict[str, Optional[int]]:
+    def stats(self) -> Stats:
+        """The planned client's statistics: ``{"total_documents", "total_nodes", "total_versions",
+        "db_size_bytes", "operation_counts", "engine"}``.
+
+        ``total_documents`` counts policies, ``total_versions`` their versions and ``total_nodes``
+        the nodes of every version; ``db_size_bytes`` is the file plus its WAL;
+        ``operation_counts`` the calls per operation since open (from :meth:`metrics`); ``engine``
+        is :meth:`engine_stats`. Counting reads every version header, so this is not a hot-path call.
+        """
+        engine = self.engine_stats()
+        counts = _document_counts(self)
+        return {
+            "total_documents": counts[0],
+            "total_versions": counts[1],
+            "total_nodes": counts[2],
+            "db_size_bytes": (engine["file_bytes"] or 0) + (engine["wal_bytes"] or 0),
+            "operation_counts": _operation_counts(self.metrics()),
+            "engine": engine,
+        }
+
+    def engine_stats(self) -> Dict[str, Optional[int]]:
         """Engine statistics, named as in ``treestore_stats`` (``treestore.h``).
 
         ``page_size``, ``total_pages``, ``free_pages``, ``pending_pages``, ``used_pages``,
@@ -346,130 +350,6 @@ class TreeStore:
         if stats.get("last_checkpoint_age_us") == _U64_MAX:
             stats["last_checkpoint_age_us"] = None
         return stats
-
-    def health(self) -> Dict[str, Any]:
-        """``{"healthy": bool, "version": str, "uptime_seconds": float}``.
-
-        Healthy means the engine answers; when it reports an error instead, ``healthy`` is false,
-        ``uptime_seconds`` is None and ``error`` holds the message. A closed database raises
-        :class:`ClosedError` like every other call.
-        """
-        version = _native.library_version()
-        try:
-            stats = self.stats()
-        except ClosedError:
-            raise
-        except TreeStoreError as e:
-            return {"healthy": False, "version": version, "uptime_seconds": None, "error": str(e)}
-        return {
-            "healthy": True,
-            "version": version,
-            "uptime_seconds": (stats["uptime_us"] or 0) / 1e6,
-        }
-
-    # -- raw tables -------------------------------------------------------------------------------
-
-    @overload
-    def kv_get(self, table: str, key: BytesLike) -> bytes: ...
-
-    @overload
-    def kv_get(self, table: str, key: BytesLike, default: _T) -> Union[bytes, _T]: ...
-
-    def kv_get(self, table: str, key: BytesLike, default: Any = _MISSING) -> Any:
-        """The value of ``key`` in the raw table ``table``.
-
-        Raises :class:`NotFoundError` (a ``KeyError``) when the key or table is absent, unless
-        ``default`` is given, which is then returned. ``str`` keys are encoded as UTF-8.
-        """
-        t = table.encode("utf-8", _SURROGATES) if type(table) is str else text_arg(table, "table")
-        k = key if type(key) is bytes else bytes_arg(key, "key")
-        h = self._h
-        db, txn, s = h.begin()
-        try:
-            status = lib.treestore_kv_get(db, txn, t, len(t), k, len(k), s.result, s.err)
-            if status:
-                if status == NOT_FOUND and default is not _MISSING:
-                    _native.discard_error(s)
-                    return default
-                raise_status(status, s)
-            return _native.take_single_value(s.result[0], s)
-        finally:
-            give(s)
-            h.inflight.pop()  # leave()
-
-    def kv_put(self, table: str, key: BytesLike, value: BytesLike) -> None:
-        """Inserts or replaces ``key`` in the raw table ``table`` (created on first write)."""
-        t = table.encode("utf-8", _SURROGATES) if type(table) is str else text_arg(table, "table")
-        k = key if type(key) is bytes else bytes_arg(key, "key")
-        v = value if type(value) is bytes else bytes_arg(value, "value")
-        h = self._h
-        db, txn, s = h.begin()
-        try:
-            status = lib.treestore_kv_put(db, txn, t, len(t), k, len(k), v, len(v), s.err)
-            if status:
-                raise_status(status, s)
-        finally:
-            give(s)
-            h.inflight.pop()  # leave()
-
-    def kv_delete(self, table: str, key: BytesLike) -> bool:
-        """Removes ``key`` from the raw table ``table``; returns whether it was present."""
-        t = table.encode("utf-8", _SURROGATES) if type(table) is str else text_arg(table, "table")
-        k = key if type(key) is bytes else bytes_arg(key, "key")
-        h = self._h
-        db, txn, s = h.begin()
-        try:
-            status = lib.treestore_kv_delete(db, txn, t, len(t), k, len(k), s.flag, s.err)
-            if status:
-                raise_status(status, s)
-            return bool(s.flag[0])
-        finally:
-            give(s)
-            h.inflight.pop()  # leave()
-
-    def kv_scan(
-        self,
-        table: str,
-        start: Optional[BytesLike] = None,
-        end: Optional[BytesLike] = None,
-        *,
-        limit: Optional[int] = None,
-        reverse: bool = False,
-    ) -> List[Tuple[bytes, bytes]]:
-        """The ``(key, value)`` pairs of ``table`` with ``start <= key < end``, in key order.
-
-        ``None`` leaves an end unbounded. ``reverse`` returns them in descending order; ``limit`` caps
-        the count (``None``: all). A table never written to is empty.
-        """
-        t = table.encode("utf-8", _SURROGATES) if type(table) is str else text_arg(table, "table")
-        lo = optional_bytes_arg(start, "start")
-        hi = optional_bytes_arg(end, "end")
-        n = 0 if limit is None else int_arg(limit, "limit", 0, _SIZE_MAX)
-        h = self._handle()
-        if limit == 0:
-            return []
-        db, txn, s = h.begin()
-        try:
-            status = lib.treestore_kv_scan(
-                db,
-                txn,
-                t,
-                len(t),
-                NULL if lo is None else lo,
-                0 if lo is None else len(lo),
-                NULL if hi is None else hi,
-                0 if hi is None else len(hi),
-                n,
-                bool(reverse),
-                s.result,
-                s.err,
-            )
-            if status:
-                raise_status(status, s)
-            return _native.take_kvs(s.result[0], s)
-        finally:
-            give(s)
-            h.inflight.pop()  # leave()
 
 
 _Self = TypeVar("_Self", bound=TreeStore)
@@ -601,6 +481,11 @@ class Transaction:
             give(s)
             h.inflight.pop()  # leave()
 
+    def _addr(self) -> int:
+        """The C transaction's address (0 once freed), for treestore._speedups."""
+        ptr = self._ptr
+        return 0 if ptr == NULL else int(ffi.cast("uintptr_t", ptr))
+
     def _check_owner(self) -> None:
         if self._state != Transaction._NEW and threading.get_ident() != self._owner:
             raise InvalidArgumentError(
@@ -632,3 +517,26 @@ def _path_arg(path: Any) -> str:
         except UnicodeDecodeError:
             raise InvalidArgumentError("path is not valid UTF-8") from None
     return str(p)
+
+
+def _document_counts(db: TreeStore) -> Tuple[int, int, int]:
+    """(policies, versions, nodes). The policies are the keys of the version store's ``ver.latest``
+    table (one per policy; a key is the policy id as an order-preserving ``str`` element, see
+    ``treestore-core/src/keys.rs``); each policy's versions are listed and each version's node
+    count is the ``total`` of a one-node structure page."""
+    versions = nodes = 0
+    policies = [_key_str(k) for k, _v in db.kv_scan("ver.latest")]
+    for policy in policies:
+        for v in db.list_versions(policy, 0):
+            versions += 1
+            nodes += db.get_structure(policy, v["version_id"], summary_chars=0, limit=1)["total"]
+    return len(policies), versions, nodes
+
+
+def _key_str(key: bytes) -> str:
+    """The first element of an order-preserving key when it is a ``str`` (tag 0x02; 0x00 escaped
+    as 0x00 0xFF; ended by 0x00 0x01)."""
+    if key[:1] != b"\x02":
+        raise InvalidArgumentError("unexpected key in ver.latest")
+    end = key.index(b"\x00\x01", 1)  # inside the body every 0x00 is followed by 0xFF
+    return key[1:end].replace(b"\x00\xff", b"\x00").decode("utf-8")

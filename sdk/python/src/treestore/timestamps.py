@@ -8,6 +8,7 @@ its midnight UTC. Fractions past microseconds are truncated, as the engine does.
 """
 
 import re
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from typing import Union
 
@@ -31,8 +32,11 @@ _ISO = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)
 def parse_iso(text: str) -> int:
-    """Parses an ISO-8601 date or date-time into microseconds since the epoch (UTC)."""
+    """Parses an ISO-8601 date or date-time into microseconds since the epoch (UTC).
+
+    Results are cached (1,024 texts): services ask for the same dates again and again."""
     m = _ISO.fullmatch(text.strip())
     if m is None:
         raise InvalidArgumentError(

@@ -1,0 +1,583 @@
+/*
+ * treestore._speedups: builds the Python values of a read treestore_result_view in C.
+ *
+ * The SDK calls the library through cffi; decoding a result field by field in Python costs about a
+ * microsecond per node (each slice, int and dict entry is bytecode). This module walks the view the
+ * library filled (treestore_result_read) and builds the node dicts and record dicts directly, with
+ * interned keys, so a node costs a few hundred nanoseconds. It only reads the view: the caller keeps
+ * the result alive during the call and frees it after. Limited API (abi3, Python 3.9+).
+ *
+ * _speedups.decode(view_address, to_datetime, json_loads) -> (records, nodes)
+ *   records: the top-level records as dicts (nested RECORDS fields as lists of dicts);
+ *   nodes: the node dicts (keys as treestore/types.py Node).
+ * _speedups.node_get(db_address, txn_address, policy, version, node, to_datetime)
+ *   -> the node dict, or (status, message) when the library reports an error: the SDK's hottest call
+ *   in one crossing (treestore_node_get, result_read, decode, result_free), the GIL released around
+ *   the library call.
+ */
+#define PY_SSIZE_T_CLEAN
+#ifndef TREESTORE_FULL_API
+#define Py_LIMITED_API 0x03090000
+#endif
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "treestore.h"
+
+enum {
+    K_NODE_ID, K_POLICY_ID, K_VERSION_ID, K_PARENT_ID, K_TITLE, K_PAGE_START, K_PAGE_END, K_SUMMARY,
+    K_TEXT, K_SECTION_PATH, K_CHILD_IDS, K_DEPTH, K_CREATED_AT, K_UPDATED_AT, K_SEE_ALSO, K_METADATA,
+    K_COUNT
+};
+static const char *KEY_NAMES[K_COUNT] = {
+    "node_id", "policy_id", "version_id", "parent_id", "title", "page_start", "page_end", "summary",
+    "text", "section_path", "child_ids", "depth", "created_at", "updated_at", "see_also", "metadata",
+};
+static PyObject *KEYS[K_COUNT];
+static PyObject *NODE_TEMPLATE; /* the 16 keys -> None: copying it makes a dict presized for a node */
+static PyObject *TIMES; /* dict: microseconds -> datetime, cleared past TIMES_MAX entries */
+#define TIMES_MAX 4096
+
+typedef struct {
+    const treestore_result_view *v;
+    PyObject *to_datetime;
+    PyObject *json_loads;
+    /* The last policy and version ids decoded: the nodes of one result share them. */
+    treestore_str last_ids[2];
+    PyObject *ids[2];
+} ctx;
+
+static PyObject *text(treestore_str s) {
+    return PyUnicode_DecodeUTF8((const char *)s.ptr, (Py_ssize_t)s.len, "replace");
+}
+
+static PyObject *opt_text(treestore_str s) {
+    if (s.ptr == NULL) {
+        Py_INCREF(Py_None);
+        return Py_None;
+    }
+    return text(s);
+}
+
+/* Replaces *slot by value (a new reference), dropping the old one. */
+#define Py_XSETREF_COMPAT(slot, value) \
+    do {                                   \
+        PyObject *old_ = (slot);           \
+        (slot) = (value);                  \
+        Py_XDECREF(old_);                  \
+    } while (0)
+
+/* text(s), reusing the string decoded last in slot `slot` when the bytes are the same. */
+static PyObject *same_text(ctx *c, int slot, treestore_str s) {
+    treestore_str *last = &c->last_ids[slot];
+    if (c->ids[slot] != NULL && last->len == s.len && (s.len == 0 || memcmp(last->ptr, s.ptr, s.len) == 0)) {
+        Py_INCREF(c->ids[slot]);
+        return c->ids[slot];
+    }
+    PyObject *t = text(s);
+    if (t == NULL) return NULL;
+    Py_XDECREF(c->ids[slot]);
+    Py_INCREF(t);
+    c->ids[slot] = t;
+    *last = s;
+    return t;
+}
+
+/* The last datetime built in each of two slots (created_at, updated_at and record times): consecutive
+ * nodes and calls share them. Module state, guarded by the GIL. */
+static int64_t LAST_US[2];
+static PyObject *LAST_TIME[2];
+
+static PyObject *when_slot(ctx *c, int slot, int64_t us);
+
+static PyObject *when(ctx *c, int64_t us) { return when_slot(c, 1, us); }
+
+static PyObject *when_slot(ctx *c, int slot, int64_t us) {
+#ifdef Py_GIL_DISABLED /* free-threaded: no shared caches (they rely on the GIL) */
+    (void)slot;
+    PyObject *k = PyLong_FromLongLong(us);
+    if (k == NULL) return NULL;
+    PyObject *r = PyObject_CallFunctionObjArgs(c->to_datetime, k, NULL);
+    Py_DECREF(k);
+    return r;
+#endif
+    if (LAST_TIME[slot] != NULL && LAST_US[slot] == us) {
+        Py_INCREF(LAST_TIME[slot]);
+        return LAST_TIME[slot];
+    }
+    PyObject *key = PyLong_FromLongLong(us);
+    if (key == NULL) return NULL;
+    PyObject *d = PyDict_GetItem(TIMES, key); /* borrowed */
+    if (d != NULL) {
+        Py_DECREF(key);
+        Py_INCREF(d); /* the caller's reference */
+        Py_INCREF(d); /* the slot's */
+        Py_XSETREF_COMPAT(LAST_TIME[slot], d);
+        LAST_US[slot] = us;
+        return d;
+    }
+    d = PyObject_CallFunctionObjArgs(c->to_datetime, key, NULL);
+    if (d != NULL) {
+        if (PyDict_Size(TIMES) >= TIMES_MAX) PyDict_Clear(TIMES);
+        if (PyDict_SetItem(TIMES, key, d) < 0) Py_CLEAR(d);
+    }
+    Py_DECREF(key);
+    if (d != NULL) {
+        Py_INCREF(d);
+        Py_XSETREF_COMPAT(LAST_TIME[slot], d);
+        LAST_US[slot] = us;
+    }
+    return d;
+}
+
+static PyObject *str_list(ctx *c, uint32_t first, uint32_t count) {
+    if ((size_t)first + count > c->v->strings_len) {
+        PyErr_SetString(PyExc_ValueError, "treestore: string range outside the result");
+        return NULL;
+    }
+    PyObject *list = PyList_New(count);
+    if (list == NULL) return NULL;
+    for (uint32_t i = 0; i < count; i++) {
+        PyObject *s = text(c->v->strings[first + i]);
+        if (s == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SetItem(list, i, s); /* steals */
+    }
+    return list;
+}
+
+static PyObject *str_map(ctx *c, uint32_t first, uint32_t count) {
+    if ((size_t)first + count > c->v->kvs_len) {
+        PyErr_SetString(PyExc_ValueError, "treestore: key/value range outside the result");
+        return NULL;
+    }
+    PyObject *dict = PyDict_New();
+    if (dict == NULL) return NULL;
+    for (uint32_t i = 0; i < count; i++) {
+        const treestore_kv *kv = &c->v->kvs[first + i];
+        PyObject *k = text(kv->key), *val = k ? text(kv->value) : NULL;
+        int bad = val == NULL || PyDict_SetItem(dict, k, val) < 0;
+        Py_XDECREF(k);
+        Py_XDECREF(val);
+        if (bad) {
+            Py_DECREF(dict);
+            return NULL;
+        }
+    }
+    return dict;
+}
+
+/* Sets d[KEYS[k]] = value and drops the reference; fails when value is NULL. */
+static int put(PyObject *d, int k, PyObject *value) {
+    if (value == NULL) return -1;
+    int r = PyDict_SetItem(d, KEYS[k], value);
+    Py_DECREF(value);
+    return r;
+}
+
+static PyObject *node_dict(ctx *c, const treestore_node *n) {
+    PyObject *d = PyDict_Copy(NODE_TEMPLATE);
+    if (d == NULL) return NULL;
+    PyObject *created = when_slot(c, 0, n->created_at);
+    PyObject *updated = NULL;
+    if (created != NULL) {
+        if (n->updated_at == n->created_at) {
+            Py_INCREF(created);
+            updated = created;
+        } else {
+            updated = when_slot(c, 1, n->updated_at);
+        }
+    }
+    if (created == NULL || updated == NULL) {
+        Py_XDECREF(created);
+        Py_DECREF(d);
+        return NULL;
+    }
+    PyObject *none_start = (n->flags & TREESTORE_NODE_HAS_PAGE_START) ? NULL : Py_None;
+    PyObject *none_end = (n->flags & TREESTORE_NODE_HAS_PAGE_END) ? NULL : Py_None;
+    Py_XINCREF(none_start);
+    Py_XINCREF(none_end);
+    if (put(d, K_NODE_ID, text(n->node_id)) < 0 || put(d, K_POLICY_ID, same_text(c, 0, n->policy_id)) < 0 ||
+        put(d, K_VERSION_ID, same_text(c, 1, n->version_id)) < 0 || put(d, K_PARENT_ID, opt_text(n->parent_id)) < 0 ||
+        put(d, K_TITLE, text(n->title)) < 0 ||
+        put(d, K_PAGE_START, none_start ? none_start : PyLong_FromLongLong(n->page_start)) < 0 ||
+        put(d, K_PAGE_END, none_end ? none_end : PyLong_FromLongLong(n->page_end)) < 0 ||
+        put(d, K_SUMMARY, opt_text(n->summary)) < 0 || put(d, K_TEXT, opt_text(n->text)) < 0 ||
+        put(d, K_SECTION_PATH, text(n->section_path)) < 0 ||
+        put(d, K_CHILD_IDS, str_list(c, n->child_first, n->child_count)) < 0 ||
+        put(d, K_DEPTH, PyLong_FromUnsignedLong(n->depth)) < 0 || put(d, K_CREATED_AT, created) < 0 ||
+        put(d, K_UPDATED_AT, updated) < 0 ||
+        put(d, K_SEE_ALSO, str_list(c, n->see_also_first, n->see_also_count)) < 0 ||
+        put(d, K_METADATA, str_map(c, n->metadata_first, n->metadata_count)) < 0) {
+        Py_DECREF(d);
+        return NULL;
+    }
+    return d;
+}
+
+static PyObject *record_dict(ctx *c, size_t index, int depth);
+
+/* Field names, interned once: an open-addressing table keyed by the name's bytes (FNV-1a). */
+#define NAMES_SLOTS 1024
+static struct {
+    char *bytes;
+    size_t len;
+    PyObject *name;
+} NAMES[NAMES_SLOTS];
+static size_t NAMES_USED;
+
+static PyObject *field_name(ctx *c, treestore_str s) {
+    (void)c;
+#ifdef Py_GIL_DISABLED /* free-threaded: the table relies on the GIL */
+    return text(s);
+#endif
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < s.len; i++) h = (h ^ s.ptr[i]) * 1099511628211ULL;
+    for (size_t probe = 0; probe < NAMES_SLOTS; probe++) {
+        size_t k = (size_t)(h + probe) & (NAMES_SLOTS - 1);
+        if (NAMES[k].name == NULL) {
+            PyObject *name = text(s);
+            if (name == NULL) return NULL;
+            if (NAMES_USED >= NAMES_SLOTS / 2) return name; /* full enough: do not cache */
+            char *copy = PyMem_Malloc(s.len ? s.len : 1);
+            if (copy == NULL) return name;
+            if (s.len) memcpy(copy, s.ptr, s.len);
+            PyUnicode_InternInPlace(&name);
+            NAMES[k].bytes = copy;
+            NAMES[k].len = s.len;
+            NAMES[k].name = name;
+            NAMES_USED++;
+            Py_INCREF(name);
+            return name;
+        }
+        if (NAMES[k].len == s.len && (s.len == 0 || memcmp(NAMES[k].bytes, s.ptr, s.len) == 0)) {
+            Py_INCREF(NAMES[k].name);
+            return NAMES[k].name;
+        }
+    }
+    return text(s);
+}
+
+static PyObject *field_value(ctx *c, const treestore_field *f, int depth) {
+    switch (f->kind) {
+    case TREESTORE_VALUE_STR:
+        return opt_text(f->str_value);
+    case TREESTORE_VALUE_INT:
+        return PyLong_FromLongLong(f->int_value);
+    case TREESTORE_VALUE_FLOAT:
+        return PyFloat_FromDouble(f->float_value);
+    case TREESTORE_VALUE_BOOL:
+        return PyBool_FromLong(f->int_value != 0);
+    case TREESTORE_VALUE_TIME:
+        return when(c, f->int_value);
+    case TREESTORE_VALUE_STR_LIST:
+        return str_list(c, f->first, f->count);
+    case TREESTORE_VALUE_STR_MAP:
+        return str_map(c, f->first, f->count);
+    case TREESTORE_VALUE_JSON: {
+        PyObject *s = text(f->str_value);
+        if (s == NULL) return NULL;
+        PyObject *v = PyObject_CallFunctionObjArgs(c->json_loads, s, NULL);
+        Py_DECREF(s);
+        return v;
+    }
+    case TREESTORE_VALUE_RECORDS: {
+        if ((size_t)f->first + f->count > c->v->records_len) {
+            PyErr_SetString(PyExc_ValueError, "treestore: record range outside the result");
+            return NULL;
+        }
+        PyObject *list = PyList_New(f->count);
+        if (list == NULL) return NULL;
+        for (uint32_t i = 0; i < f->count; i++) {
+            PyObject *r = record_dict(c, (size_t)f->first + i, depth + 1);
+            if (r == NULL) {
+                Py_DECREF(list);
+                return NULL;
+            }
+            PyList_SetItem(list, i, r);
+        }
+        return list;
+    }
+    default:
+        Py_INCREF(Py_None);
+        return Py_None;
+    }
+}
+
+static PyObject *record_dict(ctx *c, size_t index, int depth) {
+    if (depth > 64) {
+        PyErr_SetString(PyExc_ValueError, "treestore: records nested too deep");
+        return NULL;
+    }
+    const treestore_record *r = &c->v->records[index];
+    if ((size_t)r->first_field + r->field_count > c->v->fields_len) {
+        PyErr_SetString(PyExc_ValueError, "treestore: field range outside the result");
+        return NULL;
+    }
+    PyObject *d = PyDict_New();
+    if (d == NULL) return NULL;
+    for (uint32_t i = 0; i < r->field_count; i++) {
+        const treestore_field *f = &c->v->fields[r->first_field + i];
+        PyObject *name = field_name(c, f->name);
+        PyObject *value = name ? field_value(c, f, depth) : NULL;
+        int bad = value == NULL || PyDict_SetItem(d, name, value) < 0;
+        Py_XDECREF(name);
+        Py_XDECREF(value);
+        if (bad) {
+            Py_DECREF(d);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+static PyObject *decode(PyObject *self, PyObject *args) {
+    unsigned long long address;
+    ctx c;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "KOO", &address, &c.to_datetime, &c.json_loads)) return NULL;
+    c.ids[0] = c.ids[1] = NULL;
+    c.v = (const treestore_result_view *)(uintptr_t)address;
+    if (c.v == NULL || c.v->top_records > c.v->records_len) {
+        PyErr_SetString(PyExc_ValueError, "treestore: not a result view");
+        return NULL;
+    }
+    PyObject *records = PyList_New((Py_ssize_t)c.v->top_records);
+    PyObject *nodes = records ? PyList_New((Py_ssize_t)c.v->nodes_len) : NULL;
+    if (nodes == NULL) goto fail;
+    for (size_t i = 0; i < c.v->top_records; i++) {
+        PyObject *r = record_dict(&c, i, 0);
+        if (r == NULL) goto fail;
+        PyList_SetItem(records, (Py_ssize_t)i, r);
+    }
+    for (size_t i = 0; i < c.v->nodes_len; i++) {
+        PyObject *n = node_dict(&c, &c.v->nodes[i]);
+        if (n == NULL) goto fail;
+        PyList_SetItem(nodes, (Py_ssize_t)i, n);
+    }
+    Py_XDECREF(c.ids[0]);
+    Py_XDECREF(c.ids[1]);
+    PyObject *out = PyTuple_Pack(2, records, nodes);
+    Py_DECREF(records);
+    Py_DECREF(nodes);
+    return out;
+fail:
+    Py_XDECREF(c.ids[0]);
+    Py_XDECREF(c.ids[1]);
+    Py_XDECREF(records);
+    Py_XDECREF(nodes);
+    return NULL;
+}
+
+static PyObject *node_get(PyObject *self, PyObject *args) {
+    unsigned long long db_address, txn_address;
+    const char *policy, *node, *version = NULL;
+    Py_ssize_t policy_len, node_len, version_len = 0;
+    ctx c;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "KKy#z#y#O", &db_address, &txn_address, &policy, &policy_len, &version,
+                          &version_len, &node, &node_len, &c.to_datetime)) {
+        return NULL;
+    }
+    c.json_loads = Py_None;
+    c.ids[0] = c.ids[1] = NULL;
+    treestore_result *result = NULL;
+    treestore_error *err = NULL;
+    treestore_status status;
+    PyThreadState *ts = PyEval_SaveThread();
+    status = treestore_node_get((const treestore_db *)(uintptr_t)db_address,
+                                (treestore_txn *)(uintptr_t)txn_address, (const uint8_t *)policy,
+                                (size_t)policy_len, (const uint8_t *)version, (size_t)version_len,
+                                (const uint8_t *)node, (size_t)node_len, &result, &err);
+    PyEval_RestoreThread(ts);
+    if (status != TREESTORE_OK) {
+        treestore_str m = treestore_error_message(err);
+        PyObject *msg = PyUnicode_DecodeUTF8((const char *)m.ptr, (Py_ssize_t)m.len, "replace");
+        treestore_error_free(err);
+        if (msg == NULL) return NULL;
+        PyObject *out = Py_BuildValue("(IN)", (unsigned int)status, msg);
+        return out;
+    }
+    treestore_result_view view;
+    memset(&view, 0, sizeof view);
+    view.struct_size = (uint32_t)sizeof view;
+    status = treestore_result_read(result, &view, NULL);
+    PyObject *out = NULL;
+    if (status != TREESTORE_OK || view.nodes_len != 1) {
+        PyErr_SetString(PyExc_RuntimeError, "treestore: node_get returned no node");
+    } else {
+        c.v = &view;
+        out = node_dict(&c, &view.nodes[0]);
+    }
+    Py_XDECREF(c.ids[0]);
+    Py_XDECREF(c.ids[1]);
+    treestore_result_free(result);
+    return out;
+}
+
+/* (status, message) of a failed call; frees the error. */
+static PyObject *failure(treestore_status status, treestore_error *err) {
+    treestore_str m = treestore_error_message(err);
+    PyObject *msg = PyUnicode_DecodeUTF8((const char *)m.ptr, (Py_ssize_t)m.len, "replace");
+    treestore_error_free(err);
+    if (msg == NULL) return NULL;
+    return Py_BuildValue("(IN)", (unsigned int)status, msg);
+}
+
+/* The node dicts of `result` (freed). */
+static PyObject *result_nodes(treestore_result *result, PyObject *to_datetime) {
+    treestore_result_view view;
+    ctx c;
+    memset(&view, 0, sizeof view);
+    view.struct_size = (uint32_t)sizeof view;
+    c.to_datetime = to_datetime;
+    c.json_loads = Py_None;
+    c.ids[0] = c.ids[1] = NULL;
+    c.v = &view;
+    PyObject *list = NULL;
+    if (treestore_result_read(result, &view, NULL) != TREESTORE_OK) {
+        PyErr_SetString(PyExc_RuntimeError, "treestore: the result could not be read");
+    } else if ((list = PyList_New((Py_ssize_t)view.nodes_len)) != NULL) {
+        for (size_t i = 0; i < view.nodes_len; i++) {
+            PyObject *n = node_dict(&c, &view.nodes[i]);
+            if (n == NULL) {
+                Py_CLEAR(list);
+                break;
+            }
+            PyList_SetItem(list, (Py_ssize_t)i, n);
+        }
+    }
+    Py_XDECREF(c.ids[0]);
+    Py_XDECREF(c.ids[1]);
+    treestore_result_free(result);
+    return list;
+}
+
+/* The first top-level record of `result` as a dict (freed). */
+static PyObject *result_record(treestore_result *result, PyObject *to_datetime, PyObject *json_loads) {
+    treestore_result_view view;
+    ctx c;
+    memset(&view, 0, sizeof view);
+    view.struct_size = (uint32_t)sizeof view;
+    c.to_datetime = to_datetime;
+    c.json_loads = json_loads;
+    c.ids[0] = c.ids[1] = NULL;
+    c.v = &view;
+    PyObject *r = NULL;
+    if (treestore_result_read(result, &view, NULL) != TREESTORE_OK || view.top_records < 1) {
+        PyErr_SetString(PyExc_RuntimeError, "treestore: the result holds no record");
+    } else {
+        r = record_dict(&c, 0, 0);
+    }
+    treestore_result_free(result);
+    return r;
+}
+
+static PyObject *version_as_of(PyObject *self, PyObject *args) {
+    unsigned long long db_address, txn_address;
+    const char *policy;
+    Py_ssize_t policy_len;
+    long long at;
+    PyObject *to_datetime, *json_loads;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "KKy#LOO", &db_address, &txn_address, &policy, &policy_len, &at, &to_datetime,
+                          &json_loads)) {
+        return NULL;
+    }
+    treestore_result *result = NULL;
+    treestore_error *err = NULL;
+    PyThreadState *ts = PyEval_SaveThread();
+    treestore_status status = treestore_version_as_of(
+        (const treestore_db *)(uintptr_t)db_address, (treestore_txn *)(uintptr_t)txn_address,
+        (const uint8_t *)policy, (size_t)policy_len, (int64_t)at, &result, &err);
+    PyEval_RestoreThread(ts);
+    if (status != TREESTORE_OK) return failure(status, err);
+    return result_record(result, to_datetime, json_loads);
+}
+
+enum { Q_CHILDREN = 0, Q_SUBTREE = 1, Q_ANCESTORS = 2 };
+
+static PyObject *tree_query(PyObject *self, PyObject *args) {
+    int which, include_text;
+    unsigned int max_depth;
+    unsigned long long db_address, txn_address;
+    const char *policy, *version = NULL, *node = NULL;
+    Py_ssize_t policy_len, version_len = 0, node_len = 0;
+    PyObject *to_datetime;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "iKKy#z#z#IpO", &which, &db_address, &txn_address, &policy, &policy_len,
+                          &version, &version_len, &node, &node_len, &max_depth, &include_text, &to_datetime)) {
+        return NULL;
+    }
+    const treestore_db *db = (const treestore_db *)(uintptr_t)db_address;
+    treestore_txn *txn = (treestore_txn *)(uintptr_t)txn_address;
+    treestore_result *result = NULL;
+    treestore_error *err = NULL;
+    treestore_status status;
+    PyThreadState *ts = PyEval_SaveThread();
+    switch (which) {
+    case Q_CHILDREN:
+        status = treestore_node_children(db, txn, (const uint8_t *)policy, (size_t)policy_len,
+                                         (const uint8_t *)version, (size_t)version_len, (const uint8_t *)node,
+                                         (size_t)node_len, include_text != 0, &result, &err);
+        break;
+    case Q_SUBTREE:
+        status = treestore_node_subtree(db, txn, (const uint8_t *)policy, (size_t)policy_len,
+                                        (const uint8_t *)version, (size_t)version_len, (const uint8_t *)node,
+                                        (size_t)node_len, max_depth, include_text != 0, &result, &err);
+        break;
+    default:
+        status = treestore_node_ancestors(db, txn, (const uint8_t *)policy, (size_t)policy_len,
+                                          (const uint8_t *)version, (size_t)version_len, (const uint8_t *)node,
+                                          (size_t)node_len, include_text != 0, &result, &err);
+        break;
+    }
+    PyEval_RestoreThread(ts);
+    if (status != TREESTORE_OK) return failure(status, err);
+    return result_nodes(result, to_datetime);
+}
+
+static PyMethodDef METHODS[] = {
+    {"version_as_of", version_as_of, METH_VARARGS,
+     "version_as_of(db_address, txn_address, policy, at_us, to_datetime, json_loads) -> version dict, or "
+     "(status, message) on an error."},
+    {"tree_query", tree_query, METH_VARARGS,
+     "tree_query(which, db_address, txn_address, policy, version, node, max_depth, include_text, "
+     "to_datetime) -> [node dict], or (status, message) on an error; which: 0 children, 1 subtree, "
+     "2 ancestors."},
+    {"node_get", node_get, METH_VARARGS,
+     "node_get(db_address, txn_address, policy, version, node, to_datetime) -> node dict, or (status, "
+     "message) on an error."},
+    {"decode", decode, METH_VARARGS,
+     "decode(view_address, to_datetime, json_loads) -> (records, nodes): the Python values of a read "
+     "treestore_result_view."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {
+    PyModuleDef_HEAD_INIT, "treestore._speedups",
+    "Builds the Python values of a TreeStore result view in C (see _decode.py).", -1, METHODS,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__speedups(void) {
+    for (int i = 0; i < K_COUNT; i++) {
+        KEYS[i] = PyUnicode_InternFromString(KEY_NAMES[i]);
+        if (KEYS[i] == NULL) return NULL;
+    }
+    NODE_TEMPLATE = PyDict_New();
+    if (NODE_TEMPLATE == NULL) return NULL;
+    for (int i = 0; i < K_COUNT; i++) {
+        if (PyDict_SetItem(NODE_TEMPLATE, KEYS[i], Py_None) < 0) return NULL;
+    }
+    TIMES = PyDict_New();
+    if (TIMES == NULL) return NULL;
+    PyObject *m = PyModule_Create(&MODULE);
+#ifdef Py_GIL_DISABLED
+    if (m != NULL) PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED);
+#endif
+    return m;
+}

@@ -1,0 +1,95 @@
+"""The version store: listing, reading, dating, tagging and comparing versions of a document.
+
+Versions are :class:`~treestore.types.Version` dicts; the date arguments take a ``datetime`` (naive is
+UTC), a ``date`` (its midnight UTC) or an ISO-8601 string.
+"""
+
+import os
+import threading
+from typing import List, Optional
+
+from ._call import _Calls, first, limit_arg, opt_arg, s_arg
+from ._decode import _c_decode, _loads, take_full, take_records, to_datetime
+from ._native import NULL, lib, status_name
+from .errors import ClosedError, error_class
+from .timestamps import TimestampLike, to_micros
+from .types import Version, VersionDiff
+
+__all__ = ["_Versions"]
+
+if _c_decode is not None and not os.environ.get("TREESTORE_PURE_PYTHON"):
+    from ._speedups import version_as_of as _c_as_of
+else:  # pragma: no cover
+    _c_as_of = None
+
+
+class _Versions(_Calls):
+    """Versions (mixed into :class:`~treestore.TreeStore`)."""
+
+    def get_version_as_of(self, policy_id: str, as_of: TimestampLike) -> Version:
+        """The version of ``policy_id`` in force at ``as_of``: the one whose ``[effective_start,
+        effective_end)`` holds it (a missing start is ``created_at``, a missing end the next
+        version's start). Raises :class:`NotFoundError` when none was in force then."""
+        p = s_arg(policy_id, "policy_id")
+        at = to_micros(as_of)
+        if _c_as_of is None:  # pragma: no cover
+            return first(self._q(take_records, lib.treestore_version_as_of, p, len(p), at))  # type: ignore
+        h = self._h  # one crossing: call, read, decode and free in C
+        h.inflight.append(None)
+        try:
+            if h.ptr is None:
+                raise ClosedError("database is closed")
+            txn = NULL if not h.txns else h.txns.get(threading.get_ident())
+            r = _c_as_of(h.addr, 0 if txn is None or txn is NULL else txn._addr(), p, at, to_datetime, _loads)
+        finally:
+            h.inflight.pop()
+        if type(r) is tuple:
+            raise error_class(r[0])(r[1] or status_name(r[0]), r[0])
+        return r  # type: ignore[no-any-return]
+
+    def list_versions(self, policy_id: str, limit: int = 100) -> List[Version]:
+        """The versions of ``policy_id``, newest ``created_at`` first, at most ``limit`` (0: all).
+        An unknown policy lists nothing."""
+        return self.list_versions_page(policy_id, limit)[0]
+
+    def list_versions_page(
+        self, policy_id: str, limit: int = 100, cursor: Optional[str] = None
+    ) -> "tuple[List[Version], Optional[str]]":
+        """One page of :meth:`list_versions` and the cursor of the next (None on the last page)."""
+        p = s_arg(policy_id, "policy_id")
+        records, _n, _t, nxt, _s = self._q(
+            take_full, lib.treestore_version_list, p, len(p), limit_arg(limit), *opt_arg(cursor, "cursor")
+        )
+        return records, nxt  # type: ignore[return-value]
+
+    def latest_version(self, policy_id: str) -> Version:
+        """The newest version of ``policy_id`` (by ``created_at``); :class:`NotFoundError` when none."""
+        p = s_arg(policy_id, "policy_id")
+        return first(self._q(take_records, lib.treestore_version_latest, p, len(p)))  # type: ignore
+
+    def get_version(self, policy_id: str, version_id: str) -> Version:
+        """Version ``version_id`` of ``policy_id``; :class:`NotFoundError` when absent."""
+        p, v = s_arg(policy_id, "policy_id"), s_arg(version_id, "version_id")
+        return first(self._q(take_records, lib.treestore_version_get, p, len(p), v, len(v)))  # type: ignore
+
+    def get_version_by_tag(self, policy_id: str, tag: str) -> Version:
+        """The version of ``policy_id`` tagged ``tag``; :class:`NotFoundError` when none is."""
+        p, t = s_arg(policy_id, "policy_id"), s_arg(tag, "tag")
+        return first(self._q(take_records, lib.treestore_version_get_by_tag, p, len(p), t, len(t)))  # type: ignore
+
+    def tag_version(self, policy_id: str, version_id: str, tag: str) -> None:
+        """Tags a version, moving the tag from the version that had it."""
+        p, v, t = s_arg(policy_id, "policy_id"), s_arg(version_id, "version_id"), s_arg(tag, "tag")
+        self._out("", lib.treestore_version_tag, p, len(p), v, len(v), t, len(t))
+
+    def untag_version(self, policy_id: str, tag: str) -> bool:
+        """Removes ``tag`` from whichever version has it; returns whether one had it."""
+        p, t = s_arg(policy_id, "policy_id"), s_arg(tag, "tag")
+        return bool(self._out("flag", lib.treestore_version_untag, p, len(p), t, len(t)))
+
+    def diff_versions(self, policy_id: str, from_version: str, to_version: str) -> VersionDiff:
+        """Compares two versions node by node: ``added``, ``removed`` and ``changed`` lists of
+        ``{"node_id", "title", "section_path", "fields"}`` (``fields``: what differs)."""
+        p = s_arg(policy_id, "policy_id")
+        a, b = s_arg(from_version, "from_version"), s_arg(to_version, "to_version")
+        return first(self._q(take_records, lib.treestore_version_diff, p, len(p), a, len(a), b, len(b)))  # type: ignore

@@ -1,0 +1,70 @@
+"""The C decoder (treestore._speedups) builds exactly what the Python reference decoder builds."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import POLICY, REPO, small_document
+
+from treestore import _decode
+from treestore._native import NULL, lib
+
+P = POLICY.encode()
+
+
+def calls(db):
+    db.store_document(small_document())
+    db.set_metadata("node", f"{POLICY}/0006", "k", {"json": [1, 2]})
+    db.store_cross_reference({"source_policy_id": "x", "target_policy_id": POLICY, "target_node_id": "0006"})
+    db.store_trajectory({"case_id": "c", "steps": [{"action": "a"}, {"action": "b"}]})
+    db.store_tool_result({"tool_name": "t", "result_data": {"nested": {"ok": True}}, "duration_ms": 3})
+    db.store_prompt({"name": "n", "template": "hi {{x}}", "config": {"t": 0.5}})
+    return [
+        (lib.treestore_document_get, (P, len(P), NULL, 0)),
+        (lib.treestore_document_get, (b"p", 1, NULL, 0)),  # non-ASCII text, metadata, see-also
+        (lib.treestore_document_structure, (P, len(P), b"v1", 2, 20, 5, NULL, 0)),
+        (lib.treestore_search, (P, len(P), NULL, 0, b"fax", 3, 5, 0, 80, True)),
+        (lib.treestore_version_diff, (P, len(P), b"v1", 2, b"v3", 2)),
+        (lib.treestore_version_list, (P, len(P), 0, NULL, 0)),
+        (lib.treestore_node_enriched, (P, len(P), NULL, 0, b"0006", 4, 10)),
+        (lib.treestore_node_related, (P, len(P), NULL, 0, b"0008", 4, b'["urgent"]', 10, 10)),
+        (lib.treestore_trajectory_list, (b"c", 1, NULL, 0)),
+        (lib.treestore_tool_result_list, (NULL, 0)),
+        (lib.treestore_prompt_get, (b"n", 1, 0, NULL, 0)),
+        (lib.treestore_search_settings_get, ()),
+    ]
+
+
+@pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
+def test_c_and_python_decoders_agree(policy_db):
+    for fn, args in calls(policy_db):
+        py = policy_db._q(_decode.py_take_full, fn, *args)
+        c = policy_db._q(_decode.c_take_full, fn, *args)
+        assert c[:4] == py[:4], fn
+        assert py[0] or py[1], fn  # the call returned something to compare
+
+
+@pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
+def test_the_c_decoder_is_in_use():
+    assert _decode.take_nodes is _decode.c_take_nodes
+
+
+def test_the_pure_python_fallback_works(tmp_path):
+    """TREESTORE_PURE_PYTHON=1 selects the Python readers (used where _speedups cannot be built)."""
+    code = f"""
+import treestore
+from treestore import _decode
+assert _decode.take_nodes is _decode.py_take_nodes
+with treestore.TreeStore({str(tmp_path / 'p.tsdb')!r}) as db:
+    db.import_pageindex({str(REPO / 'examples/data/advanced-imaging-pa_v1.json')!r}, "p", "v1", "2023-01-01")
+    n = db.get_node("p", "0006")
+    assert n["title"] == "Submission Channels" and n["created_at"].tzinfo is not None
+    assert [x["node_id"] for x in db.get_ancestor_path("p", "0006")] == ["root", "0004", "0006"]
+    assert db.get_version_as_of("p", "2023-06-01")["version_id"] == "v1"
+    assert db.search("p", "fax")[0]["node"]["node_id"] == "0006"
+print("ok")
+"""
+    env = dict(os.environ, TREESTORE_PURE_PYTHON="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.stdout.strip() == "ok", out.stderr

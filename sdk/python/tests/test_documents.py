@@ -1,0 +1,225 @@
+"""The document store and the tree queries: shapes, orders, every argument form and error."""
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from conftest import POLICY, sample_file, small_document
+
+import treestore
+
+NODE_KEYS = {
+    "node_id", "policy_id", "version_id", "parent_id", "title", "page_start", "page_end", "summary", "text",
+    "section_path", "child_ids", "depth", "created_at", "updated_at", "see_also", "metadata",
+}  # fmt: skip
+VERSION_KEYS = {
+    "policy_id", "version_id", "created_at", "created_by", "description", "tags", "effective_start", "effective_end",
+}  # fmt: skip
+
+
+@pytest.fixture
+def small(db):
+    d = small_document(description="small", tags=["t1"], effective_start=datetime(2024, 1, 1))
+    db.store_document(d["document"], d["nodes"])
+    return db
+
+
+def test_store_document_returns_success_and_the_version(db):
+    d = small_document()
+    r = db.store_document(d["document"], d["nodes"])
+    assert r["success"] is True and "4 nodes" in r["message"]
+    assert (r["policy_id"], r["version_id"], r["node_count"]) == ("p", "v1", 4)
+    assert VERSION_KEYS <= set(r["version"])
+    assert r["version"]["root_node_id"] == "root"
+
+
+def test_store_document_takes_one_combined_dict(db):
+    assert db.store_document(small_document())["success"]
+    assert db.get_node("p", "a1")["title"] == "Alpha one"
+
+
+def test_store_documents_in_one_batch(db):
+    assert db.store_documents([small_document(version="v1"), small_document(version="v2")]) == 2
+    assert [v["version_id"] for v in db.list_versions("p")] == ["v2", "v1"]
+
+
+def test_get_document_returns_header_and_nodes_in_preorder(small):
+    doc = small.get_document("p")
+    assert set(doc) == {"document", "nodes"}
+    assert doc["document"]["description"] == "small" and doc["document"]["tags"] == ["t1"]
+    assert doc["document"]["effective_start"] == datetime(2024, 1, 1, tzinfo=timezone.utc)
+    assert [n["node_id"] for n in doc["nodes"]] == ["root", "a", "a1", "b"]
+
+
+def test_node_dict_has_every_key_and_types(small):
+    n = small.get_node("p", "a")
+    assert set(n) == NODE_KEYS
+    assert n["parent_id"] == "root" and n["depth"] == 1 and n["section_path"] == "1"
+    assert (n["page_start"], n["page_end"]) == (1, 2)
+    assert n["child_ids"] == ["a1"] and n["see_also"] == ["b"] and n["metadata"] == {"k": "v"}
+    assert n["summary"] == "alpha summary" and n["text"].startswith("alpha text")
+    assert n["created_at"].tzinfo is timezone.utc and n["updated_at"].tzinfo is timezone.utc
+    root = small.get_node("p", "root")
+    assert root["parent_id"] is None and root["page_start"] is None and root["summary"] is None
+    assert root["section_path"] == "" and root["depth"] == 0
+
+
+def test_non_ascii_text_round_trips(small):
+    assert small.get_node("p", "b")["text"] == "beta text ünïcödé"
+    assert [n["title"] for n in small.get_children("p", "root")] == ["Alpha", "Beta"]
+
+
+def test_get_nodes_by_id_leaves_out_missing(small):
+    got = small.get_nodes("p", ["b", "ghost", "a"])
+    assert list(got) == ["b", "a"]
+    assert got["a"]["text"]
+    assert small.get_nodes("p", ["a"], include_text=False)["a"]["text"] is None
+    with pytest.raises(treestore.ArgumentTypeError):
+        small.get_nodes("p", "a")
+    with pytest.raises(treestore.ArgumentTypeError):
+        small.get_nodes("p", [1])
+    with pytest.raises(treestore.NotFoundError):
+        small.get_nodes("nope", ["a"])
+
+
+def test_children_subtree_ancestors(small):
+    assert [n["node_id"] for n in small.get_children("p")] == ["a", "b"]
+    assert [n["node_id"] for n in small.get_children("p", "a")] == ["a1"]
+    assert small.get_children("p", "b") == []
+    assert [n["node_id"] for n in small.get_subtree("p", "root")] == ["root", "a", "a1", "b"]
+    assert [n["node_id"] for n in small.get_subtree("p", "root", max_depth=1)] == ["root", "a", "b"]
+    assert all(n["text"] is None for n in small.get_subtree("p", "root", include_text=False))
+    assert [n["node_id"] for n in small.get_ancestor_path("p", "a1")] == ["root", "a", "a1"]
+
+
+def test_pages_and_section_paths(small):
+    assert [n["node_id"] for n in small.get_nodes_by_page("p", 2)] == ["a", "a1"]
+    assert small.get_nodes_by_page("p", 99) == []
+    assert [n["node_id"] for n in small.get_nodes_by_pages("p", "1,4-5")] == ["a", "b"]
+    assert [n["node_id"] for n in small.get_nodes_by_pages("p", [1, (4, 5)])] == ["a", "b"]
+    assert [n["node_id"] for n in small.get_nodes_by_pages("p", 3)] == ["b"]
+    assert small.get_node_by_section_path("p", "1.1")["node_id"] == "a1"
+    with pytest.raises(treestore.InvalidArgumentError):
+        small.get_nodes_by_pages("p", "x-")
+    with pytest.raises(treestore.ArgumentTypeError):
+        small.get_nodes_by_pages("p", [object()])
+    with pytest.raises(treestore.InvalidArgumentError):
+        small.get_nodes_by_page("p", -1)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda db: db.get_node("p", "ghost"),
+        lambda db: db.get_node("nope", "a"),
+        lambda db: db.get_node("p", "a", "v9"),
+        lambda db: db.get_children("p", "ghost"),
+        lambda db: db.get_subtree("p", "ghost"),
+        lambda db: db.get_ancestor_path("p", "ghost"),
+        lambda db: db.get_document("p", "v9"),
+        lambda db: db.get_structure("nope"),
+        lambda db: db.get_node_by_section_path("p", "9.9"),
+        lambda db: db.export_pageindex("nope"),
+    ],
+)
+def test_missing_things_raise_not_found_which_is_a_key_error(small, call):
+    with pytest.raises(treestore.NotFoundError) as e:
+        call(small)
+    assert isinstance(e.value, KeyError) and e.value.status == 200 and str(e.value)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda db: db.get_node(1, "a"),
+        lambda db: db.get_node("p", None),
+        lambda db: db.get_subtree("p", "a", max_depth="1"),
+        lambda db: db.get_subtree("p", "a", max_depth=-1),
+        lambda db: db.get_structure("p", limit=-1),
+        lambda db: db.store_document(["not", "a", "dict"]),
+        lambda db: db.store_document({"policy_id": "p"}, [{"node_id": "x", "title": 5}]),
+        lambda db: db.store_document({"policy_id": "p", "version_id": "v"}, [{"node_id": "x", "parent_id": "ghost"}]),
+        lambda db: db.store_document({"policy_id": "p", "version_id": "v", "when": object()}, []),
+        lambda db: db.store_documents("x"),
+    ],
+)
+def test_bad_arguments_raise_invalid_argument_which_is_a_value_error(small, call):
+    with pytest.raises(treestore.InvalidArgumentError) as e:
+        call(small)
+    assert isinstance(e.value, ValueError) and str(e.value)
+
+
+def test_invalid_document_names_node_and_field_and_writes_nothing(db):
+    with pytest.raises(treestore.InvalidArgumentError, match="title"):
+        db.store_document({"policy_id": "p", "version_id": "v"}, [{"node_id": "x", "title": 5}])
+    assert db.list_versions("p") == []
+
+
+def test_delete_document(small):
+    d = small_document(version="v2")
+    small.store_document(d)
+    r = small.delete_document("p", "v1")
+    assert r == {"success": True, "message": "deleted 1 version(s) of version v1 of p", "deleted_versions": 1}
+    assert small.delete_document("p", "v1")["success"] is False
+    assert small.delete_document("p")["deleted_versions"] == 1
+    with pytest.raises(treestore.NotFoundError):
+        small.get_document("p")
+
+
+def test_structure_pages_with_a_cursor(policy_db):
+    first = policy_db.get_structure(POLICY, "v1", limit=5)
+    assert first["total"] == 17 and len(first["nodes"]) == 5 and first["next_cursor"]
+    assert all(n["text"] is None for n in first["nodes"])
+    seen = [n["node_id"] for n in first["nodes"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = policy_db.get_structure(POLICY, "v1", limit=5, cursor=cursor)
+        seen += [n["node_id"] for n in page["nodes"]]
+        cursor = page["next_cursor"]
+    assert len(seen) == 17 == len(set(seen))
+    cut = policy_db.get_structure(POLICY, "v1", summary_chars=10)["nodes"]
+    assert max(len(n["summary"] or "") for n in cut) <= 11
+    assert all(n["summary"] is None for n in policy_db.get_structure(POLICY, summary_chars=0)["nodes"])
+
+
+def test_import_from_path_str_text_dict_and_bytes(db, tmp_path):
+    path = sample_file("v1")
+    text = path.read_text()
+    assert db.import_pageindex(path, "a", "v")["version_id"] == "v"
+    assert db.import_pageindex(str(path), "b", "v")["policy_id"] == "b"
+    assert db.import_pageindex(text, "c", "v")["root_node_id"]
+    assert db.import_pageindex(json.loads(text), "d", "v")
+    assert db.import_pageindex(text.encode(), "e", "v")
+    counts = {p: len(db.get_document(p)["nodes"]) for p in "abcde"}
+    assert set(counts.values()) == {17}
+
+
+def test_import_sets_effective_dates_created_by_and_description(db):
+    v = db.import_pageindex(
+        sample_file("v1"), "p", "v1", datetime(2023, 1, 1, 12), "2023-12-31T00:00:00Z", created_by="me",
+        description="ignored when PageIndex has one",
+    )  # fmt: skip
+    assert v["effective_start"] == datetime(2023, 1, 1, 12, tzinfo=timezone.utc)
+    assert v["effective_end"] == datetime(2023, 12, 31, tzinfo=timezone.utc)
+    assert v["created_by"] == "me"
+
+
+def test_import_errors(db, tmp_path):
+    with pytest.raises(treestore.NotFoundError, match="neither an existing file"):
+        db.import_pageindex("no/such/file.json", "p", "v")
+    with pytest.raises(FileNotFoundError):
+        db.import_pageindex(Path(tmp_path / "missing.json"), "p", "v")
+    with pytest.raises(treestore.InvalidArgumentError, match="line"):
+        db.import_pageindex("{not json", "p", "v")
+    with pytest.raises(treestore.ArgumentTypeError):
+        db.import_pageindex(12, "p", "v")
+    with pytest.raises(treestore.InvalidArgumentError):
+        db.import_pageindex(sample_file("v1"), "p", "v", effective_start="yesterday")
+
+
+def test_export_gives_the_file_back_byte_for_byte(policy_db):
+    for v in ("v1", "v2", "v3"):
+        assert policy_db.export_pageindex(POLICY, v) == sample_file(v).read_text(encoding="utf-8")
+    compact = policy_db.export_pageindex(POLICY, pretty=False, ascii=False)
+    assert "\n" not in compact and json.loads(compact)["doc_name"]
