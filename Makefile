@@ -50,8 +50,8 @@ test-c:
 		$(CC) $(C_FLAGS) $$t -o target/$$name $$(pkg-config --cflags --libs treestore) -Wl,-rpath,$(C_PREFIX)/lib; \
 		echo "== $$name (AddressSanitizer)"; \
 		ASAN_OPTIONS=detect_leaks=1 ./target/$$name-asan; \
-		echo "== $$name (valgrind)"; \
-		valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite ./target/$$name; \
+		echo "== $$name (valgrind, result cache off)"; \
+		TREESTORE_RESULT_CACHE=0 valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite ./target/$$name; \
 	done
 	@set -e; export PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig; \
 	$(CC) $(C_FLAGS) -fsanitize=address,undefined sdk/c/examples/quickstart.c -o target/quickstart \

@@ -165,6 +165,9 @@ typedef struct treestore_error treestore_error;
 /**
  * The records a call returned. Free with `treestore_result_free`. Owned by one thread at a time;
  * may be freed from any thread.
+ *
+ * A handle to its data on the heap, so building and returning a result moves one pointer, not
+ * the arrays' headers; C holds a pointer to the handle's own heap cell (see `pool`).
  */
 typedef struct treestore_result treestore_result;
 
@@ -1793,7 +1796,9 @@ treestore_status treestore_result_strings(const treestore_result *result,
                                           treestore_error **err_out);
 
 /**
- * Frees a result and every view into it. NULL is fine.
+ * Frees a result and every view into it. NULL is fine. Freeing is cheap: the calling thread keeps
+ * the buffers of a few small results for the next call to reuse (set the environment variable
+ * `TREESTORE_RESULT_CACHE=0` before the first call to turn this off).
  */
 void treestore_result_free(treestore_result *result);
 

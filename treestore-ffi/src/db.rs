@@ -19,6 +19,14 @@ pub struct treestore_db {
     pub(crate) db: Database,
 }
 
+impl treestore_db {
+    /// The engine database behind the handle, for Rust code linked with the library (the ABI
+    /// benchmark compares the two on one database). Not part of the C API.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+}
+
 /// Commits return after the WAL is fsynced (the default).
 pub const TREESTORE_DURABILITY_SYNC: u32 = 0;
 /// Commits return at once; the WAL is fsynced in the background every 100 ms and at checkpoints.

@@ -26,6 +26,7 @@ mod logging;
 mod metadata;
 mod nodes;
 mod panic;
+mod pool;
 mod prompt;
 mod query;
 mod records;

@@ -9,6 +9,7 @@ use treestore_core::version::{self, VersionReader};
 use crate::args;
 use crate::db::treestore_db;
 use crate::error::treestore_error;
+use crate::records::versions_result;
 use crate::result::{records_result, treestore_result};
 use crate::status::treestore_status;
 use crate::txn::{read_timed, treestore_txn, write_timed};
@@ -38,7 +39,7 @@ pub extern "C" fn treestore_version_list(
         let page = read_timed(db, txn, Op::ListVersions, |r| {
             VersionReader::new(r).list_versions(policy, limit, cursor)
         })?;
-        let result = records_result(&page.versions, page.next_cursor.as_deref());
+        let result = versions_result(&page.versions, page.next_cursor.as_deref());
         args::write_out(out_result, result.into_raw());
         Ok(())
     })
@@ -66,7 +67,10 @@ pub extern "C" fn treestore_version_get(
         let doc = read_timed(db, txn, Op::GetVersion, |r| {
             VersionReader::new(r).version(policy, version)
         })?;
-        args::write_out(out_result, records_result(&[doc], None).into_raw());
+        args::write_out(
+            out_result,
+            versions_result(std::slice::from_ref(&doc), None).into_raw(),
+        );
         Ok(())
     })
 }
@@ -93,7 +97,10 @@ pub extern "C" fn treestore_version_get_by_tag(
         let doc = read_timed(db, txn, Op::GetVersionByTag, |r| {
             VersionReader::new(r).version_by_tag(policy, tag)
         })?;
-        args::write_out(out_result, records_result(&[doc], None).into_raw());
+        args::write_out(
+            out_result,
+            versions_result(std::slice::from_ref(&doc), None).into_raw(),
+        );
         Ok(())
     })
 }
@@ -117,7 +124,10 @@ pub extern "C" fn treestore_version_latest(
         let doc = read_timed(db, txn, Op::GetLatestVersion, |r| {
             VersionReader::new(r).latest_version(policy)
         })?;
-        args::write_out(out_result, records_result(&[doc], None).into_raw());
+        args::write_out(
+            out_result,
+            versions_result(std::slice::from_ref(&doc), None).into_raw(),
+        );
         Ok(())
     })
 }
@@ -143,7 +153,10 @@ pub extern "C" fn treestore_version_as_of(
         let doc = read_timed(db, txn, Op::GetVersionAsOf, |r| {
             VersionReader::new(r).version_as_of(policy, at_us)
         })?;
-        args::write_out(out_result, records_result(&[doc], None).into_raw());
+        args::write_out(
+            out_result,
+            versions_result(std::slice::from_ref(&doc), None).into_raw(),
+        );
         Ok(())
     })
 }
