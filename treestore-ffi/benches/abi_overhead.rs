@@ -152,34 +152,50 @@ fn read_view(res: *const treestore_result) -> usize {
     v.nodes_len + v.records_len + v.kvs_len + v.arena_len
 }
 
-/// Blocks of calls per side in the paired measurement, and calls per block.
+/// Blocks of calls per side in the paired measurement of a small read, and calls per block.
 const BLOCKS: usize = 400;
 const BLOCK_CALLS: u32 = 64;
 
+/// How the pair is measured: `blocks` alternating blocks of `calls` calls a side.
+#[derive(Clone, Copy)]
+struct Pairing {
+    blocks: usize,
+    calls: u32,
+}
+
+const SMALL: Pairing = Pairing {
+    blocks: BLOCKS,
+    calls: BLOCK_CALLS,
+};
+
 /// Registers `direct` and `abi` with criterion (each timed on its own), then measures the pair
-/// in alternation: `BLOCKS` times a block of `BLOCK_CALLS` direct calls, then a block of ABI calls.
+/// in alternation: `p.blocks` times a block of `p.calls` direct calls, then a block of ABI calls.
 /// On a shared machine another process can only add time to a block, so the fastest block of
 /// each side is its undisturbed cost, and both sides had the same chances to get one; their
 /// difference is the figure this bench is for (the medians are printed beside it).
 fn paired(
     c: &mut Criterion,
     group: &str,
+    p: Pairing,
     mut direct: impl FnMut() -> usize,
     mut abi: impl FnMut() -> usize,
 ) {
     let mut g = c.benchmark_group(group);
+    if p.calls == 1 {
+        g.sample_size(10);
+    }
     g.bench_function("direct", |b| b.iter(&mut direct));
     g.bench_function("abi", |b| b.iter(&mut abi));
     g.finish();
     let block = |f: &mut dyn FnMut() -> usize| {
         let t = Instant::now();
-        for _ in 0..BLOCK_CALLS {
+        for _ in 0..p.calls {
             black_box(f());
         }
-        t.elapsed().as_nanos() as f64 / f64::from(BLOCK_CALLS)
+        t.elapsed().as_nanos() as f64 / f64::from(p.calls)
     };
-    let (mut d, mut a) = (Vec::with_capacity(BLOCKS), Vec::with_capacity(BLOCKS));
-    for _ in 0..BLOCKS {
+    let (mut d, mut a) = (Vec::with_capacity(p.blocks), Vec::with_capacity(p.blocks));
+    for _ in 0..p.blocks {
         d.push(block(&mut direct));
         a.push(block(&mut abi));
     }
@@ -187,12 +203,14 @@ fn paired(
     a.sort_by(f64::total_cmp);
     println!(
         "{group}/paired: direct {:.0} ns, ABI {:.0} ns, ABI adds {:.0} ns per call \
-         (fastest of {BLOCKS} alternating blocks of {BLOCK_CALLS}; medians {:.0} and {:.0} ns)",
+         (fastest of {} alternating blocks of {}; medians {:.0} and {:.0} ns)",
         d[0],
         a[0],
         a[0] - d[0],
-        d[BLOCKS / 2],
-        a[BLOCKS / 2]
+        p.blocks,
+        p.calls,
+        d[p.blocks / 2],
+        a[p.blocks / 2]
     );
 }
 
@@ -207,6 +225,7 @@ fn bench(c: &mut Criterion) {
     paired(
         c,
         "node_get",
+        SMALL,
         || {
             let tx = direct.begin_read().expect("begin_read");
             let n = DocReader::new(&tx).node(POLICY, None, NODE).expect("node");
@@ -239,6 +258,7 @@ fn bench(c: &mut Criterion) {
     paired(
         c,
         "kv_get",
+        SMALL,
         || {
             let tx = direct.begin_read().expect("begin_read");
             let t = tx.table(TABLE).expect("table");
@@ -270,6 +290,7 @@ fn bench(c: &mut Criterion) {
     paired(
         c,
         "version_latest",
+        SMALL,
         || {
             let tx = direct.begin_read().expect("begin_read");
             let d = VersionReader::new(&tx)
@@ -300,23 +321,27 @@ fn bench(c: &mut Criterion) {
     paired(
         c,
         "abi_version",
+        SMALL,
         || black_box(1usize),
         || treestore_abi_version() as usize,
     );
 
-    let mut g = c.benchmark_group("subtree_1000");
-    g.sample_size(10);
-    g.bench_function("direct", |b| {
-        b.iter(|| {
+    paired(
+        c,
+        "subtree_1000",
+        Pairing {
+            blocks: 40,
+            calls: 1,
+        },
+        || {
             let tx = direct.begin_read().expect("begin_read");
             let nodes = DocReader::new(&tx)
                 .subtree(POLICY, None, "n0", 0, true)
                 .expect("subtree");
-            black_box(nodes.len())
-        })
-    });
-    g.bench_function("abi", |b| {
-        b.iter(|| {
+            black_box(&nodes);
+            nodes.len()
+        },
+        || {
             let mut res = ptr::null_mut();
             ok(
                 "subtree",
@@ -337,10 +362,9 @@ fn bench(c: &mut Criterion) {
             );
             let n = read_view(res);
             treestore_result_free(res);
-            black_box(n)
-        })
-    });
-    g.finish();
+            n
+        },
+    );
 
     drop(direct);
     ok("close", treestore_db_close(abi, ptr::null_mut()));

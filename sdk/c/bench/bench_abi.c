@@ -1,5 +1,6 @@
-/* What the C ABI costs over calling treestore-core directly: the same reads as
- * treestore-ffi/examples/bench_direct.rs, on the same 1,000-node document, through the ABI.
+/* The C side of what the ABI costs: node reads and a 1,000-node subtree from C, through the
+ * installed library (PLT calls included). The same reads called on treestore-core directly, in the
+ * same process, are in treestore-ffi/benches/abi_overhead.rs, which `make bench-c` runs next.
  *
  *   make bench-c                      # both programs, release builds
  *   BENCH_ITERS=5000 BENCH_ROUNDS=40 make bench-c   # iterations per round, rounds
@@ -38,7 +39,7 @@ static void die(const char *what, treestore_status st, treestore_error *err) {
         if (st_ != TREESTORE_OK) die(what, st_, err_);                                 \
     } while (0)
 
-/* The document of bench_direct.rs: a root, 9 chapters, 990 sections (round-robin under the
+/* The document of abi_overhead.rs: a root, 9 chapters, 990 sections (round-robin under the
  * chapters), each with pages, an 80-byte text and one metadata pair. */
 static void store_document(treestore_db *db) {
     size_t cap = 1 << 20, len = 0;
