@@ -143,6 +143,7 @@ fn nodes_json(nodes: &[Node]) -> String {
 
 /// Reads a whole result as an SDK does (one view) and returns something that depends on it.
 fn read_view(res: *const treestore_result) -> usize {
+    // SAFETY: the view is plain data (integers and pointers); all zeroes is a valid value.
     let mut v: treestore_result_view = unsafe { std::mem::zeroed() };
     v.struct_size = std::mem::size_of::<treestore_result_view>() as u32;
     ok(

@@ -64,13 +64,11 @@ pub extern "C" fn treestore_version_get(
         let policy = args::string(policy_id, policy_id_len, "policy_id")?;
         let version = args::string(version_id, version_id_len, "version_id")?;
         args::out(out_result, "out_result")?;
-        let doc = read_timed(db, txn, Op::GetVersion, |r| {
-            VersionReader::new(r).version(policy, version)
+        let result = read_timed(db, txn, Op::GetVersion, |r| {
+            let doc = VersionReader::new(r).version(policy, version)?;
+            Ok(versions_result(std::slice::from_ref(&doc), None))
         })?;
-        args::write_out(
-            out_result,
-            versions_result(std::slice::from_ref(&doc), None).into_raw(),
-        );
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }
@@ -94,13 +92,11 @@ pub extern "C" fn treestore_version_get_by_tag(
         let policy = args::string(policy_id, policy_id_len, "policy_id")?;
         let tag = args::string(tag, tag_len, "tag")?;
         args::out(out_result, "out_result")?;
-        let doc = read_timed(db, txn, Op::GetVersionByTag, |r| {
-            VersionReader::new(r).version_by_tag(policy, tag)
+        let result = read_timed(db, txn, Op::GetVersionByTag, |r| {
+            let doc = VersionReader::new(r).version_by_tag(policy, tag)?;
+            Ok(versions_result(std::slice::from_ref(&doc), None))
         })?;
-        args::write_out(
-            out_result,
-            versions_result(std::slice::from_ref(&doc), None).into_raw(),
-        );
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }
@@ -121,13 +117,11 @@ pub extern "C" fn treestore_version_latest(
     crate::panic::boundary(err_out, || {
         let policy = args::string(policy_id, policy_id_len, "policy_id")?;
         args::out(out_result, "out_result")?;
-        let doc = read_timed(db, txn, Op::GetLatestVersion, |r| {
-            VersionReader::new(r).latest_version(policy)
+        let result = read_timed(db, txn, Op::GetLatestVersion, |r| {
+            let doc = VersionReader::new(r).latest_version(policy)?;
+            Ok(versions_result(std::slice::from_ref(&doc), None))
         })?;
-        args::write_out(
-            out_result,
-            versions_result(std::slice::from_ref(&doc), None).into_raw(),
-        );
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }
@@ -150,13 +144,11 @@ pub extern "C" fn treestore_version_as_of(
     crate::panic::boundary(err_out, || {
         let policy = args::string(policy_id, policy_id_len, "policy_id")?;
         args::out(out_result, "out_result")?;
-        let doc = read_timed(db, txn, Op::GetVersionAsOf, |r| {
-            VersionReader::new(r).version_as_of(policy, at_us)
+        let result = read_timed(db, txn, Op::GetVersionAsOf, |r| {
+            let doc = VersionReader::new(r).version_as_of(policy, at_us)?;
+            Ok(versions_result(std::slice::from_ref(&doc), None))
         })?;
-        args::write_out(
-            out_result,
-            versions_result(std::slice::from_ref(&doc), None).into_raw(),
-        );
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }
