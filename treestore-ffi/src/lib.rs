@@ -21,6 +21,7 @@ mod args;
 mod db;
 mod documents;
 mod error;
+mod exports;
 mod kv;
 mod logging;
 mod metadata;

@@ -396,3 +396,22 @@ pub(crate) fn records_result<T: treestore_core::record::ToRecord>(
     builder.push_records(items.iter().map(|i| i.to_record()).collect());
     builder.finish(items.len(), 0, next_cursor)
 }
+
+/// Writes a new result holding `item`'s record to the checked out-parameter `out_result`.
+pub(crate) fn write_record<T: treestore_core::record::ToRecord>(
+    out_result: *mut *mut treestore_result,
+    item: &T,
+) {
+    let result = records_result(std::slice::from_ref(item), None);
+    args::write_out(out_result, result.into_raw());
+}
+
+/// Writes a new result holding a page of records (and the next page's cursor) to the checked
+/// out-parameter `out_result`.
+pub(crate) fn write_page<T: treestore_core::record::ToRecord>(
+    out_result: *mut *mut treestore_result,
+    items: &[T],
+    next_cursor: Option<&str>,
+) {
+    args::write_out(out_result, records_result(items, next_cursor).into_raw());
+}

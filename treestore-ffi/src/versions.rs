@@ -10,7 +10,7 @@ use crate::args;
 use crate::db::treestore_db;
 use crate::error::treestore_error;
 use crate::records::versions_result;
-use crate::result::{records_result, treestore_result};
+use crate::result::{treestore_result, write_record};
 use crate::status::treestore_status;
 use crate::txn::{read_timed, treestore_txn, write_timed};
 
@@ -233,7 +233,7 @@ pub extern "C" fn treestore_version_diff(
         let diff = read_timed(db, txn, Op::DiffVersions, |r| {
             VersionReader::new(r).diff_versions(policy, from, to)
         })?;
-        args::write_out(out_result, records_result(&[diff], None).into_raw());
+        write_record(out_result, &diff);
         Ok(())
     })
 }
