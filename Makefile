@@ -64,7 +64,7 @@ test-c:
 ## release library, -O2: per-call times and the calls a 1,000-node subtree takes) and the criterion
 ## bench treestore-ffi/benches/abi_overhead.rs (the same reads directly and through the exports on
 ## one database, paired: its `paired:` lines are the figures). BENCH_ITERS (per round, default
-## 100000) and BENCH_ROUNDS (default 5; the best round counts) for the C program.
+## 256) and BENCH_ROUNDS (default 400; the best round counts) for the C program.
 bench-c:
 	$(MAKE) install PREFIX=$(C_PREFIX)
 	@set -e; export PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig; \

@@ -3,12 +3,13 @@
  * same process, are in treestore-ffi/benches/abi_overhead.rs, which `make bench-c` runs next.
  *
  *   make bench-c                      # both programs, release builds
- *   BENCH_ITERS=5000 BENCH_ROUNDS=40 make bench-c   # iterations per round, rounds
+ *   BENCH_ITERS=256 BENCH_ROUNDS=400 make bench-c   # iterations per round, rounds (the defaults)
  *
  * Measured per operation: treestore_node_get in a transaction of its own (call + result_read +
  * result_free: what an SDK pays per node), the same inside one read transaction (no transaction
  * setup), and the 1,000-node subtree with text (calls needed and time). No criterion: a plain
- * loop, best of BENCH_ROUNDS rounds (default 5), after a warm-up. */
+ * loop, best of BENCH_ROUNDS rounds, after a warm-up. Many short rounds: on a shared machine a long
+ * round is always interrupted, a short one often not, so the best short round is the undisturbed cost. */
 #define _DEFAULT_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,8 +103,8 @@ static size_t subtree(treestore_db *db) {
     } while (0)
 
 int main(void) {
-    long iters = getenv("BENCH_ITERS") ? atol(getenv("BENCH_ITERS")) : 100000;
-    long rounds = getenv("BENCH_ROUNDS") ? atol(getenv("BENCH_ROUNDS")) : 5;
+    long iters = getenv("BENCH_ITERS") ? atol(getenv("BENCH_ITERS")) : 256;
+    long rounds = getenv("BENCH_ROUNDS") ? atol(getenv("BENCH_ROUNDS")) : 400;
     if (iters < 1) iters = 1;
     if (rounds < 1) rounds = 1;
     char dir[] = "/tmp/treestore-bench-abi-XXXXXX";
