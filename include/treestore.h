@@ -169,9 +169,6 @@ typedef struct treestore_error treestore_error;
 /**
  * The records a call returned. Free with `treestore_result_free`. Owned by one thread at a time;
  * may be freed from any thread.
- *
- * A handle to its data on the heap, so building and returning a result moves one pointer, not
- * the arrays' headers; C holds a pointer to the handle's own heap cell (see `pool`).
  */
 typedef struct treestore_result treestore_result;
 

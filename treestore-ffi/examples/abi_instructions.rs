@@ -20,6 +20,16 @@ use treestore_core::version::VersionReader;
 
 const N: usize = 20000;
 
+/// Reads a result's view, as an SDK does, and frees it; returns how many records and nodes it held.
+fn read_and_free(res: *mut treestore_result) -> usize {
+    // SAFETY: the view is plain data (integers and pointers); all zeroes is a valid value.
+    let mut v: treestore_result_view = unsafe { std::mem::zeroed() };
+    v.struct_size = std::mem::size_of::<treestore_result_view>() as u32;
+    treestore_result_read(res, &mut v, ptr::null_mut());
+    treestore_result_free(res);
+    v.records_len + v.nodes_len
+}
+
 #[inline(never)]
 fn direct_node(db: &treestore_core::Database) -> usize {
     let mut s = 0;
@@ -50,12 +60,7 @@ fn abi_node(db: *mut treestore_db) -> usize {
             ptr::null_mut(),
         );
         assert_eq!(st, 0);
-        // SAFETY: the view is plain data (integers and pointers); all zeroes is a valid value.
-        let mut v: treestore_result_view = unsafe { std::mem::zeroed() };
-        v.struct_size = std::mem::size_of::<treestore_result_view>() as u32;
-        treestore_result_read(res, &mut v, ptr::null_mut());
-        s += v.nodes_len;
-        treestore_result_free(res);
+        s += read_and_free(res);
     }
     s
 }
@@ -86,12 +91,7 @@ fn abi_version(db: *mut treestore_db) -> usize {
             ptr::null_mut(),
         );
         assert_eq!(st, 0);
-        // SAFETY: the view is plain data (integers and pointers); all zeroes is a valid value.
-        let mut v: treestore_result_view = unsafe { std::mem::zeroed() };
-        v.struct_size = std::mem::size_of::<treestore_result_view>() as u32;
-        treestore_result_read(res, &mut v, ptr::null_mut());
-        s += v.records_len;
-        treestore_result_free(res);
+        s += read_and_free(res);
     }
     s
 }

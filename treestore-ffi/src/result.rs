@@ -105,9 +105,8 @@ impl Arena {
 
 /// The records a call returned. Free with `treestore_result_free`. Owned by one thread at a time;
 /// may be freed from any thread.
-///
-/// A handle to its data on the heap, so building and returning a result moves one pointer, not
-/// the arrays' headers; C holds a pointer to the handle's own heap cell (see `pool`).
+// A handle to its data on the heap, so building and returning a result moves one pointer, not the
+// arrays' headers; C holds a pointer to the handle's own heap cell (see `pool`).
 #[derive(Default)]
 pub struct treestore_result {
     pub(crate) data: Box<ResultData>,
