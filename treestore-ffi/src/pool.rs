@@ -171,4 +171,28 @@ mod tests {
         });
         assert_eq!(cached, (MAX_CACHED, MAX_CACHED));
     }
+
+    #[test]
+    fn a_result_freed_on_another_thread_is_reused_there_and_reads_correctly() {
+        struct Raw(*mut treestore_result);
+        // SAFETY (test): results may be freed from any thread (`treestore_result` is Send).
+        unsafe impl Send for Raw {}
+        let raw = Raw(kv_result(b"built on the main thread").into_raw());
+        std::thread::spawn(move || {
+            let raw = raw;
+            // SAFETY (test): from `into_raw`, freed once, on this thread.
+            unsafe { free(raw.0) };
+            let next = kv_result(b"next").into_raw();
+            // SAFETY (test): `next` is live until freed below; its views point into its arena.
+            let r = unsafe { &*next };
+            let v = unsafe {
+                std::slice::from_raw_parts(r.data.kvs[0].value.ptr, r.data.kvs[0].value.len)
+            };
+            assert_eq!(v, b"next");
+            assert_eq!(r.data.kvs.len(), 1);
+            unsafe { free(next) };
+        })
+        .join()
+        .unwrap();
+    }
 }
