@@ -50,8 +50,8 @@ test-c:
 		$(CC) $(C_FLAGS) $$t -o target/$$name $$(pkg-config --cflags --libs treestore) -Wl,-rpath,$(C_PREFIX)/lib; \
 		echo "== $$name (AddressSanitizer)"; \
 		ASAN_OPTIONS=detect_leaks=1 ./target/$$name-asan; \
-		echo "== $$name (valgrind)"; \
-		valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite ./target/$$name; \
+		echo "== $$name (valgrind, result cache off)"; \
+		TREESTORE_RESULT_CACHE=0 valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite ./target/$$name; \
 	done
 	@set -e; export PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig; \
 	$(CC) $(C_FLAGS) -fsanitize=address,undefined sdk/c/examples/quickstart.c -o target/quickstart \
@@ -60,17 +60,18 @@ test-c:
 	echo "== sdk/c/examples/quickstart.c"; \
 	./target/quickstart target/quickstart.tsdb examples/data/advanced-imaging-pa_v1.json
 
-## bench-c: what the C ABI adds over treestore-core: sdk/c/bench/bench_abi.c (through the ABI, -O2,
-## against the installed release library) and treestore-ffi/examples/bench_direct.rs (the same
-## reads on treestore-core directly). BENCH_ITERS (per round, default 100000) and BENCH_ROUNDS
-## (default 5; the best round counts).
+## bench-c: what the C ABI adds over treestore-core: sdk/c/bench/bench_abi.c (C through the installed
+## release library, -O2: per-call times and the calls a 1,000-node subtree takes) and the criterion
+## bench treestore-ffi/benches/abi_overhead.rs (the same reads directly and through the exports on
+## one database, paired: its `paired:` lines are the figures). BENCH_ITERS (per round, default
+## 256) and BENCH_ROUNDS (default 400; the best round counts) for the C program.
 bench-c:
 	$(MAKE) install PREFIX=$(C_PREFIX)
 	@set -e; export PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig; \
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror sdk/c/bench/bench_abi.c -o target/bench_abi \
 		$$(pkg-config --cflags --libs treestore) -Wl,-rpath,$(C_PREFIX)/lib; \
 	./target/bench_abi; \
-	$(CARGO) run -q --release -p treestore-ffi --example bench_direct
+	$(CARGO) bench -p treestore-ffi --bench abi_overhead
 
 ## bench-go: what the Go SDK adds: GetNode and a 1,000-node GetSubtree through Go, against the same
 ## loops in C (sdk/go/bench_stores_test.go, alternating chunks so both see the same load), then the

@@ -1800,7 +1800,9 @@ treestore_status treestore_result_strings(const treestore_result *result,
                                           treestore_error **err_out);
 
 /**
- * Frees a result and every view into it. NULL is fine.
+ * Frees a result and every view into it. NULL is fine. Freeing is cheap: the calling thread keeps
+ * the buffers of a few small results for the next call to reuse (set the environment variable
+ * `TREESTORE_RESULT_CACHE=0` before the first call to turn this off).
  */
 void treestore_result_free(treestore_result *result);
 

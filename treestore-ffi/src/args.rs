@@ -126,3 +126,12 @@ pub(crate) fn opt_json<T: treestore_core::record::FromJson + Default>(
         json(ptr, len, name, kind)
     }
 }
+
+/// The optional `page_json` argument of a paged list, `{"limit": n, "cursor": "..."}`: NULL is
+/// the first page with the default limit.
+pub(crate) fn page(
+    ptr: *const u8,
+    len: usize,
+) -> Result<treestore_core::record::PageQuery, FfiError> {
+    opt_json(ptr, len, "page_json", "page")
+}

@@ -10,13 +10,21 @@ use treestore_core::{Database, Durability, Options};
 use crate::args;
 use crate::error::{treestore_error, FfiError};
 use crate::records::RecordBuilder;
-use crate::result::{records_result, treestore_result};
+use crate::result::{treestore_result, write_record};
 use crate::status::{treestore_status, TREESTORE_INVALID_ARGUMENT};
 
 /// An open database. Safe to share between threads. Free with `treestore_db_close` (reports the
 /// final checkpoint's error) or `treestore_db_free`.
 pub struct treestore_db {
     pub(crate) db: Database,
+}
+
+impl treestore_db {
+    /// The engine database behind the handle, for Rust code linked with the library (the ABI
+    /// benchmark compares the two on one database). Not part of the C API.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
 }
 
 /// Commits return after the WAL is fsynced (the default).
@@ -284,7 +292,7 @@ pub extern "C" fn treestore_db_backup(
         let dest = non_empty_path(dest, dest_len, "dest")?;
         args::out(out_result, "out_result")?;
         let report = db.db.metrics().time(Op::Backup, || db.db.backup(dest))?;
-        args::write_out(out_result, records_result(&[report], None).into_raw());
+        write_record(out_result, &report);
         Ok(())
     })
 }
@@ -309,7 +317,7 @@ pub extern "C" fn treestore_db_compact(
         let options = options_from(opts)?;
         args::out(out_result, "out_result")?;
         let report = Database::compact(path, options)?;
-        args::write_out(out_result, records_result(&[report], None).into_raw());
+        write_record(out_result, &report);
         Ok(())
     })
 }

@@ -16,7 +16,7 @@ use crate::args;
 use crate::db::treestore_db;
 use crate::error::{treestore_error, FfiError};
 use crate::nodes::nodes_result;
-use crate::result::{records_result, treestore_result};
+use crate::result::{treestore_result, write_record};
 use crate::status::{treestore_status, TREESTORE_INVALID_ARGUMENT};
 use crate::txn::{read_timed, treestore_txn, write_timed};
 
@@ -69,7 +69,7 @@ pub extern "C" fn treestore_document_store(
         let stored = write_timed(db, txn, Op::StoreDocument, |w| {
             document::store_document(w, &input.document, &input.nodes)
         })?;
-        args::write_out(out_result, records_result(&[stored], None).into_raw());
+        write_record(out_result, &stored);
         Ok(())
     })
 }
@@ -259,7 +259,7 @@ pub extern "C" fn treestore_pageindex_import(
         let stored = write_timed(db, txn, Op::ImportPageindex, |w| {
             document::import_pageindex(w, json, &template)
         })?;
-        args::write_out(out_result, records_result(&[stored], None).into_raw());
+        write_record(out_result, &stored);
         Ok(())
     })
 }

@@ -8,6 +8,7 @@ use treestore_core::ReadOps;
 use crate::args;
 use crate::db::treestore_db;
 use crate::error::{treestore_error, FfiError};
+use crate::records::RecordBuilder;
 use crate::result::treestore_result;
 use crate::status::{treestore_status, TREESTORE_NOT_FOUND};
 use crate::txn::{read_with, treestore_txn, write_with};
@@ -29,17 +30,17 @@ pub extern "C" fn treestore_kv_get(
         let table = args::string(table, table_len, "table")?;
         let key = args::bytes(key, key_len, "key")?;
         args::out(out_result, "out_result")?;
-        let value = read_with(db, txn, |r| {
+        let result = read_with(db, txn, |r| {
             let t = r.table(table)?;
-            Ok(r.get(t, key)?.map(|v| v.to_vec()))
+            Ok(r.get(t, key)?
+                .map(|v| treestore_result::from_kvs([(key, &v[..])])))
         })?;
-        let value = value.ok_or_else(|| {
+        let result = result.ok_or_else(|| {
             FfiError::new(
                 TREESTORE_NOT_FOUND,
                 format!("key not found in table {table:?}"),
             )
         })?;
-        let result = treestore_result::from_kvs(vec![(key.to_vec(), value)]);
         args::write_out(out_result, result.into_raw());
         Ok(())
     })
@@ -126,18 +127,21 @@ pub extern "C" fn treestore_kv_scan(
         };
         args::out(out_result, "out_result")?;
         let limit = if limit == 0 { usize::MAX } else { limit };
-        let pairs = read_with(db, txn, |r| {
+        let result = read_with(db, txn, |r| {
             let t = r.table(table)?;
             let it = if reverse {
                 r.range_rev(t, lower, upper)?
             } else {
                 r.range(t, lower, upper)?
             };
-            it.take(limit)
-                .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())))
-                .collect::<treestore_core::Result<Vec<_>>>()
+            let mut b = RecordBuilder::default();
+            for kv in it.take(limit) {
+                let (k, v) = kv?;
+                b.push_kv(&k, &v);
+            }
+            Ok(b.finish(0, 0, None))
         })?;
-        args::write_out(out_result, treestore_result::from_kvs(pairs).into_raw());
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }

@@ -13,12 +13,12 @@ use treestore_core::metadata::{
     MetadataQuery, ResolutionStatus, ToolResult, ToolResultQuery, Trajectory, TrajectoryStep,
 };
 use treestore_core::metrics::Op;
-use treestore_core::record::PageQuery;
 
 use crate::args;
 use crate::db::treestore_db;
-use crate::error::{not_found, treestore_error};
-use crate::result::{records_result, treestore_result};
+use crate::error::treestore_error;
+use crate::exports::{found_record, list_page};
+use crate::result::{records_result, treestore_result, write_record};
 use crate::status::treestore_status;
 use crate::txn::{read_timed, treestore_txn, write_timed};
 
@@ -42,7 +42,7 @@ pub extern "C" fn treestore_tool_result_store(
         let stored = write_timed(db, txn, Op::StoreToolResult, |w| {
             metadata::store_tool_result(w, input)
         })?;
-        args::write_out(out_result, records_result(&[stored], None).into_raw());
+        write_record(out_result, &stored);
         Ok(())
     })
 }
@@ -61,13 +61,14 @@ pub extern "C" fn treestore_tool_result_get(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let id = args::string(execution_id, execution_id_len, "execution_id")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::QueryToolResults, |r| {
-            metadata::tool_result(r, id)
-        })?;
-        let found = found.ok_or_else(|| not_found(format_args!("tool result {id:?}")))?;
-        args::write_out(out_result, records_result(&[found], None).into_raw());
-        Ok(())
+        found_record(
+            db,
+            txn,
+            Op::QueryToolResults,
+            out_result,
+            |r| metadata::tool_result(r, id),
+            || format!("tool result {id:?}"),
+        )
     })
 }
 
@@ -92,13 +93,9 @@ pub extern "C" fn treestore_tool_result_list(
             "query_json",
             "tool_result_query",
         )?;
-        args::out(out_result, "out_result")?;
-        let page = read_timed(db, txn, Op::QueryToolResults, |r| {
+        list_page(db, txn, Op::QueryToolResults, out_result, |r| {
             metadata::tool_results(r, &query)
-        })?;
-        let result = records_result(&page.items, page.next_cursor.as_deref());
-        args::write_out(out_result, result.into_raw());
-        Ok(())
+        })
     })
 }
 
@@ -167,7 +164,7 @@ pub extern "C" fn treestore_trajectory_store(
         let stored = write_timed(db, txn, Op::StoreTrajectory, |w| {
             metadata::store_trajectory(w, input)
         })?;
-        args::write_out(out_result, records_result(&[stored], None).into_raw());
+        write_record(out_result, &stored);
         Ok(())
     })
 }
@@ -198,7 +195,7 @@ pub extern "C" fn treestore_trajectory_append_step(
         let stored = write_timed(db, txn, Op::StoreTrajectory, |w| {
             metadata::append_trajectory_step(w, id, step)
         })?;
-        args::write_out(out_result, records_result(&[stored], None).into_raw());
+        write_record(out_result, &stored);
         Ok(())
     })
 }
@@ -238,13 +235,14 @@ pub extern "C" fn treestore_trajectory_get(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let id = args::string(trajectory_id, trajectory_id_len, "trajectory_id")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::GetTrajectories, |r| {
-            metadata::trajectory(r, id)
-        })?;
-        let found = found.ok_or_else(|| not_found(format_args!("trajectory {id:?}")))?;
-        args::write_out(out_result, records_result(&[found], None).into_raw());
-        Ok(())
+        found_record(
+            db,
+            txn,
+            Op::GetTrajectories,
+            out_result,
+            |r| metadata::trajectory(r, id),
+            || format!("trajectory {id:?}"),
+        )
     })
 }
 
@@ -265,14 +263,10 @@ pub extern "C" fn treestore_trajectory_list(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let case_id = args::string(case_id, case_id_len, "case_id")?;
-        let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::GetTrajectories, |r| {
+        let page = args::page(page_json, page_json_len)?;
+        list_page(db, txn, Op::GetTrajectories, out_result, |r| {
             metadata::trajectories(r, case_id, page.limit, page.cursor.as_deref())
-        })?;
-        let result = records_result(&found.items, found.next_cursor.as_deref());
-        args::write_out(out_result, result.into_raw());
-        Ok(())
+        })
     })
 }
 
@@ -320,7 +314,7 @@ pub extern "C" fn treestore_cross_reference_store(
         let stored = write_timed(db, txn, Op::CrossReferences, |w| {
             metadata::store_cross_reference(w, input)
         })?;
-        args::write_out(out_result, records_result(&[stored], None).into_raw());
+        write_record(out_result, &stored);
         Ok(())
     })
 }
@@ -346,13 +340,9 @@ pub extern "C" fn treestore_cross_reference_list(
             "query_json",
             "cross_reference_query",
         )?;
-        args::out(out_result, "out_result")?;
-        let page = read_timed(db, txn, Op::CrossReferences, |r| {
+        list_page(db, txn, Op::CrossReferences, out_result, |r| {
             metadata::cross_references(r, &query)
-        })?;
-        let result = records_result(&page.items, page.next_cursor.as_deref());
-        args::write_out(out_result, result.into_raw());
-        Ok(())
+        })
     })
 }
 
@@ -424,7 +414,7 @@ pub extern "C" fn treestore_contradiction_store(
         let stored = write_timed(db, txn, Op::Contradictions, |w| {
             metadata::store_contradiction(w, input)
         })?;
-        args::write_out(out_result, records_result(&[stored], None).into_raw());
+        write_record(out_result, &stored);
         Ok(())
     })
 }
@@ -457,7 +447,7 @@ pub extern "C" fn treestore_contradiction_resolve(
         let updated = write_timed(db, txn, Op::Contradictions, |w| {
             metadata::resolve_contradiction(w, id, status, resolution)
         })?;
-        args::write_out(out_result, records_result(&[updated], None).into_raw());
+        write_record(out_result, &updated);
         Ok(())
     })
 }
@@ -477,13 +467,14 @@ pub extern "C" fn treestore_contradiction_get(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let id = args::string(id, id_len, "id")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::Contradictions, |r| {
-            metadata::contradiction(r, id)
-        })?;
-        let found = found.ok_or_else(|| not_found(format_args!("contradiction {id:?}")))?;
-        args::write_out(out_result, records_result(&[found], None).into_raw());
-        Ok(())
+        found_record(
+            db,
+            txn,
+            Op::Contradictions,
+            out_result,
+            |r| metadata::contradiction(r, id),
+            || format!("contradiction {id:?}"),
+        )
     })
 }
 
@@ -508,13 +499,9 @@ pub extern "C" fn treestore_contradiction_list(
             "query_json",
             "contradiction_query",
         )?;
-        args::out(out_result, "out_result")?;
-        let page = read_timed(db, txn, Op::Contradictions, |r| {
+        list_page(db, txn, Op::Contradictions, out_result, |r| {
             metadata::contradictions(r, &query)
-        })?;
-        let result = records_result(&page.items, page.next_cursor.as_deref());
-        args::write_out(out_result, result.into_raw());
-        Ok(())
+        })
     })
 }
 
@@ -560,7 +547,7 @@ pub extern "C" fn treestore_metadata_set(
         let entry: MetadataEntry = args::json(json, json_len, "json", "metadata_entry")?;
         args::out(out_result, "out_result")?;
         let stored = write_timed(db, txn, Op::Metadata, |w| metadata::set_metadata(w, entry))?;
-        args::write_out(out_result, records_result(&[stored], None).into_raw());
+        write_record(out_result, &stored);
         Ok(())
     })
 }
@@ -586,13 +573,14 @@ pub extern "C" fn treestore_metadata_get(
         let ty = args::string(entity_type, entity_type_len, "entity_type")?;
         let id = args::string(entity_id, entity_id_len, "entity_id")?;
         let key = args::string(key, key_len, "key")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::Metadata, |r| {
-            metadata::metadata(r, ty, id, key)
-        })?;
-        let found = found.ok_or_else(|| not_found(format_args!("metadata {ty}/{id}/{key:?}")))?;
-        args::write_out(out_result, records_result(&[found], None).into_raw());
-        Ok(())
+        found_record(
+            db,
+            txn,
+            Op::Metadata,
+            out_result,
+            |r| metadata::metadata(r, ty, id, key),
+            || format!("metadata {ty}/{id}/{key:?}"),
+        )
     })
 }
 
@@ -692,14 +680,10 @@ pub extern "C" fn treestore_metadata_query_by_key(
     crate::panic::boundary(err_out, || {
         let ty = args::opt_string(entity_type, entity_type_len, "entity_type")?;
         let key = args::string(key, key_len, "key")?;
-        let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::Metadata, |r| {
+        let page = args::page(page_json, page_json_len)?;
+        list_page(db, txn, Op::Metadata, out_result, |r| {
             metadata::query_by_key(r, ty, key, page.limit, page.cursor.as_deref())
-        })?;
-        let result = records_result(&found.items, found.next_cursor.as_deref());
-        args::write_out(out_result, result.into_raw());
-        Ok(())
+        })
     })
 }
 
@@ -726,14 +710,10 @@ pub extern "C" fn treestore_metadata_query_by_key_value(
         let ty = args::opt_string(entity_type, entity_type_len, "entity_type")?;
         let key = args::string(key, key_len, "key")?;
         let value = args::string(value, value_len, "value")?;
-        let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::Metadata, |r| {
+        let page = args::page(page_json, page_json_len)?;
+        list_page(db, txn, Op::Metadata, out_result, |r| {
             metadata::query_by_key_value(r, ty, key, value, page.limit, page.cursor.as_deref())
-        })?;
-        let result = records_result(&found.items, found.next_cursor.as_deref());
-        args::write_out(out_result, result.into_raw());
-        Ok(())
+        })
     })
 }
 
@@ -754,12 +734,8 @@ pub extern "C" fn treestore_metadata_query_multiple(
     crate::panic::boundary(err_out, || {
         let query: MetadataQuery =
             args::json(query_json, query_json_len, "query_json", "metadata_query")?;
-        args::out(out_result, "out_result")?;
-        let page = read_timed(db, txn, Op::Metadata, |r| {
+        list_page(db, txn, Op::Metadata, out_result, |r| {
             metadata::query_multiple(r, &query)
-        })?;
-        let result = records_result(&page.items, page.next_cursor.as_deref());
-        args::write_out(out_result, result.into_raw());
-        Ok(())
+        })
     })
 }

@@ -1,10 +1,8 @@
 //! Node records: the fixed-width view of a document node, the type every tree query returns.
 
+use crate::records::{push_version, RecordBuilder};
+use crate::result::{treestore_result, treestore_str};
 use treestore_core::document::{Document, Node};
-use treestore_core::record::ToRecord;
-
-use crate::records::RecordBuilder;
-use crate::result::{treestore_result, treestore_str, Arena, Span};
 
 /// `treestore_node.flags`: `page_start` holds a value.
 pub const TREESTORE_NODE_HAS_PAGE_START: u32 = 1;
@@ -61,64 +59,16 @@ pub struct treestore_node {
     pub metadata_count: u32,
 }
 
-/// A node whose strings are arena spans (views are fixed once the arena is final).
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct PendingNode {
-    pub node_id: Span,
-    pub policy_id: Span,
-    pub version_id: Span,
-    pub parent_id: Span,
-    pub title: Span,
-    pub summary: Span,
-    pub text: Span,
-    pub section_path: Span,
-    pub page_start: i64,
-    pub page_end: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub depth: u32,
-    pub flags: u32,
-    pub child_first: u32,
-    pub child_count: u32,
-    pub see_also_first: u32,
-    pub see_also_count: u32,
-    pub metadata_first: u32,
-    pub metadata_count: u32,
-}
-
-impl PendingNode {
-    pub(crate) fn view(&self, arena: &Arena) -> treestore_node {
-        treestore_node {
-            node_id: arena.view(self.node_id),
-            policy_id: arena.view(self.policy_id),
-            version_id: arena.view(self.version_id),
-            parent_id: arena.view(self.parent_id),
-            title: arena.view(self.title),
-            summary: arena.view(self.summary),
-            text: arena.view(self.text),
-            section_path: arena.view(self.section_path),
-            page_start: self.page_start,
-            page_end: self.page_end,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            depth: self.depth,
-            flags: self.flags,
-            child_first: self.child_first,
-            child_count: self.child_count,
-            see_also_first: self.see_also_first,
-            see_also_count: self.see_also_count,
-            metadata_first: self.metadata_first,
-            metadata_count: self.metadata_count,
-        }
-    }
-}
+/// A node whose string views are pending (arena offsets) until its result is sealed.
+pub(crate) type PendingNode = treestore_node;
 
 /// Adds `n` to `b` (its strings to the arena, its lists to the shared arrays) and returns the
 /// pending node. `text_read` sets `TREESTORE_NODE_HAS_TEXT`: the query read texts, so a NULL
 /// `text` means the node has none.
 pub(crate) fn push_node(b: &mut RecordBuilder, n: &Node, text_read: bool) -> PendingNode {
-    let opt =
-        |b: &mut RecordBuilder, s: Option<&str>| s.map_or(Span::default(), |s| b.string_span(s));
+    let opt = |b: &mut RecordBuilder, s: Option<&str>| {
+        s.map_or(treestore_str::NONE, |s| b.string_span(s))
+    };
     let (child_first, child_count) = b.push_strings(&n.child_ids);
     let (see_also_first, see_also_count) = b.push_strings(&n.see_also);
     let (metadata_first, metadata_count) = b.push_kvs(n.metadata.iter());
@@ -186,18 +136,17 @@ pub(crate) fn nodes_result(
     next_cursor: Option<&str>,
 ) -> treestore_result {
     let mut b = RecordBuilder::default();
-    b.arena
-        .reserve(nodes.iter().map(node_bytes).sum::<usize>() + 512);
+    b.reserve_bytes(nodes.iter().map(node_bytes).sum::<usize>() + 512);
     let top = match doc {
         Some(d) => {
-            b.push_records(vec![d.to_record()]);
+            push_version(&mut b, d);
             1
         }
         None => 0,
     };
-    let pending = nodes
-        .iter()
-        .map(|n| push_node(&mut b, n, text_read))
-        .collect();
-    treestore_result::from_builder(b, top, pending, total, next_cursor)
+    for n in nodes {
+        let pending = push_node(&mut b, n, text_read);
+        b.push_pending_node(pending);
+    }
+    b.finish(top, total, next_cursor)
 }

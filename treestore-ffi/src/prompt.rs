@@ -15,12 +15,12 @@ use treestore_core::prompt::{
     self, Conversation, ConversationQuery, Message, NewPrompt, PromptSelector, PromptUsage,
     UsageQuery,
 };
-use treestore_core::record::PageQuery;
 
 use crate::args;
 use crate::db::treestore_db;
-use crate::error::{not_found, treestore_error, FfiError};
-use crate::result::{records_result, treestore_result};
+use crate::error::{treestore_error, FfiError};
+use crate::exports::{found_record, list_page};
+use crate::result::{records_result, treestore_result, write_record};
 use crate::status::treestore_status;
 use crate::txn::{read_timed, treestore_txn, write_timed};
 
@@ -51,7 +51,7 @@ pub extern "C" fn treestore_prompt_create(
         let input: NewPrompt = args::json(json, json_len, "json", "prompt")?;
         args::out(out_result, "out_result")?;
         let stored = write_timed(db, txn, Op::Prompts, |w| prompt::create_prompt(w, input))?;
-        args::write_out(out_result, records_result(&[stored], None).into_raw());
+        write_record(out_result, &stored);
         Ok(())
     })
 }
@@ -76,11 +76,14 @@ pub extern "C" fn treestore_prompt_get(
     crate::panic::boundary(err_out, || {
         let name = args::string(name, name_len, "name")?;
         let sel = selector(version, label, label_len)?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::Prompts, |r| prompt::prompt(r, name, &sel))?;
-        let found = found.ok_or_else(|| not_found(format_args!("prompt {name:?} {sel}")))?;
-        args::write_out(out_result, records_result(&[found], None).into_raw());
-        Ok(())
+        found_record(
+            db,
+            txn,
+            Op::Prompts,
+            out_result,
+            |r| prompt::prompt(r, name, &sel),
+            || format!("prompt {name:?} {sel}"),
+        )
     })
 }
 
@@ -101,14 +104,10 @@ pub extern "C" fn treestore_prompt_list_versions(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let name = args::string(name, name_len, "name")?;
-        let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::Prompts, |r| {
+        let page = args::page(page_json, page_json_len)?;
+        list_page(db, txn, Op::Prompts, out_result, |r| {
             prompt::prompt_versions(r, name, page.limit, page.cursor.as_deref())
-        })?;
-        let result = records_result(&found.items, found.next_cursor.as_deref());
-        args::write_out(out_result, result.into_raw());
-        Ok(())
+        })
     })
 }
 
@@ -126,14 +125,10 @@ pub extern "C" fn treestore_prompt_list(
     err_out: *mut *mut treestore_error,
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
-        let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::Prompts, |r| {
+        let page = args::page(page_json, page_json_len)?;
+        list_page(db, txn, Op::Prompts, out_result, |r| {
             prompt::list_prompts(r, page.limit, page.cursor.as_deref())
-        })?;
-        let result = records_result(&found.items, found.next_cursor.as_deref());
-        args::write_out(out_result, result.into_raw());
-        Ok(())
+        })
     })
 }
 
@@ -249,7 +244,7 @@ pub extern "C" fn treestore_prompt_diff(
         let diff = read_timed(db, txn, Op::Prompts, |r| {
             prompt::diff_prompt_versions(r, name, from_version, to_version)
         })?;
-        args::write_out(out_result, records_result(&[diff], None).into_raw());
+        write_record(out_result, &diff);
         Ok(())
     })
 }
@@ -297,7 +292,7 @@ pub extern "C" fn treestore_prompt_usage_record(
         let stored = write_timed(db, txn, Op::Prompts, |w| {
             prompt::record_prompt_usage(w, input)
         })?;
-        args::write_out(out_result, records_result(&[stored], None).into_raw());
+        write_record(out_result, &stored);
         Ok(())
     })
 }
@@ -326,7 +321,7 @@ pub extern "C" fn treestore_prompt_usage_score(
         let updated = write_timed(db, txn, Op::Prompts, |w| {
             prompt::score_prompt_usage(w, id, score)
         })?;
-        args::write_out(out_result, records_result(&[updated], None).into_raw());
+        write_record(out_result, &updated);
         Ok(())
     })
 }
@@ -346,11 +341,14 @@ pub extern "C" fn treestore_prompt_usage_get(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let id = args::string(usage_id, usage_id_len, "usage_id")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::Prompts, |r| prompt::prompt_usage(r, id))?;
-        let found = found.ok_or_else(|| not_found(format_args!("prompt usage {id:?}")))?;
-        args::write_out(out_result, records_result(&[found], None).into_raw());
-        Ok(())
+        found_record(
+            db,
+            txn,
+            Op::Prompts,
+            out_result,
+            |r| prompt::prompt_usage(r, id),
+            || format!("prompt usage {id:?}"),
+        )
     })
 }
 
@@ -371,11 +369,9 @@ pub extern "C" fn treestore_prompt_usage_list(
     crate::panic::boundary(err_out, || {
         let query: UsageQuery =
             args::json(query_json, query_json_len, "query_json", "usage_query")?;
-        args::out(out_result, "out_result")?;
-        let page = read_timed(db, txn, Op::Prompts, |r| prompt::prompt_usages(r, &query))?;
-        let result = records_result(&page.items, page.next_cursor.as_deref());
-        args::write_out(out_result, result.into_raw());
-        Ok(())
+        list_page(db, txn, Op::Prompts, out_result, |r| {
+            prompt::prompt_usages(r, &query)
+        })
     })
 }
 
@@ -421,7 +417,7 @@ pub extern "C" fn treestore_prompt_stats_get(
         let stats = read_timed(db, txn, Op::Prompts, |r| {
             prompt::prompt_stats(r, name, version)
         })?;
-        args::write_out(out_result, records_result(&[stats], None).into_raw());
+        write_record(out_result, &stats);
         Ok(())
     })
 }
@@ -471,7 +467,7 @@ pub extern "C" fn treestore_conversation_create(
         let stored = write_timed(db, txn, Op::Conversations, |w| {
             prompt::create_conversation(w, input)
         })?;
-        args::write_out(out_result, records_result(&[stored], None).into_raw());
+        write_record(out_result, &stored);
         Ok(())
     })
 }
@@ -497,7 +493,7 @@ pub extern "C" fn treestore_conversation_update(
         let stored = write_timed(db, txn, Op::Conversations, |w| {
             prompt::update_conversation(w, input)
         })?;
-        args::write_out(out_result, records_result(&[stored], None).into_raw());
+        write_record(out_result, &stored);
         Ok(())
     })
 }
@@ -523,7 +519,7 @@ pub extern "C" fn treestore_conversation_add_message(
         let stored = write_timed(db, txn, Op::Conversations, |w| {
             prompt::add_message(w, input)
         })?;
-        args::write_out(out_result, records_result(&[stored], None).into_raw());
+        write_record(out_result, &stored);
         Ok(())
     })
 }
@@ -543,11 +539,14 @@ pub extern "C" fn treestore_conversation_get(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let id = args::string(id, id_len, "id")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::Conversations, |r| prompt::conversation(r, id))?;
-        let found = found.ok_or_else(|| not_found(format_args!("conversation {id:?}")))?;
-        args::write_out(out_result, records_result(&[found], None).into_raw());
-        Ok(())
+        found_record(
+            db,
+            txn,
+            Op::Conversations,
+            out_result,
+            |r| prompt::conversation(r, id),
+            || format!("conversation {id:?}"),
+        )
     })
 }
 
@@ -565,11 +564,14 @@ pub extern "C" fn treestore_conversation_get_message(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let id = args::string(message_id, message_id_len, "message_id")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::Conversations, |r| prompt::message(r, id))?;
-        let found = found.ok_or_else(|| not_found(format_args!("message {id:?}")))?;
-        args::write_out(out_result, records_result(&[found], None).into_raw());
-        Ok(())
+        found_record(
+            db,
+            txn,
+            Op::Conversations,
+            out_result,
+            |r| prompt::message(r, id),
+            || format!("message {id:?}"),
+        )
     })
 }
 
@@ -590,14 +592,10 @@ pub extern "C" fn treestore_conversation_list_messages(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let id = args::string(conversation_id, conversation_id_len, "conversation_id")?;
-        let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::Conversations, |r| {
+        let page = args::page(page_json, page_json_len)?;
+        list_page(db, txn, Op::Conversations, out_result, |r| {
             prompt::messages(r, id, page.limit, page.cursor.as_deref())
-        })?;
-        let result = records_result(&found.items, found.next_cursor.as_deref());
-        args::write_out(out_result, result.into_raw());
-        Ok(())
+        })
     })
 }
 
@@ -617,13 +615,14 @@ pub extern "C" fn treestore_conversation_get_with_messages(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let id = args::string(id, id_len, "id")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::Conversations, |r| {
-            prompt::conversation_with_messages(r, id)
-        })?;
-        let found = found.ok_or_else(|| not_found(format_args!("conversation {id:?}")))?;
-        args::write_out(out_result, records_result(&[found], None).into_raw());
-        Ok(())
+        found_record(
+            db,
+            txn,
+            Op::Conversations,
+            out_result,
+            |r| prompt::conversation_with_messages(r, id),
+            || format!("conversation {id:?}"),
+        )
     })
 }
 
@@ -647,13 +646,9 @@ pub extern "C" fn treestore_conversation_list(
             "query_json",
             "conversation_query",
         )?;
-        args::out(out_result, "out_result")?;
-        let page = read_timed(db, txn, Op::Conversations, |r| {
+        list_page(db, txn, Op::Conversations, out_result, |r| {
             prompt::list_conversations(r, &query)
-        })?;
-        let result = records_result(&page.items, page.next_cursor.as_deref());
-        args::write_out(out_result, result.into_raw());
-        Ok(())
+        })
     })
 }
 
@@ -674,14 +669,10 @@ pub extern "C" fn treestore_conversation_list_by_user(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let user = args::string(user_id, user_id_len, "user_id")?;
-        let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::Conversations, |r| {
+        let page = args::page(page_json, page_json_len)?;
+        list_page(db, txn, Op::Conversations, out_result, |r| {
             prompt::list_conversations_by_user(r, user, page.limit, page.cursor.as_deref())
-        })?;
-        let result = records_result(&found.items, found.next_cursor.as_deref());
-        args::write_out(out_result, result.into_raw());
-        Ok(())
+        })
     })
 }
 
@@ -702,14 +693,10 @@ pub extern "C" fn treestore_conversation_list_by_tag(
 ) -> treestore_status {
     crate::panic::boundary(err_out, || {
         let tag = args::string(tag, tag_len, "tag")?;
-        let page: PageQuery = args::opt_json(page_json, page_json_len, "page_json", "page")?;
-        args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::Conversations, |r| {
+        let page = args::page(page_json, page_json_len)?;
+        list_page(db, txn, Op::Conversations, out_result, |r| {
             prompt::list_conversations_by_tag(r, tag, page.limit, page.cursor.as_deref())
-        })?;
-        let result = records_result(&found.items, found.next_cursor.as_deref());
-        args::write_out(out_result, result.into_raw());
-        Ok(())
+        })
     })
 }
 

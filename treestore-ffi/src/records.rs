@@ -5,9 +5,11 @@
 
 use std::collections::VecDeque;
 
+use treestore_core::document::Document;
 use treestore_core::record::{Record, Value};
 
-use crate::result::{treestore_kv, treestore_str, Arena, Span};
+use crate::nodes::treestore_node;
+use crate::result::{treestore_kv, treestore_result, treestore_str, Span};
 
 /// `treestore_field.kind`: no value.
 pub const TREESTORE_VALUE_NULL: u32 = 0;
@@ -64,49 +66,68 @@ pub struct treestore_record {
     pub field_count: u32,
 }
 
-#[derive(Clone, Copy)]
-struct PendingField {
-    name: Span,
-    kind: u32,
-    count: u32,
-    first: u32,
-    int_value: i64,
-    float_value: f64,
-    str_value: Span,
+/// A field value borrowed from a store type, for records written without building a
+/// [`Record`] first (the hot paths: see [`RecordBuilder::push_flat`]).
+pub(crate) enum FieldRef<'a> {
+    Str(&'a str),
+    OptStr(Option<&'a str>),
+    Time(i64),
+    OptTime(Option<i64>),
+    StrList(&'a [String]),
+    StrMap(&'a std::collections::BTreeMap<String, String>),
 }
 
-/// Builds the arrays of a result before its arena is final.
-#[derive(Default)]
+/// Builds a result in place: strings go to its arena once, records, fields, nodes and list items
+/// straight into its arrays (views pending until [`RecordBuilder::finish`] seals them). Starts
+/// from the buffers of a freed result when this thread has one.
 pub(crate) struct RecordBuilder {
-    pub arena: Arena,
-    records: Vec<(Span, u32, u32)>,
-    fields: Vec<PendingField>,
-    strings: Vec<Span>,
-    kvs: Vec<(Span, Span)>,
+    r: treestore_result,
 }
 
-/// The finished arrays, with pointers into the arena.
-pub(crate) struct BuiltRecords {
-    pub arena: Arena,
-    pub records: Vec<treestore_record>,
-    pub fields: Vec<treestore_field>,
-    pub strings: Vec<treestore_str>,
-    pub kvs: Vec<treestore_kv>,
+impl Default for RecordBuilder {
+    fn default() -> RecordBuilder {
+        RecordBuilder {
+            r: crate::pool::take(),
+        }
+    }
 }
 
 fn idx(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+fn field(name: Span, kind: u32) -> treestore_field {
+    treestore_field {
+        name,
+        kind,
+        count: 0,
+        first: 0,
+        reserved: 0,
+        int_value: 0,
+        float_value: 0.0,
+        str_value: treestore_str::NONE,
+    }
+}
+
 impl RecordBuilder {
+    /// Makes room for `additional` more arena bytes.
+    pub(crate) fn reserve_bytes(&mut self, additional: usize) {
+        self.r.data.arena.reserve(additional);
+    }
+
     /// Adds strings, returning (first, count) in the strings array.
     pub(crate) fn push_strings<S: AsRef<str>>(&mut self, items: &[S]) -> (u32, u32) {
-        let first = idx(self.strings.len());
+        let first = idx(self.r.data.strings.len());
         for s in items {
-            let span = self.arena.push(s.as_ref().as_bytes());
-            self.strings.push(span);
+            self.push_bytes_item(s.as_ref().as_bytes());
         }
         (first, idx(items.len()))
+    }
+
+    /// Adds one item to the strings array.
+    pub(crate) fn push_bytes_item(&mut self, s: &[u8]) {
+        let span = self.r.data.arena.push(s);
+        self.r.data.strings.push(span);
     }
 
     /// Adds key/value pairs, returning (first, count) in the kvs array.
@@ -114,33 +135,55 @@ impl RecordBuilder {
         &mut self,
         items: impl IntoIterator<Item = (&'a String, &'a String)>,
     ) -> (u32, u32) {
-        let first = idx(self.kvs.len());
+        let first = idx(self.r.data.kvs.len());
         for (k, v) in items {
-            let k = self.arena.push(k.as_bytes());
-            let v = self.arena.push(v.as_bytes());
-            self.kvs.push((k, v));
+            self.push_kv(k.as_bytes(), v.as_bytes());
         }
-        (first, idx(self.kvs.len()) - first)
+        (first, idx(self.r.data.kvs.len()) - first)
     }
 
-    /// Adds top-level records (their nested records follow them in the array).
+    /// Adds one pair to the kvs array.
+    pub(crate) fn push_kv(&mut self, k: &[u8], v: &[u8]) {
+        let key = self.r.data.arena.push(k);
+        let value = self.r.data.arena.push(v);
+        self.r.data.kvs.push(treestore_kv { key, value });
+    }
+
+    /// Adds top-level records (their nested records follow them in the array, breadth first).
     pub(crate) fn push_records(&mut self, records: Vec<Record>) {
         let mut queue: VecDeque<(usize, Record)> = VecDeque::new();
-        for r in records {
-            let at = self.records.len();
-            self.records.push((Span::default(), 0, 0));
-            queue.push_back((at, r));
+        let first = self.r.data.records.len();
+        self.reserve_records(records.len());
+        for (at, record) in (first..).zip(records) {
+            self.fill_record(at, record, &mut queue);
         }
         while let Some((at, record)) = queue.pop_front() {
-            let kind = self.arena.push(record.kind.as_bytes());
-            let first_field = idx(self.fields.len());
-            let count = idx(record.fields.len());
-            for field in record.fields {
-                let pending = self.field(field.name, field.value, &mut queue);
-                self.fields.push(pending);
-            }
-            self.records[at] = (kind, first_field, count);
+            self.fill_record(at, record, &mut queue);
         }
+    }
+
+    fn reserve_records(&mut self, n: usize) {
+        let empty = treestore_record {
+            kind: treestore_str::NONE,
+            first_field: 0,
+            field_count: 0,
+        };
+        self.r.data.records.extend(std::iter::repeat_n(empty, n));
+    }
+
+    fn fill_record(&mut self, at: usize, record: Record, queue: &mut VecDeque<(usize, Record)>) {
+        let kind = self.r.data.arena.push(record.kind.as_bytes());
+        let first_field = idx(self.r.data.fields.len());
+        let count = idx(record.fields.len());
+        for f in record.fields {
+            let pending = self.field(f.name, f.value, queue);
+            self.r.data.fields.push(pending);
+        }
+        self.r.data.records[at] = treestore_record {
+            kind,
+            first_field,
+            field_count: count,
+        };
     }
 
     fn field(
@@ -148,23 +191,16 @@ impl RecordBuilder {
         name: &str,
         value: Value,
         queue: &mut VecDeque<(usize, Record)>,
-    ) -> PendingField {
-        let mut f = PendingField {
-            name: self.arena.push(name.as_bytes()),
-            kind: TREESTORE_VALUE_NULL,
-            count: 0,
-            first: 0,
-            int_value: 0,
-            float_value: 0.0,
-            str_value: Span::default(),
-        };
+    ) -> treestore_field {
+        let name = self.r.data.arena.push(name.as_bytes());
+        let mut f = field(name, TREESTORE_VALUE_NULL);
         match value {
             Value::Null => {}
             Value::Str(s) => {
-                (f.kind, f.str_value) = (TREESTORE_VALUE_STR, self.arena.push(s.as_bytes()))
+                (f.kind, f.str_value) = (TREESTORE_VALUE_STR, self.r.data.arena.push(s.as_bytes()))
             }
             Value::Json(s) => {
-                (f.kind, f.str_value) = (TREESTORE_VALUE_JSON, self.arena.push(s.as_bytes()))
+                (f.kind, f.str_value) = (TREESTORE_VALUE_JSON, self.r.data.arena.push(s.as_bytes()))
             }
             Value::Int(i) => (f.kind, f.int_value) = (TREESTORE_VALUE_INT, i),
             Value::Bool(b) => (f.kind, f.int_value) = (TREESTORE_VALUE_BOOL, i64::from(b)),
@@ -180,65 +216,120 @@ impl RecordBuilder {
             }
             Value::Records(rs) => {
                 f.kind = TREESTORE_VALUE_RECORDS;
-                f.first = idx(self.records.len());
+                f.first = idx(self.r.data.records.len());
                 f.count = idx(rs.len());
-                for r in rs {
-                    let at = self.records.len();
-                    self.records.push((Span::default(), 0, 0));
-                    queue.push_back((at, r));
-                }
+                let first = self.r.data.records.len();
+                self.reserve_records(rs.len());
+                queue.extend((first..).zip(rs));
             }
         }
         f
     }
 
-    pub(crate) fn string_span(&mut self, s: &str) -> Span {
-        self.arena.push(s.as_bytes())
+    /// Adds one top-level record without nested records, its fields borrowed from the store
+    /// type: the same record `push_records` writes for the equivalent [`Record`], with no copy
+    /// but the one into the arena.
+    pub(crate) fn push_flat(&mut self, kind: &str, fields: &[(&str, FieldRef<'_>)]) {
+        let kind = self.r.data.arena.push(kind.as_bytes());
+        let first_field = idx(self.r.data.fields.len());
+        for (name, value) in fields {
+            let name = self.r.data.arena.push(name.as_bytes());
+            let f = self.flat_field(name, value);
+            self.r.data.fields.push(f);
+        }
+        self.r.data.records.push(treestore_record {
+            kind,
+            first_field,
+            field_count: idx(fields.len()),
+        });
     }
 
-    /// Fixes every view now that the arena will not move again.
-    pub(crate) fn finish(self) -> BuiltRecords {
-        let arena = self.arena;
-        let records = self
-            .records
-            .iter()
-            .map(|(kind, first_field, field_count)| treestore_record {
-                kind: arena.view(*kind),
-                first_field: *first_field,
-                field_count: *field_count,
-            })
-            .collect();
-        let fields = self
-            .fields
-            .iter()
-            .map(|f| treestore_field {
-                name: arena.view(f.name),
-                kind: f.kind,
-                count: f.count,
-                first: f.first,
-                reserved: 0,
-                int_value: f.int_value,
-                float_value: f.float_value,
-                str_value: arena.view(f.str_value),
-            })
-            .collect();
-        let strings = self.strings.iter().map(|s| arena.view(*s)).collect();
-        let kvs = self
-            .kvs
-            .iter()
-            .map(|(k, v)| treestore_kv {
-                key: arena.view(*k),
-                value: arena.view(*v),
-            })
-            .collect();
-        BuiltRecords {
-            arena,
-            records,
-            fields,
-            strings,
-            kvs,
+    fn flat_field(&mut self, name: Span, value: &FieldRef<'_>) -> treestore_field {
+        let mut f = field(name, TREESTORE_VALUE_NULL);
+        match *value {
+            FieldRef::OptStr(None) | FieldRef::OptTime(None) => {}
+            FieldRef::Str(s) | FieldRef::OptStr(Some(s)) => {
+                (f.kind, f.str_value) = (TREESTORE_VALUE_STR, self.r.data.arena.push(s.as_bytes()))
+            }
+            FieldRef::Time(t) | FieldRef::OptTime(Some(t)) => {
+                (f.kind, f.int_value) = (TREESTORE_VALUE_TIME, t)
+            }
+            FieldRef::StrList(l) => {
+                f.kind = TREESTORE_VALUE_STR_LIST;
+                (f.first, f.count) = self.push_strings(l);
+            }
+            FieldRef::StrMap(m) => {
+                f.kind = TREESTORE_VALUE_STR_MAP;
+                (f.first, f.count) = self.push_kvs(m.iter());
+            }
         }
+        f
     }
+
+    /// Copies `s` into the arena, returning its pending view.
+    pub(crate) fn string_span(&mut self, s: &str) -> Span {
+        self.r.data.arena.push(s.as_bytes())
+    }
+
+    /// Adds a node built with pending views.
+    pub(crate) fn push_pending_node(&mut self, n: treestore_node) {
+        self.r.data.nodes.push(n);
+    }
+
+    /// Adds nodes built with pending views.
+    pub(crate) fn push_pending_nodes(&mut self, nodes: &[treestore_node]) {
+        self.r.data.nodes.extend_from_slice(nodes);
+    }
+
+    /// The finished result: every view made a pointer now that the arena will not move again.
+    pub(crate) fn finish(
+        self,
+        top_records: usize,
+        total: u64,
+        next_cursor: Option<&str>,
+    ) -> treestore_result {
+        let mut r = self.r;
+        let d = &mut r.data;
+        if let Some(c) = next_cursor {
+            d.next_cursor = d.arena.push(c.as_bytes());
+        }
+        d.top_records = top_records;
+        d.total = total;
+        d.seal();
+        r
+    }
+}
+
+/// Adds the `version` record of `d`: the record `d.to_record()` gives (a test keeps the two
+/// the same), written without building it first. Versions are the common small read.
+pub(crate) fn push_version(b: &mut RecordBuilder, d: &Document) {
+    use FieldRef::*;
+    b.push_flat(
+        "version",
+        &[
+            ("policy_id", Str(&d.policy_id)),
+            ("version_id", Str(&d.version_id)),
+            ("pageindex_doc_id", OptStr(d.pageindex_doc_id.as_deref())),
+            ("root_node_id", Str(&d.root_node_id)),
+            ("metadata", StrMap(&d.metadata)),
+            ("created_at", Time(d.created_at)),
+            ("updated_at", Time(d.updated_at)),
+            ("effective_start", OptTime(d.effective_start)),
+            ("effective_end", OptTime(d.effective_end)),
+            ("created_by", Str(&d.created_by)),
+            ("description", Str(&d.description)),
+            ("tags", StrList(&d.tags)),
+        ],
+    );
+}
+
+/// A result of `version` records, with an optional page cursor.
+pub(crate) fn versions_result(docs: &[Document], next_cursor: Option<&str>) -> treestore_result {
+    let mut b = RecordBuilder::default();
+    for d in docs {
+        push_version(&mut b, d);
+    }
+    b.finish(docs.len(), 0, next_cursor)
 }
 
 #[cfg(test)]
@@ -255,19 +346,99 @@ mod tests {
         let other = Record::new("trajectory").with("id", "t2");
         let mut b = RecordBuilder::default();
         b.push_records(vec![traj, other]);
-        let built = b.finish();
-        assert_eq!(built.records.len(), 4);
-        let r0 = built.records[0];
+        let built = b.finish(2, 0, None);
+        assert_eq!(built.data.records.len(), 4);
+        let r0 = built.data.records[0];
         assert_eq!(r0.field_count, 3);
-        let steps = built.fields[r0.first_field as usize + 1];
+        let steps = built.data.fields[r0.first_field as usize + 1];
         assert_eq!(steps.kind, TREESTORE_VALUE_RECORDS);
         assert_eq!((steps.first, steps.count), (2, 2));
-        let s1 = built.records[3];
-        assert_eq!(built.fields[s1.first_field as usize].int_value, 2);
-        let tags = built.fields[r0.first_field as usize + 2];
+        let s1 = built.data.records[3];
+        assert_eq!(built.data.fields[s1.first_field as usize].int_value, 2);
+        let tags = built.data.fields[r0.first_field as usize + 2];
         assert_eq!((tags.first, tags.count), (0, 2));
-        // SAFETY (test): views point into `built.arena`, alive here.
-        let t = unsafe { std::slice::from_raw_parts(built.strings[1].ptr, built.strings[1].len) };
+        // SAFETY (test): views point into `built.data.arena`, alive here.
+        let t = unsafe {
+            std::slice::from_raw_parts(built.data.strings[1].ptr, built.data.strings[1].len)
+        };
         assert_eq!(t, b"b");
+    }
+
+    /// A field as (name, kind, int, string, list items), for comparing results.
+    type FieldText = (String, u32, i64, Option<String>, Vec<String>);
+
+    fn fields_of(r: &treestore_result, rec: usize) -> Vec<FieldText> {
+        let text = |s: treestore_str| {
+            (!s.ptr.is_null()).then(|| {
+                // SAFETY (test): views point into `r`'s arena (or a static), alive here.
+                let b = unsafe { std::slice::from_raw_parts(s.ptr, s.len) };
+                String::from_utf8(b.to_vec()).unwrap()
+            })
+        };
+        let rec = r.data.records[rec];
+        let fields = &r.data.fields[rec.first_field as usize..][..rec.field_count as usize];
+        fields
+            .iter()
+            .map(|f| {
+                let items = match f.kind {
+                    TREESTORE_VALUE_STR_LIST => (0..f.count)
+                        .map(|i| text(r.data.strings[(f.first + i) as usize]).unwrap())
+                        .collect(),
+                    TREESTORE_VALUE_STR_MAP => (0..f.count)
+                        .map(|i| {
+                            let kv = r.data.kvs[(f.first + i) as usize];
+                            format!("{}={}", text(kv.key).unwrap(), text(kv.value).unwrap())
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                (
+                    text(f.name).unwrap(),
+                    f.kind,
+                    f.int_value,
+                    text(f.str_value),
+                    items,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_version_fast_path_writes_the_record_to_record_gives() {
+        use treestore_core::record::ToRecord;
+        let full = Document {
+            policy_id: "p".into(),
+            version_id: "v2".into(),
+            pageindex_doc_id: Some("pi-7".into()),
+            root_node_id: "0000".into(),
+            metadata: [("a".to_string(), "1".to_string()), ("b".into(), "".into())].into(),
+            created_at: 5,
+            updated_at: 6,
+            effective_start: Some(7),
+            effective_end: None,
+            created_by: "me".into(),
+            description: "".into(),
+            tags: vec!["prod".into(), "x".into()],
+        };
+        for d in [full, Document::default()] {
+            let fast = versions_result(std::slice::from_ref(&d), Some("next"));
+            let mut b = RecordBuilder::default();
+            b.push_records(vec![d.to_record()]);
+            let generic = b.finish(1, 0, Some("next"));
+            assert_eq!(fast.data.records.len(), 1);
+            let kind = |r: &treestore_result| {
+                // SAFETY (test): the kind view points into the result's arena.
+                unsafe {
+                    std::slice::from_raw_parts(
+                        r.data.records[0].kind.ptr,
+                        r.data.records[0].kind.len,
+                    )
+                }
+                .to_vec()
+            };
+            assert_eq!(kind(&fast), kind(&generic));
+            assert_eq!(fields_of(&fast, 0), fields_of(&generic, 0));
+            assert_eq!(fast.data.top_records, 1);
+        }
     }
 }

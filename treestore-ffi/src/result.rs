@@ -1,10 +1,15 @@
 //! Result objects: one call returns one `treestore_result` holding every record the query produced,
 //! with string views into memory the result owns. Pointers read from a result stay valid until
 //! `treestore_result_free`; the result is never changed after it is returned.
+//!
+//! A result is built in place: strings are copied once into its arena and its arrays are filled
+//! directly, with each string view holding an arena offset until `seal` turns the offsets into
+//! pointers (the arena may move while it grows, so no pointer is taken before it is final). The
+//! buffers of freed results are reused (see `pool`), so a call that fits them allocates nothing.
 
 use crate::args;
 use crate::error::treestore_error;
-use crate::nodes::{treestore_node, PendingNode};
+use crate::nodes::treestore_node;
 use crate::records::{treestore_field, treestore_record, RecordBuilder};
 use crate::status::treestore_status;
 
@@ -40,15 +45,11 @@ pub struct treestore_kv {
     pub value: treestore_str,
 }
 
-/// A string reference into the arena before the arena is final (offsets, not pointers).
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Span {
-    pub start: usize,
-    pub len: usize,
-    pub present: bool,
-}
+/// A string view of a result being built: `ptr` holds `arena offset + 1` (NULL: absent) until
+/// [`treestore_result::seal`] makes it a pointer. Never handed to C before then.
+pub(crate) type Span = treestore_str;
 
-/// Collects the bytes of a result in one buffer, then hands out views.
+/// The bytes every string view of a result points into.
 #[derive(Default)]
 pub(crate) struct Arena {
     bytes: Vec<u8>,
@@ -61,42 +62,60 @@ impl Arena {
         self.bytes.reserve(additional);
     }
 
+    /// Copies `b` in and returns its pending view.
     pub(crate) fn push(&mut self, b: &[u8]) -> Span {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(b);
-        Span {
-            start,
-            len: b.len(),
-            present: true,
-        }
-    }
-
-    /// The arena's bytes (for the result view).
-    pub(crate) fn raw(&self) -> (*const u8, usize) {
-        (self.bytes.as_ptr(), self.bytes.len())
-    }
-
-    pub(crate) fn view(&self, s: Span) -> treestore_str {
-        if !s.present {
-            return treestore_str::NONE;
-        }
-        if s.len == 0 {
-            return treestore_str::EMPTY;
-        }
         treestore_str {
-            // SAFETY: `start + len <= bytes.len()` since the span came from `push` on this arena,
-            // whose buffer is never changed once views are handed out.
-            ptr: unsafe { self.bytes.as_ptr().add(s.start) },
-            len: s.len,
+            ptr: std::ptr::without_provenance(start + 1),
+            len: b.len(),
         }
+    }
+
+    /// Turns a pending view into a pointer into the (now final) buffer.
+    fn seal(&self, s: &mut treestore_str) {
+        let offset = s.ptr.addr();
+        *s = if offset == 0 {
+            treestore_str::NONE
+        } else if s.len == 0 {
+            treestore_str::EMPTY
+        } else {
+            debug_assert!(offset - 1 + s.len <= self.bytes.len());
+            treestore_str {
+                // SAFETY: `offset - 1 + len <= bytes.len()`: the span came from `push` on this
+                // arena, which is never truncated while a result is built.
+                ptr: unsafe { self.bytes.as_ptr().add(offset - 1) },
+                len: s.len,
+            }
+        };
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.bytes.clear();
     }
 }
 
 /// The records a call returned. Free with `treestore_result_free`. Owned by one thread at a time;
 /// may be freed from any thread.
+// A handle to its data on the heap, so building and returning a result moves one pointer, not the
+// arrays' headers; C holds a pointer to the handle's own heap cell (see `pool`).
+#[derive(Default)]
 pub struct treestore_result {
+    pub(crate) data: Box<ResultData>,
+}
+
+/// What a result holds.
+#[derive(Default)]
+pub(crate) struct ResultData {
     /// Owns the bytes every view in this result points into.
-    #[allow(dead_code)]
     pub(crate) arena: Arena,
     pub(crate) kvs: Vec<treestore_kv>,
     pub(crate) strings: Vec<treestore_str>,
@@ -108,9 +127,15 @@ pub struct treestore_result {
     pub(crate) next_cursor: treestore_str,
 }
 
+impl Default for treestore_str {
+    fn default() -> treestore_str {
+        treestore_str::NONE
+    }
+}
+
 // SAFETY: the raw pointers inside point into `arena`, which the result owns and never mutates after
-// construction; moving the result between threads moves the buffer with them.
-unsafe impl Send for treestore_result {}
+// construction (or at static strings); moving the result between threads moves the buffer with them.
+unsafe impl Send for ResultData {}
 
 /// Everything a result holds, read in one call. Arrays and strings live until the result is freed.
 /// Nested arrays (a record's fields, a field's list items, a node's children) are `(first, count)`
@@ -155,77 +180,115 @@ pub struct treestore_result_view {
 }
 
 impl treestore_result {
-    fn empty(arena: Arena) -> treestore_result {
-        treestore_result {
-            arena,
-            kvs: Vec::new(),
-            strings: Vec::new(),
-            records: Vec::new(),
-            fields: Vec::new(),
-            nodes: Vec::new(),
-            top_records: 0,
-            total: 0,
-            next_cursor: treestore_str::NONE,
+    /// A result of key/value records, copied from the pairs as they are read.
+    pub(crate) fn from_kvs<'a>(
+        pairs: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
+    ) -> treestore_result {
+        let mut b = RecordBuilder::default();
+        for (k, v) in pairs {
+            b.push_kv(k, v);
         }
+        b.finish(0, 0, None)
     }
 
-    pub(crate) fn from_kvs(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> treestore_result {
-        let mut arena = Arena::default();
-        let spans: Vec<(Span, Span)> = pairs
-            .iter()
-            .map(|(k, v)| (arena.push(k), arena.push(v)))
-            .collect();
-        let kvs = spans
-            .iter()
-            .map(|(k, v)| treestore_kv {
-                key: arena.view(*k),
-                value: arena.view(*v),
-            })
-            .collect();
-        treestore_result {
-            kvs,
-            ..treestore_result::empty(arena)
-        }
-    }
-
+    /// A result of string records.
     pub(crate) fn from_strings<S: AsRef<[u8]>>(items: &[S]) -> treestore_result {
-        let mut arena = Arena::default();
-        let spans: Vec<Span> = items.iter().map(|s| arena.push(s.as_ref())).collect();
-        let strings = spans.iter().map(|s| arena.view(*s)).collect();
-        treestore_result {
-            strings,
-            ..treestore_result::empty(arena)
+        let mut b = RecordBuilder::default();
+        for s in items {
+            b.push_bytes_item(s.as_ref());
         }
+        b.finish(0, 0, None)
     }
 
-    /// A result of records (and, from a node builder, nodes), with an optional page cursor.
+    /// A result of records (and, from a node builder, the nodes in `pending_nodes` after any
+    /// the builder holds), with an optional page cursor.
     pub(crate) fn from_builder(
         builder: RecordBuilder,
         top_records: usize,
-        pending_nodes: Vec<PendingNode>,
+        pending_nodes: Vec<treestore_node>,
         total: u64,
         next_cursor: Option<&str>,
     ) -> treestore_result {
         let mut builder = builder;
-        let cursor = next_cursor.map(|c| builder.string_span(c));
-        let built = builder.finish();
-        let nodes = pending_nodes.iter().map(|n| n.view(&built.arena)).collect();
-        let next_cursor = cursor.map_or(treestore_str::NONE, |c| built.arena.view(c));
-        treestore_result {
-            arena: built.arena,
-            kvs: built.kvs,
-            strings: built.strings,
-            records: built.records,
-            fields: built.fields,
-            nodes,
-            top_records,
-            total,
-            next_cursor,
-        }
+        builder.push_pending_nodes(&pending_nodes);
+        builder.finish(top_records, total, next_cursor)
     }
 
+    /// Hands the result to C (in a reused allocation when one is free).
     pub(crate) fn into_raw(self) -> *mut treestore_result {
-        Box::into_raw(Box::new(self))
+        crate::pool::into_raw(self)
+    }
+}
+
+impl ResultData {
+    /// Makes every pending view a pointer; called once, when the result is complete.
+    pub(crate) fn seal(&mut self) {
+        let a = &self.arena;
+        for r in &mut self.records {
+            a.seal(&mut r.kind);
+        }
+        for f in &mut self.fields {
+            a.seal(&mut f.name);
+            a.seal(&mut f.str_value);
+        }
+        for n in &mut self.nodes {
+            for s in [
+                &mut n.node_id,
+                &mut n.policy_id,
+                &mut n.version_id,
+                &mut n.parent_id,
+                &mut n.title,
+                &mut n.summary,
+                &mut n.text,
+                &mut n.section_path,
+            ] {
+                a.seal(s);
+            }
+        }
+        for s in &mut self.strings {
+            a.seal(s);
+        }
+        for kv in &mut self.kvs {
+            a.seal(&mut kv.key);
+            a.seal(&mut kv.value);
+        }
+        a.seal(&mut self.next_cursor);
+    }
+
+    /// Empties the result, keeping its buffers for the next one.
+    pub(crate) fn clear(&mut self) {
+        self.arena.clear();
+        self.kvs.clear();
+        self.strings.clear();
+        self.records.clear();
+        self.fields.clear();
+        self.nodes.clear();
+        self.top_records = 0;
+        self.total = 0;
+        self.next_cursor = treestore_str::NONE;
+    }
+
+    /// The bytes the result's buffers hold allocated.
+    pub(crate) fn capacity_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.arena.capacity()
+            + self.kvs.capacity() * size_of::<treestore_kv>()
+            + self.strings.capacity() * size_of::<treestore_str>()
+            + self.records.capacity() * size_of::<treestore_record>()
+            + self.fields.capacity() * size_of::<treestore_field>()
+            + self.nodes.capacity() * size_of::<treestore_node>()
+    }
+}
+
+impl treestore_result {
+    /// A result around `data` (buffers from the pool or new).
+    pub(crate) fn from_data(data: Box<ResultData>) -> treestore_result {
+        treestore_result { data }
+    }
+
+    /// The data, to keep for reuse.
+    pub(crate) fn into_data(self) -> Box<ResultData> {
+        self.data
     }
 }
 
@@ -247,27 +310,26 @@ pub extern "C" fn treestore_result_read(
                 format!("treestore_result_view.struct_size is {size}: set it to sizeof(treestore_result_view)"),
             ));
         }
-        let (arena, arena_len) = r.arena.raw();
         args::write_out(
             out,
             treestore_result_view {
                 struct_size: std::mem::size_of::<treestore_result_view>() as u32,
                 reserved: 0,
-                records: r.records.as_ptr(),
-                records_len: r.records.len(),
-                top_records: r.top_records,
-                fields: r.fields.as_ptr(),
-                fields_len: r.fields.len(),
-                nodes: r.nodes.as_ptr(),
-                nodes_len: r.nodes.len(),
-                strings: r.strings.as_ptr(),
-                strings_len: r.strings.len(),
-                kvs: r.kvs.as_ptr(),
-                kvs_len: r.kvs.len(),
-                arena,
-                arena_len,
-                total: r.total,
-                next_cursor: r.next_cursor,
+                records: r.data.records.as_ptr(),
+                records_len: r.data.records.len(),
+                top_records: r.data.top_records,
+                fields: r.data.fields.as_ptr(),
+                fields_len: r.data.fields.len(),
+                nodes: r.data.nodes.as_ptr(),
+                nodes_len: r.data.nodes.len(),
+                strings: r.data.strings.as_ptr(),
+                strings_len: r.data.strings.len(),
+                kvs: r.data.kvs.as_ptr(),
+                kvs_len: r.data.kvs.len(),
+                arena: r.data.arena.bytes.as_ptr(),
+                arena_len: r.data.arena.len(),
+                total: r.data.total,
+                next_cursor: r.data.next_cursor,
             },
         );
         Ok(())
@@ -287,8 +349,8 @@ pub extern "C" fn treestore_result_kvs(
         let r = args::handle(result, "result")?;
         args::out(out_items, "out_items")?;
         args::out(out_len, "out_len")?;
-        args::write_out(out_items, r.kvs.as_ptr());
-        args::write_out(out_len, r.kvs.len());
+        args::write_out(out_items, r.data.kvs.as_ptr());
+        args::write_out(out_len, r.data.kvs.len());
         Ok(())
     })
 }
@@ -305,19 +367,21 @@ pub extern "C" fn treestore_result_strings(
         let r = args::handle(result, "result")?;
         args::out(out_items, "out_items")?;
         args::out(out_len, "out_len")?;
-        args::write_out(out_items, r.strings.as_ptr());
-        args::write_out(out_len, r.strings.len());
+        args::write_out(out_items, r.data.strings.as_ptr());
+        args::write_out(out_len, r.data.strings.len());
         Ok(())
     })
 }
 
-/// Frees a result and every view into it. NULL is fine.
+/// Frees a result and every view into it. NULL is fine. Freeing is cheap: the calling thread keeps
+/// the buffers of a few small results for the next call to reuse (set the environment variable
+/// `TREESTORE_RESULT_CACHE=0` before the first call to turn this off).
 #[no_mangle]
 pub extern "C" fn treestore_result_free(result: *mut treestore_result) {
     crate::panic::boundary_void(|| {
         if !result.is_null() {
-            // SAFETY: a non-NULL result came from `Box::into_raw` in this library and is freed once.
-            drop(unsafe { Box::from_raw(result) });
+            // SAFETY: a non-NULL result came from `treestore_result::into_raw` and is freed once.
+            unsafe { crate::pool::free(result) };
         }
     })
 }
@@ -329,5 +393,24 @@ pub(crate) fn records_result<T: treestore_core::record::ToRecord>(
 ) -> treestore_result {
     let mut builder = RecordBuilder::default();
     builder.push_records(items.iter().map(|i| i.to_record()).collect());
-    treestore_result::from_builder(builder, items.len(), Vec::new(), 0, next_cursor)
+    builder.finish(items.len(), 0, next_cursor)
+}
+
+/// Writes a new result holding `item`'s record to the checked out-parameter `out_result`.
+pub(crate) fn write_record<T: treestore_core::record::ToRecord>(
+    out_result: *mut *mut treestore_result,
+    item: &T,
+) {
+    let result = records_result(std::slice::from_ref(item), None);
+    args::write_out(out_result, result.into_raw());
+}
+
+/// Writes a new result holding a page of records (and the next page's cursor) to the checked
+/// out-parameter `out_result`.
+pub(crate) fn write_page<T: treestore_core::record::ToRecord>(
+    out_result: *mut *mut treestore_result,
+    items: &[T],
+    next_cursor: Option<&str>,
+) {
+    args::write_out(out_result, records_result(items, next_cursor).into_raw());
 }

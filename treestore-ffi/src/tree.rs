@@ -48,10 +48,18 @@ pub extern "C" fn treestore_node_get(
             policy_version(policy_id, policy_id_len, version_id, version_id_len)?;
         let id = args::string(node_id, node_id_len, "node_id")?;
         args::out(out_result, "out_result")?;
-        let node = read_timed(db, txn, Op::GetNode, |r| {
-            DocReader::new(r).node(policy, version, id)
+        // The result is built inside the read, so the node is not moved out through every layer.
+        let result = read_timed(db, txn, Op::GetNode, |r| {
+            let node = DocReader::new(r).node(policy, version, id)?;
+            Ok(nodes_result(
+                None,
+                std::slice::from_ref(&node),
+                true,
+                0,
+                None,
+            ))
         })?;
-        write_nodes(out_result, &[node], true);
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }

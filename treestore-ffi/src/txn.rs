@@ -3,8 +3,10 @@
 //! into one atomic commit or one consistent snapshot.
 
 use parking_lot::Mutex;
+use std::ops::Bound;
 use treestore_core::metrics::Op;
-use treestore_core::{ReadOps, ReadTxn, WriteTxn};
+
+use treestore_core::{Bytes, Range, ReadOps, ReadTxn, Table, WriteTxn};
 
 use crate::args;
 use crate::db::treestore_db;
@@ -30,22 +32,67 @@ fn ended() -> FfiError {
     )
 }
 
+/// The snapshot a read runs on: a read transaction or the write transaction's view. A read
+/// through it is dispatched statically (a `match`, which the store code inlines), not through a
+/// `dyn ReadOps` vtable at every table access.
+pub(crate) enum Snapshot<'a> {
+    Read(&'a ReadTxn),
+    Write(&'a WriteTxn),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $t:ident => $e:expr) => {
+        match $self {
+            Snapshot::Read($t) => $e,
+            Snapshot::Write($t) => $e,
+        }
+    };
+}
+
+impl ReadOps for Snapshot<'_> {
+    fn table(&self, name: &str) -> treestore_core::Result<Table> {
+        dispatch!(self, t => t.table(name))
+    }
+    fn get(&self, table: Table, key: &[u8]) -> treestore_core::Result<Option<Bytes<'_>>> {
+        dispatch!(self, t => t.get(table, key))
+    }
+    fn range(
+        &self,
+        table: Table,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+    ) -> treestore_core::Result<Range<'_>> {
+        dispatch!(self, t => t.range(table, lower, upper))
+    }
+    fn range_rev(
+        &self,
+        table: Table,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+    ) -> treestore_core::Result<Range<'_>> {
+        dispatch!(self, t => t.range_rev(table, lower, upper))
+    }
+    fn table_len(&self, table: Table) -> treestore_core::Result<u64> {
+        dispatch!(self, t => t.table_len(table))
+    }
+}
+
 /// Runs `f` on a snapshot: the transaction's, or a fresh one when `txn` is NULL.
 pub(crate) fn read_with<T>(
     db: *const treestore_db,
     txn: *mut treestore_txn,
-    f: impl FnOnce(&dyn ReadOps) -> treestore_core::Result<T>,
+    f: impl FnOnce(&Snapshot<'_>) -> treestore_core::Result<T>,
 ) -> Result<T, FfiError> {
     if txn.is_null() {
         let db = args::handle(db, "db")?;
         let r = db.db.begin_read()?;
-        return Ok(f(&r)?);
+        return Ok(f(&Snapshot::Read(&r))?);
     }
     let txn = args::handle(txn as *const treestore_txn, "txn")?;
     let state = txn.state.lock();
     match &*state {
-        TxnState::Read(r) => Ok(f(r)?),
-        TxnState::Write(w) => Ok(f(w)?),
+        TxnState::Read(r) => Ok(f(&Snapshot::Read(r))?),
+        TxnState::Write(w) => Ok(f(&Snapshot::Write(w))?),
         TxnState::Ended => Err(ended()),
     }
 }
@@ -81,7 +128,7 @@ pub(crate) fn read_timed<T>(
     db: *const treestore_db,
     txn: *mut treestore_txn,
     op: Op,
-    f: impl FnOnce(&dyn ReadOps) -> treestore_core::Result<T>,
+    f: impl FnOnce(&Snapshot<'_>) -> treestore_core::Result<T>,
 ) -> Result<T, FfiError> {
     let handle = args::handle(db, "db")?;
     handle.db.metrics().time(op, || read_with(db, txn, f))

@@ -9,7 +9,8 @@ use treestore_core::version::{self, VersionReader};
 use crate::args;
 use crate::db::treestore_db;
 use crate::error::treestore_error;
-use crate::result::{records_result, treestore_result};
+use crate::records::versions_result;
+use crate::result::{treestore_result, write_record};
 use crate::status::treestore_status;
 use crate::txn::{read_timed, treestore_txn, write_timed};
 
@@ -38,7 +39,7 @@ pub extern "C" fn treestore_version_list(
         let page = read_timed(db, txn, Op::ListVersions, |r| {
             VersionReader::new(r).list_versions(policy, limit, cursor)
         })?;
-        let result = records_result(&page.versions, page.next_cursor.as_deref());
+        let result = versions_result(&page.versions, page.next_cursor.as_deref());
         args::write_out(out_result, result.into_raw());
         Ok(())
     })
@@ -63,10 +64,11 @@ pub extern "C" fn treestore_version_get(
         let policy = args::string(policy_id, policy_id_len, "policy_id")?;
         let version = args::string(version_id, version_id_len, "version_id")?;
         args::out(out_result, "out_result")?;
-        let doc = read_timed(db, txn, Op::GetVersion, |r| {
-            VersionReader::new(r).version(policy, version)
+        let result = read_timed(db, txn, Op::GetVersion, |r| {
+            let doc = VersionReader::new(r).version(policy, version)?;
+            Ok(versions_result(std::slice::from_ref(&doc), None))
         })?;
-        args::write_out(out_result, records_result(&[doc], None).into_raw());
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }
@@ -90,10 +92,11 @@ pub extern "C" fn treestore_version_get_by_tag(
         let policy = args::string(policy_id, policy_id_len, "policy_id")?;
         let tag = args::string(tag, tag_len, "tag")?;
         args::out(out_result, "out_result")?;
-        let doc = read_timed(db, txn, Op::GetVersionByTag, |r| {
-            VersionReader::new(r).version_by_tag(policy, tag)
+        let result = read_timed(db, txn, Op::GetVersionByTag, |r| {
+            let doc = VersionReader::new(r).version_by_tag(policy, tag)?;
+            Ok(versions_result(std::slice::from_ref(&doc), None))
         })?;
-        args::write_out(out_result, records_result(&[doc], None).into_raw());
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }
@@ -114,10 +117,11 @@ pub extern "C" fn treestore_version_latest(
     crate::panic::boundary(err_out, || {
         let policy = args::string(policy_id, policy_id_len, "policy_id")?;
         args::out(out_result, "out_result")?;
-        let doc = read_timed(db, txn, Op::GetLatestVersion, |r| {
-            VersionReader::new(r).latest_version(policy)
+        let result = read_timed(db, txn, Op::GetLatestVersion, |r| {
+            let doc = VersionReader::new(r).latest_version(policy)?;
+            Ok(versions_result(std::slice::from_ref(&doc), None))
         })?;
-        args::write_out(out_result, records_result(&[doc], None).into_raw());
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }
@@ -140,10 +144,11 @@ pub extern "C" fn treestore_version_as_of(
     crate::panic::boundary(err_out, || {
         let policy = args::string(policy_id, policy_id_len, "policy_id")?;
         args::out(out_result, "out_result")?;
-        let doc = read_timed(db, txn, Op::GetVersionAsOf, |r| {
-            VersionReader::new(r).version_as_of(policy, at_us)
+        let result = read_timed(db, txn, Op::GetVersionAsOf, |r| {
+            let doc = VersionReader::new(r).version_as_of(policy, at_us)?;
+            Ok(versions_result(std::slice::from_ref(&doc), None))
         })?;
-        args::write_out(out_result, records_result(&[doc], None).into_raw());
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }
@@ -228,7 +233,7 @@ pub extern "C" fn treestore_version_diff(
         let diff = read_timed(db, txn, Op::DiffVersions, |r| {
             VersionReader::new(r).diff_versions(policy, from, to)
         })?;
-        args::write_out(out_result, records_result(&[diff], None).into_raw());
+        write_record(out_result, &diff);
         Ok(())
     })
 }

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int check_passed = 0;
@@ -128,5 +129,55 @@ static inline int err_is(treestore_error *err, treestore_status want, const char
         CHECK(err_is(test_err, want, needle));                                         \
         treestore_error_free(test_err);                                                \
     } while (0)
+
+/* The suites' shared setup and teardown, and helpers more than one suite uses. `static inline`
+ * (or a const in a header) so a suite that does not use one compiles without warnings. */
+
+/* A string argument that is not UTF-8. */
+static const uint8_t BAD_UTF8[] = {'{', 0xff, '}'};
+
+/* The temporary folder of the suite's database (see check_open_db). */
+static char check_dir[256];
+
+/* Opens a new database `<TMPDIR or /tmp>/treestore-c-<tag>-XXXXXX/<tag>.tsdb` (mkdtemp needs
+ * _DEFAULT_SOURCE or _GNU_SOURCE before the first include); NULL, with a message, on failure. */
+static inline treestore_db *check_open_db(const char *tag) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(check_dir, sizeof check_dir, "%s/treestore-c-%s-XXXXXX", tmp ? tmp : "/tmp", tag);
+    if (!mkdtemp(check_dir)) {
+        perror("mkdtemp");
+        return NULL;
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.tsdb", check_dir, tag);
+    treestore_db *db = NULL;
+    CHECK_STATUS(treestore_db_open(STR(path), NULL, &db, NULL), TREESTORE_OK);
+    return db;
+}
+
+/* Closes `db` (checking the final checkpoint), removes the folder, prints "N passed, N failed"
+ * and returns the exit code. */
+static inline int check_finish(treestore_db *db) {
+    CHECK_STATUS(treestore_db_close(db, NULL), TREESTORE_OK);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", check_dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", check_dir);
+    return check_report();
+}
+
+/* The number of top-level records of `res`; writes the cursor (or "") to `cursor`; frees `res`. */
+static inline size_t take_count(treestore_result *res, char *cursor, size_t cap) {
+    treestore_result_view v;
+    if (view_of(res, &v) != TREESTORE_OK) return (size_t)-1;
+    size_t n = v.top_records;
+    if (cursor) {
+        size_t len = v.next_cursor.ptr ? v.next_cursor.len : 0;
+        if (len >= cap) len = cap - 1;
+        if (len) memcpy(cursor, v.next_cursor.ptr, len);
+        cursor[len] = 0;
+    }
+    treestore_result_free(res);
+    return n;
+}
 
 #endif

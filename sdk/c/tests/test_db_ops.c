@@ -11,7 +11,6 @@
 
 #include "check.h"
 
-static const uint8_t BAD_UTF8[] = {'/', 0xff, '}'};
 static char dir[128];
 
 static const char *DOC =

@@ -15,8 +15,6 @@
 
 #include "check.h"
 
-static const uint8_t BAD_UTF8[] = {'{', 0xff, '}'};
-
 /* r (Policy) -> a (pages 1-3), b (pages 4-6) -> b1 (page 5, see_also a, metadata). */
 static const char *DOC_V1 =
     "{\"document\": {\"policy_id\": \"p1\", \"version_id\": \"v1\", \"created_at\": \"2024-01-01T00:00:00Z\","
@@ -528,12 +526,8 @@ static void test_thousand_node_subtree(treestore_db *db) {
 }
 
 int main(void) {
-    char dir[] = "/tmp/treestore-c-docs-XXXXXX";
-    if (!mkdtemp(dir)) return 2;
-    char path[256];
-    snprintf(path, sizeof path, "%s/docs.tsdb", dir);
-    treestore_db *db = NULL;
-    CHECK_STATUS(treestore_db_open(STR(path), NULL, &db, NULL), TREESTORE_OK);
+    treestore_db *db = check_open_db("docs");
+    if (!db) return 2;
     test_store_and_read(db);
     test_structure(db);
     test_store_errors(db);
@@ -542,9 +536,5 @@ int main(void) {
     test_pageindex(db);
     test_pageindex_samples(db);
     test_thousand_node_subtree(db);
-    CHECK_STATUS(treestore_db_close(db, NULL), TREESTORE_OK);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) return 2;
-    return check_report();
+    return check_finish(db);
 }

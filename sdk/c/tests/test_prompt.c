@@ -11,23 +11,6 @@
 
 #include "check.h"
 
-static const uint8_t BAD_UTF8[] = {'{', 0xff, '}'};
-
-/* The number of top-level records of `res`; writes the cursor (or "") to `cursor`; frees `res`. */
-static size_t take_count(treestore_result *res, char *cursor, size_t cap) {
-    treestore_result_view v;
-    if (view_of(res, &v) != TREESTORE_OK) return (size_t)-1;
-    size_t n = v.top_records;
-    if (cursor) {
-        size_t len = v.next_cursor.ptr ? v.next_cursor.len : 0;
-        if (len >= cap) len = cap - 1;
-        if (len) memcpy(cursor, v.next_cursor.ptr, len);
-        cursor[len] = 0;
-    }
-    treestore_result_free(res);
-    return n;
-}
-
 /* Whether the STR_LIST field `name` holds exactly the `n` strings of `want`. */
 static int field_list_is(const treestore_result_view *v, const treestore_record *r, const char *name,
                          const char *const *want, size_t n) {
@@ -585,20 +568,12 @@ static void test_null_arguments(treestore_db *db) {
 }
 
 int main(void) {
-    char dir[] = "/tmp/treestore-c-prompt-XXXXXX";
-    if (!mkdtemp(dir)) return 2;
-    char path[256];
-    snprintf(path, sizeof path, "%s/prompt.tsdb", dir);
-    treestore_db *db = NULL;
-    CHECK_STATUS(treestore_db_open(STR(path), NULL, &db, NULL), TREESTORE_OK);
+    treestore_db *db = check_open_db("prompt");
+    if (!db) return 2;
     test_registry(db);
     test_usage(db);
     test_conversations(db);
     test_transactions(db);
     test_null_arguments(db);
-    CHECK_STATUS(treestore_db_close(db, NULL), TREESTORE_OK);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) return 2;
-    return check_report();
+    return check_finish(db);
 }

@@ -90,18 +90,10 @@ static void test_related(treestore_db *db) {
 }
 
 int main(void) {
-    char dir[] = "/tmp/treestore-c-query-XXXXXX";
-    if (!mkdtemp(dir)) return 2;
-    char path[256];
-    snprintf(path, sizeof path, "%s/q.tsdb", dir);
-    treestore_db *db = NULL;
-    CHECK_STATUS(treestore_db_open(STR(path), NULL, &db, NULL), TREESTORE_OK);
+    treestore_db *db = check_open_db("query");
+    if (!db) return 2;
     setup(db);
     test_enriched(db);
     test_related(db);
-    CHECK_STATUS(treestore_db_close(db, NULL), TREESTORE_OK);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) return 2;
-    return check_report();
+    return check_finish(db);
 }

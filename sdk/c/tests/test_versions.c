@@ -10,8 +10,6 @@
 
 #include "check.h"
 
-static const uint8_t BAD_UTF8[] = {'{', 0xff, '}'};
-
 static const char *V1 =
     "{\"document\": {\"policy_id\": \"p\", \"version_id\": \"v1\", \"created_at\": \"2024-01-01T00:00:00Z\"},"
     " \"nodes\": [{\"node_id\": \"r\", \"title\": \"Coverage policy\"},"
@@ -319,19 +317,11 @@ static void test_transactions(treestore_db *db) {
 }
 
 int main(void) {
-    char dir[] = "/tmp/treestore-c-versions-XXXXXX";
-    if (!mkdtemp(dir)) return 2;
-    char path[256];
-    snprintf(path, sizeof path, "%s/versions.tsdb", dir);
-    treestore_db *db = NULL;
-    CHECK_STATUS(treestore_db_open(STR(path), NULL, &db, NULL), TREESTORE_OK);
+    treestore_db *db = check_open_db("versions");
+    if (!db) return 2;
     test_settings_before_indexing(db);
     test_versions(db);
     test_search(db);
     test_transactions(db);
-    CHECK_STATUS(treestore_db_close(db, NULL), TREESTORE_OK);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) return 2;
-    return check_report();
+    return check_finish(db);
 }
