@@ -99,7 +99,7 @@ pub use tool_results::{
 };
 pub use trajectories::{
     append_trajectory_step, complete_trajectory, delete_trajectory, store_trajectory, trajectories,
-    trajectory, Trajectory, TrajectoryStep, MAX_STEPS,
+    trajectory, trajectory_step, trajectory_steps, Trajectory, TrajectoryStep, MAX_STEPS,
 };
 
 #[cfg(test)]

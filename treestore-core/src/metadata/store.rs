@@ -79,6 +79,16 @@ impl MetadataStore<'_> {
         self.read(|r| traj::trajectory(r, trajectory_id))
     }
 
+    /// See [`trajectory_steps`](super::trajectory_steps).
+    pub fn trajectory_steps(
+        &self,
+        trajectory_id: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<Page<TrajectoryStep>> {
+        self.read(|r| traj::trajectory_steps(r, trajectory_id, limit, cursor))
+    }
+
     /// See [`trajectories`](super::trajectories).
     pub fn trajectories(
         &self,

@@ -125,6 +125,7 @@ mod model;
 mod porter;
 mod query;
 mod read;
+pub mod records;
 mod segment;
 mod snippet;
 mod write;
@@ -140,6 +141,7 @@ pub use model::{
     DEFAULT_LIMIT, MAX_FIELD_LEN, MAX_ID_LEN, MAX_RESULTS, MAX_WEIGHT,
 };
 pub use query::{MAX_LEAVES, MAX_QUERY_LEN};
+pub(crate) use read::search_bounded;
 pub use read::{bm25_term, idf, search, B, K1, MIN_IDF};
 pub use snippet::{snippet, snippet_with, ELLIPSIS, MARK_CLOSE, MARK_OPEN};
 pub use write::{
