@@ -21,3 +21,5 @@ pub use unified::{
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod unified_tests;
