@@ -174,6 +174,17 @@ impl MetadataStore<'_> {
         self.read(|r| ent::all_metadata(r, entity_type, entity_id))
     }
 
+    /// See [`metadata_page`](super::metadata_page).
+    pub fn metadata_page(
+        &self,
+        entity_type: &str,
+        entity_id: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<Page<MetadataEntry>> {
+        self.read(|r| ent::metadata_page(r, entity_type, entity_id, limit, cursor))
+    }
+
     /// See [`delete_metadata`](super::delete_metadata).
     pub fn delete_metadata(&self, entity_type: &str, entity_id: &str, key: &str) -> Result<bool> {
         self.write(|w| ent::delete_metadata(w, entity_type, entity_id, key))

@@ -9,6 +9,10 @@
 //! [`search`] runs a query and [`snippet`] marks the matched words of a text. [`SearchIndex`] wraps
 //! each in its own transaction. [`check`] verifies every table against the documents.
 //!
+//! [`records`] is a second index in this store, over tool results, prompt versions and trajectory
+//! steps (tables `fts.rec_*`), which the metadata and prompt stores keep in step with their
+//! writes; the unified search ([`crate::query::unified_search`]) reads both.
+//!
 //! # Text analysis
 //!
 //! Unicode words, full lowercase, optional Porter stemming chosen per database
