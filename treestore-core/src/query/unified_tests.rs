@@ -357,6 +357,11 @@ fn deleting_documents_and_records_leaves_no_hit() {
     for id in ["p2/v1/r", "t1", "t2", "knee_triage:1"] {
         assert!(ids.contains(&id.to_string()), "{id} missing from {ids:?}");
     }
+    // Left: tool results t1, t2, t4 and the prompt knee_triage; both indexes are consistent.
+    let r = db.begin_read().unwrap();
+    let summary = search::records::check_records(&r).unwrap();
+    assert_eq!(summary.records, 4);
+    assert_eq!(search::check(&r).unwrap().nodes, 1);
 }
 
 #[test]

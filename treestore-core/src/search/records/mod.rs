@@ -41,8 +41,10 @@
 //!
 //! A kind's postings of a term are one key range, and a prefix query's one range over every term
 //! it expands to. Invariant after every write: each term in a record's list has exactly one
-//! posting, no other posting exists, and the statistics are the sums over the entries.
+//! posting, no other posting exists, and the statistics are the sums over the entries;
+//! [`check_records`] verifies all of it.
 
+mod check;
 mod layout;
 mod model;
 mod read;
@@ -51,6 +53,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+pub use check::{check_records, RecordIndexSummary};
 pub use model::{RecordKind, RecordRef};
 pub use write::MAX_INDEXED_FIELD_BYTES;
 

@@ -35,9 +35,10 @@ fn store(db: &Database, r: ToolResult) {
 /// The rows of a table.
 type Rows = Vec<(Vec<u8>, Vec<u8>)>;
 
-/// Every key and value of the record index's tables.
+/// Every key and value of the record index's tables, after checking its invariants.
 fn dump(db: &Database) -> BTreeMap<&'static str, Rows> {
     let r = db.begin_read().unwrap();
+    super::check_records(&r).unwrap();
     ALL_TABLES
         .iter()
         .map(|&name| {
@@ -502,4 +503,55 @@ fn a_write_sees_its_own_entries_before_commit() {
     });
     assert_eq!(n, 1);
     assert!(keys(&db, REC_DOCS).is_empty());
+}
+
+#[test]
+fn check_finds_stale_missing_and_miscounted_entries() {
+    let db = mem_db();
+    store(&db, tool("a", "search", r#""knee hip""#, None, None));
+    let r = db.begin_read().unwrap();
+    let summary = super::check_records(&r).unwrap();
+    assert_eq!((summary.records, summary.postings), (1, 3));
+    drop(r);
+    let rec = RecordRef::ToolResult {
+        execution_id: "a".into(),
+    };
+    let damage = |f: &dyn Fn(&mut WriteTxn)| {
+        let mut w = db.begin_write().unwrap();
+        f(&mut w);
+        let err = super::check_records(&w).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Corruption);
+        err.message().to_string()
+    };
+    let stale = damage(&|w| {
+        let t = w.table(REC_POSTINGS).unwrap();
+        let k = super::layout::posting_key(&rec, "elbow");
+        let v = super::layout::encode_posting(&super::layout::Posting {
+            doc_len: 3,
+            positions: [vec![], vec![], vec![0]],
+        });
+        w.insert(t, &k, &v).unwrap();
+    });
+    assert!(
+        stale.contains("\"elbow\" in tool_result a is stale"),
+        "{stale}"
+    );
+    let missing = damage(&|w| {
+        let t = w.table(REC_POSTINGS).unwrap();
+        w.remove(t, &super::layout::posting_key(&rec, "hip"))
+            .unwrap();
+    });
+    assert!(
+        missing.contains("lacks its posting of \"hip\""),
+        "{missing}"
+    );
+    let counted = damage(&|w| {
+        let t = super::layout::Tables::open(w).unwrap();
+        let s = super::layout::Stats {
+            doc_count: 2,
+            tokens: 3,
+        };
+        super::layout::write_stats(w, &t, RecordKind::ToolResult, &s).unwrap();
+    });
+    assert!(counted.contains("statistics of tool_result"), "{counted}");
 }
