@@ -1728,7 +1728,9 @@ treestore_status treestore_conversation_delete(const treestore_db *db,
  * about it: `nodes[0]` is the node (with text), and the one record, `enriched_node`, has the
  * fields `version` (a nested `version` record), `metadata` (nested `metadata_entry` records of
  * entity type "node" and entity id "policy/node") and `cross_references` (nested records, both
- * directions, at most `limit`; 0 means 100). TREESTORE_NOT_FOUND when the node does not exist.
+ * directions, at most `limit`; 0 means 100) and `cross_references_cursor` (NULL, or the cursor of
+ * the next page of `treestore_cross_reference_list` for the node in both directions).
+ * TREESTORE_NOT_FOUND when the node does not exist.
  * `txn` may be NULL. On success `*out_result` is a new result: free it with
  * `treestore_result_free`.
  */
@@ -1845,6 +1847,34 @@ treestore_status treestore_search_all(const treestore_db *db,
                                       bool include_text,
                                       treestore_result **out_result,
                                       treestore_error **err_out);
+
+/**
+ * Searches document nodes, tool results, prompt template versions and trajectory steps with one
+ * `query` (the language of `treestore_search`) and returns one page of `unified_hit` records, best
+ * first: `kind` ("node", "tool_result", "prompt", "trajectory_step"), `id` (display id:
+ * "policy/version/node", the execution id, "name:version", "trajectory_id:step"), `score` (FLOAT,
+ * the BM25 score divided by the highest score an item of its kind could reach for the query, in
+ * [0, 1), comparable across kinds), `bm25` (FLOAT, within its kind), `matched_terms`, `snippet`
+ * (the best matching text with matched words in `<b>`..`</b>`), and the ids of its kind, the
+ * others NULL: `policy_id`, `version_id`, `node_id`; `execution_id`; `prompt_name`,
+ * `prompt_version`; `trajectory_id`, `step_number`. `options_json` (NULL: the defaults) is an
+ * object with any of `kinds` (a list of kind names; absent or empty: all), `policy_id` (nodes of
+ * the policy and tool results about it), `version_id` (with `policy_id`: nodes of that version),
+ * `case_id` (tool results and trajectory steps of the case), `limit` (0: 10, at most 1000),
+ * `cursor` (the `next_cursor` of the previous page of the same query), `snippet_chars` (0: 200).
+ * The result's `next_cursor` continues the list (NULL view at the end). A malformed query or
+ * option is TREESTORE_INVALID_ARGUMENT naming the field or the query's character position.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_search_unified(const treestore_db *db,
+                                          treestore_txn *txn,
+                                          const uint8_t *query,
+                                          size_t query_len,
+                                          const uint8_t *options_json,
+                                          size_t options_json_len,
+                                          treestore_result **out_result,
+                                          treestore_error **err_out);
 
 /**
  * Reads the search settings into a result of one `search_settings` record: `stemming` (`none`

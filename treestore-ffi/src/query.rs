@@ -19,7 +19,9 @@ use crate::txn::{read_timed, treestore_txn};
 /// about it: `nodes[0]` is the node (with text), and the one record, `enriched_node`, has the
 /// fields `version` (a nested `version` record), `metadata` (nested `metadata_entry` records of
 /// entity type "node" and entity id "policy/node") and `cross_references` (nested records, both
-/// directions, at most `limit`; 0 means 100). TREESTORE_NOT_FOUND when the node does not exist.
+/// directions, at most `limit`; 0 means 100) and `cross_references_cursor` (NULL, or the cursor of
+/// the next page of `treestore_cross_reference_list` for the node in both directions).
+/// TREESTORE_NOT_FOUND when the node does not exist.
 /// `txn` may be NULL. On success `*out_result` is a new result: free it with
 /// `treestore_result_free`.
 #[no_mangle]
@@ -47,7 +49,11 @@ pub extern "C" fn treestore_node_enriched(
         let record = Record::new("enriched_node")
             .with("version", Value::Records(vec![e.version.to_record()]))
             .records("metadata", &e.metadata)
-            .records("cross_references", &e.cross_references);
+            .records("cross_references", &e.cross_references)
+            .with(
+                "cross_references_cursor",
+                e.cross_references_cursor.as_deref(),
+            );
         let mut b = RecordBuilder::default();
         b.push_records(vec![record]);
         let node = push_node(&mut b, &e.node, true);

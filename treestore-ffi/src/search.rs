@@ -5,10 +5,13 @@
 //! `node_id`, `score` (FLOAT, higher is better), `matched_terms` (the index terms found), `snippet`
 //! (the window of the node's text with the most matches, matched words in `<b>`..`</b>`, `…` where
 //! cut; NULL when no snippet was asked for)), and the hit's node at the same index of the result's
-//! `nodes` array. Every call is timed in the database's latency histograms.
+//! `nodes` array. A unified search (`treestore_search_unified`) returns `unified_hit` records of
+//! nodes, tool results, prompts and trajectory steps merged by a normalised score, and a cursor.
+//! Every call is timed in the database's latency histograms.
 
 use treestore_core::document::{DocReader, Node};
 use treestore_core::metrics::Op;
+use treestore_core::query::{self, UnifiedQuery};
 use treestore_core::record::{Record, SearchSettingsUpdate, ToRecord, Value};
 use treestore_core::search::{self, SearchHit, SearchOptions, Stemming};
 use treestore_core::{ErrorKind, ReadOps};
@@ -189,6 +192,51 @@ pub extern "C" fn treestore_search_all(
         )?;
         args::out(out_result, "out_result")?;
         let result = run_search(db, txn, query, &options, snippet_chars, include_text)?;
+        args::write_out(out_result, result.into_raw());
+        Ok(())
+    })
+}
+
+/// Searches document nodes, tool results, prompt template versions and trajectory steps with one
+/// `query` (the language of `treestore_search`) and returns one page of `unified_hit` records, best
+/// first: `kind` ("node", "tool_result", "prompt", "trajectory_step"), `id` (display id:
+/// "policy/version/node", the execution id, "name:version", "trajectory_id:step"), `score` (FLOAT,
+/// the BM25 score divided by the highest score an item of its kind could reach for the query, in
+/// [0, 1), comparable across kinds), `bm25` (FLOAT, within its kind), `matched_terms`, `snippet`
+/// (the best matching text with matched words in `<b>`..`</b>`), and the ids of its kind, the
+/// others NULL: `policy_id`, `version_id`, `node_id`; `execution_id`; `prompt_name`,
+/// `prompt_version`; `trajectory_id`, `step_number`. `options_json` (NULL: the defaults) is an
+/// object with any of `kinds` (a list of kind names; absent or empty: all), `policy_id` (nodes of
+/// the policy and tool results about it), `version_id` (with `policy_id`: nodes of that version),
+/// `case_id` (tool results and trajectory steps of the case), `limit` (0: 10, at most 1000),
+/// `cursor` (the `next_cursor` of the previous page of the same query), `snippet_chars` (0: 200).
+/// The result's `next_cursor` continues the list (NULL view at the end). A malformed query or
+/// option is TREESTORE_INVALID_ARGUMENT naming the field or the query's character position.
+/// `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+/// is a new result owned by the caller: free it with `treestore_result_free`.
+#[no_mangle]
+pub extern "C" fn treestore_search_unified(
+    db: *const treestore_db,
+    txn: *mut treestore_txn,
+    query: *const u8,
+    query_len: usize,
+    options_json: *const u8,
+    options_json_len: usize,
+    out_result: *mut *mut treestore_result,
+    err_out: *mut *mut treestore_error,
+) -> treestore_status {
+    crate::panic::boundary(err_out, || {
+        let text = args::string(query, query_len, "query")?;
+        let mut options: UnifiedQuery = args::opt_json(
+            options_json,
+            options_json_len,
+            "options_json",
+            "unified_search_options",
+        )?;
+        options.query = text.to_string();
+        args::out(out_result, "out_result")?;
+        let page = read_timed(db, txn, Op::Search, |r| query::unified_search(r, &options))?;
+        let result = records_result(&page.items, page.next_cursor.as_deref());
         args::write_out(out_result, result.into_raw());
         Ok(())
     })

@@ -51,7 +51,23 @@ static void test_enriched(treestore_db *db) {
     CHECK(meta && meta->count == 1);
     const treestore_field *xrefs = rec_field(&v, &v.records[0], "cross_references");
     CHECK(xrefs && xrefs->count == 1);
+    CHECK(field_kind(&v, &v.records[0], "cross_references_cursor") == TREESTORE_VALUE_NULL);
     treestore_result_free(res);
+    /* A page of fewer cross-references than the node has comes with the cursor of the rest. */
+    const char *xref2 =
+        "{\"source_policy_id\": \"p1\", \"source_node_id\": \"c\", \"target_policy_id\": \"p1\","
+        " \"target_node_id\": \"d\", \"reference_type\": \"supports\"}";
+    CHECK_STATUS(treestore_cross_reference_store(db, NULL, STR(xref2), &res, NULL), TREESTORE_OK);
+    treestore_result_free(res);
+    CHECK_STATUS(treestore_node_enriched(db, NULL, STR("p1"), NULL, 0, STR("c"), 1, &res, NULL), TREESTORE_OK);
+    CHECK_STATUS(view_of(res, &v), TREESTORE_OK);
+    xrefs = rec_field(&v, &v.records[0], "cross_references");
+    CHECK(xrefs && xrefs->count == 1);
+    CHECK(field_kind(&v, &v.records[0], "cross_references_cursor") == TREESTORE_VALUE_STR);
+    treestore_result_free(res);
+    bool removed = false;
+    CHECK_STATUS(treestore_cross_reference_delete(db, NULL, STR(xref2), &removed, NULL), TREESTORE_OK);
+    CHECK(removed);
     res = NULL;
     CHECK_ERR(treestore_node_enriched(db, NULL, STR("p1"), NULL, 0, STR("zz"), 0, &res, &test_err), TREESTORE_NOT_FOUND, "zz");
     CHECK(res == NULL);

@@ -241,6 +241,34 @@ pub fn all_metadata<R: ReadOps + ?Sized>(
     Ok(out)
 }
 
+/// One page of the entries of an entity, by key (an entity may hold any number of keys:
+/// [`all_metadata`] reads them all, this a page at a time).
+pub fn metadata_page<R: ReadOps + ?Sized>(
+    tx: &R,
+    entity_type: &str,
+    entity_id: &str,
+    limit: usize,
+    cursor: Option<&str>,
+) -> Result<Page<MetadataEntry>> {
+    let what = "metadata page";
+    check_token(&what, "entity_type", entity_type, MAX_ENTITY_TYPE_LEN)?;
+    check_id(&what, "entity_id", entity_id)?;
+    let limit = check_limit(&what, limit)?;
+    let t = tx.table(ENTRIES)?;
+    let prefix = KeyBuilder::new()
+        .str(ENTRY)
+        .str(entity_type)
+        .str(entity_id)
+        .finish();
+    Scan::prefix(t, prefix, false).page(tx, &what, "", cursor, limit, |k, v| {
+        let mut r = KeyReader::new(k);
+        r.str()?;
+        r.str()?;
+        r.str()?;
+        decode(entity_type, entity_id, &r.str()?, v).map(Some)
+    })
+}
+
 /// Deletes `key` from an entity; returns whether it was set.
 pub fn delete_metadata(
     txn: &mut WriteTxn,

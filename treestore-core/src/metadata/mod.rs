@@ -9,6 +9,11 @@
 //! record and the field; a failed call leaves the transaction as it was, apart from engine
 //! errors (I/O), after which the transaction must be dropped.
 //!
+//! The text of tool results and trajectory steps is also indexed for the unified search
+//! ([`crate::query::unified_search`]) by the write that stores it, and dropped by the delete or
+//! purge that removes it, in the same transaction (the record index,
+//! [`crate::search::records`]).
+//!
 //! Conventions: an empty id is generated ([`new_id`]: 32 hex digits, time-ordered); a timestamp
 //! of 0 means now (microseconds since the epoch, UTC); a limit of 0 means [`DEFAULT_LIMIT`];
 //! lists return a [`Page`] whose `next_cursor` continues the same query.
@@ -87,9 +92,9 @@ pub use cross_refs::{
     CrossReference, CrossReferenceQuery, Direction, ReferenceType,
 };
 pub use entries::{
-    all_metadata, delete_all_metadata, delete_metadata, metadata, query_by_key, query_by_key_value,
-    query_multiple, set_metadata, EntityRef, MetadataEntry, MetadataQuery, ValueType,
-    MAX_ENTITY_TYPE_LEN, VALUE_PREFIX_LEN,
+    all_metadata, delete_all_metadata, delete_metadata, metadata, metadata_page, query_by_key,
+    query_by_key_value, query_multiple, set_metadata, EntityRef, MetadataEntry, MetadataQuery,
+    ValueType, MAX_ENTITY_TYPE_LEN, VALUE_PREFIX_LEN,
 };
 pub use id::new_id;
 pub use store::MetadataStore;
@@ -99,7 +104,7 @@ pub use tool_results::{
 };
 pub use trajectories::{
     append_trajectory_step, complete_trajectory, delete_trajectory, store_trajectory, trajectories,
-    trajectory, Trajectory, TrajectoryStep, MAX_STEPS,
+    trajectory, trajectory_step, trajectory_steps, Trajectory, TrajectoryStep, MAX_STEPS,
 };
 
 #[cfg(test)]

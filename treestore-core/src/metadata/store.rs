@@ -79,6 +79,16 @@ impl MetadataStore<'_> {
         self.read(|r| traj::trajectory(r, trajectory_id))
     }
 
+    /// See [`trajectory_steps`](super::trajectory_steps).
+    pub fn trajectory_steps(
+        &self,
+        trajectory_id: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<Page<TrajectoryStep>> {
+        self.read(|r| traj::trajectory_steps(r, trajectory_id, limit, cursor))
+    }
+
     /// See [`trajectories`](super::trajectories).
     pub fn trajectories(
         &self,
@@ -162,6 +172,17 @@ impl MetadataStore<'_> {
     /// See [`all_metadata`](super::all_metadata).
     pub fn all_metadata(&self, entity_type: &str, entity_id: &str) -> Result<Vec<MetadataEntry>> {
         self.read(|r| ent::all_metadata(r, entity_type, entity_id))
+    }
+
+    /// See [`metadata_page`](super::metadata_page).
+    pub fn metadata_page(
+        &self,
+        entity_type: &str,
+        entity_id: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<Page<MetadataEntry>> {
+        self.read(|r| ent::metadata_page(r, entity_type, entity_id, limit, cursor))
     }
 
     /// See [`delete_metadata`](super::delete_metadata).

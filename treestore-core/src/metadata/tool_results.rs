@@ -9,6 +9,7 @@ use crate::codec::Encoder;
 use crate::db::{ReadOps, WriteTxn};
 use crate::error::Result;
 use crate::keys::{KeyBuilder, KeyReader};
+use crate::search::records::{self, RecordRef, RecordText};
 use crate::time::Timestamp;
 
 use super::common::{
@@ -195,7 +196,8 @@ fn id_of_index_key(key: &[u8]) -> Result<String> {
 }
 
 /// Stores a tool result (replacing one with the same `execution_id`) and returns it with its id
-/// and time filled in.
+/// and time filled in. Its tool name, error message and result data are indexed for
+/// [`unified_search`](crate::query::unified_search) in the same transaction.
 pub fn store_tool_result(txn: &mut WriteTxn, mut result: ToolResult) -> Result<ToolResult> {
     validate(&result)?;
     let generated = result.execution_id.is_empty();
@@ -222,7 +224,26 @@ pub fn store_tool_result(txn: &mut WriteTxn, mut result: ToolResult) -> Result<T
     for k in index_keys(&result) {
         txn.insert(t, &k, &summary)?;
     }
+    index_text(txn, &result, generated)?;
     Ok(result)
+}
+
+/// Indexes the result's text for the unified search (replacing its earlier entry unless `fresh`).
+fn index_text(txn: &mut WriteTxn, r: &ToolResult, fresh: bool) -> Result<()> {
+    let rec = RecordRef::ToolResult {
+        execution_id: r.execution_id.clone(),
+    };
+    let text = RecordText {
+        rec: &rec,
+        policy_id: r.policy_id.as_deref(),
+        case_id: r.case_id.as_deref(),
+        fields: [
+            &r.tool_name,
+            r.error_message.as_deref().unwrap_or_default(),
+            &r.result_data,
+        ],
+    };
+    records::index_record(txn, &text, fresh)
 }
 
 /// The tool result `execution_id`.
@@ -270,7 +291,8 @@ pub fn tool_results<R: ReadOps + ?Sized>(
     })
 }
 
-/// Deletes the tool result `execution_id` and its index entries; returns whether it existed.
+/// Deletes the tool result `execution_id`, its index entries and its search entry; returns whether
+/// it existed.
 pub fn delete_tool_result(txn: &mut WriteTxn, execution_id: &str) -> Result<bool> {
     let t = txn.table(RESULTS)?;
     let key = record_key(execution_id);
@@ -281,6 +303,12 @@ pub fn delete_tool_result(txn: &mut WriteTxn, execution_id: &str) -> Result<bool
     for k in index_keys(&old) {
         txn.remove(t, &k)?;
     }
+    records::remove_record(
+        txn,
+        &RecordRef::ToolResult {
+            execution_id: execution_id.to_string(),
+        },
+    )?;
     txn.remove(t, &key)
 }
 

@@ -6,6 +6,7 @@ use crate::codec::Encoder;
 use crate::db::{ReadOps, Table, WriteTxn};
 use crate::error::{Error, Result};
 use crate::keys::{KeyBuilder, KeyReader};
+use crate::search::records::{self, RecordRef, RecordText};
 use crate::time::Timestamp;
 
 use super::common::{
@@ -216,7 +217,29 @@ pub fn store_trajectory(txn: &mut WriteTxn, mut traj: Trajectory) -> Result<Traj
     for s in &traj.steps {
         txn.insert(t, &step_key(id, s.step_number), &encode_step(s))?;
     }
+    for s in &traj.steps {
+        index_step(txn, id, &traj.case_id, s)?;
+    }
     Ok(traj)
+}
+
+/// Indexes a step's text for the unified search; the step is new, so it has no entry yet.
+fn index_step(txn: &mut WriteTxn, id: &str, case_id: &str, s: &TrajectoryStep) -> Result<()> {
+    let rec = RecordRef::TrajectoryStep {
+        trajectory_id: id.to_string(),
+        step_number: s.step_number,
+    };
+    let title = match &s.tool_name {
+        Some(tool) => format!("{tool} {}", s.action),
+        None => s.action.clone(),
+    };
+    let text = RecordText {
+        rec: &rec,
+        policy_id: None,
+        case_id: Some(case_id),
+        fields: [&title, &s.thought, &s.observation],
+    };
+    records::index_record(txn, &text, true)
 }
 
 fn open_header<R: ReadOps + ?Sized>(tx: &R, t: Table, id: &str) -> Result<Option<Header>> {
@@ -256,6 +279,7 @@ pub fn append_trajectory_step(
         &step_key(trajectory_id, step.step_number),
         &encode_step(&step),
     )?;
+    index_step(txn, trajectory_id, &h.case_id, &step)?;
     Ok(step)
 }
 
@@ -308,6 +332,44 @@ pub fn trajectory<R: ReadOps + ?Sized>(tx: &R, trajectory_id: &str) -> Result<Op
     }
 }
 
+/// Step `step_number` of trajectory `trajectory_id`.
+pub fn trajectory_step<R: ReadOps + ?Sized>(
+    tx: &R,
+    trajectory_id: &str,
+    step_number: u32,
+) -> Result<Option<TrajectoryStep>> {
+    let t = tx.table(TRAJECTORIES)?;
+    match tx.get(t, &step_key(trajectory_id, step_number))? {
+        Some(v) => decode_step(step_number, &v).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// One page of the steps of trajectory `trajectory_id`, by step number (a trajectory may hold
+/// [`MAX_STEPS`] steps: [`trajectory`] reads them all, this reads them a page at a time).
+/// `NotFound` when the trajectory does not exist.
+pub fn trajectory_steps<R: ReadOps + ?Sized>(
+    tx: &R,
+    trajectory_id: &str,
+    limit: usize,
+    cursor: Option<&str>,
+) -> Result<Page<TrajectoryStep>> {
+    let what = Subject("trajectory", trajectory_id);
+    check_id(&what, "trajectory_id", trajectory_id)?;
+    let limit = check_limit(&what, limit)?;
+    let t = tx.table(TRAJECTORIES)?;
+    if open_header(tx, t, trajectory_id)?.is_none() {
+        return Err(Error::not_found(format!("{what} does not exist")));
+    }
+    let scan = Scan::prefix(t, steps_prefix(trajectory_id), false);
+    scan.page(tx, &what, "", cursor, limit, |k, v| {
+        let mut r = KeyReader::new(k);
+        r.str()?;
+        r.str()?;
+        decode_step(r.u32()?, v).map(Some)
+    })
+}
+
 /// The trajectories of case `case_id` with their steps, latest started first.
 pub fn trajectories<R: ReadOps + ?Sized>(
     tx: &R,
@@ -338,6 +400,14 @@ pub fn delete_trajectory(txn: &mut WriteTxn, trajectory_id: &str) -> Result<bool
         return Ok(false);
     };
     for k in keys_with_prefix(txn, t, &steps_prefix(trajectory_id))? {
+        let mut r = KeyReader::new(&k);
+        r.str()?;
+        r.str()?;
+        let rec = RecordRef::TrajectoryStep {
+            trajectory_id: trajectory_id.to_string(),
+            step_number: r.u32()?,
+        };
+        records::remove_record(txn, &rec)?;
         txn.remove(t, &k)?;
     }
     txn.remove(t, &case_key(&h.case_id, h.started_at, trajectory_id))?;

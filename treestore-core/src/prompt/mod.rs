@@ -6,7 +6,9 @@
 //! trajectory step), read functions any [`ReadOps`](crate::ReadOps), [`PromptStore`] wraps each
 //! call in its own transaction; inputs are validated whole before anything is written; empty ids
 //! are generated, timestamps of 0 mean now, limits of 0 mean 100, lists return a
-//! [`Page`](crate::metadata::Page).
+//! [`Page`](crate::metadata::Page). Each new template version's name, commit message and text are
+//! indexed for the unified search in the same transaction, and deleting the prompt drops them (the
+//! record index, [`crate::search::records`]).
 //!
 //! # Tables
 //!

@@ -12,6 +12,7 @@ use crate::metadata::common::{
     check_json, check_len, check_limit, check_token, decoder, invalid, keys_with_prefix, Page,
     Scan, FORMAT_V1, MAX_BLOB_LEN, MAX_ID_LEN, MAX_KEY_LEN, MAX_TEXT_LEN,
 };
+use crate::search::records::{self, RecordRef, RecordText};
 use crate::time::Timestamp;
 
 use super::template::{diff_lines, render_template, template_variables, DiffLine};
@@ -357,11 +358,31 @@ pub fn create_prompt(txn: &mut WriteTxn, prompt: NewPrompt) -> Result<PromptVers
     for l in &prompt.labels {
         put_label(txn, t, &v.name, l, version)?;
     }
+    index_version(txn, &v)?;
     let mut labels: Vec<String> = prompt.labels;
     labels.push(LATEST.to_string());
     labels.sort();
     labels.dedup();
     Ok(PromptVersion { labels, ..v })
+}
+
+/// Indexes a new version's name, commit message and template for the unified search.
+fn index_version(txn: &mut WriteTxn, v: &PromptVersion) -> Result<()> {
+    let rec = RecordRef::Prompt {
+        name: v.name.clone(),
+        version: v.version,
+    };
+    let text = RecordText {
+        rec: &rec,
+        policy_id: None,
+        case_id: None,
+        fields: [
+            &v.name,
+            v.commit_message.as_deref().unwrap_or_default(),
+            &v.template,
+        ],
+    };
+    records::index_record(txn, &text, true)
 }
 
 /// The version number `selector` picks, if the prompt and that version or label exist.
@@ -550,12 +571,20 @@ pub fn diff_prompt_versions<R: ReadOps + ?Sized>(
     })
 }
 
-/// Deletes prompt `name`: its versions and labels, and its usage records and statistics.
+/// Deletes prompt `name`: its versions and labels, their search entries, and its usage records and
+/// statistics.
 /// Returns whether it existed.
 pub fn delete_prompt(txn: &mut WriteTxn, name: &str) -> Result<bool> {
     let t = txn.table(PROMPTS)?;
-    if head(txn, t, name)?.is_none() {
+    let Some(h) = head(txn, t, name)? else {
         return Ok(false);
+    };
+    for version in 1..=h.latest {
+        let rec = RecordRef::Prompt {
+            name: name.to_string(),
+            version,
+        };
+        records::remove_record(txn, &rec)?;
     }
     for family in [VERSION, LABEL] {
         let prefix = KeyBuilder::new().str(family).str(name).finish();

@@ -24,10 +24,14 @@ pub struct EnrichedNode {
     pub metadata: Vec<MetadataEntry>,
     /// Cross-references from and to the node (both directions), at most `limit`.
     pub cross_references: Vec<CrossReference>,
+    /// When the node has more cross-references: the cursor of the next page of
+    /// [`metadata::cross_references`] for `(policy, node, Direction::Both)`.
+    pub cross_references_cursor: Option<String>,
 }
 
 /// Reads node `node_id` of `policy` (latest version when `version` is `None`) with its version,
-/// metadata and up to `limit` cross-references (0: the default page of 100).
+/// metadata and up to `limit` cross-references (0: the default page of 100; the rest through
+/// [`EnrichedNode::cross_references_cursor`]).
 pub fn enriched_node<R: ReadOps + ?Sized>(
     tx: &R,
     policy: &str,
@@ -50,11 +54,12 @@ pub fn enriched_node<R: ReadOps + ?Sized>(
         limit,
         cursor: None,
     };
-    let cross_references = metadata::cross_references(tx, &query)?.items;
+    let page = metadata::cross_references(tx, &query)?;
     Ok(EnrichedNode {
         node,
         version,
         metadata,
-        cross_references,
+        cross_references: page.items,
+        cross_references_cursor: page.next_cursor,
     })
 }

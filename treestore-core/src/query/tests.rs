@@ -133,3 +133,40 @@ fn find_related_orders_references_hits_siblings_then_see_also() {
         ErrorKind::InvalidArgument
     );
 }
+
+#[test]
+fn enriched_node_pages_its_cross_references_with_a_cursor() {
+    let db = setup();
+    let mut w = db.begin_write().unwrap();
+    for target in ["x", "y"] {
+        let r = CrossReference {
+            source_policy_id: "p1".into(),
+            source_node_id: Some("c".into()),
+            target_policy_id: "p2".into(),
+            target_node_id: Some(target.into()),
+            reference_type: ReferenceType::SeeAlso,
+            context: None,
+            created_at: 0,
+        };
+        metadata::store_cross_reference(&mut w, r).unwrap();
+    }
+    w.commit().unwrap();
+    let r = db.begin_read().unwrap();
+    let whole = enriched_node(&r, "p1", None, "c", 0).unwrap();
+    assert_eq!(whole.cross_references.len(), 3);
+    assert_eq!(whole.cross_references_cursor, None);
+    let first = enriched_node(&r, "p1", None, "c", 2).unwrap();
+    assert_eq!(first.cross_references[..], whole.cross_references[..2]);
+    let query = metadata::CrossReferenceQuery {
+        policy_id: "p1".into(),
+        node_id: Some("c".into()),
+        direction: metadata::Direction::Both,
+        reference_type: None,
+        limit: 2,
+        cursor: first.cross_references_cursor.clone(),
+    };
+    assert!(query.cursor.is_some());
+    let rest = metadata::cross_references(&r, &query).unwrap();
+    assert_eq!(rest.items[..], whole.cross_references[2..]);
+    assert_eq!(rest.next_cursor, None);
+}

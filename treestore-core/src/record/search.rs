@@ -1,10 +1,12 @@
 //! Records and JSON input for the keyword search and the whole-database reports: `search_hit`,
-//! `search_settings` (with a nested `field_weights` record), search options and settings updates
-//! read from JSON, and `backup_report`.
+//! `unified_hit`, `search_settings` (with a nested `field_weights` record), search options,
+//! unified search options and settings updates read from JSON, and `backup_report`.
 
 use super::{FromJson, JsonFields, Record, ToRecord, Value};
 use crate::db::BackupReport;
 use crate::error::Result;
+use crate::query::{HitKind, HitSource, UnifiedHit, UnifiedQuery};
+use crate::search::records::RecordRef;
 use crate::search::{FieldWeights, Scope, SearchHit, SearchOptions, SearchSettings, Stemming};
 
 /// A hit without its snippet (the caller adds one from the node's text).
@@ -132,6 +134,67 @@ impl ToRecord for BackupReport {
     }
 }
 
+/// A unified search hit: `kind`, `id`, `score` (normalised), `bm25`, `matched_terms`, `snippet`,
+/// and the ids of its kind (the others null): `policy_id`, `version_id`, `node_id` for a node,
+/// `execution_id` for a tool result, `prompt_name` and `prompt_version` for a prompt,
+/// `trajectory_id` and `step_number` for a trajectory step.
+impl ToRecord for UnifiedHit {
+    fn to_record(&self) -> Record {
+        let (mut node, mut execution, mut prompt, mut step) = (None, None, None, None);
+        match &self.source {
+            HitSource::Node(d) => node = Some(d),
+            HitSource::Record(RecordRef::ToolResult { execution_id }) => {
+                execution = Some(execution_id.as_str())
+            }
+            HitSource::Record(RecordRef::Prompt { name, version }) => {
+                prompt = Some((name.as_str(), *version))
+            }
+            HitSource::Record(RecordRef::TrajectoryStep {
+                trajectory_id,
+                step_number,
+            }) => step = Some((trajectory_id.as_str(), *step_number)),
+        }
+        Record::new("unified_hit")
+            .with("kind", self.kind.name())
+            .with("id", self.source.id())
+            .with("score", self.score)
+            .with("bm25", self.bm25)
+            .with("matched_terms", &self.matched_terms)
+            .with("snippet", self.snippet.as_str())
+            .with("policy_id", node.map(|d| d.policy_id.as_str()))
+            .with("version_id", node.map(|d| d.version_id.as_str()))
+            .with("node_id", node.map(|d| d.node_id.as_str()))
+            .with("execution_id", execution)
+            .with("prompt_name", prompt.map(|p| p.0))
+            .with("prompt_version", prompt.map(|p| p.1))
+            .with("trajectory_id", step.map(|s| s.0))
+            .with("step_number", step.map(|s| s.1))
+    }
+}
+
+/// The options of a unified search (its query text comes apart): `kinds` (names of
+/// [`HitKind`]), `policy_id`, `version_id`, `case_id`, `limit`, `cursor`, `snippet_chars`.
+impl FromJson for UnifiedQuery {
+    fn from_json(f: &JsonFields<'_>) -> Result<UnifiedQuery> {
+        let kinds = f
+            .str_list("kinds")?
+            .iter()
+            .map(|k| HitKind::parse(k))
+            .collect::<Result<_>>()?;
+        let chars = f.u64_or_zero("snippet_chars")?;
+        Ok(UnifiedQuery {
+            query: String::new(),
+            kinds,
+            policy_id: f.opt_str("policy_id")?,
+            version_id: f.opt_str("version_id")?,
+            case_id: f.opt_str("case_id")?,
+            limit: f.limit()?,
+            cursor: f.opt_str("cursor")?,
+            snippet_chars: usize::try_from(chars).unwrap_or(usize::MAX),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +255,39 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("weights: field title"), "{e}");
+    }
+
+    #[test]
+    fn unified_options_read_kinds_and_hits_carry_the_ids_of_their_kind() {
+        use crate::query::{HitKind, HitSource, UnifiedHit, UnifiedQuery};
+        use crate::search::records::RecordRef;
+        let q = UnifiedQuery::from_json_text(
+            "unified_search_options",
+            r#"{"kinds": ["node", "prompt"], "case_id": "c", "limit": 5, "snippet_chars": 9}"#,
+        )
+        .unwrap();
+        assert_eq!(q.kinds, vec![HitKind::Node, HitKind::Prompt]);
+        assert_eq!(
+            (q.case_id.as_deref(), q.limit, q.snippet_chars),
+            (Some("c"), 5, 9)
+        );
+        let err = UnifiedQuery::from_json_text("unified_search_options", r#"{"kinds": ["x"]}"#)
+            .unwrap_err();
+        assert!(err.message().contains("field kinds"), "{err}");
+        let hit = UnifiedHit {
+            kind: HitKind::Prompt,
+            source: HitSource::Record(RecordRef::Prompt {
+                name: "n".into(),
+                version: 2,
+            }),
+            score: 0.5,
+            bm25: 1.5,
+            matched_terms: vec!["a".into()],
+            snippet: "<b>a</b>".into(),
+        };
+        let r = hit.to_record();
+        assert_eq!(r.get("id"), Some(&Value::from("n:2")));
+        assert_eq!(r.get("prompt_version"), Some(&Value::from(2u32)));
+        assert_eq!(r.get("node_id"), Some(&Value::from(None::<&str>)));
     }
 }

@@ -9,6 +9,10 @@
 //! [`search`] runs a query and [`snippet`] marks the matched words of a text. [`SearchIndex`] wraps
 //! each in its own transaction. [`check`] verifies every table against the documents.
 //!
+//! [`records`] is a second index in this store, over tool results, prompt versions and trajectory
+//! steps (tables `fts.rec_*`), which the metadata and prompt stores keep in step with their
+//! writes; the unified search ([`crate::query::unified_search`]) reads both.
+//!
 //! # Text analysis
 //!
 //! Unicode words, full lowercase, optional Porter stemming chosen per database
@@ -125,6 +129,7 @@ mod model;
 mod porter;
 mod query;
 mod read;
+pub mod records;
 mod segment;
 mod snippet;
 mod write;
@@ -140,6 +145,7 @@ pub use model::{
     DEFAULT_LIMIT, MAX_FIELD_LEN, MAX_ID_LEN, MAX_RESULTS, MAX_WEIGHT,
 };
 pub use query::{MAX_LEAVES, MAX_QUERY_LEN};
+pub(crate) use read::search_bounded;
 pub use read::{bm25_term, idf, search, B, K1, MIN_IDF};
 pub use snippet::{snippet, snippet_with, ELLIPSIS, MARK_CLOSE, MARK_OPEN};
 pub use write::{

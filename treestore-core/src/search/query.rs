@@ -332,6 +332,21 @@ impl Parser {
     }
 }
 
+/// The leaves that can count towards a score: all but those on the right side of a `NOT`. The
+/// highest score a document can reach is the sum of `IDF * (k1 + 1)` over them.
+pub(crate) fn scoring_leaves(root: &Query) -> Vec<usize> {
+    fn walk(q: &Query, out: &mut Vec<usize>) {
+        match q {
+            Query::Leaf(i) => out.push(*i),
+            Query::And(c) | Query::Or(c) => c.iter().for_each(|x| walk(x, out)),
+            Query::Not(a, _) => walk(a, out),
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, &mut out);
+    out
+}
+
 /// One item as itself, several under `make`, merging children of the same kind.
 fn flatten(items: Vec<Query>, make: fn(Vec<Query>) -> Query) -> Query {
     if items.len() == 1 {

@@ -10,7 +10,7 @@ use super::layout::{
     read_stats, read_term_key, str_key, term_prefix_key, version_key, Tables,
 };
 use super::model::{Scope, SearchHit, SearchOptions, SearchSettings};
-use super::query::{parse, Leaf, Query};
+use super::query::{parse, scoring_leaves, Leaf, Query};
 use crate::db::ReadOps;
 use crate::error::{Error, Result};
 
@@ -45,6 +45,16 @@ pub fn search<R: ReadOps + ?Sized>(
     query: &str,
     opts: &SearchOptions,
 ) -> Result<Vec<SearchHit>> {
+    search_bounded(tx, query, opts).map(|(hits, _)| hits)
+}
+
+/// [`search`], and the score no document can reach for this query: the sum of `IDF * (k1 + 1)`
+/// over the leaves that can score (see [`scoring_leaves`]); 0 when nothing is searched.
+pub(crate) fn search_bounded<R: ReadOps + ?Sized>(
+    tx: &R,
+    query: &str,
+    opts: &SearchOptions,
+) -> Result<(Vec<SearchHit>, f64)> {
     let scopes = opts.resolve_scopes()?;
     let t = Tables::open(tx)?;
     let settings: SearchSettings = read_settings(tx, &t)?.unwrap_or_default();
@@ -53,7 +63,7 @@ pub fn search<R: ReadOps + ?Sized>(
     let stats = read_stats(tx, &t)?;
     let ranges = scope_ranges(tx, &t, &scopes)?;
     if stats.doc_count == 0 || ranges.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), 0.0));
     }
     let scoped = !scopes.is_empty();
     let mut leaves = Vec::with_capacity(parsed.leaves.len());
@@ -67,6 +77,11 @@ pub fn search<R: ReadOps + ?Sized>(
             stats.doc_count,
         )?);
     }
+    let bound = scoring_leaves(&parsed.root)
+        .iter()
+        .filter_map(|&i| leaves.get(i))
+        .map(|l| l.idf * (K1 + 1.0))
+        .sum();
     let mut root = ExecNode::build(&parsed.root, &leaves);
     let scorer = Scorer {
         weights,
@@ -99,10 +114,12 @@ pub fn search<R: ReadOps + ?Sized>(
     }
     let mut best: Vec<Candidate> = heap.into_iter().map(|r| r.0).collect();
     best.sort_by(|a, b| b.cmp(a));
-    best.into_iter()
+    let hits = best
+        .into_iter()
         .skip(opts.offset)
         .map(|c| hit(tx, &t, &parsed.leaves, c))
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok((hits, bound))
 }
 
 /// The sorted, merged docnum ranges of `scopes`; the whole index when there is none. Unknown

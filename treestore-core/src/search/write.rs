@@ -40,10 +40,11 @@ pub fn configure(tx: &mut WriteTxn, settings: &SearchSettings) -> Result<()> {
     let t = Tables::open(tx)?;
     if let Some(current) = read_settings(tx, &t)? {
         let docs = read_stats(tx, &t)?.doc_count;
+        let docs = docs + super::records::record_count(tx)?;
         if current.stemming != settings.stemming && docs > 0 {
             return Err(Error::invalid(format!(
-                "stemming is {} since the index was first used and {docs} nodes are indexed \
-                 under it; remove them before changing it to {}",
+                "stemming is {} since the index was first used and {docs} nodes and records \
+                 are indexed under it; remove them before changing it to {}",
                 current.stemming.name(),
                 settings.stemming.name()
             )));
@@ -65,6 +66,13 @@ fn settings_for_write(tx: &mut WriteTxn, t: &Tables) -> Result<SearchSettings> {
     let s = SearchSettings::default();
     tx.insert(t.settings, &str_key(SETTINGS_KEY), &encode_settings(&s))?;
     Ok(s)
+}
+
+/// The recorded settings for the record index, recording the defaults on first use (so the
+/// stemming its terms were made with cannot change under them).
+pub(crate) fn settings_for_record(tx: &mut WriteTxn) -> Result<SearchSettings> {
+    let t = Tables::open(tx)?;
+    settings_for_write(tx, &t)
 }
 
 /// Indexes one node, replacing what was indexed for the same [`DocRef`] before.

@@ -283,3 +283,46 @@ proptest! {
         prop_assert_eq!(got, expected);
     }
 }
+
+#[test]
+fn an_entitys_entries_page_by_key() {
+    let db = mem_db();
+    for i in 0..9 {
+        write(&db, |w| {
+            set_metadata(w, s("node", "p/1", &format!("k{i}"), "v"))
+        })
+        .unwrap();
+    }
+    write(&db, |w| set_metadata(w, s("node", "p/2", "other", "v"))).unwrap();
+    let r = db.begin_read().unwrap();
+    let whole = all_metadata(&r, "node", "p/1").unwrap();
+    assert_eq!(whole.len(), 9);
+    for limit in [1, 4, 9, 10] {
+        let (mut got, mut cursor) = (Vec::new(), None);
+        loop {
+            let page = metadata_page(&r, "node", "p/1", limit, cursor.as_deref()).unwrap();
+            assert!(page.items.len() <= limit);
+            got.extend(page.items);
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(got, whole, "limit {limit}");
+    }
+    assert_field_error(
+        metadata_page(&r, "", "p/1", 0, None),
+        ErrorKind::InvalidArgument,
+        "entity_type",
+    );
+    assert_field_error(
+        metadata_page(&r, "node", "", 0, None),
+        ErrorKind::InvalidArgument,
+        "entity_id",
+    );
+    assert_field_error(
+        metadata_page(&r, "node", "p/1", 0, Some("q")),
+        ErrorKind::InvalidArgument,
+        "cursor",
+    );
+}

@@ -186,3 +186,47 @@ fn replacing_and_deleting_leave_no_stale_entries() {
     assert!(!write(&db, |w| delete_trajectory(w, &t.trajectory_id)).unwrap());
     assert!(keys(&db, TRAJECTORIES).is_empty());
 }
+
+#[test]
+fn steps_page_in_order_and_one_reads_alone() {
+    let db = mem_db();
+    let steps: Vec<TrajectoryStep> = (0..10).map(|i| step(&format!("s{i}"))).collect();
+    let t = write(&db, |w| store_trajectory(w, traj("c1", 10, steps))).unwrap();
+    let id = t.trajectory_id.clone();
+    let r = db.begin_read().unwrap();
+    for limit in [1, 3, 10, 11] {
+        let (mut all, mut cursor) = (Vec::new(), None);
+        loop {
+            let page = trajectory_steps(&r, &id, limit, cursor.as_deref()).unwrap();
+            assert!(page.items.len() <= limit);
+            all.extend(page.items);
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(all, t.steps, "limit {limit}");
+    }
+    assert_eq!(
+        trajectory_step(&r, &id, 4).unwrap().as_ref(),
+        t.steps.get(3)
+    );
+    assert_eq!(trajectory_step(&r, &id, 11).unwrap(), None);
+    let err = trajectory_steps(&r, "missing", 0, None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_field_error(
+        trajectory_steps(&r, "", 0, None),
+        ErrorKind::InvalidArgument,
+        "trajectory_id",
+    );
+    assert_field_error(
+        trajectory_steps(&r, &id, 0, Some("zz")),
+        ErrorKind::InvalidArgument,
+        "cursor",
+    );
+    assert_field_error(
+        trajectory_steps(&r, &id, MAX_LIMIT + 1, None),
+        ErrorKind::InvalidArgument,
+        "limit",
+    );
+}
