@@ -112,14 +112,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             Some(id) => self.find_head(&r, policy, id)?,
             None => (0, self.head_at(r.vid, 0)?),
         };
-        let found = self.walk(
-            r.vid,
-            pos,
-            head.size,
-            Some(head.depth.saturating_add(1)),
-            false,
-            include_text,
-        )?;
+        let found = self.walk(r.vid, pos, Some(head), 1, include_text)?;
         self.finish(policy, &r, found, include_text)
     }
 
@@ -134,9 +127,12 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         include_text: bool,
     ) -> Result<Vec<Node>> {
         let r = self.ver.resolve(policy, version)?;
-        let (pos, head) = self.find_head(&r, policy, node_id)?;
-        let limit = (max_depth != 0).then(|| head.depth.saturating_add(max_depth));
-        let found = self.walk(r.vid, pos, head.size, limit, true, include_text)?;
+        let pos = self.pos_or_not_found(&r, policy, node_id)?;
+        // The node's own record, the first of the scan, tells how far the subtree goes.
+        let found = self.walk(r.vid, pos, None, max_depth, include_text)?;
+        if found.is_empty() {
+            return Err(missing_node(r.vid, pos));
+        }
         self.finish(policy, &r, found, include_text)
     }
 
@@ -397,47 +393,60 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         Ok(out)
     }
 
-    /// The subtree `[pos, pos + size)` in pre-order, down to absolute depth `max_depth`, skipping
-    /// the subtrees below that depth (by re-seeking past big ones).
+    /// The subtree `[pos, pos + size)` in pre-order, down to `max_depth` levels below the node at
+    /// `pos` (0: unlimited), skipping the subtrees below that depth (by re-seeking past big ones).
+    /// With `head` (the node's walk fields, already read) the node itself is left out; without,
+    /// its record is the first of the scan and gives the subtree's extent.
     fn walk(
         &self,
         vid: u64,
         pos: u32,
-        size: u32,
-        max_depth: Option<u32>,
-        include_self: bool,
+        head: Option<NodeHead>,
+        max_depth: u32,
         with_text: bool,
     ) -> Result<Vec<Found>> {
         let t = self.nodes.get(self.tx())?;
-        let end = u64::from(pos) + u64::from(size);
-        let upper = KeyBuilder::new()
-            .u64(vid)
-            .u32(u32::try_from(end).unwrap_or(u32::MAX))
-            .finish();
-        let mut next = if include_self {
-            pos
-        } else {
+        // Until the node's record is read, the scan is bounded by the version's last position.
+        let mut end = head.map_or(u64::from(u32::MAX), |h| u64::from(pos) + u64::from(h.size));
+        let mut limit = head.map(|h| depth_limit(h, max_depth));
+        let mut upper = KeyBuilder::with_capacity(16);
+        upper.u64(vid).u32(u32::try_from(end).unwrap_or(u32::MAX));
+        let mut next = if head.is_some() {
             pos.saturating_add(1)
+        } else {
+            pos
         };
+        let mut lower = KeyBuilder::with_capacity(16);
         let mut out = Vec::new();
         'seek: while u64::from(next) < end {
-            let lower = KeyBuilder::new().u64(vid).u32(next).finish();
             let mut skip_to = next;
-            for kv in self
-                .tx()
-                .range(t, Bound::Included(&lower), Bound::Excluded(&upper))?
-            {
+            let range = self.tx().range(
+                t,
+                Bound::Included(node_key(&mut lower, vid, next)),
+                Bound::Excluded(upper.as_slice()),
+            )?;
+            for kv in range {
                 let (k, v) = kv?;
                 let at = node_key_pos(&k)?;
+                if u64::from(at) >= end {
+                    break 'seek;
+                }
                 if at < skip_to {
                     continue;
                 }
                 let rec = decode_node(&v, with_text)?;
-                let head = rec.head;
+                let h = rec.head;
+                if limit.is_none() {
+                    if at != pos {
+                        return Err(missing_node(vid, pos));
+                    }
+                    end = u64::from(pos) + u64::from(h.size);
+                    limit = Some(depth_limit(h, max_depth));
+                }
                 out.push((at, rec));
-                if max_depth.is_some_and(|d| head.depth >= d) && head.size > 1 {
-                    skip_to = at.saturating_add(head.size);
-                    if head.size > SKIP_BY_SEEK {
+                if limit.flatten().is_some_and(|d| h.depth >= d) && h.size > 1 {
+                    skip_to = at.saturating_add(h.size);
+                    if h.size > SKIP_BY_SEEK {
                         next = skip_to;
                         continue 'seek;
                     }
@@ -496,6 +505,11 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             metadata: rec.metadata,
         })
     }
+}
+
+/// The deepest absolute depth a walk below `head` returns; `None`: unlimited (`max_depth` 0).
+fn depth_limit(head: NodeHead, max_depth: u32) -> Option<u32> {
+    (max_depth != 0).then(|| head.depth.saturating_add(max_depth))
 }
 
 fn missing_node(vid: u64, pos: u32) -> Error {
