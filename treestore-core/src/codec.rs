@@ -106,6 +106,13 @@ impl Encoder {
     }
 }
 
+/// `bytes` as a `str` when they are UTF-8. Records hold mostly prose, often not ASCII (where
+/// the standard check slows to a byte at a time); `simdutf8` checks it several times faster with
+/// SIMD, with the same answer.
+pub fn utf8(bytes: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(bytes).ok()
+}
+
 /// Reads one record.
 pub struct Decoder<'a> {
     buf: &'a [u8],
@@ -194,7 +201,7 @@ impl<'a> Decoder<'a> {
 
     pub fn str(&mut self) -> Result<&'a str> {
         let b = self.bytes()?;
-        std::str::from_utf8(b).map_err(|_| self.bad("invalid UTF-8"))
+        utf8(b).ok_or_else(|| self.bad("invalid UTF-8"))
     }
 
     pub fn string(&mut self) -> Result<String> {
