@@ -17,7 +17,8 @@ use super::record::{
     node_key, node_key_pos, section_key, vid_prefix, DocHead, NodeHead, NodeRecord, TextRef, HEADS,
     IDS, NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
 };
-use super::text;
+use super::text::{self, StoredText};
+use super::text_scan;
 
 /// A walk that must skip more than this many nodes re-seeks instead of scanning past them.
 const SKIP_BY_SEEK: u32 = 32;
@@ -457,6 +458,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         Ok(out)
     }
 
+    /// The nodes of `found`; with text, the stored texts of two or more nodes are read together
+    /// (see [`text_scan`]).
     fn finish(
         &self,
         policy: &str,
@@ -464,9 +467,35 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         found: Vec<Found>,
         with_text: bool,
     ) -> Result<Vec<Node>> {
+        let stored: Vec<StoredText> = if with_text {
+            found
+                .iter()
+                .filter_map(|(_, rec)| match &rec.text {
+                    TextRef::Stored(s) => Some(*s),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if stored.len() < 2 {
+            return found
+                .into_iter()
+                .map(|(_, rec)| self.to_node(policy, r, rec, with_text))
+                .collect();
+        }
+        let t = self.texts.get(self.tx())?;
+        let mut texts = text_scan::read_many(self.tx(), t, &stored)?.into_iter();
         found
             .into_iter()
-            .map(|(_, rec)| self.to_node(policy, r, rec, with_text))
+            .map(|(_, mut rec)| {
+                let text = match std::mem::replace(&mut rec.text, TextRef::None) {
+                    TextRef::None => None,
+                    TextRef::Inline(s) => Some(s),
+                    TextRef::Stored(s) => Some(texts.next().ok_or_else(|| missing_text(&s))?),
+                };
+                Ok(node_of(policy, r, rec, text))
+            })
             .collect()
     }
 
@@ -474,10 +503,10 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         &self,
         policy: &str,
         r: &Resolved,
-        rec: NodeRecord,
+        mut rec: NodeRecord,
         with_text: bool,
     ) -> Result<Node> {
-        let text = match rec.text {
+        let text = match std::mem::replace(&mut rec.text, TextRef::None) {
             TextRef::None => None,
             TextRef::Inline(s) => with_text.then_some(s),
             TextRef::Stored(s) if with_text => {
@@ -486,25 +515,34 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             }
             TextRef::Stored(..) => None,
         };
-        Ok(Node {
-            node_id: rec.node_id,
-            policy_id: policy.to_string(),
-            version_id: r.version_id.clone(),
-            parent_id: rec.parent_id,
-            title: rec.title,
-            page_start: rec.pages.map(|p| i64::from(p.0)),
-            page_end: rec.pages.map(|p| i64::from(p.1)),
-            summary: rec.summary,
-            text,
-            section_path: rec.section_path,
-            child_ids: rec.child_ids,
-            depth: rec.head.depth,
-            created_at: rec.created_at,
-            updated_at: rec.updated_at,
-            see_also: rec.see_also,
-            metadata: rec.metadata,
-        })
+        Ok(node_of(policy, r, rec, text))
     }
+}
+
+/// A [`Node`] of `rec` of version `r` of `policy`, with `text` (already read).
+fn node_of(policy: &str, r: &Resolved, rec: NodeRecord, text: Option<String>) -> Node {
+    Node {
+        node_id: rec.node_id,
+        policy_id: policy.to_string(),
+        version_id: r.version_id.clone(),
+        parent_id: rec.parent_id,
+        title: rec.title,
+        page_start: rec.pages.map(|p| i64::from(p.0)),
+        page_end: rec.pages.map(|p| i64::from(p.1)),
+        summary: rec.summary,
+        text,
+        section_path: rec.section_path,
+        child_ids: rec.child_ids,
+        depth: rec.head.depth,
+        created_at: rec.created_at,
+        updated_at: rec.updated_at,
+        see_also: rec.see_also,
+        metadata: rec.metadata,
+    }
+}
+
+fn missing_text(s: &StoredText) -> Error {
+    super::text::missing(s)
 }
 
 /// The deepest absolute depth a walk below `head` returns; `None`: unlimited (`max_depth` 0).

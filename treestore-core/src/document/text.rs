@@ -232,7 +232,7 @@ fn body_equals(tx: &WriteTxn, t: Table, s: &StoredText, text: &str) -> Result<bo
     Ok(rest.is_empty())
 }
 
-fn missing(s: &StoredText) -> Error {
+pub(crate) fn missing(s: &StoredText) -> Error {
     Error::corruption(format!(
         "doc.text: the text of vid {} position {} is missing",
         s.owner_vid, s.owner_pos
@@ -310,6 +310,12 @@ pub(crate) fn read<R: ReadOps + ?Sized>(tx: &R, t: Table, s: &StoredText) -> Res
             }
         }
     }
+    checked_body(s, body)
+}
+
+/// `body`, read from the chunks of `s`, as its text: its length must be the one the node records,
+/// and it must be UTF-8.
+pub(crate) fn checked_body(s: &StoredText, body: Vec<u8>) -> Result<String> {
     if body.len() as u64 != s.len {
         return Err(Error::corruption(format!(
             "doc.text: the text of vid {} position {} has {} bytes in its chunks, its nodes \
