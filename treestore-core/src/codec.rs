@@ -151,6 +151,11 @@ impl<'a> Decoder<'a> {
     }
 
     pub fn u8(&mut self) -> Result<u8> {
+        // The common case without the length arithmetic of `take`.
+        if let Some(&b) = self.buf.get(self.pos) {
+            self.pos += 1;
+            return Ok(b);
+        }
         Ok(self.take(1)?[0])
     }
 
@@ -163,6 +168,13 @@ impl<'a> Decoder<'a> {
     }
 
     pub fn uvar(&mut self) -> Result<u64> {
+        // Most integers in records (lengths, positions, tags) take one byte.
+        if let Some(&b) = self.buf.get(self.pos) {
+            if b & 0x80 == 0 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
         let mut v: u64 = 0;
         for shift in (0..64).step_by(7) {
             let byte = self.u8()?;
