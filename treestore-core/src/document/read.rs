@@ -1,6 +1,7 @@
 //! The read path: point lookups, batches, children, subtrees, ancestor paths, page and section
 //! lookups, and the paginated table of contents, all through one [`DocReader`] per transaction.
 
+use std::cell::RefCell;
 use std::ops::Bound;
 
 use crate::db::ReadOps;
@@ -34,6 +35,8 @@ pub struct DocReader<'t, R: ReadOps + ?Sized> {
     pages: LazyTable,
     heads: LazyTable,
     texts: LazyTable,
+    /// One key buffer for the point reads, so a read allocates no key.
+    keys: RefCell<KeyBuilder>,
 }
 
 /// A node found by the walk helpers, before it becomes a [`Node`].
@@ -50,6 +53,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             pages: LazyTable::new(PAGES),
             heads: LazyTable::new(HEADS),
             texts: LazyTable::new(TEXTS),
+            keys: RefCell::new(KeyBuilder::with_capacity(64)),
         }
     }
 
@@ -322,7 +326,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
 
     pub(crate) fn pos_of(&self, vid: u64, node_id: &str) -> Result<Option<u32>> {
         let t = self.ids.get(self.tx())?;
-        let mut kb = KeyBuilder::with_capacity(16 + node_id.len());
+        let mut kb = self.keys.borrow_mut();
         match self.tx().get(t, id_key(&mut kb, vid, node_id))? {
             Some(v) => Ok(Some(decode_pos(&v, "node id index")?)),
             None => Ok(None),
@@ -351,7 +355,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
 
     fn head_at(&self, vid: u64, pos: u32) -> Result<NodeHead> {
         let t = self.nodes.get(self.tx())?;
-        let mut kb = KeyBuilder::with_capacity(16);
+        let mut kb = self.keys.borrow_mut();
         match self.tx().get(t, node_key(&mut kb, vid, pos))? {
             Some(v) => decode_head(&v),
             None => Err(missing_node(vid, pos)),
@@ -360,7 +364,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
 
     pub(crate) fn record_at(&self, vid: u64, pos: u32, with_text: bool) -> Result<NodeRecord> {
         let t = self.nodes.get(self.tx())?;
-        let mut kb = KeyBuilder::with_capacity(16);
+        let mut kb = self.keys.borrow_mut();
         match self.tx().get(t, node_key(&mut kb, vid, pos))? {
             Some(v) => decode_node(&v, with_text),
             None => Err(missing_node(vid, pos)),
