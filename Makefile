@@ -12,7 +12,7 @@ CC ?= cc
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -g
 C_TESTS := $(wildcard sdk/c/tests/test_*.c)
 
-.PHONY: all build lib install header test test-rust test-c test-go test-python python-env lint demo bench bench-c bench-go bench-python stress fuzz clean
+.PHONY: all build lib install header test test-rust test-c test-go test-python python-env lint demo bench bench-c bench-docs bench-go bench-python stress fuzz clean
 
 all: build
 
@@ -151,6 +151,10 @@ stress:
 ## bench: criterion benchmarks against the opponents (see benches/RESULTS.md).
 bench:
 	cd benches && cargo bench --bench engine
+
+## bench-docs: issue 3's document reads and import on the 1M-node corpus (benches/RESULTS-documents.md).
+bench-docs:
+	$(CARGO) run --release -p treestore-core --example doc_speed
 
 clean:
 	$(CARGO) clean

@@ -106,6 +106,13 @@ impl Encoder {
     }
 }
 
+/// `bytes` as a `str` when they are UTF-8. Records hold mostly prose, often not ASCII (where
+/// the standard check slows to a byte at a time); `simdutf8` checks it several times faster with
+/// SIMD, with the same answer.
+pub fn utf8(bytes: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(bytes).ok()
+}
+
 /// Reads one record.
 pub struct Decoder<'a> {
     buf: &'a [u8],
@@ -144,6 +151,11 @@ impl<'a> Decoder<'a> {
     }
 
     pub fn u8(&mut self) -> Result<u8> {
+        // The common case without the length arithmetic of `take`.
+        if let Some(&b) = self.buf.get(self.pos) {
+            self.pos += 1;
+            return Ok(b);
+        }
         Ok(self.take(1)?[0])
     }
 
@@ -156,6 +168,13 @@ impl<'a> Decoder<'a> {
     }
 
     pub fn uvar(&mut self) -> Result<u64> {
+        // Most integers in records (lengths, positions, tags) take one byte.
+        if let Some(&b) = self.buf.get(self.pos) {
+            if b & 0x80 == 0 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
         let mut v: u64 = 0;
         for shift in (0..64).step_by(7) {
             let byte = self.u8()?;
@@ -194,7 +213,7 @@ impl<'a> Decoder<'a> {
 
     pub fn str(&mut self) -> Result<&'a str> {
         let b = self.bytes()?;
-        std::str::from_utf8(b).map_err(|_| self.bad("invalid UTF-8"))
+        utf8(b).ok_or_else(|| self.bad("invalid UTF-8"))
     }
 
     pub fn string(&mut self) -> Result<String> {

@@ -25,9 +25,11 @@
 //!
 //! | read | operations |
 //! |------|------------|
-//! | `node` | id lookup, record, text (one prefix scan; texts ≤ 48 bytes are inline: none) |
+//! | `node` | id lookup, record, text (a point read, and a scan for chunks after the first; texts ≤ 48 bytes are inline: none) |
 //! | `nodes(k)` | k × (id lookup, record [, text]) |
-//! | `subtree`, `children` | id lookup, head of the node, one range scan (plus a re-seek per cut-off subtree > 32 nodes) |
+//! | `subtree` | id lookup, one range scan from the node's own record (plus a re-seek per cut-off subtree > 32 nodes) |
+//! | `children` | id lookup, head of the node, one range scan (plus a re-seek per cut-off subtree > 32 nodes) |
+//! | texts of several nodes (`subtree`, `document`, … with text) | one `doc.text` scan per run of owner positions spanning ≤ 4× the texts it holds, else a point read each (`text_scan.rs`) |
 //! | `ancestor_path` | id lookup, depth + 1 records |
 //! | `nodes_by_page(s)` | `doc.heads`, ≤ 2 seeks per page level in use, one record per hit |
 //! | `node_by_section_path` | one section lookup (a short prefix scan for paths > 256 bytes), record |
@@ -86,6 +88,7 @@ mod pages;
 mod read;
 pub(crate) mod record;
 mod text;
+mod text_scan;
 mod validate;
 mod write;
 

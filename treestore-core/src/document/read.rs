@@ -1,6 +1,7 @@
 //! The read path: point lookups, batches, children, subtrees, ancestor paths, page and section
 //! lookups, and the paginated table of contents, all through one [`DocReader`] per transaction.
 
+use std::cell::RefCell;
 use std::ops::Bound;
 
 use crate::db::ReadOps;
@@ -17,7 +18,8 @@ use super::record::{
     node_key, node_key_pos, section_key, vid_prefix, DocHead, NodeHead, NodeRecord, TextRef, HEADS,
     IDS, NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
 };
-use super::text;
+use super::text::{self, StoredText};
+use super::text_scan;
 
 /// A walk that must skip more than this many nodes re-seeks instead of scanning past them.
 const SKIP_BY_SEEK: u32 = 32;
@@ -33,6 +35,8 @@ pub struct DocReader<'t, R: ReadOps + ?Sized> {
     pages: LazyTable,
     heads: LazyTable,
     texts: LazyTable,
+    /// One key buffer for the point reads, so a read allocates no key.
+    keys: RefCell<KeyBuilder>,
 }
 
 /// A node found by the walk helpers, before it becomes a [`Node`].
@@ -49,6 +53,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             pages: LazyTable::new(PAGES),
             heads: LazyTable::new(HEADS),
             texts: LazyTable::new(TEXTS),
+            keys: RefCell::new(KeyBuilder::with_capacity(64)),
         }
     }
 
@@ -112,14 +117,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             Some(id) => self.find_head(&r, policy, id)?,
             None => (0, self.head_at(r.vid, 0)?),
         };
-        let found = self.walk(
-            r.vid,
-            pos,
-            head.size,
-            Some(head.depth.saturating_add(1)),
-            false,
-            include_text,
-        )?;
+        let found = self.walk(r.vid, pos, Some(head), 1, include_text)?;
         self.finish(policy, &r, found, include_text)
     }
 
@@ -134,9 +132,12 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         include_text: bool,
     ) -> Result<Vec<Node>> {
         let r = self.ver.resolve(policy, version)?;
-        let (pos, head) = self.find_head(&r, policy, node_id)?;
-        let limit = (max_depth != 0).then(|| head.depth.saturating_add(max_depth));
-        let found = self.walk(r.vid, pos, head.size, limit, true, include_text)?;
+        let pos = self.pos_or_not_found(&r, policy, node_id)?;
+        // The node's own record, the first of the scan, tells how far the subtree goes.
+        let found = self.walk(r.vid, pos, None, max_depth, include_text)?;
+        if found.is_empty() {
+            return Err(missing_node(r.vid, pos));
+        }
         self.finish(policy, &r, found, include_text)
     }
 
@@ -325,7 +326,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
 
     pub(crate) fn pos_of(&self, vid: u64, node_id: &str) -> Result<Option<u32>> {
         let t = self.ids.get(self.tx())?;
-        let mut kb = KeyBuilder::with_capacity(16 + node_id.len());
+        let mut kb = self.keys.borrow_mut();
         match self.tx().get(t, id_key(&mut kb, vid, node_id))? {
             Some(v) => Ok(Some(decode_pos(&v, "node id index")?)),
             None => Ok(None),
@@ -354,7 +355,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
 
     fn head_at(&self, vid: u64, pos: u32) -> Result<NodeHead> {
         let t = self.nodes.get(self.tx())?;
-        let mut kb = KeyBuilder::with_capacity(16);
+        let mut kb = self.keys.borrow_mut();
         match self.tx().get(t, node_key(&mut kb, vid, pos))? {
             Some(v) => decode_head(&v),
             None => Err(missing_node(vid, pos)),
@@ -363,7 +364,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
 
     pub(crate) fn record_at(&self, vid: u64, pos: u32, with_text: bool) -> Result<NodeRecord> {
         let t = self.nodes.get(self.tx())?;
-        let mut kb = KeyBuilder::with_capacity(16);
+        let mut kb = self.keys.borrow_mut();
         match self.tx().get(t, node_key(&mut kb, vid, pos))? {
             Some(v) => decode_node(&v, with_text),
             None => Err(missing_node(vid, pos)),
@@ -397,47 +398,60 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         Ok(out)
     }
 
-    /// The subtree `[pos, pos + size)` in pre-order, down to absolute depth `max_depth`, skipping
-    /// the subtrees below that depth (by re-seeking past big ones).
+    /// The subtree `[pos, pos + size)` in pre-order, down to `max_depth` levels below the node at
+    /// `pos` (0: unlimited), skipping the subtrees below that depth (by re-seeking past big ones).
+    /// With `head` (the node's walk fields, already read) the node itself is left out; without,
+    /// its record is the first of the scan and gives the subtree's extent.
     fn walk(
         &self,
         vid: u64,
         pos: u32,
-        size: u32,
-        max_depth: Option<u32>,
-        include_self: bool,
+        head: Option<NodeHead>,
+        max_depth: u32,
         with_text: bool,
     ) -> Result<Vec<Found>> {
         let t = self.nodes.get(self.tx())?;
-        let end = u64::from(pos) + u64::from(size);
-        let upper = KeyBuilder::new()
-            .u64(vid)
-            .u32(u32::try_from(end).unwrap_or(u32::MAX))
-            .finish();
-        let mut next = if include_self {
-            pos
-        } else {
+        // Until the node's record is read, the scan is bounded by the version's last position.
+        let mut end = head.map_or(u64::from(u32::MAX), |h| u64::from(pos) + u64::from(h.size));
+        let mut limit = head.map(|h| depth_limit(h, max_depth));
+        let mut upper = KeyBuilder::with_capacity(16);
+        upper.u64(vid).u32(u32::try_from(end).unwrap_or(u32::MAX));
+        let mut next = if head.is_some() {
             pos.saturating_add(1)
+        } else {
+            pos
         };
+        let mut lower = KeyBuilder::with_capacity(16);
         let mut out = Vec::new();
         'seek: while u64::from(next) < end {
-            let lower = KeyBuilder::new().u64(vid).u32(next).finish();
             let mut skip_to = next;
-            for kv in self
-                .tx()
-                .range(t, Bound::Included(&lower), Bound::Excluded(&upper))?
-            {
+            let range = self.tx().range(
+                t,
+                Bound::Included(node_key(&mut lower, vid, next)),
+                Bound::Excluded(upper.as_slice()),
+            )?;
+            for kv in range {
                 let (k, v) = kv?;
                 let at = node_key_pos(&k)?;
+                if u64::from(at) >= end {
+                    break 'seek;
+                }
                 if at < skip_to {
                     continue;
                 }
                 let rec = decode_node(&v, with_text)?;
-                let head = rec.head;
+                let h = rec.head;
+                if limit.is_none() {
+                    if at != pos {
+                        return Err(missing_node(vid, pos));
+                    }
+                    end = u64::from(pos) + u64::from(h.size);
+                    limit = Some(depth_limit(h, max_depth));
+                }
                 out.push((at, rec));
-                if max_depth.is_some_and(|d| head.depth >= d) && head.size > 1 {
-                    skip_to = at.saturating_add(head.size);
-                    if head.size > SKIP_BY_SEEK {
+                if limit.flatten().is_some_and(|d| h.depth >= d) && h.size > 1 {
+                    skip_to = at.saturating_add(h.size);
+                    if h.size > SKIP_BY_SEEK {
                         next = skip_to;
                         continue 'seek;
                     }
@@ -448,6 +462,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         Ok(out)
     }
 
+    /// The nodes of `found`; with text, the stored texts of two or more nodes are read together
+    /// (see [`text_scan`]).
     fn finish(
         &self,
         policy: &str,
@@ -455,9 +471,35 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         found: Vec<Found>,
         with_text: bool,
     ) -> Result<Vec<Node>> {
+        let stored: Vec<StoredText> = if with_text {
+            found
+                .iter()
+                .filter_map(|(_, rec)| match &rec.text {
+                    TextRef::Stored(s) => Some(*s),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if stored.len() < 2 {
+            return found
+                .into_iter()
+                .map(|(_, rec)| self.to_node(policy, r, rec, with_text))
+                .collect();
+        }
+        let t = self.texts.get(self.tx())?;
+        let mut texts = text_scan::read_many(self.tx(), t, &stored)?.into_iter();
         found
             .into_iter()
-            .map(|(_, rec)| self.to_node(policy, r, rec, with_text))
+            .map(|(_, mut rec)| {
+                let text = match std::mem::replace(&mut rec.text, TextRef::None) {
+                    TextRef::None => None,
+                    TextRef::Inline(s) => Some(s),
+                    TextRef::Stored(s) => Some(texts.next().ok_or_else(|| missing_text(&s))?),
+                };
+                Ok(node_of(policy, r, rec, text))
+            })
             .collect()
     }
 
@@ -465,10 +507,10 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         &self,
         policy: &str,
         r: &Resolved,
-        rec: NodeRecord,
+        mut rec: NodeRecord,
         with_text: bool,
     ) -> Result<Node> {
-        let text = match rec.text {
+        let text = match std::mem::replace(&mut rec.text, TextRef::None) {
             TextRef::None => None,
             TextRef::Inline(s) => with_text.then_some(s),
             TextRef::Stored(s) if with_text => {
@@ -477,25 +519,39 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             }
             TextRef::Stored(..) => None,
         };
-        Ok(Node {
-            node_id: rec.node_id,
-            policy_id: policy.to_string(),
-            version_id: r.version_id.clone(),
-            parent_id: rec.parent_id,
-            title: rec.title,
-            page_start: rec.pages.map(|p| i64::from(p.0)),
-            page_end: rec.pages.map(|p| i64::from(p.1)),
-            summary: rec.summary,
-            text,
-            section_path: rec.section_path,
-            child_ids: rec.child_ids,
-            depth: rec.head.depth,
-            created_at: rec.created_at,
-            updated_at: rec.updated_at,
-            see_also: rec.see_also,
-            metadata: rec.metadata,
-        })
+        Ok(node_of(policy, r, rec, text))
     }
+}
+
+/// A [`Node`] of `rec` of version `r` of `policy`, with `text` (already read).
+fn node_of(policy: &str, r: &Resolved, rec: NodeRecord, text: Option<String>) -> Node {
+    Node {
+        node_id: rec.node_id,
+        policy_id: policy.to_string(),
+        version_id: r.version_id.clone(),
+        parent_id: rec.parent_id,
+        title: rec.title,
+        page_start: rec.pages.map(|p| i64::from(p.0)),
+        page_end: rec.pages.map(|p| i64::from(p.1)),
+        summary: rec.summary,
+        text,
+        section_path: rec.section_path,
+        child_ids: rec.child_ids,
+        depth: rec.head.depth,
+        created_at: rec.created_at,
+        updated_at: rec.updated_at,
+        see_also: rec.see_also,
+        metadata: rec.metadata,
+    }
+}
+
+fn missing_text(s: &StoredText) -> Error {
+    super::text::missing(s)
+}
+
+/// The deepest absolute depth a walk below `head` returns; `None`: unlimited (`max_depth` 0).
+fn depth_limit(head: NodeHead, max_depth: u32) -> Option<u32> {
+    (max_depth != 0).then(|| head.depth.saturating_add(max_depth))
 }
 
 fn missing_node(vid: u64, pos: u32) -> Error {

@@ -2,6 +2,7 @@
 //! as-of lookups.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Bound;
 
 use crate::db::ReadOps;
@@ -17,6 +18,16 @@ use super::record::{
 };
 use super::write::effective_key_parts;
 
+/// The remembered resolutions of one policy.
+#[derive(Default)]
+struct PolicyResolutions {
+    latest: Option<Resolved>,
+    versions: HashMap<String, Resolved>,
+}
+
+/// Most policies a [`VersionReader`] remembers resolutions of.
+const RESOLVED_CACHE: usize = 4096;
+
 /// A version resolved to the vid its nodes are keyed by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Resolved {
@@ -25,8 +36,8 @@ pub(crate) struct Resolved {
 }
 
 /// Reads versions within one transaction (read or write). Tables are opened on first use and
-/// reused, and the last version resolution is remembered, so make one reader per transaction and
-/// call it many times.
+/// reused, and version resolutions are remembered, so make one reader per transaction and call it
+/// many times.
 pub struct VersionReader<'t, R: ReadOps + ?Sized> {
     pub(crate) tx: &'t R,
     versions: LazyTable,
@@ -34,9 +45,10 @@ pub struct VersionReader<'t, R: ReadOps + ?Sized> {
     effective: LazyTable,
     tags: LazyTable,
     latest: LazyTable,
-    /// `(policy, asked version, answer)` of the last resolution: the snapshot cannot change
-    /// while the reader borrows the transaction.
-    last: RefCell<Option<(String, Option<String>, Resolved)>>,
+    /// Answers of earlier resolutions by `(policy, asked version)`: the snapshot cannot change
+    /// while the reader borrows the transaction (a write transaction cannot be written through
+    /// while it is borrowed). At most [`RESOLVED_CACHE`] entries; then it starts over.
+    resolved: RefCell<HashMap<String, PolicyResolutions>>,
 }
 
 impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
@@ -49,16 +61,14 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
             effective: LazyTable::new(EFFECTIVE),
             tags: LazyTable::new(TAGS),
             latest: LazyTable::new(LATEST),
-            last: RefCell::new(None),
+            resolved: RefCell::new(HashMap::new()),
         }
     }
 
     /// The vid of `version` of `policy`, or of its latest version when `None`.
     pub(crate) fn resolve(&self, policy: &str, version: Option<&str>) -> Result<Resolved> {
-        if let Some((p, v, r)) = &*self.last.borrow() {
-            if p == policy && v.as_deref() == version {
-                return Ok(r.clone());
-            }
+        if let Some(r) = self.cached(policy, version) {
+            return Ok(r);
         }
         let resolved = match version {
             Some(v) => {
@@ -83,12 +93,27 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
                 }
             }
         };
-        *self.last.borrow_mut() = Some((
-            policy.to_string(),
-            version.map(str::to_string),
-            resolved.clone(),
-        ));
+        let mut cache = self.resolved.borrow_mut();
+        if cache.len() >= RESOLVED_CACHE {
+            cache.clear();
+        }
+        let entry = cache.entry(policy.to_string()).or_default();
+        match version {
+            None => entry.latest = Some(resolved.clone()),
+            Some(v) => {
+                entry.versions.insert(v.to_string(), resolved.clone());
+            }
+        }
         Ok(resolved)
+    }
+
+    fn cached(&self, policy: &str, version: Option<&str>) -> Option<Resolved> {
+        let cache = self.resolved.borrow();
+        let entry = cache.get(policy)?;
+        match version {
+            None => entry.latest.clone(),
+            Some(v) => entry.versions.get(v).cloned(),
+        }
     }
 
     /// Versions of `policy`, newest `created_at` first; `limit` 0 means all. Pass the previous

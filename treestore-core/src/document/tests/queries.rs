@@ -336,3 +336,61 @@ fn pages_near_the_top_of_the_range_are_found() {
         ["r", "a"]
     );
 }
+
+/// Texts read together (a subtree or a document with text: one scan per run of close owner
+/// positions) equal the texts read one by one and the input, across versions that share most
+/// texts, with texts of several chunks, texts shared by two nodes of one version, inline texts
+/// and nodes without text.
+#[test]
+fn texts_read_together_equal_texts_read_alone() {
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    let cfg = gen::GenConfig {
+        text_fraction: 0.8,
+        ..gen::GenConfig::default()
+    };
+    let v1 = gen::document(11, "pol", "v1", &cfg);
+    let mut v2 = gen::next_version(12, &v1, "v2", 0.3);
+    let shared = v2.1[5].text.clone();
+    v2.1[9].text = shared;
+    v2.1[10].text = Some("short inline".into());
+    let v3 = gen::next_version(13, &v2, "v3", 0.3);
+    for (d, nodes) in [&v1, &v2, &v3] {
+        docs.store_document(d, nodes).unwrap();
+    }
+    let tx = db.begin_read().unwrap();
+    let r = DocReader::new(&tx);
+    for (d, input) in [&v1, &v2, &v3] {
+        let v = Some(d.version_id.as_str());
+        let (_, all) = r.document("pol", v).unwrap();
+        let subtree = r.subtree("pol", v, &all[0].node_id, 0, true).unwrap();
+        assert_eq!(subtree, all);
+        for n in &all {
+            let alone = r.node("pol", v, &n.node_id).unwrap();
+            assert_eq!(&alone, n, "node {} of {}", n.node_id, d.version_id);
+            let want = input.iter().find(|i| i.node_id == n.node_id).unwrap();
+            assert_eq!(
+                n.text, want.text,
+                "text of {} in {}",
+                n.node_id, d.version_id
+            );
+        }
+        let mid = &all[all.len() / 2].node_id;
+        let one_by_one: Vec<Node> = r
+            .subtree("pol", v, mid, 2, true)
+            .unwrap()
+            .iter()
+            .map(|n| r.node("pol", v, &n.node_id).unwrap())
+            .collect();
+        assert_eq!(r.subtree("pol", v, mid, 2, true).unwrap(), one_by_one);
+    }
+    assert!(has_chunked_texts(&v1.1));
+    check_consistency(&db);
+}
+
+/// Whether the generated texts include some longer than one chunk (987 bytes at 4 KiB pages).
+fn has_chunked_texts(nodes: &[Node]) -> bool {
+    nodes
+        .iter()
+        .any(|n| n.text.as_ref().is_some_and(|t| t.len() > 1_000))
+}
