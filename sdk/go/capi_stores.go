@@ -220,6 +220,15 @@ func cSearchAll(h dbHandle, txn txnHandle, query string, optionsJSON string, sni
 	return takeResult(st, e, res)
 }
 
+func cSearchUnified(h dbHandle, txn txnHandle, query string, optionsJSON string) (*result, error) {
+	queryP, queryL := strArg(query)
+	optionsJSONP, optionsJSONL := optArg(optionsJSON)
+	var res *C.treestore_result
+	var e *C.treestore_error
+	st := C.treestore_search_unified(h, txn, queryP, queryL, optionsJSONP, optionsJSONL, &res, &e)
+	return takeResult(st, e, res)
+}
+
 func cSearchSettingsGet(h dbHandle, txn txnHandle) (*result, error) {
 	var res *C.treestore_result
 	var e *C.treestore_error

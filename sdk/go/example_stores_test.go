@@ -169,3 +169,37 @@ func ExampleMetadata_StoreToolResult() {
 	// stored with an id: true
 	// expand_children 0007 {"children":["0008","0009","0010"]}
 }
+
+// Search a policy version's sections and the tool results about the policy with one query, one
+// hit a page.
+func ExampleQuery_UnifiedSearch() {
+	dir := exampleDir()
+	defer os.RemoveAll(dir)
+	db := openSample(dir)
+	defer db.Close()
+
+	note, _ := json.Marshal(map[string]string{"note": "lumbar MRI requested after six weeks"})
+	if _, err := db.Metadata().StoreToolResult(&treestore.ToolResult{
+		ExecutionID: "exec-1", ToolName: "read_chart", PolicyID: "advanced-imaging-pa", CaseID: "case-42",
+		ResultData: note, Success: true}); err != nil {
+		log.Fatal(err)
+	}
+	opts := &treestore.UnifiedSearchOptions{Kinds: []string{"node", "tool_result"}, PolicyID: "advanced-imaging-pa",
+		VersionID: "v3", Limit: 1}
+	for page := 1; ; page++ {
+		hits, err := db.Query().UnifiedSearch("lumbar", opts)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, h := range hits.Items {
+			fmt.Println(page, h.Kind, h.ID)
+		}
+		if hits.NextCursor == "" {
+			break
+		}
+		opts.Cursor = hits.NextCursor
+	}
+	// Output:
+	// 1 node advanced-imaging-pa/v3/0008
+	// 2 tool_result exec-1
+}

@@ -134,6 +134,43 @@ type SearchResult struct {
 	Node         Node     `ts:"-"`
 }
 
+// UnifiedHit is one hit of a unified search, best first. Kind is "node", "tool_result", "prompt"
+// or "trajectory_step"; ID is its display id ("policy/version/node", the execution id,
+// "name:version", "trajectory_id:step"); only the ids of its kind are set. Score is the BM25 score
+// over the highest its kind could reach for the query, in [0, 1), comparable across kinds; BM25
+// is the score within its kind. Snippet marks matches with <b>..</b>.
+type UnifiedHit struct {
+	Kind          string   `ts:"kind"`
+	ID            string   `ts:"id"`
+	Score         float64  `ts:"score"`
+	BM25          float64  `ts:"bm25"`
+	MatchedTerms  []string `ts:"matched_terms"`
+	Snippet       string   `ts:"snippet"`
+	PolicyID      string   `ts:"policy_id"`
+	VersionID     string   `ts:"version_id"`
+	NodeID        string   `ts:"node_id"`
+	ExecutionID   string   `ts:"execution_id"`
+	PromptName    string   `ts:"prompt_name"`
+	PromptVersion int      `ts:"prompt_version"`
+	TrajectoryID  string   `ts:"trajectory_id"`
+	StepNumber    int      `ts:"step_number"`
+}
+
+// UnifiedSearchOptions shape a unified search; the zero value searches every kind. Kinds
+// restricts the kinds ("node", "tool_result", "prompt", "trajectory_step"); PolicyID keeps nodes
+// of the policy and tool results about it, and VersionID, with it, nodes of that version; CaseID
+// keeps tool results and trajectory steps of the case. Limit is 0 (10) to 1,000; Cursor is the
+// NextCursor of the previous page of the same query; SnippetChars 0 is 200.
+type UnifiedSearchOptions struct {
+	Kinds        []string `ts:"kinds"`
+	PolicyID     string   `ts:"policy_id"`
+	VersionID    string   `ts:"version_id"`
+	CaseID       string   `ts:"case_id"`
+	Limit        int      `ts:"limit"`
+	Cursor       string   `ts:"cursor"`
+	SnippetChars int      `ts:"snippet_chars"`
+}
+
 // QueryOptions shape a search. PolicyID restricts it to a policy and VersionID, with it, to a
 // version ("": every version); Scopes and Weights only GlobalSearch reads.
 type QueryOptions struct {

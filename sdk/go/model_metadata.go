@@ -145,11 +145,14 @@ type ContradictionQuery struct {
 
 // EnrichedDocument is a node with what the other stores know about it: its version, its
 // metadata (entity type "node", id "policy/node") and its cross-references in both directions.
+// CrossReferencesCursor is "" when CrossReferences holds them all, else the Cursor of a
+// CrossReferenceQuery (same policy and node, direction "both") that lists the rest.
 type EnrichedDocument struct {
-	Node            Node
-	Version         Version          `ts:"version"`
-	Metadata        []MetadataEntry  `ts:"metadata"`
-	CrossReferences []CrossReference `ts:"cross_references"`
+	Node                  Node
+	Version               Version          `ts:"version"`
+	Metadata              []MetadataEntry  `ts:"metadata"`
+	CrossReferences       []CrossReference `ts:"cross_references"`
+	CrossReferencesCursor string           `ts:"cross_references_cursor"`
 }
 
 // RelatedNode is a node related to another, with the reason: "cross_reference" (ReferenceType

@@ -1,7 +1,8 @@
 package treestore
 
 // The query engine: reads that combine stores (a node with its version, metadata and
-// cross-references; the nodes related to one), batch reads and search across policies.
+// cross-references; the nodes related to one), batch reads, search across policies and the
+// unified search over nodes, tool results, prompts and trajectory steps.
 
 import "encoding/json"
 
@@ -75,6 +76,27 @@ func (q Query) GlobalSearch(query string, opts *QueryOptions) ([]SearchResult, e
 		return nil, err
 	}
 	return searchResults(res)
+}
+
+// UnifiedSearch runs query (the language of Search) over document nodes, tool results, prompt
+// versions and trajectory steps and returns one page of hits, best first by a score comparable
+// across kinds, with the cursor of the next page ("" on the last). A malformed query or option is
+// ErrInvalidArgument naming the field or the query's character position.
+func (q Query) UnifiedSearch(query string, opts *UnifiedSearchOptions) (List[UnifiedHit], error) {
+	var o UnifiedSearchOptions
+	if opts != nil {
+		o = *opts
+	}
+	if err := checkCount("UnifiedSearchOptions.Limit", o.Limit); err != nil {
+		return List[UnifiedHit]{}, err
+	}
+	if err := checkCount("UnifiedSearchOptions.SnippetChars", o.SnippetChars); err != nil {
+		return List[UnifiedHit]{}, err
+	}
+	in := string(encode(o))
+	return page[UnifiedHit](q.s, func(h dbHandle, txn txnHandle) (*result, error) {
+		return cSearchUnified(h, txn, query, in)
+	})
 }
 
 // FindRelated returns up to limit nodes (1 to 1,000) related to node nodeID, each with its reason:

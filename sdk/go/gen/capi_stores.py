@@ -25,6 +25,7 @@ cVersionUntag treestore_version_untag policy:s tag:s -> B
 cVersionDiff treestore_version_diff policy:s from:s to:s -> R
 cSearch treestore_search policy:o version:o query:s limit:sz offset:sz snippetChars:sz text:b -> R
 cSearchAll treestore_search_all query:s optionsJSON:o snippetChars:sz text:b -> R
+cSearchUnified treestore_search_unified query:s optionsJSON:o -> R
 cSearchSettingsGet treestore_search_settings_get -> R
 cSearchSettingsSet treestore_search_settings_set json:s -> R
 cToolResultStore treestore_tool_result_store json:s -> R
@@ -157,4 +158,6 @@ const (
 )
 
 '''
-open('/work/wt/cli/sdk/go/capi_stores.go','w').write(hdr + '\n'.join(out))
+# Written beside this folder, whichever checkout runs it.
+import os
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'capi_stores.go'), 'w').write(hdr + '\n'.join(out))

@@ -10,5 +10,7 @@ type (
 	RelatedNode      = treestore.RelatedNode
 	SearchResult     = treestore.SearchResult
 	QueryOptions     = treestore.QueryOptions
+	UnifiedHit       = treestore.UnifiedHit
+	UnifiedOptions   = treestore.UnifiedSearchOptions
 	Engine           = treestore.Query
 )

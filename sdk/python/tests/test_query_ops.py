@@ -116,7 +116,7 @@ _CALLS = [
     ("list_contradictions", ()), ("store_prompt", ({"name": "n", "template": "t"},)), ("get_prompt", ("n",)),
     ("render_prompt", ("n",)), ("record_prompt_usage", ({"name": "n"},)), ("health", ()), ("stats", ()),
     ("import_pageindex", ("{}", "p", "v")), ("export_pageindex", ("p",)), ("get_structure", ("p",)),
-    ("get_nodes_by_pages", ("p", "1")), ("diff_versions", ("p", "a", "b")), ("search_all", ("x",)),
+    ("get_nodes_by_pages", ("p", "1")), ("diff_versions", ("p", "a", "b")), ("search_all", ("x",)), ("search_unified", ("x",)),
     ("find_related", ("p", "a")), ("enriched_node", ("p", "a")), ("metrics", ()), ("backup", ("/nonexistent/x",)),
     ("set_metadata", ("a", "b", "c", 1)), ("create_conversation", ({"user_id": "u"},)),
 ]  # fmt: skip

@@ -121,11 +121,13 @@ class _Metadata(_Calls):
         direction: str = "both",
         reference_type: Optional[str] = None,
         limit: int = 100,
+        cursor: Optional[str] = None,
     ) -> List[CrossReference]:
-        """The cross-references at a policy or node: ``direction`` outgoing, incoming or both."""
+        """The cross-references at a policy or node: ``direction`` outgoing, incoming or both;
+        ``cursor`` continues a list (e.g. ``cross_references_cursor`` of ``enriched_node``)."""
         q = {
             "policy_id": s_arg(policy_id, "policy_id").decode("utf-8", "surrogatepass"), "node_id": node_id,
-            "direction": direction, "reference_type": reference_type, "limit": limit_arg(limit),
+            "direction": direction, "reference_type": reference_type, "limit": limit_arg(limit), "cursor": cursor,
         }  # fmt: skip
         return self._list(lib.treestore_cross_reference_list, q)  # type: ignore[return-value]
 

@@ -21,7 +21,8 @@ class _Query(_Calls):
         self, policy_id: str, node_id: str, version_id: Optional[str] = None, *, limit: int = 100
     ) -> EnrichedNode:
         """Node ``node_id`` with its ``version``, its ``metadata`` entries (entity type ``node``, id
-        ``policy/node``) and its ``cross_references`` (both directions, at most ``limit``)."""
+        ``policy/node``), its ``cross_references`` (both directions, at most ``limit``) and
+        ``cross_references_cursor`` (None, or the cursor of the next page of them)."""
         p, n = s_arg(policy_id, "policy_id"), s_arg(node_id, "node_id")
         records, nodes, _t, _c, _s = self._q(
             take_full, lib.treestore_node_enriched, p, len(p), *opt_arg(version_id, "version_id"),
@@ -33,6 +34,7 @@ class _Query(_Calls):
             "version": r["version"][0],
             "metadata": r["metadata"],
             "cross_references": r["cross_references"],
+            "cross_references_cursor": r.get("cross_references_cursor"),
         }
 
     def find_related(

@@ -2,7 +2,8 @@
 
 Queries use FTS5's language: bare words are ANDed; ``OR``, ``NOT``, ``"phrases"``, ``prefix*`` and
 parentheses. A hit is ``{"node", "score", "snippet", "matched_terms", "policy_id", "version_id",
-"node_id"}``, best first; the snippet marks matches with ``<b>``..``</b>``.
+"node_id"}``, best first; the snippet marks matches with ``<b>``..``</b>``. ``search_unified`` runs one
+query over document nodes, tool results, prompt versions and trajectory steps, paged by cursor.
 """
 
 from typing import Any, Dict, List, Optional
@@ -10,8 +11,8 @@ from typing import Any, Dict, List, Optional
 from ._call import _Calls, dumps, first, json_arg, limit_arg, opt_arg, s_arg
 from ._decode import take_full, take_records
 from ._native import lib
-from .errors import InvalidArgumentError
-from .types import SearchHit
+from .errors import ArgumentTypeError, InvalidArgumentError
+from .types import SearchHit, UnifiedSearchPage
 
 __all__ = ["_Search"]
 
@@ -78,6 +79,43 @@ class _Search(_Calls):
             bool(include_text),
         )  # fmt: skip
         return _hits(records, nodes)
+
+    def search_unified(
+        self,
+        query: str,
+        *,
+        kinds: Optional[List[str]] = None,
+        policy_id: Optional[str] = None,
+        version_id: Optional[str] = None,
+        case_id: Optional[str] = None,
+        limit: int = 10,
+        cursor: Optional[str] = None,
+        snippet_chars: Optional[int] = None,
+    ) -> UnifiedSearchPage:
+        """One page of hits for ``query`` over document nodes, tool results, prompt versions and
+        trajectory steps, best first by a score comparable across kinds: ``{"hits", "next_cursor"}``.
+        ``kinds`` (``node``, ``tool_result``, ``prompt``, ``trajectory_step``; None: all) restricts the
+        kinds; ``policy_id`` keeps nodes of the policy and tool results about it, with ``version_id``
+        nodes of that version; ``case_id`` keeps tool results and trajectory steps of the case.
+        ``limit`` is 1 to 1,000; pass ``next_cursor`` back as ``cursor`` (with the same query) for the
+        next page, until it is None. ``snippet_chars`` None: 200. A malformed query or option raises
+        :class:`InvalidArgumentError` naming the field or the query's character position."""
+        if isinstance(kinds, str):
+            raise ArgumentTypeError("kinds must be a list of str, not one str")
+        q = s_arg(query, "query")
+        opts: Dict[str, Any] = {"limit": limit_arg(limit, "limit", 1)}
+        if kinds is not None:
+            opts["kinds"] = list(kinds)
+        if snippet_chars is not None:
+            opts["snippet_chars"] = limit_arg(snippet_chars, "snippet_chars", 1)
+        ids = (("policy_id", policy_id), ("version_id", version_id), ("case_id", case_id), ("cursor", cursor))
+        for k, v in ids:
+            if v is not None:
+                opts[k] = s_arg(v, k).decode("utf-8", "surrogatepass")
+        o = dumps(opts, "options")
+        fn = lib.treestore_search_unified
+        records, _n, _t, next_cursor, _s = self._q(take_full, fn, q, len(q), o, len(o))
+        return {"hits": records, "next_cursor": next_cursor}  # type: ignore[typeddict-item]
 
     def search_settings(self) -> Dict[str, Any]:
         """``{"stemming": "none" | "porter", "weights": {"title", "summary", "text"}}``."""

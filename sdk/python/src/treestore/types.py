@@ -17,7 +17,7 @@ __all__ = [
     "Node", "Version", "Document", "Structure", "StoreResult", "SearchHit", "VersionDiff", "NodeChange",
     "ToolResult", "Trajectory", "TrajectoryStep", "CrossReference", "Contradiction", "MetadataEntry",
     "PromptVersion", "PromptUsage", "PromptStats", "Conversation", "Message", "RelatedNode",
-    "EnrichedNode", "Health", "Stats", "BackupReport", "IntegrityReport",
+    "EnrichedNode", "UnifiedHit", "UnifiedSearchPage", "Health", "Stats", "BackupReport", "IntegrityReport",
 ]  # fmt: skip
 
 
@@ -282,6 +282,35 @@ class EnrichedNode(TypedDict):
     version: Version
     metadata: List[MetadataEntry]
     cross_references: List[CrossReference]
+    #: None, or the cursor of the next page of ``get_cross_references`` in both directions
+    cross_references_cursor: Optional[str]
+
+
+class UnifiedHit(TypedDict):
+    """One hit of ``search_unified``, best first. ``kind`` is ``node``, ``tool_result``, ``prompt`` or
+    ``trajectory_step``; the ids of its kind are set, the others None."""
+
+    kind: str
+    id: str  #: "policy/version/node", the execution id, "name:version" or "trajectory_id:step"
+    score: float  #: BM25 over the best score its kind could reach, in [0, 1): comparable across kinds
+    bm25: float  #: the BM25 score within its kind
+    matched_terms: List[str]
+    snippet: Optional[str]  #: matches wrapped in <b>..</b>
+    policy_id: Optional[str]
+    version_id: Optional[str]
+    node_id: Optional[str]
+    execution_id: Optional[str]
+    prompt_name: Optional[str]
+    prompt_version: Optional[int]
+    trajectory_id: Optional[str]
+    step_number: Optional[int]
+
+
+class UnifiedSearchPage(TypedDict):
+    """One page of ``search_unified``: ``next_cursor`` continues it (None at the end)."""
+
+    hits: List[UnifiedHit]
+    next_cursor: Optional[str]
 
 
 class Health(TypedDict, total=False):
