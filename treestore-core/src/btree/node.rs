@@ -1,6 +1,7 @@
 //! Decoded tree nodes: the form a write transaction edits in memory. A node becomes a page again only
 //! at commit, so a transaction that inserts many keys into one leaf encodes it once.
 
+use super::keycmp::{cmp_keys, prefix_of};
 use super::page::{ValRef, BRANCH_ENTRY_OVERHEAD, LEAF_ENTRY_OVERHEAD, OVERFLOW_REF_LEN};
 use crate::storage::format::{DEFAULT_PAGE_SIZE, PAGE_HEADER_LEN};
 
@@ -29,6 +30,8 @@ const SLOT_OVERFLOW: u32 = 1 << 31;
 /// Where one entry's bytes are in [`Leaf::data`].
 #[derive(Debug, Clone, Copy)]
 struct Slot {
+    /// The key's order-preserving prefix ([`prefix_of`]): most search steps compare only this.
+    prefix: u64,
     key_at: u32,
     klen: u32,
     val_at: u32,
@@ -144,6 +147,7 @@ impl Leaf {
         let (val_at, vlen) = self.put_val(val);
         self.size += leaf_entry_size(key, val);
         Slot {
+            prefix: prefix_of(key),
             key_at,
             klen: key.len() as u32,
             val_at,
@@ -174,7 +178,9 @@ impl Leaf {
     }
 
     pub(crate) fn search(&self, key: &[u8]) -> Result<usize, usize> {
-        self.slots.binary_search_by(|s| self.slot_key(s).cmp(key))
+        let p = prefix_of(key);
+        self.slots
+            .binary_search_by(|s| cmp_keys(s.prefix, self.slot_key(s), p, key))
     }
 
     pub(crate) fn insert_at(&mut self, i: usize, key: &[u8], val: ValRef<'_>) {
@@ -228,7 +234,8 @@ impl Leaf {
     fn copy_of(&self, range: std::ops::Range<usize>) -> Leaf {
         let slots = &self.slots[range];
         let bytes: usize = slots.iter().map(Leaf::slot_bytes).sum();
-        let room = bytes.max(2 * DEFAULT_PAGE_SIZE as usize);
+        let ps = DEFAULT_PAGE_SIZE as usize;
+        let room = bytes.max(ps) + ps / 4;
         let mut out = Leaf::with_capacity(room, slots.len() * 2);
         for s in slots {
             let (k, v) = (self.slot_key(s), self.slot_val(s));
@@ -291,6 +298,9 @@ impl Leaf {
 pub(crate) struct Branch {
     pub keys: Vec<Vec<u8>>,
     pub children: Vec<u64>,
+    /// `prefixes[i]` is [`prefix_of`] `keys[i]`: a search reads this array, not the keys' heap
+    /// buffers, until two prefixes tie.
+    prefixes: Vec<u64>,
     size: usize,
 }
 
@@ -299,6 +309,7 @@ impl Branch {
         Branch {
             keys: Vec::new(),
             children: vec![child],
+            prefixes: Vec::new(),
             size: 8,
         }
     }
@@ -306,18 +317,30 @@ impl Branch {
     /// Appends a key and the child to its right.
     pub(crate) fn push(&mut self, key: Vec<u8>, child: u64) {
         self.size += BRANCH_ENTRY_OVERHEAD + key.len();
+        self.prefixes.push(prefix_of(&key));
         self.keys.push(key);
         self.children.push(child);
     }
 
     /// The child whose key range holds `key`.
     pub(crate) fn child_index(&self, key: &[u8]) -> usize {
-        self.keys.partition_point(|k| k.as_slice() <= key)
+        let p = prefix_of(key);
+        let (mut lo, mut hi) = (0, self.keys.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if cmp_keys(self.prefixes[mid], &self.keys[mid], p, key).is_le() {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     /// Inserts `key` at `i` with `child` to its right.
     pub(crate) fn insert_at(&mut self, i: usize, key: Vec<u8>, child: u64) {
         self.size += BRANCH_ENTRY_OVERHEAD + key.len();
+        self.prefixes.insert(i, prefix_of(&key));
         self.keys.insert(i, key);
         self.children.insert(i + 1, child);
     }
@@ -325,6 +348,7 @@ impl Branch {
     /// Removes key `i` and the child to its right.
     pub(crate) fn remove_at(&mut self, i: usize) -> (Vec<u8>, u64) {
         let key = self.keys.remove(i);
+        self.prefixes.remove(i);
         let child = self.children.remove(i + 1);
         self.size -= BRANCH_ENTRY_OVERHEAD + key.len();
         (key, child)
@@ -333,6 +357,7 @@ impl Branch {
     pub(crate) fn set_key(&mut self, i: usize, key: Vec<u8>) {
         self.size += key.len();
         self.size -= self.keys[i].len();
+        self.prefixes[i] = prefix_of(&key);
         self.keys[i] = key;
     }
 
@@ -344,6 +369,7 @@ impl Branch {
     pub(crate) fn split(&mut self) -> (Vec<u8>, Branch) {
         let mid = self.keys.len() / 2;
         let mut right_keys = self.keys.split_off(mid);
+        self.prefixes.truncate(mid);
         let right_children = self.children.split_off(mid + 1);
         let up = right_keys.remove(0);
         let mut right = Branch::with_first_child(right_children[0]);
@@ -362,6 +388,7 @@ impl Branch {
     pub(crate) fn split_off_last(&mut self) -> (Vec<u8>, Branch) {
         let n = self.keys.len();
         let mut right_keys = self.keys.split_off(n - 2);
+        self.prefixes.truncate(n - 2);
         let right_children = self.children.split_off(n - 1);
         let up = right_keys.remove(0);
         let mut right = Branch::with_first_child(right_children[0]);
