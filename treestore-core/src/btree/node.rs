@@ -179,8 +179,11 @@ impl Leaf {
 
     pub(crate) fn search(&self, key: &[u8]) -> Result<usize, usize> {
         let p = prefix_of(key);
-        self.slots
-            .binary_search_by(|s| cmp_keys(s.prefix, self.slot_key(s), p, key))
+        self.slots.binary_search_by(|s| match s.prefix.cmp(&p) {
+            // Only a tie loads the key bytes.
+            std::cmp::Ordering::Equal => cmp_keys(s.prefix, self.slot_key(s), p, key),
+            other => other,
+        })
     }
 
     pub(crate) fn insert_at(&mut self, i: usize, key: &[u8], val: ValRef<'_>) {
@@ -225,8 +228,43 @@ impl Leaf {
 
     fn compact_if_wasteful(&mut self) {
         if self.garbage > 1024 && self.garbage * 2 > self.data.len() {
-            *self = self.copy_of(0..self.slots.len());
+            self.truncate_compact(self.slots.len());
         }
+    }
+
+    /// Keeps the entries before `at` and squeezes the garbage out of the buffer in place (no new
+    /// allocation): keys and values are moved down in the order of their offsets, so each lands at
+    /// or before where it was and never over bytes still to be moved (live chunks do not overlap).
+    fn truncate_compact(&mut self, at: usize) {
+        self.slots.truncate(at);
+        // (offset, length, slot, whether the value)
+        let mut chunks: Vec<(u32, u32, u32, bool)> = Vec::with_capacity(2 * at);
+        for (i, s) in self.slots.iter().enumerate() {
+            let vlen = Leaf::slot_bytes(s) as u32 - s.klen;
+            chunks.push((s.key_at, s.klen, i as u32, false));
+            chunks.push((s.val_at, vlen, i as u32, true));
+        }
+        chunks.sort_unstable_by_key(|c| c.0);
+        let mut cursor = 0u32;
+        for (from, len, i, is_val) in chunks {
+            let from = from as usize;
+            self.data
+                .copy_within(from..from + len as usize, cursor as usize);
+            let s = &mut self.slots[i as usize];
+            if is_val {
+                s.val_at = cursor;
+            } else {
+                s.key_at = cursor;
+            }
+            cursor += len;
+        }
+        self.data.truncate(cursor as usize);
+        self.garbage = 0;
+        self.size = self
+            .slots
+            .iter()
+            .map(|s| LEAF_ENTRY_OVERHEAD + Leaf::slot_bytes(s))
+            .sum();
     }
 
     /// A leaf of the entries `range`, without garbage, with room to fill a default page and
@@ -268,7 +306,7 @@ impl Leaf {
     /// Moves the entries from `at` on into a new leaf; both come out without garbage.
     fn split_at(&mut self, at: usize) -> Leaf {
         let right = self.copy_of(at..self.slots.len());
-        *self = self.copy_of(0..at);
+        self.truncate_compact(at);
         right
     }
 

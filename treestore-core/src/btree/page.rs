@@ -24,6 +24,7 @@
 //! Overflow page: bytes 16..24 the next overflow page (0 ends the chain), 24..28 the data length in
 //! this page, data from 28.
 
+use super::keycmp::{cmp_keys, prefix_of};
 use super::node::{Branch, Leaf, Node};
 use crate::error::{Error, Result};
 use crate::storage::format::{
@@ -131,10 +132,12 @@ impl<'a> LeafPage<'a> {
 
     /// `Ok(i)` when entry `i` has `key`, `Err(i)` where it would be inserted.
     pub(crate) fn search(&self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
+        let p = prefix_of(key);
         let (mut lo, mut hi) = (0, self.count);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            match self.key(mid)?.cmp(key) {
+            let k = self.key(mid)?;
+            match cmp_keys(prefix_of(k), k, p, key) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Ok(Ok(mid)),
@@ -213,10 +216,12 @@ impl<'a> BranchPage<'a> {
 
     /// The child whose key range holds `key`.
     pub(crate) fn child_index(&self, key: &[u8]) -> Result<usize> {
+        let p = prefix_of(key);
         let (mut lo, mut hi) = (0, self.count);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            if self.key(mid)? <= key {
+            let k = self.key(mid)?;
+            if cmp_keys(prefix_of(k), k, p, key).is_le() {
                 lo = mid + 1;
             } else {
                 hi = mid;
