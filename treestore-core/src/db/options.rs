@@ -31,7 +31,8 @@ pub struct Options {
     pub checkpoint_wal_bytes: u64,
     /// A commit of at least this many bytes of pages writes them straight into the main file
     /// (synced before its WAL commit record, which names them) instead of into the WAL, so a bulk
-    /// load writes its pages once instead of twice. Costs one more fsync per such commit.
+    /// load writes its pages once instead of twice. Costs one more fsync per such commit (of
+    /// scattered pages), which is why commits of a few MiB stay on the WAL.
     pub direct_commit_bytes: u64,
     /// Background WAL sync interval in relaxed mode.
     pub sync_interval: Duration,
@@ -47,7 +48,7 @@ impl Default for Options {
             read_only: false,
             create: true,
             checkpoint_wal_bytes: 64 << 20,
-            direct_commit_bytes: 1 << 20,
+            direct_commit_bytes: 16 << 20,
             sync_interval: Duration::from_millis(100),
             vfs: Arc::new(OsVfs),
         }

@@ -3,7 +3,7 @@
 //!
 //! A commit's pages reach disk one of two ways. Most go into the WAL as page images (the overlay
 //! serves them to readers until a checkpoint copies them into the main file). A commit of at least
-//! [`Options::direct_commit_bytes`](super::Options) writes them straight into the main file
+//! [`Options::direct_commit_bytes`](super::Options) (16 MiB) writes them straight into the main file
 //! instead, once:
 //! 1. sync the WAL, so recovery reaches at least the latest committed snapshot; every page this
 //!    transaction allocated is unreachable from that snapshot (and from every live reader's);
