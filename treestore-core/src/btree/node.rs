@@ -1,6 +1,7 @@
 //! Decoded tree nodes: the form a write transaction edits in memory. A node becomes a page again only
 //! at commit, so a transaction that inserts many keys into one leaf encodes it once.
 
+use super::keycmp::{cmp_keys, prefix_of};
 use super::page::{ValRef, BRANCH_ENTRY_OVERHEAD, LEAF_ENTRY_OVERHEAD, OVERFLOW_REF_LEN};
 use crate::storage::format::{DEFAULT_PAGE_SIZE, PAGE_HEADER_LEN};
 
@@ -29,6 +30,8 @@ const SLOT_OVERFLOW: u32 = 1 << 31;
 /// Where one entry's bytes are in [`Leaf::data`].
 #[derive(Debug, Clone, Copy)]
 struct Slot {
+    /// The key's order-preserving prefix ([`prefix_of`]): most search steps compare only this.
+    prefix: u64,
     key_at: u32,
     klen: u32,
     val_at: u32,
@@ -144,6 +147,7 @@ impl Leaf {
         let (val_at, vlen) = self.put_val(val);
         self.size += leaf_entry_size(key, val);
         Slot {
+            prefix: prefix_of(key),
             key_at,
             klen: key.len() as u32,
             val_at,
@@ -174,7 +178,12 @@ impl Leaf {
     }
 
     pub(crate) fn search(&self, key: &[u8]) -> Result<usize, usize> {
-        self.slots.binary_search_by(|s| self.slot_key(s).cmp(key))
+        let p = prefix_of(key);
+        self.slots.binary_search_by(|s| match s.prefix.cmp(&p) {
+            // Only a tie loads the key bytes.
+            std::cmp::Ordering::Equal => cmp_keys(s.prefix, self.slot_key(s), p, key),
+            other => other,
+        })
     }
 
     pub(crate) fn insert_at(&mut self, i: usize, key: &[u8], val: ValRef<'_>) {
@@ -219,8 +228,43 @@ impl Leaf {
 
     fn compact_if_wasteful(&mut self) {
         if self.garbage > 1024 && self.garbage * 2 > self.data.len() {
-            *self = self.copy_of(0..self.slots.len());
+            self.truncate_compact(self.slots.len());
         }
+    }
+
+    /// Keeps the entries before `at` and squeezes the garbage out of the buffer in place (no new
+    /// allocation): keys and values are moved down in the order of their offsets, so each lands at
+    /// or before where it was and never over bytes still to be moved (live chunks do not overlap).
+    fn truncate_compact(&mut self, at: usize) {
+        self.slots.truncate(at);
+        // (offset, length, slot, whether the value)
+        let mut chunks: Vec<(u32, u32, u32, bool)> = Vec::with_capacity(2 * at);
+        for (i, s) in self.slots.iter().enumerate() {
+            let vlen = Leaf::slot_bytes(s) as u32 - s.klen;
+            chunks.push((s.key_at, s.klen, i as u32, false));
+            chunks.push((s.val_at, vlen, i as u32, true));
+        }
+        chunks.sort_unstable_by_key(|c| c.0);
+        let mut cursor = 0u32;
+        for (from, len, i, is_val) in chunks {
+            let from = from as usize;
+            self.data
+                .copy_within(from..from + len as usize, cursor as usize);
+            let s = &mut self.slots[i as usize];
+            if is_val {
+                s.val_at = cursor;
+            } else {
+                s.key_at = cursor;
+            }
+            cursor += len;
+        }
+        self.data.truncate(cursor as usize);
+        self.garbage = 0;
+        self.size = self
+            .slots
+            .iter()
+            .map(|s| LEAF_ENTRY_OVERHEAD + Leaf::slot_bytes(s))
+            .sum();
     }
 
     /// A leaf of the entries `range`, without garbage, with room to fill a default page and
@@ -228,7 +272,8 @@ impl Leaf {
     fn copy_of(&self, range: std::ops::Range<usize>) -> Leaf {
         let slots = &self.slots[range];
         let bytes: usize = slots.iter().map(Leaf::slot_bytes).sum();
-        let room = bytes.max(2 * DEFAULT_PAGE_SIZE as usize);
+        let ps = DEFAULT_PAGE_SIZE as usize;
+        let room = bytes.max(ps) + ps / 4;
         let mut out = Leaf::with_capacity(room, slots.len() * 2);
         for s in slots {
             let (k, v) = (self.slot_key(s), self.slot_val(s));
@@ -261,7 +306,7 @@ impl Leaf {
     /// Moves the entries from `at` on into a new leaf; both come out without garbage.
     fn split_at(&mut self, at: usize) -> Leaf {
         let right = self.copy_of(at..self.slots.len());
-        *self = self.copy_of(0..at);
+        self.truncate_compact(at);
         right
     }
 
@@ -291,6 +336,9 @@ impl Leaf {
 pub(crate) struct Branch {
     pub keys: Vec<Vec<u8>>,
     pub children: Vec<u64>,
+    /// `prefixes[i]` is [`prefix_of`] `keys[i]`: a search reads this array, not the keys' heap
+    /// buffers, until two prefixes tie.
+    prefixes: Vec<u64>,
     size: usize,
 }
 
@@ -299,6 +347,7 @@ impl Branch {
         Branch {
             keys: Vec::new(),
             children: vec![child],
+            prefixes: Vec::new(),
             size: 8,
         }
     }
@@ -306,18 +355,30 @@ impl Branch {
     /// Appends a key and the child to its right.
     pub(crate) fn push(&mut self, key: Vec<u8>, child: u64) {
         self.size += BRANCH_ENTRY_OVERHEAD + key.len();
+        self.prefixes.push(prefix_of(&key));
         self.keys.push(key);
         self.children.push(child);
     }
 
     /// The child whose key range holds `key`.
     pub(crate) fn child_index(&self, key: &[u8]) -> usize {
-        self.keys.partition_point(|k| k.as_slice() <= key)
+        let p = prefix_of(key);
+        let (mut lo, mut hi) = (0, self.keys.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if cmp_keys(self.prefixes[mid], &self.keys[mid], p, key).is_le() {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     /// Inserts `key` at `i` with `child` to its right.
     pub(crate) fn insert_at(&mut self, i: usize, key: Vec<u8>, child: u64) {
         self.size += BRANCH_ENTRY_OVERHEAD + key.len();
+        self.prefixes.insert(i, prefix_of(&key));
         self.keys.insert(i, key);
         self.children.insert(i + 1, child);
     }
@@ -325,6 +386,7 @@ impl Branch {
     /// Removes key `i` and the child to its right.
     pub(crate) fn remove_at(&mut self, i: usize) -> (Vec<u8>, u64) {
         let key = self.keys.remove(i);
+        self.prefixes.remove(i);
         let child = self.children.remove(i + 1);
         self.size -= BRANCH_ENTRY_OVERHEAD + key.len();
         (key, child)
@@ -333,6 +395,7 @@ impl Branch {
     pub(crate) fn set_key(&mut self, i: usize, key: Vec<u8>) {
         self.size += key.len();
         self.size -= self.keys[i].len();
+        self.prefixes[i] = prefix_of(&key);
         self.keys[i] = key;
     }
 
@@ -344,6 +407,7 @@ impl Branch {
     pub(crate) fn split(&mut self) -> (Vec<u8>, Branch) {
         let mid = self.keys.len() / 2;
         let mut right_keys = self.keys.split_off(mid);
+        self.prefixes.truncate(mid);
         let right_children = self.children.split_off(mid + 1);
         let up = right_keys.remove(0);
         let mut right = Branch::with_first_child(right_children[0]);
@@ -362,6 +426,7 @@ impl Branch {
     pub(crate) fn split_off_last(&mut self) -> (Vec<u8>, Branch) {
         let n = self.keys.len();
         let mut right_keys = self.keys.split_off(n - 2);
+        self.prefixes.truncate(n - 2);
         let right_children = self.children.split_off(n - 1);
         let up = right_keys.remove(0);
         let mut right = Branch::with_first_child(right_children[0]);

@@ -5,7 +5,7 @@
 //!
 //! | offset           | size      | field                                                 |
 //! |------------------|-----------|-------------------------------------------------------|
-//! | 16               | 4 × count | entry offsets from the page start, ascending keys     |
+//! | 16               | 12 × count | slots, ascending keys: entry offset from the page start (4), key prefix (8) |
 //! | entry + 0        | 4         | key length                                            |
 //! | entry + 4        | 4         | value length; bit 31 set: the value is an overflow ref |
 //! | entry + 8        | key len   | key bytes                                             |
@@ -16,14 +16,21 @@
 //! | offset      | size      | field                                                     |
 //! |-------------|-----------|-----------------------------------------------------------|
 //! | 16          | 8         | child 0 (every key below key 0)                           |
-//! | 24          | 4 × count | key entry offsets                                         |
+//! | 24          | 12 × count | slots: key entry offset (4), key prefix (8)              |
 //! | entry + 0   | 4         | key length                                                |
 //! | entry + 4   | key len   | key i: the smallest key of child i + 1                    |
 //! | then        | 8         | child i + 1                                               |
 //!
+//! A key prefix is the key's first 8 bytes as a big-endian integer, zero padded
+//! ([`prefix_of`](super::keycmp::prefix_of)): a search compares the slots' prefixes and reads a key's
+//! bytes only when two prefixes tie, so each step of a binary search touches one slot instead of a
+//! slot and a key elsewhere in the page. A prefix that disagrees with its key is corruption
+//! ([`LeafPage::decode`], [`BranchPage::decode`], and so the integrity check, report it).
+//!
 //! Overflow page: bytes 16..24 the next overflow page (0 ends the chain), 24..28 the data length in
 //! this page, data from 28.
 
+use super::keycmp::{cmp_keys, prefix_of};
 use super::node::{Branch, Leaf, Node};
 use crate::error::{Error, Result};
 use crate::storage::format::{
@@ -35,9 +42,13 @@ const OVERFLOW_FLAG: u32 = 1 << 31;
 /// Bytes an overflow reference takes in a leaf entry.
 pub(crate) const OVERFLOW_REF_LEN: usize = 16;
 /// Per-entry bytes a leaf spends beside key and value: the slot and the two lengths.
-pub(crate) const LEAF_ENTRY_OVERHEAD: usize = 12;
+pub(crate) const LEAF_ENTRY_OVERHEAD: usize = 20;
 /// Per-key bytes a branch spends beside the key: slot, length, child.
-pub(crate) const BRANCH_ENTRY_OVERHEAD: usize = 16;
+pub(crate) const BRANCH_ENTRY_OVERHEAD: usize = 24;
+/// Bytes of one slot (entry offset and key prefix) in a leaf or branch page.
+const SLOT_LEN: usize = 12;
+/// Where a branch page's slots start (after child 0).
+const BRANCH_SLOTS: usize = PAGE_HEADER_LEN + 8;
 /// Data bytes of an overflow page start here.
 pub(crate) const OVERFLOW_DATA_START: usize = 28;
 
@@ -68,7 +79,7 @@ pub(crate) struct LeafPage<'a> {
 impl<'a> LeafPage<'a> {
     pub(crate) fn new(page: &'a [u8], page_no: u64) -> Result<LeafPage<'a>> {
         let count = read_u16(page, 2) as usize;
-        if PAGE_HEADER_LEN + count * 4 > page.len() {
+        if PAGE_HEADER_LEN + count * SLOT_LEN > page.len() {
             return Err(bad(
                 page_no,
                 format!("leaf entry count {count} overruns the page"),
@@ -95,7 +106,7 @@ impl<'a> LeafPage<'a> {
     }
 
     fn entry_start(&self, i: usize) -> Result<usize> {
-        let at = read_u32(self.page, PAGE_HEADER_LEN + i * 4) as usize;
+        let at = read_u32(self.page, PAGE_HEADER_LEN + i * SLOT_LEN) as usize;
         if at + 8 > self.page.len() {
             return Err(bad(
                 self.page_no,
@@ -103,6 +114,11 @@ impl<'a> LeafPage<'a> {
             ));
         }
         Ok(at)
+    }
+
+    /// The stored prefix of key `i` (< `len()`, whose slot `new` checked lies inside the page).
+    fn prefix(&self, i: usize) -> u64 {
+        read_u64(self.page, PAGE_HEADER_LEN + i * SLOT_LEN + 4)
     }
 
     pub(crate) fn key(&self, i: usize) -> Result<&'a [u8]> {
@@ -131,10 +147,16 @@ impl<'a> LeafPage<'a> {
 
     /// `Ok(i)` when entry `i` has `key`, `Err(i)` where it would be inserted.
     pub(crate) fn search(&self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
+        let p = prefix_of(key);
         let (mut lo, mut hi) = (0, self.count);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            match self.key(mid)?.cmp(key) {
+            let sp = self.prefix(mid);
+            let ord = match sp.cmp(&p) {
+                std::cmp::Ordering::Equal => cmp_keys(sp, self.key(mid)?, p, key),
+                other => other,
+            };
+            match ord {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Ok(Ok(mid)),
@@ -148,6 +170,7 @@ impl<'a> LeafPage<'a> {
         let mut leaf = Leaf::with_capacity(2 * self.page.len(), self.count + 8);
         for i in 0..self.count {
             let (k, v) = self.entry(i)?;
+            check_prefix(self.prefix(i), k, self.page_no, i)?;
             leaf.push(k, v);
         }
         Ok(leaf)
@@ -165,7 +188,7 @@ pub(crate) struct BranchPage<'a> {
 impl<'a> BranchPage<'a> {
     pub(crate) fn new(page: &'a [u8], page_no: u64) -> Result<BranchPage<'a>> {
         let count = read_u16(page, 2) as usize;
-        if count == 0 || PAGE_HEADER_LEN + 8 + count * 4 > page.len() {
+        if count == 0 || BRANCH_SLOTS + count * SLOT_LEN > page.len() {
             return Err(bad(page_no, format!("branch key count {count} is invalid")));
         }
         Ok(BranchPage {
@@ -181,7 +204,7 @@ impl<'a> BranchPage<'a> {
     }
 
     fn key_entry(&self, i: usize) -> Result<(usize, usize)> {
-        let at = read_u32(self.page, PAGE_HEADER_LEN + 8 + i * 4) as usize;
+        let at = read_u32(self.page, BRANCH_SLOTS + i * SLOT_LEN) as usize;
         if at + 4 > self.page.len() {
             return Err(bad(
                 self.page_no,
@@ -196,6 +219,11 @@ impl<'a> BranchPage<'a> {
             ));
         }
         Ok((at + 4, klen))
+    }
+
+    /// The stored prefix of key `i` (< `len()`, whose slot `new` checked lies inside the page).
+    fn prefix(&self, i: usize) -> u64 {
+        read_u64(self.page, BRANCH_SLOTS + i * SLOT_LEN + 4)
     }
 
     pub(crate) fn key(&self, i: usize) -> Result<&'a [u8]> {
@@ -213,10 +241,16 @@ impl<'a> BranchPage<'a> {
 
     /// The child whose key range holds `key`.
     pub(crate) fn child_index(&self, key: &[u8]) -> Result<usize> {
+        let p = prefix_of(key);
         let (mut lo, mut hi) = (0, self.count);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            if self.key(mid)? <= key {
+            let sp = self.prefix(mid);
+            let ord = match sp.cmp(&p) {
+                std::cmp::Ordering::Equal => cmp_keys(sp, self.key(mid)?, p, key),
+                other => other,
+            };
+            if ord.is_le() {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -233,10 +267,22 @@ impl<'a> BranchPage<'a> {
     pub(crate) fn decode(&self) -> Result<Branch> {
         let mut branch = Branch::with_first_child(self.child(0)?);
         for i in 0..self.count {
-            branch.push(self.key(i)?.to_vec(), self.child(i + 1)?);
+            let key = self.key(i)?;
+            check_prefix(self.prefix(i), key, self.page_no, i)?;
+            branch.push(key.to_vec(), self.child(i + 1)?);
         }
         Ok(branch)
     }
+}
+
+fn check_prefix(stored: u64, key: &[u8], page_no: u64, i: usize) -> Result<()> {
+    if stored != prefix_of(key) {
+        return Err(bad(
+            page_no,
+            format!("slot {i}: key prefix disagrees with the key"),
+        ));
+    }
+    Ok(())
 }
 
 /// Decodes any tree page (leaf or branch).
@@ -270,9 +316,11 @@ pub(crate) fn encode_node_into(node: &Node, page_no: u64, page: &mut [u8]) {
 
 fn encode_leaf(leaf: &Leaf, page_no: u64, page: &mut [u8]) {
     init_page_header(page, PageKind::Leaf, leaf.len() as u16, page_no);
-    let mut at = PAGE_HEADER_LEN + leaf.len() * 4;
+    let mut at = PAGE_HEADER_LEN + leaf.len() * SLOT_LEN;
     for (i, (key, val)) in leaf.iter().enumerate() {
-        write_u32(page, PAGE_HEADER_LEN + i * 4, at as u32);
+        let slot = PAGE_HEADER_LEN + i * SLOT_LEN;
+        write_u32(page, slot, at as u32);
+        write_u64(page, slot + 4, prefix_of(key));
         write_u32(page, at, key.len() as u32);
         page[at + 8..at + 8 + key.len()].copy_from_slice(key);
         let vat = at + 8 + key.len();
@@ -295,9 +343,11 @@ fn encode_leaf(leaf: &Leaf, page_no: u64, page: &mut [u8]) {
 fn encode_branch(branch: &Branch, page_no: u64, page: &mut [u8]) {
     init_page_header(page, PageKind::Branch, branch.keys.len() as u16, page_no);
     write_u64(page, PAGE_HEADER_LEN, branch.children[0]);
-    let mut at = PAGE_HEADER_LEN + 8 + branch.keys.len() * 4;
+    let mut at = BRANCH_SLOTS + branch.keys.len() * SLOT_LEN;
     for (i, key) in branch.keys.iter().enumerate() {
-        write_u32(page, PAGE_HEADER_LEN + 8 + i * 4, at as u32);
+        let slot = BRANCH_SLOTS + i * SLOT_LEN;
+        write_u32(page, slot, at as u32);
+        write_u64(page, slot + 4, prefix_of(key));
         write_u32(page, at, key.len() as u32);
         page[at + 4..at + 4 + key.len()].copy_from_slice(key);
         write_u64(page, at + 4 + key.len(), branch.children[i + 1]);
@@ -381,6 +431,13 @@ mod tests {
         let back = view.decode().unwrap();
         assert_eq!(back.keys, branch.keys);
         assert_eq!(back.children, branch.children);
+        let mut bad_prefix = page.clone();
+        bad_prefix[BRANCH_SLOTS + SLOT_LEN + 4] ^= 1;
+        let err = BranchPage::new(&bad_prefix, 6)
+            .unwrap()
+            .decode()
+            .unwrap_err();
+        assert!(err.to_string().contains("prefix"), "{err}");
     }
 
     #[test]
@@ -389,6 +446,14 @@ mod tests {
         page[0] = PageKind::Leaf as u8;
         page[2] = 3;
         page[3] = 0;
+        // Prefixes that tie with the key searched for, so the search reads the garbage offsets.
+        for i in 0..3 {
+            write_u64(
+                &mut page,
+                PAGE_HEADER_LEN + i * SLOT_LEN + 4,
+                prefix_of(b"k"),
+            );
+        }
         let view = LeafPage::new(&page, 4).unwrap();
         assert!(view.entry(0).is_err());
         assert!(view.search(b"k").is_err());

@@ -277,7 +277,15 @@ fn recover(path: &Path, file: Box<dyn VfsFile>, opts: &Options) -> Result<Shared
     let mut pages = Vec::new();
     let replayed = replay.commits.len();
     for commit in replay.commits {
-        let written: Vec<u64> = commit.pages.iter().map(|(p, _)| *p).collect();
+        let mut written: Vec<u64> = commit.pages.iter().map(|(p, _)| *p).collect();
+        if !commit.info.direct.is_empty() {
+            check_direct(&commit.info, pager.file_pages())?;
+            // The main file holds these pages now; older log images of them are stale.
+            let direct: std::collections::HashSet<u64> =
+                commit.info.direct.iter().copied().collect();
+            pages.retain(|(p, _)| !direct.contains(p));
+            written.extend_from_slice(&commit.info.direct);
+        }
         for (page_no, page) in commit.pages {
             verify_page(&page, page_no).map_err(|e| e.context("WAL page image"))?;
             pages.push((page_no, Arc::<[u8]>::from(page)));
@@ -330,6 +338,24 @@ fn recover(path: &Path, file: Box<dyn VfsFile>, opts: &Options) -> Result<Shared
             freelist_chain: chain,
         }),
     }))
+}
+
+/// A direct commit's pages were synced into the main file before its record: each must lie
+/// inside the file and below the commit's high-water mark.
+fn check_direct(info: &crate::storage::wal::CommitInfo, file_pages: u64) -> Result<()> {
+    let end = info.hwm.min(file_pages);
+    match info
+        .direct
+        .iter()
+        .find(|&&p| p < FIRST_DATA_PAGE || p >= end)
+    {
+        Some(p) => Err(Error::corruption(format!(
+            "WAL commit of txid {} names direct page {p}, outside the file's data pages \
+             (the file has {file_pages} pages, the commit's high-water mark is {})",
+            info.txid, info.hwm
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn read_only_without_wal(

@@ -29,6 +29,11 @@ pub struct Options {
     pub create: bool,
     /// Checkpoint automatically once the WAL passes this many bytes.
     pub checkpoint_wal_bytes: u64,
+    /// A commit of at least this many bytes of pages writes them straight into the main file
+    /// (synced before its WAL commit record, which names them) instead of into the WAL, so a bulk
+    /// load writes its pages once instead of twice. Costs one more fsync per such commit (of
+    /// scattered pages), which is why commits of a few MiB stay on the WAL.
+    pub direct_commit_bytes: u64,
     /// Background WAL sync interval in relaxed mode.
     pub sync_interval: Duration,
     /// The file system (tests inject memory and faulty ones).
@@ -43,6 +48,7 @@ impl Default for Options {
             read_only: false,
             create: true,
             checkpoint_wal_bytes: 64 << 20,
+            direct_commit_bytes: 16 << 20,
             sync_interval: Duration::from_millis(100),
             vfs: Arc::new(OsVfs),
         }
@@ -57,6 +63,7 @@ impl std::fmt::Debug for Options {
             .field("read_only", &self.read_only)
             .field("create", &self.create)
             .field("checkpoint_wal_bytes", &self.checkpoint_wal_bytes)
+            .field("direct_commit_bytes", &self.direct_commit_bytes)
             .field("sync_interval", &self.sync_interval)
             .finish_non_exhaustive()
     }

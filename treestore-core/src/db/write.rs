@@ -1,5 +1,17 @@
 //! The write transaction: one at a time, copy-on-write changes to any number of tables, committed
 //! atomically through the WAL or discarded on rollback or drop.
+//!
+//! A commit's pages reach disk one of two ways. Most go into the WAL as page images (the overlay
+//! serves them to readers until a checkpoint copies them into the main file). A commit of at least
+//! [`Options::direct_commit_bytes`](super::Options) (16 MiB) writes them straight into the main file
+//! instead, once:
+//! 1. sync the WAL, so recovery reaches at least the latest committed snapshot; every page this
+//!    transaction allocated is unreachable from that snapshot (and from every live reader's);
+//! 2. write the pages at their places and fsync the main file;
+//! 3. append a commit record naming them (no page images) and, when durable, fsync the WAL.
+//!
+//! A crash before step 3 is durable leaves pages written only where nothing recovery reaches
+//! looks; after it, recovery finds the record and marks the named pages used.
 
 use std::cell::RefCell;
 use std::ops::Bound;
@@ -19,7 +31,7 @@ use crate::btree::view::get;
 use crate::btree::write::{max_key_len, DirtySet, DirtyView, TreeMut};
 use crate::btree::Bytes;
 use crate::error::{Error, ErrorKind, Result};
-use crate::storage::pager::MapState;
+use crate::storage::pager::{MapState, RunWriter};
 use crate::storage::wal::CommitInfo;
 
 /// Largest value accepted, in bytes.
@@ -208,21 +220,12 @@ impl WriteTxn {
         }
         self.write_catalog(&tables)?;
         let ps = self.shared.pager.page_size();
-        let mut pages: Vec<(u64, Arc<[u8]>)> =
-            Vec::with_capacity(self.dirty.nodes.len() + self.dirty.overflow.len());
-        for (&page_no, node) in &self.dirty.nodes {
-            // Encoded straight into the shared buffer the overlay keeps (no copy from a Vec).
-            let mut page: Arc<[u8]> = std::iter::repeat_n(0u8, ps).collect();
-            match Arc::get_mut(&mut page) {
-                Some(buf) => encode_node_into(node, page_no, buf),
-                None => return Err(Error::corruption("a fresh page buffer is shared")),
-            }
-            pages.push((page_no, page));
-        }
-        for (page_no, page) in self.dirty.overflow.drain() {
-            pages.push((page_no, page.into()));
-        }
-        pages.sort_unstable_by_key(|(p, _)| *p);
+        let page_bytes = (self.dirty.nodes.len() + self.dirty.overflow.len()) * ps;
+        let (pages, direct) = if page_bytes as u64 >= self.shared.options.direct_commit_bytes {
+            (Vec::new(), self.write_direct()?)
+        } else {
+            (self.encode_pages()?, Vec::new())
+        };
         let txid = self.txid();
         let catalog_root = self.catalog_root;
         let freed = std::mem::take(&mut self.dirty.freed);
@@ -232,6 +235,7 @@ impl WriteTxn {
             catalog_root,
             hwm: state.alloc.hwm(),
             freed,
+            direct,
         };
         let refs: Vec<(u64, &[u8])> = pages.iter().map(|(p, b)| (*p, &b[..])).collect();
         let lsn = self.shared.wal.append(&info, &refs)?;
@@ -252,6 +256,58 @@ impl WriteTxn {
             self.shared.wal.sync_to(lsn)?;
         }
         Ok(())
+    }
+
+    /// The dirty pages, encoded and sealed, by page number (for the WAL and the overlay).
+    fn encode_pages(&mut self) -> Result<Vec<(u64, Arc<[u8]>)>> {
+        let ps = self.shared.pager.page_size();
+        let mut pages: Vec<(u64, Arc<[u8]>)> =
+            Vec::with_capacity(self.dirty.nodes.len() + self.dirty.overflow.len());
+        for (&page_no, node) in &self.dirty.nodes {
+            // Encoded straight into the shared buffer the overlay keeps (no copy from a Vec).
+            let mut page: Arc<[u8]> = std::iter::repeat_n(0u8, ps).collect();
+            match Arc::get_mut(&mut page) {
+                Some(buf) => encode_node_into(node, page_no, buf),
+                None => return Err(Error::corruption("a fresh page buffer is shared")),
+            }
+            pages.push((page_no, page));
+        }
+        for (page_no, page) in self.dirty.overflow.drain() {
+            pages.push((page_no, page.into()));
+        }
+        pages.sort_unstable_by_key(|(p, _)| *p);
+        Ok(pages)
+    }
+
+    /// Steps 1 and 2 of a direct commit (see the module doc): returns the pages written.
+    fn write_direct(&mut self) -> Result<Vec<u64>> {
+        let shared = self.shared.clone();
+        shared.wal.sync_to(shared.wal.len())?;
+        let hwm = self.state_mut()?.alloc.hwm();
+        shared.pager.grow_file(hwm)?;
+        let mut numbers: Vec<u64> = self
+            .dirty
+            .nodes
+            .keys()
+            .chain(self.dirty.overflow.keys())
+            .copied()
+            .collect();
+        numbers.sort_unstable();
+        let mut w = RunWriter::new(&shared.pager);
+        for &page_no in &numbers {
+            let buf = w.page(page_no)?;
+            match (
+                self.dirty.nodes.get(&page_no),
+                self.dirty.overflow.get(&page_no),
+            ) {
+                (Some(node), _) => encode_node_into(node, page_no, buf),
+                (None, Some(page)) => buf.copy_from_slice(page),
+                (None, None) => return Err(missing_dirty(page_no)),
+            }
+        }
+        w.finish()?;
+        shared.pager.sync()?;
+        Ok(numbers)
     }
 
     fn write_catalog(&mut self, tables: &[TableState]) -> Result<()> {
@@ -283,6 +339,7 @@ impl WriteTxn {
         let shared = self.shared.clone();
         let state = self.state_mut()?;
         shared.pager.ensure_capacity(info.hwm)?;
+        shared.pager.written_direct(&info.direct);
         shared.pager.overlay_insert(pages);
         state.alloc.defer_free(info.txid, info.freed);
         shared.publish(Snapshot {
@@ -417,4 +474,10 @@ impl ReadOps for WriteTxn {
         self.root_of(table)?;
         Ok(self.tables.borrow()[table.idx as usize].len)
     }
+}
+
+fn missing_dirty(page_no: u64) -> Error {
+    Error::corruption(format!(
+        "dirty page {page_no} vanished from the transaction"
+    ))
 }

@@ -43,7 +43,7 @@
 //! | `doc.sections` | `(vid u64, false, section_path str)` for paths ≤ 256 bytes, else `(vid u64, true, SipHash-128(path) bytes, pos u32)` | pos (uvar) |
 //! | `doc.pages`    | `(vid u64, level u32, side bool, bin u32, bound u32, pos u32)` | empty |
 //! | `doc.heads`    | `(vid u64)`                                           | format u8, policy str, version str, node count uvar, page-level mask uvar |
-//! | `doc.text`     | `(owner vid u64, owner pos u32, false)`, then `(…, false, chunk u32)` from chunk 1; `(owner vid u64, owner pos u32, true)` | the UTF-8 text in chunks that stay inline (987 bytes at 4 KiB pages); its reference count uvar (only while ≥ 2) |
+//! | `doc.text`     | `(owner vid u64, owner pos u32, false)`, then `(…, false, chunk u32)` from chunk 1; `(owner vid u64, owner pos u32, true)` | the UTF-8 text in chunks that stay inline (979 bytes at 4 KiB pages); its reference count uvar (only while ≥ 2) |
 //!
 //! Node record (format 1, [`crate::codec`] encoding), hot fields first so walks decode only them:
 //! format u8, parent pos + 1 (0 = root) uvar, depth uvar, subtree size uvar, node_id str,

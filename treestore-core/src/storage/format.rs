@@ -6,7 +6,7 @@
 //! | offset | size | field                                  |
 //! |-------:|-----:|----------------------------------------|
 //! | 0      | 8    | magic `b"TREESTOR"`                    |
-//! | 8      | 4    | format version (1)                     |
+//! | 8      | 4    | format version (2)                     |
 //! | 12     | 4    | page size in bytes                     |
 //! | 16     | 4    | crc32 of bytes 0..16                   |
 //!
@@ -37,7 +37,9 @@
 use crate::error::{Error, Result};
 
 pub(crate) const MAGIC: &[u8; 8] = b"TREESTOR";
-pub(crate) const FORMAT_VERSION: u32 = 1;
+/// 2: commit records name pages written straight into the main file (direct pages). A build
+/// refuses every other version: an older build would replay a version-2 log without them.
+pub(crate) const FORMAT_VERSION: u32 = 2;
 pub(crate) const META_PAGES: [u64; 2] = [1, 2];
 /// The first page that can hold tree data.
 pub(crate) const FIRST_DATA_PAGE: u64 = 3;
@@ -131,8 +133,14 @@ pub(crate) fn decode_file_header(buf: &[u8]) -> Result<u32> {
     }
     let version = read_u32(buf, 8);
     if version != FORMAT_VERSION {
+        let age = if version < FORMAT_VERSION {
+            "an older"
+        } else {
+            "a newer"
+        };
         return Err(Error::corruption(format!(
-            "file header: format version {version} is not supported (this build reads {FORMAT_VERSION})"
+            "file header: format version {version} was written by {age} TreeStore; this build \
+             reads only version {FORMAT_VERSION}"
         )));
     }
     let page_size = read_u32(buf, 12);
@@ -292,6 +300,15 @@ mod tests {
         bad[13] ^= 1;
         assert!(decode_file_header(&bad).is_err());
         assert!(decode_file_header(b"SQLite format 3\0xxxxxxxx").is_err());
+        let mut old = page.clone();
+        write_u32(&mut old, 8, 1);
+        let crc = crc32fast::hash(&old[0..16]);
+        write_u32(&mut old, 16, crc);
+        let err = decode_file_header(&old).unwrap_err().to_string();
+        assert!(
+            err.contains("format version 1") && err.contains("older"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -262,7 +262,8 @@ impl Pager {
         self.overlay.read().len()
     }
 
-    /// After a checkpoint made `pages` durable in the main file: readers go to the file for them.
+    /// After a checkpoint made `pages` durable in the main file: readers go to the file for them,
+    /// and verify them there again on first use.
     pub(crate) fn overlay_retire(&self, pages: &[(u64, Arc<[u8]>)]) {
         let map = self.current_map();
         let mut overlay = self.overlay.write();
@@ -271,9 +272,20 @@ impl Pager {
                 .get(page_no)
                 .is_some_and(|cur| Arc::ptr_eq(cur, page))
             {
-                map.clear_flag(*page_no, IN_OVERLAY);
+                map.clear_flag(*page_no, IN_OVERLAY | VERIFIED);
                 overlay.remove(page_no);
             }
+        }
+    }
+
+    /// After a commit wrote `pages` straight into the main file: any overlay copy of those page
+    /// numbers is stale, and the map verifies their new contents on first use.
+    pub(crate) fn written_direct(&self, pages: &[u64]) {
+        let map = self.current_map();
+        let mut overlay = self.overlay.write();
+        for page_no in pages {
+            overlay.remove(page_no);
+            map.clear_flag(*page_no, IN_OVERLAY | VERIFIED);
         }
     }
 
@@ -302,46 +314,75 @@ impl Pager {
             .map_err(|e| Error::io(format!("writing page {page_no}"), e))
     }
 
-    /// Writes `pages` (ascending page numbers, each a whole page), runs of consecutive pages in
-    /// one write of up to [`WRITE_RUN_BYTES`]: a checkpoint of a bulk load writes mostly runs, and
-    /// one system call per page cost more than the copy into the run.
+    /// Writes `pages` (ascending page numbers, each a whole page) through a [`RunWriter`].
     pub(crate) fn write_pages<'p>(
         &self,
         pages: impl IntoIterator<Item = (u64, &'p [u8])>,
     ) -> Result<()> {
-        let ps = self.page_size as u64;
-        let mut run: Vec<u8> = Vec::new();
-        let mut run_start = 0u64;
-        let flush = |run: &mut Vec<u8>, start: u64| -> Result<()> {
-            if run.is_empty() {
-                return Ok(());
-            }
-            self.file.write_at(run, start * ps).map_err(|e| {
-                Error::io(
-                    format!(
-                        "writing pages {start} to {}",
-                        start + run.len() as u64 / ps - 1
-                    ),
-                    e,
-                )
-            })?;
-            run.clear();
-            Ok(())
-        };
+        let mut w = RunWriter::new(self);
         for (page_no, page) in pages {
-            let next = run_start + run.len() as u64 / ps;
-            if run.is_empty() || page_no != next || run.len() + page.len() > WRITE_RUN_BYTES {
-                flush(&mut run, run_start)?;
-                run_start = page_no;
-            }
-            run.extend_from_slice(page);
+            w.page(page_no)?.copy_from_slice(page);
         }
-        flush(&mut run, run_start)
+        w.finish()
     }
 
     pub(crate) fn sync(&self) -> Result<()> {
         self.file
             .sync()
             .map_err(|e| Error::io("syncing the database file", e))
+    }
+}
+
+/// Writes whole pages into the main file in ascending page order, runs of consecutive pages in one
+/// write of up to [`WRITE_RUN_BYTES`]: a checkpoint or a large commit writes mostly runs, and one
+/// system call per page cost more than the copy into the run. Callers fill each page in place.
+pub(crate) struct RunWriter<'p> {
+    pager: &'p Pager,
+    run: Vec<u8>,
+    start: u64,
+}
+
+impl<'p> RunWriter<'p> {
+    pub(crate) fn new(pager: &'p Pager) -> RunWriter<'p> {
+        RunWriter {
+            pager,
+            run: Vec::new(),
+            start: 0,
+        }
+    }
+
+    /// A zeroed page buffer that will be written as page `page_no` (each call's number above the
+    /// last one's).
+    pub(crate) fn page(&mut self, page_no: u64) -> Result<&mut [u8]> {
+        let ps = self.pager.page_size;
+        let next = self.start + (self.run.len() / ps) as u64;
+        if !self.run.is_empty() && (page_no != next || self.run.len() + ps > WRITE_RUN_BYTES) {
+            self.flush()?;
+        }
+        if self.run.is_empty() {
+            self.start = page_no;
+        }
+        let at = self.run.len();
+        self.run.resize(at + ps, 0);
+        Ok(&mut self.run[at..])
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.run.is_empty() {
+            return Ok(());
+        }
+        let ps = self.pager.page_size as u64;
+        let (start, end) = (self.start, self.start + self.run.len() as u64 / ps - 1);
+        self.pager
+            .file
+            .write_at(&self.run, start * ps)
+            .map_err(|e| Error::io(format!("writing pages {start} to {end}"), e))?;
+        self.run.clear();
+        Ok(())
+    }
+
+    /// Writes what is left (not synced).
+    pub(crate) fn finish(mut self) -> Result<()> {
+        self.flush()
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! | offset | size | field                                             |
 //! |-------:|-----:|---------------------------------------------------|
-//! | 0      | 8    | magic `b"TSWAL\0\0\x01"`                          |
+//! | 0      | 8    | magic `b"TSWAL\0\0\x02"` (format 2)               |
 //! | 8      | 4    | page size                                         |
 //! | 12     | 4    | reserved, 0                                       |
 //! | 16     | 8    | checkpoint sequence the log continues (`seq`)     |
@@ -26,8 +26,14 @@
 //!
 //! A commit payload: catalog root (8), high-water mark (8), number of page records of the transaction
 //! (8), number of freed pages (8), the log offset known durable when the record was appended (8),
-//! then the freed page numbers (8 each). A transaction counts only when its commit record is intact;
-//! replay stops at the first record that fails a check.
+//! number of direct pages (8), then the freed page numbers (8 each), then the direct page numbers
+//! (8 each). A transaction counts only when its commit record is intact; replay stops at the first
+//! record that fails a check.
+//!
+//! Direct pages are pages a large transaction wrote straight into the main file instead of into the
+//! log (see `db/write.rs`): they were free in every state recovery can reach, and they were written
+//! and synced before the commit record was appended, so the record only has to name them (recovery
+//! marks them used and drops older log images of the same page numbers).
 //!
 //! What follows the last intact transaction is a torn tail, what a crash leaves of writes never
 //! synced, and is cut off. Damage elsewhere is corruption and fails recovery rather than silently
@@ -42,18 +48,22 @@ use super::format::{read_u32, read_u64, write_u32, write_u64};
 use super::vfs::VfsFile;
 use crate::error::{Error, ErrorKind, Result};
 
-const WAL_MAGIC: &[u8; 8] = b"TSWAL\0\0\x01";
+/// The last byte is the format version (2 added direct pages to the commit record).
+const WAL_MAGIC: &[u8; 8] = b"TSWAL\0\0\x02";
 pub(crate) const WAL_HEADER_LEN: u64 = 40;
 const RECORD_HEADER_LEN: usize = 40;
 const KIND_PAGE: u32 = 1;
 const KIND_COMMIT: u32 = 2;
-const COMMIT_FIXED_LEN: usize = 40;
+const COMMIT_FIXED_LEN: usize = 48;
 /// Where a commit payload keeps the log offset that was durable when it was appended.
 const COMMIT_SYNCED_AT: usize = 32;
 /// The WAL grows by a quarter of its size at a time, between these bounds (written with zeros
-/// ahead of the records).
+/// ahead of the records). Each growth changes the file size, so the fdatasync after it also
+/// commits ext4's journal (a second device flush): a small log grows by 1 MiB, not by a few
+/// commits' worth (a WAL that stayed small because a bulk load went straight into the main file
+/// made every third single-insert commit pay that flush).
 const WAL_GROW_CHUNK: u64 = 4 << 20;
-const WAL_MIN_GROW: u64 = 64 << 10;
+const WAL_MIN_GROW: u64 = 1 << 20;
 /// Bytes buffered before a long commit is written out.
 const WRITE_CHUNK: usize = 1 << 20;
 
@@ -64,6 +74,8 @@ pub(crate) struct CommitInfo {
     pub catalog_root: u64,
     pub hwm: u64,
     pub freed: Vec<u64>,
+    /// Pages written straight into the main file (and synced there) before this record.
+    pub direct: Vec<u64>,
 }
 
 /// One transaction found intact in the log.
@@ -128,14 +140,19 @@ fn record_header(kind: u32, payload: &[u8], seq: u64, txid: u64, page_no: u64) -
     h
 }
 
+fn commit_payload_len(info: &CommitInfo) -> usize {
+    COMMIT_FIXED_LEN + (info.freed.len() + info.direct.len()) * 8
+}
+
 fn encode_commit(info: &CommitInfo, page_count: usize, synced: u64) -> Vec<u8> {
-    let mut p = vec![0u8; COMMIT_FIXED_LEN + info.freed.len() * 8];
+    let mut p = vec![0u8; commit_payload_len(info)];
     write_u64(&mut p, 0, info.catalog_root);
     write_u64(&mut p, 8, info.hwm);
     write_u64(&mut p, 16, page_count as u64);
     write_u64(&mut p, 24, info.freed.len() as u64);
     write_u64(&mut p, COMMIT_SYNCED_AT, synced);
-    for (i, f) in info.freed.iter().enumerate() {
+    write_u64(&mut p, 40, info.direct.len() as u64);
+    for (i, f) in info.freed.iter().chain(&info.direct).enumerate() {
         write_u64(&mut p, COMMIT_FIXED_LEN + i * 8, *f);
     }
     p
@@ -253,7 +270,7 @@ impl Wal {
             let st = self.state.lock();
             (st.end, st.seq, st.synced)
         };
-        let commit_len = RECORD_HEADER_LEN + COMMIT_FIXED_LEN + info.freed.len() * 8;
+        let commit_len = RECORD_HEADER_LEN + commit_payload_len(info);
         let total = pages.len() * (self.page_size as usize + RECORD_HEADER_LEN) + commit_len;
         self.preallocate(at + total as u64)?;
         let mut buf = Vec::with_capacity(WRITE_CHUNK.min(total));
@@ -476,11 +493,11 @@ impl RecordReader<'_> {
         }
         let body = start + RECORD_HEADER_LEN as u64;
         if kind == KIND_COMMIT && body + COMMIT_FIXED_LEN as u64 <= self.len {
-            let mut count = [0u8; 8];
-            self.read(&mut count, body + 24)?;
-            let freed = read_u64(&count, 0);
-            if freed < self.len / 8 {
-                lens.push(COMMIT_FIXED_LEN as u64 + freed * 8);
+            let mut fixed = [0u8; COMMIT_FIXED_LEN];
+            self.read(&mut fixed, body)?;
+            let (freed, direct) = (read_u64(&fixed, 24), read_u64(&fixed, 40));
+            if freed < self.len / 8 && direct < self.len / 8 {
+                lens.push(COMMIT_FIXED_LEN as u64 + (freed + direct) * 8);
             }
         }
         for plen in lens {
@@ -550,17 +567,19 @@ impl RecordReader<'_> {
 fn decode_commit(rec: &Record, pages_seen: usize) -> Option<CommitInfo> {
     let p = &rec.payload;
     let page_count = read_u64(p, 16);
-    let nfreed = read_u64(p, 24);
-    if page_count != pages_seen as u64 || nfreed != ((p.len() - COMMIT_FIXED_LEN) / 8) as u64 {
+    let (nfreed, ndirect) = (read_u64(p, 24), read_u64(p, 40));
+    let listed = ((p.len() - COMMIT_FIXED_LEN) / 8) as u64;
+    if page_count != pages_seen as u64 || nfreed.checked_add(ndirect) != Some(listed) {
         return None;
     }
+    let id = |i: usize| read_u64(p, COMMIT_FIXED_LEN + i * 8);
+    let nfreed = nfreed as usize;
     Some(CommitInfo {
         txid: rec.txid,
         catalog_root: read_u64(p, 0),
         hwm: read_u64(p, 8),
-        freed: (0..nfreed as usize)
-            .map(|i| read_u64(p, COMMIT_FIXED_LEN + i * 8))
-            .collect(),
+        freed: (0..nfreed).map(id).collect(),
+        direct: (nfreed..listed as usize).map(id).collect(),
     })
 }
 
@@ -593,6 +612,7 @@ mod tests {
                 catalog_root: 9,
                 hwm: 20,
                 freed: vec![4, 5],
+                direct: vec![12 + txid],
             };
             let p = page(txid as u8);
             let end = wal.append(&info, &[(10, &p[..]), (11, &p[..])]).unwrap();
@@ -618,7 +638,10 @@ mod tests {
     #[test]
     fn damage_in_the_last_transaction_is_a_torn_tail() {
         let (vfs, starts) = three_commits();
-        assert_eq!(replay_with(&vfs, None, 3).unwrap().commits.len(), 3);
+        let all = replay_with(&vfs, None, 3).unwrap().commits;
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[1].info.direct, vec![14], "direct pages round-trip");
+        assert_eq!(all[1].info.freed, vec![4, 5]);
         let replay = replay_with(&vfs, Some(starts[2] as usize + 100), 3).unwrap();
         assert_eq!(replay.commits.len(), 2);
         assert_eq!(replay.end, starts[2]);

@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use treestore_core::storage::vfs::{CrashConfig, FaultyVfs, MemVfs};
-use treestore_core::{Database, Error, ErrorKind, IntegrityReport, ReadOps, Result};
+use treestore_core::{Database, Error, ErrorKind, IntegrityReport, Options, ReadOps, Result};
 
 use crate::util::{
     describe, dump, expected_states, recover, run, small_options, workload, State, Step, DB,
@@ -25,7 +25,12 @@ const PAGE: usize = 1024;
 /// and five more commits only in the WAL. Returns its image and the state after each commit.
 fn build() -> (MemVfs, Vec<State>) {
     let vfs = FaultyVfs::new(5);
-    let db = Database::open(DB, small_options(vfs.clone())).expect("open");
+    // Commits of twelve pages or more go straight into the main file: the WAL holds both kinds.
+    let opts = Options {
+        direct_commit_bytes: 12 << 10,
+        ..small_options(vfs.clone())
+    };
+    let db = Database::open(DB, opts).expect("open");
     let mut steps = workload(31, 25);
     steps.push(Step::Checkpoint);
     let tail: Vec<Step> = workload(32, 5)
@@ -145,6 +150,11 @@ fn a_flipped_byte_in_the_wal_is_reported_unless_it_is_in_the_last_transaction() 
     let records = wal_records(&wal);
     let last_txid = records.iter().map(|r| r.2).max().expect("records");
     assert!(records.iter().filter(|r| r.2 != last_txid).count() > 10);
+    let direct_commits = records
+        .iter()
+        .filter(|&&(at, len, _)| u32_at(&wal, at) == 2 && u64_at(&wal, at + 80) > 0 && len > 88)
+        .count();
+    assert!(direct_commits > 0, "no commit of the tail went direct");
     for at in 0..40 {
         flip_and_probe(&image, WAL, at, &[last]);
     }

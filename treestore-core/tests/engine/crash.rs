@@ -108,6 +108,42 @@ fn every_sync_point_recovers_a_prefix_with_every_acknowledged_commit() {
     }
 }
 
+/// The same with every commit through the WAL, and with every commit straight into the file.
+#[test]
+fn every_sync_point_recovers_with_one_commit_path_only() {
+    let steps = workload(23, 16);
+    let states = expected_states(&State::new(), &steps);
+    for direct in [u64::MAX, 0] {
+        let opts = |vfs: &FaultyVfs| Options {
+            direct_commit_bytes: direct,
+            ..options(vfs, Durability::Sync)
+        };
+        let counting = FaultyVfs::new(0);
+        let db = Database::open(DB, opts(&counting)).expect("open");
+        assert!(run(&db, &steps).error.is_none());
+        drop(db);
+        let syncs = counting.sync_count();
+        for (mi, (name, mode)) in modes().into_iter().enumerate() {
+            for k in 1..=syncs {
+                let vfs = FaultyVfs::new(seed_of(mi));
+                vfs.crash_at_sync(k, mode);
+                let out = match Database::open(DB, opts(&vfs)) {
+                    Ok(db) => run(&db, &steps),
+                    Err(e) => Outcome {
+                        error: Some(e),
+                        ..Outcome::default()
+                    },
+                };
+                let image = vfs.crash_image().expect("crashed");
+                let what = format!("direct >= {direct} B, crash at sync {k}/{syncs} ({name})");
+                let state = recover(&image, Durability::Sync)
+                    .unwrap_or_else(|e| panic!("{what}: recovery failed: {e}"));
+                assert_prefix(&states, &state, out.acked, out.attempted, &what);
+            }
+        }
+    }
+}
+
 /// Crashes at sync `k` of the first run, then at every sync of recovering that image and running a
 /// few more commits on it.
 fn crash_during_recovery(steps: &[Step], states: &[State], k: u64, mi: usize) {

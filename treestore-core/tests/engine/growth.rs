@@ -58,20 +58,23 @@ fn the_file_stops_growing_under_update_churn_with_short_readers() {
     let db = Database::open(DB, options()).expect("open");
     let mut rng = Rng::new(1);
     let mut sizes = Vec::new();
-    for round in 0..600 {
+    // Most of these commits go straight into the main file (see `small_options`), so the WAL fills
+    // and checkpoints come slowly: the size settles within about 600 rounds (within 100 when every
+    // commit goes through the WAL).
+    for round in 0..1500 {
         short_read(&db, &mut rng);
         churn(&db, round);
         short_read(&db, &mut rng);
         let s = stats(&db);
         sizes.push((s.total_pages, s.file_bytes));
     }
-    let (warm, steady) = sizes.split_at(100);
+    let (warm, steady) = sizes.split_at(750);
     let max_warm = *warm.iter().max().expect("sizes");
     if let Some((i, grown)) = steady.iter().enumerate().find(|(_, s)| **s > max_warm) {
         panic!(
-            "the file keeps growing: (pages, bytes) was at most {max_warm:?} in the first 100 \
+            "the file keeps growing: (pages, bytes) was at most {max_warm:?} in the first 750 \
              rounds and reached {grown:?} in round {}",
-            100 + i
+            750 + i
         );
     }
     let report = db.check_integrity().expect("check_integrity");

@@ -22,6 +22,9 @@ pub type State = BTreeMap<String, BTreeMap<Vec<u8>, Vec<u8>>>;
 pub const TABLES: [&str; 3] = ["alpha", "beta", "gamma"];
 
 /// Options for the memory file systems: 1 KiB pages so a few hundred keys split and merge nodes.
+/// See [`small_options`].
+pub const DIRECT_COMMIT_BYTES: u64 = 4 << 10;
+
 pub fn small_options(vfs: impl Vfs) -> Options {
     Options {
         vfs: Arc::new(vfs),
@@ -29,6 +32,9 @@ pub fn small_options(vfs: impl Vfs) -> Options {
         durability: Durability::Sync,
         // Relaxed databases sync only at checkpoints, so sync points stay deterministic.
         sync_interval: Duration::from_secs(3600),
+        // Commits of four pages or more go straight into the main file, smaller ones through
+        // the WAL: every scenario runs both commit paths, mixed.
+        direct_commit_bytes: DIRECT_COMMIT_BYTES,
         ..Options::default()
     }
 }
