@@ -152,7 +152,7 @@ stress:
 bench:
 	cd benches && cargo bench --bench engine
 
-## bench-docs: issue 3's document reads and import on the 1M-node corpus (benches/RESULTS-documents.md).
+## bench-docs: issue 3's document reads and import on the 1M-node corpus (benches/RESULTS.md, "Document store speed").
 bench-docs:
 	$(CARGO) run --release -p treestore-core --example doc_speed
 
