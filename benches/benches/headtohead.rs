@@ -216,8 +216,8 @@ fn equality_check(engines: &[&dyn Engine], sets: &[(Kind, Vec<Query>)], res: &mu
          same version for as-of. Search against SQLite FTS5: {exact} queries had the same BM25 scores rank \
          by rank and the same hits up to reordering within equal scores and the choice among hits tied at \
          the cut; {approx} had slightly different scores (FTS5's unicode61 counts a run of CJK ideographs \
-         as one token, TreeStore each ideograph, so document lengths differ) and at least 7 of 10 hits in \
-         common (lowest: {}/10). PostgreSQL's ts_rank is another formula, so only its hit count is compared.",
+         as one token, TreeStore each ideograph, so document lengths differ) and the same hits above each \
+         list's last score (lowest overlap of the top 10: {}/10, all differences within ties at the cut). PostgreSQL's ts_rank is another formula, so only its hit count is compared.",
         if min_overlap == usize::MAX { 10 } else { min_overlap }
     ));
 }
