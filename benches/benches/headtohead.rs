@@ -220,7 +220,7 @@ fn equality_check(engines: &[&dyn Engine], sets: &[(Kind, Vec<Query>)], res: &mu
          by rank and the same hits up to reordering within equal scores and the choice among hits tied at \
          the cut; {approx} had slightly different scores (FTS5's unicode61 counts a run of CJK ideographs \
          as one token, TreeStore each ideograph, so document lengths differ): scores within 1% rank by \
-         rank and at least half the hits in common (lowest overlap of the top 10: {}/10). PostgreSQL's ts_rank is another formula, so only its hit count is compared.",
+         rank (lowest top-10 id overlap: {}/10: near-equal hits reorder). PostgreSQL's ts_rank is another formula, so only its hit count is compared.",
         if min_overlap == usize::MAX { 10 } else { min_overlap }
     ));
 }

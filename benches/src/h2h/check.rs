@@ -4,9 +4,10 @@
 //! equal scores may come in any order and the last group may be cut anywhere (ties), and the
 //! scores themselves differ slightly where the two analyzers count a document's length differently
 //! (FTS5's unicode61 keeps a run of CJK ideographs as one token, TreeStore indexes each ideograph),
-//! which can swap near-equal hits: so the check is scores within 1% rank by rank and at least half
-//! of the top hits in common (the core's `search/tests/fts5.rs` checks exact agreement on an ASCII
-//! corpus). The run reports how many queries agreed exactly. PostgreSQL's ts_rank
+//! which reorders near-equal hits (a broad query ties thousands of nodes within 0.2%): so the
+//! check is the same hit count and scores within 1% rank by rank (the core's
+//! `search/tests/fts5.rs` checks exact agreement on an ASCII corpus). The run reports how many
+//! queries agreed exactly and the lowest top-10 id overlap. PostgreSQL's ts_rank
 //! is a different formula, so only its hit count is compared.
 
 use super::Answer;
@@ -52,8 +53,8 @@ pub fn differs(
     let (r, o) = (parse(reference), parse(other));
     // Equal scores may come in any order and the cut may fall anywhere in the last group of equal
     // scores; and the two analyzers count some documents' lengths differently, which moves scores
-    // by well under 1% and can swap near-equal hits. So: scores within 1% rank by rank, and at
-    // least half of the hits in common.
+    // by well under 1% and reorders near-equal hits (a broad query ties thousands of nodes within
+    // 0.2%, so even the top-10 ids can differ). So: scores within 1% rank by rank.
     let far = r
         .iter()
         .zip(&o)
