@@ -12,7 +12,7 @@ CC ?= cc
 C_FLAGS := -std=c11 -Wall -Wextra -Werror -g
 C_TESTS := $(wildcard sdk/c/tests/test_*.c)
 
-.PHONY: all build lib install header test test-rust test-c test-go test-python python-env lint demo bench bench-c bench-docs bench-go bench-python stress fuzz clean
+.PHONY: all build lib install header test test-rust test-c test-go test-python python-env lint demo bench bench-c bench-docs bench-go bench-pg bench-pg-chart bench-python stress fuzz clean
 
 all: build
 
@@ -155,6 +155,29 @@ bench:
 ## bench-docs: issue 3's document reads and import on the 1M-node corpus (benches/RESULTS.md, "Document store speed").
 bench-docs:
 	$(CARGO) run --release -p treestore-core --example doc_speed
+
+## bench-pg: TreeStore against PostgreSQL 15 and SQLite on one corpus (issue 8): starts its own
+## PostgreSQL (scripts/pg.sh), loads TreeStore, PostgreSQL and SQLite, checks their answers agree,
+## runs criterion (benches/benches/headtohead.rs), writes benches/RESULTS.md and the ratio chart
+## benches/headtohead.png. BENCH_SCALE=0.01 for a quick run (its table and chart stay in
+## benches/target/h2h/); BENCH_SECS, BENCH_COLD_ROUNDS: see the bench's doc.
+BENCH_VENV := benches/target/chart-venv
+
+bench-pg:
+	cd benches && nice cargo bench --bench headtohead
+	$(MAKE) bench-pg-chart
+
+## bench-pg-chart: the PNG of the last run's ratios (matplotlib in a venv of its own).
+bench-pg-chart: $(BENCH_VENV)/.deps
+	$(BENCH_VENV)/bin/python benches/chart.py benches/target/h2h/ratios.csv benches/target/h2h/headtohead.png
+	@if cmp -s benches/target/h2h/ratios.csv benches/headtohead-ratios.csv; then \
+		cp benches/target/h2h/headtohead.png benches/headtohead.png; echo "wrote benches/headtohead.png"; \
+	else echo "a partial-scale run: chart in benches/target/h2h/headtohead.png"; fi
+
+$(BENCH_VENV)/.deps:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --disable-pip-version-check "matplotlib>=3.8"
+	touch $@
 
 clean:
 	$(CARGO) clean

@@ -3,6 +3,7 @@
 # in a temp dir, listening only on a Unix socket there (no TCP), fsync on (the default durability).
 #
 #   eval "$(scripts/pg.sh start)"   # prints: export TREESTORE_PG_DIR=... TREESTORE_PG_URL=...
+#   scripts/pg.sh restart "$TREESTORE_PG_DIR"   # empty shared buffers (benches' cold queries)
 #   scripts/pg.sh stop "$TREESTORE_PG_DIR"
 #
 # Installs Debian's postgresql package when initdb is missing. As root, the server runs as the
@@ -42,10 +43,24 @@ fsync = on
 synchronous_commit = on
 full_page_writes = on
 jit = off
+max_stack_depth = 7MB
+maintenance_work_mem = 1GB
+max_wal_size = 8GB
+checkpoint_timeout = 30min
+effective_cache_size = 8GB
+random_page_cost = 1.1
+effective_io_concurrency = 200
 CONF
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >&2
   echo "export TREESTORE_PG_DIR=$dir"
   echo "export TREESTORE_PG_URL='host=$dir user=postgres dbname=postgres'"
+}
+
+restart() {
+  local dir=${1:?usage: pg.sh restart DIR}
+  local bin
+  bin=$(find_bin)
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 120 restart >&2
 }
 
 stop() {
@@ -58,6 +73,7 @@ stop() {
 
 case "${1:-}" in
   start) start ;;
+  restart) restart "${2:-}" ;;
   stop) stop "${2:-}" ;;
-  *) echo "usage: $0 start | stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start | restart DIR | stop DIR" >&2; exit 2 ;;
 esac

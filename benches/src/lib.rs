@@ -7,6 +7,7 @@
 //! insert per durable commit), then 100 batches of 1,000; reads pick random present keys.
 
 pub mod engines;
+pub mod h2h;
 
 use std::path::Path;
 
