@@ -41,6 +41,19 @@ static treestore_status ts_bench_kv_get(const treestore_db *db, const uint8_t *t
 	return TREESTORE_OK;
 }
 
+// Reads the view of res as a C program does, adds the node count (and the first node's text
+// length when first_text) to *sink, and frees res.
+static treestore_status ts_bench_consume(treestore_result *res, bool first_text, size_t *sink) {
+	treestore_result_view v = {0};
+	v.struct_size = sizeof v;
+	treestore_status st = treestore_result_read(res, &v, NULL);
+	if (st == TREESTORE_OK) {
+		*sink += v.nodes_len + (first_text ? v.nodes[0].text.len : 0);
+	}
+	treestore_result_free(res);
+	return st;
+}
+
 // Reads a node n times as a C program does (bench_abi.c): the query, one view read, the free.
 static treestore_status ts_bench_node_get(const treestore_db *db, const uint8_t *policy,
 		size_t policy_len, const uint8_t *node, size_t node_len, size_t n, size_t *sink) {
@@ -51,13 +64,7 @@ static treestore_status ts_bench_node_get(const treestore_db *db, const uint8_t 
 		if (st != TREESTORE_OK) {
 			return st;
 		}
-		treestore_result_view v = {0};
-		v.struct_size = sizeof v;
-		st = treestore_result_read(res, &v, NULL);
-		if (st == TREESTORE_OK) {
-			*sink += v.nodes_len + v.nodes[0].text.len;
-		}
-		treestore_result_free(res);
+		st = ts_bench_consume(res, true, sink);
 		if (st != TREESTORE_OK) {
 			return st;
 		}
@@ -75,13 +82,7 @@ static treestore_status ts_bench_subtree(const treestore_db *db, const uint8_t *
 		if (st != TREESTORE_OK) {
 			return st;
 		}
-		treestore_result_view v = {0};
-		v.struct_size = sizeof v;
-		st = treestore_result_read(res, &v, NULL);
-		if (st == TREESTORE_OK) {
-			*sink += v.nodes_len;
-		}
-		treestore_result_free(res);
+		st = ts_bench_consume(res, false, sink);
 		if (st != TREESTORE_OK) {
 			return st;
 		}

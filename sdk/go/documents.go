@@ -183,6 +183,22 @@ func (d Documents) GetNodeBySectionPath(policyID, versionID, path string) (*Node
 // opts.VersionID) when set, else over everything, best first; opts may be nil. A malformed query
 // fails with ErrInvalidArgument naming the position.
 func (d Documents) Search(query string, opts *QueryOptions) ([]SearchResult, error) {
+	o, err := checkedQueryOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	res, err := fetch(d.s, func(h dbHandle, txn txnHandle) (*result, error) {
+		return cSearch(h, txn, o.PolicyID, o.VersionID, query, o.Limit, o.Offset, o.SnippetChars, o.IncludeText)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return searchResults(res)
+}
+
+// checkedQueryOptions copies opts (nil: the zero options) after checking that its counts are not
+// negative, naming the field that is.
+func checkedQueryOptions(opts *QueryOptions) (QueryOptions, error) {
 	var o QueryOptions
 	if opts != nil {
 		o = *opts
@@ -192,16 +208,10 @@ func (d Documents) Search(query string, opts *QueryOptions) ([]SearchResult, err
 		n    int
 	}{{"Limit", o.Limit}, {"Offset", o.Offset}, {"SnippetChars", o.SnippetChars}} {
 		if err := checkCount("QueryOptions."+c.name, c.n); err != nil {
-			return nil, err
+			return o, err
 		}
 	}
-	res, err := fetch(d.s, func(h dbHandle, txn txnHandle) (*result, error) {
-		return cSearch(h, txn, o.PolicyID, o.VersionID, query, o.Limit, o.Offset, o.SnippetChars, o.IncludeText)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return searchResults(res)
+	return o, nil
 }
 
 // searchResults pairs each search_hit record with its node (records[i] and nodes[i]).

@@ -56,17 +56,9 @@ func (q Query) BatchGetNodes(policyID, versionID string, nodeIDs []string) ([]No
 // GlobalSearch searches every policy (or opts.Scopes, or opts.PolicyID and VersionID), with
 // opts.Weights weighing the fields, best first.
 func (q Query) GlobalSearch(query string, opts *QueryOptions) ([]SearchResult, error) {
-	var o QueryOptions
-	if opts != nil {
-		o = *opts
-	}
-	for _, c := range []struct {
-		name string
-		n    int
-	}{{"Limit", o.Limit}, {"Offset", o.Offset}, {"SnippetChars", o.SnippetChars}} {
-		if err := checkCount("QueryOptions."+c.name, c.n); err != nil {
-			return nil, err
-		}
+	o, err := checkedQueryOptions(opts)
+	if err != nil {
+		return nil, err
 	}
 	in := string(encode(o))
 	res, err := fetch(q.s, func(h dbHandle, txn txnHandle) (*result, error) {

@@ -26,6 +26,7 @@ pub mod record;
 pub mod search;
 pub mod storage;
 pub mod time;
+mod utf8;
 pub mod version;
 
 pub use btree::Bytes;

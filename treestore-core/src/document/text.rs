@@ -162,10 +162,7 @@ fn chunks(text: &str, len: usize) -> impl Iterator<Item = &[u8]> {
         if rest.is_empty() {
             return None;
         }
-        let mut cut = len.min(rest.len());
-        while !rest.is_char_boundary(cut) {
-            cut -= 1;
-        }
+        let cut = crate::utf8::truncate(rest, len).len();
         let (head, tail) = rest.split_at(cut);
         rest = tail;
         Some(head.as_bytes())

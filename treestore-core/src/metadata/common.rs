@@ -168,18 +168,6 @@ pub(crate) fn or_now(ts: Timestamp) -> Timestamp {
     }
 }
 
-/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
-pub(crate) fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s.get(..end).unwrap_or_default()
-}
-
 /// A cursor: an optional one-letter phase and the hex of the last key a page returned.
 pub(crate) fn encode_cursor(phase: &str, key: &[u8]) -> String {
     use std::fmt::Write;
@@ -448,13 +436,6 @@ mod tests {
             let err = decode_cursor(&"q", bad, "o", &[0]).unwrap_err();
             assert!(err.to_string().contains("field cursor"), "{err}");
         }
-    }
-
-    #[test]
-    fn truncate_keeps_char_boundaries() {
-        assert_eq!(truncate("héllo", 2), "h");
-        assert_eq!(truncate("héllo", 3), "hé");
-        assert_eq!(truncate("abc", 10), "abc");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::time::Timestamp;
 
 use super::common::{
     check_id, check_len, check_limit, check_token, dangling, decode_cursor, decoder, encode_cursor,
-    invalid, name_enum, or_now, truncate, Page, Scan, FORMAT_V1, MAX_KEY_LEN, MAX_TEXT_LEN,
+    invalid, name_enum, or_now, Page, Scan, FORMAT_V1, MAX_KEY_LEN, MAX_TEXT_LEN,
 };
 
 /// Entries and their index share one table.
@@ -134,7 +134,7 @@ fn entry_key(ty: &str, id: &str, key: &str) -> Vec<u8> {
 
 /// The part of an index key that selects one key and value: `("kv", key, prefix, truncated)`.
 fn value_prefix(key: &str, value: &str) -> KeyBuilder {
-    let short = truncate(value, VALUE_PREFIX_LEN);
+    let short = crate::utf8::truncate(value, VALUE_PREFIX_LEN);
     let mut k = KeyBuilder::new();
     k.str(BY_KEY_VALUE)
         .str(key)
@@ -487,7 +487,7 @@ fn postings(query: &MetadataQuery) -> Vec<Posting<'_>> {
                 prefix,
                 key: k,
                 value: v,
-                truncated: truncate(v, VALUE_PREFIX_LEN).len() < v.len(),
+                truncated: crate::utf8::truncate(v, VALUE_PREFIX_LEN).len() < v.len(),
             }
         })
         .collect()

@@ -196,11 +196,8 @@ fn fold_into(word: &str, out: &mut String) {
 
 fn truncate(term: &mut String, max: usize) {
     if term.len() > max {
-        let mut cut = max;
-        while !term.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        term.truncate(cut);
+        let keep = crate::utf8::truncate(term, max).len();
+        term.truncate(keep);
     }
 }
 

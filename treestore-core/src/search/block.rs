@@ -55,6 +55,17 @@ fn mask_of(tf: &[u32; 3]) -> u8 {
         .fold(0u8, |m, (i, _)| m | (1 << i))
 }
 
+/// Writes one posting's entry in the postings value: the document gap, the field mask, the
+/// non-zero term frequencies and the document length.
+fn put_posting_head(p: &mut Encoder, doc_gap: u64, tf: &[u32; 3], doc_len: u64) {
+    p.uvar(doc_gap);
+    p.u8(mask_of(tf));
+    for &n in tf.iter().filter(|&&n| n > 0) {
+        p.uvar(u64::from(n));
+    }
+    p.uvar(doc_len);
+}
+
 /// Encodes `postings` (sorted, non-empty) as the postings value and the positions value of the
 /// block keyed by `postings[0].doc`.
 pub(crate) fn encode_block(postings: &[Posting]) -> (Vec<u8>, Vec<u8>) {
@@ -64,13 +75,8 @@ pub(crate) fn encode_block(postings: &[Posting]) -> (Vec<u8>, Vec<u8>) {
     q.u8(FORMAT).uvar(postings.len() as u64);
     let mut prev = postings.first().map_or(0, |x| x.doc);
     for x in postings {
-        p.uvar(x.doc - prev);
+        put_posting_head(&mut p, x.doc - prev, &x.tf, x.doc_len);
         prev = x.doc;
-        p.u8(mask_of(&x.tf));
-        for &tf in x.tf.iter().filter(|&&n| n > 0) {
-            p.uvar(u64::from(tf));
-        }
-        p.uvar(x.doc_len);
         for field in x.positions.iter().filter(|ps| !ps.is_empty()) {
             let mut last = 0;
             for (i, &pos) in field.iter().enumerate() {
@@ -184,13 +190,8 @@ pub(crate) fn encode_views(postings: &[PostingView<'_>]) -> (Vec<u8>, Vec<u8>) {
     q.u8(FORMAT).uvar(postings.len() as u64);
     let mut prev = postings.first().map_or(0, |x| x.doc);
     for x in postings {
-        p.uvar(x.doc - prev);
+        put_posting_head(&mut p, x.doc - prev, &x.tf, x.doc_len);
         prev = x.doc;
-        p.u8(mask_of(&x.tf));
-        for &tf in x.tf.iter().filter(|&&n| n > 0) {
-            p.uvar(u64::from(tf));
-        }
-        p.uvar(x.doc_len);
         q.raw(x.positions);
     }
     (p.finish(), q.finish())

@@ -32,7 +32,7 @@ pub(crate) fn index_record(tx: &mut WriteTxn, r: &RecordText<'_>, fresh: bool) -
     let mut terms: BTreeMap<String, [Vec<u32>; 3]> = BTreeMap::new();
     let mut field_len = [0u64; 3];
     for (f, text) in r.fields.iter().enumerate() {
-        let text = cut(text, MAX_INDEXED_FIELD_BYTES);
+        let text = crate::utf8::truncate(text, MAX_INDEXED_FIELD_BYTES);
         for_each_term(text, stemming, |term, pos| {
             field_len[f] += 1;
             match terms.get_mut(term) {
@@ -103,16 +103,4 @@ pub(crate) fn record_count<R: ReadOps + ?Sized>(tx: &R) -> Result<u64> {
         n += read_stats(tx, &t, kind)?.doc_count;
     }
     Ok(n)
-}
-
-/// The longest prefix of `s` of at most `max` bytes ending on a character boundary.
-fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s.get(..end).unwrap_or_default()
 }
