@@ -1063,6 +1063,37 @@ treestore_status treestore_trajectory_list(const treestore_db *db,
                                            treestore_error **err_out);
 
 /**
+ * Lists the steps of trajectory `trajectory_id` by step number as `trajectory_step` records, for
+ * trajectories too long to read whole. `page_json` is `{"limit": n, "cursor": "..."}` (both
+ * optional; NULL for the first page); the result's `next_cursor` continues the list.
+ * TREESTORE_NOT_FOUND when the trajectory does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_trajectory_list_steps(const treestore_db *db,
+                                                 treestore_txn *txn,
+                                                 const uint8_t *trajectory_id,
+                                                 size_t trajectory_id_len,
+                                                 const uint8_t *page_json,
+                                                 size_t page_json_len,
+                                                 treestore_result **out_result,
+                                                 treestore_error **err_out);
+
+/**
+ * Reads step `step_number` of trajectory `trajectory_id` into a result of one `trajectory_step`
+ * record; TREESTORE_NOT_FOUND when the trajectory or the step does not exist.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_trajectory_get_step(const treestore_db *db,
+                                               treestore_txn *txn,
+                                               const uint8_t *trajectory_id,
+                                               size_t trajectory_id_len,
+                                               uint32_t step_number,
+                                               treestore_result **out_result,
+                                               treestore_error **err_out);
+
+/**
  * Deletes the trajectory `trajectory_id` with its steps. Writes whether it existed to
  * `*out_removed` (may be NULL).
  * `txn` may be NULL: the call runs in a transaction of its own, committed at once.
@@ -1251,6 +1282,24 @@ treestore_status treestore_metadata_get_all(const treestore_db *db,
                                             size_t entity_id_len,
                                             treestore_result **out_result,
                                             treestore_error **err_out);
+
+/**
+ * Lists the entries of an entity by key as `metadata_entry` records, a page at a time.
+ * `page_json` is `{"limit": n, "cursor": "..."}` (both optional; NULL for the first page); the
+ * result's `next_cursor` continues the list.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_metadata_list(const treestore_db *db,
+                                         treestore_txn *txn,
+                                         const uint8_t *entity_type,
+                                         size_t entity_type_len,
+                                         const uint8_t *entity_id,
+                                         size_t entity_id_len,
+                                         const uint8_t *page_json,
+                                         size_t page_json_len,
+                                         treestore_result **out_result,
+                                         treestore_error **err_out);
 
 /**
  * Deletes `key` from an entity. Writes whether it was set to `*out_removed` (may be NULL).
@@ -2106,6 +2155,22 @@ treestore_status treestore_version_list(const treestore_db *db,
                                         size_t cursor_len,
                                         treestore_result **out_result,
                                         treestore_error **err_out);
+
+/**
+ * Lists the policies that have at least one version, in policy id order, as the result's string
+ * records (`treestore_result_strings`), at most `limit` per page (0: all). `cursor` is NULL for
+ * the first page, else the previous page's `next_cursor` (the last policy id of that page); the
+ * result's `next_cursor` is NULL on the last page.
+ * `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+ * is a new result owned by the caller: free it with `treestore_result_free`.
+ */
+treestore_status treestore_policy_list(const treestore_db *db,
+                                       treestore_txn *txn,
+                                       size_t limit,
+                                       const uint8_t *cursor,
+                                       size_t cursor_len,
+                                       treestore_result **out_result,
+                                       treestore_error **err_out);
 
 /**
  * Reads version `version_id` of `policy_id` into a result of one `version` record;

@@ -139,6 +139,14 @@ func cVersionList(h dbHandle, txn txnHandle, policy string, limit int, cursor st
 	return takeResult(st, e, res)
 }
 
+func cPolicyList(h dbHandle, txn txnHandle, limit int, cursor string) (*result, error) {
+	cursorP, cursorL := optArg(cursor)
+	var res *C.treestore_result
+	var e *C.treestore_error
+	st := C.treestore_policy_list(h, txn, C.size_t(limit), cursorP, cursorL, &res, &e)
+	return takeResult(st, e, res)
+}
+
 func cVersionGet(h dbHandle, txn txnHandle, policy string, version string) (*result, error) {
 	policyP, policyL := strArg(policy)
 	versionP, versionL := strArg(version)
@@ -324,6 +332,23 @@ func cTrajectoryList(h dbHandle, txn txnHandle, caseID string, pageJSON string) 
 	return takeResult(st, e, res)
 }
 
+func cTrajectoryListSteps(h dbHandle, txn txnHandle, id string, pageJSON string) (*result, error) {
+	idP, idL := strArg(id)
+	pageJSONP, pageJSONL := optArg(pageJSON)
+	var res *C.treestore_result
+	var e *C.treestore_error
+	st := C.treestore_trajectory_list_steps(h, txn, idP, idL, pageJSONP, pageJSONL, &res, &e)
+	return takeResult(st, e, res)
+}
+
+func cTrajectoryGetStep(h dbHandle, txn txnHandle, id string, step uint32) (*result, error) {
+	idP, idL := strArg(id)
+	var res *C.treestore_result
+	var e *C.treestore_error
+	st := C.treestore_trajectory_get_step(h, txn, idP, idL, C.uint32_t(step), &res, &e)
+	return takeResult(st, e, res)
+}
+
 func cTrajectoryDelete(h dbHandle, txn txnHandle, id string) (bool, error) {
 	idP, idL := strArg(id)
 	var b C.bool
@@ -430,6 +455,16 @@ func cMetadataGetAll(h dbHandle, txn txnHandle, entityType string, entityID stri
 	var res *C.treestore_result
 	var e *C.treestore_error
 	st := C.treestore_metadata_get_all(h, txn, entityTypeP, entityTypeL, entityIDP, entityIDL, &res, &e)
+	return takeResult(st, e, res)
+}
+
+func cMetadataList(h dbHandle, txn txnHandle, entityType string, entityID string, pageJSON string) (*result, error) {
+	entityTypeP, entityTypeL := strArg(entityType)
+	entityIDP, entityIDL := strArg(entityID)
+	pageJSONP, pageJSONL := optArg(pageJSON)
+	var res *C.treestore_result
+	var e *C.treestore_error
+	st := C.treestore_metadata_list(h, txn, entityTypeP, entityTypeL, entityIDP, entityIDL, pageJSONP, pageJSONL, &res, &e)
 	return takeResult(st, e, res)
 }
 

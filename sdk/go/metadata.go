@@ -67,6 +67,17 @@ func (m Metadata) GetAllMetadata(entityType, entityID string) ([]MetadataEntry, 
 	})
 }
 
+// ListMetadata reads one page of an entity's keys, by key (for entities with many keys).
+func (m Metadata) ListMetadata(entityType, entityID string, p Page) (List[MetadataEntry], error) {
+	pj, err := pageJSON(p)
+	if err != nil {
+		return List[MetadataEntry]{}, err
+	}
+	return page[MetadataEntry](m.s, func(h dbHandle, txn txnHandle) (*result, error) {
+		return cMetadataList(h, txn, entityType, entityID, pj)
+	})
+}
+
 // DeleteMetadata removes one key; removed reports whether it was set.
 func (m Metadata) DeleteMetadata(entityType, entityID, key string) (removed bool, err error) {
 	return flag(m.s, func(h dbHandle, txn txnHandle) (bool, error) {
@@ -205,6 +216,26 @@ func (m Metadata) ListTrajectories(caseID string, p Page) (List[Trajectory], err
 	}
 	return page[Trajectory](m.s, func(h dbHandle, txn txnHandle) (*result, error) {
 		return cTrajectoryList(h, txn, caseID, pj)
+	})
+}
+
+// ListTrajectorySteps reads one page of a trajectory's steps by step number (for trajectories
+// too long to read whole); ErrNotFound when the trajectory does not exist.
+func (m Metadata) ListTrajectorySteps(trajectoryID string, p Page) (List[TrajectoryStep], error) {
+	pj, err := pageJSON(p)
+	if err != nil {
+		return List[TrajectoryStep]{}, err
+	}
+	return page[TrajectoryStep](m.s, func(h dbHandle, txn txnHandle) (*result, error) {
+		return cTrajectoryListSteps(h, txn, trajectoryID, pj)
+	})
+}
+
+// GetTrajectoryStep reads one step of a trajectory; ErrNotFound when the trajectory or the step
+// does not exist.
+func (m Metadata) GetTrajectoryStep(trajectoryID string, stepNumber uint32) (*TrajectoryStep, error) {
+	return one[TrajectoryStep](m.s, func(h dbHandle, txn txnHandle) (*result, error) {
+		return cTrajectoryGetStep(h, txn, trajectoryID, stepNumber)
 	})
 }
 

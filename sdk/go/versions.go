@@ -63,6 +63,21 @@ func (v Versions) ListVersions(q VersionQuery) (*VersionHistory, error) {
 	return &VersionHistory{PolicyID: q.PolicyID, Versions: p.Items, NextCursor: p.NextCursor}, nil
 }
 
+// ListPolicies reads one page of the ids of the policies that have at least one version, in id
+// order (p.Limit 0: all). Pass the page's NextCursor as p.Cursor for the next.
+func (v Versions) ListPolicies(p Page) (List[string], error) {
+	if err := checkCount("Page.Limit", p.Limit); err != nil {
+		return List[string]{}, err
+	}
+	res, err := fetch(v.s, func(h dbHandle, txn txnHandle) (*result, error) {
+		return cPolicyList(h, txn, p.Limit, p.Cursor)
+	})
+	if err != nil {
+		return List[string]{}, err
+	}
+	return List[string]{Items: res.strings, NextCursor: res.next}, nil
+}
+
 // GetVersionHistory reads every version of a policy, newest first (every page of ListVersions).
 func (v Versions) GetVersionHistory(policyID string) (*VersionHistory, error) {
 	h := &VersionHistory{PolicyID: policyID}

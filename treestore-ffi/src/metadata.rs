@@ -270,6 +270,59 @@ pub extern "C" fn treestore_trajectory_list(
     })
 }
 
+/// Lists the steps of trajectory `trajectory_id` by step number as `trajectory_step` records, for
+/// trajectories too long to read whole. `page_json` is `{"limit": n, "cursor": "..."}` (both
+/// optional; NULL for the first page); the result's `next_cursor` continues the list.
+/// TREESTORE_NOT_FOUND when the trajectory does not exist.
+/// `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+/// is a new result owned by the caller: free it with `treestore_result_free`.
+#[no_mangle]
+pub extern "C" fn treestore_trajectory_list_steps(
+    db: *const treestore_db,
+    txn: *mut treestore_txn,
+    trajectory_id: *const u8,
+    trajectory_id_len: usize,
+    page_json: *const u8,
+    page_json_len: usize,
+    out_result: *mut *mut treestore_result,
+    err_out: *mut *mut treestore_error,
+) -> treestore_status {
+    crate::panic::boundary(err_out, || {
+        let id = args::string(trajectory_id, trajectory_id_len, "trajectory_id")?;
+        let page = args::page(page_json, page_json_len)?;
+        list_page(db, txn, Op::GetTrajectories, out_result, |r| {
+            metadata::trajectory_steps(r, id, page.limit, page.cursor.as_deref())
+        })
+    })
+}
+
+/// Reads step `step_number` of trajectory `trajectory_id` into a result of one `trajectory_step`
+/// record; TREESTORE_NOT_FOUND when the trajectory or the step does not exist.
+/// `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+/// is a new result owned by the caller: free it with `treestore_result_free`.
+#[no_mangle]
+pub extern "C" fn treestore_trajectory_get_step(
+    db: *const treestore_db,
+    txn: *mut treestore_txn,
+    trajectory_id: *const u8,
+    trajectory_id_len: usize,
+    step_number: u32,
+    out_result: *mut *mut treestore_result,
+    err_out: *mut *mut treestore_error,
+) -> treestore_status {
+    crate::panic::boundary(err_out, || {
+        let id = args::string(trajectory_id, trajectory_id_len, "trajectory_id")?;
+        found_record(
+            db,
+            txn,
+            Op::GetTrajectories,
+            out_result,
+            |r| metadata::trajectory_step(r, id, step_number),
+            || format!("step {step_number} of trajectory {id:?}"),
+        )
+    })
+}
+
 /// Deletes the trajectory `trajectory_id` with its steps. Writes whether it existed to
 /// `*out_removed` (may be NULL).
 /// `txn` may be NULL: the call runs in a transaction of its own, committed at once.
@@ -606,6 +659,34 @@ pub extern "C" fn treestore_metadata_get_all(
         let entries = read_timed(db, txn, Op::Metadata, |r| metadata::all_metadata(r, ty, id))?;
         args::write_out(out_result, records_result(&entries, None).into_raw());
         Ok(())
+    })
+}
+
+/// Lists the entries of an entity by key as `metadata_entry` records, a page at a time.
+/// `page_json` is `{"limit": n, "cursor": "..."}` (both optional; NULL for the first page); the
+/// result's `next_cursor` continues the list.
+/// `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+/// is a new result owned by the caller: free it with `treestore_result_free`.
+#[no_mangle]
+pub extern "C" fn treestore_metadata_list(
+    db: *const treestore_db,
+    txn: *mut treestore_txn,
+    entity_type: *const u8,
+    entity_type_len: usize,
+    entity_id: *const u8,
+    entity_id_len: usize,
+    page_json: *const u8,
+    page_json_len: usize,
+    out_result: *mut *mut treestore_result,
+    err_out: *mut *mut treestore_error,
+) -> treestore_status {
+    crate::panic::boundary(err_out, || {
+        let ty = args::string(entity_type, entity_type_len, "entity_type")?;
+        let id = args::string(entity_id, entity_id_len, "entity_id")?;
+        let page = args::page(page_json, page_json_len)?;
+        list_page(db, txn, Op::Metadata, out_result, |r| {
+            metadata::metadata_page(r, ty, id, page.limit, page.cursor.as_deref())
+        })
     })
 }
 

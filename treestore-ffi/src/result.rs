@@ -193,11 +193,19 @@ impl treestore_result {
 
     /// A result of string records.
     pub(crate) fn from_strings<S: AsRef<[u8]>>(items: &[S]) -> treestore_result {
+        Self::from_string_page(items, None)
+    }
+
+    /// A result of string records with a page cursor.
+    pub(crate) fn from_string_page<S: AsRef<[u8]>>(
+        items: &[S],
+        next_cursor: Option<&str>,
+    ) -> treestore_result {
         let mut b = RecordBuilder::default();
         for s in items {
             b.push_bytes_item(s.as_ref());
         }
-        b.finish(0, 0, None)
+        b.finish(0, 0, next_cursor)
     }
 
     /// A result of records (and, from a node builder, the nodes in `pending_nodes` after any

@@ -45,6 +45,35 @@ pub extern "C" fn treestore_version_list(
     })
 }
 
+/// Lists the policies that have at least one version, in policy id order, as the result's string
+/// records (`treestore_result_strings`), at most `limit` per page (0: all). `cursor` is NULL for
+/// the first page, else the previous page's `next_cursor` (the last policy id of that page); the
+/// result's `next_cursor` is NULL on the last page.
+/// `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`
+/// is a new result owned by the caller: free it with `treestore_result_free`.
+#[no_mangle]
+pub extern "C" fn treestore_policy_list(
+    db: *const treestore_db,
+    txn: *mut treestore_txn,
+    limit: usize,
+    cursor: *const u8,
+    cursor_len: usize,
+    out_result: *mut *mut treestore_result,
+    err_out: *mut *mut treestore_error,
+) -> treestore_status {
+    crate::panic::boundary(err_out, || {
+        let cursor = args::opt_string(cursor, cursor_len, "cursor")?;
+        args::out(out_result, "out_result")?;
+        let page = read_timed(db, txn, Op::ListVersions, |r| {
+            VersionReader::new(r).policies_page(limit, cursor)
+        })?;
+        let result =
+            treestore_result::from_string_page(&page.policies, page.next_cursor.as_deref());
+        args::write_out(out_result, result.into_raw());
+        Ok(())
+    })
+}
+
 /// Reads version `version_id` of `policy_id` into a result of one `version` record;
 /// TREESTORE_NOT_FOUND when it does not exist.
 /// `txn` may be NULL: the call runs in a transaction of its own. On success `*out_result`

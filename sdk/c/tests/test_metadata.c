@@ -137,6 +137,31 @@ static void test_trajectories(treestore_db *db) {
     CHECK_ERR(treestore_trajectory_complete(db, NULL, STR("missing"), 0, &test_err), TREESTORE_NOT_FOUND, NULL);
     CHECK_ERR(treestore_trajectory_get(db, NULL, STR("missing"), &res, &test_err), TREESTORE_NOT_FOUND, "trajectory \"missing\"");
 
+    /* Its steps a page at a time, and one step by number. */
+    char scursor[256], spage[400];
+    CHECK_STATUS(treestore_trajectory_list_steps(db, NULL, STR(traj_id), STR("{\"limit\": 2}"), &res, NULL), TREESTORE_OK);
+    CHECK_STATUS(view_of(res, &v), TREESTORE_OK);
+    CHECK(v.top_records == 2 && str_eq(rec_at(&v, 0)->kind, "trajectory_step"));
+    CHECK(field_int(&v, rec_at(&v, 0), "step_number") == 1 && field_int(&v, rec_at(&v, 1), "step_number") == 2);
+    CHECK(take_count(res, scursor, sizeof scursor) == 2 && scursor[0] != 0);
+    snprintf(spage, sizeof spage, "{\"limit\": 2, \"cursor\": \"%s\"}", scursor);
+    CHECK_STATUS(treestore_trajectory_list_steps(db, NULL, STR(traj_id), STR(spage), &res, NULL), TREESTORE_OK);
+    CHECK_STATUS(view_of(res, &v), TREESTORE_OK);
+    CHECK(v.top_records == 1 && field_int(&v, rec_at(&v, 0), "step_number") == 3);
+    CHECK(take_count(res, scursor, sizeof scursor) == 1 && scursor[0] == 0);
+    CHECK_STATUS(treestore_trajectory_list_steps(db, NULL, STR(traj_id), NULL, 0, &res, NULL), TREESTORE_OK);
+    CHECK(take_count(res, NULL, 0) == 3);
+    CHECK_ERR(treestore_trajectory_list_steps(db, NULL, STR("missing"), NULL, 0, &res, &test_err), TREESTORE_NOT_FOUND, "missing");
+    CHECK_ERR(treestore_trajectory_list_steps(db, NULL, STR(traj_id), STR("{\"cursor\": 5}"), &res, &test_err), TREESTORE_INVALID_ARGUMENT, "cursor");
+    CHECK_ERR(treestore_trajectory_list_steps(db, NULL, NULL, 3, NULL, 0, &res, &test_err), TREESTORE_NULL_PARAMETER, "trajectory_id");
+    CHECK_STATUS(treestore_trajectory_get_step(db, NULL, STR(traj_id), 2, &res, NULL), TREESTORE_OK);
+    CHECK_STATUS(view_of(res, &v), TREESTORE_OK);
+    CHECK(v.top_records == 1 && str_eq(rec_at(&v, 0)->kind, "trajectory_step"));
+    CHECK(field_str_is(&v, rec_at(&v, 0), "action", "read"));
+    treestore_result_free(res);
+    CHECK_ERR(treestore_trajectory_get_step(db, NULL, STR(traj_id), 9, &res, &test_err), TREESTORE_NOT_FOUND, "step 9");
+    CHECK_ERR(treestore_trajectory_get_step(db, NULL, BAD_UTF8, 3, 1, &res, &test_err), TREESTORE_INVALID_UTF8, "trajectory_id");
+
     /* A second trajectory of the same case; the list pages newest started first. */
     CHECK_STATUS(treestore_trajectory_store(db, NULL, STR("{\"trajectory_id\": \"t-2\", \"case_id\": \"case-7\", \"started_at\": \"2024-06-01T00:00:00Z\"}"), &res, NULL), TREESTORE_OK);
     treestore_result_free(res);
@@ -340,6 +365,24 @@ static void test_generic_metadata(treestore_db *db) {
     treestore_result_free(res);
     CHECK_STATUS(treestore_metadata_get_all(db, NULL, STR("doc"), STR("d9"), &res, NULL), TREESTORE_OK);
     CHECK(take_count(res, NULL, 0) == 0);
+
+    /* The same entity a page at a time. */
+    char mcursor[256], mpage[400];
+    CHECK_STATUS(treestore_metadata_list(db, NULL, STR("doc"), STR("d1"), STR("{\"limit\": 3}"), &res, NULL), TREESTORE_OK);
+    CHECK_STATUS(view_of(res, &v), TREESTORE_OK);
+    CHECK(v.top_records == 3 && str_eq(rec_at(&v, 0)->kind, "metadata_entry") && field_str_is(&v, rec_at(&v, 0), "key", "author"));
+    CHECK(take_count(res, mcursor, sizeof mcursor) == 3 && mcursor[0] != 0);
+    snprintf(mpage, sizeof mpage, "{\"limit\": 3, \"cursor\": \"%s\"}", mcursor);
+    CHECK_STATUS(treestore_metadata_list(db, NULL, STR("doc"), STR("d1"), STR(mpage), &res, NULL), TREESTORE_OK);
+    CHECK_STATUS(view_of(res, &v), TREESTORE_OK);
+    CHECK(v.top_records == 1 && field_str_is(&v, rec_at(&v, 0), "key", "tags"));
+    CHECK(take_count(res, mcursor, sizeof mcursor) == 1 && mcursor[0] == 0);
+    CHECK_STATUS(treestore_metadata_list(db, NULL, STR("doc"), STR("d9"), NULL, 0, &res, NULL), TREESTORE_OK);
+    CHECK(take_count(res, NULL, 0) == 0);
+    CHECK_ERR(treestore_metadata_list(db, NULL, STR("doc"), STR("d1"), STR("{\"limit\": -1}"), &res, &test_err), TREESTORE_INVALID_ARGUMENT, "limit");
+    CHECK_ERR(treestore_metadata_list(db, NULL, NULL, 1, STR("d1"), NULL, 0, &res, &test_err), TREESTORE_NULL_PARAMETER, "entity_type");
+    CHECK_ERR(treestore_metadata_list(db, NULL, NULL, 0, STR("d1"), NULL, 0, &res, &test_err), TREESTORE_INVALID_ARGUMENT, "entity_type");
+    CHECK_ERR(treestore_metadata_list(db, NULL, STR("doc"), BAD_UTF8, 3, NULL, 0, &res, &test_err), TREESTORE_INVALID_UTF8, "entity_id");
 
     char cursor[256], page[400];
     CHECK_STATUS(treestore_metadata_query_by_key(db, NULL, NULL, 0, STR("author"), NULL, 0, &res, NULL), TREESTORE_OK);

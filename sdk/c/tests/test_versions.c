@@ -172,6 +172,37 @@ static void test_versions(treestore_db *db) {
     });
     CHECK_ERR(treestore_version_diff(db, NULL, STR("p"), STR("v1"), STR("v7"), &res, &test_err), TREESTORE_NOT_FOUND, "v7");
 
+    /* Policies: "p" and "q", in id order, a page at a time. */
+    char pcursor[64];
+    CHECK_STATUS(treestore_policy_list(db, NULL, 1, NULL, 0, &res, NULL), TREESTORE_OK);
+    {
+        const treestore_str *items = NULL;
+        size_t n = 0;
+        CHECK_STATUS(treestore_result_strings(res, &items, &n, NULL), TREESTORE_OK);
+        CHECK(n == 1 && str_eq(items[0], "p"));
+    }
+    CHECK(take_count(res, pcursor, sizeof pcursor) == 0 && strcmp(pcursor, "p") == 0);
+    CHECK_STATUS(treestore_policy_list(db, NULL, 1, STR(pcursor), &res, NULL), TREESTORE_OK);
+    {
+        const treestore_str *items = NULL;
+        size_t n = 0;
+        CHECK_STATUS(treestore_result_strings(res, &items, &n, NULL), TREESTORE_OK);
+        CHECK(n == 1 && str_eq(items[0], "q"));
+    }
+    CHECK(take_count(res, pcursor, sizeof pcursor) == 0 && pcursor[0] == 0);
+    CHECK_STATUS(treestore_policy_list(db, NULL, 0, NULL, 0, &res, NULL), TREESTORE_OK);
+    {
+        const treestore_str *items = NULL;
+        size_t n = 0;
+        CHECK_STATUS(treestore_result_strings(res, &items, &n, NULL), TREESTORE_OK);
+        CHECK(n == 2 && str_eq(items[0], "p") && str_eq(items[1], "q"));
+    }
+    treestore_result_free(res);
+    res = NULL;
+    CHECK_ERR(treestore_policy_list(db, NULL, 0, BAD_UTF8, 3, &res, &test_err), TREESTORE_INVALID_UTF8, "cursor");
+    CHECK_ERR(treestore_policy_list(db, NULL, 0, NULL, 0, NULL, &test_err), TREESTORE_NULL_PARAMETER, "out_result");
+    CHECK_ERR(treestore_policy_list(NULL, NULL, 0, NULL, 0, &res, &test_err), TREESTORE_NULL_PARAMETER, "`db`");
+
     /* Errors: not found, bad arguments, each named. */
     CHECK_ERR(treestore_version_get(db, NULL, STR("p"), STR("v9"), &res, &test_err), TREESTORE_NOT_FOUND, "version v9");
     CHECK_ERR(treestore_version_latest(db, NULL, STR("nobody"), &res, &test_err), TREESTORE_NOT_FOUND, "nobody");

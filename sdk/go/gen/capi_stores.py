@@ -16,6 +16,7 @@ cNodeByPage treestore_node_by_page policy:s version:o page:i64 text:b -> R
 cNodeByPages treestore_node_by_pages policy:s version:o spec:s text:b -> R
 cNodeBySectionPath treestore_node_by_section_path policy:s version:o path:s -> R
 cVersionList treestore_version_list policy:s limit:sz cursor:o -> R
+cPolicyList treestore_policy_list limit:sz cursor:o -> R
 cVersionGet treestore_version_get policy:s version:s -> R
 cVersionGetByTag treestore_version_get_by_tag policy:s tag:s -> R
 cVersionLatest treestore_version_latest policy:s -> R
@@ -38,6 +39,8 @@ cTrajectoryAppendStep treestore_trajectory_append_step id:s stepJSON:s -> R
 cTrajectoryComplete treestore_trajectory_complete id:s at:i64 -> E
 cTrajectoryGet treestore_trajectory_get id:s -> R
 cTrajectoryList treestore_trajectory_list caseID:s pageJSON:o -> R
+cTrajectoryListSteps treestore_trajectory_list_steps id:s pageJSON:o -> R
+cTrajectoryGetStep treestore_trajectory_get_step id:s step:u32 -> R
 cTrajectoryDelete treestore_trajectory_delete id:s -> B
 cCrossReferenceStore treestore_cross_reference_store json:s -> R
 cCrossReferenceList treestore_cross_reference_list queryJSON:s -> R
@@ -51,6 +54,7 @@ cContradictionDelete treestore_contradiction_delete id:s -> B
 cMetadataSet treestore_metadata_set json:s -> R
 cMetadataGet treestore_metadata_get entityType:s entityID:s key:s -> R
 cMetadataGetAll treestore_metadata_get_all entityType:s entityID:s -> R
+cMetadataList treestore_metadata_list entityType:s entityID:s pageJSON:o -> R
 cMetadataDelete treestore_metadata_delete entityType:s entityID:s key:s -> B
 cMetadataDeleteAll treestore_metadata_delete_all entityType:s entityID:s -> N
 cMetadataQueryByKey treestore_metadata_query_by_key entityType:o key:s pageJSON:o -> R

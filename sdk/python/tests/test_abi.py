@@ -97,3 +97,21 @@ def test_the_cffi_header_declares_every_status_the_errors_map():
             continue
         cls = treestore.errors.error_class(value)
         assert cls is not treestore.TreeStoreError, f"status {name} ({value}) has no exception class"
+
+
+def test_every_export_of_the_header_is_called_by_the_sdk():
+    """Everything the C API offers is reachable from Python (each exception with its reason)."""
+    import re
+
+    not_called = {
+        "treestore_error_status": "the status comes back as the return value of the call",
+        "treestore_conversation_list_by_user": "list_conversations(user_id=...) filters by user",
+        "treestore_conversation_list_by_tag": "list_conversations(tag=...) filters by tag with one call",
+    }
+    header = (REPO / "include" / "treestore.h").read_text()
+    exports = set(re.findall(r"(?m)^\S.*\b(treestore_[a-z_0-9]+)\(", header))
+    assert len(exports) > 100, "the header scan is broken"
+    package = Path(treestore.__file__).parent
+    source = "".join(p.read_text() for p in sorted(package.glob("*.py")) + sorted(package.glob("*.c")))
+    missing = sorted(e for e in exports - set(not_called) if not re.search(rf"\b{e}\b", source))
+    assert missing == [], f"exports the Python SDK never calls: {missing}"

@@ -1,6 +1,7 @@
 """The query engine, whole-database operations, the planned client's surface, logging, threads,
 closed and read-only databases across every store."""
 
+import os
 import inspect
 import logging
 import threading
@@ -218,3 +219,28 @@ def test_a_second_process_opening_for_write_is_locked_out(db_path):
         assert out.stdout.strip() == "locked 500", out.stderr
     with reopen(db_path) as db:
         assert db.get_node("p", "a")
+
+
+def test_compact_rewrites_a_closed_database_in_place(db_path):
+    with treestore.TreeStore(db_path) as db:
+        db.store_document(small_document("p", "v1"))
+        for i in range(200):
+            db.set_metadata("doc", f"d{i}", "k", "x" * 200)
+        db.delete_metadata("doc", "d0")
+        for i in range(200):
+            db.delete_metadata("doc", f"d{i}")
+        db.checkpoint()
+    before = os.path.getsize(db_path)
+    with treestore.TreeStore(db_path) as held:
+        with pytest.raises(treestore.DatabaseLockedError):
+            treestore.compact(db_path)
+        assert held.get_node("p", "a")["title"] == "Alpha"
+    report = treestore.compact(Path(db_path))
+    assert report["file_bytes"] == os.path.getsize(db_path) <= before and report["entries"] > 0
+    with treestore.TreeStore(db_path) as db:
+        assert db.get_node("p", "a")["title"] == "Alpha" and db.get_all_metadata("doc", "d5") == []
+        assert db.check_integrity()["ok"]
+    with pytest.raises(treestore.ArgumentTypeError):
+        treestore.compact(3)  # type: ignore[arg-type]
+    with pytest.raises(treestore.TreeStoreError):
+        treestore.compact(os.path.join(os.path.dirname(db_path), "missing.tsdb"))

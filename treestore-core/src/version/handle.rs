@@ -5,7 +5,7 @@ use crate::document::Document;
 use crate::error::Result;
 use crate::time::Timestamp;
 
-use super::model::{VersionDiff, VersionPage};
+use super::model::{PolicyPage, VersionDiff, VersionPage};
 use super::read::VersionReader;
 use super::write;
 
@@ -35,6 +35,12 @@ impl<'db> Versions<'db> {
     pub fn policies(&self) -> Result<Vec<String>> {
         let tx = self.0.begin_read()?;
         VersionReader::new(&tx).policies()
+    }
+
+    /// See [`VersionReader::policies_page`].
+    pub fn policies_page(&self, limit: usize, cursor: Option<&str>) -> Result<PolicyPage> {
+        let tx = self.0.begin_read()?;
+        VersionReader::new(&tx).policies_page(limit, cursor)
     }
 
     /// See [`VersionReader::version`].

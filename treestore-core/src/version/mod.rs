@@ -36,7 +36,7 @@ pub(crate) mod record;
 pub(crate) mod write;
 
 pub use handle::Versions;
-pub use model::{NodeChange, NodeField, VersionDiff, VersionPage};
+pub use model::{NodeChange, NodeField, PolicyPage, VersionDiff, VersionPage};
 pub use read::VersionReader;
 pub use write::{tag_version, untag_version};
 

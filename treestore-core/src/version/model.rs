@@ -11,6 +11,15 @@ pub struct VersionPage {
     pub next_cursor: Option<String>,
 }
 
+/// One page of [`policies_page`](super::VersionReader::policies_page), in policy id order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicyPage {
+    /// The policy ids of this page, ascending.
+    pub policies: Vec<String>,
+    /// Pass it back to read the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
 /// A field of a node that [`diff_versions`](super::VersionReader::diff_versions) compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]

@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::keys::{prefix_successor, KeyBuilder, KeyReader};
 use crate::time::{self, Timestamp};
 
-use super::model::VersionPage;
+use super::model::{PolicyPage, VersionPage};
 use super::record::{
     decode_effective, decode_latest, decode_version, decode_version_vid, policy_prefix, tag_key,
     version_key, LazyTable, BY_TIME, EFFECTIVE, LATEST, TAGS, VERSIONS,
@@ -163,6 +163,31 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
             out.push(policy);
         }
         Ok(out)
+    }
+
+    /// One page of the policies with at least one version, in policy id order: at most `limit`
+    /// (0 means all) after the policy `cursor` names (the previous page's `next_cursor`, which is
+    /// the last policy id of that page).
+    pub fn policies_page(&self, limit: usize, cursor: Option<&str>) -> Result<PolicyPage> {
+        let t = self.latest.get(self.tx)?;
+        let after = cursor.map(policy_prefix);
+        let lower = match &after {
+            Some(k) => Bound::Excluded(k.as_slice()),
+            None => Bound::Unbounded,
+        };
+        let mut page = PolicyPage::default();
+        for kv in self.tx.range(t, lower, Bound::Unbounded)? {
+            let (k, _) = kv?;
+            if limit != 0 && page.policies.len() == limit {
+                page.next_cursor = page.policies.last().cloned();
+                break;
+            }
+            let mut r = KeyReader::new(&k);
+            let policy = r.str()?.into_owned();
+            r.expect_end()?;
+            page.policies.push(policy);
+        }
+        Ok(page)
     }
 
     /// The version `version` of `policy`.

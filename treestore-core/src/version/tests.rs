@@ -335,3 +335,38 @@ fn policies_and_counts_follow_stores_replacements_and_deletes() {
     let counts = docs.counts().unwrap();
     assert_eq!((counts.policies, counts.versions, counts.nodes), (1, 2, 4));
 }
+
+#[test]
+fn policies_page_walks_every_policy_once_in_order() {
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    let versions = Versions::new(&db);
+    assert_eq!(versions.policies_page(3, None).unwrap(), Default::default());
+    // Ids that share prefixes, so a cursor must exclude exactly its own policy.
+    let ids = ["p", "p-1", "p-10", "p-2", "q", "é", "pp"];
+    for id in ids {
+        docs.store_document(&doc(id, "v1"), &[node("r", None)])
+            .unwrap();
+        docs.store_document(&doc(id, "v2"), &[node("r", None)])
+            .unwrap();
+    }
+    let all = versions.policies().unwrap();
+    assert_eq!(versions.policies_page(0, None).unwrap().policies, all);
+    for limit in 1..=8 {
+        let mut walked = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = versions.policies_page(limit, cursor.as_deref()).unwrap();
+            assert!(page.policies.len() <= limit);
+            walked.extend(page.policies);
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(walked, all, "limit {limit}");
+    }
+    // A cursor naming a policy that is gone continues after where it would sort.
+    let page = versions.policies_page(2, Some("p-11")).unwrap();
+    assert_eq!(page.policies, ["p-2", "pp"]);
+}

@@ -13,7 +13,7 @@ for threads, transactions and errors; :mod:`treestore.types` for the shapes of r
 """
 
 from . import _native
-from .database import Transaction, TreeStore, TreeStoreClient
+from .database import Transaction, TreeStore, TreeStoreClient, compact
 from .errors import (
     AlreadyExistsError,
     ArgumentTypeError,
@@ -69,6 +69,7 @@ __all__ = [
     "TreeStoreError",
     "TreeStoreIOError",
     "abi_version",
+    "compact",
     "from_micros",
     "library_version",
     "set_log_level",

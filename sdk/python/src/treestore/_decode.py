@@ -15,8 +15,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple
 
 from ._native import Scratch, ffi, lib, raise_status
+from .types import Page
 
-__all__ = ["take_nodes", "take_records", "take_full", "take_string", "to_datetime"]
+__all__ = [
+    "take_nodes", "take_records", "take_full", "take_page", "take_string", "take_string_page", "to_datetime",
+]  # fmt: skip
 
 _unpack = ffi.unpack
 _cast = ffi.cast
@@ -271,6 +274,23 @@ def take_string(result: Any, s: Scratch) -> str:
         return strs[0] if strs else ""
     finally:
         _free(result)
+
+
+def take_string_page(result: Any, s: Scratch) -> "Page[str]":
+    """The string records of ``result`` with its page cursor (a policy list); frees it."""
+    try:
+        w = _view(result, s)
+        t = _Text(w)
+        cursor = _unpack(_cast("char *", w[15]), w[16]).decode("utf-8", "replace") if w[15] else None
+        return Page(t.strings(w), cursor)
+    finally:
+        _free(result)
+
+
+def take_page(result: Any, s: Scratch) -> "Page[Dict[str, Any]]":
+    """The records of ``result`` with its page cursor (a list call); frees it."""
+    records, _nodes, _total, cursor, _strs = take_full(result, s)
+    return Page(records, cursor)
 
 
 # -- the C decoder ------------------------------------------------------------------------------

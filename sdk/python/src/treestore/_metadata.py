@@ -9,10 +9,11 @@ UTC ``datetime`` and JSON fields (``result_data``) parsed.
 from typing import Any, Dict, List, Optional
 
 from ._call import _Calls, dumps, first, json_arg, limit_arg, opt_arg, page_json, s_arg
-from ._decode import take_records
+from ._decode import take_page, take_records
 from ._native import lib
+from .errors import InvalidArgumentError
 from .timestamps import TimestampLike, to_micros
-from .types import Contradiction, CrossReference, MetadataEntry, ToolResult, Trajectory, TrajectoryStep
+from .types import Contradiction, CrossReference, MetadataEntry, Page, ToolResult, Trajectory, TrajectoryStep
 
 __all__ = ["_Metadata"]
 
@@ -28,9 +29,9 @@ class _Metadata(_Calls):
         b = s_arg(ident, name)
         return first(self._q(take_records, fn, b, len(b)))
 
-    def _list(self, fn: Any, query: Dict[str, Any]) -> List[Dict[str, Any]]:
+    def _list(self, fn: Any, query: Dict[str, Any]) -> "Page[Dict[str, Any]]":
         j = dumps({k: v for k, v in query.items() if v is not None}, "query")
-        return self._q(take_records, fn, j, len(j))
+        return self._q(take_page, fn, j, len(j))
 
     def _removed(self, fn: Any, ident: str, name: str) -> bool:
         b = s_arg(ident, name)
@@ -58,8 +59,9 @@ class _Metadata(_Calls):
         since: Optional[TimestampLike] = None,
         until: Optional[TimestampLike] = None,
         cursor: Optional[str] = None,
-    ) -> List[ToolResult]:
-        """Tool results newest first, filtered by any of the arguments (None: no filter)."""
+    ) -> "Page[ToolResult]":
+        """Tool results newest first, filtered by any of the arguments (None: no filter): a list whose
+        ``next_cursor`` continues it (pass it as ``cursor``)."""
         q = {
             "policy_id": policy_id, "tool_name": tool_name, "case_id": case_id, "success": success,
             "since": None if since is None else to_micros(since), "until": None if until is None else to_micros(until),
@@ -97,10 +99,30 @@ class _Metadata(_Calls):
         """A trajectory with its steps; :class:`NotFoundError` when absent."""
         return self._by_id(lib.treestore_trajectory_get, trajectory_id, "trajectory_id")  # type: ignore
 
-    def get_trajectories(self, case_id: str, limit: int = 100, *, cursor: Optional[str] = None) -> List[Trajectory]:
-        """The trajectories of a case with their steps, latest started first."""
+    def get_trajectories(
+        self, case_id: str, limit: int = 100, *, cursor: Optional[str] = None
+    ) -> "Page[Trajectory]":
+        """The trajectories of a case with their steps, latest started first: a list whose
+        ``next_cursor`` continues it."""
         c, j = s_arg(case_id, "case_id"), page_json(limit, cursor)
-        return self._q(take_records, lib.treestore_trajectory_list, c, len(c), j, len(j))  # type: ignore
+        return self._q(take_page, lib.treestore_trajectory_list, c, len(c), j, len(j))  # type: ignore
+
+    def get_trajectory_steps(
+        self, trajectory_id: str, limit: int = 100, *, cursor: Optional[str] = None
+    ) -> "Page[TrajectoryStep]":
+        """The steps of a trajectory by step number, a page at a time (for trajectories too long to
+        read whole): a list whose ``next_cursor`` continues it. :class:`NotFoundError` when the
+        trajectory does not exist."""
+        t, j = s_arg(trajectory_id, "trajectory_id"), page_json(limit, cursor)
+        return self._q(take_page, lib.treestore_trajectory_list_steps, t, len(t), j, len(j))  # type: ignore
+
+    def get_trajectory_step(self, trajectory_id: str, step_number: int) -> TrajectoryStep:
+        """Step ``step_number`` of a trajectory; :class:`NotFoundError` when it does not exist."""
+        t = s_arg(trajectory_id, "trajectory_id")
+        n = limit_arg(step_number, "step_number")
+        if n > 0xFFFFFFFF:
+            raise InvalidArgumentError(f"step_number is {n}; it must be below 2^32")
+        return first(self._q(take_records, lib.treestore_trajectory_get_step, t, len(t), n))  # type: ignore
 
     def delete_trajectory(self, trajectory_id: str) -> bool:
         """Deletes a trajectory with its steps; returns whether it existed."""
@@ -122,7 +144,7 @@ class _Metadata(_Calls):
         reference_type: Optional[str] = None,
         limit: int = 100,
         cursor: Optional[str] = None,
-    ) -> List[CrossReference]:
+    ) -> "Page[CrossReference]":
         """The cross-references at a policy or node: ``direction`` outgoing, incoming or both;
         ``cursor`` continues a list (e.g. ``cross_references_cursor`` of ``enriched_node``)."""
         q = {
@@ -171,11 +193,13 @@ class _Metadata(_Calls):
         since: Optional[TimestampLike] = None,
         until: Optional[TimestampLike] = None,
         limit: int = 100,
-    ) -> List[Contradiction]:
+        cursor: Optional[str] = None,
+    ) -> "Page[Contradiction]":
         """Contradictions newest detected first, filtered by policy (either side), severity, status
-        and detection time."""
+        and detection time: a list whose ``next_cursor`` continues it (pass it as ``cursor``)."""
         q = {
-            "policy_id": policy_id, "severity": severity, "status": status, "limit": limit_arg(limit),
+            "policy_id": policy_id, "severity": severity, "status": status,
+            "limit": limit_arg(limit), "cursor": cursor,
             "since": None if since is None else to_micros(since), "until": None if until is None else to_micros(until),
         }  # fmt: skip
         return self._list(lib.treestore_contradiction_list, q)  # type: ignore[return-value]
@@ -205,6 +229,14 @@ class _Metadata(_Calls):
         """Every entry of an entity, by key (empty when none)."""
         t, i = s_arg(entity_type, "entity_type"), s_arg(entity_id, "entity_id")
         return self._q(take_records, lib.treestore_metadata_get_all, t, len(t), i, len(i))  # type: ignore
+
+    def get_metadata_page(
+        self, entity_type: str, entity_id: str, limit: int = 100, *, cursor: Optional[str] = None
+    ) -> "Page[MetadataEntry]":
+        """The entries of an entity by key, a page at a time: a list whose ``next_cursor``
+        continues it."""
+        t, i, j = s_arg(entity_type, "entity_type"), s_arg(entity_id, "entity_id"), page_json(limit, cursor)
+        return self._q(take_page, lib.treestore_metadata_list, t, len(t), i, len(i), j, len(j))  # type: ignore
 
     def delete_metadata(self, entity_type: str, entity_id: str, key: Optional[str] = None) -> int:
         """Deletes ``key`` of an entity (None: every key); returns how many entries went."""

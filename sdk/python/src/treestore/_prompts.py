@@ -6,14 +6,14 @@ record by ``name`` and ``version`` (``prompt_name``/``prompt_version`` are accep
 records come back with both spellings).
 """
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from ._call import _Calls, dumps, first, json_arg, limit_arg, opt_arg, page_json, renamed, s_arg
-from ._decode import take_records, take_string
+from ._decode import take_page, take_records, take_string
 from ._native import NULL, give, lib, raise_status
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .timestamps import TimestampLike, to_micros
-from .types import Conversation, Message, PromptUsage, PromptVersion
+from .types import Conversation, Message, Page, PromptUsage, PromptVersion
 
 __all__ = ["_Prompts"]
 
@@ -56,15 +56,18 @@ class _Prompts(_Calls):
             self._q(take_records, lib.treestore_prompt_get, n, len(n), _version_arg(version), *opt_arg(label, "label"))
         )
 
-    def list_prompt_versions(self, name: str, limit: int = 100) -> List[PromptVersion]:
-        """The versions of prompt ``name``, newest first."""
-        n, j = s_arg(name, "name"), page_json(limit)
-        return self._q(take_records, lib.treestore_prompt_list_versions, n, len(n), j, len(j))  # type: ignore
+    def list_prompt_versions(
+        self, name: str, limit: int = 100, *, cursor: Optional[str] = None
+    ) -> "Page[PromptVersion]":
+        """The versions of prompt ``name``, newest first: a list whose ``next_cursor`` continues it."""
+        n, j = s_arg(name, "name"), page_json(limit, cursor)
+        return self._q(take_page, lib.treestore_prompt_list_versions, n, len(n), j, len(j))  # type: ignore
 
-    def list_prompts(self, limit: int = 100) -> List[Dict[str, Any]]:
-        """Every prompt by name: ``{"name", "latest_version", "labels": [{"label", "version"}], ...}``."""
-        j = page_json(limit)
-        return self._q(take_records, lib.treestore_prompt_list, j, len(j))
+    def list_prompts(self, limit: int = 100, *, cursor: Optional[str] = None) -> "Page[Dict[str, Any]]":
+        """Every prompt by name: ``{"name", "latest_version", "labels": [{"label", "version"}], ...}``;
+        a list whose ``next_cursor`` continues it."""
+        j = page_json(limit, cursor)
+        return self._q(take_page, lib.treestore_prompt_list, j, len(j))
 
     def set_prompt_label(self, name: str, label: str, version: int) -> None:
         """Points ``label`` of prompt ``name`` at ``version`` (``latest`` cannot be set)."""
@@ -150,15 +153,18 @@ class _Prompts(_Calls):
         since: Optional[TimestampLike] = None,
         until: Optional[TimestampLike] = None,
         limit: int = 100,
-    ) -> List[PromptUsage]:
-        """Usage records newest first, of a prompt (and version) or of a case."""
+        cursor: Optional[str] = None,
+    ) -> "Page[PromptUsage]":
+        """Usage records newest first, of a prompt (and version) or of a case: a list whose
+        ``next_cursor`` continues it."""
         q = {
             "prompt_name": name, "prompt_version": None if version is None else _version_arg(version),
             "case_id": case_id, "since": None if since is None else to_micros(since),
-            "until": None if until is None else to_micros(until), "limit": limit_arg(limit),
+            "until": None if until is None else to_micros(until), "limit": limit_arg(limit), "cursor": cursor,
         }  # fmt: skip
         j = dumps({k: v for k, v in q.items() if v is not None}, "query")
-        return [_usage(r) for r in self._q(take_records, lib.treestore_prompt_usage_list, j, len(j))]
+        page = self._q(take_page, lib.treestore_prompt_usage_list, j, len(j))
+        return Page([_usage(r) for r in page], page.next_cursor)
 
     def delete_prompt_usage(self, usage_id: str) -> bool:
         """Deletes a usage record (and takes it out of the statistics); returns whether it existed."""
@@ -207,10 +213,12 @@ class _Prompts(_Calls):
         m = s_arg(message_id, "message_id")
         return first(self._q(take_records, lib.treestore_conversation_get_message, m, len(m)))  # type: ignore
 
-    def list_messages(self, conversation_id: str, limit: int = 100) -> List[Message]:
-        """The messages of a conversation, oldest first."""
-        c, j = s_arg(conversation_id, "conversation_id"), page_json(limit)
-        return self._q(take_records, lib.treestore_conversation_list_messages, c, len(c), j, len(j))  # type: ignore
+    def list_messages(
+        self, conversation_id: str, limit: int = 100, *, cursor: Optional[str] = None
+    ) -> "Page[Message]":
+        """The messages of a conversation, oldest first: a list whose ``next_cursor`` continues it."""
+        c, j = s_arg(conversation_id, "conversation_id"), page_json(limit, cursor)
+        return self._q(take_page, lib.treestore_conversation_list_messages, c, len(c), j, len(j))  # type: ignore
 
     def list_conversations(
         self,
@@ -220,14 +228,16 @@ class _Prompts(_Calls):
         since: Optional[TimestampLike] = None,
         until: Optional[TimestampLike] = None,
         limit: int = 100,
-    ) -> List[Conversation]:
-        """Conversations newest first, by user, tag and start time."""
+        cursor: Optional[str] = None,
+    ) -> "Page[Conversation]":
+        """Conversations newest first, by user, tag and start time: a list whose ``next_cursor``
+        continues it."""
         q = {
             "user_id": user_id, "tag": tag, "since": None if since is None else to_micros(since),
-            "until": None if until is None else to_micros(until), "limit": limit_arg(limit),
+            "until": None if until is None else to_micros(until), "limit": limit_arg(limit), "cursor": cursor,
         }  # fmt: skip
         j = dumps({k: v for k, v in q.items() if v is not None}, "query")
-        return self._q(take_records, lib.treestore_conversation_list, j, len(j))  # type: ignore
+        return self._q(take_page, lib.treestore_conversation_list, j, len(j))  # type: ignore
 
     def delete_conversation(self, conversation_id: str) -> bool:
         """Deletes a conversation with its messages; returns whether it existed."""

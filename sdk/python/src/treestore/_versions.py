@@ -9,11 +9,11 @@ import threading
 from typing import List, Optional
 
 from ._call import _Calls, first, limit_arg, opt_arg, s_arg
-from ._decode import _c_decode, _loads, take_full, take_records, to_datetime
+from ._decode import _c_decode, _loads, take_full, take_records, take_string_page, to_datetime
 from ._native import NULL, lib, status_name
 from .errors import ClosedError, error_class
 from .timestamps import TimestampLike, to_micros
-from .types import Version, VersionDiff
+from .types import Page, Version, VersionDiff
 
 __all__ = ["_Versions"]
 
@@ -61,6 +61,12 @@ class _Versions(_Calls):
             take_full, lib.treestore_version_list, p, len(p), limit_arg(limit), *opt_arg(cursor, "cursor")
         )
         return records, nxt  # type: ignore[return-value]
+
+    def list_policies(self, limit: int = 0, *, cursor: Optional[str] = None) -> "Page[str]":
+        """The ids of the policies that have at least one version, in id order, at most ``limit``
+        (0: all): a list whose ``next_cursor`` continues it (pass it as ``cursor``)."""
+        c = opt_arg(cursor, "cursor")
+        return self._q(take_string_page, lib.treestore_policy_list, limit_arg(limit), *c)
 
     def latest_version(self, policy_id: str) -> Version:
         """The newest version of ``policy_id`` (by ``created_at``); :class:`NotFoundError` when none."""

@@ -28,7 +28,8 @@ from ._search import _Search
 from ._versions import _Versions
 from ._native import NULL, Scratch, ffi, give, int_arg, lib, raise_status, take, text_arg
 from .errors import ArgumentTypeError, ClosedError, InvalidArgumentError, TreeStoreError
-from .types import Stats
+from ._decode import take_records
+from .types import BackupReport, Stats
 
 __all__ = ["TreeStore", "TreeStoreClient", "Transaction"]
 
@@ -540,3 +541,22 @@ def _key_str(key: bytes) -> str:
         raise InvalidArgumentError("unexpected key in ver.latest")
     end = key.index(b"\x00\x01", 1)  # inside the body every 0x00 is followed by 0xFF
     return key[1:end].replace(b"\x00\xff", b"\x00").decode("utf-8")
+
+
+def compact(path: Union[str, "os.PathLike[str]"]) -> "BackupReport":
+    """Rewrites the closed database at ``path`` into a compacted file and renames it into place (a
+    crash leaves either file whole); returns the new file's report like :meth:`TreeStore.backup`.
+    :class:`DatabaseLockedError` while any handle, in this or another process, has it open."""
+    try:
+        p = os.fsencode(os.fspath(path))
+    except TypeError:
+        raise ArgumentTypeError(f"path must be str or os.PathLike, not {type(path).__name__}") from None
+    s = take()
+    try:
+        status = lib.treestore_db_compact(p, len(p), NULL, s.result, s.err)
+        if status:
+            raise_status(status, s)
+        records = take_records(s.result[0], s)
+        return records[0]  # type: ignore[return-value]
+    finally:
+        give(s)

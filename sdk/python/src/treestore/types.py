@@ -6,7 +6,7 @@ here when the engine adds fields; the keys listed are always present.
 
 import sys
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, TypeVar
 
 if sys.version_info >= (3, 8):
     from typing import TypedDict
@@ -18,7 +18,26 @@ __all__ = [
     "ToolResult", "Trajectory", "TrajectoryStep", "CrossReference", "Contradiction", "MetadataEntry",
     "PromptVersion", "PromptUsage", "PromptStats", "Conversation", "Message", "RelatedNode",
     "EnrichedNode", "UnifiedHit", "UnifiedSearchPage", "Health", "Stats", "BackupReport", "IntegrityReport",
+    "Page",
 ]  # fmt: skip
+
+_T = TypeVar("_T")
+
+
+class Page(List[_T]):
+    """One page of a list call: a plain ``list`` of the items, plus :attr:`next_cursor`.
+
+    Pass ``next_cursor`` as the ``cursor`` argument of the same call for the next page; it is None on
+    the last page."""
+
+    next_cursor: Optional[str]
+
+    def __init__(self, items: Iterable[_T] = (), next_cursor: Optional[str] = None) -> None:
+        super().__init__(items)
+        self.next_cursor = next_cursor
+
+    def __repr__(self) -> str:
+        return f"Page({list.__repr__(self)}, next_cursor={self.next_cursor!r})"
 
 
 class Node(TypedDict):
