@@ -42,6 +42,8 @@
 //! intact meta page (the header is written only after that meta page is synced), and damaged records
 //! followed by an intact commit record whose durable offset lies past them (they had been synced).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use parking_lot::{Condvar, Mutex};
 
 use super::format::{read_u32, read_u64, write_u32, write_u64};
@@ -114,6 +116,10 @@ pub(crate) struct Wal {
     keep_bytes: u64,
     state: Mutex<WalState>,
     synced_cond: Condvar,
+    /// fsyncs run by [`Wal::sync_to`] (statistics: commits per flush shows group commit at work).
+    syncs: AtomicU64,
+    /// Bytes appended by [`Wal::append`] since open (statistics).
+    appended: AtomicU64,
 }
 
 fn header_bytes(page_size: u32, seq: u64) -> [u8; WAL_HEADER_LEN as usize] {
@@ -182,6 +188,8 @@ impl Wal {
                 failed: false,
             }),
             synced_cond: Condvar::new(),
+            syncs: AtomicU64::new(0),
+            appended: AtomicU64::new(0),
         }
     }
 
@@ -289,6 +297,7 @@ impl Wal {
         self.write_out(&buf, at)?;
         at += buf.len() as u64;
         self.state.lock().end = at;
+        self.appended.fetch_add(total as u64, Ordering::Relaxed);
         Ok(at)
     }
 
@@ -320,6 +329,7 @@ impl Wal {
         st.syncing = true;
         let end = st.end;
         drop(st);
+        self.syncs.fetch_add(1, Ordering::Relaxed);
         let result = self.file.sync();
         let mut st = self.state.lock();
         st.syncing = false;
@@ -330,6 +340,16 @@ impl Wal {
         drop(st);
         self.synced_cond.notify_all();
         result.map_err(|e| Error::io("syncing the WAL", e))
+    }
+
+    /// fsyncs [`Wal::sync_to`] has run since open.
+    pub(crate) fn sync_count(&self) -> u64 {
+        self.syncs.load(Ordering::Relaxed)
+    }
+
+    /// Bytes [`Wal::append`] has written since open.
+    pub(crate) fn appended_bytes(&self) -> u64 {
+        self.appended.load(Ordering::Relaxed)
     }
 
     /// Whether appended bytes wait for a sync.
