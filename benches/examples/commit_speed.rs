@@ -15,6 +15,7 @@ use rusqlite::{params, Connection};
 use treestore_benches::h2h::queries::tool_json;
 use treestore_core::db::{Database, Options};
 use treestore_core::metadata::{store_tool_result, ToolResult};
+use treestore_core::metrics::Op;
 
 static NEXT: AtomicU64 = AtomicU64::new(1);
 
@@ -178,27 +179,30 @@ fn main() {
     for threads in [1, 8] {
         for &e in &engines {
             let before = ts.0.stats().unwrap();
+            let cp_before = ts.0.metrics().snapshot(Op::Checkpoint).sum_seconds;
             let (ops, p50, p99) = run(e, threads, secs);
             let after = ts.0.stats().unwrap();
+            let cp_secs = ts.0.metrics().snapshot(Op::Checkpoint).sum_seconds - cp_before;
             println!(
                 "| {} | {threads} | {ops:.0} | {p50:.1} | {p99:.1} |",
                 e.name()
             );
             if e.name() == "TreeStore" {
-                rows.push((threads, before, after));
+                rows.push((threads, before, after, cp_secs));
             }
         }
     }
-    for (threads, b, a) in rows {
+    for (threads, b, a, cp_secs) in rows {
         let commits = a.commits - b.commits;
         let cps = a.checkpoints - b.checkpoints;
         let flushes = a.wal_syncs.saturating_sub(b.wal_syncs);
         let bytes = (a.wal_appended_bytes - b.wal_appended_bytes) as f64 / commits as f64;
         println!(
             "TreeStore {threads} thread(s): {commits} commits, WAL bytes/commit {bytes:.0} ({:.1} pages), \
-             {:.2} commits per WAL flush, {cps} checkpoints",
+             {:.2} commits per WAL flush, {cps} checkpoints taking {:.0} ms in all",
             bytes / (a.page_size + 40) as f64,
-            commits as f64 / flushes.max(1) as f64
+            commits as f64 / flushes.max(1) as f64,
+            cp_secs * 1e3
         );
     }
 }

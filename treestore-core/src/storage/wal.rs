@@ -120,6 +120,9 @@ pub(crate) struct Wal {
     syncs: AtomicU64,
     /// Bytes appended by [`Wal::append`] since open (statistics).
     appended: AtomicU64,
+    /// The append buffer, kept between commits (writer only): a fresh one per commit made
+    /// glibc's malloc consolidate its free lists on every free of a buffer above 64 KiB.
+    scratch: Mutex<Vec<u8>>,
 }
 
 fn header_bytes(page_size: u32, seq: u64) -> [u8; WAL_HEADER_LEN as usize] {
@@ -190,6 +193,7 @@ impl Wal {
             synced_cond: Condvar::new(),
             syncs: AtomicU64::new(0),
             appended: AtomicU64::new(0),
+            scratch: Mutex::new(Vec::new()),
         }
     }
 
@@ -281,12 +285,15 @@ impl Wal {
         let commit_len = RECORD_HEADER_LEN + commit_payload_len(info);
         let total = pages.len() * (self.page_size as usize + RECORD_HEADER_LEN) + commit_len;
         self.preallocate(at + total as u64)?;
-        let mut buf = Vec::with_capacity(WRITE_CHUNK.min(total));
+        let mut scratch = self.scratch.lock();
+        let buf = &mut *scratch;
+        buf.clear();
+        buf.reserve(WRITE_CHUNK.min(total));
         for (page_no, page) in pages {
             buf.extend_from_slice(&record_header(KIND_PAGE, page, seq, info.txid, *page_no));
             buf.extend_from_slice(page);
             if buf.len() >= WRITE_CHUNK {
-                self.write_out(&buf, at)?;
+                self.write_out(buf, at)?;
                 at += buf.len() as u64;
                 buf.clear();
             }
@@ -294,8 +301,10 @@ impl Wal {
         let commit = encode_commit(info, pages.len(), synced);
         buf.extend_from_slice(&record_header(KIND_COMMIT, &commit, seq, info.txid, 0));
         buf.extend_from_slice(&commit);
-        self.write_out(&buf, at)?;
+        self.write_out(buf, at)?;
         at += buf.len() as u64;
+        buf.clear();
+        drop(scratch);
         self.state.lock().end = at;
         self.appended.fetch_add(total as u64, Ordering::Relaxed);
         Ok(at)

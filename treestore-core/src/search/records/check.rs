@@ -53,8 +53,20 @@ pub fn check_records<R: ReadOps + ?Sized>(tx: &R) -> Result<RecordIndexSummary> 
         let s = sums.entry(kind.code()).or_default();
         for (id, doc) in pending_of(tx, &t, kind)? {
             let name = RecordRef::read_id(kind, &id)?.id();
+            let len: u64 = doc.field_len.iter().sum();
+            s.doc_count += 1;
+            s.tokens += len;
             s.pending += 1;
             s.pending_bytes += pending_len(&doc);
+            for (term, _) in &doc.postings {
+                let key = (kind.code(), term.clone(), id.clone());
+                if expected.insert(key, len).is_some() {
+                    return Err(corrupt(format!(
+                        "{} {name} is both pending and merged",
+                        kind.name()
+                    )));
+                }
+            }
             for (term, v) in doc.postings {
                 check_posting(&mut expected, (kind.code(), term, id.clone()), &name, &v)?;
                 postings += 1;

@@ -69,23 +69,55 @@ pub(crate) fn stats_key(kind: RecordKind) -> Vec<u8> {
     KeyBuilder::new().u32(kind.code()).finish()
 }
 
-/// `(kind, id...)` in `fts.rec_stats`: a pending record's postings (the same bytes as its
-/// [`doc_key`], in the statistics table, so a store touches no tree beyond those it already does).
+/// `(kind, id...)` in `fts.rec_stats`: a pending record (the same bytes as its [`doc_key`], in
+/// the statistics table, so that storing a record dirties that one small tree of the index).
 pub(crate) fn pending_key(rec: &RecordRef) -> Vec<u8> {
     doc_key(rec)
 }
 
-/// The postings of a record not yet merged into `fts.rec_postings`: each distinct term (sorted)
-/// and its [`encode_posting`] bytes.
+fn check_format(d: &mut Decoder<'_>, what: &str) -> Result<()> {
+    let v = d.u8()?;
+    if v != FORMAT {
+        return Err(Error::corruption(format!(
+            "{what} record has format {v}, this build reads {FORMAT}"
+        )));
+    }
+    Ok(())
+}
+
+/// A record whose entry and postings are not yet merged into `fts.rec_docs` and
+/// `fts.rec_postings`: the entry's filter fields and field lengths, and each distinct term
+/// (sorted) with its [`encode_posting`] bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct PendingDoc {
+    pub policy_id: Option<String>,
+    pub case_id: Option<String>,
+    pub field_len: [u64; 3],
     pub postings: Vec<(String, Vec<u8>)>,
+}
+
+impl PendingDoc {
+    /// The `fts.rec_docs` entry the record gets when merged.
+    pub fn entry(&self) -> DocRec {
+        DocRec {
+            policy_id: self.policy_id.clone(),
+            case_id: self.case_id.clone(),
+            field_len: self.field_len,
+            terms: self.postings.iter().map(|(t, _)| t.clone()).collect(),
+        }
+    }
 }
 
 pub(crate) fn encode_pending(p: &PendingDoc) -> Vec<u8> {
     let n: usize = p.postings.iter().map(|(t, v)| t.len() + v.len() + 4).sum();
-    let mut e = Encoder::with_capacity(8 + n);
-    e.u8(FORMAT).uvar(p.postings.len() as u64);
+    let mut e = Encoder::with_capacity(32 + n);
+    e.u8(FORMAT)
+        .opt_str(p.policy_id.as_deref())
+        .opt_str(p.case_id.as_deref());
+    for l in p.field_len {
+        e.uvar(l);
+    }
+    e.uvar(p.postings.len() as u64);
     for (term, posting) in &p.postings {
         e.str(term).bytes(posting);
     }
@@ -95,6 +127,9 @@ pub(crate) fn encode_pending(p: &PendingDoc) -> Vec<u8> {
 pub(crate) fn decode_pending(v: &[u8]) -> Result<PendingDoc> {
     let mut d = Decoder::new(v, "fts.rec_stats pending record");
     check_format(&mut d, "fts.rec_stats pending")?;
+    let policy_id = d.opt_string()?;
+    let case_id = d.opt_string()?;
+    let field_len = [d.uvar()?, d.uvar()?, d.uvar()?];
     let n = d.uvar()?;
     if n > d.remaining() as u64 {
         return Err(Error::corruption(format!(
@@ -107,17 +142,12 @@ pub(crate) fn decode_pending(v: &[u8]) -> Result<PendingDoc> {
         let term = d.string()?;
         postings.push((term, d.bytes()?.to_vec()));
     }
-    Ok(PendingDoc { postings })
-}
-
-fn check_format(d: &mut Decoder<'_>, what: &str) -> Result<()> {
-    let v = d.u8()?;
-    if v != FORMAT {
-        return Err(Error::corruption(format!(
-            "{what} record has format {v}, this build reads {FORMAT}"
-        )));
-    }
-    Ok(())
+    Ok(PendingDoc {
+        policy_id,
+        case_id,
+        field_len,
+        postings,
+    })
 }
 
 /// `fts.rec_docs` value: the filter fields, the field lengths and the distinct terms (sorted), so
@@ -287,6 +317,9 @@ mod tests {
         };
         assert_eq!(decode_doc(&encode_doc(&d)).unwrap(), d);
         let pending = PendingDoc {
+            policy_id: None,
+            case_id: Some("c".into()),
+            field_len: [2, 0, 1],
             postings: vec![("a".into(), v.clone()), ("b".into(), vec![1, 2])],
         };
         assert_eq!(decode_pending(&encode_pending(&pending)).unwrap(), pending);
@@ -297,7 +330,7 @@ mod tests {
         assert!(decode_posting(&[2, 1], true).is_err());
         assert!(decode_posting(&[1, 1, 200], true).is_err());
         assert!(decode_doc(&[1, 9]).is_err());
-        assert!(decode_pending(&[1, 200]).is_err());
-        assert!(decode_pending(&[1, 1, 5, b'a']).is_err());
+        assert!(decode_pending(&[1, 0, 0, 1, 1, 1, 200]).is_err());
+        assert!(decode_pending(&[1, 0, 0, 1, 1, 1, 1, 5, b'a']).is_err());
     }
 }

@@ -79,7 +79,7 @@ pub(crate) fn search_kind<R: ReadOps + ?Sized>(
     let mut hits = Vec::new();
     let mut contributing = Vec::new();
     for id in candidates {
-        if !matches(&parsed.root, id, &leaves) || !passes(tx, &t, kind, id, filter)? {
+        if !matches(&parsed.root, id, &leaves) || !passes(&src, id, filter)? {
             continue;
         }
         contributing.clear();
@@ -115,30 +115,32 @@ pub(crate) fn search_kind<R: ReadOps + ?Sized>(
 
 /// Whether the record passes the policy and case filters (read from its entry only when set).
 fn passes<R: ReadOps + ?Sized>(
-    tx: &R,
-    t: &Tables,
-    kind: RecordKind,
+    src: &Source<'_, R>,
     id: &[u8],
     filter: &RecordFilter<'_>,
 ) -> Result<bool> {
     if filter.policy_id.is_none() && filter.case_id.is_none() {
         return Ok(true);
     }
-    let mut key = crate::keys::KeyBuilder::new().u32(kind.code()).finish();
-    key.extend_from_slice(id);
-    let Some(v) = tx.get(t.docs, &key)? else {
-        return Err(crate::error::Error::corruption(format!(
-            "fts.rec_postings: a posting names record {}, which has no entry",
-            RecordRef::read_id(kind, id)?.id()
-        )));
+    let (policy, case) = match src.pending.iter().find(|(p, _)| p == id) {
+        Some((_, doc)) => (doc.policy_id.clone(), doc.case_id.clone()),
+        None => {
+            let mut key = crate::keys::KeyBuilder::new().u32(src.kind.code()).finish();
+            key.extend_from_slice(id);
+            let Some(v) = src.tx.get(src.t.docs, &key)? else {
+                return Err(crate::error::Error::corruption(format!(
+                    "fts.rec_postings: a posting names record {}, which has no entry",
+                    RecordRef::read_id(src.kind, id)?.id()
+                )));
+            };
+            let doc = decode_doc(&v)?;
+            (doc.policy_id, doc.case_id)
+        }
     };
-    let doc = decode_doc(&v)?;
     Ok(filter
         .policy_id
-        .is_none_or(|p| doc.policy_id.as_deref() == Some(p))
-        && filter
-            .case_id
-            .is_none_or(|c| doc.case_id.as_deref() == Some(c)))
+        .is_none_or(|p| policy.as_deref() == Some(p))
+        && filter.case_id.is_none_or(|c| case.as_deref() == Some(c)))
 }
 
 /// The records one leaf matches, with its term frequencies there.

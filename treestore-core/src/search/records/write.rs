@@ -1,19 +1,20 @@
 //! Indexing and removing records, inside the caller's write transaction.
 //!
-//! A record's postings are first stored together, as one pending value in `fts.rec_stats` beside
-//! its kind's statistics, so that storing a record writes three small trees (entry, statistics,
-//! pending) instead of one posting per distinct term scattered over `fts.rec_postings` (a tool
-//! result of a dozen terms dirtied a dozen leaves there and their branches, most of a commit's
-//! pages). Once [`PENDING_MAX_RECORDS`] records or [`PENDING_MAX_BYTES`] bytes are pending in a
-//! kind, the store that adds the next one merges them all into `fts.rec_postings`, where postings
-//! of the same term now share leaves. Searches read pending postings beside the merged ones.
+//! A record's entry and postings are first stored together, as one pending value in
+//! `fts.rec_stats` beside its kind's statistics, so that storing a record dirties that one small
+//! tree instead of the entry's place in `fts.rec_docs` and one posting per distinct term scattered
+//! over `fts.rec_postings` (a tool result of a dozen terms dirtied a dozen leaves there and their
+//! branches, most of a commit's pages). Once [`PENDING_MAX_RECORDS`] records or
+//! [`PENDING_MAX_BYTES`] bytes are pending in a kind, the store that adds the next one merges them
+//! all into `fts.rec_docs` and `fts.rec_postings`, where postings of the same term share leaves.
+//! Searches and removals read pending records beside the merged ones.
 
 use std::collections::BTreeMap;
 
 use super::layout::{
     decode_doc, decode_pending, doc_key, encode_doc, encode_pending, encode_posting, pending_key,
-    posting_key, read_stats, stats_key, term_prefix, write_stats, DocRec, PendingDoc, Posting,
-    Stats, Tables,
+    posting_key, read_stats, stats_key, term_prefix, write_stats, PendingDoc, Posting, Stats,
+    Tables,
 };
 use super::model::{RecordKind, RecordRef, RecordText};
 use crate::db::{ReadOps, WriteTxn};
@@ -59,24 +60,18 @@ pub(crate) fn index_record(tx: &mut WriteTxn, r: &RecordText<'_>, fresh: bool) -
         });
     }
     let doc_len: u64 = field_len.iter().sum();
-    let mut pending = PendingDoc {
-        postings: Vec::with_capacity(terms.len()),
-    };
-    let mut names = Vec::with_capacity(terms.len());
-    for (term, positions) in terms {
-        let posting = Posting { doc_len, positions };
-        pending
-            .postings
-            .push((term.clone(), encode_posting(&posting)));
-        names.push(term);
-    }
-    let doc = DocRec {
+    let pending = PendingDoc {
         policy_id: r.policy_id.map(str::to_string),
         case_id: r.case_id.map(str::to_string),
         field_len,
-        terms: names,
+        postings: terms
+            .into_iter()
+            .map(|(term, positions)| {
+                let posting = encode_posting(&Posting { doc_len, positions });
+                (term, posting)
+            })
+            .collect(),
     };
-    tx.insert(t.docs, &doc_key(r.rec), &encode_doc(&doc))?;
     let value = encode_pending(&pending);
     tx.insert(t.stats, &pending_key(r.rec), &value)?;
     stats.doc_count += 1;
@@ -91,8 +86,8 @@ pub(crate) fn index_record(tx: &mut WriteTxn, r: &RecordText<'_>, fresh: bool) -
     write_stats(tx, &t, kind, &stats)
 }
 
-/// Moves every pending record of `kind` into `fts.rec_postings`; the statistics are the
-/// caller's.
+/// Moves every pending record of `kind` into `fts.rec_docs` and `fts.rec_postings`; the
+/// statistics are the caller's.
 fn merge_pending(tx: &mut WriteTxn, t: &Tables, kind: RecordKind) -> Result<()> {
     for (id, doc) in pending_of(tx, t, kind)? {
         for (term, posting) in &doc.postings {
@@ -102,6 +97,7 @@ fn merge_pending(tx: &mut WriteTxn, t: &Tables, kind: RecordKind) -> Result<()> 
         }
         let mut key = stats_key(kind);
         key.extend_from_slice(&id);
+        tx.insert(t.docs, &key, &encode_doc(&doc.entry()))?;
         tx.remove(t.stats, &key)?;
     }
     Ok(())
@@ -161,23 +157,27 @@ pub(crate) fn remove_record(tx: &mut WriteTxn, rec: &RecordRef) -> Result<bool> 
 /// Deletes the entry and postings (pending or merged) of `rec`; statistics are the caller's.
 fn remove_entry(tx: &mut WriteTxn, t: &Tables, rec: &RecordRef) -> Result<Option<Removed>> {
     let key = doc_key(rec);
+    let pkey = pending_key(rec);
+    if let Some(v) = tx.get(t.stats, &pkey)? {
+        let pending_bytes = v.len() as u64;
+        let old = decode_pending(&v).map_err(|e| e.context(format!("record {}", rec.id())))?;
+        tx.remove(t.stats, &pkey)?;
+        return Ok(Some(Removed {
+            tokens: old.field_len.iter().sum(),
+            pending_bytes: Some(pending_bytes),
+        }));
+    }
     let old = match tx.get(t.docs, &key)? {
         Some(v) => decode_doc(&v).map_err(|e| e.context(format!("record {}", rec.id())))?,
         None => return Ok(None),
     };
-    let pkey = pending_key(rec);
-    let pending_bytes = tx.get(t.stats, &pkey)?.map(|v| v.len() as u64);
-    if pending_bytes.is_some() {
-        tx.remove(t.stats, &pkey)?;
-    } else {
-        for term in &old.terms {
-            tx.remove(t.postings, &posting_key(rec, term))?;
-        }
+    for term in &old.terms {
+        tx.remove(t.postings, &posting_key(rec, term))?;
     }
     tx.remove(t.docs, &key)?;
     Ok(Some(Removed {
         tokens: old.field_len.iter().sum(),
-        pending_bytes,
+        pending_bytes: None,
     }))
 }
 
@@ -185,7 +185,7 @@ fn remove_entry(tx: &mut WriteTxn, t: &Tables, rec: &RecordRef) -> Result<Option
 pub(crate) fn record_count<R: ReadOps + ?Sized>(tx: &R) -> Result<u64> {
     let t = Tables::open(tx)?;
     let mut n = 0;
-    for kind in super::model::RecordKind::ALL {
+    for kind in RecordKind::ALL {
         n += read_stats(tx, &t, kind)?.doc_count;
     }
     Ok(n)
