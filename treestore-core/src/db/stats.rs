@@ -31,6 +31,11 @@ pub struct Stats {
     pub commits: u64,
     /// Checkpoints since open.
     pub checkpoints: u64,
+    /// WAL flushes (fsyncs) run for commits since open; fewer than `commits` when concurrent
+    /// committers shared flushes (group commit).
+    pub wal_syncs: u64,
+    /// Bytes commits appended to the WAL since open (page images and commit records).
+    pub wal_appended_bytes: u64,
     /// Read transactions alive now.
     pub live_readers: u64,
     /// Age of the oldest live read transaction.
@@ -66,6 +71,8 @@ pub(crate) fn collect(shared: &Shared) -> Result<Stats> {
         last_txid: snap.txid,
         commits: c.commits.load(Ordering::Relaxed),
         checkpoints: c.checkpoints.load(Ordering::Relaxed),
+        wal_syncs: shared.wal.sync_count(),
+        wal_appended_bytes: shared.wal.appended_bytes(),
         live_readers: live as u64,
         oldest_reader_age: oldest,
         last_checkpoint_age: (last_ms > 0)

@@ -154,6 +154,8 @@ mod tests {
             last_txid: 5,
             commits: 5,
             checkpoints: 1,
+            wal_syncs: 0,
+            wal_appended_bytes: 0,
             live_readers: 0,
             oldest_reader_age: None,
             last_checkpoint_age: Some(Duration::from_secs(2)),

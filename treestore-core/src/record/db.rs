@@ -76,6 +76,8 @@ mod tests {
             last_txid: 3,
             commits: 3,
             checkpoints: 0,
+            wal_syncs: 0,
+            wal_appended_bytes: 0,
             live_readers: 0,
             oldest_reader_age: None,
             last_checkpoint_age: None,

@@ -42,6 +42,8 @@
 //! intact meta page (the header is written only after that meta page is synced), and damaged records
 //! followed by an intact commit record whose durable offset lies past them (they had been synced).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use parking_lot::{Condvar, Mutex};
 
 use super::format::{read_u32, read_u64, write_u32, write_u64};
@@ -114,6 +116,13 @@ pub(crate) struct Wal {
     keep_bytes: u64,
     state: Mutex<WalState>,
     synced_cond: Condvar,
+    /// fsyncs run by [`Wal::sync_to`] (statistics: commits per flush shows group commit at work).
+    syncs: AtomicU64,
+    /// Bytes appended by [`Wal::append`] since open (statistics).
+    appended: AtomicU64,
+    /// The append buffer, kept between commits (writer only): a fresh one per commit made
+    /// glibc's malloc consolidate its free lists on every free of a buffer above 64 KiB.
+    scratch: Mutex<Vec<u8>>,
 }
 
 fn header_bytes(page_size: u32, seq: u64) -> [u8; WAL_HEADER_LEN as usize] {
@@ -182,6 +191,9 @@ impl Wal {
                 failed: false,
             }),
             synced_cond: Condvar::new(),
+            syncs: AtomicU64::new(0),
+            appended: AtomicU64::new(0),
+            scratch: Mutex::new(Vec::new()),
         }
     }
 
@@ -273,12 +285,15 @@ impl Wal {
         let commit_len = RECORD_HEADER_LEN + commit_payload_len(info);
         let total = pages.len() * (self.page_size as usize + RECORD_HEADER_LEN) + commit_len;
         self.preallocate(at + total as u64)?;
-        let mut buf = Vec::with_capacity(WRITE_CHUNK.min(total));
+        let mut scratch = self.scratch.lock();
+        let buf = &mut *scratch;
+        buf.clear();
+        buf.reserve(WRITE_CHUNK.min(total));
         for (page_no, page) in pages {
             buf.extend_from_slice(&record_header(KIND_PAGE, page, seq, info.txid, *page_no));
             buf.extend_from_slice(page);
             if buf.len() >= WRITE_CHUNK {
-                self.write_out(&buf, at)?;
+                self.write_out(buf, at)?;
                 at += buf.len() as u64;
                 buf.clear();
             }
@@ -286,9 +301,12 @@ impl Wal {
         let commit = encode_commit(info, pages.len(), synced);
         buf.extend_from_slice(&record_header(KIND_COMMIT, &commit, seq, info.txid, 0));
         buf.extend_from_slice(&commit);
-        self.write_out(&buf, at)?;
+        self.write_out(buf, at)?;
         at += buf.len() as u64;
+        buf.clear();
+        drop(scratch);
         self.state.lock().end = at;
+        self.appended.fetch_add(total as u64, Ordering::Relaxed);
         Ok(at)
     }
 
@@ -320,6 +338,7 @@ impl Wal {
         st.syncing = true;
         let end = st.end;
         drop(st);
+        self.syncs.fetch_add(1, Ordering::Relaxed);
         let result = self.file.sync();
         let mut st = self.state.lock();
         st.syncing = false;
@@ -330,6 +349,16 @@ impl Wal {
         drop(st);
         self.synced_cond.notify_all();
         result.map_err(|e| Error::io("syncing the WAL", e))
+    }
+
+    /// fsyncs [`Wal::sync_to`] has run since open.
+    pub(crate) fn sync_count(&self) -> u64 {
+        self.syncs.load(Ordering::Relaxed)
+    }
+
+    /// Bytes [`Wal::append`] has written since open.
+    pub(crate) fn appended_bytes(&self) -> u64 {
+        self.appended.load(Ordering::Relaxed)
     }
 
     /// Whether appended bytes wait for a sync.

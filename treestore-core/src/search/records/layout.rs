@@ -69,6 +69,12 @@ pub(crate) fn stats_key(kind: RecordKind) -> Vec<u8> {
     KeyBuilder::new().u32(kind.code()).finish()
 }
 
+/// `(kind, id...)` in `fts.rec_stats`: a pending record (the same bytes as its [`doc_key`], in
+/// the statistics table, so that storing a record dirties that one small tree of the index).
+pub(crate) fn pending_key(rec: &RecordRef) -> Vec<u8> {
+    doc_key(rec)
+}
+
 fn check_format(d: &mut Decoder<'_>, what: &str) -> Result<()> {
     let v = d.u8()?;
     if v != FORMAT {
@@ -77,6 +83,71 @@ fn check_format(d: &mut Decoder<'_>, what: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// A record whose entry and postings are not yet merged into `fts.rec_docs` and
+/// `fts.rec_postings`: the entry's filter fields and field lengths, and each distinct term
+/// (sorted) with its [`encode_posting`] bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct PendingDoc {
+    pub policy_id: Option<String>,
+    pub case_id: Option<String>,
+    pub field_len: [u64; 3],
+    pub postings: Vec<(String, Vec<u8>)>,
+}
+
+impl PendingDoc {
+    /// The `fts.rec_docs` entry the record gets when merged.
+    pub fn entry(&self) -> DocRec {
+        DocRec {
+            policy_id: self.policy_id.clone(),
+            case_id: self.case_id.clone(),
+            field_len: self.field_len,
+            terms: self.postings.iter().map(|(t, _)| t.clone()).collect(),
+        }
+    }
+}
+
+pub(crate) fn encode_pending(p: &PendingDoc) -> Vec<u8> {
+    let n: usize = p.postings.iter().map(|(t, v)| t.len() + v.len() + 4).sum();
+    let mut e = Encoder::with_capacity(32 + n);
+    e.u8(FORMAT)
+        .opt_str(p.policy_id.as_deref())
+        .opt_str(p.case_id.as_deref());
+    for l in p.field_len {
+        e.uvar(l);
+    }
+    e.uvar(p.postings.len() as u64);
+    for (term, posting) in &p.postings {
+        e.str(term).bytes(posting);
+    }
+    e.finish()
+}
+
+pub(crate) fn decode_pending(v: &[u8]) -> Result<PendingDoc> {
+    let mut d = Decoder::new(v, "fts.rec_stats pending record");
+    check_format(&mut d, "fts.rec_stats pending")?;
+    let policy_id = d.opt_string()?;
+    let case_id = d.opt_string()?;
+    let field_len = [d.uvar()?, d.uvar()?, d.uvar()?];
+    let n = d.uvar()?;
+    if n > d.remaining() as u64 {
+        return Err(Error::corruption(format!(
+            "fts.rec_stats: a pending record of {n} postings in {} bytes",
+            d.remaining()
+        )));
+    }
+    let mut postings = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let term = d.string()?;
+        postings.push((term, d.bytes()?.to_vec()));
+    }
+    Ok(PendingDoc {
+        policy_id,
+        case_id,
+        field_len,
+        postings,
+    })
 }
 
 /// `fts.rec_docs` value: the filter fields, the field lengths and the distinct terms (sorted), so
@@ -170,11 +241,15 @@ pub(crate) fn decode_posting(v: &[u8], with_positions: bool) -> Result<Posting> 
     Ok(p)
 }
 
-/// `fts.rec_stats` value: records of the kind and their tokens (all fields).
+/// `fts.rec_stats` value: records of the kind and their tokens (all fields), then the records
+/// whose postings are pending and the bytes of their pending values (absent in databases written
+/// before pending postings: none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Stats {
     pub doc_count: u64,
     pub tokens: u64,
+    pub pending: u64,
+    pub pending_bytes: u64,
 }
 
 pub(crate) fn read_stats<R: ReadOps + ?Sized>(
@@ -187,9 +262,17 @@ pub(crate) fn read_stats<R: ReadOps + ?Sized>(
     };
     let mut d = Decoder::new(&v, "fts.rec_stats");
     check_format(&mut d, "fts.rec_stats")?;
+    let (doc_count, tokens) = (d.uvar()?, d.uvar()?);
+    let (pending, pending_bytes) = if d.is_empty() {
+        (0, 0)
+    } else {
+        (d.uvar()?, d.uvar()?)
+    };
     Ok(Stats {
-        doc_count: d.uvar()?,
-        tokens: d.uvar()?,
+        doc_count,
+        tokens,
+        pending,
+        pending_bytes,
     })
 }
 
@@ -206,6 +289,9 @@ pub(crate) fn write_stats(
     }
     let mut e = Encoder::new();
     e.u8(FORMAT).uvar(s.doc_count).uvar(s.tokens);
+    if s.pending > 0 {
+        e.uvar(s.pending).uvar(s.pending_bytes);
+    }
     tx.insert(t.stats, &stats_key(kind), &e.finish())?;
     Ok(())
 }
@@ -230,6 +316,13 @@ mod tests {
             terms: vec!["a".into(), "b".into()],
         };
         assert_eq!(decode_doc(&encode_doc(&d)).unwrap(), d);
+        let pending = PendingDoc {
+            policy_id: None,
+            case_id: Some("c".into()),
+            field_len: [2, 0, 1],
+            postings: vec![("a".into(), v.clone()), ("b".into(), vec![1, 2])],
+        };
+        assert_eq!(decode_pending(&encode_pending(&pending)).unwrap(), pending);
     }
 
     #[test]
@@ -237,5 +330,7 @@ mod tests {
         assert!(decode_posting(&[2, 1], true).is_err());
         assert!(decode_posting(&[1, 1, 200], true).is_err());
         assert!(decode_doc(&[1, 9]).is_err());
+        assert!(decode_pending(&[1, 0, 0, 1, 1, 1, 200]).is_err());
+        assert!(decode_pending(&[1, 0, 0, 1, 1, 1, 1, 5, b'a']).is_err());
     }
 }

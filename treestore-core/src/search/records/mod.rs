@@ -37,12 +37,16 @@
 //! |--------------------|------------------------|------------------------------------------------------------|
 //! | `fts.rec_docs`     | `(kind, id...)`        | policy_id?, case_id?, tokens per field (3), distinct terms (sorted list) |
 //! | `fts.rec_postings` | `(kind, term, id...)`  | record tokens (all fields), then per field: tf, tf position gaps |
-//! | `fts.rec_stats`    | `(kind)`               | records of the kind, their tokens; absent when none         |
+//! | `fts.rec_stats`    | `(kind)`               | records of the kind, their tokens, then (when any) pending records and their bytes; absent when none |
+//! | `fts.rec_stats`    | `(kind, id...)`        | a pending record: policy_id?, case_id?, tokens per field (3), its distinct terms (sorted) each with its posting bytes |
 //!
 //! A kind's postings of a term are one key range, and a prefix query's one range over every term
-//! it expands to. Invariant after every write: each term in a record's list has exactly one
-//! posting, no other posting exists, and the statistics are the sums over the entries;
-//! [`check_records`] verifies all of it.
+//! it expands to. A stored record first stays pending (its entry and postings in one value beside
+//! the statistics, so a store dirties one small tree of the index) until its kind has
+//! 64 pending records or 256 KiB of them; then one store merges them all (see `write.rs`).
+//! Invariant after every write: each term in a record's list has exactly one posting, merged or
+//! pending (never both), no other posting exists, and the statistics are the sums over the
+//! entries and pending values; [`check_records`] verifies all of it.
 
 mod check;
 mod layout;

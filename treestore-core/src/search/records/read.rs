@@ -1,13 +1,16 @@
 //! Running a parsed query over the records of one kind: each leaf's postings gathered whole
 //! (record sets are small next to the node index, and a unified search pages by score, so every
 //! match is scored), the boolean tree evaluated per candidate, BM25 as the node index scores.
+//! Postings still pending (see `write.rs`) are read beside the merged ones.
 
 use std::collections::{HashMap, HashSet};
 
 use super::layout::{
-    decode_doc, decode_posting, read_stats, term_prefix, term_start_prefix, Tables,
+    decode_doc, decode_posting, read_stats, term_prefix, term_start_prefix, PendingDoc, Posting,
+    Tables,
 };
 use super::model::{kind_from_code, KindHits, RecordFilter, RecordHit, RecordKind, RecordRef};
+use super::write::pending_of;
 use crate::db::ReadOps;
 use crate::error::Result;
 use crate::keys::KeyReader;
@@ -26,6 +29,14 @@ struct Match {
 /// A leaf's matches, by the id part of the record's keys.
 type LeafMatches = HashMap<Vec<u8>, Match>;
 
+/// The postings one search reads: the merged table and the pending records of the kind.
+struct Source<'a, R: ?Sized> {
+    tx: &'a R,
+    t: Tables,
+    kind: RecordKind,
+    pending: Vec<(Vec<u8>, PendingDoc)>,
+}
+
 /// Scores every record of `kind` matching `parsed` and passing `filter`, with the database's
 /// field `weights`.
 pub(crate) fn search_kind<R: ReadOps + ?Sized>(
@@ -41,9 +52,19 @@ pub(crate) fn search_kind<R: ReadOps + ?Sized>(
         return Ok(KindHits::default());
     }
     let avgdl = stats.tokens as f64 / stats.doc_count as f64;
+    let src = Source {
+        tx,
+        t,
+        kind,
+        pending: if stats.pending > 0 {
+            pending_of(tx, &t, kind)?
+        } else {
+            Vec::new()
+        },
+    };
     let mut leaves = Vec::with_capacity(parsed.leaves.len());
     for leaf in &parsed.leaves {
-        leaves.push(leaf_matches(tx, &t, kind, leaf)?);
+        leaves.push(leaf_matches(&src, leaf)?);
     }
     let idfs: Vec<f64> = leaves
         .iter()
@@ -58,7 +79,7 @@ pub(crate) fn search_kind<R: ReadOps + ?Sized>(
     let mut hits = Vec::new();
     let mut contributing = Vec::new();
     for id in candidates {
-        if !matches(&parsed.root, id, &leaves) || !passes(tx, &t, kind, id, filter)? {
+        if !matches(&parsed.root, id, &leaves) || !passes(&src, id, filter)? {
             continue;
         }
         contributing.clear();
@@ -94,41 +115,38 @@ pub(crate) fn search_kind<R: ReadOps + ?Sized>(
 
 /// Whether the record passes the policy and case filters (read from its entry only when set).
 fn passes<R: ReadOps + ?Sized>(
-    tx: &R,
-    t: &Tables,
-    kind: RecordKind,
+    src: &Source<'_, R>,
     id: &[u8],
     filter: &RecordFilter<'_>,
 ) -> Result<bool> {
     if filter.policy_id.is_none() && filter.case_id.is_none() {
         return Ok(true);
     }
-    let mut key = crate::keys::KeyBuilder::new().u32(kind.code()).finish();
-    key.extend_from_slice(id);
-    let Some(v) = tx.get(t.docs, &key)? else {
-        return Err(crate::error::Error::corruption(format!(
-            "fts.rec_postings: a posting names record {}, which has no entry",
-            RecordRef::read_id(kind, id)?.id()
-        )));
+    let (policy, case) = match src.pending.iter().find(|(p, _)| p == id) {
+        Some((_, doc)) => (doc.policy_id.clone(), doc.case_id.clone()),
+        None => {
+            let mut key = crate::keys::KeyBuilder::new().u32(src.kind.code()).finish();
+            key.extend_from_slice(id);
+            let Some(v) = src.tx.get(src.t.docs, &key)? else {
+                return Err(crate::error::Error::corruption(format!(
+                    "fts.rec_postings: a posting names record {}, which has no entry",
+                    RecordRef::read_id(src.kind, id)?.id()
+                )));
+            };
+            let doc = decode_doc(&v)?;
+            (doc.policy_id, doc.case_id)
+        }
     };
-    let doc = decode_doc(&v)?;
     Ok(filter
         .policy_id
-        .is_none_or(|p| doc.policy_id.as_deref() == Some(p))
-        && filter
-            .case_id
-            .is_none_or(|c| doc.case_id.as_deref() == Some(c)))
+        .is_none_or(|p| policy.as_deref() == Some(p))
+        && filter.case_id.is_none_or(|c| case.as_deref() == Some(c)))
 }
 
 /// The records one leaf matches, with its term frequencies there.
-fn leaf_matches<R: ReadOps + ?Sized>(
-    tx: &R,
-    t: &Tables,
-    kind: RecordKind,
-    leaf: &Leaf,
-) -> Result<LeafMatches> {
+fn leaf_matches<R: ReadOps + ?Sized>(src: &Source<'_, R>, leaf: &Leaf) -> Result<LeafMatches> {
     match leaf {
-        Leaf::Term(term) => term_matches(tx, t, kind, term, false).map(|m| {
+        Leaf::Term(term) => term_matches(src, term, false).map(|m| {
             m.into_iter()
                 .map(|(id, p)| {
                     let m = Match {
@@ -140,51 +158,65 @@ fn leaf_matches<R: ReadOps + ?Sized>(
                 })
                 .collect()
         }),
-        Leaf::Prefix(prefix) => prefix_matches(tx, t, kind, prefix),
-        Leaf::Phrase(words) => phrase_matches(tx, t, kind, words),
+        Leaf::Prefix(prefix) => prefix_matches(src, prefix),
+        Leaf::Phrase(words) => phrase_matches(src, words),
     }
 }
 
-/// The postings of `term` in records of `kind`, by record id.
+/// The postings of `term` in records of the kind, by record id.
 fn term_matches<R: ReadOps + ?Sized>(
-    tx: &R,
-    t: &Tables,
-    kind: RecordKind,
+    src: &Source<'_, R>,
     term: &str,
     with_positions: bool,
-) -> Result<HashMap<Vec<u8>, super::layout::Posting>> {
-    let prefix = term_prefix(kind, term);
+) -> Result<HashMap<Vec<u8>, Posting>> {
+    let prefix = term_prefix(src.kind, term);
     let mut out = HashMap::new();
-    for kv in tx.prefix(t.postings, &prefix)? {
+    for kv in src.tx.prefix(src.t.postings, &prefix)? {
         let (k, v) = kv?;
         let id = k.get(prefix.len()..).unwrap_or_default().to_vec();
         out.insert(id, decode_posting(&v, with_positions)?);
     }
+    for (id, doc) in &src.pending {
+        if let Ok(i) = doc.postings.binary_search_by(|(t, _)| t.as_str().cmp(term)) {
+            out.insert(
+                id.clone(),
+                decode_posting(&doc.postings[i].1, with_positions)?,
+            );
+        }
+    }
     Ok(out)
+}
+
+/// Adds one posting of an expansion `term` of a prefix query to the matches.
+fn add_expansion(out: &mut LeafMatches, id: Vec<u8>, term: String, p: &Posting) {
+    let m = out.entry(id).or_default();
+    m.doc_len = p.doc_len;
+    for (sum, n) in m.tf.iter_mut().zip(p.tf()) {
+        *sum = sum.saturating_add(n);
+    }
+    m.terms.push(term);
 }
 
 /// Every record holding a term that starts with `prefix`, the term frequencies summed over the
 /// expansions it holds.
-fn prefix_matches<R: ReadOps + ?Sized>(
-    tx: &R,
-    t: &Tables,
-    kind: RecordKind,
-    prefix: &str,
-) -> Result<LeafMatches> {
+fn prefix_matches<R: ReadOps + ?Sized>(src: &Source<'_, R>, prefix: &str) -> Result<LeafMatches> {
     let mut out: LeafMatches = HashMap::new();
-    for kv in tx.prefix(t.postings, &term_start_prefix(kind, prefix))? {
+    for kv in src
+        .tx
+        .prefix(src.t.postings, &term_start_prefix(src.kind, prefix))?
+    {
         let (k, v) = kv?;
         let mut r = KeyReader::new(&k);
         kind_from_code(r.u32()?)?;
         let term = r.str()?.into_owned();
         let id = r.rest().to_vec();
-        let p = decode_posting(&v, false)?;
-        let m = out.entry(id).or_default();
-        m.doc_len = p.doc_len;
-        for (sum, n) in m.tf.iter_mut().zip(p.tf()) {
-            *sum = sum.saturating_add(n);
+        add_expansion(&mut out, id, term, &decode_posting(&v, false)?);
+    }
+    for (id, doc) in &src.pending {
+        for (term, posting) in doc.postings.iter().filter(|(t, _)| t.starts_with(prefix)) {
+            let p = decode_posting(posting, false)?;
+            add_expansion(&mut out, id.clone(), term.clone(), &p);
         }
-        m.terms.push(term);
     }
     Ok(out)
 }
@@ -192,14 +224,12 @@ fn prefix_matches<R: ReadOps + ?Sized>(
 /// Records holding the words of the phrase one after the other in one field; the tf of a field
 /// is the number of places the phrase starts there.
 fn phrase_matches<R: ReadOps + ?Sized>(
-    tx: &R,
-    t: &Tables,
-    kind: RecordKind,
+    src: &Source<'_, R>,
     words: &[String],
 ) -> Result<LeafMatches> {
     let mut lists = Vec::with_capacity(words.len());
     for w in words {
-        let list = term_matches(tx, t, kind, w, true)?;
+        let list = term_matches(src, w, true)?;
         if list.is_empty() {
             return Ok(HashMap::new());
         }

@@ -56,6 +56,16 @@ fn dump(db: &Database) -> BTreeMap<&'static str, Rows> {
         .collect()
 }
 
+/// What the index holds (records and postings, merged or pending), after checking it.
+fn summary(db: &Database) -> super::RecordIndexSummary {
+    super::check_records(&db.begin_read().unwrap()).unwrap()
+}
+
+/// The rows of `fts.rec_stats` that are statistics (one key element), not pending records.
+fn stats_rows(rows: &Rows) -> usize {
+    rows.iter().filter(|(k, _)| k.len() == 5).count()
+}
+
 fn hits(
     db: &Database,
     query: &str,
@@ -323,8 +333,8 @@ fn every_kind_is_indexed_with_its_write_and_deleting_leaves_no_entry() {
     let db = mem_db();
     let traj = store_each_kind(&db);
     let tables = dump(&db);
-    assert_eq!(tables[REC_DOCS].len(), 1 + 2 + 2);
-    assert_eq!(tables[REC_STATS].len(), 3);
+    assert_eq!(summary(&db).records, 1 + 2 + 2);
+    assert_eq!(stats_rows(&tables[REC_STATS]), 3);
     let r = db.begin_read().unwrap();
     let kinds = RecordKind::ALL;
     let found = search_records(&r, "authorization", &kinds, &RecordFilter::default()).unwrap();
@@ -373,7 +383,7 @@ fn replacing_a_record_leaves_the_tables_of_one_stored_once() {
         ..trajectory("c", &[("z", "three")])
     };
     write(&db, |w| metadata::store_trajectory(w, again)).unwrap();
-    assert_eq!(dump(&db)[REC_DOCS].len(), 1);
+    assert_eq!(summary(&db).records, 1);
     assert!(hits(
         &db,
         "one",
@@ -407,9 +417,9 @@ fn purge_removes_the_entries_of_what_it_deletes() {
     );
     let left = hits(&db, "knee", RecordKind::ToolResult, RecordFilter::default());
     assert_eq!(ids(&left), vec!["r2"]);
-    let tables = dump(&db);
-    assert_eq!(tables[REC_DOCS].len(), 1);
-    assert_eq!(tables[REC_POSTINGS].len(), 2, "search and knee of r2 only");
+    let summary = summary(&db);
+    assert_eq!(summary.records, 1);
+    assert_eq!(summary.postings, 2, "search and knee of r2 only");
 }
 
 #[test]
@@ -513,6 +523,26 @@ fn check_finds_stale_missing_and_miscounted_entries() {
     let summary = super::check_records(&r).unwrap();
     assert_eq!((summary.records, summary.postings), (1, 3));
     drop(r);
+    // Fill the pending records up to a merge, so that "a"'s postings are merged ones.
+    let fillers = super::write::PENDING_MAX_RECORDS - 1;
+    for i in 0..fillers {
+        store(
+            &db,
+            tool(&format!("f{i}"), "search", r#""filler""#, None, None),
+        );
+    }
+    let r = db.begin_read().unwrap();
+    let t = super::layout::Tables::open(&r).unwrap();
+    let stats = super::layout::read_stats(&r, &t, RecordKind::ToolResult).unwrap();
+    assert_eq!(stats.pending, 0, "the 64th record merged them all");
+    let summary = super::check_records(&r).unwrap();
+    assert_eq!(summary.postings, 3 + 2 * fillers);
+    drop(r);
+    // "b" stays pending.
+    store(&db, tool("b", "search", r#""elbow""#, None, None));
+    let pending = RecordRef::ToolResult {
+        execution_id: "b".into(),
+    };
     let rec = RecordRef::ToolResult {
         execution_id: "a".into(),
     };
@@ -550,8 +580,69 @@ fn check_finds_stale_missing_and_miscounted_entries() {
         let s = super::layout::Stats {
             doc_count: 2,
             tokens: 3,
+            ..super::layout::Stats::default()
         };
         super::layout::write_stats(w, &t, RecordKind::ToolResult, &s).unwrap();
     });
     assert!(counted.contains("statistics of tool_result"), "{counted}");
+    let both = damage(&|w| {
+        let t = w.table(REC_POSTINGS).unwrap();
+        let k = super::layout::posting_key(&pending, "elbow");
+        let v = super::layout::encode_posting(&super::layout::Posting {
+            doc_len: 2,
+            positions: [vec![], vec![], vec![0]],
+        });
+        w.insert(t, &k, &v).unwrap();
+    });
+    assert!(both.contains("both pending and merged"), "{both}");
+    let garbled = damage(&|w| {
+        let t = w.table(REC_STATS).unwrap();
+        w.insert(t, &super::layout::pending_key(&pending), &[1, 9])
+            .unwrap();
+    });
+    assert!(garbled.contains("pending tool_result b"), "{garbled}");
+}
+
+#[test]
+fn merged_and_pending_postings_answer_alike() {
+    let db = mem_db();
+    let n = super::write::PENDING_MAX_RECORDS + 6;
+    for i in 0..n {
+        let text = if i % 2 == 0 {
+            "left knee pain"
+        } else {
+            "knee left"
+        };
+        store(
+            &db,
+            tool(
+                &format!("r{i:03}"),
+                "search",
+                &format!("{text:?}"),
+                None,
+                None,
+            ),
+        );
+    }
+    let r = db.begin_read().unwrap();
+    let t = super::layout::Tables::open(&r).unwrap();
+    let stats = super::layout::read_stats(&r, &t, RecordKind::ToolResult).unwrap();
+    assert_eq!(
+        stats.pending, 6,
+        "the last six are pending, the others merged"
+    );
+    drop(r);
+    dump(&db);
+    let all = |q: &str| hits(&db, q, RecordKind::ToolResult, RecordFilter::default());
+    assert_eq!(all("knee").len(), n as usize);
+    assert_eq!(all("kne*").len(), n as usize);
+    let phrase = all("\"left knee\"");
+    assert_eq!(phrase.len(), n.div_ceil(2) as usize);
+    assert!(ids(&phrase)
+        .iter()
+        .all(|id| id[1..].parse::<u64>().unwrap() % 2 == 0));
+    // Equal records score equally whether their postings are merged or pending.
+    let scores = all("pain");
+    assert!(scores.iter().all(|(_, s)| (s - scores[0].1).abs() < 1e-12));
+    assert!(ids(&scores).contains(&"r068") && ids(&scores).contains(&"r000"));
 }

@@ -1,12 +1,22 @@
 //! Indexing and removing records, inside the caller's write transaction.
+//!
+//! A record's entry and postings are first stored together, as one pending value in
+//! `fts.rec_stats` beside its kind's statistics, so that storing a record dirties that one small
+//! tree instead of the entry's place in `fts.rec_docs` and one posting per distinct term scattered
+//! over `fts.rec_postings` (a tool result of a dozen terms dirtied a dozen leaves there and their
+//! branches, most of a commit's pages). Once [`PENDING_MAX_RECORDS`] records or
+//! [`PENDING_MAX_BYTES`] bytes are pending in a kind, the store that adds the next one merges them
+//! all into `fts.rec_docs` and `fts.rec_postings`, where postings of the same term share leaves.
+//! Searches and removals read pending records beside the merged ones.
 
 use std::collections::BTreeMap;
 
 use super::layout::{
-    decode_doc, doc_key, encode_doc, encode_posting, posting_key, read_stats, write_stats, DocRec,
-    Posting, Tables,
+    decode_doc, decode_pending, doc_key, encode_doc, encode_pending, encode_posting, pending_key,
+    posting_key, read_stats, stats_key, term_prefix, write_stats, PendingDoc, Posting, Stats,
+    Tables,
 };
-use super::model::{RecordRef, RecordText};
+use super::model::{RecordKind, RecordRef, RecordText};
 use crate::db::{ReadOps, WriteTxn};
 use crate::error::Result;
 use crate::search::analyze::for_each_term;
@@ -15,6 +25,11 @@ use crate::search::write::settings_for_record;
 /// Longest prefix of a field that is indexed, in bytes: words past it are not searchable (a tool
 /// result may hold 16 MiB of JSON; indexing all of it would make storing it slow).
 pub const MAX_INDEXED_FIELD_BYTES: usize = 1 << 20;
+
+/// Pending records of a kind that trigger a merge into `fts.rec_postings`.
+pub(crate) const PENDING_MAX_RECORDS: u64 = 64;
+/// Bytes of pending values of a kind that trigger a merge (a search reads them all).
+pub(crate) const PENDING_MAX_BYTES: u64 = 256 << 10;
 
 /// Indexes a record, replacing its previous entry. `fresh` says the record cannot have one (a
 /// newly generated id), which saves a lookup.
@@ -25,8 +40,7 @@ pub(crate) fn index_record(tx: &mut WriteTxn, r: &RecordText<'_>, fresh: bool) -
     let mut stats = read_stats(tx, &t, kind)?;
     if !fresh {
         if let Some(old) = remove_entry(tx, &t, r.rec)? {
-            stats.doc_count = stats.doc_count.saturating_sub(1);
-            stats.tokens = stats.tokens.saturating_sub(old.field_len.iter().sum());
+            forget(&mut stats, &old);
         }
     }
     let mut terms: BTreeMap<String, [Vec<u32>; 3]> = BTreeMap::new();
@@ -46,26 +60,86 @@ pub(crate) fn index_record(tx: &mut WriteTxn, r: &RecordText<'_>, fresh: bool) -
         });
     }
     let doc_len: u64 = field_len.iter().sum();
-    let mut names = Vec::with_capacity(terms.len());
-    for (term, positions) in terms {
-        let posting = Posting { doc_len, positions };
-        tx.insert(
-            t.postings,
-            &posting_key(r.rec, &term),
-            &encode_posting(&posting),
-        )?;
-        names.push(term);
-    }
-    let doc = DocRec {
+    let pending = PendingDoc {
         policy_id: r.policy_id.map(str::to_string),
         case_id: r.case_id.map(str::to_string),
         field_len,
-        terms: names,
+        postings: terms
+            .into_iter()
+            .map(|(term, positions)| {
+                let posting = encode_posting(&Posting { doc_len, positions });
+                (term, posting)
+            })
+            .collect(),
     };
-    tx.insert(t.docs, &doc_key(r.rec), &encode_doc(&doc))?;
+    let value = encode_pending(&pending);
+    tx.insert(t.stats, &pending_key(r.rec), &value)?;
     stats.doc_count += 1;
     stats.tokens += doc_len;
+    stats.pending += 1;
+    stats.pending_bytes += value.len() as u64;
+    if stats.pending >= PENDING_MAX_RECORDS || stats.pending_bytes >= PENDING_MAX_BYTES {
+        merge_pending(tx, &t, kind)?;
+        stats.pending = 0;
+        stats.pending_bytes = 0;
+    }
     write_stats(tx, &t, kind, &stats)
+}
+
+/// Moves every pending record of `kind` into `fts.rec_docs` and `fts.rec_postings`; the
+/// statistics are the caller's.
+fn merge_pending(tx: &mut WriteTxn, t: &Tables, kind: RecordKind) -> Result<()> {
+    for (id, doc) in pending_of(tx, t, kind)? {
+        for (term, posting) in &doc.postings {
+            let mut key = term_prefix(kind, term);
+            key.extend_from_slice(&id);
+            tx.insert(t.postings, &key, posting)?;
+        }
+        let mut key = stats_key(kind);
+        key.extend_from_slice(&id);
+        tx.insert(t.docs, &key, &encode_doc(&doc.entry()))?;
+        tx.remove(t.stats, &key)?;
+    }
+    Ok(())
+}
+
+/// The pending records of `kind`: the id part of their keys and their postings.
+pub(crate) fn pending_of<R: ReadOps + ?Sized>(
+    tx: &R,
+    t: &Tables,
+    kind: RecordKind,
+) -> Result<Vec<(Vec<u8>, PendingDoc)>> {
+    let prefix = stats_key(kind);
+    let mut out = Vec::new();
+    for kv in tx.prefix(t.stats, &prefix)? {
+        let (k, v) = kv?;
+        if k.len() == prefix.len() {
+            continue; // the statistics
+        }
+        let id = k[prefix.len()..].to_vec();
+        let doc = decode_pending(&v).map_err(|e| {
+            let name = RecordRef::read_id(kind, &id).map_or_else(|_| format!("{id:?}"), |r| r.id());
+            e.context(format!("pending {} {name}", kind.name()))
+        })?;
+        out.push((id, doc));
+    }
+    Ok(out)
+}
+
+/// What removing the entry of a record took away.
+struct Removed {
+    tokens: u64,
+    /// The bytes of its pending value, when its postings were pending.
+    pending_bytes: Option<u64>,
+}
+
+fn forget(stats: &mut Stats, old: &Removed) {
+    stats.doc_count = stats.doc_count.saturating_sub(1);
+    stats.tokens = stats.tokens.saturating_sub(old.tokens);
+    if let Some(bytes) = old.pending_bytes {
+        stats.pending = stats.pending.saturating_sub(1);
+        stats.pending_bytes = stats.pending_bytes.saturating_sub(bytes);
+    }
 }
 
 /// Removes a record's entry and postings; returns whether it had one.
@@ -75,15 +149,24 @@ pub(crate) fn remove_record(tx: &mut WriteTxn, rec: &RecordRef) -> Result<bool> 
         return Ok(false);
     };
     let mut stats = read_stats(tx, &t, rec.kind())?;
-    stats.doc_count = stats.doc_count.saturating_sub(1);
-    stats.tokens = stats.tokens.saturating_sub(old.field_len.iter().sum());
+    forget(&mut stats, &old);
     write_stats(tx, &t, rec.kind(), &stats)?;
     Ok(true)
 }
 
-/// Deletes the entry and postings of `rec`, returning the entry; statistics are the caller's.
-fn remove_entry(tx: &mut WriteTxn, t: &Tables, rec: &RecordRef) -> Result<Option<DocRec>> {
+/// Deletes the entry and postings (pending or merged) of `rec`; statistics are the caller's.
+fn remove_entry(tx: &mut WriteTxn, t: &Tables, rec: &RecordRef) -> Result<Option<Removed>> {
     let key = doc_key(rec);
+    let pkey = pending_key(rec);
+    if let Some(v) = tx.get(t.stats, &pkey)? {
+        let pending_bytes = v.len() as u64;
+        let old = decode_pending(&v).map_err(|e| e.context(format!("record {}", rec.id())))?;
+        tx.remove(t.stats, &pkey)?;
+        return Ok(Some(Removed {
+            tokens: old.field_len.iter().sum(),
+            pending_bytes: Some(pending_bytes),
+        }));
+    }
     let old = match tx.get(t.docs, &key)? {
         Some(v) => decode_doc(&v).map_err(|e| e.context(format!("record {}", rec.id())))?,
         None => return Ok(None),
@@ -92,14 +175,17 @@ fn remove_entry(tx: &mut WriteTxn, t: &Tables, rec: &RecordRef) -> Result<Option
         tx.remove(t.postings, &posting_key(rec, term))?;
     }
     tx.remove(t.docs, &key)?;
-    Ok(Some(old))
+    Ok(Some(Removed {
+        tokens: old.field_len.iter().sum(),
+        pending_bytes: None,
+    }))
 }
 
 /// Records of every kind in the index.
 pub(crate) fn record_count<R: ReadOps + ?Sized>(tx: &R) -> Result<u64> {
     let t = Tables::open(tx)?;
     let mut n = 0;
-    for kind in super::model::RecordKind::ALL {
+    for kind in RecordKind::ALL {
         n += read_stats(tx, &t, kind)?.doc_count;
     }
     Ok(n)
