@@ -1,4 +1,6 @@
 //! A fixed-bucket latency histogram of atomic counters: recording never blocks or allocates.
+//! A call counted without a clock read ([`Histogram::observe_held`]) is counted with the latency
+//! of the last measured call, so every call is counted while only a sample of them is timed.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -40,6 +42,23 @@ pub struct Histogram {
     buckets: [AtomicU64; 23],
     sum_ns: AtomicU64,
     errors: AtomicU64,
+    /// The last measured observation, packed by [`pack`]: what an unmeasured call counts as.
+    held: AtomicU64,
+}
+
+/// Bits of a packed observation that hold its bucket index (23 buckets fit in 5).
+const BUCKET_BITS: u32 = 8;
+
+/// An observation as one word: the nanoseconds (capped at 2^56, two years) above the bucket index.
+fn pack(ns: u64, bucket: usize) -> u64 {
+    (ns.min((1 << (64 - BUCKET_BITS)) - 1) << BUCKET_BITS) | bucket as u64
+}
+
+fn unpack(word: u64) -> (u64, usize) {
+    (
+        word >> BUCKET_BITS,
+        (word & ((1 << BUCKET_BITS) - 1)) as usize,
+    )
 }
 
 /// A copy of a histogram's counters at one moment.
@@ -60,6 +79,18 @@ impl Histogram {
     pub fn observe(&self, elapsed: Duration, failed: bool) {
         let ns = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
         let idx = BOUNDS_NS.partition_point(|&b| b < ns);
+        self.held.store(pack(ns, idx), Ordering::Relaxed);
+        self.count(ns, idx, failed);
+    }
+
+    /// Records one call that was not timed, as taking as long as the last measured one (none
+    /// yet: the first bucket, 0 ns).
+    pub fn observe_held(&self, failed: bool) {
+        let (ns, idx) = unpack(self.held.load(Ordering::Relaxed));
+        self.count(ns, idx.min(self.buckets.len() - 1), failed);
+    }
+
+    fn count(&self, ns: u64, idx: usize, failed: bool) {
         self.buckets[idx].fetch_add(1, Ordering::Relaxed);
         self.sum_ns.fetch_add(ns, Ordering::Relaxed);
         if failed {
@@ -107,5 +138,24 @@ mod tests {
         assert_eq!(s.cumulative[21], 3, "<= 10s");
         assert_eq!(s.cumulative[22], 4, "+Inf");
         assert!((s.sum_seconds - 60.0000045).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_untimed_call_counts_as_the_last_measured_one() {
+        let h = Histogram::default();
+        h.observe_held(false);
+        assert_eq!(h.snapshot().cumulative[0], 1, "nothing measured yet: first bucket");
+        h.observe(Duration::from_micros(3), false);
+        h.observe_held(true);
+        h.observe_held(false);
+        let s = h.snapshot();
+        assert_eq!(s.count, 4);
+        assert_eq!(s.errors, 1);
+        assert_eq!(s.cumulative[1], 1, "<= 2.5µs: only the first");
+        assert_eq!(s.cumulative[2], 4, "<= 5µs: the measured call and the two held");
+        assert!((s.sum_seconds - 9e-6).abs() < 1e-12);
+        h.observe(Duration::from_secs(1 << 40), false);
+        h.observe_held(false);
+        assert_eq!(h.snapshot().cumulative[22], 6, "huge latencies stay in +Inf");
     }
 }
