@@ -72,6 +72,21 @@ impl Arena {
         }
     }
 
+    /// Copies `s` in and returns the offset it starts at (for [`Arena::span_at`]).
+    pub(crate) fn push_str_start(&mut self, s: &str) -> usize {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(s.as_bytes());
+        start
+    }
+
+    /// The pending view of the `len` bytes at `offset` (copied in by an earlier push).
+    pub(crate) fn span_at(offset: usize, len: usize) -> Span {
+        treestore_str {
+            ptr: std::ptr::without_provenance(offset + 1),
+            len,
+        }
+    }
+
     /// Turns a pending view into a pointer into the (now final) buffer.
     fn seal(&self, s: &mut treestore_str) {
         let offset = s.ptr.addr();

@@ -133,7 +133,10 @@ pub(crate) fn read_timed<T>(
     f: impl FnOnce(&Snapshot<'_>) -> treestore_core::Result<T>,
 ) -> Result<T, FfiError> {
     let handle = args::handle(db, "db")?;
-    handle.db.metrics().time_sampled(op, || read_with(db, txn, f))
+    handle
+        .db
+        .metrics()
+        .time_sampled(op, || read_with(db, txn, f))
 }
 
 /// [`write_with`], timed as one call of `op`, every call (a write's clock reads are lost in its

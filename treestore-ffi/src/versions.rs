@@ -9,7 +9,7 @@ use treestore_core::version::{self, VersionReader};
 use crate::args;
 use crate::db::treestore_db;
 use crate::error::treestore_error;
-use crate::records::versions_result;
+use crate::records::{version_ref_result, versions_result};
 use crate::result::{treestore_result, write_record};
 use crate::status::treestore_status;
 use crate::txn::{read_timed, treestore_txn, write_timed};
@@ -65,8 +65,7 @@ pub extern "C" fn treestore_version_get(
         let version = args::string(version_id, version_id_len, "version_id")?;
         args::out(out_result, "out_result")?;
         let result = read_timed(db, txn, Op::GetVersion, |r| {
-            let doc = VersionReader::new(r).version(policy, version)?;
-            Ok(versions_result(std::slice::from_ref(&doc), None))
+            VersionReader::new(r).version_with(policy, version, version_ref_result)
         })?;
         args::write_out(out_result, result.into_raw());
         Ok(())
@@ -118,8 +117,7 @@ pub extern "C" fn treestore_version_latest(
         let policy = args::string(policy_id, policy_id_len, "policy_id")?;
         args::out(out_result, "out_result")?;
         let result = read_timed(db, txn, Op::GetLatestVersion, |r| {
-            let doc = VersionReader::new(r).latest_version(policy)?;
-            Ok(versions_result(std::slice::from_ref(&doc), None))
+            VersionReader::new(r).latest_version_with(policy, version_ref_result)
         })?;
         args::write_out(out_result, result.into_raw());
         Ok(())

@@ -144,7 +144,11 @@ mod tests {
     fn an_untimed_call_counts_as_the_last_measured_one() {
         let h = Histogram::default();
         h.observe_held(false);
-        assert_eq!(h.snapshot().cumulative[0], 1, "nothing measured yet: first bucket");
+        assert_eq!(
+            h.snapshot().cumulative[0],
+            1,
+            "nothing measured yet: first bucket"
+        );
         h.observe(Duration::from_micros(3), false);
         h.observe_held(true);
         h.observe_held(false);
@@ -152,10 +156,17 @@ mod tests {
         assert_eq!(s.count, 4);
         assert_eq!(s.errors, 1);
         assert_eq!(s.cumulative[1], 1, "<= 2.5µs: only the first");
-        assert_eq!(s.cumulative[2], 4, "<= 5µs: the measured call and the two held");
+        assert_eq!(
+            s.cumulative[2], 4,
+            "<= 5µs: the measured call and the two held"
+        );
         assert!((s.sum_seconds - 9e-6).abs() < 1e-12);
         h.observe(Duration::from_secs(1 << 40), false);
         h.observe_held(false);
-        assert_eq!(h.snapshot().cumulative[22], 6, "huge latencies stay in +Inf");
+        assert_eq!(
+            h.snapshot().cumulative[22],
+            6,
+            "huge latencies stay in +Inf"
+        );
     }
 }
