@@ -291,13 +291,14 @@ impl RecordBuilder {
     /// are copied into the arena at once.
     pub(crate) fn push_flat(&mut self, shape: &Shape, values: &[FieldRef<'_>]) {
         debug_assert_eq!(shape.names.len(), values.len() + 1);
-        let mut at = self.r.data.arena.push_str_start(shape.blob);
+        let start = self.r.data.arena.push_str_start(shape.blob);
+        let mut at = start;
         let mut names = shape.names.iter().map(|n| {
             let span = Arena::span_at(at, n.len());
             at += n.len();
             span
         });
-        let kind = names.next().unwrap_or(treestore_str::EMPTY);
+        let kind = names.next().unwrap_or(Arena::span_at(start, 0));
         let first_field = idx(self.r.data.fields.len());
         for (name, value) in names.zip(values) {
             let f = self.flat_field(name, value);
