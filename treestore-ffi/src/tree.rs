@@ -5,8 +5,8 @@
 //!
 //! `version_id` NULL means the policy's latest version. With `include_text` false, texts are not
 //! read (`text` is NULL and `TREESTORE_NODE_HAS_TEXT` unset); with it true, `TREESTORE_NODE_HAS_TEXT`
-//! is set and a NULL `text` means the node has none. Every call is timed in the database's latency
-//! histograms.
+//! is set and a NULL `text` means the node has none. Every call is counted in the database's
+//! latency histograms, its latency measured on a sample of calls (see `txn::read_timed`).
 
 use treestore_core::document::{DocReader, Node};
 use treestore_core::metrics::Op;

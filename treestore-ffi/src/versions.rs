@@ -1,7 +1,7 @@
 //! Exports of the VersionStore: listing a policy's versions, reading one (by id, tag, latest or
 //! as of an instant), tags, and node-level diffs. A version is a `version` record (see
-//! `documents.rs`); a diff is one `version_diff` record. Every call is timed in the database's
-//! latency histograms.
+//! `documents.rs`); a diff is one `version_diff` record. Every call is counted in the database's
+//! latency histograms (a read's latency measured on a sample of calls: `txn::read_timed`).
 
 use treestore_core::metrics::Op;
 use treestore_core::version::{self, VersionReader};
