@@ -1,8 +1,9 @@
 //! A fixed-bucket latency histogram of atomic counters: recording never blocks or allocates.
-//! A call counted without a clock read ([`Histogram::observe_held`]) is counted with the latency
-//! of the last measured call, so every call is counted while only a sample of them is timed.
+//! A call counted without a clock read ([`Histogram::observe_held`]) goes to the bucket of the
+//! last measured call, and the sum is the measured calls' mean times the count, so every call is
+//! counted while only a sample of them is timed.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Upper bounds of the buckets, in seconds (a last, implicit bucket is `+Inf`).
@@ -40,25 +41,12 @@ const BOUNDS_NS: [u64; 22] = [
 #[derive(Debug, Default)]
 pub struct Histogram {
     buckets: [AtomicU64; 23],
-    sum_ns: AtomicU64,
+    /// Sum and number of the measured observations: `_sum` is their mean times the count.
+    timed_sum_ns: AtomicU64,
+    timed: AtomicU64,
     errors: AtomicU64,
-    /// The last measured observation, packed by [`pack`]: what an unmeasured call counts as.
-    held: AtomicU64,
-}
-
-/// Bits of a packed observation that hold its bucket index (23 buckets fit in 5).
-const BUCKET_BITS: u32 = 8;
-
-/// An observation as one word: the nanoseconds (capped at 2^56, two years) above the bucket index.
-fn pack(ns: u64, bucket: usize) -> u64 {
-    (ns.min((1 << (64 - BUCKET_BITS)) - 1) << BUCKET_BITS) | bucket as u64
-}
-
-fn unpack(word: u64) -> (u64, usize) {
-    (
-        word >> BUCKET_BITS,
-        (word & ((1 << BUCKET_BITS) - 1)) as usize,
-    )
+    /// The bucket of the last measured observation: where an unmeasured call is counted.
+    held: AtomicUsize,
 }
 
 /// A copy of a histogram's counters at one moment.
@@ -79,20 +67,25 @@ impl Histogram {
     pub fn observe(&self, elapsed: Duration, failed: bool) {
         let ns = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
         let idx = BOUNDS_NS.partition_point(|&b| b < ns);
-        self.held.store(pack(ns, idx), Ordering::Relaxed);
-        self.count(ns, idx, failed);
-    }
-
-    /// Records one call that was not timed, as taking as long as the last measured one (none
-    /// yet: the first bucket, 0 ns).
-    pub fn observe_held(&self, failed: bool) {
-        let (ns, idx) = unpack(self.held.load(Ordering::Relaxed));
-        self.count(ns, idx.min(self.buckets.len() - 1), failed);
-    }
-
-    fn count(&self, ns: u64, idx: usize, failed: bool) {
+        self.held.store(idx, Ordering::Relaxed);
         self.buckets[idx].fetch_add(1, Ordering::Relaxed);
-        self.sum_ns.fetch_add(ns, Ordering::Relaxed);
+        self.timed_sum_ns.fetch_add(ns, Ordering::Relaxed);
+        self.timed.fetch_add(1, Ordering::Relaxed);
+        self.count_error(failed);
+    }
+
+    /// Records one call that was not timed, in the bucket of the last measured one (none yet:
+    /// the first bucket): one atomic add.
+    pub fn observe_held(&self, failed: bool) {
+        let idx = self
+            .held
+            .load(Ordering::Relaxed)
+            .min(self.buckets.len() - 1);
+        self.buckets[idx].fetch_add(1, Ordering::Relaxed);
+        self.count_error(failed);
+    }
+
+    fn count_error(&self, failed: bool) {
         if failed {
             self.errors.fetch_add(1, Ordering::Relaxed);
         }
@@ -109,10 +102,18 @@ impl Histogram {
                 running
             })
             .collect();
+        let timed = self.timed.load(Ordering::Relaxed);
+        let timed_sum = self.timed_sum_ns.load(Ordering::Relaxed) as f64;
+        // Every call measured: the exact sum; otherwise the measured mean times the count.
+        let sum_ns = if timed == 0 || timed >= running {
+            timed_sum
+        } else {
+            timed_sum / timed as f64 * running as f64
+        };
         HistogramSnapshot {
             count: running,
             cumulative,
-            sum_seconds: self.sum_ns.load(Ordering::Relaxed) as f64 / 1e9,
+            sum_seconds: sum_ns / 1e9,
             errors: self.errors.load(Ordering::Relaxed),
         }
     }
@@ -149,6 +150,7 @@ mod tests {
             1,
             "nothing measured yet: first bucket"
         );
+        assert_eq!(h.snapshot().sum_seconds, 0.0);
         h.observe(Duration::from_micros(3), false);
         h.observe_held(true);
         h.observe_held(false);
@@ -160,7 +162,10 @@ mod tests {
             s.cumulative[2], 4,
             "<= 5µs: the measured call and the two held"
         );
-        assert!((s.sum_seconds - 9e-6).abs() < 1e-12);
+        assert!(
+            (s.sum_seconds - 12e-6).abs() < 1e-12,
+            "mean 3µs times 4 calls"
+        );
         h.observe(Duration::from_secs(1 << 40), false);
         h.observe_held(false);
         assert_eq!(

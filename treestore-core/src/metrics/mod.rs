@@ -1,6 +1,6 @@
-//! Observability: per-operation counters and latency histograms, cheap enough to stay on (two
-//! relaxed atomic adds per call, plus two clock reads per timed call: every call of
-//! [`Metrics::time`], a sample of [`Metrics::time_sampled`]), and their rendering in the
+//! Observability: per-operation counters and latency histograms, cheap enough to stay on (one
+//! relaxed atomic add per call; a timed call, every call of [`Metrics::time`] and a sample of
+//! [`Metrics::time_sampled`], adds two clock reads and two more adds), and their rendering in the
 //! Prometheus text format.
 
 mod histogram;

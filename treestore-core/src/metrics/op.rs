@@ -3,9 +3,10 @@
 //! [`Metrics::time`] times every call. [`Metrics::time_sampled`], for the reads a C caller makes
 //! by the million, reads the clock on about one call in [`SAMPLE_EVERY`] of each operation on each
 //! thread (the first call, then after a random gap, so a periodic workload cannot hide an
-//! operation) and counts the calls in between with the latency of the last measured one: the
-//! counts stay exact, the buckets and the sum become estimates, and the two clock reads (~50 ns,
-//! a quarter of what the C ABI added to a node read) are paid once per sample.
+//! operation) and counts each call in between in the bucket of the last measured one: the counts
+//! stay exact, the buckets and the sum (the measured mean times the count) become estimates, and
+//! the two clock reads (~50 ns, a quarter of what the C ABI added to a node read) are paid once
+//! per sample.
 
 use std::cell::Cell;
 use std::time::Instant;
