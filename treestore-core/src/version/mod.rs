@@ -37,7 +37,8 @@ pub(crate) mod write;
 
 pub use handle::Versions;
 pub use model::{NodeChange, NodeField, VersionDiff, VersionPage};
-pub use read::{VersionReader, VersionRef};
+pub use read::VersionReader;
+pub use read::VersionRef;
 pub use write::{tag_version, untag_version};
 
 #[cfg(test)]
