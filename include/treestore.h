@@ -684,8 +684,11 @@ treestore_status treestore_db_compact(const uint8_t *path,
 /**
  * Writes a result whose one string (`treestore_result_strings`, or the view's `strings`) is
  * every metric in the Prometheus text exposition format (0.0.4): the per-operation latency
- * histograms `treestore_op_duration_seconds{op="get_node",...}` (every store export is timed,
- * including its transaction), error counters, and the engine's counters and gauges. Serve it
+ * histograms `treestore_op_duration_seconds{op="get_node",...}` (every call of a store export
+ * is counted, transaction included; a write's latency is measured on every call, a read's on
+ * about one call in 8 per operation and thread, the calls between counted in the bucket of the
+ * last measured one, so `_count` and the `+Inf` bucket are exact call counts and the buckets and
+ * `_sum` estimates), error counters (exact), and the engine's counters and gauges. Serve it
  * as `text/plain; version=0.0.4`. On success `*out_result` is a new result owned by the caller:
  * free it with `treestore_result_free`.
  */

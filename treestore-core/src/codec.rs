@@ -241,6 +241,31 @@ impl<'a> Decoder<'a> {
         (0..n).map(|_| self.string()).collect()
     }
 
+    /// A string list left unread (its items are skipped, then checked as they are iterated).
+    pub fn str_list_ref(&mut self) -> Result<StrList<'a>> {
+        self.skip_list(1)
+    }
+
+    /// A string map left unread, like [`Decoder::str_list_ref`].
+    pub fn str_pairs_ref(&mut self) -> Result<StrPairs<'a>> {
+        Ok(StrPairs {
+            list: self.skip_list(2)?,
+        })
+    }
+
+    /// Skips a list of entries of `strings_per_entry` strings, returning it unread.
+    fn skip_list(&mut self, strings_per_entry: usize) -> Result<StrList<'a>> {
+        let len = self.len()?;
+        let items = self.pos;
+        for _ in 0..len * strings_per_entry {
+            self.bytes()?;
+        }
+        Ok(StrList {
+            bytes: &self.buf[items..self.pos],
+            len,
+        })
+    }
+
     pub fn str_map(&mut self) -> Result<BTreeMap<String, String>> {
         let n = self.len()?;
         let mut m = BTreeMap::new();
@@ -250,6 +275,56 @@ impl<'a> Decoder<'a> {
             m.insert(k, v);
         }
         Ok(m)
+    }
+}
+
+/// A string list of a record ([`Decoder::str_list_ref`]), read lazily: each item is checked to be
+/// UTF-8 as it is returned, so a damaged record gives an error, never a panic.
+#[derive(Clone, Copy)]
+pub struct StrList<'a> {
+    bytes: &'a [u8],
+    len: usize,
+}
+
+/// A string map of a record ([`Decoder::str_pairs_ref`]), read lazily like [`StrList`].
+#[derive(Clone, Copy)]
+pub struct StrPairs<'a> {
+    list: StrList<'a>,
+}
+
+impl<'a> StrList<'a> {
+    /// The number of items.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The items, each checked to be UTF-8.
+    pub fn iter(&self) -> impl Iterator<Item = Result<&'a str>> + 'a {
+        let mut d = Decoder::new(self.bytes, "string list");
+        (0..self.len).map(move |_| d.str())
+    }
+}
+
+impl<'a> StrPairs<'a> {
+    /// The number of pairs.
+    pub fn len(&self) -> usize {
+        self.list.len
+    }
+
+    /// Whether the map is empty.
+    pub fn is_empty(&self) -> bool {
+        self.list.len == 0
+    }
+
+    /// The pairs in stored (key) order, each string checked to be UTF-8.
+    pub fn iter(&self) -> impl Iterator<Item = Result<(&'a str, &'a str)>> + 'a {
+        let mut d = Decoder::new(self.list.bytes, "string map");
+        (0..self.list.len).map(move |_| Ok((d.str()?, d.str()?)))
     }
 }
 

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use treestore::*;
-use treestore_core::document::{DocReader, Document, Node};
-use treestore_core::version::VersionReader;
+use treestore_core::document::{DocReader, Document, Node, NodeRef};
+use treestore_core::version::{VersionReader, VersionRef};
 use treestore_core::ReadOps;
 
 const POLICY: &str = "bench";
@@ -215,6 +215,87 @@ fn paired(
     );
 }
 
+/// `treestore_node_get` of [`NODE`] as an SDK calls it: the call, one view, the free.
+fn abi_node_get(abi: *mut treestore_db) -> usize {
+    let mut res = ptr::null_mut();
+    ok(
+        "node_get",
+        treestore_node_get(
+            abi,
+            ptr::null_mut(),
+            POLICY.as_ptr(),
+            POLICY.len(),
+            ptr::null(),
+            0,
+            NODE.as_ptr(),
+            NODE.len(),
+            &mut res,
+            ptr::null_mut(),
+        ),
+    );
+    let n = read_view(res);
+    treestore_result_free(res);
+    n
+}
+
+/// `treestore_version_latest` of [`POLICY`] as an SDK calls it.
+fn abi_version_latest(abi: *mut treestore_db) -> usize {
+    let mut res = ptr::null_mut();
+    ok(
+        "version_latest",
+        treestore_version_latest(
+            abi,
+            ptr::null_mut(),
+            POLICY.as_ptr(),
+            POLICY.len(),
+            &mut res,
+            ptr::null_mut(),
+        ),
+    );
+    let n = read_view(res);
+    treestore_result_free(res);
+    n
+}
+
+/// Every byte of a borrowed node's strings counted (what a Rust caller of `node_with` that
+/// looks at the whole node does; the ABI copies the same strings).
+fn node_ref_len(n: &NodeRef<'_>) -> treestore_core::Result<usize> {
+    let opt = |s: Option<&str>| s.map_or(0, str::len);
+    let mut len = n.node_id.len()
+        + n.policy_id.len()
+        + n.version_id.len()
+        + opt(n.parent_id)
+        + n.title.len()
+        + opt(n.summary)
+        + opt(n.text)
+        + n.section_path.len();
+    for s in n.child_ids.iter().chain(n.see_also.iter()) {
+        len += s?.len();
+    }
+    for kv in n.metadata.iter() {
+        let (k, v) = kv?;
+        len += k.len() + v.len();
+    }
+    Ok(len)
+}
+
+fn version_ref_len(v: &VersionRef<'_>) -> treestore_core::Result<usize> {
+    let mut len = v.policy_id.len()
+        + v.version_id.len()
+        + v.pageindex_doc_id.map_or(0, str::len)
+        + v.root_node_id.len()
+        + v.created_by.len()
+        + v.description.len();
+    for s in v.tags.iter() {
+        len += s?.len();
+    }
+    for kv in v.metadata.iter() {
+        let (k, val) = kv?;
+        len += k.len() + val.len();
+    }
+    Ok(len)
+}
+
 fn bench(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("treestore-abi-overhead-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("mkdir");
@@ -233,27 +314,7 @@ fn bench(c: &mut Criterion) {
             black_box(&n);
             n.text.map_or(0, |t| t.len())
         },
-        || {
-            let mut res = ptr::null_mut();
-            ok(
-                "node_get",
-                treestore_node_get(
-                    abi,
-                    none,
-                    POLICY.as_ptr(),
-                    POLICY.len(),
-                    ptr::null(),
-                    0,
-                    NODE.as_ptr(),
-                    NODE.len(),
-                    &mut res,
-                    ptr::null_mut(),
-                ),
-            );
-            let n = read_view(res);
-            treestore_result_free(res);
-            n
-        },
+        || abi_node_get(abi),
     );
 
     paired(
@@ -300,23 +361,35 @@ fn bench(c: &mut Criterion) {
             black_box(&d);
             d.version_id.len()
         },
+        || abi_version_latest(abi),
+    );
+
+    // The same reads against core's borrowed API (`node_with`, `latest_version_with`), which the
+    // exports use: the ABI's cost over the cheapest direct read that sees every field.
+    paired(
+        c,
+        "node_get_borrowed",
+        SMALL,
         || {
-            let mut res = ptr::null_mut();
-            ok(
-                "version_latest",
-                treestore_version_latest(
-                    abi,
-                    none,
-                    POLICY.as_ptr(),
-                    POLICY.len(),
-                    &mut res,
-                    ptr::null_mut(),
-                ),
-            );
-            let n = read_view(res);
-            treestore_result_free(res);
-            n
+            let tx = direct.begin_read().expect("begin_read");
+            DocReader::new(&tx)
+                .node_with(POLICY, None, NODE, node_ref_len)
+                .expect("node")
         },
+        || abi_node_get(abi),
+    );
+
+    paired(
+        c,
+        "version_latest_borrowed",
+        SMALL,
+        || {
+            let tx = direct.begin_read().expect("begin_read");
+            VersionReader::new(&tx)
+                .latest_version_with(POLICY, version_ref_len)
+                .expect("latest")
+        },
+        || abi_version_latest(abi),
     );
 
     paired(

@@ -10,7 +10,8 @@
 //! callgrind_annotate --inclusive=yes target/abi.cg | grep 'abi_instructions::'
 //! ```
 //!
-//! Divide each function's count by `N` (20,000).
+//! Divide each function's count by `N` (20,000). `direct_*_ref` read through core's borrowed API
+//! (`node_with`, `latest_version_with`), which the exports use: the cheapest direct read.
 
 use std::hint::black_box;
 use std::ptr;
@@ -38,6 +39,31 @@ fn direct_node(db: &treestore_core::Database) -> usize {
         let n = DocReader::new(&tx).node("p", None, "n5").unwrap();
         black_box(&n);
         s += n.title.len();
+    }
+    s
+}
+
+/// The node through core's borrowed read (`node_with`, what the export uses), every string seen.
+#[inline(never)]
+fn direct_node_ref(db: &treestore_core::Database) -> usize {
+    let mut s = 0;
+    for _ in 0..N {
+        let tx = db.begin_read().unwrap();
+        s += DocReader::new(&tx)
+            .node_with("p", None, "n5", |n| {
+                let mut len = n.node_id.len() + n.title.len() + n.text.map_or(0, str::len);
+                len += n.policy_id.len() + n.version_id.len() + n.section_path.len();
+                len += n.parent_id.map_or(0, str::len) + n.summary.map_or(0, str::len);
+                for c in n.child_ids.iter().chain(n.see_also.iter()) {
+                    len += c?.len();
+                }
+                for kv in n.metadata.iter() {
+                    let (k, v) = kv?;
+                    len += k.len() + v.len();
+                }
+                Ok(len)
+            })
+            .unwrap();
     }
     s
 }
@@ -73,6 +99,31 @@ fn direct_version(db: &treestore_core::Database) -> usize {
         let d = VersionReader::new(&tx).latest_version("p").unwrap();
         black_box(&d);
         s += d.version_id.len();
+    }
+    s
+}
+
+/// The latest version through core's borrowed read (`latest_version_with`), every string seen.
+#[inline(never)]
+fn direct_version_ref(db: &treestore_core::Database) -> usize {
+    let mut s = 0;
+    for _ in 0..N {
+        let tx = db.begin_read().unwrap();
+        s += VersionReader::new(&tx)
+            .latest_version_with("p", |v| {
+                let mut len = v.policy_id.len() + v.version_id.len() + v.root_node_id.len();
+                len += v.created_by.len() + v.description.len();
+                len += v.pageindex_doc_id.map_or(0, str::len);
+                for t in v.tags.iter() {
+                    len += t?.len();
+                }
+                for kv in v.metadata.iter() {
+                    let (k, val) = kv?;
+                    len += k.len() + val.len();
+                }
+                Ok(len)
+            })
+            .unwrap();
     }
     s
 }
@@ -134,7 +185,12 @@ fn main() {
     treestore_result_free(res);
     // SAFETY: `db` is a live handle from `treestore_db_open`, closed at the end.
     let direct = unsafe { &*db }.database().clone();
-    let s = direct_node(&direct) + abi_node(db) + direct_version(&direct) + abi_version(db);
+    let s = direct_node(&direct)
+        + direct_node_ref(&direct)
+        + abi_node(db)
+        + direct_version(&direct)
+        + direct_version_ref(&direct)
+        + abi_version(db);
     println!("{s}");
     drop(direct);
     treestore_db_close(db, ptr::null_mut());

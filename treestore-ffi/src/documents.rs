@@ -6,7 +6,8 @@
 //! the policy's latest version. A version comes back as a `version` record (`policy_id`,
 //! `version_id`, `pageindex_doc_id`, `root_node_id`, `metadata`, `created_at`, `updated_at`,
 //! `effective_start`, `effective_end`, `created_by`, `description`, `tags`); nodes come back in the
-//! result's `nodes` array. Every call is timed in the database's latency histograms.
+//! result's `nodes` array. Every call is counted in the database's latency histograms
+//! (a read's latency measured on a sample of calls: `txn::read_timed`).
 
 use treestore_core::document::{self, DocReader, Document, PageIndexFormat, StructureOptions};
 use treestore_core::metrics::Op;

@@ -1,6 +1,7 @@
 //! The bodies many store exports share once their arguments are checked: read one record by id
 //! (TREESTORE_NOT_FOUND when absent) or one page of a list in the call's transaction, and write
-//! it to the caller's out-parameter as a new result. Both are timed as one call of their `Op`.
+//! it to the caller's out-parameter as a new result. Both are counted as one call of their `Op`
+//! (`txn::read_timed`, `txn::write_timed`).
 
 use treestore_core::metadata::Page;
 use treestore_core::metrics::Op;

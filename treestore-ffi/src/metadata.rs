@@ -6,7 +6,8 @@
 //! records to `*out_result`, a new result the caller frees with `treestore_result_free`. Lists put
 //! `limit` and `cursor` in their query JSON and return the next page's cursor as the result's
 //! `next_cursor`. Deletes report what they removed through an optional out-parameter.
-//! Every call is timed in the database's latency histograms (`treestore_db_metrics_text`).
+//! Every call is counted in the database's latency histograms (`treestore_db_metrics_text`; a
+//! read's latency measured on a sample of calls: `txn::read_timed`).
 
 use treestore_core::metadata::{
     self, Contradiction, ContradictionQuery, CrossReference, CrossReferenceQuery, MetadataEntry,

@@ -2,7 +2,7 @@
 
 use crate::records::{push_version, RecordBuilder};
 use crate::result::{treestore_result, treestore_str};
-use treestore_core::document::{Document, Node};
+use treestore_core::document::{Document, Node, NodeRef};
 
 /// `treestore_node.flags`: `page_start` holds a value.
 pub const TREESTORE_NODE_HAS_PAGE_START: u32 = 1;
@@ -72,16 +72,7 @@ pub(crate) fn push_node(b: &mut RecordBuilder, n: &Node, text_read: bool) -> Pen
     let (child_first, child_count) = b.push_strings(&n.child_ids);
     let (see_also_first, see_also_count) = b.push_strings(&n.see_also);
     let (metadata_first, metadata_count) = b.push_kvs(n.metadata.iter());
-    let mut flags = 0;
-    if n.page_start.is_some() {
-        flags |= TREESTORE_NODE_HAS_PAGE_START;
-    }
-    if n.page_end.is_some() {
-        flags |= TREESTORE_NODE_HAS_PAGE_END;
-    }
-    if text_read {
-        flags |= TREESTORE_NODE_HAS_TEXT;
-    }
+    let flags = node_flags(n.page_start, n.page_end, text_read);
     PendingNode {
         node_id: b.string_span(&n.node_id),
         policy_id: b.string_span(&n.policy_id),
@@ -104,6 +95,78 @@ pub(crate) fn push_node(b: &mut RecordBuilder, n: &Node, text_read: bool) -> Pen
         metadata_first,
         metadata_count,
     }
+}
+
+/// [`push_node`] for a node borrowed from the store ([`DocReader::node_with`]): its strings are
+/// copied from the stored record into the arena, the only copy the read makes.
+///
+/// [`DocReader::node_with`]: treestore_core::document::DocReader::node_with
+pub(crate) fn push_node_ref(
+    b: &mut RecordBuilder,
+    n: &NodeRef<'_>,
+) -> treestore_core::Result<PendingNode> {
+    let opt = |b: &mut RecordBuilder, s: Option<&str>| {
+        s.map_or(treestore_str::NONE, |s| b.string_span(s))
+    };
+    let (child_first, child_count) = b.push_str_items(n.child_ids.iter())?;
+    let (see_also_first, see_also_count) = b.push_str_items(n.see_also.iter())?;
+    let (metadata_first, metadata_count) = b.push_str_pairs(n.metadata.iter())?;
+    Ok(PendingNode {
+        node_id: b.string_span(n.node_id),
+        policy_id: b.string_span(n.policy_id),
+        version_id: b.string_span(n.version_id),
+        parent_id: opt(b, n.parent_id),
+        title: b.string_span(n.title),
+        summary: opt(b, n.summary),
+        text: opt(b, n.text),
+        section_path: b.string_span(n.section_path),
+        page_start: n.page_start.unwrap_or(0),
+        page_end: n.page_end.unwrap_or(0),
+        created_at: n.created_at,
+        updated_at: n.updated_at,
+        depth: n.depth,
+        flags: node_flags(n.page_start, n.page_end, true),
+        child_first,
+        child_count,
+        see_also_first,
+        see_also_count,
+        metadata_first,
+        metadata_count,
+    })
+}
+
+/// A result of the one node `n` (a point read, built from the borrowed record).
+pub(crate) fn node_ref_result(n: &NodeRef<'_>) -> treestore_core::Result<treestore_result> {
+    let mut b = RecordBuilder::default();
+    let opt = |s: Option<&str>| s.map_or(0, str::len);
+    b.reserve_bytes(
+        n.node_id.len()
+            + n.policy_id.len()
+            + n.version_id.len()
+            + opt(n.parent_id)
+            + n.title.len()
+            + opt(n.summary)
+            + opt(n.text)
+            + n.section_path.len()
+            + 256,
+    );
+    let pending = push_node_ref(&mut b, n)?;
+    b.push_pending_node(pending);
+    Ok(b.finish(0, 0, None))
+}
+
+fn node_flags(page_start: Option<i64>, page_end: Option<i64>, text_read: bool) -> u32 {
+    let mut flags = 0;
+    if page_start.is_some() {
+        flags |= TREESTORE_NODE_HAS_PAGE_START;
+    }
+    if page_end.is_some() {
+        flags |= TREESTORE_NODE_HAS_PAGE_END;
+    }
+    if text_read {
+        flags |= TREESTORE_NODE_HAS_TEXT;
+    }
+    flags
 }
 
 /// The bytes `push_node` adds to the arena for `n`.

@@ -2,8 +2,8 @@
 //! usage with per-version statistics, and conversations with their messages. Conventions are the
 //! MetadataStore's (see `metadata.rs`): JSON objects in, result records out, `txn` NULL for a
 //! transaction of the call's own, `limit`/`cursor` in the query JSON and `next_cursor` in the
-//! result, deletes reporting through an optional out-parameter, and every call timed in the
-//! database's latency histograms.
+//! result, deletes reporting through an optional out-parameter, and every call counted in the
+//! database's latency histograms (a read's latency measured on a sample of calls).
 //!
 //! A prompt version is picked by `version` (0: none given) or `label` (NULL: none given); with
 //! neither, the newest version; with both, TREESTORE_INVALID_ARGUMENT.

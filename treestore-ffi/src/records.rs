@@ -7,9 +7,10 @@ use std::collections::VecDeque;
 
 use treestore_core::document::Document;
 use treestore_core::record::{Record, Value};
+use treestore_core::version::VersionRef;
 
 use crate::nodes::treestore_node;
-use crate::result::{treestore_kv, treestore_result, treestore_str, Span};
+use crate::result::{treestore_kv, treestore_result, treestore_str, Arena, Span};
 
 /// `treestore_field.kind`: no value.
 pub const TREESTORE_VALUE_NULL: u32 = 0;
@@ -75,7 +76,39 @@ pub(crate) enum FieldRef<'a> {
     OptTime(Option<i64>),
     StrList(&'a [String]),
     StrMap(&'a std::collections::BTreeMap<String, String>),
+    /// A list already in the strings array: (first, count).
+    StrRange(u32, u32),
+    /// A map already in the kvs array: (first, count).
+    KvRange(u32, u32),
 }
+
+/// A flat record's kind and field names: `names[0]` is the kind, and `blob` is all of them back
+/// to back, so a record copies them into its arena at once.
+pub(crate) struct Shape {
+    pub blob: &'static str,
+    pub names: &'static [&'static str],
+}
+
+/// The `version` record (see `docs/c-api.md`).
+pub(crate) const VERSION_SHAPE: Shape = Shape {
+    blob: "versionpolicy_idversion_idpageindex_doc_idroot_node_idmetadatacreated_atupdated_at\
+           effective_starteffective_endcreated_bydescriptiontags",
+    names: &[
+        "version",
+        "policy_id",
+        "version_id",
+        "pageindex_doc_id",
+        "root_node_id",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "effective_start",
+        "effective_end",
+        "created_by",
+        "description",
+        "tags",
+    ],
+};
 
 /// Builds a result in place: strings go to its arena once, records, fields, nodes and list items
 /// straight into its arrays (views pending until [`RecordBuilder::finish`] seals them). Starts
@@ -122,6 +155,32 @@ impl RecordBuilder {
             self.push_bytes_item(s.as_ref().as_bytes());
         }
         (first, idx(items.len()))
+    }
+
+    /// Adds strings read from a store record (each may fail its UTF-8 check), returning
+    /// (first, count) in the strings array.
+    pub(crate) fn push_str_items<'a>(
+        &mut self,
+        items: impl Iterator<Item = treestore_core::Result<&'a str>>,
+    ) -> treestore_core::Result<(u32, u32)> {
+        let first = idx(self.r.data.strings.len());
+        for s in items {
+            self.push_bytes_item(s?.as_bytes());
+        }
+        Ok((first, idx(self.r.data.strings.len()) - first))
+    }
+
+    /// Adds key/value pairs read from a store record, returning (first, count) in the kvs array.
+    pub(crate) fn push_str_pairs<'a>(
+        &mut self,
+        items: impl Iterator<Item = treestore_core::Result<(&'a str, &'a str)>>,
+    ) -> treestore_core::Result<(u32, u32)> {
+        let first = idx(self.r.data.kvs.len());
+        for kv in items {
+            let (k, v) = kv?;
+            self.push_kv(k.as_bytes(), v.as_bytes());
+        }
+        Ok((first, idx(self.r.data.kvs.len()) - first))
     }
 
     /// Adds one item to the strings array.
@@ -228,19 +287,27 @@ impl RecordBuilder {
 
     /// Adds one top-level record without nested records, its fields borrowed from the store
     /// type: the same record `push_records` writes for the equivalent [`Record`], with no copy
-    /// but the one into the arena.
-    pub(crate) fn push_flat(&mut self, kind: &str, fields: &[(&str, FieldRef<'_>)]) {
-        let kind = self.r.data.arena.push(kind.as_bytes());
+    /// but the one into the arena. `values` follow `shape`'s field names; the kind and names
+    /// are copied into the arena at once.
+    pub(crate) fn push_flat(&mut self, shape: &Shape, values: &[FieldRef<'_>]) {
+        debug_assert_eq!(shape.names.len(), values.len() + 1);
+        let start = self.r.data.arena.push_str_start(shape.blob);
+        let mut at = start;
+        let mut names = shape.names.iter().map(|n| {
+            let span = Arena::span_at(at, n.len());
+            at += n.len();
+            span
+        });
+        let kind = names.next().unwrap_or(Arena::span_at(start, 0));
         let first_field = idx(self.r.data.fields.len());
-        for (name, value) in fields {
-            let name = self.r.data.arena.push(name.as_bytes());
+        for (name, value) in names.zip(values) {
             let f = self.flat_field(name, value);
             self.r.data.fields.push(f);
         }
         self.r.data.records.push(treestore_record {
             kind,
             first_field,
-            field_count: idx(fields.len()),
+            field_count: idx(values.len()),
         });
     }
 
@@ -261,6 +328,12 @@ impl RecordBuilder {
             FieldRef::StrMap(m) => {
                 f.kind = TREESTORE_VALUE_STR_MAP;
                 (f.first, f.count) = self.push_kvs(m.iter());
+            }
+            FieldRef::StrRange(first, count) => {
+                (f.kind, f.first, f.count) = (TREESTORE_VALUE_STR_LIST, first, count)
+            }
+            FieldRef::KvRange(first, count) => {
+                (f.kind, f.first, f.count) = (TREESTORE_VALUE_STR_MAP, first, count)
             }
         }
         f
@@ -305,25 +378,62 @@ impl RecordBuilder {
 pub(crate) fn push_version(b: &mut RecordBuilder, d: &Document) {
     use FieldRef::*;
     b.push_flat(
-        "version",
+        &VERSION_SHAPE,
         &[
-            ("policy_id", Str(&d.policy_id)),
-            ("version_id", Str(&d.version_id)),
-            ("pageindex_doc_id", OptStr(d.pageindex_doc_id.as_deref())),
-            ("root_node_id", Str(&d.root_node_id)),
-            ("metadata", StrMap(&d.metadata)),
-            ("created_at", Time(d.created_at)),
-            ("updated_at", Time(d.updated_at)),
-            ("effective_start", OptTime(d.effective_start)),
-            ("effective_end", OptTime(d.effective_end)),
-            ("created_by", Str(&d.created_by)),
-            ("description", Str(&d.description)),
-            ("tags", StrList(&d.tags)),
+            Str(&d.policy_id),
+            Str(&d.version_id),
+            OptStr(d.pageindex_doc_id.as_deref()),
+            Str(&d.root_node_id),
+            StrMap(&d.metadata),
+            Time(d.created_at),
+            Time(d.updated_at),
+            OptTime(d.effective_start),
+            OptTime(d.effective_end),
+            Str(&d.created_by),
+            Str(&d.description),
+            StrList(&d.tags),
         ],
     );
 }
 
-/// A result of `version` records, with an optional page cursor.
+/// [`push_version`] for a version borrowed from the store ([`VersionReader::version_with`]):
+/// its strings are copied from the stored record into the arena, the only copy the read makes.
+///
+/// [`VersionReader::version_with`]: treestore_core::version::VersionReader::version_with
+pub(crate) fn push_version_ref(
+    b: &mut RecordBuilder,
+    v: &VersionRef<'_>,
+) -> treestore_core::Result<()> {
+    use FieldRef::*;
+    let (meta_first, meta_count) = b.push_str_pairs(v.metadata.iter())?;
+    let (tags_first, tags_count) = b.push_str_items(v.tags.iter())?;
+    b.push_flat(
+        &VERSION_SHAPE,
+        &[
+            Str(v.policy_id),
+            Str(v.version_id),
+            OptStr(v.pageindex_doc_id),
+            Str(v.root_node_id),
+            KvRange(meta_first, meta_count),
+            Time(v.created_at),
+            Time(v.updated_at),
+            OptTime(v.effective_start),
+            OptTime(v.effective_end),
+            Str(v.created_by),
+            Str(v.description),
+            StrRange(tags_first, tags_count),
+        ],
+    );
+    Ok(())
+}
+
+/// A result of the one version record of `v`.
+pub(crate) fn version_ref_result(v: &VersionRef<'_>) -> treestore_core::Result<treestore_result> {
+    let mut b = RecordBuilder::default();
+    push_version_ref(&mut b, v)?;
+    Ok(b.finish(1, 0, None))
+}
+
 pub(crate) fn versions_result(docs: &[Document], next_cursor: Option<&str>) -> treestore_result {
     let mut b = RecordBuilder::default();
     for d in docs {
@@ -401,6 +511,11 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn a_shape_blob_is_its_names_back_to_back() {
+        assert_eq!(VERSION_SHAPE.blob, VERSION_SHAPE.names.concat());
     }
 
     #[test]

@@ -72,22 +72,35 @@ impl Arena {
         }
     }
 
-    /// Turns a pending view into a pointer into the (now final) buffer.
+    /// Copies `s` in and returns the offset it starts at (for [`Arena::span_at`]).
+    pub(crate) fn push_str_start(&mut self, s: &str) -> usize {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(s.as_bytes());
+        start
+    }
+
+    /// The pending view of the `len` bytes at `offset` (copied in by an earlier push).
+    pub(crate) fn span_at(offset: usize, len: usize) -> Span {
+        treestore_str {
+            ptr: std::ptr::without_provenance(offset + 1),
+            len,
+        }
+    }
+
+    /// Turns a pending view into a pointer into the (now final) buffer. An empty string points
+    /// where it was pushed (possibly the buffer's end), never NULL.
+    #[inline]
     fn seal(&self, s: &mut treestore_str) {
         let offset = s.ptr.addr();
-        *s = if offset == 0 {
-            treestore_str::NONE
-        } else if s.len == 0 {
-            treestore_str::EMPTY
-        } else {
-            debug_assert!(offset - 1 + s.len <= self.bytes.len());
-            treestore_str {
-                // SAFETY: `offset - 1 + len <= bytes.len()`: the span came from `push` on this
-                // arena, which is never truncated while a result is built.
-                ptr: unsafe { self.bytes.as_ptr().add(offset - 1) },
-                len: s.len,
-            }
-        };
+        if offset == 0 {
+            *s = treestore_str::NONE;
+            return;
+        }
+        debug_assert!(offset - 1 + s.len <= self.bytes.len());
+        // SAFETY: `offset - 1 + len <= bytes.len()`: the span came from `push` on this arena,
+        // which is never truncated while a result is built, so the pointer is in the buffer or
+        // one past its end (only for an empty string, which is never read through).
+        s.ptr = unsafe { self.bytes.as_ptr().add(offset - 1) };
     }
 
     pub(crate) fn len(&self) -> usize {

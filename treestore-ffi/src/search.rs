@@ -7,7 +7,8 @@
 //! cut; NULL when no snippet was asked for)), and the hit's node at the same index of the result's
 //! `nodes` array. A unified search (`treestore_search_unified`) returns `unified_hit` records of
 //! nodes, tool results, prompts and trajectory steps merged by a normalised score, and a cursor.
-//! Every call is timed in the database's latency histograms.
+//! Every call is counted in the database's latency histograms (a read's latency measured on a
+//! sample of calls: `txn::read_timed`).
 
 use treestore_core::document::{DocReader, Node};
 use treestore_core::metrics::Op;

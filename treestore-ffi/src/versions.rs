@@ -1,7 +1,7 @@
 //! Exports of the VersionStore: listing a policy's versions, reading one (by id, tag, latest or
 //! as of an instant), tags, and node-level diffs. A version is a `version` record (see
-//! `documents.rs`); a diff is one `version_diff` record. Every call is timed in the database's
-//! latency histograms.
+//! `documents.rs`); a diff is one `version_diff` record. Every call is counted in the database's
+//! latency histograms (a read's latency measured on a sample of calls: `txn::read_timed`).
 
 use treestore_core::metrics::Op;
 use treestore_core::version::{self, VersionReader};
@@ -9,7 +9,7 @@ use treestore_core::version::{self, VersionReader};
 use crate::args;
 use crate::db::treestore_db;
 use crate::error::treestore_error;
-use crate::records::versions_result;
+use crate::records::{version_ref_result, versions_result};
 use crate::result::{treestore_result, write_record};
 use crate::status::treestore_status;
 use crate::txn::{read_timed, treestore_txn, write_timed};
@@ -94,8 +94,7 @@ pub extern "C" fn treestore_version_get(
         let version = args::string(version_id, version_id_len, "version_id")?;
         args::out(out_result, "out_result")?;
         let result = read_timed(db, txn, Op::GetVersion, |r| {
-            let doc = VersionReader::new(r).version(policy, version)?;
-            Ok(versions_result(std::slice::from_ref(&doc), None))
+            VersionReader::new(r).version_with(policy, version, version_ref_result)
         })?;
         args::write_out(out_result, result.into_raw());
         Ok(())
@@ -147,8 +146,7 @@ pub extern "C" fn treestore_version_latest(
         let policy = args::string(policy_id, policy_id_len, "policy_id")?;
         args::out(out_result, "out_result")?;
         let result = read_timed(db, txn, Op::GetLatestVersion, |r| {
-            let doc = VersionReader::new(r).latest_version(policy)?;
-            Ok(versions_result(std::slice::from_ref(&doc), None))
+            VersionReader::new(r).latest_version_with(policy, version_ref_result)
         })?;
         args::write_out(out_result, result.into_raw());
         Ok(())

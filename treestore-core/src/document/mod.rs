@@ -101,7 +101,7 @@ pub use model::{
 };
 pub use pageindex::{import_pageindex, parse_pageindex, render_pageindex, PageIndexFormat};
 pub use pages::parse_page_spec;
-pub use read::DocReader;
+pub use read::{DocReader, NodeRef};
 pub use write::{delete_document, store_document, store_documents};
 
 #[cfg(test)]

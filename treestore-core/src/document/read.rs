@@ -21,6 +21,9 @@ use super::record::{
 use super::text::{self, StoredText};
 use super::text_scan;
 
+mod borrowed;
+pub use borrowed::NodeRef;
+
 /// A walk that must skip more than this many nodes re-seeks instead of scanning past them.
 const SKIP_BY_SEEK: u32 = 32;
 

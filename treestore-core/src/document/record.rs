@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::codec::{Decoder, Encoder};
+use crate::codec::{StrList, StrPairs};
 use crate::error::{Error, Result};
 use crate::keys::{KeyBuilder, KeyReader};
 use crate::time::Timestamp;
@@ -283,6 +284,97 @@ pub(crate) fn decode_node(v: &[u8], with_text: bool) -> Result<NodeRecord> {
     })
 }
 
+/// A node record decoded without copying: its strings borrow the stored bytes (see
+/// [`super::NodeRef`]); lists are validated as they are iterated.
+pub(crate) struct NodeRecordRef<'a> {
+    pub head: NodeHead,
+    pub node_id: &'a str,
+    pub parent_id: Option<&'a str>,
+    pub pages: Option<(u32, u32)>,
+    pub title: &'a str,
+    pub summary: Option<&'a str>,
+    pub text: TextRefBorrowed<'a>,
+    pub section_path: &'a str,
+    pub child_ids: StrList<'a>,
+    pub see_also: StrList<'a>,
+    pub metadata: StrPairs<'a>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// [`decode_node`] without copying: the record's strings are borrowed from `v` (checked to be
+/// UTF-8), its lists left to be read lazily.
+pub(crate) fn decode_node_ref(v: &[u8], with_text: bool) -> Result<NodeRecordRef<'_>> {
+    let mut d = Decoder::new(v, "node");
+    let head = decode_head_from(&mut d)?;
+    let node_id = d.str()?;
+    let parent_id = match d.u8()? {
+        0 => None,
+        1 => Some(d.str()?),
+        t => {
+            return Err(Error::corruption(format!(
+                "node record {node_id}: parent tag {t}"
+            )))
+        }
+    };
+    let pages = match d.u8()? {
+        0 => None,
+        1 => Some((
+            u32_field(&mut d, "page_start")?,
+            u32_field(&mut d, "page_end")?,
+        )),
+        t => {
+            return Err(Error::corruption(format!(
+                "node record {node_id}: page tag {t}"
+            )))
+        }
+    };
+    let title = d.str()?;
+    let summary = match d.u8()? {
+        0 => None,
+        1 => Some(d.str()?),
+        t => {
+            return Err(Error::corruption(format!(
+                "node record {node_id}: summary tag {t}"
+            )))
+        }
+    };
+    let text = match decode_text_ref(&mut d, node_id)? {
+        TextRefBorrowed::Inline(_) if !with_text => TextRefBorrowed::None,
+        t => t,
+    };
+    Ok(NodeRecordRef {
+        head,
+        node_id,
+        parent_id,
+        pages,
+        title,
+        summary,
+        text,
+        section_path: d.str()?,
+        child_ids: d.str_list_ref()?,
+        see_also: d.str_list_ref()?,
+        metadata: d.str_pairs_ref()?,
+        created_at: d.ivar()?,
+        updated_at: d.ivar()?,
+    })
+}
+
+/// [`decode_text`] with an inline text borrowed (and kept whatever `with_text` says: the caller
+/// drops it).
+fn decode_text_ref<'a>(d: &mut Decoder<'a>, node_id: &str) -> Result<TextRefBorrowed<'a>> {
+    Ok(match d.u8()? {
+        0 => TextRefBorrowed::None,
+        1 => TextRefBorrowed::Inline(d.str()?),
+        2 | STORED_TEXT_TAG => TextRefBorrowed::Stored(decode_stored(d)?),
+        t => {
+            return Err(Error::corruption(format!(
+                "node record {node_id}: text tag {t}"
+            )))
+        }
+    })
+}
+
 /// Only the stored-text reference of a node record, skipping the fields before it without
 /// allocating (for sharing and releasing texts).
 pub(crate) fn decode_stored_text(v: &[u8]) -> Result<Option<StoredText>> {
@@ -321,26 +413,29 @@ fn decode_text(d: &mut Decoder<'_>, node_id: &str, with_text: bool) -> Result<Te
             d.str()?;
             TextRef::None
         }
-        2 | STORED_TEXT_TAG => {
-            let owner_vid = d.uvar()?;
-            let owner_pos = u32_field(d, "text owner position")?;
-            let len = d.uvar()?;
-            let mut hash = [0u8; 16];
-            for b in hash.iter_mut() {
-                *b = d.u8()?;
-            }
-            TextRef::Stored(StoredText {
-                owner_vid,
-                owner_pos,
-                len,
-                hash,
-            })
-        }
+        2 | STORED_TEXT_TAG => TextRef::Stored(decode_stored(d)?),
         t => {
             return Err(Error::corruption(format!(
                 "node record {node_id}: text tag {t}"
             )))
         }
+    })
+}
+
+/// The reference to a text in `doc.text` (after its tag).
+fn decode_stored(d: &mut Decoder<'_>) -> Result<StoredText> {
+    let owner_vid = d.uvar()?;
+    let owner_pos = u32_field(d, "text owner position")?;
+    let len = d.uvar()?;
+    let mut hash = [0u8; 16];
+    for b in hash.iter_mut() {
+        *b = d.u8()?;
+    }
+    Ok(StoredText {
+        owner_vid,
+        owner_pos,
+        len,
+        hash,
     })
 }
 

@@ -283,6 +283,23 @@ pub(crate) fn release(tx: &mut WriteTxn, t: Table, s: &StoredText) -> Result<()>
     Ok(())
 }
 
+/// A stored text that is one chunk, borrowed from it (`None`: it has more chunks, use [`read`]).
+/// The length is checked; UTF-8 is the caller's to check on the bytes it keeps.
+pub(crate) fn read_single_chunk<'t, R: ReadOps + ?Sized>(
+    tx: &'t R,
+    t: Table,
+    s: &StoredText,
+) -> Result<Option<crate::Bytes<'t>>> {
+    let Some(first) = tx.get(t, &key(s.owner_vid, s.owner_pos, false))? else {
+        return Err(missing(s));
+    };
+    match (first.len() as u64).cmp(&s.len) {
+        std::cmp::Ordering::Equal => Ok(Some(first)),
+        std::cmp::Ordering::Less => Ok(None),
+        std::cmp::Ordering::Greater => checked_body(s, first.to_vec()).map(|_| None),
+    }
+}
+
 /// Reads a stored text.
 pub(crate) fn read<R: ReadOps + ?Sized>(tx: &R, t: Table, s: &StoredText) -> Result<String> {
     // Chunk 0 by a point read: most texts are one chunk, and a point read is cheaper than a scan.

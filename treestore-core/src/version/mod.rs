@@ -38,6 +38,7 @@ pub(crate) mod write;
 pub use handle::Versions;
 pub use model::{NodeChange, NodeField, PolicyPage, VersionDiff, VersionPage};
 pub use read::VersionReader;
+pub use read::VersionRef;
 pub use write::{tag_version, untag_version};
 
 #[cfg(test)]

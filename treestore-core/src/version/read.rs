@@ -18,6 +18,9 @@ use super::record::{
 };
 use super::write::effective_key_parts;
 
+mod borrowed;
+pub use borrowed::VersionRef;
+
 /// The remembered resolutions of one policy.
 #[derive(Default)]
 struct PolicyResolutions {

@@ -115,7 +115,7 @@ pub(crate) fn encode_version(vid: u64, d: &Document) -> Vec<u8> {
     e.finish()
 }
 
-fn check_format(d: &mut Decoder<'_>) -> Result<()> {
+pub(crate) fn check_format(d: &mut Decoder<'_>) -> Result<()> {
     match d.u8()? {
         VERSION_FORMAT => Ok(()),
         other => Err(Error::corruption(format!(

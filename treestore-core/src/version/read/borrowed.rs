@@ -1,0 +1,156 @@
+//! Borrowed version reads: [`VersionReader::latest_version_with`] and
+//! [`VersionReader::version_with`] hand a closure the version's fields as views into its stored
+//! record, for callers that copy them elsewhere anyway (the C ABI writes them into a result's
+//! arena), so the read makes none of the owned [`Document`](crate::document::Document)'s
+//! allocations.
+
+use super::{version_not_found, VersionReader};
+use crate::codec::{Decoder, StrList, StrPairs};
+use crate::db::ReadOps;
+use crate::error::Result;
+use crate::time::Timestamp;
+use crate::version::record::{check_format, version_key};
+
+/// One version, borrowed from the transaction's pages: the fields of
+/// [`Document`](crate::document::Document), with metadata and tags read lazily (each string
+/// checked to be UTF-8 as it is read).
+pub struct VersionRef<'a> {
+    pub policy_id: &'a str,
+    pub version_id: &'a str,
+    pub pageindex_doc_id: Option<&'a str>,
+    pub root_node_id: &'a str,
+    /// In key order.
+    pub metadata: StrPairs<'a>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub effective_start: Option<Timestamp>,
+    pub effective_end: Option<Timestamp>,
+    pub created_by: &'a str,
+    pub description: &'a str,
+    pub tags: StrList<'a>,
+}
+
+impl<R: ReadOps + ?Sized> VersionReader<'_, R> {
+    /// [`VersionReader::version`], handed to `f` as a [`VersionRef`] instead of copied into a
+    /// [`Document`](crate::document::Document).
+    pub fn version_with<T>(
+        &self,
+        policy: &str,
+        version: &str,
+        f: impl FnOnce(&VersionRef<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let t = self.versions.get(self.tx)?;
+        let Some(v) = self.tx.get(t, &version_key(policy, version))? else {
+            return Err(version_not_found(policy, version));
+        };
+        let mut d = Decoder::new(&v, "version");
+        check_format(&mut d)?;
+        d.uvar()?;
+        let pageindex_doc_id = match d.u8()? {
+            0 => None,
+            1 => Some(d.str()?),
+            _ => {
+                return Err(crate::Error::corruption(
+                    "version record: invalid option tag",
+                ))
+            }
+        };
+        f(&VersionRef {
+            policy_id: policy,
+            version_id: version,
+            pageindex_doc_id,
+            root_node_id: d.str()?,
+            metadata: d.str_pairs_ref()?,
+            created_at: d.ivar()?,
+            updated_at: d.ivar()?,
+            effective_start: d.opt_ivar()?,
+            effective_end: d.opt_ivar()?,
+            created_by: d.str()?,
+            description: d.str()?,
+            tags: d.str_list_ref()?,
+        })
+    }
+
+    /// [`VersionReader::latest_version`], handed to `f` as a [`VersionRef`].
+    pub fn latest_version_with<T>(
+        &self,
+        policy: &str,
+        f: impl FnOnce(&VersionRef<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let r = self.resolve(policy, None)?;
+        self.version_with(policy, &r.version_id, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::db::Database;
+    use crate::document::{store_document, Document, Node};
+    use crate::version::VersionReader;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn version_with_sees_what_version_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(dir.path().join("t.tsdb"), Default::default()).unwrap();
+        let full = Document {
+            policy_id: "p".into(),
+            version_id: "v2".into(),
+            pageindex_doc_id: Some("pi".into()),
+            metadata: BTreeMap::from([("k".into(), "v".into()), ("a".into(), "é".into())]),
+            effective_start: Some(1_000),
+            created_by: "me".into(),
+            description: "second".into(),
+            tags: vec!["prod".into(), "x".into()],
+            ..Document::default()
+        };
+        let bare = Document {
+            policy_id: "p".into(),
+            version_id: "v1".into(),
+            ..Document::default()
+        };
+        let root = [Node {
+            node_id: "r".into(),
+            title: "R".into(),
+            ..Node::default()
+        }];
+        let mut w = db.begin_write().unwrap();
+        store_document(&mut w, &bare, &root).unwrap();
+        store_document(&mut w, &full, &root).unwrap();
+        w.commit().unwrap();
+        let tx = db.begin_read().unwrap();
+        let rd = VersionReader::new(&tx);
+        let owned = |v: &super::VersionRef<'_>| -> crate::Result<Document> {
+            Ok(Document {
+                policy_id: v.policy_id.into(),
+                version_id: v.version_id.into(),
+                pageindex_doc_id: v.pageindex_doc_id.map(Into::into),
+                root_node_id: v.root_node_id.into(),
+                metadata: v
+                    .metadata
+                    .iter()
+                    .map(|kv| kv.map(|(k, v)| (k.to_string(), v.to_string())))
+                    .collect::<crate::Result<_>>()?,
+                created_at: v.created_at,
+                updated_at: v.updated_at,
+                effective_start: v.effective_start,
+                effective_end: v.effective_end,
+                created_by: v.created_by.into(),
+                description: v.description.into(),
+                tags: v
+                    .tags
+                    .iter()
+                    .map(|s| s.map(Into::into))
+                    .collect::<crate::Result<_>>()?,
+            })
+        };
+        for id in ["v1", "v2"] {
+            let want = rd.version("p", id).unwrap();
+            assert_eq!(rd.version_with("p", id, owned).unwrap(), want, "{id}");
+        }
+        let latest = rd.latest_version("p").unwrap();
+        assert_eq!(rd.latest_version_with("p", owned).unwrap(), latest);
+        let err = rd.version_with("p", "v9", |_| Ok(())).unwrap_err();
+        assert!(err.to_string().contains("v9"), "{err}");
+    }
+}
