@@ -61,22 +61,22 @@ pub(crate) const OVERFLOW_DATA_START: usize = 28;
 const SHARED_AT: usize = 1;
 
 /// Where a searched key falls against the bytes every key of a page starts with.
-enum Place<'k> {
+enum Place {
     /// Before every key of the page.
     Before,
     /// After every key of the page.
     After,
-    /// Among them: the key's bytes after the shared ones.
-    Within(&'k [u8]),
+    /// Among them.
+    Within,
 }
 
-fn place<'k>(key: &'k [u8], shared: &[u8]) -> Place<'k> {
+fn place(key: &[u8], shared: &[u8]) -> Place {
     let n = shared.len().min(key.len());
     match key[..n].cmp(&shared[..n]) {
         std::cmp::Ordering::Less => Place::Before,
         std::cmp::Ordering::Greater => Place::After,
         std::cmp::Ordering::Equal if key.len() < shared.len() => Place::Before,
-        std::cmp::Ordering::Equal => Place::Within(&key[n..]),
+        std::cmp::Ordering::Equal => Place::Within,
     }
 }
 
@@ -207,28 +207,36 @@ impl<'a> LeafPage<'a> {
         if self.count == 0 {
             return Ok(Err(0));
         }
-        let shared = shared_bytes(self.key(0)?, self.shared, self.page_no)?;
-        let key = match place(key, shared) {
-            Place::Before => return Ok(Err(0)),
-            Place::After => return Ok(Err(self.count)),
-            Place::Within(rest) => rest,
-        };
-        let p = prefix_of(key);
+        // Search by the bytes after the shared ones; whether `key` has the shared bytes at all
+        // is checked afterwards, against the key where the search ended (the entry read next).
+        let rest = key.get(self.shared..).unwrap_or_default();
+        let p = prefix_of(rest);
         let (mut lo, mut hi) = (0, self.count);
-        while lo < hi {
+        let found = loop {
+            if lo >= hi {
+                break Err(lo);
+            }
             let mid = (lo + hi) / 2;
             let sp = self.prefix(mid);
             let ord = match sp.cmp(&p) {
-                std::cmp::Ordering::Equal => cmp_keys(sp, self.key_suffix(mid)?, p, key),
+                std::cmp::Ordering::Equal => cmp_keys(sp, self.key_suffix(mid)?, p, rest),
                 other => other,
             };
             match ord {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Ok(Ok(mid)),
+                std::cmp::Ordering::Equal => break Ok(mid),
             }
-        }
-        Ok(Err(lo))
+        };
+        let near = match found {
+            Ok(i) | Err(i) => i.min(self.count - 1),
+        };
+        let shared = shared_bytes(self.key(near)?, self.shared, self.page_no)?;
+        Ok(match place(key, shared) {
+            Place::Before => Err(0),
+            Place::After => Err(self.count),
+            Place::Within => found,
+        })
     }
 
     pub(crate) fn decode(&self) -> Result<Leaf> {
@@ -314,13 +322,10 @@ impl<'a> BranchPage<'a> {
 
     /// The child whose key range holds `key`.
     pub(crate) fn child_index(&self, key: &[u8]) -> Result<usize> {
-        let shared = shared_bytes(self.key(0)?, self.shared, self.page_no)?;
-        let key = match place(key, shared) {
-            Place::Before => return Ok(0),
-            Place::After => return Ok(self.count),
-            Place::Within(rest) => rest,
-        };
-        let p = prefix_of(key);
+        // As in `LeafPage::search`: the shared bytes are checked after the search, against the
+        // key whose entry holds the child found (read next anyway).
+        let rest = key.get(self.shared..).unwrap_or_default();
+        let p = prefix_of(rest);
         let (mut lo, mut hi) = (0, self.count);
         while lo < hi {
             let mid = (lo + hi) / 2;
@@ -330,7 +335,7 @@ impl<'a> BranchPage<'a> {
                     sp,
                     suffix(self.key(mid)?, self.shared, self.page_no, mid)?,
                     p,
-                    key,
+                    rest,
                 ),
                 other => other,
             };
@@ -340,7 +345,12 @@ impl<'a> BranchPage<'a> {
                 hi = mid;
             }
         }
-        Ok(lo)
+        let shared = shared_bytes(self.key(lo.saturating_sub(1))?, self.shared, self.page_no)?;
+        Ok(match place(key, shared) {
+            Place::Before => 0,
+            Place::After => self.count,
+            Place::Within => lo,
+        })
     }
 
     /// The child whose key range holds `key`.

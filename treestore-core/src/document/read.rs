@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::ops::Bound;
 
+use crate::btree::Finger;
 use crate::db::ReadOps;
 use crate::error::{Error, Result};
 use crate::keys::KeyBuilder;
@@ -90,18 +91,25 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         include_text: bool,
     ) -> Result<Vec<Option<Node>>> {
         let r = self.ver.resolve(policy, version)?;
-        let mut out = Vec::with_capacity(node_ids.len());
+        // The ids and records of one version are neighbours: each table's lookups start from
+        // the previous one's leaf.
+        let (mut ids, mut recs) = (Finger::new(), Finger::new());
+        let mut found = Vec::with_capacity(node_ids.len());
+        let mut slots = Vec::with_capacity(node_ids.len());
         for id in node_ids {
-            let node = match self.pos_of(r.vid, id.as_ref())? {
-                None => None,
+            match self.pos_near(r.vid, id.as_ref(), &mut ids)? {
+                None => slots.push(false),
                 Some(pos) => {
-                    let rec = self.record_at(r.vid, pos, include_text)?;
-                    Some(self.to_node(policy, &r, rec, include_text)?)
+                    found.push((pos, self.record_near(r.vid, pos, include_text, &mut recs)?));
+                    slots.push(true);
                 }
-            };
-            out.push(node);
+            }
         }
-        Ok(out)
+        let mut nodes = self.finish(policy, &r, found, include_text)?.into_iter();
+        Ok(slots
+            .into_iter()
+            .map(|hit| if hit { nodes.next() } else { None })
+            .collect())
     }
 
     /// The children of `parent` in order; `None` means the root's children.
@@ -150,26 +158,27 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         include_text: bool,
     ) -> Result<Vec<Node>> {
         let r = self.ver.resolve(policy, version)?;
-        let (_, rec) = self.find(&r, policy, node_id, include_text)?;
+        let pos = self.pos_or_not_found(&r, policy, node_id)?;
+        // A version's records are neighbours in `doc.nodes`: each parent is looked up from the
+        // leaf (or the branch) where its child was found.
+        let mut finger = Finger::new();
+        let rec = self.record_near(r.vid, pos, include_text, &mut finger)?;
         let mut chain =
             Vec::with_capacity(rec.head.depth.min(super::model::MAX_DEPTH) as usize + 1);
         let mut parent = rec.head.parent_pos;
-        chain.push(rec);
+        chain.push((pos, rec));
         while let Some(p) = parent {
             if chain.len() > super::model::MAX_DEPTH as usize + 1 {
                 return Err(Error::corruption(format!(
                     "policy {policy}: the parents of node {node_id} form a cycle"
                 )));
             }
-            let rec = self.record_at(r.vid, p, include_text)?;
+            let rec = self.record_near(r.vid, p, include_text, &mut finger)?;
             parent = rec.head.parent_pos;
-            chain.push(rec);
+            chain.push((p, rec));
         }
-        chain
-            .into_iter()
-            .rev()
-            .map(|rec| self.to_node(policy, &r, rec, include_text))
-            .collect()
+        chain.reverse();
+        self.finish(policy, &r, chain, include_text)
     }
 
     /// Every node whose page range covers `page`, in pre-order.
@@ -218,8 +227,12 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         positions.sort_unstable();
         positions.dedup();
         let mut found = Vec::with_capacity(positions.len());
+        let mut finger = Finger::new();
         for pos in positions {
-            found.push((pos, self.record_at(r.vid, pos, include_text)?));
+            found.push((
+                pos,
+                self.record_near(r.vid, pos, include_text, &mut finger)?,
+            ));
         }
         self.finish(policy, &r, found, include_text)
     }
@@ -330,6 +343,35 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         match self.tx().get(t, id_key(&mut kb, vid, node_id))? {
             Some(v) => Ok(Some(decode_pos(&v, "node id index")?)),
             None => Ok(None),
+        }
+    }
+
+    /// Like [`Self::pos_of`], from `finger`'s last lookup in `doc.ids`.
+    fn pos_near(&self, vid: u64, node_id: &str, finger: &mut Finger) -> Result<Option<u32>> {
+        let t = self.ids.get(self.tx())?;
+        let mut kb = self.keys.borrow_mut();
+        match self
+            .tx()
+            .get_near(t, id_key(&mut kb, vid, node_id), finger)?
+        {
+            Some(v) => Ok(Some(decode_pos(&v, "node id index")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Like [`Self::record_at`], from `finger`'s last lookup in `doc.nodes`.
+    fn record_near(
+        &self,
+        vid: u64,
+        pos: u32,
+        with_text: bool,
+        finger: &mut Finger,
+    ) -> Result<NodeRecord> {
+        let t = self.nodes.get(self.tx())?;
+        let mut kb = self.keys.borrow_mut();
+        match self.tx().get_near(t, node_key(&mut kb, vid, pos), finger)? {
+            Some(v) => decode_node(&v, with_text),
+            None => Err(missing_node(vid, pos)),
         }
     }
 
@@ -515,7 +557,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             TextRef::Inline(s) => with_text.then_some(s),
             TextRef::Stored(s) if with_text => {
                 let t = self.texts.get(self.tx())?;
-                Some(text::read(self.tx(), t, &s)?)
+                Some(text::read(self.tx(), t, &s, &mut Finger::new())?)
             }
             TextRef::Stored(..) => None,
         };
