@@ -432,7 +432,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         } else {
             Bound::Excluded(upper.as_slice())
         };
-        let mut out = Vec::new();
+        let mut out =
+            Vec::with_capacity(end.map_or(0, |e| e.saturating_sub(start).min(4096)) as usize);
         for kv in self.tx().range(t, Bound::Included(&lower), upper)? {
             let (k, v) = kv?;
             out.push((node_key_pos(&k)?, decode_node(&v, with_text)?));
@@ -464,7 +465,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             pos
         };
         let mut lower = KeyBuilder::with_capacity(16);
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(head.map_or(0, |h| h.size.min(1024) as usize));
         'seek: while u64::from(next) < end {
             let mut skip_to = next;
             let range = self.tx().range(
@@ -489,6 +490,9 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                     }
                     end = u64::from(pos) + u64::from(h.size);
                     limit = Some(depth_limit(h, max_depth));
+                    // Room for the whole subtree (a bounded guess under a depth limit), so the
+                    // records are not moved as the vector grows.
+                    out.reserve(h.size.min(1024) as usize);
                 }
                 out.push((at, rec));
                 if limit.flatten().is_some_and(|d| h.depth >= d) && h.size > 1 {
@@ -524,25 +528,26 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         } else {
             Vec::new()
         };
+        // Sized up front: collecting `Result`s would grow the vector by doubling, moving every
+        // (large) node each time.
+        let mut out = Vec::with_capacity(found.len());
         if stored.len() < 2 {
-            return found
-                .into_iter()
-                .map(|(_, rec)| self.to_node(policy, r, rec, with_text))
-                .collect();
+            for (_, rec) in found {
+                out.push(self.to_node(policy, r, rec, with_text)?);
+            }
+            return Ok(out);
         }
         let t = self.texts.get(self.tx())?;
         let mut texts = text_scan::read_many(self.tx(), t, &stored)?.into_iter();
-        found
-            .into_iter()
-            .map(|(_, mut rec)| {
-                let text = match std::mem::replace(&mut rec.text, TextRef::None) {
-                    TextRef::None => None,
-                    TextRef::Inline(s) => Some(s),
-                    TextRef::Stored(s) => Some(texts.next().ok_or_else(|| missing_text(&s))?),
-                };
-                Ok(node_of(policy, r, rec, text))
-            })
-            .collect()
+        for (_, mut rec) in found {
+            let text = match std::mem::replace(&mut rec.text, TextRef::None) {
+                TextRef::None => None,
+                TextRef::Inline(s) => Some(s),
+                TextRef::Stored(s) => Some(texts.next().ok_or_else(|| missing_text(&s))?),
+            };
+            out.push(node_of(policy, r, rec, text));
+        }
+        Ok(out)
     }
 
     fn to_node(
