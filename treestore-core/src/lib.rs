@@ -29,7 +29,7 @@ pub mod time;
 mod utf8;
 pub mod version;
 
-pub use btree::Bytes;
+pub use btree::{Bytes, Finger};
 pub use db::{
     Database, Durability, IntegrityReport, Options, Range, ReadOps, ReadTxn, Stats, Table, WriteTxn,
 };

@@ -7,5 +7,5 @@ pub(crate) mod page;
 pub(crate) mod view;
 pub(crate) mod write;
 
-pub use view::Bytes;
+pub use view::{Bytes, Finger};
 pub(crate) use write::max_inline_value;

@@ -21,11 +21,17 @@
 //! | entry + 4   | key len   | key i: the smallest key of child i + 1                    |
 //! | then        | 8         | child i + 1                                               |
 //!
-//! A key prefix is the key's first 8 bytes as a big-endian integer, zero padded
-//! ([`prefix_of`](super::keycmp::prefix_of)): a search compares the slots' prefixes and reads a key's
-//! bytes only when two prefixes tie, so each step of a binary search touches one slot instead of a
-//! slot and a key elsewhere in the page. A prefix that disagrees with its key is corruption
-//! ([`LeafPage::decode`], [`BranchPage::decode`], and so the integrity check, report it).
+//! Header byte 1 of a leaf or branch page is `shared`: how many leading bytes every key of the
+//! page has in common (at most 255; 0 for an empty leaf). A slot's key prefix is the 8 bytes of
+//! its key *after* those shared bytes as a big-endian integer, zero padded
+//! ([`prefix_of`](super::keycmp::prefix_of)). Store keys start with a table's tuple prefix (a
+//! version id, a policy), so prefixes of whole keys would tie across a page and every search step
+//! would read key bytes elsewhere in the page; past the shared bytes they tell keys apart. A
+//! search compares the searched key with key 0's shared bytes once (outside them, the key sorts
+//! before or after the whole page), then compares slot prefixes and reads a key's bytes only when
+//! two prefixes tie, so each step of a binary search touches one slot. A prefix that disagrees
+//! with its key, or a key without the shared bytes, is corruption ([`LeafPage::decode`],
+//! [`BranchPage::decode`], and so the integrity check, report it).
 //!
 //! Overflow page: bytes 16..24 the next overflow page (0 ends the chain), 24..28 the data length in
 //! this page, data from 28.
@@ -51,6 +57,49 @@ const SLOT_LEN: usize = 12;
 const BRANCH_SLOTS: usize = PAGE_HEADER_LEN + 8;
 /// Data bytes of an overflow page start here.
 pub(crate) const OVERFLOW_DATA_START: usize = 28;
+/// Header byte of a tree page that holds its keys' shared length.
+const SHARED_AT: usize = 1;
+
+/// Where a searched key falls against the bytes every key of a page starts with.
+enum Place {
+    /// Before every key of the page.
+    Before,
+    /// After every key of the page.
+    After,
+    /// Among them.
+    Within,
+}
+
+fn place(key: &[u8], shared: &[u8]) -> Place {
+    let n = shared.len().min(key.len());
+    match key[..n].cmp(&shared[..n]) {
+        std::cmp::Ordering::Less => Place::Before,
+        std::cmp::Ordering::Greater => Place::After,
+        std::cmp::Ordering::Equal if key.len() < shared.len() => Place::Before,
+        std::cmp::Ordering::Equal => Place::Within,
+    }
+}
+
+/// The length of the prefix `first` and `last` (a page's smallest and largest keys, so every key
+/// between them too) share, capped to what the header byte holds.
+fn shared_len(first: &[u8], last: &[u8]) -> usize {
+    first
+        .iter()
+        .zip(last)
+        .take(usize::from(u8::MAX))
+        .take_while(|(a, b)| a == b)
+        .count()
+}
+
+/// The bytes after the first `shared` of key `i` of page `page_no` (corruption if it is shorter).
+fn suffix(key: &[u8], shared: usize, page_no: u64, i: usize) -> Result<&[u8]> {
+    key.get(shared..).ok_or_else(|| {
+        bad(
+            page_no,
+            format!("key {i} is shorter than the {shared} bytes the page's keys share"),
+        )
+    })
+}
 
 /// A stored value as a page holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +123,8 @@ pub(crate) struct LeafPage<'a> {
     page: &'a [u8],
     page_no: u64,
     count: usize,
+    /// Leading bytes every key shares.
+    shared: usize,
 }
 
 impl<'a> LeafPage<'a> {
@@ -89,6 +140,7 @@ impl<'a> LeafPage<'a> {
             page,
             page_no,
             count,
+            shared: usize::from(page[SHARED_AT]),
         })
     }
 
@@ -145,32 +197,58 @@ impl<'a> LeafPage<'a> {
         Ok((key, val))
     }
 
+    /// Key `i` without the bytes every key of the page shares.
+    fn key_suffix(&self, i: usize) -> Result<&'a [u8]> {
+        suffix(self.key(i)?, self.shared, self.page_no, i)
+    }
+
     /// `Ok(i)` when entry `i` has `key`, `Err(i)` where it would be inserted.
     pub(crate) fn search(&self, key: &[u8]) -> Result<std::result::Result<usize, usize>> {
-        let p = prefix_of(key);
+        if self.count == 0 {
+            return Ok(Err(0));
+        }
+        // Search by the bytes after the shared ones; whether `key` has the shared bytes at all
+        // is checked afterwards, against the key where the search ended (the entry read next).
+        let rest = key.get(self.shared..).unwrap_or_default();
+        let p = prefix_of(rest);
         let (mut lo, mut hi) = (0, self.count);
-        while lo < hi {
+        let found = loop {
+            if lo >= hi {
+                break Err(lo);
+            }
             let mid = (lo + hi) / 2;
             let sp = self.prefix(mid);
             let ord = match sp.cmp(&p) {
-                std::cmp::Ordering::Equal => cmp_keys(sp, self.key(mid)?, p, key),
+                std::cmp::Ordering::Equal => cmp_keys(sp, self.key_suffix(mid)?, p, rest),
                 other => other,
             };
             match ord {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Ok(Ok(mid)),
+                std::cmp::Ordering::Equal => break Ok(mid),
             }
-        }
-        Ok(Err(lo))
+        };
+        let near = match found {
+            Ok(i) | Err(i) => i.min(self.count - 1),
+        };
+        let shared = shared_bytes(self.key(near)?, self.shared, self.page_no)?;
+        Ok(match place(key, shared) {
+            Place::Before => Err(0),
+            Place::After => Err(self.count),
+            Place::Within => found,
+        })
     }
 
     pub(crate) fn decode(&self) -> Result<Leaf> {
         // Room for the page's bytes and the insert that overflows it, without growing.
         let mut leaf = Leaf::with_capacity(2 * self.page.len(), self.count + 8);
+        let mut shared: &[u8] = &[];
         for i in 0..self.count {
             let (k, v) = self.entry(i)?;
-            check_prefix(self.prefix(i), k, self.page_no, i)?;
+            if i == 0 {
+                shared = shared_bytes(k, self.shared, self.page_no)?;
+            }
+            check_prefix(self.prefix(i), k, shared, self.page_no, i)?;
             leaf.push(k, v);
         }
         Ok(leaf)
@@ -183,6 +261,8 @@ pub(crate) struct BranchPage<'a> {
     page: &'a [u8],
     page_no: u64,
     count: usize,
+    /// Leading bytes every key shares.
+    shared: usize,
 }
 
 impl<'a> BranchPage<'a> {
@@ -195,6 +275,7 @@ impl<'a> BranchPage<'a> {
             page,
             page_no,
             count,
+            shared: usize::from(page[SHARED_AT]),
         })
     }
 
@@ -241,13 +322,21 @@ impl<'a> BranchPage<'a> {
 
     /// The child whose key range holds `key`.
     pub(crate) fn child_index(&self, key: &[u8]) -> Result<usize> {
-        let p = prefix_of(key);
+        // As in `LeafPage::search`: the shared bytes are checked after the search, against the
+        // key whose entry holds the child found (read next anyway).
+        let rest = key.get(self.shared..).unwrap_or_default();
+        let p = prefix_of(rest);
         let (mut lo, mut hi) = (0, self.count);
         while lo < hi {
             let mid = (lo + hi) / 2;
             let sp = self.prefix(mid);
             let ord = match sp.cmp(&p) {
-                std::cmp::Ordering::Equal => cmp_keys(sp, self.key(mid)?, p, key),
+                std::cmp::Ordering::Equal => cmp_keys(
+                    sp,
+                    suffix(self.key(mid)?, self.shared, self.page_no, mid)?,
+                    p,
+                    rest,
+                ),
                 other => other,
             };
             if ord.is_le() {
@@ -256,7 +345,12 @@ impl<'a> BranchPage<'a> {
                 hi = mid;
             }
         }
-        Ok(lo)
+        let shared = shared_bytes(self.key(lo.saturating_sub(1))?, self.shared, self.page_no)?;
+        Ok(match place(key, shared) {
+            Place::Before => 0,
+            Place::After => self.count,
+            Place::Within => lo,
+        })
     }
 
     /// The child whose key range holds `key`.
@@ -266,17 +360,32 @@ impl<'a> BranchPage<'a> {
 
     pub(crate) fn decode(&self) -> Result<Branch> {
         let mut branch = Branch::with_first_child(self.child(0)?);
+        let shared = shared_bytes(self.key(0)?, self.shared, self.page_no)?;
         for i in 0..self.count {
             let key = self.key(i)?;
-            check_prefix(self.prefix(i), key, self.page_no, i)?;
+            check_prefix(self.prefix(i), key, shared, self.page_no, i)?;
             branch.push(key.to_vec(), self.child(i + 1)?);
         }
         Ok(branch)
     }
 }
 
-fn check_prefix(stored: u64, key: &[u8], page_no: u64, i: usize) -> Result<()> {
-    if stored != prefix_of(key) {
+/// Key 0's first `shared` bytes: the bytes every key of the page must start with.
+fn shared_bytes(key0: &[u8], shared: usize, page_no: u64) -> Result<&[u8]> {
+    key0.get(..shared)
+        .ok_or_else(|| bad(page_no, "key 0 is shorter than the shared key bytes"))
+}
+
+/// Checks that key `i` starts with the page's `shared` bytes and that its slot's prefix is the
+/// prefix of the rest.
+fn check_prefix(stored: u64, key: &[u8], shared: &[u8], page_no: u64, i: usize) -> Result<()> {
+    if !key.starts_with(shared) {
+        return Err(bad(
+            page_no,
+            format!("key {i} lacks the bytes the page's keys share"),
+        ));
+    }
+    if stored != prefix_of(&key[shared.len()..]) {
         return Err(bad(
             page_no,
             format!("slot {i}: key prefix disagrees with the key"),
@@ -316,11 +425,16 @@ pub(crate) fn encode_node_into(node: &Node, page_no: u64, page: &mut [u8]) {
 
 fn encode_leaf(leaf: &Leaf, page_no: u64, page: &mut [u8]) {
     init_page_header(page, PageKind::Leaf, leaf.len() as u16, page_no);
+    let shared = match leaf.len() {
+        0 => 0,
+        n => shared_len(leaf.key(0), leaf.key(n - 1)),
+    };
+    page[SHARED_AT] = shared as u8;
     let mut at = PAGE_HEADER_LEN + leaf.len() * SLOT_LEN;
     for (i, (key, val)) in leaf.iter().enumerate() {
         let slot = PAGE_HEADER_LEN + i * SLOT_LEN;
         write_u32(page, slot, at as u32);
-        write_u64(page, slot + 4, prefix_of(key));
+        write_u64(page, slot + 4, prefix_of(&key[shared..]));
         write_u32(page, at, key.len() as u32);
         page[at + 8..at + 8 + key.len()].copy_from_slice(key);
         let vat = at + 8 + key.len();
@@ -342,12 +456,17 @@ fn encode_leaf(leaf: &Leaf, page_no: u64, page: &mut [u8]) {
 
 fn encode_branch(branch: &Branch, page_no: u64, page: &mut [u8]) {
     init_page_header(page, PageKind::Branch, branch.keys.len() as u16, page_no);
+    let shared = match (branch.keys.first(), branch.keys.last()) {
+        (Some(first), Some(last)) => shared_len(first, last),
+        _ => 0,
+    };
+    page[SHARED_AT] = shared as u8;
     write_u64(page, PAGE_HEADER_LEN, branch.children[0]);
     let mut at = BRANCH_SLOTS + branch.keys.len() * SLOT_LEN;
     for (i, key) in branch.keys.iter().enumerate() {
         let slot = BRANCH_SLOTS + i * SLOT_LEN;
         write_u32(page, slot, at as u32);
-        write_u64(page, slot + 4, prefix_of(key));
+        write_u64(page, slot + 4, prefix_of(&key[shared..]));
         write_u32(page, at, key.len() as u32);
         page[at + 4..at + 4 + key.len()].copy_from_slice(key);
         write_u64(page, at + 4 + key.len(), branch.children[i + 1]);
@@ -438,6 +557,115 @@ mod tests {
             .decode()
             .unwrap_err();
         assert!(err.to_string().contains("prefix"), "{err}");
+    }
+
+    /// Keys sharing their first bytes, as a store's `(vid, pos)` keys do, every second one.
+    fn shared_keys() -> Vec<Vec<u8>> {
+        (0..60u32)
+            .map(|i| {
+                let mut k = b"\x11\0\0\0\0\0\0\x01\x02".to_vec();
+                k.extend_from_slice(&(i * 2 + 1).to_be_bytes());
+                k
+            })
+            .collect()
+    }
+
+    /// Probes around, between and outside `keys`, including keys shorter than what they share.
+    fn probes(keys: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        let mut out: Vec<Vec<u8>> = vec![
+            vec![],
+            b"\x10zzz".to_vec(),
+            b"\x11".to_vec(),
+            keys[0][..5].to_vec(),
+            keys[0][..12].to_vec(),
+            b"\x12".to_vec(),
+            vec![0xFF; 20],
+        ];
+        for k in keys {
+            out.push(k.clone());
+            let mut less = k.clone();
+            *less.last_mut().unwrap() -= 1;
+            out.push(less);
+            let mut longer = k.clone();
+            longer.push(0);
+            out.push(longer);
+        }
+        out
+    }
+
+    #[test]
+    fn slot_prefixes_skip_the_shared_key_bytes_and_search_like_a_sorted_list() {
+        let keys = shared_keys();
+        let mut leaf = Leaf::default();
+        let mut branch = Branch::with_first_child(100);
+        for (i, k) in keys.iter().enumerate() {
+            leaf.push(k, ValRef::Inline(b"v"));
+            branch.push(k.clone(), 101 + i as u64);
+        }
+        let lpage = encode_node(&Node::Leaf(leaf), 5, 4096);
+        let bpage = encode_node(&Node::Branch(branch), 6, 4096);
+        // The keys share their 9-byte head and the two high bytes of the u32: 12 bytes.
+        assert_eq!(lpage[SHARED_AT], 12);
+        assert_eq!(bpage[SHARED_AT], 12);
+        let lview = LeafPage::new(&lpage, 5).unwrap();
+        let bview = BranchPage::new(&bpage, 6).unwrap();
+        lview.decode().unwrap();
+        bview.decode().unwrap();
+        for probe in probes(&keys) {
+            let want = keys.binary_search(&probe);
+            assert_eq!(lview.search(&probe).unwrap(), want, "{probe:?}");
+            let below = keys.iter().filter(|k| **k <= probe).count();
+            assert_eq!(bview.child_index(&probe).unwrap(), below, "{probe:?}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_shared_length_is_corruption_not_a_panic() {
+        let keys = shared_keys();
+        let mut leaf = Leaf::default();
+        let mut branch = Branch::with_first_child(100);
+        for (i, k) in keys.iter().enumerate() {
+            leaf.push(k, ValRef::Inline(b"v"));
+            branch.push(k.clone(), 101 + i as u64);
+        }
+        for (node, no) in [(Node::Leaf(leaf), 5), (Node::Branch(branch), 6)] {
+            let page = encode_node(&node, no, 4096);
+            // Longer than the keys: every search and decode must fail cleanly.
+            let mut long = page.clone();
+            long[SHARED_AT] = 200;
+            // Shorter than what the keys share: the slots' prefixes no longer match.
+            let mut short = page.clone();
+            short[SHARED_AT] = 3;
+            for bad_page in [&long, &short] {
+                match node {
+                    Node::Leaf(_) => {
+                        let view = LeafPage::new(bad_page, no).unwrap();
+                        assert!(view.decode().is_err());
+                        for probe in probes(&keys) {
+                            let _ = view.search(&probe);
+                        }
+                    }
+                    Node::Branch(_) => {
+                        let view = BranchPage::new(bad_page, no).unwrap();
+                        assert!(view.decode().is_err());
+                        for probe in probes(&keys) {
+                            let _ = view.child_index(&probe);
+                        }
+                    }
+                }
+            }
+            let long_err = match node {
+                Node::Leaf(_) => LeafPage::new(&long, no)
+                    .unwrap()
+                    .search(&keys[3])
+                    .unwrap_err(),
+                Node::Branch(_) => BranchPage::new(&long, no)
+                    .unwrap()
+                    .child_index(&keys[3])
+                    .unwrap_err(),
+            };
+            assert!(long_err.to_string().contains("shared"), "{long_err}");
+        }
     }
 
     #[test]

@@ -270,6 +270,121 @@ fn leaf_get<'a, S: NodeSource<'a>>(
     load_value(src, loc).map(Some)
 }
 
+/// The path of the last lookup through one table of one transaction, so that a lookup of a
+/// nearby key starts from the lowest remembered page whose key range surely holds it instead of
+/// from the root (a finger search). Records a store reads together (the ancestors of a node, the
+/// hits of a page query) are neighbours in key order: mostly in the same leaf, nearly always
+/// under the same parent. Make one per run of related lookups; it is valid for one table of one
+/// transaction and starts over by itself when used with another.
+#[derive(Debug, Default, Clone)]
+pub struct Finger {
+    /// The transaction serial and table root the path was taken in.
+    owner: Option<(u64, u64)>,
+    /// Page numbers from the root down to the last leaf.
+    path: Vec<u64>,
+}
+
+impl Finger {
+    /// An empty finger: its first lookup descends from the root.
+    pub fn new() -> Finger {
+        Finger::default()
+    }
+
+    /// The remembered path if it was taken in `owner`; otherwise forgets it.
+    pub(crate) fn path_for(&mut self, owner: (u64, u64)) -> &mut Vec<u64> {
+        if self.owner != Some(owner) {
+            self.owner = Some(owner);
+            self.path.clear();
+        }
+        &mut self.path
+    }
+}
+
+/// What one page says about a key.
+enum Route<'a> {
+    /// The leaf holds the key's place: its value, or `None` when it is absent from the tree.
+    Leaf(Option<Bytes<'a>>),
+    /// The branch's child that holds the key's place.
+    Child(u64),
+}
+
+/// Routes `key` at `page_no`. With `edges_decide` false (a remembered page below the root) a key
+/// at either edge of the page, before its first key or at or after its last, gives `None` (ask
+/// the parent): only the keys between the page's own first and last key surely belong to it.
+fn route<'a, S: NodeSource<'a>>(
+    src: &S,
+    page_no: u64,
+    key: &[u8],
+    edges_decide: bool,
+) -> Result<Option<Route<'a>>> {
+    let node = src.node(page_no)?;
+    if node.is_leaf(page_no)? {
+        let found = node.leaf_search(key)?;
+        return match found {
+            Ok(i) => {
+                let (_, loc) = node.leaf_entry(i)?;
+                Ok(Some(Route::Leaf(Some(load_value(src, loc)?))))
+            }
+            Err(i) if edges_decide || (i > 0 && i < node.len()?) => Ok(Some(Route::Leaf(None))),
+            Err(_) => Ok(None),
+        };
+    }
+    let i = node.child_index(key)?;
+    if !edges_decide && (i == 0 || i >= node.len()?) {
+        return Ok(None);
+    }
+    Ok(Some(Route::Child(node.child(i)?)))
+}
+
+/// Like [`get`], starting from the lowest page of `path` (the pages of the previous lookup in
+/// the same tree, root first) whose key range holds `key`, and leaving this lookup's pages in
+/// `path`.
+pub(crate) fn get_near<'a, S: NodeSource<'a>>(
+    src: &S,
+    root: u64,
+    key: &[u8],
+    path: &mut Vec<u64>,
+) -> Result<Option<Bytes<'a>>> {
+    if root == 0 {
+        path.clear();
+        return Ok(None);
+    }
+    if path.first() != Some(&root) || path.len() > MAX_DEPTH {
+        path.clear();
+        path.push(root);
+    }
+    // Up: the lowest remembered page that surely holds the key (the root holds every key).
+    let mut next = root;
+    while let Some(&at) = path.last() {
+        match route(src, at, key, path.len() == 1)? {
+            Some(Route::Leaf(v)) => return Ok(v),
+            Some(Route::Child(c)) => {
+                next = c;
+                break;
+            }
+            None => {
+                path.pop();
+            }
+        }
+    }
+    // Down from there, remembering the pages.
+    loop {
+        if path.len() >= MAX_DEPTH {
+            path.clear();
+            return Err(Error::corruption(format!(
+                "tree at page {root} is deeper than {MAX_DEPTH} levels (cyclic page pointers?)"
+            )));
+        }
+        path.push(next);
+        match route(src, next, key, true)? {
+            Some(Route::Child(c)) => next = c,
+            Some(Route::Leaf(v)) => return Ok(v),
+            // With `edges_decide` every page routes; `None` cannot happen here.
+            None => return Ok(None),
+        }
+    }
+}
+
 struct Frame<'a> {
     node: NodeView<'a>,
     /// Leaf: next entry to yield (forward) or one past it (reverse). Branch: child being walked.

@@ -8,8 +8,8 @@ use super::shared::{Shared, Snapshot};
 use super::table::{
     decode_entry, new_range, validate_name, wrong_txn, Range, RangeKind, ReadOps, Table,
 };
-use crate::btree::view::{get, NodeSource, NodeView};
-use crate::btree::Bytes;
+use crate::btree::view::{get, get_near, NodeSource, NodeView};
+use crate::btree::{Bytes, Finger};
 use crate::error::Result;
 use crate::storage::pager::{MapState, PageRef, Pager};
 
@@ -121,6 +121,12 @@ impl ReadOps for ReadTxn {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Bytes<'_>>> {
         self.check(table)?;
         get(&self.source(), table.root, key)
+    }
+
+    fn get_near(&self, table: Table, key: &[u8], finger: &mut Finger) -> Result<Option<Bytes<'_>>> {
+        self.check(table)?;
+        let path = finger.path_for((self.serial, table.root));
+        get_near(&self.source(), table.root, key, path)
     }
 
     fn range(&self, table: Table, lower: Bound<&[u8]>, upper: Bound<&[u8]>) -> Result<Range<'_>> {

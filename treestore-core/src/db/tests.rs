@@ -419,3 +419,71 @@ fn read_only_handles_report_the_free_pages_too() {
         );
     }
 }
+
+/// Lookups through one [`Finger`](crate::Finger) answer exactly as root descents do, in any
+/// order (ascending, descending, jumping across leaves, keys between and outside the stored
+/// ones), and a finger moved to another table or transaction starts over by itself.
+#[test]
+fn finger_lookups_agree_with_plain_gets_in_any_order() {
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let mut w = db.begin_write().unwrap();
+    let (a, b) = (w.table("a").unwrap(), w.table("b").unwrap());
+    // Even keys only, 1 KiB pages: hundreds of leaves under three levels.
+    for i in (0..6000).step_by(2) {
+        w.insert(a, &key(i), format!("a{i}").as_bytes()).unwrap();
+        w.insert(b, &key(i), format!("b{i}").as_bytes()).unwrap();
+    }
+    w.commit().unwrap();
+    let r = db.begin_read().unwrap();
+    let (a, b) = (r.table("a").unwrap(), r.table("b").unwrap());
+    let mut probes: Vec<Vec<u8>> = (0..6003).map(key).collect();
+    probes.push(b"".to_vec());
+    probes.push(b"key".to_vec());
+    probes.push(b"zzz".to_vec());
+    let mut orders = vec![probes.clone()];
+    orders.push(probes.iter().rev().cloned().collect());
+    let mut x = 7u64;
+    orders.push(
+        (0..4000)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                probes[(x >> 33) as usize % probes.len()].clone()
+            })
+            .collect(),
+    );
+    orders.push((0..6003).step_by(37).map(key).collect());
+    let mut finger = crate::Finger::new();
+    for order in &orders {
+        for (n, k) in order.iter().enumerate() {
+            let t = if n % 97 == 0 { b } else { a };
+            let want = r.get(t, k).unwrap().map(|v| v.to_vec());
+            let got = r.get_near(t, k, &mut finger).unwrap().map(|v| v.to_vec());
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(k));
+        }
+    }
+    drop(r);
+    // A new snapshot with a changed tree: the old path is not used.
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("a").unwrap();
+    for i in (1..6000).step_by(10) {
+        w.insert(t, &key(i), b"new").unwrap();
+    }
+    w.commit().unwrap();
+    let r = db.begin_read().unwrap();
+    let a = r.table("a").unwrap();
+    for i in 0..6000 {
+        let want = r.get(a, &key(i)).unwrap().map(|v| v.to_vec());
+        assert_eq!(
+            r.get_near(a, &key(i), &mut finger)
+                .unwrap()
+                .map(|v| v.to_vec()),
+            want
+        );
+    }
+    // An empty table.
+    let empty = r.table("none").unwrap();
+    assert!(r.get_near(empty, &key(1), &mut finger).unwrap().is_none());
+}

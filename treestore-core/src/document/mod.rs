@@ -21,16 +21,20 @@
 //! records stay small and structure or subtree reads without text never touch `doc.text`.
 //!
 //! B-tree operations per read (resolving "latest" is one more point read, `ver.latest`, which a
-//! [`DocReader`] remembers for the last policy it resolved):
+//! [`DocReader`] remembers for the policies it resolved). A *finger read*
+//! ([`ReadOps::get_near`](crate::ReadOps::get_near)) starts from the lowest page of the previous
+//! lookup's path whose key range surely holds the key, so reads of neighbouring keys (a version's
+//! records, a text's chunks) mostly search one leaf or one branch instead of descending from the
+//! root:
 //!
 //! | read | operations |
 //! |------|------------|
-//! | `node` | id lookup, record, text (a point read, and a scan for chunks after the first; texts ≤ 48 bytes are inline: none) |
-//! | `nodes(k)` | k × (id lookup, record [, text]) |
+//! | `node` | id lookup, record, text (a point read, then a finger read per further chunk, which finds it in the same leaf; texts ≤ 48 bytes are inline: none) |
+//! | `nodes(k)` | k × (id lookup, record) as finger reads, then the texts as `subtree` reads them |
 //! | `subtree` | id lookup, one range scan from the node's own record (plus a re-seek per cut-off subtree > 32 nodes) |
 //! | `children` | id lookup, head of the node, one range scan (plus a re-seek per cut-off subtree > 32 nodes) |
 //! | texts of several nodes (`subtree`, `document`, … with text) | one `doc.text` scan per run of owner positions spanning ≤ 4× the texts it holds, else a point read each (`text_scan.rs`) |
-//! | `ancestor_path` | id lookup, depth + 1 records |
+//! | `ancestor_path` | id lookup, depth + 1 records as finger reads (each parent searched from its child's leaf or branch), then the texts as `subtree` reads them |
 //! | `nodes_by_page(s)` | `doc.heads`, ≤ 2 seeks per page level in use, one record per hit |
 //! | `node_by_section_path` | one section lookup (a short prefix scan for paths > 256 bytes), record |
 //! | `structure` | `doc.heads`, one range scan, the version record |

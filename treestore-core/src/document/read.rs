@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::ops::Bound;
 
+use crate::btree::Finger;
 use crate::db::ReadOps;
 use crate::error::{Error, Result};
 use crate::keys::KeyBuilder;
@@ -93,18 +94,25 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         include_text: bool,
     ) -> Result<Vec<Option<Node>>> {
         let r = self.ver.resolve(policy, version)?;
-        let mut out = Vec::with_capacity(node_ids.len());
+        // The ids and records of one version are neighbours: each table's lookups start from
+        // the previous one's leaf.
+        let (mut ids, mut recs) = (Finger::new(), Finger::new());
+        let mut found = Vec::with_capacity(node_ids.len());
+        let mut slots = Vec::with_capacity(node_ids.len());
         for id in node_ids {
-            let node = match self.pos_of(r.vid, id.as_ref())? {
-                None => None,
+            match self.pos_near(r.vid, id.as_ref(), &mut ids)? {
+                None => slots.push(false),
                 Some(pos) => {
-                    let rec = self.record_at(r.vid, pos, include_text)?;
-                    Some(self.to_node(policy, &r, rec, include_text)?)
+                    found.push((pos, self.record_near(r.vid, pos, include_text, &mut recs)?));
+                    slots.push(true);
                 }
-            };
-            out.push(node);
+            }
         }
-        Ok(out)
+        let mut nodes = self.finish(policy, &r, found, include_text)?.into_iter();
+        Ok(slots
+            .into_iter()
+            .map(|hit| if hit { nodes.next() } else { None })
+            .collect())
     }
 
     /// The children of `parent` in order; `None` means the root's children.
@@ -153,26 +161,27 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         include_text: bool,
     ) -> Result<Vec<Node>> {
         let r = self.ver.resolve(policy, version)?;
-        let (_, rec) = self.find(&r, policy, node_id, include_text)?;
+        let pos = self.pos_or_not_found(&r, policy, node_id)?;
+        // A version's records are neighbours in `doc.nodes`: each parent is looked up from the
+        // leaf (or the branch) where its child was found.
+        let mut finger = Finger::new();
+        let rec = self.record_near(r.vid, pos, include_text, &mut finger)?;
         let mut chain =
             Vec::with_capacity(rec.head.depth.min(super::model::MAX_DEPTH) as usize + 1);
         let mut parent = rec.head.parent_pos;
-        chain.push(rec);
+        chain.push((pos, rec));
         while let Some(p) = parent {
             if chain.len() > super::model::MAX_DEPTH as usize + 1 {
                 return Err(Error::corruption(format!(
                     "policy {policy}: the parents of node {node_id} form a cycle"
                 )));
             }
-            let rec = self.record_at(r.vid, p, include_text)?;
+            let rec = self.record_near(r.vid, p, include_text, &mut finger)?;
             parent = rec.head.parent_pos;
-            chain.push(rec);
+            chain.push((p, rec));
         }
-        chain
-            .into_iter()
-            .rev()
-            .map(|rec| self.to_node(policy, &r, rec, include_text))
-            .collect()
+        chain.reverse();
+        self.finish(policy, &r, chain, include_text)
     }
 
     /// Every node whose page range covers `page`, in pre-order.
@@ -221,8 +230,12 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         positions.sort_unstable();
         positions.dedup();
         let mut found = Vec::with_capacity(positions.len());
+        let mut finger = Finger::new();
         for pos in positions {
-            found.push((pos, self.record_at(r.vid, pos, include_text)?));
+            found.push((
+                pos,
+                self.record_near(r.vid, pos, include_text, &mut finger)?,
+            ));
         }
         self.finish(policy, &r, found, include_text)
     }
@@ -336,6 +349,35 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         }
     }
 
+    /// Like [`Self::pos_of`], from `finger`'s last lookup in `doc.ids`.
+    fn pos_near(&self, vid: u64, node_id: &str, finger: &mut Finger) -> Result<Option<u32>> {
+        let t = self.ids.get(self.tx())?;
+        let mut kb = self.keys.borrow_mut();
+        match self
+            .tx()
+            .get_near(t, id_key(&mut kb, vid, node_id), finger)?
+        {
+            Some(v) => Ok(Some(decode_pos(&v, "node id index")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Like [`Self::record_at`], from `finger`'s last lookup in `doc.nodes`.
+    fn record_near(
+        &self,
+        vid: u64,
+        pos: u32,
+        with_text: bool,
+        finger: &mut Finger,
+    ) -> Result<NodeRecord> {
+        let t = self.nodes.get(self.tx())?;
+        let mut kb = self.keys.borrow_mut();
+        match self.tx().get_near(t, node_key(&mut kb, vid, pos), finger)? {
+            Some(v) => decode_node(&v, with_text),
+            None => Err(missing_node(vid, pos)),
+        }
+    }
+
     fn find(&self, r: &Resolved, policy: &str, node_id: &str, with_text: bool) -> Result<Found> {
         let pos = self.pos_or_not_found(r, policy, node_id)?;
         Ok((pos, self.record_at(r.vid, pos, with_text)?))
@@ -393,7 +435,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         } else {
             Bound::Excluded(upper.as_slice())
         };
-        let mut out = Vec::new();
+        let mut out =
+            Vec::with_capacity(end.map_or(0, |e| e.saturating_sub(start).min(4096)) as usize);
         for kv in self.tx().range(t, Bound::Included(&lower), upper)? {
             let (k, v) = kv?;
             out.push((node_key_pos(&k)?, decode_node(&v, with_text)?));
@@ -425,7 +468,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             pos
         };
         let mut lower = KeyBuilder::with_capacity(16);
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(head.map_or(0, |h| h.size.min(1024) as usize));
         'seek: while u64::from(next) < end {
             let mut skip_to = next;
             let range = self.tx().range(
@@ -450,6 +493,9 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                     }
                     end = u64::from(pos) + u64::from(h.size);
                     limit = Some(depth_limit(h, max_depth));
+                    // Room for the whole subtree (a bounded guess under a depth limit), so the
+                    // records are not moved as the vector grows.
+                    out.reserve(h.size.min(1024) as usize);
                 }
                 out.push((at, rec));
                 if limit.flatten().is_some_and(|d| h.depth >= d) && h.size > 1 {
@@ -485,25 +531,26 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         } else {
             Vec::new()
         };
+        // Sized up front: collecting `Result`s would grow the vector by doubling, moving every
+        // (large) node each time.
+        let mut out = Vec::with_capacity(found.len());
         if stored.len() < 2 {
-            return found
-                .into_iter()
-                .map(|(_, rec)| self.to_node(policy, r, rec, with_text))
-                .collect();
+            for (_, rec) in found {
+                out.push(self.to_node(policy, r, rec, with_text)?);
+            }
+            return Ok(out);
         }
         let t = self.texts.get(self.tx())?;
         let mut texts = text_scan::read_many(self.tx(), t, &stored)?.into_iter();
-        found
-            .into_iter()
-            .map(|(_, mut rec)| {
-                let text = match std::mem::replace(&mut rec.text, TextRef::None) {
-                    TextRef::None => None,
-                    TextRef::Inline(s) => Some(s),
-                    TextRef::Stored(s) => Some(texts.next().ok_or_else(|| missing_text(&s))?),
-                };
-                Ok(node_of(policy, r, rec, text))
-            })
-            .collect()
+        for (_, mut rec) in found {
+            let text = match std::mem::replace(&mut rec.text, TextRef::None) {
+                TextRef::None => None,
+                TextRef::Inline(s) => Some(s),
+                TextRef::Stored(s) => Some(texts.next().ok_or_else(|| missing_text(&s))?),
+            };
+            out.push(node_of(policy, r, rec, text));
+        }
+        Ok(out)
     }
 
     fn to_node(
@@ -518,7 +565,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             TextRef::Inline(s) => with_text.then_some(s),
             TextRef::Stored(s) if with_text => {
                 let t = self.texts.get(self.tx())?;
-                Some(text::read(self.tx(), t, &s)?)
+                Some(text::read(self.tx(), t, &s, &mut Finger::new())?)
             }
             TextRef::Stored(..) => None,
         };

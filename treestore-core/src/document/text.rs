@@ -29,6 +29,7 @@
 use std::collections::HashMap;
 use std::ops::Bound;
 
+use crate::btree::Finger;
 use crate::codec::{Decoder, Encoder};
 use crate::db::{ReadOps, Table, WriteTxn};
 use crate::error::{Error, Result};
@@ -301,28 +302,34 @@ pub(crate) fn read_single_chunk<'t, R: ReadOps + ?Sized>(
 }
 
 /// Reads a stored text.
-pub(crate) fn read<R: ReadOps + ?Sized>(tx: &R, t: Table, s: &StoredText) -> Result<String> {
-    // Chunk 0 by a point read: most texts are one chunk, and a point read is cheaper than a scan.
-    let head = key(s.owner_vid, s.owner_pos, false);
-    let Some(first) = tx.get(t, &head)? else {
+pub(crate) fn read<R: ReadOps + ?Sized>(
+    tx: &R,
+    t: Table,
+    s: &StoredText,
+    finger: &mut Finger,
+) -> Result<String> {
+    // Chunk 0, then chunks 1, 2, … by point reads from the finger: the chunks of a body are
+    // adjacent keys, mostly in the same leaf, so each later one is a search of that leaf.
+    let mut key = KeyBuilder::with_capacity(24);
+    key.u64(s.owner_vid).u32(s.owner_pos).bool(false);
+    let Some(first) = tx.get_near(t, key.as_slice(), finger)? else {
         return Err(missing(s));
     };
     let mut body = Vec::with_capacity(usize::try_from(s.len).unwrap_or(0).min(1 << 20));
     body.extend_from_slice(&first);
     drop(first);
-    if (body.len() as u64) < s.len {
-        let upper = crate::keys::prefix_successor(&head);
-        let upper = upper
-            .as_deref()
-            .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
-        let lower = chunk_key(s.owner_vid, s.owner_pos, 1);
-        for kv in tx.range(t, std::ops::Bound::Included(&lower), upper)? {
-            let (_, chunk) = kv?;
-            body.extend_from_slice(&chunk);
-            if body.len() as u64 >= s.len {
-                break;
-            }
-        }
+    let mut i = 1u32;
+    while (body.len() as u64) < s.len {
+        key.clear()
+            .u64(s.owner_vid)
+            .u32(s.owner_pos)
+            .bool(false)
+            .u32(i);
+        let Some(chunk) = tx.get_near(t, key.as_slice(), finger)? else {
+            break;
+        };
+        body.extend_from_slice(&chunk);
+        i = i.checked_add(1).ok_or_else(|| missing(s))?;
     }
     checked_body(s, body)
 }
@@ -413,13 +420,13 @@ mod tests {
             len: 3000,
             hash: text_hash(&body),
         };
-        assert_eq!(read(&tx, t, &s).unwrap(), body);
+        assert_eq!(read(&tx, t, &s, &mut Finger::new()).unwrap(), body);
         assert!(body_equals(&tx, t, &s, &body).unwrap());
         assert!(!body_equals(&tx, t, &s, &"w".repeat(2999)).unwrap());
-        assert!(read(&tx, t, &StoredText { len: 3001, ..s }).is_err());
+        assert!(read(&tx, t, &StoredText { len: 3001, ..s }, &mut Finger::new()).is_err());
         release(&mut tx, t, &s).unwrap();
         assert_eq!(tx.table_len(t).unwrap(), 0);
-        assert!(read(&tx, t, &s).is_err());
+        assert!(read(&tx, t, &s, &mut Finger::new()).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use std::ops::Bound;
 
+use crate::btree::Finger;
 use crate::db::{ReadOps, Table};
 use crate::error::Result;
 use crate::keys::{prefix_successor, KeyBuilder, KeyReader};
@@ -26,6 +27,8 @@ pub(crate) fn read_many<R: ReadOps + ?Sized>(
     let mut order: Vec<usize> = (0..refs.len()).collect();
     order.sort_unstable_by_key(|&i| (refs[i].owner_vid, refs[i].owner_pos));
     let mut out: Vec<Option<String>> = vec![None; refs.len()];
+    // Point reads go in key order, each from the previous one's leaf.
+    let mut finger = Finger::new();
     let mut at = 0;
     while at < order.len() {
         let vid = refs[order[at]].owner_vid;
@@ -45,7 +48,7 @@ pub(crate) fn read_many<R: ReadOps + ?Sized>(
             scan_run(tx, t, refs, run, &mut out)?;
         } else {
             for &i in run {
-                out[i] = Some(text::read(tx, t, &refs[i])?);
+                out[i] = Some(text::read(tx, t, &refs[i], &mut finger)?);
             }
         }
         at += len;

@@ -6,7 +6,7 @@
 //! | offset | size | field                                  |
 //! |-------:|-----:|----------------------------------------|
 //! | 0      | 8    | magic `b"TREESTOR"`                    |
-//! | 8      | 4    | format version (2)                     |
+//! | 8      | 4    | format version (3)                     |
 //! | 12     | 4    | page size in bytes                     |
 //! | 16     | 4    | crc32 of bytes 0..16                   |
 //!
@@ -29,7 +29,7 @@
 //! | offset | size | field                                           |
 //! |-------:|-----:|-------------------------------------------------|
 //! | 0      | 1    | kind (1 leaf, 2 branch, 3 overflow, 4 freelist) |
-//! | 1      | 1    | reserved, 0                                     |
+//! | 1      | 1    | leaf, branch: bytes all its keys share; else 0  |
 //! | 2      | 2    | entry count (meaning depends on the kind)       |
 //! | 4      | 4    | crc32 of the page with these 4 bytes read as 0  |
 //! | 8      | 8    | the page's own number (catches misplaced writes) |
@@ -37,9 +37,11 @@
 use crate::error::{Error, Result};
 
 pub(crate) const MAGIC: &[u8; 8] = b"TREESTOR";
-/// 2: commit records name pages written straight into the main file (direct pages). A build
-/// refuses every other version: an older build would replay a version-2 log without them.
-pub(crate) const FORMAT_VERSION: u32 = 2;
+/// 2: commit records name pages written straight into the main file (direct pages). 3: tree
+/// pages keep their keys' shared length in header byte 1 and slot prefixes of the bytes after it
+/// (see `btree::page`). A build refuses every other version: an older build would replay a
+/// version-2 log without direct pages, or search version-3 pages by the wrong prefixes.
+pub(crate) const FORMAT_VERSION: u32 = 3;
 pub(crate) const META_PAGES: [u64; 2] = [1, 2];
 /// The first page that can hold tree data.
 pub(crate) const FIRST_DATA_PAGE: u64 = 3;
@@ -301,12 +303,12 @@ mod tests {
         assert!(decode_file_header(&bad).is_err());
         assert!(decode_file_header(b"SQLite format 3\0xxxxxxxx").is_err());
         let mut old = page.clone();
-        write_u32(&mut old, 8, 1);
+        write_u32(&mut old, 8, FORMAT_VERSION - 1);
         let crc = crc32fast::hash(&old[0..16]);
         write_u32(&mut old, 16, crc);
         let err = decode_file_header(&old).unwrap_err().to_string();
         assert!(
-            err.contains("format version 1") && err.contains("older"),
+            err.contains("format version 2") && err.contains("older"),
             "{err}"
         );
     }

@@ -234,6 +234,10 @@ fn descend_everywhere(image: MemVfs) -> Vec<(&'static str, Option<Error>)> {
     let r = db.begin_read().expect("read");
     let t = r.table("t").expect("table");
     results.push(("get", r.get(t, &first).err()));
+    // A finger lookup, twice: the second starts from the path the first left behind.
+    let mut finger = treestore_core::Finger::new();
+    results.push(("get_near", r.get_near(t, &first, &mut finger).err()));
+    results.push(("get_near again", r.get_near(t, &first, &mut finger).err()));
     let scan = |rev: bool| -> Option<Error> {
         let it = if rev {
             r.range_rev(t, Bound::Unbounded, Bound::Unbounded)
