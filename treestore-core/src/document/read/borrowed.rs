@@ -3,6 +3,7 @@
 //! result's arena), so the read makes none of the owned [`Node`](super::Node)'s allocations.
 
 use super::{missing_node, DocReader};
+use crate::btree::Finger;
 use crate::codec::{utf8, StrList, StrPairs};
 use crate::db::ReadOps;
 use crate::document::record::{decode_node_ref, node_key, TextRefBorrowed};
@@ -67,7 +68,7 @@ impl<R: ReadOps + ?Sized> DocReader<'_, R> {
                         Some(utf8(&chunk).ok_or_else(|| text_not_utf8(&s))?)
                     }
                     None => {
-                        joined = text::read(tx, t, &s)?;
+                        joined = text::read(tx, t, &s, &mut Finger::new())?;
                         Some(joined.as_str())
                     }
                 }
