@@ -464,7 +464,7 @@ static PyObject *node_get(PyObject *self, PyObject *args) {
     Py_ssize_t policy_len, node_len, version_len = 0;
     ctx c;
     (void)self;
-    if (!PyArg_ParseTuple(args, "KKy#z#y#O", &db_address, &txn_address, &policy, &policy_len, &version,
+    if (!PyArg_ParseTuple(args, "KKs#z#s#O", &db_address, &txn_address, &policy, &policy_len, &version,
                           &version_len, &node, &node_len, &c.to_datetime)) {
         return NULL;
     }
