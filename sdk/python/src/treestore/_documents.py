@@ -284,7 +284,9 @@ class _Documents(_Calls):
             # then names the invalid UTF-8.
             p = policy_id if type(policy_id) is str else s_arg(policy_id, "policy_id")
             n = node_id if type(node_id) is str else s_arg(node_id, "node_id")
-            v = version_id if version_id is None or type(version_id) is str else s_arg(version_id, "version_id")
+            v = version_id
+            if v is not None and type(v) is not str:
+                v = s_arg(v, "version_id")
             h.inflight.append(None)
             try:
                 if h.ptr is None:
@@ -294,7 +296,8 @@ class _Documents(_Calls):
                 try:
                     r = _c_node_get(h.addr, t, p, v, n, to_datetime)
                 except UnicodeEncodeError:
-                    r = _c_node_get(h.addr, t, _utf8(p), None if v is None else _utf8(v), _utf8(n), to_datetime)
+                    v = None if v is None else _utf8(v)
+                    r = _c_node_get(h.addr, t, _utf8(p), v, _utf8(n), to_datetime)
             finally:
                 h.inflight.pop()
             if type(r) is tuple:
