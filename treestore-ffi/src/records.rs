@@ -67,21 +67,6 @@ pub struct treestore_record {
     pub field_count: u32,
 }
 
-/// A field value borrowed from a store type, for records written without building a
-/// [`Record`] first (the hot paths: see [`RecordBuilder::push_flat`]).
-pub(crate) enum FieldRef<'a> {
-    Str(&'a str),
-    OptStr(Option<&'a str>),
-    Time(i64),
-    OptTime(Option<i64>),
-    StrList(&'a [String]),
-    StrMap(&'a std::collections::BTreeMap<String, String>),
-    /// A list already in the strings array: (first, count).
-    StrRange(u32, u32),
-    /// A map already in the kvs array: (first, count).
-    KvRange(u32, u32),
-}
-
 /// A flat record's kind and field names: `names[0]` is the kind, and `blob` is all of them back
 /// to back, so a record copies them into its arena at once.
 pub(crate) struct Shape {
@@ -109,6 +94,55 @@ pub(crate) const VERSION_SHAPE: Shape = Shape {
         "tags",
     ],
 };
+
+/// Number of fields of a `version` record.
+const VERSION_FIELDS: usize = 12;
+
+/// The `version` record's fields before their values: each name a pending view of its place in
+/// [`VERSION_SHAPE`]'s blob copied at arena offset 0 (shifted when the blob lands further on),
+/// every value absent. A record copies the 12 fields at once and patches the values in, instead
+/// of building each 64-byte field on its own.
+const VERSION_TEMPLATE: [treestore_field; VERSION_FIELDS] = version_template();
+
+const fn version_template() -> [treestore_field; VERSION_FIELDS] {
+    let absent = treestore_field {
+        name: treestore_str::NONE,
+        kind: TREESTORE_VALUE_NULL,
+        count: 0,
+        first: 0,
+        reserved: 0,
+        int_value: 0,
+        float_value: 0.0,
+        str_value: treestore_str::NONE,
+    };
+    let mut out = [absent; VERSION_FIELDS];
+    let names = VERSION_SHAPE.names;
+    let mut at = names[0].len();
+    let mut i = 0;
+    while i < VERSION_FIELDS {
+        out[i].name = Arena::span_at(at, names[i + 1].len());
+        at += names[i + 1].len();
+        i += 1;
+    }
+    out
+}
+
+/// A `version` record's values, its metadata and tags already in the result's kvs and strings
+/// arrays (as `(first, count)` ranges).
+struct VersionValues<'a> {
+    policy_id: &'a str,
+    version_id: &'a str,
+    pageindex_doc_id: Option<&'a str>,
+    root_node_id: &'a str,
+    metadata: (u32, u32),
+    created_at: i64,
+    updated_at: i64,
+    effective_start: Option<i64>,
+    effective_end: Option<i64>,
+    created_by: &'a str,
+    description: &'a str,
+    tags: (u32, u32),
+}
 
 /// Builds a result in place: strings go to its arena once, records, fields, nodes and list items
 /// straight into its arrays (views pending until [`RecordBuilder::finish`] seals them). Starts
@@ -285,58 +319,61 @@ impl RecordBuilder {
         f
     }
 
-    /// Adds one top-level record without nested records, its fields borrowed from the store
-    /// type: the same record `push_records` writes for the equivalent [`Record`], with no copy
-    /// but the one into the arena. `values` follow `shape`'s field names; the kind and names
-    /// are copied into the arena at once.
-    pub(crate) fn push_flat(&mut self, shape: &Shape, values: &[FieldRef<'_>]) {
-        debug_assert_eq!(shape.names.len(), values.len() + 1);
-        let start = self.r.data.arena.push_str_start(shape.blob);
-        let mut at = start;
-        let mut names = shape.names.iter().map(|n| {
-            let span = Arena::span_at(at, n.len());
-            at += n.len();
-            span
-        });
-        let kind = names.next().unwrap_or(Arena::span_at(start, 0));
-        let first_field = idx(self.r.data.fields.len());
-        for (name, value) in names.zip(values) {
-            let f = self.flat_field(name, value);
-            self.r.data.fields.push(f);
-        }
-        self.r.data.records.push(treestore_record {
-            kind,
-            first_field,
-            field_count: idx(values.len()),
-        });
-    }
-
-    fn flat_field(&mut self, name: Span, value: &FieldRef<'_>) -> treestore_field {
-        let mut f = field(name, TREESTORE_VALUE_NULL);
-        match *value {
-            FieldRef::OptStr(None) | FieldRef::OptTime(None) => {}
-            FieldRef::Str(s) | FieldRef::OptStr(Some(s)) => {
-                (f.kind, f.str_value) = (TREESTORE_VALUE_STR, self.r.data.arena.push(s.as_bytes()))
-            }
-            FieldRef::Time(t) | FieldRef::OptTime(Some(t)) => {
-                (f.kind, f.int_value) = (TREESTORE_VALUE_TIME, t)
-            }
-            FieldRef::StrList(l) => {
-                f.kind = TREESTORE_VALUE_STR_LIST;
-                (f.first, f.count) = self.push_strings(l);
-            }
-            FieldRef::StrMap(m) => {
-                f.kind = TREESTORE_VALUE_STR_MAP;
-                (f.first, f.count) = self.push_kvs(m.iter());
-            }
-            FieldRef::StrRange(first, count) => {
-                (f.kind, f.first, f.count) = (TREESTORE_VALUE_STR_LIST, first, count)
-            }
-            FieldRef::KvRange(first, count) => {
-                (f.kind, f.first, f.count) = (TREESTORE_VALUE_STR_MAP, first, count)
+    /// Adds one `version` record: its kind and field names copied into the arena as one string,
+    /// its 12 fields copied from [`VERSION_TEMPLATE`] at once, then each value set in place.
+    fn push_version_values(&mut self, v: &VersionValues<'_>) {
+        let d = &mut *self.r.data;
+        let strs = [
+            v.policy_id,
+            v.version_id,
+            v.root_node_id,
+            v.created_by,
+            v.description,
+        ];
+        let bytes: usize = strs.iter().map(|s| s.len()).sum::<usize>()
+            + v.pageindex_doc_id.map_or(0, str::len)
+            + VERSION_SHAPE.blob.len();
+        d.arena.reserve(bytes);
+        let base = d.arena.push_str_start(VERSION_SHAPE.blob);
+        let first_field = d.fields.len();
+        d.fields.extend_from_slice(&VERSION_TEMPLATE);
+        let f = &mut d.fields[first_field..][..VERSION_FIELDS];
+        if base != 0 {
+            for field in f.iter_mut() {
+                field.name.ptr = field.name.ptr.wrapping_add(base);
             }
         }
-        f
+        let a = &mut d.arena;
+        let text = |f: &mut treestore_field, a: &mut Arena, s: &str| {
+            (f.kind, f.str_value) = (TREESTORE_VALUE_STR, a.push(s.as_bytes()));
+        };
+        let time =
+            |f: &mut treestore_field, t: i64| (f.kind, f.int_value) = (TREESTORE_VALUE_TIME, t);
+        // One statement a field (no loop over an array of options: that compiled to a spill and
+        // reload per field on the hot path).
+        text(&mut f[0], a, v.policy_id);
+        text(&mut f[1], a, v.version_id);
+        if let Some(s) = v.pageindex_doc_id {
+            text(&mut f[2], a, s);
+        }
+        text(&mut f[3], a, v.root_node_id);
+        (f[4].kind, f[4].first, f[4].count) = (TREESTORE_VALUE_STR_MAP, v.metadata.0, v.metadata.1);
+        time(&mut f[5], v.created_at);
+        time(&mut f[6], v.updated_at);
+        if let Some(t) = v.effective_start {
+            time(&mut f[7], t);
+        }
+        if let Some(t) = v.effective_end {
+            time(&mut f[8], t);
+        }
+        text(&mut f[9], a, v.created_by);
+        text(&mut f[10], a, v.description);
+        (f[11].kind, f[11].first, f[11].count) = (TREESTORE_VALUE_STR_LIST, v.tags.0, v.tags.1);
+        d.records.push(treestore_record {
+            kind: Arena::span_at(base, VERSION_SHAPE.names[0].len()),
+            first_field: idx(first_field),
+            field_count: VERSION_FIELDS as u32,
+        });
     }
 
     /// Copies `s` into the arena, returning its pending view.
@@ -376,24 +413,22 @@ impl RecordBuilder {
 /// Adds the `version` record of `d`: the record `d.to_record()` gives (a test keeps the two
 /// the same), written without building it first. Versions are the common small read.
 pub(crate) fn push_version(b: &mut RecordBuilder, d: &Document) {
-    use FieldRef::*;
-    b.push_flat(
-        &VERSION_SHAPE,
-        &[
-            Str(&d.policy_id),
-            Str(&d.version_id),
-            OptStr(d.pageindex_doc_id.as_deref()),
-            Str(&d.root_node_id),
-            StrMap(&d.metadata),
-            Time(d.created_at),
-            Time(d.updated_at),
-            OptTime(d.effective_start),
-            OptTime(d.effective_end),
-            Str(&d.created_by),
-            Str(&d.description),
-            StrList(&d.tags),
-        ],
-    );
+    let metadata = b.push_kvs(d.metadata.iter());
+    let tags = b.push_strings(&d.tags);
+    b.push_version_values(&VersionValues {
+        policy_id: &d.policy_id,
+        version_id: &d.version_id,
+        pageindex_doc_id: d.pageindex_doc_id.as_deref(),
+        root_node_id: &d.root_node_id,
+        metadata,
+        created_at: d.created_at,
+        updated_at: d.updated_at,
+        effective_start: d.effective_start,
+        effective_end: d.effective_end,
+        created_by: &d.created_by,
+        description: &d.description,
+        tags,
+    });
 }
 
 /// [`push_version`] for a version borrowed from the store ([`VersionReader::version_with`]):
@@ -404,26 +439,31 @@ pub(crate) fn push_version_ref(
     b: &mut RecordBuilder,
     v: &VersionRef<'_>,
 ) -> treestore_core::Result<()> {
-    use FieldRef::*;
-    let (meta_first, meta_count) = b.push_str_pairs(v.metadata.iter())?;
-    let (tags_first, tags_count) = b.push_str_items(v.tags.iter())?;
-    b.push_flat(
-        &VERSION_SHAPE,
-        &[
-            Str(v.policy_id),
-            Str(v.version_id),
-            OptStr(v.pageindex_doc_id),
-            Str(v.root_node_id),
-            KvRange(meta_first, meta_count),
-            Time(v.created_at),
-            Time(v.updated_at),
-            OptTime(v.effective_start),
-            OptTime(v.effective_end),
-            Str(v.created_by),
-            Str(v.description),
-            StrRange(tags_first, tags_count),
-        ],
-    );
+    // Most versions have no metadata or tags: skip setting up the readers of empty lists.
+    let metadata = if v.metadata.is_empty() {
+        (idx(b.r.data.kvs.len()), 0)
+    } else {
+        b.push_str_pairs(v.metadata.iter())?
+    };
+    let tags = if v.tags.is_empty() {
+        (idx(b.r.data.strings.len()), 0)
+    } else {
+        b.push_str_items(v.tags.iter())?
+    };
+    b.push_version_values(&VersionValues {
+        policy_id: v.policy_id,
+        version_id: v.version_id,
+        pageindex_doc_id: v.pageindex_doc_id,
+        root_node_id: v.root_node_id,
+        metadata,
+        created_at: v.created_at,
+        updated_at: v.updated_at,
+        effective_start: v.effective_start,
+        effective_end: v.effective_end,
+        created_by: v.created_by,
+        description: v.description,
+        tags,
+    });
     Ok(())
 }
 
@@ -555,5 +595,60 @@ mod tests {
             assert_eq!(fields_of(&fast, 0), fields_of(&generic, 0));
             assert_eq!(fast.data.top_records, 1);
         }
+    }
+
+    /// A stored version read borrowed (`version_ref_result`, the point reads' path) gives the
+    /// record the owned `Document` gives, with and without metadata, tags and optional fields,
+    /// and after other records (name views shifted past earlier arena bytes).
+    #[test]
+    fn the_borrowed_version_record_matches_the_owned_one() {
+        use treestore_core::document::{store_document, Node};
+        use treestore_core::version::VersionReader;
+        let path = std::env::temp_dir().join(format!("ts-ffi-records-{}.tsdb", std::process::id()));
+        let db = treestore_core::Database::open(&path, Default::default()).unwrap();
+        let full = Document {
+            policy_id: "p".into(),
+            version_id: "v2".into(),
+            pageindex_doc_id: Some("pi-7".into()),
+            metadata: [("a".to_string(), "é".to_string()), ("b".into(), "".into())].into(),
+            effective_start: Some(7),
+            created_by: "me".into(),
+            description: "second".into(),
+            tags: vec!["prod".into(), "x".into()],
+            ..Document::default()
+        };
+        let bare = Document {
+            policy_id: "p".into(),
+            version_id: "v1".into(),
+            ..Document::default()
+        };
+        let root = [Node {
+            node_id: "r".into(),
+            title: "R".into(),
+            ..Node::default()
+        }];
+        let mut w = db.begin_write().unwrap();
+        store_document(&mut w, &bare, &root).unwrap();
+        store_document(&mut w, &full, &root).unwrap();
+        w.commit().unwrap();
+        let r = db.begin_read().unwrap();
+        let reader = VersionReader::new(&r);
+        for v in ["v1", "v2"] {
+            let owned = reader.version("p", v).unwrap();
+            let expected = versions_result(std::slice::from_ref(&owned), None);
+            let borrowed = reader.version_with("p", v, version_ref_result).unwrap();
+            assert_eq!(fields_of(&borrowed, 0), fields_of(&expected, 0), "{v}");
+            // Two records in one result: the second's names sit after the first's bytes.
+            let mut b = RecordBuilder::default();
+            push_version(&mut b, &owned);
+            reader
+                .version_with("p", v, |vr| push_version_ref(&mut b, vr))
+                .unwrap();
+            let both = b.finish(2, 0, None);
+            assert_eq!(fields_of(&both, 1), fields_of(&expected, 0), "{v} second");
+        }
+        drop((r, db));
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_file(path.with_extension("tsdb-wal"));
     }
 }

@@ -80,7 +80,7 @@ impl Arena {
     }
 
     /// The pending view of the `len` bytes at `offset` (copied in by an earlier push).
-    pub(crate) fn span_at(offset: usize, len: usize) -> Span {
+    pub(crate) const fn span_at(offset: usize, len: usize) -> Span {
         treestore_str {
             ptr: std::ptr::without_provenance(offset + 1),
             len,
@@ -92,15 +92,14 @@ impl Arena {
     #[inline]
     fn seal(&self, s: &mut treestore_str) {
         let offset = s.ptr.addr();
-        if offset == 0 {
-            *s = treestore_str::NONE;
-            return;
-        }
-        debug_assert!(offset - 1 + s.len <= self.bytes.len());
-        // SAFETY: `offset - 1 + len <= bytes.len()`: the span came from `push` on this arena,
-        // which is never truncated while a result is built, so the pointer is in the buffer or
-        // one past its end (only for an empty string, which is never read through).
-        s.ptr = unsafe { self.bytes.as_ptr().add(offset - 1) };
+        debug_assert!(offset == 0 || offset - 1 + s.len <= self.bytes.len());
+        // No branch on the offset (a select instead): a result seals dozens of views per call.
+        // `wrapping_add` computes the address without asserting anything about it; it is only
+        // kept when `offset > 0`, and then `offset - 1 + len <= bytes.len()` (the span came from
+        // `push` on this arena, never truncated while a result is built), so the pointer is in
+        // the buffer or one past its end (only for an empty string, which is never read through).
+        let ptr = self.bytes.as_ptr().wrapping_add(offset).wrapping_sub(1);
+        s.ptr = if offset == 0 { std::ptr::null() } else { ptr };
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -121,8 +121,7 @@ pub extern "C" fn treestore_version_get_by_tag(
         let tag = args::string(tag, tag_len, "tag")?;
         args::out(out_result, "out_result")?;
         let result = read_timed(db, txn, Op::GetVersionByTag, |r| {
-            let doc = VersionReader::new(r).version_by_tag(policy, tag)?;
-            Ok(versions_result(std::slice::from_ref(&doc), None))
+            VersionReader::new(r).version_by_tag_with(policy, tag, version_ref_result)
         })?;
         args::write_out(out_result, result.into_raw());
         Ok(())
@@ -172,8 +171,7 @@ pub extern "C" fn treestore_version_as_of(
         let policy = args::string(policy_id, policy_id_len, "policy_id")?;
         args::out(out_result, "out_result")?;
         let result = read_timed(db, txn, Op::GetVersionAsOf, |r| {
-            let doc = VersionReader::new(r).version_as_of(policy, at_us)?;
-            Ok(versions_result(std::slice::from_ref(&doc), None))
+            VersionReader::new(r).version_as_of_with(policy, at_us, version_ref_result)
         })?;
         args::write_out(out_result, result.into_raw());
         Ok(())

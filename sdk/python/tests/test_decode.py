@@ -27,6 +27,9 @@ def calls(db):
         (lib.treestore_search, (P, len(P), NULL, 0, b"fax", 3, 5, 0, 80, True)),
         (lib.treestore_version_diff, (P, len(P), b"v1", 2, b"v3", 2)),
         (lib.treestore_version_list, (P, len(P), 0, NULL, 0)),
+        # single version records, decoded through the C decoder's record shapes after the list's
+        (lib.treestore_version_latest, (P, len(P))),
+        (lib.treestore_version_get, (P, len(P), b"v1", 2)),
         (lib.treestore_node_enriched, (P, len(P), NULL, 0, b"0006", 4, 10)),
         (lib.treestore_node_related, (P, len(P), NULL, 0, b"0008", 4, b'["urgent"]', 10, 10)),
         (lib.treestore_trajectory_list, (b"c", 1, NULL, 0)),

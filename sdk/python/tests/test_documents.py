@@ -70,6 +70,24 @@ def test_non_ascii_text_round_trips(small):
     assert [n["title"] for n in small.get_children("p", "root")] == ["Alpha", "Beta"]
 
 
+def test_get_node_takes_ids_of_every_kind_and_names_bad_ones(small):
+    """str ids go to C as str; subclasses, non-ASCII ids and lone surrogates are handled too."""
+
+    class Sub(str):
+        pass
+
+    assert small.get_node(Sub("p"), Sub("b"))["node_id"] == "b"
+    assert small.get_node("p", "b", None)["node_id"] == small.get_node("p", "b", "v1")["node_id"]
+    with pytest.raises(treestore.NotFoundError):
+        small.get_node("p", "nœud")
+    with pytest.raises(treestore.InvalidArgumentError, match="UTF-8"):
+        small.get_node("p", "bad\ud800")
+    with pytest.raises(treestore.InvalidArgumentError, match="UTF-8"):
+        small.get_node("p", "b", "v\udfff")
+    with pytest.raises(treestore.ArgumentTypeError):
+        small.get_node("p", 7)
+
+
 def test_get_nodes_by_id_leaves_out_missing(small):
     got = small.get_nodes("p", ["b", "ghost", "a"])
     assert list(got) == ["b", "a"]

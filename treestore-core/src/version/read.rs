@@ -204,15 +204,20 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
 
     /// The version of `policy` that `tag` names.
     pub fn version_by_tag(&self, policy: &str, tag: &str) -> Result<Document> {
+        let version = self.tagged_version_id(policy, tag)?;
+        self.version(policy, &version)
+    }
+
+    /// The id of the version of `policy` that `tag` names ([`VersionReader::version_by_tag`]).
+    pub(crate) fn tagged_version_id(&self, policy: &str, tag: &str) -> Result<String> {
         let t = self.tags.get(self.tx)?;
         let Some(v) = self.tx.get(t, &tag_key(policy, tag))? else {
             return Err(Error::not_found(format!(
                 "policy {policy}: no version is tagged {tag:?}"
             )));
         };
-        let version = std::str::from_utf8(&v)
-            .map_err(|_| Error::corruption(format!("ver.tags {policy}/{tag}: not UTF-8")))?;
-        self.version(policy, version)
+        String::from_utf8(v.to_vec())
+            .map_err(|_| Error::corruption(format!("ver.tags {policy}/{tag}: not UTF-8")))
     }
 
     /// The newest version of `policy` (by `created_at`).
@@ -225,6 +230,12 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
     /// holds it, where a missing start is `created_at` and a missing end is the next version's
     /// start.
     pub fn version_as_of(&self, policy: &str, at: Timestamp) -> Result<Document> {
+        let version = self.as_of_version_id(policy, at)?;
+        self.version(policy, &version)
+    }
+
+    /// The id of the version of `policy` in force at `at` ([`VersionReader::version_as_of`]).
+    pub(crate) fn as_of_version_id(&self, policy: &str, at: Timestamp) -> Result<String> {
         let t = self.effective.get(self.tx)?;
         let prefix = policy_prefix(policy);
         let upper = prefix_successor(&KeyBuilder::new().str(policy).i64(at).finish());
@@ -256,7 +267,7 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
                 time::format(end)
             )));
         }
-        self.version(policy, &version)
+        Ok(version)
     }
 }
 

@@ -33,6 +33,11 @@ _subtree = lib.treestore_node_subtree
 _ancestors = lib.treestore_node_ancestors
 _U32_MAX = 2**32 - 1
 _SURR = "surrogatepass"
+
+
+def _utf8(s: Any) -> bytes:
+    """``s`` as UTF-8 (lone surrogates kept, for the library to reject); bytes as they are."""
+    return s.encode("utf-8", _SURR) if type(s) is str else s
 PageSpec = Union[str, int, Iterable[Union[int, "tuple[int, int]"]]]
 
 
@@ -272,6 +277,32 @@ class _Documents(_Calls):
 
         Raises :class:`NotFoundError` (a ``KeyError``) when the policy, version or node is absent.
         """
+        h = self._h
+        if _c_node_get is not None:  # one crossing: call, read, decode and free in C
+            # str ids go to C as they are (it reads their UTF-8 without a copy); others are checked
+            # and encoded here, as are ids C cannot encode strictly (lone surrogates): the library
+            # then names the invalid UTF-8.
+            p = policy_id if type(policy_id) is str else s_arg(policy_id, "policy_id")
+            n = node_id if type(node_id) is str else s_arg(node_id, "node_id")
+            v = version_id
+            if v is not None and type(v) is not str:
+                v = s_arg(v, "version_id")
+            h.inflight.append(None)
+            try:
+                if h.ptr is None:
+                    raise ClosedError("database is closed")
+                txn = NULL if not h.txns else h.txns.get(threading.get_ident())
+                t = 0 if txn is None or txn is NULL else txn._addr()
+                try:
+                    r = _c_node_get(h.addr, t, p, v, n, to_datetime)
+                except UnicodeEncodeError:
+                    v = None if v is None else _utf8(v)
+                    r = _c_node_get(h.addr, t, _utf8(p), v, _utf8(n), to_datetime)
+            finally:
+                h.inflight.pop()
+            if type(r) is tuple:
+                raise error_class(r[0])(r[1] or status_name(r[0]), r[0])
+            return r  # type: ignore[no-any-return]
         p = policy_id.encode("utf-8", _SURR) if type(policy_id) is str else s_arg(policy_id, "policy_id")
         n = node_id.encode("utf-8", _SURR) if type(node_id) is str else s_arg(node_id, "node_id")  # _enc inlined
         if version_id is None:
@@ -279,21 +310,6 @@ class _Documents(_Calls):
         else:
             v = version_id.encode("utf-8", _SURR) if type(version_id) is str else s_arg(version_id, "version_id")
             vl = len(v)
-        h = self._h
-        if _c_node_get is not None:  # one crossing: call, read, decode and free in C
-            h.inflight.append(None)
-            try:
-                if h.ptr is None:
-                    raise ClosedError("database is closed")
-                txn = NULL if not h.txns else h.txns.get(threading.get_ident())
-                r = _c_node_get(
-                    h.addr, 0 if txn is None or txn is NULL else txn._addr(), p, None if v is NULL else v, n, to_datetime
-                )
-            finally:
-                h.inflight.pop()
-            if type(r) is tuple:
-                raise error_class(r[0])(r[1] or status_name(r[0]), r[0])
-            return r  # type: ignore[no-any-return]
         db, txn, s = h.begin()
         try:
             status = _node_get(db, txn, p, len(p), v, vl, n, len(n), s.result, s.err)

@@ -307,6 +307,89 @@ static PyObject *field_value(ctx *c, const treestore_field *f, int depth) {
     }
 }
 
+/* Record shapes: a record whose kind and field names sit back to back in the arena (the library
+ * writes its fixed records, such as `version`, that way) is matched against the shapes seen before
+ * with one memcmp of those bytes (and the names' lengths), instead of hashing each name; a match
+ * gives the interned names and a dict of them -> None, copied presized for the record's values.
+ * Module state, guarded by the GIL (not used on free-threaded builds). */
+#define SHAPES_MAX 8
+#define SHAPE_FIELDS_MAX 32
+static struct {
+    char *bytes; /* the kind and the names, back to back */
+    size_t len;
+    uint32_t count;
+    uint32_t lens[SHAPE_FIELDS_MAX + 1]; /* the kind's length, then each name's */
+    PyObject *names; /* tuple of the interned names */
+    PyObject *template; /* dict: each name -> None */
+} SHAPES[SHAPES_MAX];
+static size_t SHAPES_USED;
+
+/* The shape of record r (an index into SHAPES), or -1 when it has none (names not contiguous, too
+ * many fields, the table full) or on error (then PyErr is set). */
+static int record_shape(ctx *c, const treestore_record *r) {
+#ifdef Py_GIL_DISABLED
+    (void)c; (void)r;
+    return -1;
+#endif
+    if (r->field_count == 0 || r->field_count > SHAPE_FIELDS_MAX || r->kind.ptr == NULL) return -1;
+    const treestore_field *f = &c->v->fields[r->first_field];
+    const uint8_t *end = r->kind.ptr + r->kind.len;
+    for (uint32_t i = 0; i < r->field_count; i++) {
+        if (f[i].name.ptr != end) return -1;
+        end += f[i].name.len;
+    }
+    size_t len = (size_t)(end - r->kind.ptr);
+    for (size_t k = 0; k < SHAPES_USED; k++) {
+        if (SHAPES[k].len != len || SHAPES[k].count != r->field_count ||
+            memcmp(SHAPES[k].bytes, r->kind.ptr, len) != 0 || SHAPES[k].lens[0] != r->kind.len) {
+            continue;
+        }
+        uint32_t i = 0;
+        while (i < r->field_count && SHAPES[k].lens[i + 1] == f[i].name.len) i++;
+        if (i == r->field_count) return (int)k;
+    }
+    if (SHAPES_USED >= SHAPES_MAX) return -1;
+    PyObject *names = PyTuple_New(r->field_count), *tmpl = PyDict_New();
+    char *bytes = PyMem_Malloc(len ? len : 1);
+    if (names == NULL || tmpl == NULL || bytes == NULL) goto fail;
+    for (uint32_t i = 0; i < r->field_count; i++) {
+        PyObject *name = field_name(c, f[i].name);
+        if (name == NULL) goto fail;
+        PyTuple_SetItem(names, i, name); /* steals */
+        if (PyDict_SetItem(tmpl, name, Py_None) < 0) goto fail;
+        SHAPES[SHAPES_USED].lens[i + 1] = (uint32_t)f[i].name.len;
+    }
+    memcpy(bytes, r->kind.ptr, len);
+    SHAPES[SHAPES_USED].bytes = bytes;
+    SHAPES[SHAPES_USED].len = len;
+    SHAPES[SHAPES_USED].count = r->field_count;
+    SHAPES[SHAPES_USED].lens[0] = (uint32_t)r->kind.len;
+    SHAPES[SHAPES_USED].names = names;
+    SHAPES[SHAPES_USED].template = tmpl;
+    return (int)SHAPES_USED++;
+fail:
+    Py_XDECREF(names);
+    Py_XDECREF(tmpl);
+    PyMem_Free(bytes);
+    return PyErr_Occurred() ? -2 : -1;
+}
+
+/* record_dict of a record with a known shape: the template copied, each value set. */
+static PyObject *shaped_record_dict(ctx *c, const treestore_record *r, int k, int depth) {
+    PyObject *d = PyDict_Copy(SHAPES[k].template);
+    if (d == NULL) return NULL;
+    for (uint32_t i = 0; i < r->field_count; i++) {
+        PyObject *value = field_value(c, &c->v->fields[r->first_field + i], depth);
+        int bad = value == NULL || PyDict_SetItem(d, PyTuple_GetItem(SHAPES[k].names, i), value) < 0;
+        Py_XDECREF(value);
+        if (bad) {
+            Py_DECREF(d);
+            return NULL;
+        }
+    }
+    return d;
+}
+
 static PyObject *record_dict(ctx *c, size_t index, int depth) {
     if (depth > 64) {
         PyErr_SetString(PyExc_ValueError, "treestore: records nested too deep");
@@ -317,6 +400,9 @@ static PyObject *record_dict(ctx *c, size_t index, int depth) {
         PyErr_SetString(PyExc_ValueError, "treestore: field range outside the result");
         return NULL;
     }
+    int shape = record_shape(c, r);
+    if (shape == -2) return NULL;
+    if (shape >= 0) return shaped_record_dict(c, r, shape, depth);
     PyObject *d = PyDict_New();
     if (d == NULL) return NULL;
     for (uint32_t i = 0; i < r->field_count; i++) {
@@ -378,7 +464,7 @@ static PyObject *node_get(PyObject *self, PyObject *args) {
     Py_ssize_t policy_len, node_len, version_len = 0;
     ctx c;
     (void)self;
-    if (!PyArg_ParseTuple(args, "KKy#z#y#O", &db_address, &txn_address, &policy, &policy_len, &version,
+    if (!PyArg_ParseTuple(args, "KKs#z#s#O", &db_address, &txn_address, &policy, &policy_len, &version,
                           &version_len, &node, &node_len, &c.to_datetime)) {
         return NULL;
     }

@@ -1,5 +1,5 @@
-//! Borrowed version reads: [`VersionReader::latest_version_with`] and
-//! [`VersionReader::version_with`] hand a closure the version's fields as views into its stored
+//! Borrowed version reads: [`VersionReader::version_with`], [`VersionReader::latest_version_with`],
+//! [`VersionReader::version_as_of_with`] and [`VersionReader::version_by_tag_with`] hand a closure the version's fields as views into its stored
 //! record, for callers that copy them elsewhere anyway (the C ABI writes them into a result's
 //! arena), so the read makes none of the owned [`Document`](crate::document::Document)'s
 //! allocations.
@@ -80,6 +80,28 @@ impl<R: ReadOps + ?Sized> VersionReader<'_, R> {
         let r = self.resolve(policy, None)?;
         self.version_with(policy, &r.version_id, f)
     }
+
+    /// [`VersionReader::version_as_of`], handed to `f` as a [`VersionRef`].
+    pub fn version_as_of_with<T>(
+        &self,
+        policy: &str,
+        at: Timestamp,
+        f: impl FnOnce(&VersionRef<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let version = self.as_of_version_id(policy, at)?;
+        self.version_with(policy, &version, f)
+    }
+
+    /// [`VersionReader::version_by_tag`], handed to `f` as a [`VersionRef`].
+    pub fn version_by_tag_with<T>(
+        &self,
+        policy: &str,
+        tag: &str,
+        f: impl FnOnce(&VersionRef<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let version = self.tagged_version_id(policy, tag)?;
+        self.version_with(policy, &version, f)
+    }
 }
 
 #[cfg(test)]
@@ -152,5 +174,39 @@ mod tests {
         assert_eq!(rd.latest_version_with("p", owned).unwrap(), latest);
         let err = rd.version_with("p", "v9", |_| Ok(())).unwrap_err();
         assert!(err.to_string().contains("v9"), "{err}");
+        drop(tx);
+
+        let mut w = db.begin_write().unwrap();
+        crate::version::tag_version(&mut w, "p", "v1", "old").unwrap();
+        w.commit().unwrap();
+        let tx = db.begin_read().unwrap();
+        let rd = VersionReader::new(&tx);
+        let same = |a: crate::Result<Document>, b: crate::Result<Document>, what: &str| match (a, b)
+        {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{what}"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{what}"),
+            (a, b) => panic!("{what}: {a:?} vs {b:?}"),
+        };
+        let mut found = 0;
+        for at in [-5, 0, 999, 1_000, 5_000, i64::MAX] {
+            let want = rd.version_as_of("p", at);
+            found += usize::from(want.is_ok());
+            same(
+                rd.version_as_of_with("p", at, owned),
+                want,
+                &format!("as of {at}"),
+            );
+        }
+        assert!(found >= 2, "the as-of cases reach versions");
+        for tag in ["old", "none"] {
+            let want = rd.version_by_tag("p", tag);
+            same(rd.version_by_tag_with("p", tag, owned), want, tag);
+        }
+        assert_eq!(
+            rd.version_by_tag_with("p", "old", owned)
+                .unwrap()
+                .version_id,
+            "v1"
+        );
     }
 }
