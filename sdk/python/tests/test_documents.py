@@ -88,6 +88,40 @@ def test_get_node_takes_ids_of_every_kind_and_names_bad_ones(small):
         small.get_node("p", 7)
 
 
+def test_tree_queries_take_ids_of_every_kind_and_name_bad_ones(small):
+    """children, subtree, ancestors and version_as_of pass str ids to C as str: subclasses,
+    non-ASCII ids, lone surrogates and bad types are each handled or named."""
+
+    class Sub(str):
+        pass
+
+    kids = [n["node_id"] for n in small.get_children("p", "root")]
+    assert [n["node_id"] for n in small.get_children(Sub("p"), Sub("root"), Sub("v1"))] == kids
+    assert small.get_subtree(Sub("p"), Sub("b"), 0, Sub("v1"))[0]["node_id"] == "b"
+    assert small.get_ancestor_path(Sub("p"), Sub("b"), Sub("v1"))[-1]["node_id"] == "b"
+    assert small.get_version_as_of(Sub("p"), "2999-01-01")["version_id"] == "v1"
+    calls = [
+        lambda i: small.get_children("p", i),
+        lambda i: small.get_subtree("p", i),
+        lambda i: small.get_ancestor_path("p", i),
+    ]
+    for call in calls:
+        with pytest.raises(treestore.NotFoundError):
+            call("nœud")
+        with pytest.raises(treestore.InvalidArgumentError, match="UTF-8"):
+            call("bad\ud800")
+        with pytest.raises(treestore.ArgumentTypeError):
+            call(7)
+    with pytest.raises(treestore.InvalidArgumentError, match="UTF-8"):
+        small.get_children("p", "root", "v\udfff")
+    with pytest.raises(treestore.InvalidArgumentError, match="UTF-8"):
+        small.get_version_as_of("p\ud800", "2999-01-01")
+    with pytest.raises(treestore.ArgumentTypeError):
+        small.get_version_as_of(b"p", "2999-01-01")
+    with pytest.raises(treestore.NotFoundError):
+        small.get_version_as_of("pœ", "2999-01-01")
+
+
 def test_get_nodes_by_id_leaves_out_missing(small):
     got = small.get_nodes("p", ["b", "ghost", "a"])
     assert list(got) == ["b", "a"]

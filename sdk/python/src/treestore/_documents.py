@@ -90,25 +90,31 @@ def _time_ptr(s_i64: Any, index: int, value: Optional[TimestampLike]) -> Any:
     return s_i64 + index
 
 
-def _enc(value: Any, name: str) -> bytes:
-    """A ``str`` argument as UTF-8 (the fast path of :func:`s_arg`)."""
-    return value.encode("utf-8", _SURR) if type(value) is str else s_arg(value, name)
-
-
 class _Documents(_Calls):
     """Documents and tree queries (mixed into :class:`~treestore.TreeStore`)."""
 
-    def _tree_c(self, which: int, p: bytes, v: Optional[bytes], n: Optional[bytes], depth: int, text: bool) -> List[Node]:
-        """A tree query in one crossing (``_speedups.tree_query``: call, read, decode, free in C)."""
+    def _tree_c(self, which: int, p: Any, v: Any, n: Any, depth: int, text: bool) -> List[Node]:
+        """A tree query in one crossing (``_speedups.tree_query``: call, read, decode, free in C).
+
+        The ids are ``str`` (C reads their UTF-8 in place, no copy) or UTF-8 ``bytes``; ids C cannot
+        encode strictly (lone surrogates) are retried as bytes, for the library to name the invalid UTF-8.
+        """
         h = self._h
         h.inflight.append(None)
         try:
             if h.ptr is None:
                 raise ClosedError("database is closed")
-            txn = NULL if not h.txns else h.txns.get(threading.get_ident())
-            r = _c_tree_query(
-                which, h.addr, 0 if txn is None or txn is NULL else txn._addr(), p, v, n, depth, text, to_datetime
-            )
+            t = 0
+            if h.txns:
+                txn = h.txns.get(threading.get_ident())
+                if txn is not None:
+                    t = txn._addr()
+            try:
+                r = _c_tree_query(which, h.addr, t, p, v, n, depth, text, to_datetime)
+            except UnicodeEncodeError:
+                v = None if v is None else _utf8(v)
+                n = None if n is None else _utf8(n)
+                r = _c_tree_query(which, h.addr, t, _utf8(p), v, n, depth, text, to_datetime)
         finally:
             h.inflight.pop()
         if type(r) is tuple:
@@ -291,8 +297,11 @@ class _Documents(_Calls):
             try:
                 if h.ptr is None:
                     raise ClosedError("database is closed")
-                txn = NULL if not h.txns else h.txns.get(threading.get_ident())
-                t = 0 if txn is None or txn is NULL else txn._addr()
+                t = 0
+                if h.txns:
+                    txn = h.txns.get(threading.get_ident())
+                    if txn is not None:
+                        t = txn._addr()
                 try:
                     r = _c_node_get(h.addr, t, p, v, n, to_datetime)
                 except UnicodeEncodeError:
@@ -304,7 +313,7 @@ class _Documents(_Calls):
                 raise error_class(r[0])(r[1] or status_name(r[0]), r[0])
             return r  # type: ignore[no-any-return]
         p = policy_id.encode("utf-8", _SURR) if type(policy_id) is str else s_arg(policy_id, "policy_id")
-        n = node_id.encode("utf-8", _SURR) if type(node_id) is str else s_arg(node_id, "node_id")  # _enc inlined
+        n = node_id.encode("utf-8", _SURR) if type(node_id) is str else s_arg(node_id, "node_id")
         if version_id is None:
             v, vl = NULL, 0
         else:
@@ -353,11 +362,12 @@ class _Documents(_Calls):
     ) -> List[Node]:
         """The children of ``parent_id`` in order (None: the root's). :class:`NotFoundError` when
         the parent is absent."""
-        p = _enc(policy_id, "policy_id")
-        v = None if version_id is None else _enc(version_id, "version_id")
-        a = None if parent_id is None else _enc(parent_id, "parent_id")
+        p = policy_id if type(policy_id) is str else s_arg(policy_id, "policy_id")
+        v = version_id if version_id is None or type(version_id) is str else s_arg(version_id, "version_id")
+        a = parent_id if parent_id is None or type(parent_id) is str else s_arg(parent_id, "parent_id")
         if _c_tree_query is not None:
             return self._tree_c(_CHILDREN, p, v, a, 0, bool(include_text))
+        p, v, a = _utf8(p), None if v is None else _utf8(v), None if a is None else _utf8(a)
         return self._nodes_q(
             _children, p, len(p), NULL if v is None else v, 0 if v is None else len(v),
             NULL if a is None else a, 0 if a is None else len(a), bool(include_text),
@@ -373,8 +383,9 @@ class _Documents(_Calls):
     ) -> List[Node]:
         """The subtree of ``node_id`` in pre-order, the node first, ``max_depth`` levels deep (0: all;
         1: the node and its children)."""
-        p, n = _enc(policy_id, "policy_id"), _enc(node_id, "node_id")
-        v = None if version_id is None else _enc(version_id, "version_id")
+        p = policy_id if type(policy_id) is str else s_arg(policy_id, "policy_id")
+        n = node_id if type(node_id) is str else s_arg(node_id, "node_id")
+        v = version_id if version_id is None or type(version_id) is str else s_arg(version_id, "version_id")
         if type(max_depth) is not int:
             if isinstance(max_depth, bool) or not isinstance(max_depth, int):
                 raise ArgumentTypeError(f"max_depth must be int, not {type(max_depth).__name__}")
@@ -382,6 +393,7 @@ class _Documents(_Calls):
             raise InvalidArgumentError(f"max_depth is {max_depth}; it must be from 0 to {_U32_MAX}")
         if _c_tree_query is not None:
             return self._tree_c(_SUBTREE, p, v, n, max_depth, bool(include_text))
+        p, n, v = _utf8(p), _utf8(n), None if v is None else _utf8(v)
         return self._nodes_q(
             _subtree, p, len(p), NULL if v is None else v, 0 if v is None else len(v), n, len(n), max_depth,
             bool(include_text),
@@ -391,10 +403,12 @@ class _Documents(_Calls):
         self, policy_id: str, node_id: str, version_id: Optional[str] = None, *, include_text: bool = True
     ) -> List[Node]:
         """The path from the root down to ``node_id``, both included (root first)."""
-        p, n = _enc(policy_id, "policy_id"), _enc(node_id, "node_id")
-        v = None if version_id is None else _enc(version_id, "version_id")
+        p = policy_id if type(policy_id) is str else s_arg(policy_id, "policy_id")
+        n = node_id if type(node_id) is str else s_arg(node_id, "node_id")
+        v = version_id if version_id is None or type(version_id) is str else s_arg(version_id, "version_id")
         if _c_tree_query is not None:
             return self._tree_c(_ANCESTORS, p, v, n, 0, bool(include_text))
+        p, n, v = _utf8(p), _utf8(n), None if v is None else _utf8(v)
         return self._nodes_q(
             _ancestors, p, len(p), NULL if v is None else v, 0 if v is None else len(v), n, len(n), bool(include_text)
         )

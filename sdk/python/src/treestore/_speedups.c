@@ -569,7 +569,7 @@ static PyObject *version_as_of(PyObject *self, PyObject *args) {
     long long at;
     PyObject *to_datetime, *json_loads;
     (void)self;
-    if (!PyArg_ParseTuple(args, "KKy#LOO", &db_address, &txn_address, &policy, &policy_len, &at, &to_datetime,
+    if (!PyArg_ParseTuple(args, "KKs#LOO", &db_address, &txn_address, &policy, &policy_len, &at, &to_datetime,
                           &json_loads)) {
         return NULL;
     }
@@ -594,7 +594,7 @@ static PyObject *tree_query(PyObject *self, PyObject *args) {
     Py_ssize_t policy_len, version_len = 0, node_len = 0;
     PyObject *to_datetime;
     (void)self;
-    if (!PyArg_ParseTuple(args, "iKKy#z#z#IpO", &which, &db_address, &txn_address, &policy, &policy_len,
+    if (!PyArg_ParseTuple(args, "iKKs#z#z#IpO", &which, &db_address, &txn_address, &policy, &policy_len,
                           &version, &version_len, &node, &node_len, &max_depth, &include_text, &to_datetime)) {
         return NULL;
     }

@@ -64,7 +64,9 @@ def to_micros(value: TimestampLike) -> int:
     Raises :class:`~treestore.InvalidArgumentError` for text that is not ISO 8601 or a value outside
     the signed 64-bit range, :class:`~treestore.ArgumentTypeError` for other types.
     """
-    if isinstance(value, datetime):
+    if type(value) is str:  # the common case first: one cached parse
+        micros = parse_iso(value)
+    elif isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             value = value.replace(tzinfo=timezone.utc)
         micros = (value - _EPOCH) // _ONE_MICRO
