@@ -86,6 +86,8 @@ def test_get_node_takes_ids_of_every_kind_and_names_bad_ones(small):
         small.get_node("p", "b", "v\udfff")
     with pytest.raises(treestore.ArgumentTypeError):
         small.get_node("p", 7)
+    with pytest.raises(treestore.ArgumentTypeError):
+        small.get_node(b"p", "b")
 
 
 def test_tree_queries_take_ids_of_every_kind_and_name_bad_ones(small):
@@ -112,6 +114,17 @@ def test_tree_queries_take_ids_of_every_kind_and_name_bad_ones(small):
             call("bad\ud800")
         with pytest.raises(treestore.ArgumentTypeError):
             call(7)
+        with pytest.raises(treestore.ArgumentTypeError):
+            call(b"b")
+    for call in calls[1:]:
+        with pytest.raises(treestore.ArgumentTypeError, match="node_id"):
+            call(None)
+    with pytest.raises(treestore.ArgumentTypeError, match="policy_id"):
+        small.get_children(b"p", "root")
+    with pytest.raises(treestore.ArgumentTypeError, match="version_id"):
+        small.get_node("p", "b", b"v1")
+    with pytest.raises(treestore.ArgumentTypeError, match="version_id"):
+        small.get_subtree("p", "b", 0, 1)
     with pytest.raises(treestore.InvalidArgumentError, match="UTF-8"):
         small.get_children("p", "root", "v\udfff")
     with pytest.raises(treestore.InvalidArgumentError, match="UTF-8"):
@@ -275,3 +288,26 @@ def test_export_gives_the_file_back_byte_for_byte(policy_db):
         assert policy_db.export_pageindex(POLICY, v) == sample_file(v).read_text(encoding="utf-8")
     compact = policy_db.export_pageindex(POLICY, pretty=False, ascii=False)
     assert "\n" not in compact and json.loads(compact)["doc_name"]
+
+
+def test_speedups_fast_entry_points_take_only_exact_str_ids(small):
+    """node_get/tree_query/version_as_of return None (the SDK's checked path) for ids that are not
+    exactly str or not strictly encodable; their *_any twins take UTF-8 bytes."""
+    sp = pytest.importorskip("treestore._speedups")
+    from treestore._decode import _loads, to_datetime
+
+    class Sub(str):
+        pass
+
+    a = small._h.addr
+    assert sp.node_get(a, 0, "p", None, "b", to_datetime)["node_id"] == "b"
+    for bad in (Sub("p"), b"p", "p\ud800", None, 7):
+        assert sp.node_get(a, 0, bad, None, "b", to_datetime) is None
+        assert sp.tree_query(1, a, 0, bad, None, "b", 0, True, to_datetime) is None
+        assert sp.version_as_of(a, 0, bad, 2**62, to_datetime, _loads) is None
+    assert sp.tree_query(1, a, 0, "p", None, None, 0, True, to_datetime) is None  # subtree needs a node
+    kids = sp.tree_query(0, a, 0, "p", None, None, 0, True, to_datetime)  # the root's children
+    assert [n["node_id"] for n in kids] == ["a", "b"]
+    assert sp.node_get_any(a, 0, b"p", b"v1", b"b", to_datetime)["node_id"] == "b"
+    assert sp.tree_query_any(2, a, 0, b"p", None, b"b", 0, True, to_datetime)[-1]["node_id"] == "b"
+    assert sp.version_as_of_any(a, 0, b"p", 2**62, to_datetime, _loads)["version_id"] == "v1"

@@ -22,9 +22,11 @@ __all__ = ["_Documents"]
 _node_get = lib.treestore_node_get
 if _c_decode is not None and not os.environ.get("TREESTORE_PURE_PYTHON"):
     from ._speedups import node_get as _c_node_get
+    from ._speedups import node_get_any as _c_node_get_any
     from ._speedups import tree_query as _c_tree_query
+    from ._speedups import tree_query_any as _c_tree_query_any
 else:  # pragma: no cover
-    _c_node_get = _c_tree_query = None
+    _c_node_get = _c_node_get_any = _c_tree_query = _c_tree_query_any = None
 _CHILDREN, _SUBTREE, _ANCESTORS = 0, 1, 2  # _speedups.tree_query's first argument
 _read_view = lib.treestore_result_read
 _free_result = lib.treestore_result_free
@@ -35,10 +37,12 @@ _U32_MAX = 2**32 - 1
 _SURR = "surrogatepass"
 
 
-def _utf8(s: Any) -> bytes:
-    """``s`` as UTF-8 (lone surrogates kept, for the library to reject); bytes as they are."""
-    return s.encode("utf-8", _SURR) if type(s) is str else s
 PageSpec = Union[str, int, Iterable[Union[int, "tuple[int, int]"]]]
+
+
+def _opt_id(value: Any, name: str) -> Optional[bytes]:
+    """:func:`~treestore._call.s_arg`, with None passed through."""
+    return None if value is None else s_arg(value, name)
 
 
 def _pages_spec(pages: Any) -> bytes:
@@ -96,8 +100,9 @@ class _Documents(_Calls):
     def _tree_c(self, which: int, p: Any, v: Any, n: Any, depth: int, text: bool) -> List[Node]:
         """A tree query in one crossing (``_speedups.tree_query``: call, read, decode, free in C).
 
-        The ids are ``str`` (C reads their UTF-8 in place, no copy) or UTF-8 ``bytes``; ids C cannot
-        encode strictly (lone surrogates) are retried as bytes, for the library to name the invalid UTF-8.
+        ``str`` ids go to C as they are (it reads their UTF-8 in place); for any other (a subclass, a
+        wrong type) or one C cannot encode strictly (lone surrogates) it returns None, and the ids are
+        checked and encoded here (the library then names invalid UTF-8).
         """
         h = self._h
         h.inflight.append(None)
@@ -109,12 +114,11 @@ class _Documents(_Calls):
                 txn = h.txns.get(threading.get_ident())
                 if txn is not None:
                     t = txn._addr()
-            try:
-                r = _c_tree_query(which, h.addr, t, p, v, n, depth, text, to_datetime)
-            except UnicodeEncodeError:
-                v = None if v is None else _utf8(v)
-                n = None if n is None else _utf8(n)
-                r = _c_tree_query(which, h.addr, t, _utf8(p), v, n, depth, text, to_datetime)
+            r = _c_tree_query(which, h.addr, t, p, v, n, depth, text, to_datetime)
+            if r is None:
+                p, v = s_arg(p, "policy_id"), _opt_id(v, "version_id")
+                n = _opt_id(n, "parent_id") if which == _CHILDREN else s_arg(n, "node_id")
+                r = _c_tree_query_any(which, h.addr, t, p, v, n, depth, text, to_datetime)
         finally:
             h.inflight.pop()
         if type(r) is tuple:
@@ -285,14 +289,9 @@ class _Documents(_Calls):
         """
         h = self._h
         if _c_node_get is not None:  # one crossing: call, read, decode and free in C
-            # str ids go to C as they are (it reads their UTF-8 without a copy); others are checked
-            # and encoded here, as are ids C cannot encode strictly (lone surrogates): the library
-            # then names the invalid UTF-8.
-            p = policy_id if type(policy_id) is str else s_arg(policy_id, "policy_id")
-            n = node_id if type(node_id) is str else s_arg(node_id, "node_id")
-            v = version_id
-            if v is not None and type(v) is not str:
-                v = s_arg(v, "version_id")
+            # str ids go to C as they are (it reads their UTF-8 in place); for any other id, or one C
+            # cannot encode strictly (lone surrogates), it returns None and the ids are checked and
+            # encoded here (the library then names the invalid UTF-8).
             h.inflight.append(None)
             try:
                 if h.ptr is None:
@@ -302,11 +301,11 @@ class _Documents(_Calls):
                     txn = h.txns.get(threading.get_ident())
                     if txn is not None:
                         t = txn._addr()
-                try:
-                    r = _c_node_get(h.addr, t, p, v, n, to_datetime)
-                except UnicodeEncodeError:
-                    v = None if v is None else _utf8(v)
-                    r = _c_node_get(h.addr, t, _utf8(p), v, _utf8(n), to_datetime)
+                r = _c_node_get(h.addr, t, policy_id, version_id, node_id, to_datetime)
+                if r is None:
+                    p, n = s_arg(policy_id, "policy_id"), s_arg(node_id, "node_id")
+                    v = _opt_id(version_id, "version_id")
+                    r = _c_node_get_any(h.addr, t, p, v, n, to_datetime)
             finally:
                 h.inflight.pop()
             if type(r) is tuple:
@@ -362,12 +361,10 @@ class _Documents(_Calls):
     ) -> List[Node]:
         """The children of ``parent_id`` in order (None: the root's). :class:`NotFoundError` when
         the parent is absent."""
-        p = policy_id if type(policy_id) is str else s_arg(policy_id, "policy_id")
-        v = version_id if version_id is None or type(version_id) is str else s_arg(version_id, "version_id")
-        a = parent_id if parent_id is None or type(parent_id) is str else s_arg(parent_id, "parent_id")
         if _c_tree_query is not None:
-            return self._tree_c(_CHILDREN, p, v, a, 0, bool(include_text))
-        p, v, a = _utf8(p), None if v is None else _utf8(v), None if a is None else _utf8(a)
+            return self._tree_c(_CHILDREN, policy_id, version_id, parent_id, 0, bool(include_text))
+        p, v = s_arg(policy_id, "policy_id"), _opt_id(version_id, "version_id")
+        a = _opt_id(parent_id, "parent_id")
         return self._nodes_q(
             _children, p, len(p), NULL if v is None else v, 0 if v is None else len(v),
             NULL if a is None else a, 0 if a is None else len(a), bool(include_text),
@@ -383,17 +380,14 @@ class _Documents(_Calls):
     ) -> List[Node]:
         """The subtree of ``node_id`` in pre-order, the node first, ``max_depth`` levels deep (0: all;
         1: the node and its children)."""
-        p = policy_id if type(policy_id) is str else s_arg(policy_id, "policy_id")
-        n = node_id if type(node_id) is str else s_arg(node_id, "node_id")
-        v = version_id if version_id is None or type(version_id) is str else s_arg(version_id, "version_id")
         if type(max_depth) is not int:
             if isinstance(max_depth, bool) or not isinstance(max_depth, int):
                 raise ArgumentTypeError(f"max_depth must be int, not {type(max_depth).__name__}")
         if not 0 <= max_depth <= _U32_MAX:
             raise InvalidArgumentError(f"max_depth is {max_depth}; it must be from 0 to {_U32_MAX}")
         if _c_tree_query is not None:
-            return self._tree_c(_SUBTREE, p, v, n, max_depth, bool(include_text))
-        p, n, v = _utf8(p), _utf8(n), None if v is None else _utf8(v)
+            return self._tree_c(_SUBTREE, policy_id, version_id, node_id, max_depth, bool(include_text))
+        p, n, v = s_arg(policy_id, "policy_id"), s_arg(node_id, "node_id"), _opt_id(version_id, "version_id")
         return self._nodes_q(
             _subtree, p, len(p), NULL if v is None else v, 0 if v is None else len(v), n, len(n), max_depth,
             bool(include_text),
@@ -403,12 +397,9 @@ class _Documents(_Calls):
         self, policy_id: str, node_id: str, version_id: Optional[str] = None, *, include_text: bool = True
     ) -> List[Node]:
         """The path from the root down to ``node_id``, both included (root first)."""
-        p = policy_id if type(policy_id) is str else s_arg(policy_id, "policy_id")
-        n = node_id if type(node_id) is str else s_arg(node_id, "node_id")
-        v = version_id if version_id is None or type(version_id) is str else s_arg(version_id, "version_id")
         if _c_tree_query is not None:
-            return self._tree_c(_ANCESTORS, p, v, n, 0, bool(include_text))
-        p, n, v = _utf8(p), _utf8(n), None if v is None else _utf8(v)
+            return self._tree_c(_ANCESTORS, policy_id, version_id, node_id, 0, bool(include_text))
+        p, n, v = s_arg(policy_id, "policy_id"), s_arg(node_id, "node_id"), _opt_id(version_id, "version_id")
         return self._nodes_q(
             _ancestors, p, len(p), NULL if v is None else v, 0 if v is None else len(v), n, len(n), bool(include_text)
         )

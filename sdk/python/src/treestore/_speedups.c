@@ -13,7 +13,8 @@
  * _speedups.node_get(db_address, txn_address, policy, version, node, to_datetime)
  *   -> the node dict, or (status, message) when the library reports an error: the SDK's hottest call
  *   in one crossing (treestore_node_get, result_read, decode, result_free), the GIL released around
- *   the library call.
+ *   the library call. It, tree_query and version_as_of take ids that are exactly str and return None
+ *   for any other (and for lone surrogates); their *_any twins also take UTF-8 bytes (see exact_ids).
  */
 #define PY_SSIZE_T_CLEAN
 #ifndef TREESTORE_FULL_API
@@ -458,15 +459,42 @@ fail:
     return NULL;
 }
 
-static PyObject *node_get(PyObject *self, PyObject *args) {
+/* Whether args[first .. first + count) are all exactly str (or None where bit i of `optional` is set).
+ * The fast entry points (node_get, tree_query, version_as_of) take only such ids and return None for
+ * any other, and for str they cannot encode strictly (lone surrogates): the SDK then checks and
+ * encodes the ids itself and calls the *_any entry point, which also takes UTF-8 bytes. So the common
+ * call spends no Python type check per id. A tuple too short passes, for PyArg_ParseTuple to name. */
+static int exact_ids(PyObject *args, Py_ssize_t first, Py_ssize_t count, unsigned optional) {
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *o = PyTuple_GetItem(args, first + i); /* borrowed */
+        if (o == NULL) {
+            PyErr_Clear();
+            return 1;
+        }
+        if (!PyUnicode_CheckExact(o) && !(o == Py_None && ((optional >> i) & 1u))) return 0;
+    }
+    return 1;
+}
+
+/* After a failed PyArg_ParseTuple of a fast entry point: None (the SDK's slow path) when a str id could
+ * not be encoded strictly, else NULL with the error set. */
+static PyObject *parse_failed(int strict) {
+    if (strict && PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    return NULL;
+}
+
+static PyObject *node_get_impl(PyObject *args, int strict) {
     unsigned long long db_address, txn_address;
     const char *policy, *node, *version = NULL;
     Py_ssize_t policy_len, node_len, version_len = 0;
     ctx c;
-    (void)self;
+    if (strict && !exact_ids(args, 2, 3, 0x2u)) Py_RETURN_NONE;
     if (!PyArg_ParseTuple(args, "KKs#z#s#O", &db_address, &txn_address, &policy, &policy_len, &version,
                           &version_len, &node, &node_len, &c.to_datetime)) {
-        return NULL;
+        return parse_failed(strict);
     }
     c.json_loads = Py_None;
     c.ids[0] = c.ids[1] = NULL;
@@ -502,6 +530,16 @@ static PyObject *node_get(PyObject *self, PyObject *args) {
     Py_XDECREF(c.ids[1]);
     treestore_result_free(result);
     return out;
+}
+
+static PyObject *node_get(PyObject *self, PyObject *args) {
+    (void)self;
+    return node_get_impl(args, 1);
+}
+
+static PyObject *node_get_any(PyObject *self, PyObject *args) {
+    (void)self;
+    return node_get_impl(args, 0);
 }
 
 /* (status, message) of a failed call; frees the error. */
@@ -562,16 +600,16 @@ static PyObject *result_record(treestore_result *result, PyObject *to_datetime, 
     return r;
 }
 
-static PyObject *version_as_of(PyObject *self, PyObject *args) {
+static PyObject *version_as_of_impl(PyObject *args, int strict) {
     unsigned long long db_address, txn_address;
     const char *policy;
     Py_ssize_t policy_len;
     long long at;
     PyObject *to_datetime, *json_loads;
-    (void)self;
+    if (strict && !exact_ids(args, 2, 1, 0)) Py_RETURN_NONE;
     if (!PyArg_ParseTuple(args, "KKs#LOO", &db_address, &txn_address, &policy, &policy_len, &at, &to_datetime,
                           &json_loads)) {
-        return NULL;
+        return parse_failed(strict);
     }
     treestore_result *result = NULL;
     treestore_error *err = NULL;
@@ -584,19 +622,34 @@ static PyObject *version_as_of(PyObject *self, PyObject *args) {
     return result_record(result, to_datetime, json_loads);
 }
 
+static PyObject *version_as_of(PyObject *self, PyObject *args) {
+    (void)self;
+    return version_as_of_impl(args, 1);
+}
+
+static PyObject *version_as_of_any(PyObject *self, PyObject *args) {
+    (void)self;
+    return version_as_of_impl(args, 0);
+}
+
 enum { Q_CHILDREN = 0, Q_SUBTREE = 1, Q_ANCESTORS = 2 };
 
-static PyObject *tree_query(PyObject *self, PyObject *args) {
+static PyObject *tree_query_impl(PyObject *args, int strict) {
     int which, include_text;
     unsigned int max_depth;
     unsigned long long db_address, txn_address;
     const char *policy, *version = NULL, *node = NULL;
     Py_ssize_t policy_len, version_len = 0, node_len = 0;
     PyObject *to_datetime;
-    (void)self;
+    if (strict) { /* the version is optional; the node too for children (the root's) */
+        PyObject *w = PyTuple_GetItem(args, 0); /* borrowed */
+        long q = w == NULL ? -1 : PyLong_AsLong(w);
+        if (q == -1) PyErr_Clear(); /* not an int: PyArg_ParseTuple names it */
+        if (!exact_ids(args, 3, 3, q == Q_CHILDREN ? 0x6u : 0x2u)) Py_RETURN_NONE;
+    }
     if (!PyArg_ParseTuple(args, "iKKs#z#z#IpO", &which, &db_address, &txn_address, &policy, &policy_len,
                           &version, &version_len, &node, &node_len, &max_depth, &include_text, &to_datetime)) {
-        return NULL;
+        return parse_failed(strict);
     }
     const treestore_db *db = (const treestore_db *)(uintptr_t)db_address;
     treestore_txn *txn = (treestore_txn *)(uintptr_t)txn_address;
@@ -626,17 +679,36 @@ static PyObject *tree_query(PyObject *self, PyObject *args) {
     return result_nodes(result, to_datetime);
 }
 
+static PyObject *tree_query(PyObject *self, PyObject *args) {
+    (void)self;
+    return tree_query_impl(args, 1);
+}
+
+static PyObject *tree_query_any(PyObject *self, PyObject *args) {
+    (void)self;
+    return tree_query_impl(args, 0);
+}
+
 static PyMethodDef METHODS[] = {
     {"version_as_of", version_as_of, METH_VARARGS,
      "version_as_of(db_address, txn_address, policy, at_us, to_datetime, json_loads) -> version dict, or "
-     "(status, message) on an error."},
+     "(status, message) on an error, or None when policy is not exactly str or not strictly encodable."},
     {"tree_query", tree_query, METH_VARARGS,
      "tree_query(which, db_address, txn_address, policy, version, node, max_depth, include_text, "
-     "to_datetime) -> [node dict], or (status, message) on an error; which: 0 children, 1 subtree, "
-     "2 ancestors."},
+     "to_datetime) -> [node dict], or (status, message) on an error, or None when an id is not exactly "
+     "str (or None) or not strictly encodable; which: 0 children, 1 subtree, 2 ancestors."},
     {"node_get", node_get, METH_VARARGS,
      "node_get(db_address, txn_address, policy, version, node, to_datetime) -> node dict, or (status, "
-     "message) on an error."},
+     "message) on an error, or None when an id is not exactly str (or None) or not strictly encodable."},
+    {"version_as_of_any", version_as_of_any, METH_VARARGS,
+     "version_as_of with the policy id as str or UTF-8 bytes (version_as_of takes exactly str and returns "
+     "None for anything else)."},
+    {"tree_query_any", tree_query_any, METH_VARARGS,
+     "tree_query with the ids as str or UTF-8 bytes (tree_query takes exactly str and returns None for "
+     "anything else)."},
+    {"node_get_any", node_get_any, METH_VARARGS,
+     "node_get with the ids as str or UTF-8 bytes (node_get takes exactly str and returns None for "
+     "anything else)."},
     {"decode", decode, METH_VARARGS,
      "decode(view_address, to_datetime, json_loads) -> (records, nodes): the Python values of a read "
      "treestore_result_view."},

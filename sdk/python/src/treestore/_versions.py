@@ -6,7 +6,7 @@ UTC), a ``date`` (its midnight UTC) or an ISO-8601 string.
 
 import os
 import threading
-from typing import Any, List, Optional
+from typing import List, Optional
 
 from ._call import _Calls, first, limit_arg, opt_arg, s_arg
 from ._decode import _c_decode, _loads, take_full, take_records, take_string_page, to_datetime
@@ -19,13 +19,9 @@ __all__ = ["_Versions"]
 
 if _c_decode is not None and not os.environ.get("TREESTORE_PURE_PYTHON"):
     from ._speedups import version_as_of as _c_as_of
+    from ._speedups import version_as_of_any as _c_as_of_any
 else:  # pragma: no cover
-    _c_as_of = None
-
-
-def _utf8(s: Any) -> bytes:
-    """``s`` as UTF-8 (lone surrogates kept, for the library to reject); bytes as they are."""
-    return s.encode("utf-8", "surrogatepass") if type(s) is str else s  # type: ignore[no-any-return]
+    _c_as_of = _c_as_of_any = None
 
 
 class _Versions(_Calls):
@@ -35,10 +31,9 @@ class _Versions(_Calls):
         """The version of ``policy_id`` in force at ``as_of``: the one whose ``[effective_start,
         effective_end)`` holds it (a missing start is ``created_at``, a missing end the next
         version's start). Raises :class:`NotFoundError` when none was in force then."""
-        p = policy_id if type(policy_id) is str else s_arg(policy_id, "policy_id")
         at = to_micros(as_of)
         if _c_as_of is None:  # pragma: no cover
-            p = _utf8(p)
+            p = s_arg(policy_id, "policy_id")
             return first(self._q(take_records, lib.treestore_version_as_of, p, len(p), at))  # type: ignore
         h = self._h  # one crossing: call, read, decode and free in C
         h.inflight.append(None)
@@ -50,10 +45,11 @@ class _Versions(_Calls):
                 txn = h.txns.get(threading.get_ident())
                 if txn is not None:
                     t = txn._addr()
-            try:  # a str id goes to C as it is (its UTF-8 read in place)
-                r = _c_as_of(h.addr, t, p, at, to_datetime, _loads)
-            except UnicodeEncodeError:  # lone surrogates: the library names the invalid UTF-8
-                r = _c_as_of(h.addr, t, _utf8(p), at, to_datetime, _loads)
+            # a str id goes to C as it is (its UTF-8 read in place); for any other, or lone surrogates,
+            # C returns None and the id is checked and encoded here (the library names invalid UTF-8)
+            r = _c_as_of(h.addr, t, policy_id, at, to_datetime, _loads)
+            if r is None:
+                r = _c_as_of_any(h.addr, t, s_arg(policy_id, "policy_id"), at, to_datetime, _loads)
         finally:
             h.inflight.pop()
         if type(r) is tuple:
