@@ -311,3 +311,21 @@ def test_speedups_fast_entry_points_take_only_exact_str_ids(small):
     assert sp.node_get_any(a, 0, b"p", b"v1", b"b", to_datetime)["node_id"] == "b"
     assert sp.tree_query_any(2, a, 0, b"p", None, b"b", 0, True, to_datetime)[-1]["node_id"] == "b"
     assert sp.version_as_of_any(a, 0, b"p", 2**62, to_datetime, _loads)["version_id"] == "v1"
+
+
+def test_ids_decoded_across_calls_follow_each_result(db):
+    """The C decoder reuses the ids it decoded last (policy, version, parent, node) across calls: each
+    result still carries its own, for ids of every length and script."""
+    long_id = "x" * 70 + "é"
+    for policy, version in (("p", "v1"), ("q", "v2"), (long_id, long_id), ("pé", "v1")):
+        d = small_document(policy, version)
+        db.store_document(d["document"], d["nodes"])
+    for _ in range(2):
+        for policy, version in (("p", "v1"), ("q", "v2"), (long_id, long_id), ("pé", "v1"), ("p", "v1")):
+            n = db.get_node(policy, "a1")
+            assert (n["policy_id"], n["version_id"], n["node_id"], n["parent_id"]) == (policy, version, "a1", "a")
+            path = db.get_ancestor_path(policy, "a1")
+            assert [(x["node_id"], x["parent_id"]) for x in path] == [("root", None), ("a", "root"), ("a1", "a")]
+            assert {x["policy_id"] for x in path} == {policy} and {x["version_id"] for x in path} == {version}
+            kids = db.get_children(policy, "root", version)
+            assert [(x["node_id"], x["parent_id"]) for x in kids] == [("a", "root"), ("b", "root")]

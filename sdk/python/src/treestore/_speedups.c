@@ -44,9 +44,6 @@ typedef struct {
     const treestore_result_view *v;
     PyObject *to_datetime;
     PyObject *json_loads;
-    /* The last policy and version ids decoded: the nodes of one result share them. */
-    treestore_str last_ids[2];
-    PyObject *ids[2];
 } ctx;
 
 static PyObject *text(treestore_str s) {
@@ -69,20 +66,56 @@ static PyObject *opt_text(treestore_str s) {
         Py_XDECREF(old_);                  \
     } while (0)
 
+/* The ids decoded last, by slot: the nodes of one result, and the calls of a service, mostly share
+ * their policy and version ids, siblings their parent id, and a node's parent is often the node
+ * decoded just before (subtree, ancestors). Module state, guarded by the GIL; ids longer than
+ * ID_CACHE_MAX bytes are not kept. The bytes are copied: the result they came from is freed. */
+enum { ID_POLICY, ID_VERSION, ID_PARENT, ID_NODE, ID_SLOTS };
+#define ID_CACHE_MAX 64
+static struct {
+    size_t len;
+    PyObject *str;
+    char bytes[ID_CACHE_MAX];
+} LAST_IDS[ID_SLOTS];
+
+static int same_id(int slot, treestore_str s) {
+    return LAST_IDS[slot].str != NULL && LAST_IDS[slot].len == s.len &&
+           (s.len == 0 || memcmp(LAST_IDS[slot].bytes, s.ptr, s.len) == 0);
+}
+
 /* text(s), reusing the string decoded last in slot `slot` when the bytes are the same. */
-static PyObject *same_text(ctx *c, int slot, treestore_str s) {
-    treestore_str *last = &c->last_ids[slot];
-    if (c->ids[slot] != NULL && last->len == s.len && (s.len == 0 || memcmp(last->ptr, s.ptr, s.len) == 0)) {
-        Py_INCREF(c->ids[slot]);
-        return c->ids[slot];
+static PyObject *same_text(int slot, treestore_str s) {
+#ifdef Py_GIL_DISABLED /* free-threaded: no shared caches (they rely on the GIL) */
+    (void)slot;
+    return text(s);
+#else
+    if (same_id(slot, s)) {
+        Py_INCREF(LAST_IDS[slot].str);
+        return LAST_IDS[slot].str;
     }
     PyObject *t = text(s);
-    if (t == NULL) return NULL;
-    Py_XDECREF(c->ids[slot]);
+    if (t == NULL || s.len > ID_CACHE_MAX) return t;
     Py_INCREF(t);
-    c->ids[slot] = t;
-    *last = s;
+    Py_XSETREF_COMPAT(LAST_IDS[slot].str, t);
+    if (s.len) memcpy(LAST_IDS[slot].bytes, s.ptr, s.len);
+    LAST_IDS[slot].len = s.len;
     return t;
+#endif
+}
+
+/* A node's parent id (None for the root): the last node's id when they match, else by slot. */
+static PyObject *parent_text(treestore_str s) {
+    if (s.ptr == NULL) {
+        Py_INCREF(Py_None);
+        return Py_None;
+    }
+#ifndef Py_GIL_DISABLED
+    if (same_id(ID_NODE, s)) {
+        Py_INCREF(LAST_IDS[ID_NODE].str);
+        return LAST_IDS[ID_NODE].str;
+    }
+#endif
+    return same_text(ID_PARENT, s);
 }
 
 /* The last datetime built in each of two slots (created_at, updated_at and record times): consecutive
@@ -201,8 +234,10 @@ static PyObject *node_dict(ctx *c, const treestore_node *n) {
     PyObject *none_end = (n->flags & TREESTORE_NODE_HAS_PAGE_END) ? NULL : Py_None;
     Py_XINCREF(none_start);
     Py_XINCREF(none_end);
-    if (put(d, K_NODE_ID, text(n->node_id)) < 0 || put(d, K_POLICY_ID, same_text(c, 0, n->policy_id)) < 0 ||
-        put(d, K_VERSION_ID, same_text(c, 1, n->version_id)) < 0 || put(d, K_PARENT_ID, opt_text(n->parent_id)) < 0 ||
+    /* the parent first: it may be the node decoded last, whose id slot this node's id then takes */
+    if (put(d, K_PARENT_ID, parent_text(n->parent_id)) < 0 || put(d, K_NODE_ID, same_text(ID_NODE, n->node_id)) < 0 ||
+        put(d, K_POLICY_ID, same_text(ID_POLICY, n->policy_id)) < 0 ||
+        put(d, K_VERSION_ID, same_text(ID_VERSION, n->version_id)) < 0 ||
         put(d, K_TITLE, text(n->title)) < 0 ||
         put(d, K_PAGE_START, none_start ? none_start : PyLong_FromLongLong(n->page_start)) < 0 ||
         put(d, K_PAGE_END, none_end ? none_end : PyLong_FromLongLong(n->page_end)) < 0 ||
@@ -426,7 +461,6 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     ctx c;
     (void)self;
     if (!PyArg_ParseTuple(args, "KOO", &address, &c.to_datetime, &c.json_loads)) return NULL;
-    c.ids[0] = c.ids[1] = NULL;
     c.v = (const treestore_result_view *)(uintptr_t)address;
     if (c.v == NULL || c.v->top_records > c.v->records_len) {
         PyErr_SetString(PyExc_ValueError, "treestore: not a result view");
@@ -445,15 +479,11 @@ static PyObject *decode(PyObject *self, PyObject *args) {
         if (n == NULL) goto fail;
         PyList_SetItem(nodes, (Py_ssize_t)i, n);
     }
-    Py_XDECREF(c.ids[0]);
-    Py_XDECREF(c.ids[1]);
     PyObject *out = PyTuple_Pack(2, records, nodes);
     Py_DECREF(records);
     Py_DECREF(nodes);
     return out;
 fail:
-    Py_XDECREF(c.ids[0]);
-    Py_XDECREF(c.ids[1]);
     Py_XDECREF(records);
     Py_XDECREF(nodes);
     return NULL;
@@ -497,7 +527,6 @@ static PyObject *node_get_impl(PyObject *args, int strict) {
         return parse_failed(strict);
     }
     c.json_loads = Py_None;
-    c.ids[0] = c.ids[1] = NULL;
     treestore_result *result = NULL;
     treestore_error *err = NULL;
     treestore_status status;
@@ -526,8 +555,6 @@ static PyObject *node_get_impl(PyObject *args, int strict) {
         c.v = &view;
         out = node_dict(&c, &view.nodes[0]);
     }
-    Py_XDECREF(c.ids[0]);
-    Py_XDECREF(c.ids[1]);
     treestore_result_free(result);
     return out;
 }
@@ -559,7 +586,6 @@ static PyObject *result_nodes(treestore_result *result, PyObject *to_datetime) {
     view.struct_size = (uint32_t)sizeof view;
     c.to_datetime = to_datetime;
     c.json_loads = Py_None;
-    c.ids[0] = c.ids[1] = NULL;
     c.v = &view;
     PyObject *list = NULL;
     if (treestore_result_read(result, &view, NULL) != TREESTORE_OK) {
@@ -574,8 +600,6 @@ static PyObject *result_nodes(treestore_result *result, PyObject *to_datetime) {
             PyList_SetItem(list, (Py_ssize_t)i, n);
         }
     }
-    Py_XDECREF(c.ids[0]);
-    Py_XDECREF(c.ids[1]);
     treestore_result_free(result);
     return list;
 }
@@ -588,7 +612,6 @@ static PyObject *result_record(treestore_result *result, PyObject *to_datetime, 
     view.struct_size = (uint32_t)sizeof view;
     c.to_datetime = to_datetime;
     c.json_loads = json_loads;
-    c.ids[0] = c.ids[1] = NULL;
     c.v = &view;
     PyObject *r = NULL;
     if (treestore_result_read(result, &view, NULL) != TREESTORE_OK || view.top_records < 1) {
