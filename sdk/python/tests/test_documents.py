@@ -323,9 +323,11 @@ def test_ids_decoded_across_calls_follow_each_result(db):
     for _ in range(2):
         for policy, version in (("p", "v1"), ("q", "v2"), (long_id, long_id), ("pé", "v1"), ("p", "v1")):
             n = db.get_node(policy, "a1")
-            assert (n["policy_id"], n["version_id"], n["node_id"], n["parent_id"]) == (policy, version, "a1", "a")
+            got = (n["policy_id"], n["version_id"], n["node_id"], n["parent_id"])
+            assert got == (policy, version, "a1", "a")
             path = db.get_ancestor_path(policy, "a1")
-            assert [(x["node_id"], x["parent_id"]) for x in path] == [("root", None), ("a", "root"), ("a1", "a")]
+            got_path = [(x["node_id"], x["parent_id"]) for x in path]
+            assert got_path == [("root", None), ("a", "root"), ("a1", "a")]
             assert {x["policy_id"] for x in path} == {policy} and {x["version_id"] for x in path} == {version}
             kids = db.get_children(policy, "root", version)
             assert [(x["node_id"], x["parent_id"]) for x in kids] == [("a", "root"), ("b", "root")]

@@ -235,7 +235,8 @@ static PyObject *node_dict(ctx *c, const treestore_node *n) {
     Py_XINCREF(none_start);
     Py_XINCREF(none_end);
     /* the parent first: it may be the node decoded last, whose id slot this node's id then takes */
-    if (put(d, K_PARENT_ID, parent_text(n->parent_id)) < 0 || put(d, K_NODE_ID, same_text(ID_NODE, n->node_id)) < 0 ||
+    if (put(d, K_PARENT_ID, parent_text(n->parent_id)) < 0 ||
+        put(d, K_NODE_ID, same_text(ID_NODE, n->node_id)) < 0 ||
         put(d, K_POLICY_ID, same_text(ID_POLICY, n->policy_id)) < 0 ||
         put(d, K_VERSION_ID, same_text(ID_VERSION, n->version_id)) < 0 ||
         put(d, K_TITLE, text(n->title)) < 0 ||
