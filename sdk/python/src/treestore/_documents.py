@@ -100,9 +100,10 @@ class _Documents(_Calls):
     def _tree_c(self, which: int, p: Any, v: Any, n: Any, depth: int, text: bool) -> List[Node]:
         """A tree query in one crossing (``_speedups.tree_query``: call, read, decode, free in C).
 
-        ``str`` ids go to C as they are (it reads their UTF-8 in place); for any other (a subclass, a
-        wrong type) or one C cannot encode strictly (lone surrogates) it returns None, and the ids are
-        checked and encoded here (the library then names invalid UTF-8).
+        ``text`` is taken as its truth value (C reads it with ``p``). ``str`` ids go to C as they are
+        (it reads their UTF-8 in place); for any other (a subclass, a wrong type) or one C cannot
+        encode strictly (lone surrogates) it returns None, and the ids are checked and encoded here
+        (the library then names invalid UTF-8).
         """
         h = self._h
         h.inflight.append(None)
@@ -362,7 +363,7 @@ class _Documents(_Calls):
         """The children of ``parent_id`` in order (None: the root's). :class:`NotFoundError` when
         the parent is absent."""
         if _c_tree_query is not None:
-            return self._tree_c(_CHILDREN, policy_id, version_id, parent_id, 0, bool(include_text))
+            return self._tree_c(_CHILDREN, policy_id, version_id, parent_id, 0, include_text)
         p, v = s_arg(policy_id, "policy_id"), _opt_id(version_id, "version_id")
         a = _opt_id(parent_id, "parent_id")
         return self._nodes_q(
@@ -386,7 +387,7 @@ class _Documents(_Calls):
         if not 0 <= max_depth <= _U32_MAX:
             raise InvalidArgumentError(f"max_depth is {max_depth}; it must be from 0 to {_U32_MAX}")
         if _c_tree_query is not None:
-            return self._tree_c(_SUBTREE, policy_id, version_id, node_id, max_depth, bool(include_text))
+            return self._tree_c(_SUBTREE, policy_id, version_id, node_id, max_depth, include_text)
         p, n, v = s_arg(policy_id, "policy_id"), s_arg(node_id, "node_id"), _opt_id(version_id, "version_id")
         return self._nodes_q(
             _subtree, p, len(p), NULL if v is None else v, 0 if v is None else len(v), n, len(n), max_depth,
@@ -398,7 +399,7 @@ class _Documents(_Calls):
     ) -> List[Node]:
         """The path from the root down to ``node_id``, both included (root first)."""
         if _c_tree_query is not None:
-            return self._tree_c(_ANCESTORS, policy_id, version_id, node_id, 0, bool(include_text))
+            return self._tree_c(_ANCESTORS, policy_id, version_id, node_id, 0, include_text)
         p, n, v = s_arg(policy_id, "policy_id"), s_arg(node_id, "node_id"), _opt_id(version_id, "version_id")
         return self._nodes_q(
             _ancestors, p, len(p), NULL if v is None else v, 0 if v is None else len(v), n, len(n), bool(include_text)

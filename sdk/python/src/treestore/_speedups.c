@@ -204,9 +204,14 @@ static PyObject *str_map(ctx *c, uint32_t first, uint32_t count) {
     return dict;
 }
 
-/* Sets d[KEYS[k]] = value and drops the reference; fails when value is NULL. */
+/* Sets d[KEYS[k]] = value and drops the reference; fails when value is NULL. None is left as the
+ * template (NODE_TEMPLATE) set it: no dict write. */
 static int put(PyObject *d, int k, PyObject *value) {
     if (value == NULL) return -1;
+    if (value == Py_None) {
+        Py_DECREF(value);
+        return 0;
+    }
     int r = PyDict_SetItem(d, KEYS[k], value);
     Py_DECREF(value);
     return r;
