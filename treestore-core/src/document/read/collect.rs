@@ -151,3 +151,82 @@ fn owned_map(pairs: StrPairs<'_>) -> Result<BTreeMap<String, String>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::record::{
+        decode_node, decode_node_ref, encode_node, NodeFields, NodeHead, TextRefBorrowed,
+    };
+
+    fn record(text: TextRefBorrowed<'_>) -> Vec<u8> {
+        let mut md = BTreeMap::new();
+        md.insert("k".to_string(), "vé".to_string());
+        md.insert("a".to_string(), String::new());
+        let see = vec!["other/1".to_string()];
+        encode_node(&NodeFields {
+            head: NodeHead {
+                parent_pos: Some(0),
+                depth: 1,
+                size: 3,
+            },
+            node_id: "n1",
+            parent_id: Some("root"),
+            pages: Some((2, 5)),
+            title: "Tïtle",
+            summary: Some("sum"),
+            text,
+            section_path: "1",
+            child_ids: &["c1", "c2"],
+            see_also: &see,
+            metadata: &md,
+            created_at: -7,
+            updated_at: 9,
+        })
+    }
+
+    #[test]
+    fn borrowed_and_owned_records_give_the_same_nodes() {
+        let stored = StoredText {
+            owner_vid: 4,
+            owner_pos: 1,
+            len: 300,
+            hash: [3; 16],
+        };
+        let inline = record(TextRefBorrowed::Inline("short text"));
+        let far = record(TextRefBorrowed::Stored(stored));
+        for with_text in [false, true] {
+            let (mut a, mut b) = (Collected::with_capacity(2), Collected::with_capacity(2));
+            for bytes in [&inline, &far] {
+                let rec = decode_node_ref(bytes, with_text).unwrap();
+                a.push_ref("p", "v2", &rec, with_text).unwrap();
+                b.push_owned("p", "v2", decode_node(bytes, with_text).unwrap(), with_text);
+            }
+            assert_eq!(a.nodes, b.nodes);
+            let want_stored = if with_text { vec![(1, stored)] } else { vec![] };
+            assert_eq!(a.stored, want_stored);
+            assert_eq!(b.stored, want_stored);
+            let n = &a.nodes[0];
+            assert_eq!(n.text.as_deref(), with_text.then_some("short text"));
+            assert_eq!((n.policy_id.as_str(), n.version_id.as_str()), ("p", "v2"));
+            assert_eq!(n.child_ids, ["c1", "c2"]);
+            assert_eq!(n.see_also, ["other/1"]);
+            assert_eq!(n.metadata.get("k").map(String::as_str), Some("vé"));
+            assert_eq!((n.page_start, n.page_end, n.depth), (Some(2), Some(5), 1));
+            assert_eq!(a.nodes[1].text, None);
+        }
+    }
+
+    #[test]
+    fn a_damaged_list_is_an_error_not_a_panic() {
+        let mut bytes = record(TextRefBorrowed::None);
+        // Turn the first child id's first byte into a lone continuation byte.
+        let at = bytes.windows(2).position(|w| w == b"c1").unwrap();
+        bytes[at] = 0x80;
+        let rec = decode_node_ref(&bytes, false).unwrap();
+        let err = Collected::with_capacity(1)
+            .push_ref("p", "v", &rec, false)
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::error::ErrorKind::Corruption);
+    }
+}
