@@ -15,15 +15,16 @@ use crate::version::VersionReader;
 use super::model::{Document, DocumentCounts, Node, StructureOptions, StructurePage, MAX_PAGE};
 use super::pages::{self, parse_page_spec};
 use super::record::{
-    decode_head, decode_head_record, decode_node, decode_pos, id_key, long_section_prefix,
-    node_key, node_key_pos, section_key, vid_prefix, DocHead, NodeHead, NodeRecord, TextRef, HEADS,
-    IDS, NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
+    decode_head, decode_head_record, decode_node, decode_node_ref, decode_pos, id_key,
+    long_section_prefix, node_key, node_key_pos, section_key, vid_prefix, DocHead, NodeHead,
+    NodeRecord, TextRef, HEADS, IDS, NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
 };
-use super::text::{self, StoredText};
-use super::text_scan;
+use super::text;
 
 mod borrowed;
+mod collect;
 pub use borrowed::NodeRef;
+use collect::Collected;
 
 /// A walk that must skip more than this many nodes re-seeks instead of scanning past them.
 const SKIP_BY_SEEK: u32 = 32;
@@ -74,8 +75,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
     pub fn document(&self, policy: &str, version: Option<&str>) -> Result<(Document, Vec<Node>)> {
         let r = self.ver.resolve(policy, version)?;
         let doc = self.ver.version(policy, &r.version_id)?;
-        let found = self.scan(r.vid, 0, None, true)?;
-        Ok((doc, self.finish(policy, &r, found, true)?))
+        let found = self.scan_nodes(policy, &r, 0, None, true)?;
+        Ok((doc, self.complete(found)?))
     }
 
     /// One node, with text.
@@ -128,8 +129,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             Some(id) => self.find_head(&r, policy, id)?,
             None => (0, self.head_at(r.vid, 0)?),
         };
-        let found = self.walk(r.vid, pos, Some(head), 1, include_text)?;
-        self.finish(policy, &r, found, include_text)
+        let found = self.walk(policy, &r, pos, Some(head), 1, include_text)?;
+        self.complete(found)
     }
 
     /// The subtree of `node_id` in pre-order, the node first, down to `max_depth` levels below it
@@ -145,11 +146,11 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         let r = self.ver.resolve(policy, version)?;
         let pos = self.pos_or_not_found(&r, policy, node_id)?;
         // The node's own record, the first of the scan, tells how far the subtree goes.
-        let found = self.walk(r.vid, pos, None, max_depth, include_text)?;
+        let found = self.walk(policy, &r, pos, None, max_depth, include_text)?;
         if found.is_empty() {
             return Err(missing_node(r.vid, pos));
         }
-        self.finish(policy, &r, found, include_text)
+        self.complete(found)
     }
 
     /// The path from the root down to `node_id`, both included: one point read per level.
@@ -302,8 +303,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                 .saturating_add(u32::try_from(n).unwrap_or(u32::MAX))
                 .min(head.node_count),
         };
-        let found = self.scan(r.vid, start, Some(end), false)?;
-        let mut nodes = self.finish(policy, &r, found, false)?;
+        let found = self.scan_nodes(policy, &r, start, Some(end), false)?;
+        let mut nodes = self.complete(found)?;
         if let Some(max) = options.summary_chars {
             for n in &mut nodes {
                 cut_summary(&mut n.summary, max);
@@ -416,7 +417,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         }
     }
 
-    /// Nodes at positions `[start, end)` (`None`: to the end of the version), in pre-order.
+    /// Records at positions `[start, end)` (`None`: to the end of the version), in pre-order
+    /// (for diffs, which compare records).
     pub(crate) fn scan(
         &self,
         vid: u64,
@@ -425,21 +427,42 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         with_text: bool,
     ) -> Result<Vec<Found>> {
         let t = self.nodes.get(self.tx())?;
-        let lower = KeyBuilder::new().u64(vid).u32(start).finish();
-        let upper = match end {
-            Some(e) => KeyBuilder::new().u64(vid).u32(e).finish(),
-            None => KeyBuilder::new().u64(vid.wrapping_add(1)).finish(),
+        let (lower, upper) = scan_bounds(vid, start, end);
+        let upper = match &upper {
+            Some(u) => Bound::Excluded(u.as_slice()),
+            None => Bound::Unbounded,
         };
-        let upper = if end.is_none() && vid == u64::MAX {
-            Bound::Unbounded
-        } else {
-            Bound::Excluded(upper.as_slice())
-        };
-        let mut out =
-            Vec::with_capacity(end.map_or(0, |e| e.saturating_sub(start).min(4096)) as usize);
+        let mut out = Vec::new();
         for kv in self.tx().range(t, Bound::Included(&lower), upper)? {
             let (k, v) = kv?;
             out.push((node_key_pos(&k)?, decode_node(&v, with_text)?));
+        }
+        Ok(out)
+    }
+
+    /// Nodes at positions `[start, end)` (`None`: to the end of the version), in pre-order.
+    fn scan_nodes(
+        &self,
+        policy: &str,
+        r: &Resolved,
+        start: u32,
+        end: Option<u32>,
+        with_text: bool,
+    ) -> Result<Collected> {
+        let vid = r.vid;
+        let t = self.nodes.get(self.tx())?;
+        let (lower, upper) = scan_bounds(vid, start, end);
+        let upper = match &upper {
+            Some(u) => Bound::Excluded(u.as_slice()),
+            None => Bound::Unbounded,
+        };
+        let mut out =
+            Collected::with_capacity(end.map_or(0, |e| e.saturating_sub(start).min(4096)) as usize);
+        for kv in self.tx().range(t, Bound::Included(&lower), upper)? {
+            let (k, v) = kv?;
+            node_key_pos(&k)?;
+            let rec = decode_node_ref(&v, with_text)?;
+            out.push_ref(policy, &r.version_id, &rec, with_text)?;
         }
         Ok(out)
     }
@@ -450,12 +473,14 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
     /// its record is the first of the scan and gives the subtree's extent.
     fn walk(
         &self,
-        vid: u64,
+        policy: &str,
+        r: &Resolved,
         pos: u32,
         head: Option<NodeHead>,
         max_depth: u32,
         with_text: bool,
-    ) -> Result<Vec<Found>> {
+    ) -> Result<Collected> {
+        let vid = r.vid;
         let t = self.nodes.get(self.tx())?;
         // Until the node's record is read, the scan is bounded by the version's last position.
         let mut end = head.map_or(u64::from(u32::MAX), |h| u64::from(pos) + u64::from(h.size));
@@ -468,7 +493,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             pos
         };
         let mut lower = KeyBuilder::with_capacity(16);
-        let mut out = Vec::with_capacity(head.map_or(0, |h| h.size.min(1024) as usize));
+        let mut out = Collected::with_capacity(head.map_or(0, |h| h.size.min(1024) as usize));
         'seek: while u64::from(next) < end {
             let mut skip_to = next;
             let range = self.tx().range(
@@ -485,7 +510,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                 if at < skip_to {
                     continue;
                 }
-                let rec = decode_node(&v, with_text)?;
+                let rec = decode_node_ref(&v, with_text)?;
                 let h = rec.head;
                 if limit.is_none() {
                     if at != pos {
@@ -497,7 +522,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                     // records are not moved as the vector grows.
                     out.reserve(h.size.min(1024) as usize);
                 }
-                out.push((at, rec));
+                out.push_ref(policy, &r.version_id, &rec, with_text)?;
                 if limit.flatten().is_some_and(|d| h.depth >= d) && h.size > 1 {
                     skip_to = at.saturating_add(h.size);
                     if h.size > SKIP_BY_SEEK {
@@ -511,8 +536,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         Ok(out)
     }
 
-    /// The nodes of `found`; with text, the stored texts of two or more nodes are read together
-    /// (see [`text_scan`]).
+    /// The nodes of `found` (records read by point lookups); with text, the stored texts of two
+    /// or more nodes are read together (see [`super::text_scan`]).
     fn finish(
         &self,
         policy: &str,
@@ -520,37 +545,16 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         found: Vec<Found>,
         with_text: bool,
     ) -> Result<Vec<Node>> {
-        let stored: Vec<StoredText> = if with_text {
-            found
-                .iter()
-                .filter_map(|(_, rec)| match &rec.text {
-                    TextRef::Stored(s) => Some(*s),
-                    _ => None,
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        // Sized up front: collecting `Result`s would grow the vector by doubling, moving every
-        // (large) node each time.
-        let mut out = Vec::with_capacity(found.len());
-        if stored.len() < 2 {
-            for (_, rec) in found {
-                out.push(self.to_node(policy, r, rec, with_text)?);
-            }
-            return Ok(out);
+        let mut out = Collected::with_capacity(found.len());
+        for (_, rec) in found {
+            out.push_owned(policy, &r.version_id, rec, with_text);
         }
-        let t = self.texts.get(self.tx())?;
-        let mut texts = text_scan::read_many(self.tx(), t, &stored)?.into_iter();
-        for (_, mut rec) in found {
-            let text = match std::mem::replace(&mut rec.text, TextRef::None) {
-                TextRef::None => None,
-                TextRef::Inline(s) => Some(s),
-                TextRef::Stored(s) => Some(texts.next().ok_or_else(|| missing_text(&s))?),
-            };
-            out.push(node_of(policy, r, rec, text));
-        }
-        Ok(out)
+        self.complete(out)
+    }
+
+    /// The collected nodes with their stored texts read.
+    fn complete(&self, found: Collected) -> Result<Vec<Node>> {
+        found.finish(self.tx(), || self.texts.get(self.tx()))
     }
 
     fn to_node(
@@ -595,8 +599,16 @@ fn node_of(policy: &str, r: &Resolved, rec: NodeRecord, text: Option<String>) ->
     }
 }
 
-fn missing_text(s: &StoredText) -> Error {
-    super::text::missing(s)
+/// The keys bounding positions `[start, end)` of `vid` in `doc.nodes` (`end` `None`: to the end
+/// of the version); no upper key for the last possible vid.
+fn scan_bounds(vid: u64, start: u32, end: Option<u32>) -> (Vec<u8>, Option<Vec<u8>>) {
+    let lower = KeyBuilder::new().u64(vid).u32(start).finish();
+    let upper = match end {
+        Some(e) => Some(KeyBuilder::new().u64(vid).u32(e).finish()),
+        None if vid == u64::MAX => None,
+        None => Some(KeyBuilder::new().u64(vid + 1).finish()),
+    };
+    (lower, upper)
 }
 
 /// The deepest absolute depth a walk below `head` returns; `None`: unlimited (`max_depth` 0).

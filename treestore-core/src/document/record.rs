@@ -339,10 +339,7 @@ pub(crate) fn decode_node_ref(v: &[u8], with_text: bool) -> Result<NodeRecordRef
             )))
         }
     };
-    let text = match decode_text_ref(&mut d, node_id)? {
-        TextRefBorrowed::Inline(_) if !with_text => TextRefBorrowed::None,
-        t => t,
-    };
+    let text = decode_text_ref(&mut d, node_id, with_text)?;
     Ok(NodeRecordRef {
         head,
         node_id,
@@ -360,12 +357,20 @@ pub(crate) fn decode_node_ref(v: &[u8], with_text: bool) -> Result<NodeRecordRef
     })
 }
 
-/// [`decode_text`] with an inline text borrowed (and kept whatever `with_text` says: the caller
-/// drops it).
-fn decode_text_ref<'a>(d: &mut Decoder<'a>, node_id: &str) -> Result<TextRefBorrowed<'a>> {
+/// [`decode_text`] with an inline text borrowed; without `with_text` an inline text is skipped
+/// unread (not even checked to be UTF-8: nothing returns it).
+fn decode_text_ref<'a>(
+    d: &mut Decoder<'a>,
+    node_id: &str,
+    with_text: bool,
+) -> Result<TextRefBorrowed<'a>> {
     Ok(match d.u8()? {
         0 => TextRefBorrowed::None,
-        1 => TextRefBorrowed::Inline(d.str()?),
+        1 if with_text => TextRefBorrowed::Inline(d.str()?),
+        1 => {
+            d.bytes()?;
+            TextRefBorrowed::None
+        }
         2 | STORED_TEXT_TAG => TextRefBorrowed::Stored(decode_stored(d)?),
         t => {
             return Err(Error::corruption(format!(

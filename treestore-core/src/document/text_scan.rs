@@ -105,7 +105,12 @@ fn scan_run<R: ReadOps + ?Sized>(
                 }
             }
             // A body starts with chunk 0; one that starts later has lost its head.
-            _ if chunk == 0 => bodies.push((pos, v.to_vec())),
+            // Sized for the whole body, so later chunks are appended without moving it.
+            _ if chunk == 0 => {
+                let mut body = Vec::with_capacity(v.len().max(want_capacity(want)));
+                body.extend_from_slice(&v);
+                bodies.push((pos, body));
+            }
             _ => return Err(missing(want)),
         }
     }
@@ -126,4 +131,10 @@ fn scan_run<R: ReadOps + ?Sized>(
         out[i] = Some(text::checked_body(s, body)?);
     }
     Ok(())
+}
+
+/// The capacity to reserve for the body of `s`: its recorded length, capped (a damaged record
+/// must not make the read reserve gigabytes; the length check rejects it afterwards).
+fn want_capacity(s: &StoredText) -> usize {
+    usize::try_from(s.len).unwrap_or(0).min(1 << 20)
 }
