@@ -241,8 +241,11 @@ impl Drop for Shared {
             return;
         }
         if let Some(mut state) = self.writer.lock().take() {
-            // Best effort: a clean close leaves an empty WAL. Errors surface at the next open.
-            let _ = super::checkpoint::checkpoint_locked(self, &mut state);
+            // Best effort: a clean close leaves an empty WAL, cut to its header (no transaction
+            // is left to append to it). Errors surface at the next open.
+            if super::checkpoint::checkpoint_locked(self, &mut state).is_ok() {
+                let _ = self.wal.release_space();
+            }
         }
     }
 }

@@ -229,6 +229,31 @@ impl Wal {
         Ok(())
     }
 
+    /// Gives the space kept for reuse back at the last close: cuts an empty log (just reset, nothing
+    /// appended since) down to its header and syncs. The log holds no record of the current
+    /// generation, so a crash at any point leaves a valid empty log of this generation or an older
+    /// one's records behind the header, which recovery ignores.
+    pub(crate) fn release_space(&self) -> Result<()> {
+        let mut st = self.state.lock();
+        if st.end != WAL_HEADER_LEN {
+            return Ok(());
+        }
+        let len = self
+            .file
+            .len()
+            .map_err(|e| Error::io("reading the WAL length", e))?;
+        if len > WAL_HEADER_LEN {
+            self.file
+                .set_len(WAL_HEADER_LEN)
+                .map_err(|e| Error::io("truncating the WAL at close", e))?;
+            self.file
+                .sync()
+                .map_err(|e| Error::io("syncing the WAL", e))?;
+        }
+        st.allocated = WAL_HEADER_LEN;
+        Ok(())
+    }
+
     /// Drops a torn or garbage tail so new records follow the last intact commit (recovery).
     pub(crate) fn truncate_to(&self, end: u64) -> Result<()> {
         let mut st = self.state.lock();
