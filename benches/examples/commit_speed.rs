@@ -12,8 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use treestore_benches::h2h::queries::tool_json;
+use treestore_benches::h2h::sqlite::insert_tool_result;
 use treestore_core::db::{Database, Options};
 use treestore_core::metadata::{store_tool_result, ToolResult};
 use treestore_core::metrics::Op;
@@ -82,25 +83,13 @@ CREATE INDEX tr_case ON tool_results (case_id, executed_at);
 ";
 
 fn lite_insert(c: &Connection, n: u64) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_micros() as i64;
-    c.prepare_cached(
-        "INSERT INTO tool_results (execution_id, tool_name, policy_id, node_id, case_id,
-           result_data, success, error_message, executed_at, duration_ms)
-         VALUES (?1, 'navigate_tree', ?2, ?3, ?4, json(?5), 1, NULL, ?6, 12)",
-    )
-    .unwrap()
-    .execute(params![
-        format!("ex-{n:016}"),
-        format!("policy-{}", n % 10_000),
-        format!("{:04}", n % 97),
-        format!("case-{}", n % 1000),
-        tool_json(result_bytes(n), n),
-        now
-    ])
-    .unwrap();
+    insert_tool_result(
+        c,
+        n,
+        &format!("policy-{}", n % 10_000),
+        &format!("{:04}", n % 97),
+        &tool_json(result_bytes(n), n),
+    );
 }
 
 impl Store for Lite {

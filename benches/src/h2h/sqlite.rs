@@ -299,27 +299,33 @@ impl super::Session for Session<'_> {
             Query::StoreToolResult { policy, node, result_bytes } => {
                 let c = &*self.writer.lock().unwrap();
                 let n = next_write_id();
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_micros() as i64;
-                c.prepare_cached(
-                    "INSERT INTO tool_results (execution_id, tool_name, policy_id, node_id, case_id,
-                       result_data, success, error_message, executed_at, duration_ms)
-                     VALUES (?1, 'navigate_tree', ?2, ?3, ?4, json(?5), 1, NULL, ?6, 12)",
-                )
-                .unwrap()
-                .execute(params![
-                    format!("ex-{n:016}"),
-                    policy,
-                    node,
-                    format!("case-{}", n % 1000),
-                    tool_json(*result_bytes, n),
-                    now
-                ])
-                .unwrap();
+                insert_tool_result(c, n, policy, node, &tool_json(*result_bytes, n));
                 Vec::new()
             }
         }
     }
+}
+
+/// Inserts tool result number `n` (execution id `ex-<n>`, `navigate_tree`, case `case-<n % 1000>`,
+/// executed now) with `result_data` as given; the head-to-head's and `commit_speed`'s store.
+pub fn insert_tool_result(c: &Connection, n: u64, policy: &str, node: &str, result_data: &str) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as i64;
+    c.prepare_cached(
+        "INSERT INTO tool_results (execution_id, tool_name, policy_id, node_id, case_id,
+           result_data, success, error_message, executed_at, duration_ms)
+         VALUES (?1, 'navigate_tree', ?2, ?3, ?4, json(?5), 1, NULL, ?6, 12)",
+    )
+    .unwrap()
+    .execute(params![
+        format!("ex-{n:016}"),
+        policy,
+        node,
+        format!("case-{}", n % 1000),
+        result_data,
+        now
+    ])
+    .unwrap();
 }

@@ -573,16 +573,22 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             }
             TextRef::Stored(..) => None,
         };
-        Ok(node_of(policy, r, rec, text))
+        Ok(node_of(policy, &r.version_id, rec, text))
     }
 }
 
-/// A [`Node`] of `rec` of version `r` of `policy`, with `text` (already read).
-fn node_of(policy: &str, r: &Resolved, rec: NodeRecord, text: Option<String>) -> Node {
+/// A [`Node`] of `rec` of version `version_id` of `policy`, with `text` (already read; the
+/// record's own text reference is not looked at).
+pub(super) fn node_of(
+    policy: &str,
+    version_id: &str,
+    rec: NodeRecord,
+    text: Option<String>,
+) -> Node {
     Node {
         node_id: rec.node_id,
         policy_id: policy.to_string(),
-        version_id: r.version_id.clone(),
+        version_id: version_id.to_string(),
         parent_id: rec.parent_id,
         title: rec.title,
         page_start: rec.pages.map(|p| i64::from(p.0)),

@@ -216,6 +216,20 @@ fn u32_field(d: &mut Decoder<'_>, what: &str) -> Result<u32> {
         .map_err(|_| Error::corruption(format!("node record: {what} {v} overflows u32")))
 }
 
+/// The page range of a record: tag 0 (none) or 1 then start and end.
+fn decode_pages(d: &mut Decoder<'_>, node_id: &str) -> Result<Option<(u32, u32)>> {
+    match d.u8()? {
+        0 => Ok(None),
+        1 => Ok(Some((
+            u32_field(d, "page_start")?,
+            u32_field(d, "page_end")?,
+        ))),
+        t => Err(Error::corruption(format!(
+            "node record {node_id}: page tag {t}"
+        ))),
+    }
+}
+
 fn check_format(d: &mut Decoder<'_>) -> Result<()> {
     match d.u8()? {
         NODE_FORMAT => Ok(()),
@@ -252,18 +266,7 @@ pub(crate) fn decode_node(v: &[u8], with_text: bool) -> Result<NodeRecord> {
     let head = decode_head_from(&mut d)?;
     let node_id = d.string()?;
     let parent_id = d.opt_string()?;
-    let pages = match d.u8()? {
-        0 => None,
-        1 => Some((
-            u32_field(&mut d, "page_start")?,
-            u32_field(&mut d, "page_end")?,
-        )),
-        t => {
-            return Err(Error::corruption(format!(
-                "node record {node_id}: page tag {t}"
-            )))
-        }
-    };
+    let pages = decode_pages(&mut d, &node_id)?;
     let title = d.string()?;
     let summary = d.opt_string()?;
     let text = decode_text(&mut d, &node_id, with_text)?;
@@ -317,18 +320,7 @@ pub(crate) fn decode_node_ref(v: &[u8], with_text: bool) -> Result<NodeRecordRef
             )))
         }
     };
-    let pages = match d.u8()? {
-        0 => None,
-        1 => Some((
-            u32_field(&mut d, "page_start")?,
-            u32_field(&mut d, "page_end")?,
-        )),
-        t => {
-            return Err(Error::corruption(format!(
-                "node record {node_id}: page tag {t}"
-            )))
-        }
-    };
+    let pages = decode_pages(&mut d, node_id)?;
     let title = d.str()?;
     let summary = match d.u8()? {
         0 => None,

@@ -6,14 +6,13 @@ Nodes come back as :class:`~treestore.types.Node` dicts, versions as
 """
 
 import os
-import threading
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Union
 
 from ._call import _Calls, dumps, first, opt_arg, s_arg
 from ._decode import _c_decode, _loads, take_full, take_nodes, take_records, take_string, to_datetime
 from ._native import NULL, give, lib, raise_status, status_name
-from .errors import ArgumentTypeError, ClosedError, InvalidArgumentError, NotFoundError, error_class
+from .errors import ArgumentTypeError, InvalidArgumentError, NotFoundError, error_class
 from .timestamps import TimestampLike, to_micros
 from .types import Document, Node, StoreResult, Structure, Version
 
@@ -106,20 +105,13 @@ class _Documents(_Calls):
         (the library then names invalid UTF-8).
         """
         h = self._h
-        h.inflight.append(None)
+        addr, t = h.enter_addrs()
         try:
-            if h.ptr is None:
-                raise ClosedError("database is closed")
-            t = 0
-            if h.txns:
-                txn = h.txns.get(threading.get_ident())
-                if txn is not None:
-                    t = txn._addr()
-            r = _c_tree_query(which, h.addr, t, p, v, n, depth, text, to_datetime)
+            r = _c_tree_query(which, addr, t, p, v, n, depth, text, to_datetime)
             if r is None:
                 p, v = s_arg(p, "policy_id"), _opt_id(v, "version_id")
                 n = _opt_id(n, "parent_id") if which == _CHILDREN else s_arg(n, "node_id")
-                r = _c_tree_query_any(which, h.addr, t, p, v, n, depth, text, to_datetime)
+                r = _c_tree_query_any(which, addr, t, p, v, n, depth, text, to_datetime)
         finally:
             h.inflight.pop()
         if type(r) is tuple:
@@ -293,20 +285,13 @@ class _Documents(_Calls):
             # str ids go to C as they are (it reads their UTF-8 in place); for any other id, or one C
             # cannot encode strictly (lone surrogates), it returns None and the ids are checked and
             # encoded here (the library then names the invalid UTF-8).
-            h.inflight.append(None)
+            addr, t = h.enter_addrs()
             try:
-                if h.ptr is None:
-                    raise ClosedError("database is closed")
-                t = 0
-                if h.txns:
-                    txn = h.txns.get(threading.get_ident())
-                    if txn is not None:
-                        t = txn._addr()
-                r = _c_node_get(h.addr, t, policy_id, version_id, node_id, to_datetime)
+                r = _c_node_get(addr, t, policy_id, version_id, node_id, to_datetime)
                 if r is None:
                     p, n = s_arg(policy_id, "policy_id"), s_arg(node_id, "node_id")
                     v = _opt_id(version_id, "version_id")
-                    r = _c_node_get_any(h.addr, t, p, v, n, to_datetime)
+                    r = _c_node_get_any(addr, t, p, v, n, to_datetime)
             finally:
                 h.inflight.pop()
             if type(r) is tuple:

@@ -13,6 +13,8 @@ use crate::document::text::{self, StoredText};
 use crate::document::text_scan;
 use crate::error::Result;
 
+use super::node_of;
+
 /// Nodes in the order read, and the stored texts still to read into them.
 pub(super) struct Collected {
     pub nodes: Vec<Node>,
@@ -90,24 +92,7 @@ impl Collected {
             }
             _ => None,
         };
-        self.nodes.push(Node {
-            node_id: rec.node_id,
-            policy_id: policy.to_owned(),
-            version_id: version_id.to_owned(),
-            parent_id: rec.parent_id,
-            title: rec.title,
-            page_start: rec.pages.map(|p| i64::from(p.0)),
-            page_end: rec.pages.map(|p| i64::from(p.1)),
-            summary: rec.summary,
-            text,
-            section_path: rec.section_path,
-            child_ids: rec.child_ids,
-            depth: rec.head.depth,
-            created_at: rec.created_at,
-            updated_at: rec.updated_at,
-            see_also: rec.see_also,
-            metadata: rec.metadata,
-        });
+        self.nodes.push(node_of(policy, version_id, rec, text));
     }
 
     /// The nodes, with the noted stored texts read from `texts` (those of two or more nodes
