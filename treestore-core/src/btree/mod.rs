@@ -4,6 +4,7 @@
 pub(crate) mod keycmp;
 pub(crate) mod node;
 pub(crate) mod page;
+mod relocate;
 pub(crate) mod view;
 pub(crate) mod write;
 

@@ -85,7 +85,7 @@ fn missing(page_no: u64) -> Error {
 }
 
 impl TreeMut<'_> {
-    fn view(&self) -> DirtyView<'_> {
+    pub(super) fn view(&self) -> DirtyView<'_> {
         DirtyView {
             pager: self.pager,
             map: self.map,
@@ -111,7 +111,7 @@ impl TreeMut<'_> {
 
     /// Makes `page_no` writable: returns its page number in this transaction (a new one for a
     /// committed page, which is freed).
-    fn make_dirty(&mut self, page_no: u64) -> Result<u64> {
+    pub(super) fn make_dirty(&mut self, page_no: u64) -> Result<u64> {
         if self.dirty.nodes.contains_key(&page_no) {
             return Ok(page_no);
         }
@@ -123,7 +123,7 @@ impl TreeMut<'_> {
         Ok(self.add_node(node))
     }
 
-    fn node_mut(&mut self, page_no: u64) -> Result<&mut Node> {
+    pub(super) fn node_mut(&mut self, page_no: u64) -> Result<&mut Node> {
         self.dirty
             .nodes
             .get_mut(&page_no)

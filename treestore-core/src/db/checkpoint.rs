@@ -47,7 +47,10 @@ pub(crate) fn checkpoint_locked(shared: &Shared, state: &mut WriterState) -> Res
 fn run(shared: &Shared, state: &mut WriterState) -> Result<()> {
     shared.check_writable()?;
     let snap = shared.current();
-    if snap.txid == state.meta.txid && shared.pager.overlay_len() == 0 {
+    if snap.txid == state.meta.txid
+        && shared.pager.overlay_len() == 0
+        && state.meta.hwm == state.alloc.hwm()
+    {
         return Ok(());
     }
     let end = shared.wal.len();
@@ -59,7 +62,7 @@ fn run(shared: &Shared, state: &mut WriterState) -> Result<()> {
     pager.write_pages(
         pages
             .iter()
-            .filter(|(page_no, _)| !state.alloc.is_free(*page_no))
+            .filter(|(page_no, _)| *page_no < state.alloc.hwm() && !state.alloc.is_free(*page_no))
             .map(|(page_no, page)| (*page_no, &page[..])),
     )?;
     write_freelist(pager, &chain, &ids)?;

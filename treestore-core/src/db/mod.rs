@@ -8,6 +8,7 @@ mod open;
 mod options;
 mod read;
 mod shared;
+mod shrink;
 mod stats;
 mod table;
 mod write;
@@ -128,10 +129,15 @@ impl Database {
         self.shared.read_only
     }
 
-    /// Checkpoints and closes this handle. The file stays open until every clone and transaction is
+    /// Checkpoints and closes this handle; the last handle also shrinks the file when a quarter of
+    /// it is free (see [`Options::shrink_at_close`]). The file stays open until every clone and transaction is
     /// gone; errors of the final checkpoint are returned here rather than lost in a drop.
     pub fn close(self) -> Result<()> {
         if !self.shared.read_only && self.shared.check_writable().is_ok() {
+            // Only the last handle, with no transaction open, may cut pages off the file.
+            if self.shared.options.shrink_at_close && Arc::strong_count(&self.shared) == 1 {
+                shrink::shrink(&self.shared)?;
+            }
             checkpoint::checkpoint(&self.shared)?;
         }
         Ok(())

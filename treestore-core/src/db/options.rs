@@ -36,6 +36,10 @@ pub struct Options {
     pub direct_commit_bytes: u64,
     /// Background WAL sync interval in relaxed mode.
     pub sync_interval: Duration,
+    /// When the last handle closes with at least a quarter of the main file free (and 1 MiB),
+    /// move the live pages down and cut the free end off the file (as SQLite's auto-vacuum does).
+    /// Costs one write transaction and two checkpoints at that close.
+    pub shrink_at_close: bool,
     /// The file system (tests inject memory and faulty ones).
     pub vfs: Arc<dyn Vfs>,
 }
@@ -50,6 +54,7 @@ impl Default for Options {
             checkpoint_wal_bytes: 64 << 20,
             direct_commit_bytes: 16 << 20,
             sync_interval: Duration::from_millis(100),
+            shrink_at_close: true,
             vfs: Arc::new(OsVfs),
         }
     }
@@ -65,6 +70,7 @@ impl std::fmt::Debug for Options {
             .field("checkpoint_wal_bytes", &self.checkpoint_wal_bytes)
             .field("direct_commit_bytes", &self.direct_commit_bytes)
             .field("sync_interval", &self.sync_interval)
+            .field("shrink_at_close", &self.shrink_at_close)
             .finish_non_exhaustive()
     }
 }

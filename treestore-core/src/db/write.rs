@@ -358,6 +358,50 @@ impl WriteTxn {
         Ok(table)
     }
 
+    /// The high-water mark and the number of free pages (pending ones not counted).
+    pub(crate) fn allocation(&self) -> (u64, u64) {
+        self.state
+            .as_deref()
+            .map_or((0, 0), |s| (s.alloc.hwm(), s.alloc.free_count()))
+    }
+
+    /// Moves every page at or above `limit` (of every table and of the catalog) to a lower free
+    /// page, the allocator's lowest first; see `super::shrink`. Returns false when the free pages
+    /// below `limit` ran out, so some page landed at or above it (the caller then drops the
+    /// transaction).
+    pub(crate) fn relocate_above(&mut self, limit: u64) -> Result<bool> {
+        let names: Vec<String> = Range(RangeKind::Write(new_range(
+            self.view(),
+            self.catalog_root,
+            Bound::Unbounded,
+            Bound::Unbounded,
+            false,
+        )?))
+        .map(|kv| kv.map(|(k, _)| String::from_utf8_lossy(&k).into_owned()))
+        .collect::<Result<_>>()?;
+        for name in &names {
+            let table = self.table(name)?;
+            self.with_tree(table, |tree, root| Ok((tree.relocate(root, limit)?, (), 0)))?;
+        }
+        let mut tables = std::mem::take(&mut *self.tables.borrow_mut());
+        self.write_catalog(&tables)?;
+        let state = self
+            .state
+            .as_deref_mut()
+            .ok_or_else(|| Error::new(ErrorKind::Closed, "the write transaction has ended"))?;
+        let mut tree = TreeMut {
+            pager: &self.shared.pager,
+            map: &self.map,
+            dirty: &mut self.dirty,
+            alloc: &mut state.alloc,
+        };
+        self.catalog_root = tree.relocate(self.catalog_root, limit)?;
+        tables.iter_mut().for_each(|t| t.changed = false);
+        *self.tables.borrow_mut() = tables;
+        self.catalog_changed = true;
+        Ok(self.dirty.allocated.iter().all(|&p| p < limit))
+    }
+
     /// Discards every change.
     pub fn rollback(self) {}
 

@@ -107,6 +107,18 @@ impl Allocator {
         taken
     }
 
+    /// Lowers the high-water mark below the free pages at the end of the file (never below
+    /// `floor`); returns how many pages it took off. Pending pages are not touched: release them
+    /// first.
+    pub(crate) fn trim_free_tail(&mut self, floor: u64) -> u64 {
+        let before = self.hwm;
+        while self.hwm > floor && self.free.last() == Some(&(self.hwm - 1)) {
+            self.free.pop_last();
+            self.hwm -= 1;
+        }
+        before - self.hwm
+    }
+
     /// Replays one committed transaction during recovery.
     pub(crate) fn replay_commit(&mut self, written: &[u64], freed: &[u64], hwm: u64) {
         for p in self.hwm..hwm {
@@ -139,6 +151,19 @@ mod tests {
         assert_eq!(a.allocate(), 3);
         assert_eq!(a.free_on_restart(), vec![4, 7]);
         assert_eq!(a.release_pending(100), vec![7]);
+    }
+
+    #[test]
+    fn trimming_takes_only_the_free_run_at_the_end() {
+        let mut a = Allocator::new([4, 5, 7, 8, 9], 10);
+        assert_eq!(a.trim_free_tail(3), 3);
+        assert_eq!(a.hwm(), 7);
+        assert!(a.is_free(4) && a.is_free(5) && !a.is_free(7));
+        assert_eq!(a.allocate(), 4);
+        let mut b = Allocator::new([3, 4, 5], 6);
+        assert_eq!(b.trim_free_tail(4), 2, "never below the floor");
+        assert_eq!(b.hwm(), 4);
+        assert_eq!(b.trim_free_tail(4), 0);
     }
 
     #[test]

@@ -303,6 +303,17 @@ impl Pager {
         Ok(())
     }
 
+    /// Cuts the file to `pages` pages and syncs it. Only for the last close: no reader may hold a
+    /// page at or above `pages` (the map keeps covering them; nothing reads them again).
+    pub(crate) fn truncate_file(&self, pages: u64) -> Result<()> {
+        let len = pages * self.page_size as u64;
+        self.file
+            .set_len(len)
+            .map_err(|e| Error::io(format!("cutting the file to {len} bytes"), e))?;
+        self.file_pages.store(pages, Ordering::Release);
+        self.sync()
+    }
+
     pub(crate) fn file_pages(&self) -> u64 {
         self.file_pages.load(Ordering::Acquire)
     }

@@ -10,8 +10,8 @@ use treestore_core::storage::vfs::{CrashConfig, FaultyVfs, MemVfs};
 use treestore_core::{Database, Durability, Options};
 
 use crate::util::{
-    assert_prefix, expected_states, recover, run, small_options, stress, workload, Outcome, State,
-    Step, DB,
+    assert_prefix, expected_states, recover, run, small_options, stress, workload, Op, Outcome,
+    State, Step, DB, TABLES,
 };
 
 /// Small enough that commits run checkpoints on their own every few commits.
@@ -333,6 +333,89 @@ fn closing_cuts_the_wal_to_its_header_and_every_close_sync_recovers() {
                 state == *states.last().expect("states"),
                 "{what}: a commit was lost"
             );
+        }
+    }
+}
+
+/// Fills the tables with keys of every value size, then removes six in seven in one commit, so a
+/// quarter of the file is free and the last close shrinks it.
+fn shrink_workload() -> Vec<Step> {
+    let mut rng = crate::util::Rng::new(77);
+    let mut steps = Vec::new();
+    for c in 0..6u64 {
+        let ops = (0..60u64)
+            .flat_map(|i| {
+                let n = c * 60 + i;
+                let len = crate::util::value_len(&mut rng);
+                TABLES.map(|table| Op::Insert {
+                    table,
+                    key: format!("k{n:05}").into_bytes(),
+                    value: crate::util::value(n ^ (c << 32), len),
+                })
+            })
+            .collect();
+        steps.push(Step::Commit(ops));
+    }
+    let removes = (0..360u64)
+        .filter(|n| n % 7 != 0)
+        .flat_map(|n| {
+            TABLES.map(|table| Op::Remove {
+                table,
+                key: format!("k{n:05}").into_bytes(),
+            })
+        })
+        .collect();
+    steps.push(Step::Commit(removes));
+    steps.push(Step::Checkpoint);
+    steps
+}
+
+/// Runs `steps` on `vfs` and closes with [`Database::close`], which shrinks (its error is what a
+/// power cut during the close gives).
+fn run_and_close(vfs: &FaultyVfs, steps: &[Step]) -> Outcome {
+    let db = Database::open(DB, options(vfs, Durability::Sync)).expect("open");
+    let out = run(&db, steps);
+    let _ = db.close();
+    out
+}
+
+#[test]
+fn shrinking_at_the_last_close_recovers_at_every_sync() {
+    let steps = shrink_workload();
+    let states = expected_states(&State::new(), &steps);
+    let last = states.last().expect("states");
+    let counting = FaultyVfs::new(0);
+    let db = Database::open(DB, options(&counting, Durability::Sync)).expect("open");
+    let out = run(&db, &steps);
+    assert!(
+        out.error.is_none(),
+        "fault-free run failed: {:?}",
+        out.error
+    );
+    let before_close = counting.sync_count();
+    let open_len = counting.durable_image().file_bytes(DB).expect("db").len();
+    db.close().expect("close");
+    let syncs = counting.sync_count();
+    let image = counting.durable_image();
+    let shrunk_len = image.file_bytes(DB).expect("db").len();
+    assert!(
+        shrunk_len * 3 < open_len * 2,
+        "the close should shrink the file: {open_len} -> {shrunk_len} bytes"
+    );
+    assert!(recover(&image, Durability::Sync).expect("reopen") == *last);
+    for (mi, (name, mode)) in modes().into_iter().enumerate() {
+        for k in before_close + 1..=syncs {
+            let vfs = FaultyVfs::new(seed_of(mi));
+            vfs.crash_at_sync(k, mode);
+            let out = run_and_close(&vfs, &steps);
+            assert_eq!(out.acked, out.attempted, "{name}: commits before the close");
+            let image = vfs
+                .crash_image()
+                .unwrap_or_else(|| panic!("sync {k} was never reached"));
+            let what = format!("crash at close sync {k}/{syncs} ({name})");
+            let state = recover(&image, Durability::Sync)
+                .unwrap_or_else(|e| panic!("{what}: recovery failed: {e}"));
+            assert!(state == *last, "{what}: the state changed");
         }
     }
 }
