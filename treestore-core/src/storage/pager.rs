@@ -11,14 +11,10 @@
 //! - Only pages below `file_pages` (the file's length) are read through a map, so no read faults past
 //!   the end of the file.
 //!
-//! Readers look pages up in the overlay under its lock in shared mode, taken recursively: a reader
-//! never queues behind a writer that is only waiting for the lock (for another reader to leave it),
-//! so a reader the scheduler takes the core from in the middle of a lookup does not stall every
-//! other reader behind the writer. The writer changes the overlay in batches of
-//! [`OVERLAY_BATCH`] pages, so a checkpoint retiring thousands of pages holds it only briefly at a
-//! time.
+//!
+//! Readers look pages up in the overlay without a lock and never wait for the writer changing it
+//! (see [`super::overlay`]).
 
-use crate::hash::FxHashMap;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 
@@ -26,6 +22,7 @@ use memmap2::{Mmap, MmapOptions};
 use parking_lot::RwLock;
 
 use super::format::{verify_page, FIRST_DATA_PAGE};
+use super::overlay::Overlay;
 use super::vfs::VfsFile;
 use crate::error::{Error, Result};
 
@@ -80,9 +77,6 @@ impl MapState {
     }
 }
 
-/// Most overlay pages the writer changes under one exclusive hold of the overlay lock.
-const OVERLAY_BATCH: usize = 256;
-
 /// Most bytes [`Pager::write_pages`] writes in one call.
 const WRITE_RUN_BYTES: usize = 1 << 20;
 
@@ -91,7 +85,7 @@ pub(crate) struct Pager {
     file: Box<dyn VfsFile>,
     page_size: usize,
     maps: RwLock<Vec<Arc<MapState>>>,
-    overlay: RwLock<FxHashMap<u64, Arc<[u8]>>>,
+    overlay: Overlay,
     file_pages: AtomicU64,
 }
 
@@ -105,7 +99,7 @@ impl Pager {
             file,
             page_size: page_size as usize,
             maps: RwLock::new(Vec::new()),
-            overlay: RwLock::new(FxHashMap::default()),
+            overlay: Overlay::new(),
             file_pages: AtomicU64::new(file_pages),
         };
         let first = pager.make_map(file_pages, None)?;
@@ -179,8 +173,8 @@ impl Pager {
     /// Reads page `page_no` as seen by a transaction holding `map`.
     pub(crate) fn page<'a>(&'a self, map: &'a MapState, page_no: u64) -> Result<PageRef<'a>> {
         if map.flag(page_no) & IN_OVERLAY != 0 {
-            if let Some(page) = self.overlay.read_recursive().get(&page_no) {
-                return Ok(PageRef::Shared(page.clone()));
+            if let Some(page) = self.overlay.get(page_no) {
+                return Ok(PageRef::Shared(page));
             }
         }
         if page_no < FIRST_DATA_PAGE || page_no >= self.file_pages.load(Ordering::Acquire) {
@@ -212,8 +206,8 @@ impl Pager {
     /// Reads and verifies a page from the overlay or the file, bypassing the map and its
     /// verification cache (integrity check).
     pub(crate) fn page_fresh(&self, page_no: u64) -> Result<Vec<u8>> {
-        if let Some(page) = self.overlay.read_recursive().get(&page_no) {
-            verify_page(page, page_no)?;
+        if let Some(page) = self.overlay.get(page_no) {
+            verify_page(&page, page_no)?;
             return Ok(page.to_vec());
         }
         if page_no < FIRST_DATA_PAGE || page_no >= self.file_pages() {
@@ -236,29 +230,28 @@ impl Pager {
     }
 
     /// Publishes committed pages to readers. Writer only, before the snapshot that reaches them.
-    /// No snapshot reaches these pages yet, so readers may see some of them before the rest.
     pub(crate) fn overlay_insert(&self, pages: Vec<(u64, Arc<[u8]>)>) {
-        let map = self.current_map();
-        let mut pages = pages.into_iter().peekable();
-        while pages.peek().is_some() {
-            let mut overlay = self.overlay.write();
-            for (page_no, page) in pages.by_ref().take(OVERLAY_BATCH) {
-                map.set_flag(page_no, IN_OVERLAY);
-                overlay.insert(page_no, page);
+        self.overlay.change(|m| {
+            for (page_no, page) in &pages {
+                m.insert(*page_no, page.clone());
             }
+        });
+        let map = self.current_map();
+        for (page_no, _) in &pages {
+            map.set_flag(*page_no, IN_OVERLAY);
         }
     }
 
     /// Drops overlay copies of pages that became free (no snapshot reaches them).
     pub(crate) fn overlay_forget(&self, pages: &[u64]) {
-        let map = self.current_map();
-        for batch in pages.chunks(OVERLAY_BATCH) {
-            let mut overlay = self.overlay.write();
-            for page_no in batch {
-                if overlay.remove(page_no).is_some() {
-                    map.clear_flag(*page_no, IN_OVERLAY);
-                }
+        self.overlay.change(|m| {
+            for page_no in pages {
+                m.remove(page_no);
             }
+        });
+        let map = self.current_map();
+        for page_no in pages {
+            map.clear_flag(*page_no, IN_OVERLAY);
         }
     }
 
@@ -266,34 +259,32 @@ impl Pager {
     pub(crate) fn overlay_pages(&self) -> Vec<(u64, Arc<[u8]>)> {
         let mut pages: Vec<_> = self
             .overlay
-            .read()
-            .iter()
-            .map(|(p, b)| (*p, b.clone()))
-            .collect();
+            .read(|m| m.iter().map(|(p, b)| (*p, b.clone())).collect());
         pages.sort_unstable_by_key(|(p, _)| *p);
         pages
     }
 
     pub(crate) fn overlay_len(&self) -> usize {
-        self.overlay.read().len()
+        self.overlay.len()
     }
 
     /// After a checkpoint made `pages` durable in the main file: readers go to the file for them
-    /// (the same bytes, so a reader may find some in either place), and verify them there again on
-    /// first use.
+    /// (the same bytes, so a reader may still find one in the overlay meanwhile), and verify them
+    /// there again on first use. A page committed again since `pages` was taken stays.
     pub(crate) fn overlay_retire(&self, pages: &[(u64, Arc<[u8]>)]) {
-        let map = self.current_map();
-        for batch in pages.chunks(OVERLAY_BATCH) {
-            let mut overlay = self.overlay.write();
-            for (page_no, page) in batch {
-                if overlay
-                    .get(page_no)
-                    .is_some_and(|cur| Arc::ptr_eq(cur, page))
-                {
-                    map.clear_flag(*page_no, IN_OVERLAY | VERIFIED);
-                    overlay.remove(page_no);
+        let mut retired = Vec::with_capacity(pages.len());
+        self.overlay.change(|m| {
+            retired.clear();
+            for (page_no, page) in pages {
+                if m.get(page_no).is_some_and(|cur| Arc::ptr_eq(cur, page)) {
+                    m.remove(page_no);
+                    retired.push(*page_no);
                 }
             }
+        });
+        let map = self.current_map();
+        for page_no in retired {
+            map.clear_flag(page_no, IN_OVERLAY | VERIFIED);
         }
     }
 
@@ -301,13 +292,14 @@ impl Pager {
     /// numbers is stale (no snapshot reaches them), and the map verifies their new contents on
     /// first use.
     pub(crate) fn written_direct(&self, pages: &[u64]) {
-        let map = self.current_map();
-        for batch in pages.chunks(OVERLAY_BATCH) {
-            let mut overlay = self.overlay.write();
-            for page_no in batch {
-                overlay.remove(page_no);
-                map.clear_flag(*page_no, IN_OVERLAY | VERIFIED);
+        self.overlay.change(|m| {
+            for page_no in pages {
+                m.remove(page_no);
             }
+        });
+        let map = self.current_map();
+        for page_no in pages {
+            map.clear_flag(*page_no, IN_OVERLAY | VERIFIED);
         }
     }
 
@@ -412,14 +404,13 @@ impl<'p> RunWriter<'p> {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
-    use std::sync::mpsc;
-    use std::time::{Duration, Instant};
 
     use super::*;
     use crate::storage::format::{init_page_header, seal_page, PageKind};
     use crate::storage::vfs::{MemVfs, OpenOptions, Vfs};
 
     const PS: usize = 4096;
+    const BATCH: usize = 100;
 
     fn page(page_no: u64) -> Arc<[u8]> {
         let mut p = vec![0u8; PS];
@@ -429,55 +420,14 @@ mod tests {
     }
 
     #[test]
-    fn a_reader_does_not_queue_behind_a_writer_waiting_for_the_overlay() {
+    fn overlay_changes_reach_readers_and_the_flags() {
         let opts = OpenOptions {
             create: true,
             read_only: false,
         };
         let file = MemVfs::new().open(Path::new("db"), opts).unwrap();
         let pager = Pager::new(file, PS as u32).unwrap();
-        let at = FIRST_DATA_PAGE;
-        pager.overlay_insert(vec![(at, page(at))]);
-        let map = pager.current_map();
-        // A reader in the middle of an overlay lookup (say the scheduler took its core there).
-        let held = pager.overlay.read_recursive();
-        std::thread::scope(|s| {
-            // The writer publishing a commit's pages waits for that reader to leave.
-            let writer = s.spawn(|| pager.overlay_insert(vec![(at + 1, page(at + 1))]));
-            let t = Instant::now();
-            while !pager.overlay.is_locked_exclusive() {
-                assert!(
-                    t.elapsed() < Duration::from_secs(10),
-                    "the writer never came"
-                );
-                std::thread::yield_now();
-            }
-            // Another reader must still get its page.
-            let (tx, rx) = mpsc::channel();
-            let (pager, map) = (&pager, &map);
-            let reader = s.spawn(move || {
-                let got = pager.page(map, at).map(|p| p.to_vec());
-                tx.send(got).unwrap();
-            });
-            let got = rx.recv_timeout(Duration::from_secs(5));
-            drop(held);
-            reader.join().unwrap();
-            writer.join().unwrap();
-            let got = got.expect("a reader waited behind the writer").unwrap();
-            assert_eq!(got, page(at).to_vec());
-        });
-        assert_eq!(pager.overlay_len(), 2);
-    }
-
-    #[test]
-    fn batched_overlay_changes_cover_every_page() {
-        let opts = OpenOptions {
-            create: true,
-            read_only: false,
-        };
-        let file = MemVfs::new().open(Path::new("db"), opts).unwrap();
-        let pager = Pager::new(file, PS as u32).unwrap();
-        let n = 3 * OVERLAY_BATCH as u64 + 5;
+        let n = 3 * BATCH as u64 + 5;
         let pages: Vec<_> = (0..n)
             .map(|i| (FIRST_DATA_PAGE + i, page(FIRST_DATA_PAGE + i)))
             .collect();
@@ -487,12 +437,12 @@ mod tests {
         for (p, bytes) in &pages {
             assert_eq!(&*pager.page(&map, *p).unwrap(), &**bytes);
         }
-        let (first, rest) = pages.split_at(OVERLAY_BATCH + 1);
+        let (first, rest) = pages.split_at(BATCH + 1);
         pager.overlay_retire(first);
         assert_eq!(pager.overlay_len(), rest.len());
-        let forget: Vec<u64> = rest[..OVERLAY_BATCH * 2].iter().map(|(p, _)| *p).collect();
+        let forget: Vec<u64> = rest[..BATCH * 2].iter().map(|(p, _)| *p).collect();
         pager.overlay_forget(&forget);
-        let direct: Vec<u64> = rest[OVERLAY_BATCH * 2..].iter().map(|(p, _)| *p).collect();
+        let direct: Vec<u64> = rest[BATCH * 2..].iter().map(|(p, _)| *p).collect();
         pager.written_direct(&direct);
         assert_eq!(pager.overlay_len(), 0);
         assert!(pages.iter().all(|(p, _)| map.flag(*p) & IN_OVERLAY == 0));
