@@ -109,6 +109,7 @@ impl Encoder {
 /// `bytes` as a `str` when they are UTF-8. Records hold mostly prose, often not ASCII (where
 /// the standard check slows to a byte at a time); `simdutf8` checks it several times faster with
 /// SIMD, with the same answer.
+#[inline]
 pub fn utf8(bytes: &[u8]) -> Option<&str> {
     // Most record strings (ids, paths, titles) are short and ASCII, where the word-at-a-time
     // ASCII check answers before `simdutf8` has set up (it stops at the first non-ASCII byte).
@@ -132,6 +133,8 @@ impl<'a> Decoder<'a> {
         Decoder { buf, pos: 0, what }
     }
 
+    #[cold]
+    #[inline(never)]
     fn bad(&self, why: &str) -> Error {
         Error::corruption(format!("{} record, byte {}: {why}", self.what, self.pos))
     }
@@ -145,17 +148,26 @@ impl<'a> Decoder<'a> {
         self.pos >= self.buf.len()
     }
 
+    // The small readers below are inlined into the record decoders (with their errors built out
+    // of line), so decoding a small record is a run of bounds checks rather than calls.
+    #[inline(always)]
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|&e| e <= self.buf.len())
-            .ok_or_else(|| self.bad(&format!("{n} bytes run past the end")))?;
-        let out = &self.buf[self.pos..end];
-        self.pos = end;
-        Ok(out)
+        match self.buf.get(self.pos..).and_then(|rest| rest.get(..n)) {
+            Some(out) => {
+                self.pos += n;
+                Ok(out)
+            }
+            None => Err(self.past_end(n)),
+        }
     }
 
+    #[cold]
+    #[inline(never)]
+    fn past_end(&self, n: usize) -> Error {
+        self.bad(&format!("{n} bytes run past the end"))
+    }
+
+    #[inline(always)]
     pub fn u8(&mut self) -> Result<u8> {
         // The common case without the length arithmetic of `take`.
         if let Some(&b) = self.buf.get(self.pos) {
@@ -173,6 +185,7 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    #[inline(always)]
     pub fn uvar(&mut self) -> Result<u64> {
         // Most integers in records (lengths, positions, tags) take one byte.
         if let Some(&b) = self.buf.get(self.pos) {
@@ -181,17 +194,29 @@ impl<'a> Decoder<'a> {
                 return Ok(u64::from(b));
             }
         }
+        self.uvar_long()
+    }
+
+    /// [`Self::uvar`] of two bytes or more (timestamps take eight), read from the slice in one
+    /// loop.
+    fn uvar_long(&mut self) -> Result<u64> {
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
         let mut v: u64 = 0;
-        for shift in (0..64).step_by(7) {
-            let byte = self.u8()?;
-            v |= u64::from(byte & 0x7F) << shift;
+        for (i, &byte) in rest.iter().take(10).enumerate() {
+            v |= u64::from(byte & 0x7F) << (7 * i);
             if byte & 0x80 == 0 {
+                self.pos += i + 1;
                 return Ok(v);
             }
         }
-        Err(self.bad("integer longer than 10 bytes"))
+        Err(if rest.len() < 10 {
+            self.bad("integer runs past the end")
+        } else {
+            self.bad("integer longer than 10 bytes")
+        })
     }
 
+    #[inline(always)]
     pub fn ivar(&mut self) -> Result<i64> {
         let u = self.uvar()?;
         Ok(((u >> 1) as i64) ^ -((u & 1) as i64))
@@ -204,19 +229,28 @@ impl<'a> Decoder<'a> {
         Ok(f64::from_le_bytes(a))
     }
 
+    #[inline(always)]
     fn len(&mut self) -> Result<usize> {
         let n = self.uvar()?;
-        if n > (self.buf.len() - self.pos) as u64 {
-            return Err(self.bad(&format!("length {n} runs past the end")));
+        if n > self.remaining() as u64 {
+            return Err(self.long_length(n));
         }
         Ok(n as usize)
     }
 
+    #[cold]
+    #[inline(never)]
+    fn long_length(&self, n: u64) -> Error {
+        self.bad(&format!("length {n} runs past the end"))
+    }
+
+    #[inline(always)]
     pub fn bytes(&mut self) -> Result<&'a [u8]> {
         let n = self.len()?;
         self.take(n)
     }
 
+    #[inline(always)]
     pub fn str(&mut self) -> Result<&'a str> {
         let b = self.bytes()?;
         utf8(b).ok_or_else(|| self.bad("invalid UTF-8"))
@@ -385,5 +419,34 @@ mod tests {
         }
         let mut d = Decoder::new(&[0xFF; 20], "node");
         assert!(d.uvar().is_err());
+    }
+
+    #[test]
+    fn varints_of_every_length_round_trip_and_a_cut_one_is_corruption() {
+        for bits in 0..64 {
+            for v in [1u64 << bits, (1u64 << bits) - 1, u64::MAX >> bits] {
+                let mut e = Encoder::new();
+                e.uvar(v).ivar(v as i64).ivar(-(v as i64)).u8(9);
+                let buf = e.finish();
+                let mut d = Decoder::new(&buf, "test");
+                assert_eq!(d.uvar().unwrap(), v);
+                assert_eq!(d.ivar().unwrap(), v as i64);
+                assert_eq!(d.ivar().unwrap(), -(v as i64));
+                assert_eq!(d.u8().unwrap(), 9, "{v} read to its end");
+                let mut one = Encoder::new();
+                one.uvar(v);
+                let one = one.finish();
+                for cut in 0..one.len() {
+                    let err = Decoder::new(&one[..cut], "test").uvar().unwrap_err();
+                    assert_eq!(
+                        err.kind(),
+                        crate::error::ErrorKind::Corruption,
+                        "{v} cut at {cut}"
+                    );
+                }
+            }
+        }
+        let err = Decoder::new(&[0x80; 11], "test").uvar().unwrap_err();
+        assert!(err.to_string().contains("longer than 10 bytes"), "{err}");
     }
 }

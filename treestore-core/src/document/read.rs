@@ -15,9 +15,9 @@ use crate::version::VersionReader;
 use super::model::{Document, DocumentCounts, Node, StructureOptions, StructurePage, MAX_PAGE};
 use super::pages::{self, parse_page_spec};
 use super::record::{
-    decode_head, decode_head_record, decode_node, decode_node_ref, decode_pos, id_key,
-    long_section_prefix, node_key, node_key_pos, section_key, vid_prefix, DocHead, NodeHead,
-    NodeRecord, TextRef, HEADS, IDS, NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
+    decode_head_record, decode_node, decode_node_ref, decode_pos, id_key, long_section_prefix,
+    node_key, node_key_pos, section_key, vid_prefix, DocHead, NodeHead, NodeRecord, TextRef, HEADS,
+    IDS, NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
 };
 use super::text;
 
@@ -125,11 +125,13 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         include_text: bool,
     ) -> Result<Vec<Node>> {
         let r = self.ver.resolve(policy, version)?;
-        let (pos, head) = match parent {
-            Some(id) => self.find_head(&r, policy, id)?,
-            None => (0, self.head_at(r.vid, 0)?),
+        let pos = match parent {
+            Some(id) => self.pos_or_not_found(&r, policy, id)?,
+            None => 0,
         };
-        let found = self.walk(policy, &r, pos, Some(head), 1, include_text)?;
+        // The parent's child count sizes the result, so a wide fan is not copied as it grows.
+        let (head, count) = self.head_and_child_count(r.vid, pos)?;
+        let found = self.walk(policy, &r, pos, Some((head, count)), 1, include_text)?;
         self.complete(found)
     }
 
@@ -385,11 +387,6 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
     }
 
     /// Like [`Self::find`], decoding only the walk fields.
-    fn find_head(&self, r: &Resolved, policy: &str, node_id: &str) -> Result<(u32, NodeHead)> {
-        let pos = self.pos_or_not_found(r, policy, node_id)?;
-        Ok((pos, self.head_at(r.vid, pos)?))
-    }
-
     fn pos_or_not_found(&self, r: &Resolved, policy: &str, node_id: &str) -> Result<u32> {
         self.pos_of(r.vid, node_id)?.ok_or_else(|| {
             Error::not_found(format!(
@@ -399,11 +396,15 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         })
     }
 
-    fn head_at(&self, vid: u64, pos: u32) -> Result<NodeHead> {
+    /// The walk fields of the node at `pos` and how many children it has.
+    fn head_and_child_count(&self, vid: u64, pos: u32) -> Result<(NodeHead, usize)> {
         let t = self.nodes.get(self.tx())?;
         let mut kb = self.keys.borrow_mut();
         match self.tx().get(t, node_key(&mut kb, vid, pos))? {
-            Some(v) => decode_head(&v),
+            Some(v) => {
+                let rec = decode_node_ref(&v, false)?;
+                Ok((rec.head, rec.child_ids.len()))
+            }
             None => Err(missing_node(vid, pos)),
         }
     }
@@ -469,19 +470,22 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
 
     /// The subtree `[pos, pos + size)` in pre-order, down to `max_depth` levels below the node at
     /// `pos` (0: unlimited), skipping the subtrees below that depth (by re-seeking past big ones).
-    /// With `head` (the node's walk fields, already read) the node itself is left out; without,
-    /// its record is the first of the scan and gives the subtree's extent.
+    /// With `head` (the node's walk fields, already read, and how many nodes the walk will
+    /// return) the node itself is left out; without, its record is the first of the scan and
+    /// gives the subtree's extent.
     fn walk(
         &self,
         policy: &str,
         r: &Resolved,
         pos: u32,
-        head: Option<NodeHead>,
+        head: Option<(NodeHead, usize)>,
         max_depth: u32,
         with_text: bool,
     ) -> Result<Collected> {
         let vid = r.vid;
         let t = self.nodes.get(self.tx())?;
+        let mut out = Collected::with_capacity(head.map_or(0, |(_, n)| n));
+        let head = head.map(|(h, _)| h);
         // Until the node's record is read, the scan is bounded by the version's last position.
         let mut end = head.map_or(u64::from(u32::MAX), |h| u64::from(pos) + u64::from(h.size));
         let mut limit = head.map(|h| depth_limit(h, max_depth));
@@ -493,7 +497,6 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             pos
         };
         let mut lower = KeyBuilder::with_capacity(16);
-        let mut out = Collected::with_capacity(head.map_or(0, |h| h.size.min(1024) as usize));
         'seek: while u64::from(next) < end {
             let mut skip_to = next;
             let range = self.tx().range(

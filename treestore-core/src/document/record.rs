@@ -255,11 +255,6 @@ fn decode_head_from(d: &mut Decoder<'_>) -> Result<NodeHead> {
     })
 }
 
-/// Decodes only the walk fields of a node record.
-pub(crate) fn decode_head(v: &[u8]) -> Result<NodeHead> {
-    decode_head_from(&mut Decoder::new(v, "node"))
-}
-
 /// Decodes a node record; with `with_text` false an inline text is skipped too.
 pub(crate) fn decode_node(v: &[u8], with_text: bool) -> Result<NodeRecord> {
     let mut d = Decoder::new(v, "node");
@@ -550,7 +545,7 @@ mod tests {
         assert_eq!(rec.child_ids, vec!["c1", "c2"]);
         assert_eq!(rec.metadata, md);
         assert_eq!(rec.updated_at, 1 << 40);
-        assert_eq!(decode_head(&bytes).unwrap(), fields.head);
+        assert_eq!(decode_node_ref(&bytes, false).unwrap().head, fields.head);
         assert_eq!(decode_stored_text(&bytes).unwrap(), Some(stored));
         for cut in 0..bytes.len() {
             let err = decode_node(&bytes[..cut], true).unwrap_err();

@@ -3,6 +3,7 @@
 
 pub(crate) mod alloc;
 pub(crate) mod format;
+pub(crate) mod overlay;
 pub(crate) mod pager;
 pub mod vfs;
 pub(crate) mod wal;

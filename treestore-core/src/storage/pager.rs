@@ -10,8 +10,11 @@
 //! - Every mapping ever made lives until the pager is dropped; the file is never truncated while open.
 //! - Only pages below `file_pages` (the file's length) are read through a map, so no read faults past
 //!   the end of the file.
+//!
+//!
+//! Readers look pages up in the overlay without a lock and never wait for the writer changing it
+//! (see [`super::overlay`]).
 
-use crate::hash::FxHashMap;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 
@@ -19,6 +22,7 @@ use memmap2::{Mmap, MmapOptions};
 use parking_lot::RwLock;
 
 use super::format::{verify_page, FIRST_DATA_PAGE};
+use super::overlay::Overlay;
 use super::vfs::VfsFile;
 use crate::error::{Error, Result};
 
@@ -81,7 +85,7 @@ pub(crate) struct Pager {
     file: Box<dyn VfsFile>,
     page_size: usize,
     maps: RwLock<Vec<Arc<MapState>>>,
-    overlay: RwLock<FxHashMap<u64, Arc<[u8]>>>,
+    overlay: Overlay,
     file_pages: AtomicU64,
 }
 
@@ -95,7 +99,7 @@ impl Pager {
             file,
             page_size: page_size as usize,
             maps: RwLock::new(Vec::new()),
-            overlay: RwLock::new(FxHashMap::default()),
+            overlay: Overlay::new(),
             file_pages: AtomicU64::new(file_pages),
         };
         let first = pager.make_map(file_pages, None)?;
@@ -169,8 +173,8 @@ impl Pager {
     /// Reads page `page_no` as seen by a transaction holding `map`.
     pub(crate) fn page<'a>(&'a self, map: &'a MapState, page_no: u64) -> Result<PageRef<'a>> {
         if map.flag(page_no) & IN_OVERLAY != 0 {
-            if let Some(page) = self.overlay.read().get(&page_no) {
-                return Ok(PageRef::Shared(page.clone()));
+            if let Some(page) = self.overlay.get(page_no) {
+                return Ok(PageRef::Shared(page));
             }
         }
         if page_no < FIRST_DATA_PAGE || page_no >= self.file_pages.load(Ordering::Acquire) {
@@ -202,8 +206,8 @@ impl Pager {
     /// Reads and verifies a page from the overlay or the file, bypassing the map and its
     /// verification cache (integrity check).
     pub(crate) fn page_fresh(&self, page_no: u64) -> Result<Vec<u8>> {
-        if let Some(page) = self.overlay.read().get(&page_no) {
-            verify_page(page, page_no)?;
+        if let Some(page) = self.overlay.get(page_no) {
+            verify_page(&page, page_no)?;
             return Ok(page.to_vec());
         }
         if page_no < FIRST_DATA_PAGE || page_no >= self.file_pages() {
@@ -227,22 +231,27 @@ impl Pager {
 
     /// Publishes committed pages to readers. Writer only, before the snapshot that reaches them.
     pub(crate) fn overlay_insert(&self, pages: Vec<(u64, Arc<[u8]>)>) {
+        self.overlay.change(|m| {
+            for (page_no, page) in &pages {
+                m.insert(*page_no, page.clone());
+            }
+        });
         let map = self.current_map();
-        let mut overlay = self.overlay.write();
-        for (page_no, page) in pages {
-            map.set_flag(page_no, IN_OVERLAY);
-            overlay.insert(page_no, page);
+        for (page_no, _) in &pages {
+            map.set_flag(*page_no, IN_OVERLAY);
         }
     }
 
     /// Drops overlay copies of pages that became free (no snapshot reaches them).
     pub(crate) fn overlay_forget(&self, pages: &[u64]) {
-        let map = self.current_map();
-        let mut overlay = self.overlay.write();
-        for page_no in pages {
-            if overlay.remove(page_no).is_some() {
-                map.clear_flag(*page_no, IN_OVERLAY);
+        self.overlay.change(|m| {
+            for page_no in pages {
+                m.remove(page_no);
             }
+        });
+        let map = self.current_map();
+        for page_no in pages {
+            map.clear_flag(*page_no, IN_OVERLAY);
         }
     }
 
@@ -250,41 +259,46 @@ impl Pager {
     pub(crate) fn overlay_pages(&self) -> Vec<(u64, Arc<[u8]>)> {
         let mut pages: Vec<_> = self
             .overlay
-            .read()
-            .iter()
-            .map(|(p, b)| (*p, b.clone()))
-            .collect();
+            .read(|m| m.iter().map(|(p, b)| (*p, b.clone())).collect());
         pages.sort_unstable_by_key(|(p, _)| *p);
         pages
     }
 
     pub(crate) fn overlay_len(&self) -> usize {
-        self.overlay.read().len()
+        self.overlay.len()
     }
 
-    /// After a checkpoint made `pages` durable in the main file: readers go to the file for them,
-    /// and verify them there again on first use.
+    /// After a checkpoint made `pages` durable in the main file: readers go to the file for them
+    /// (the same bytes, so a reader may still find one in the overlay meanwhile), and verify them
+    /// there again on first use. A page committed again since `pages` was taken stays.
     pub(crate) fn overlay_retire(&self, pages: &[(u64, Arc<[u8]>)]) {
-        let map = self.current_map();
-        let mut overlay = self.overlay.write();
-        for (page_no, page) in pages {
-            if overlay
-                .get(page_no)
-                .is_some_and(|cur| Arc::ptr_eq(cur, page))
-            {
-                map.clear_flag(*page_no, IN_OVERLAY | VERIFIED);
-                overlay.remove(page_no);
+        let mut retired = Vec::with_capacity(pages.len());
+        self.overlay.change(|m| {
+            retired.clear();
+            for (page_no, page) in pages {
+                if m.get(page_no).is_some_and(|cur| Arc::ptr_eq(cur, page)) {
+                    m.remove(page_no);
+                    retired.push(*page_no);
+                }
             }
+        });
+        let map = self.current_map();
+        for page_no in retired {
+            map.clear_flag(page_no, IN_OVERLAY | VERIFIED);
         }
     }
 
     /// After a commit wrote `pages` straight into the main file: any overlay copy of those page
-    /// numbers is stale, and the map verifies their new contents on first use.
+    /// numbers is stale (no snapshot reaches them), and the map verifies their new contents on
+    /// first use.
     pub(crate) fn written_direct(&self, pages: &[u64]) {
+        self.overlay.change(|m| {
+            for page_no in pages {
+                m.remove(page_no);
+            }
+        });
         let map = self.current_map();
-        let mut overlay = self.overlay.write();
         for page_no in pages {
-            overlay.remove(page_no);
             map.clear_flag(*page_no, IN_OVERLAY | VERIFIED);
         }
     }
@@ -395,5 +409,53 @@ impl<'p> RunWriter<'p> {
     /// Writes what is left (not synced).
     pub(crate) fn finish(mut self) -> Result<()> {
         self.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::storage::format::{init_page_header, seal_page, PageKind};
+    use crate::storage::vfs::{MemVfs, OpenOptions, Vfs};
+
+    const PS: usize = 4096;
+    const BATCH: usize = 100;
+
+    fn page(page_no: u64) -> Arc<[u8]> {
+        let mut p = vec![0u8; PS];
+        init_page_header(&mut p, PageKind::Leaf, 0, page_no);
+        seal_page(&mut p);
+        p.into()
+    }
+
+    #[test]
+    fn overlay_changes_reach_readers_and_the_flags() {
+        let opts = OpenOptions {
+            create: true,
+            read_only: false,
+        };
+        let file = MemVfs::new().open(Path::new("db"), opts).unwrap();
+        let pager = Pager::new(file, PS as u32).unwrap();
+        let n = 3 * BATCH as u64 + 5;
+        let pages: Vec<_> = (0..n)
+            .map(|i| (FIRST_DATA_PAGE + i, page(FIRST_DATA_PAGE + i)))
+            .collect();
+        pager.overlay_insert(pages.clone());
+        assert_eq!(pager.overlay_len(), n as usize);
+        let map = pager.current_map();
+        for (p, bytes) in &pages {
+            assert_eq!(&*pager.page(&map, *p).unwrap(), &**bytes);
+        }
+        let (first, rest) = pages.split_at(BATCH + 1);
+        pager.overlay_retire(first);
+        assert_eq!(pager.overlay_len(), rest.len());
+        let forget: Vec<u64> = rest[..BATCH * 2].iter().map(|(p, _)| *p).collect();
+        pager.overlay_forget(&forget);
+        let direct: Vec<u64> = rest[BATCH * 2..].iter().map(|(p, _)| *p).collect();
+        pager.written_direct(&direct);
+        assert_eq!(pager.overlay_len(), 0);
+        assert!(pages.iter().all(|(p, _)| map.flag(*p) & IN_OVERLAY == 0));
     }
 }
