@@ -86,6 +86,7 @@ pub(crate) use text::hex;
 #[doc(hidden)]
 pub mod gen;
 mod handle;
+pub(crate) mod id_pos;
 mod model;
 pub mod pageindex;
 mod pages;

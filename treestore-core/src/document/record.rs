@@ -260,6 +260,13 @@ pub(crate) fn decode_head(v: &[u8]) -> Result<NodeHead> {
     decode_head_from(&mut Decoder::new(v, "node"))
 }
 
+/// Only the `node_id` of a node record, as stored (the check of a guessed position).
+pub(crate) fn decode_node_id_bytes(v: &[u8]) -> Result<&[u8]> {
+    let mut d = Decoder::new(v, "node");
+    decode_head_from(&mut d)?;
+    d.bytes()
+}
+
 /// Decodes a node record; with `with_text` false an inline text is skipped too.
 pub(crate) fn decode_node(v: &[u8], with_text: bool) -> Result<NodeRecord> {
     let mut d = Decoder::new(v, "node");

@@ -36,6 +36,8 @@ const RESOLVED_CACHE: usize = 4096;
 pub(crate) struct Resolved {
     pub vid: u64,
     pub version_id: String,
+    /// The version's id → position hint ([`crate::document::id_pos`]), if it has one.
+    pub id_offset: Option<i64>,
 }
 
 /// Reads versions within one transaction (read or write). Tables are opened on first use and
@@ -79,9 +81,11 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
                 let Some(rec) = self.tx.get(t, &version_key(policy, v))? else {
                     return Err(version_not_found(policy, v));
                 };
+                let (vid, id_offset) = decode_version_vid(&rec)?;
                 Resolved {
-                    vid: decode_version_vid(&rec)?,
+                    vid,
                     version_id: v.to_string(),
+                    id_offset,
                 }
             }
             None => {
@@ -89,10 +93,11 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
                 let Some(rec) = self.tx.get(t, &policy_prefix(policy))? else {
                     return Err(no_versions(policy));
                 };
-                let (vid, v) = decode_latest(&rec)?;
+                let (vid, v, id_offset) = decode_latest(&rec)?;
                 Resolved {
                     vid,
                     version_id: v.to_string(),
+                    id_offset,
                 }
             }
         };
