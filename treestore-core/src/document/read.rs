@@ -20,7 +20,7 @@ use super::record::{
     DocHead, NodeHead, NodeRecord, TextRef, HEADS, IDS, NODES, PAGES, SECTIONS,
     SECTION_KEY_INLINE_MAX, TEXTS,
 };
-use super::{id_pos, text};
+use super::text;
 
 mod borrowed;
 mod collect;
@@ -392,7 +392,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
     }
 
     /// The position and stored record of `node_id` in version `r`, or `None` when it has no
-    /// such node. When the version has an id → position hint ([`id_pos`]) the record at the
+    /// such node. When the version has an id → position hint ([`super::id_pos`]) the record at the
     /// guessed position is read and taken if its id is `node_id` byte for byte; otherwise (no
     /// hint, no guess, another id there, nothing there) the position comes from `doc.ids`.
     /// `fingers`: continue a run of lookups from its last ones.
@@ -402,7 +402,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         node_id: &str,
         mut fingers: Option<&mut Fingers>,
     ) -> Result<Option<(u32, Bytes<'t>)>> {
-        if let Some(pos) = r.id_offset.and_then(|o| id_pos::guess(node_id, o)) {
+        if let Some(pos) = r.id_hint.as_ref().and_then(|h| h.guess(node_id)) {
             let finger = fingers.as_deref_mut().map(|f| &mut f.records);
             if let Some(v) = self.value_at(r.vid, pos, finger)? {
                 if decode_node_id_bytes(&v)? == node_id.as_bytes() {

@@ -4,6 +4,7 @@
 use std::ops::Bound;
 
 use crate::db::{ReadOps, Table, WriteTxn};
+use crate::document::id_pos::IdHint;
 use crate::document::{Document, MAX_TAGS, MAX_TAG_BYTES};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::{prefix_successor, KeyBuilder, KeyReader};
@@ -232,7 +233,7 @@ fn check_tag(tag: &str) -> Result<()> {
     Ok(())
 }
 
-/// Stores the catalog entries of `doc` under `vid` (with its id → position hint `id_offset`),
+/// Stores the catalog entries of `doc` under `vid` (with its id → position hint `id_hint`),
 /// replacing those of `old` (the same version stored before), moving its tags to it, and
 /// refreshing the policy's latest pointer.
 pub(crate) fn put(
@@ -240,7 +241,7 @@ pub(crate) fn put(
     t: &VerTables,
     doc: &Document,
     vid: u64,
-    id_offset: Option<i64>,
+    id_hint: Option<&IdHint>,
     old: Option<&VersionRow>,
 ) -> Result<()> {
     let (policy, version) = (doc.policy_id.as_str(), doc.version_id.as_str());
@@ -258,7 +259,7 @@ pub(crate) fn put(
     tx.insert(
         t.versions,
         &version_key(policy, version),
-        &encode_version(vid, doc, id_offset),
+        &encode_version(vid, doc, id_hint),
     )?;
     tx.insert(
         t.by_time,
@@ -300,7 +301,7 @@ fn take_tag_from_other(
     tx.insert(
         t.versions,
         &version_key(policy, &holder),
-        &encode_version(row.vid, &row.doc, row.id_offset),
+        &encode_version(row.vid, &row.doc, row.id_hint.as_ref()),
     )?;
     Ok(())
 }
@@ -339,11 +340,15 @@ fn refresh_latest(tx: &mut WriteTxn, t: &VerTables, policy: &str) -> Result<()> 
     };
     match newest {
         Some((vid, version)) => {
-            let id_offset = match tx.get(t.versions, &version_key(policy, &version))? {
+            let id_hint = match tx.get(t.versions, &version_key(policy, &version))? {
                 Some(v) => decode_version_vid(&v)?.1,
                 None => None,
             };
-            tx.insert(t.latest, &prefix, &encode_latest(vid, &version, id_offset))?
+            tx.insert(
+                t.latest,
+                &prefix,
+                &encode_latest(vid, &version, id_hint.as_ref()),
+            )?
         }
         None => tx.remove(t.latest, &prefix)?,
     };
@@ -373,7 +378,7 @@ pub fn tag_version(tx: &mut WriteTxn, policy: &str, version: &str, tag: &str) ->
     tx.insert(
         t.versions,
         &version_key(policy, version),
-        &encode_version(row.vid, &row.doc, row.id_offset),
+        &encode_version(row.vid, &row.doc, row.id_hint.as_ref()),
     )?;
     tx.insert(t.tags, &tag_key(policy, tag), version.as_bytes())?;
     Ok(())
@@ -393,7 +398,7 @@ pub fn untag_version(tx: &mut WriteTxn, policy: &str, tag: &str) -> Result<bool>
         tx.insert(
             t.versions,
             &version_key(policy, &holder),
-            &encode_version(row.vid, &row.doc, row.id_offset),
+            &encode_version(row.vid, &row.doc, row.id_hint.as_ref()),
         )?;
     }
     Ok(true)

@@ -8,6 +8,7 @@ use proptest::prelude::*;
 use super::support::{check_consistency, doc, mem_db, Reference};
 use crate::codec::{StrList, StrPairs};
 use crate::db::{Database, ReadOps};
+use crate::document::id_pos::IdHint;
 use crate::document::{DocReader, Documents, Node, NodeRef};
 use crate::error::ErrorKind;
 use crate::version::record::{encode_latest, encode_version, version_key, LATEST, VERSIONS};
@@ -22,6 +23,9 @@ enum Naming {
         width: usize,
         root: Option<String>,
     },
+    /// Sections inserted into a numbered version (as an amended version has them): the nodes at
+    /// `at` are "new-…", the others numbered "0000", "0001", … in pre-order, skipping them.
+    Inserted { at: Vec<usize> },
     /// Numbered with offset 0 and width 4, except the node at `at` (≥ 1), which is `id`.
     OneOdd { at: usize, id: String },
 }
@@ -49,6 +53,7 @@ fn naming() -> impl Strategy<Value = Naming> {
                 root,
             }
         }),
+        proptest::collection::vec(0usize..45, 1..5).prop_map(|at| Naming::Inserted { at }),
         (
             1usize..40,
             prop_oneof![Just("x"), Just("7777"), Just("0001a")]
@@ -64,8 +69,23 @@ impl Naming {
             Naming::Numbered { offset, width, .. } => {
                 format!("{:0width$}", pos as i64 - offset, width = *width)
             }
+            Naming::Inserted { at } if at.contains(&pos) => format!("new-{pos}"),
+            Naming::Inserted { at } => {
+                let before = (0..pos).filter(|p| at.contains(p)).count();
+                format!("{:04}", pos - before)
+            }
             Naming::OneOdd { at, id } if *at == pos => id.clone(),
             Naming::OneOdd { .. } => format!("{pos:04}"),
+        }
+    }
+
+    /// Whether a version of `nodes` nodes named this way must get a hint.
+    fn has_hint(&self, nodes: usize) -> bool {
+        match self {
+            Naming::Numbered { .. } => nodes >= 2,
+            Naming::Inserted { at } => (1..nodes).any(|p| !at.contains(&p)),
+            // "7777" before smaller numbers gives none; check_consistency checks the rest.
+            Naming::OneOdd { .. } => false,
         }
     }
 }
@@ -247,23 +267,13 @@ fn check_id_reads(
     Ok(())
 }
 
-/// The hint the reader resolves for `version` (and for the latest version).
-fn hints(db: &Database, version: &str) -> (Option<i64>, Option<i64>) {
+/// The hints the reader resolves for `version` and for the latest version.
+fn hints(db: &Database, version: &str) -> (Option<IdHint>, Option<IdHint>) {
     let tx = db.begin_read().unwrap();
     let r = DocReader::new(&tx);
-    let named = r.versions().resolve("p", Some(version)).unwrap().id_offset;
-    let latest = r.versions().resolve("p", None).unwrap().id_offset;
+    let named = r.versions().resolve("p", Some(version)).unwrap().id_hint.clone();
+    let latest = r.versions().resolve("p", None).unwrap().id_hint.clone();
     (named, latest)
-}
-
-/// What the hint of a version named by `naming` must be.
-fn expected_hint(naming: &Naming, nodes: usize) -> Option<i64> {
-    match naming {
-        _ if nodes < 2 => None,
-        Naming::Numbered { offset, .. } => Some(*offset),
-        Naming::OneOdd { at, .. } if *at >= nodes => Some(0),
-        Naming::OneOdd { .. } => None,
-    }
 }
 
 proptest! {
@@ -283,7 +293,11 @@ proptest! {
         let nodes_a = tree(&parents, &a, true);
         let stored_a = docs.store_document(&doc("p", "v1"), &nodes_a).unwrap();
         let ref_a = Reference::new(&stored_a, &nodes_a);
-        prop_assert_eq!(hints(&db, "v1"), (expected_hint(&a, nodes_a.len()), expected_hint(&a, nodes_a.len())));
+        let (named, latest) = hints(&db, "v1");
+        prop_assert_eq!(&named, &latest);
+        if a.has_hint(nodes_a.len()) {
+            prop_assert!(named.is_some());
+        }
         check_id_reads(&db, &ref_a, "v1", true)?;
         // Another version named the other way; then v1 replaced by it, then v2 deleted.
         let nodes_b = tree(&parents, &b, false);
@@ -294,10 +308,13 @@ proptest! {
         let replaced = docs.store_document(&doc("p", "v1"), &nodes_b).unwrap();
         // v1 keeps its created_at, so v2 stays the latest.
         check_id_reads(&db, &Reference::new(&replaced, &nodes_b), "v1", false)?;
-        prop_assert_eq!(hints(&db, "v1").0, expected_hint(&b, nodes_b.len()));
+        let (named, latest) = hints(&db, "v1");
+        prop_assert!(named.is_some() || !b.has_hint(nodes_b.len()));
+        prop_assert_eq!(latest, hints(&db, "v2").0);
         docs.delete_document("p", Some("v2")).unwrap();
         prop_assert_eq!(check_consistency(&db), 1);
-        prop_assert_eq!(hints(&db, "v1"), (expected_hint(&b, nodes_b.len()), expected_hint(&b, nodes_b.len())));
+        let (named, latest) = hints(&db, "v1");
+        prop_assert_eq!(&named, &latest);
         check_id_reads(&db, &Reference::new(&replaced, &nodes_b), "v1", true)?;
     }
 }
@@ -314,7 +331,7 @@ fn numbered(n: usize) -> Vec<Node> {
 
 /// Rewrites the catalog records of `p/version` with `hint` as the id → position hint (`None`:
 /// as records were written before the hint existed).
-fn set_hint(db: &Database, version: &str, hint: Option<i64>) {
+fn set_hint(db: &Database, version: &str, hint: Option<IdHint>) {
     let (row_vid, doc) = {
         let tx = db.begin_read().unwrap();
         let r = DocReader::new(&tx);
@@ -326,14 +343,14 @@ fn set_hint(db: &Database, version: &str, hint: Option<i64>) {
     w.insert(
         t,
         &version_key("p", version),
-        &encode_version(row_vid, &doc, hint),
+        &encode_version(row_vid, &doc, hint.as_ref()),
     )
     .unwrap();
     let t = w.table(LATEST).unwrap();
     w.insert(
         t,
         &crate::version::record::policy_prefix("p"),
-        &encode_latest(row_vid, version, hint),
+        &encode_latest(row_vid, version, hint.as_ref()),
     )
     .unwrap();
     w.commit().unwrap();
@@ -346,24 +363,36 @@ fn versions_without_the_hint_or_with_a_wrong_one_read_the_same() {
     let nodes = numbered(30);
     let stored = docs.store_document(&doc("p", "v1"), &nodes).unwrap();
     let reference = Reference::new(&stored, &nodes);
-    assert_eq!(hints(&db, "v1"), (Some(1), Some(1)));
+    let one = IdHint::from_runs(vec![(0, 1)]);
+    assert_eq!(hints(&db, "v1"), (Some(one.clone()), Some(one.clone())));
     check_id_reads(&db, &reference, "v1", true).unwrap();
     // Records from before the hint: no trailing field.
     set_hint(&db, "v1", None);
     assert_eq!(hints(&db, "v1"), (None, None));
     check_id_reads(&db, &reference, "v1", true).unwrap();
     // A hint that is wrong for every node (never written, but reads must not trust it).
-    for wrong in [0, 2, -3, 1_000_000, i64::MIN, i64::MAX] {
-        set_hint(&db, "v1", Some(wrong));
-        assert_eq!(hints(&db, "v1"), (Some(wrong), Some(wrong)));
+    for wrong in [
+        vec![(0, 0)],
+        vec![(0, 2)],
+        vec![(0, -3)],
+        vec![(0, 1_000_000)],
+        vec![(0, i64::MIN)],
+        vec![(0, i64::MAX)],
+        vec![(5, 1), (3, 2)],
+        vec![(u64::MAX, 0)],
+        vec![(0, 1), (10, 5), (12, -1)],
+    ] {
+        let wrong = IdHint::from_runs(wrong);
+        set_hint(&db, "v1", Some(wrong.clone()));
+        assert_eq!(hints(&db, "v1"), (Some(wrong.clone()), Some(wrong)));
         check_id_reads(&db, &reference, "v1", true).unwrap();
     }
     // Tagging rewrites the version record and keeps its hint.
-    set_hint(&db, "v1", Some(1));
+    set_hint(&db, "v1", Some(one.clone()));
     let mut w = db.begin_write().unwrap();
     crate::version::tag_version(&mut w, "p", "v1", "current").unwrap();
     w.commit().unwrap();
-    assert_eq!(hints(&db, "v1"), (Some(1), Some(1)));
+    assert_eq!(hints(&db, "v1"), (Some(one.clone()), Some(one)));
     check_consistency(&db);
 }
 

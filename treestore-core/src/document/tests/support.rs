@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::db::{Database, Options, ReadOps, ReadTxn};
+use crate::document::id_pos::IdHint;
 use crate::document::pages::{placement, read_entry};
 use crate::document::record::{
     decode_head_record, decode_node, key_vid, node_key_pos, TextRef, HEADS, IDS, NODES, PAGES,
@@ -201,7 +202,7 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
     let mut tag_rows = BTreeSet::new();
     let mut time_rows = BTreeSet::new();
     let mut newest: BTreeMap<String, (i64, String, u64)> = BTreeMap::new();
-    let mut hints: BTreeMap<u64, Option<i64>> = BTreeMap::new();
+    let mut hints: BTreeMap<u64, Option<IdHint>> = BTreeMap::new();
     for (k, v) in scan(&r, VERSIONS) {
         let mut kr = KeyReader::new(&k);
         let (p, ver) = (
@@ -211,10 +212,10 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
         let row = decode_version(&p, &ver, &v).unwrap();
         assert_eq!(
             decode_version_vid(&v).unwrap(),
-            (row.vid, row.id_offset),
+            (row.vid, row.id_hint.clone()),
             "the skipping decoder of {p}/{ver}"
         );
-        hints.insert(row.vid, row.id_offset);
+        hints.insert(row.vid, row.id_hint.clone());
         assert!(
             live.insert(row.vid, (p.clone(), ver.clone())).is_none(),
             "vid reused"
@@ -279,7 +280,7 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
         })
         .collect();
     assert_eq!(tags, tag_rows, "ver.tags");
-    let latest: BTreeMap<String, (u64, String, Option<i64>)> = scan(&r, LATEST)
+    let latest: BTreeMap<String, (u64, String, Option<IdHint>)> = scan(&r, LATEST)
         .into_iter()
         .map(|(k, v)| {
             let p = KeyReader::new(&k).str().unwrap().into_owned();
@@ -287,9 +288,9 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
             (p, (vid, ver.to_string(), hint))
         })
         .collect();
-    let want_latest: BTreeMap<String, (u64, String, Option<i64>)> = newest
+    let want_latest: BTreeMap<String, (u64, String, Option<IdHint>)> = newest
         .into_iter()
-        .map(|(p, (_, v, vid))| (p, (vid, v, hints[&vid])))
+        .map(|(p, (_, v, vid))| (p, (vid, v, hints[&vid].clone())))
         .collect();
     assert_eq!(latest, want_latest, "ver.latest");
 
@@ -357,8 +358,16 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
     }
     // Each version's id → position hint is the one its stored ids give.
     for (vid, ids) in &ids_in_order {
-        let want = crate::document::id_pos::detect(ids.iter().map(String::as_str));
+        let want = IdHint::detect(ids.iter().map(String::as_str));
         assert_eq!(hints[vid], want, "id → position hint of vid {vid}");
+        // Every id the hint makes a guess for but the root's is where the guess says.
+        for (pos, id) in ids.iter().enumerate().skip(1) {
+            let guess = want.as_ref().and_then(|h| h.guess(id));
+            assert!(
+                guess.is_none_or(|g| g as usize == pos),
+                "vid {vid}: {id} guessed at {guess:?}, stored at {pos}"
+            );
+        }
     }
     // Texts: a body for every referenced text and no other, counts exact (absent means 1).
     let mut stored_counts = BTreeMap::new();
