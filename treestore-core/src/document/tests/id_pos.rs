@@ -271,7 +271,12 @@ fn check_id_reads(
 fn hints(db: &Database, version: &str) -> (Option<IdHint>, Option<IdHint>) {
     let tx = db.begin_read().unwrap();
     let r = DocReader::new(&tx);
-    let named = r.versions().resolve("p", Some(version)).unwrap().id_hint.clone();
+    let named = r
+        .versions()
+        .resolve("p", Some(version))
+        .unwrap()
+        .id_hint
+        .clone();
     let latest = r.versions().resolve("p", None).unwrap().id_hint.clone();
     (named, latest)
 }
