@@ -140,7 +140,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             }
             None => (0, self.head_at(r.vid, 0)?),
         };
-        let found = self.walk(policy, &r, pos, Some(head), 1, include_text)?;
+        let out = Collected::with_capacity(head.size.min(1024) as usize);
+        let found = self.walk(policy, &r, pos, head, 1, include_text, out)?;
         self.complete(found)
     }
 
@@ -155,12 +156,12 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         include_text: bool,
     ) -> Result<Vec<Node>> {
         let r = self.ver.resolve(policy, version)?;
-        let (pos, _) = self.locate_or_not_found(&r, policy, node_id, None)?;
-        // The node's own record, the first of the scan, tells how far the subtree goes.
-        let found = self.walk(policy, &r, pos, None, max_depth, include_text)?;
-        if found.is_empty() {
-            return Err(missing_node(r.vid, pos));
-        }
+        let (pos, v) = self.locate_or_not_found(&r, policy, node_id, None)?;
+        // The node's own record, read to find it, tells how far the subtree goes.
+        let rec = decode_node_ref(&v, include_text)?;
+        let mut out = Collected::with_capacity(rec.head.size.min(1024) as usize);
+        out.push_ref(policy, &r.version_id, &rec, include_text)?;
+        let found = self.walk(policy, &r, pos, rec.head, max_depth, include_text, out)?;
         self.complete(found)
     }
 
@@ -521,33 +522,32 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         Ok(out)
     }
 
-    /// The subtree `[pos, pos + size)` in pre-order, down to `max_depth` levels below the node at
-    /// `pos` (0: unlimited), skipping the subtrees below that depth (by re-seeking past big ones).
-    /// With `head` (the node's walk fields, already read) the node itself is left out; without,
-    /// its record is the first of the scan and gives the subtree's extent.
+    /// The subtree `[pos, pos + size)` below the node at `pos` (whose walk fields, already read,
+    /// are `head`; the node itself is left out) in pre-order, down to `max_depth` levels below it
+    /// (0: unlimited), skipping the subtrees below that depth (by re-seeking past big ones),
+    /// appended to `out`.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one walk for children and subtrees"
+    )]
     fn walk(
         &self,
         policy: &str,
         r: &Resolved,
         pos: u32,
-        head: Option<NodeHead>,
+        head: NodeHead,
         max_depth: u32,
         with_text: bool,
+        mut out: Collected,
     ) -> Result<Collected> {
         let vid = r.vid;
         let t = self.nodes.get(self.tx())?;
-        // Until the node's record is read, the scan is bounded by the version's last position.
-        let mut end = head.map_or(u64::from(u32::MAX), |h| u64::from(pos) + u64::from(h.size));
-        let mut limit = head.map(|h| depth_limit(h, max_depth));
+        let end = u64::from(pos) + u64::from(head.size);
+        let limit = depth_limit(head, max_depth);
         let mut upper = KeyBuilder::with_capacity(16);
         upper.u64(vid).u32(u32::try_from(end).unwrap_or(u32::MAX));
-        let mut next = if head.is_some() {
-            pos.saturating_add(1)
-        } else {
-            pos
-        };
+        let mut next = pos.saturating_add(1);
         let mut lower = KeyBuilder::with_capacity(16);
-        let mut out = Collected::with_capacity(head.map_or(0, |h| h.size.min(1024) as usize));
         'seek: while u64::from(next) < end {
             let mut skip_to = next;
             let range = self.tx().range(
@@ -566,18 +566,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                 }
                 let rec = decode_node_ref(&v, with_text)?;
                 let h = rec.head;
-                if limit.is_none() {
-                    if at != pos {
-                        return Err(missing_node(vid, pos));
-                    }
-                    end = u64::from(pos) + u64::from(h.size);
-                    limit = Some(depth_limit(h, max_depth));
-                    // Room for the whole subtree (a bounded guess under a depth limit), so the
-                    // records are not moved as the vector grows.
-                    out.reserve(h.size.min(1024) as usize);
-                }
                 out.push_ref(policy, &r.version_id, &rec, with_text)?;
-                if limit.flatten().is_some_and(|d| h.depth >= d) && h.size > 1 {
+                if limit.is_some_and(|d| h.depth >= d) && h.size > 1 {
                     skip_to = at.saturating_add(h.size);
                     if h.size > SKIP_BY_SEEK {
                         next = skip_to;
