@@ -17,7 +17,8 @@
 //! range scan** of `doc.nodes`. A depth-limited subtree (and children, which is depth 1) re-seeks
 //! past any cut-off subtree of more than 32 nodes, so it reads what it returns plus at most 32
 //! skipped records per cut. Each record holds its parent's position, so the **ancestor path is
-//! `depth` point reads** after the id lookup. Texts are out of line (and shared by content), so
+//! `depth` point reads** after the id lookup (usually none: see the id hint below). Texts are
+//! out of line (and shared by content), so
 //! records stay small and structure or subtree reads without text never touch `doc.text`.
 //!
 //! B-tree operations per read (resolving "latest" is one more point read, `ver.latest`, which a
@@ -29,12 +30,12 @@
 //!
 //! | read | operations |
 //! |------|------------|
-//! | `node` | id lookup, record, text (a point read, then a finger read per further chunk, which finds it in the same leaf; texts ≤ 48 bytes are inline: none) |
-//! | `nodes(k)` | k × (id lookup, record) as finger reads, then the texts as `subtree` reads them |
-//! | `subtree` | id lookup, one range scan from the node's own record (plus a re-seek per cut-off subtree > 32 nodes) |
-//! | `children` | id lookup, head of the node, one range scan (plus a re-seek per cut-off subtree > 32 nodes) |
+//! | `node` | id lookup (with the id hint: none), record, text (a point read, then a finger read per further chunk, which finds it in the same leaf; texts ≤ 48 bytes are inline: none) |
+//! | `nodes(k)` | k × (id lookup, record) as finger reads (with the id hint: k × record), then the texts as `subtree` reads them |
+//! | `subtree` | id lookup (with the id hint: the node's record), one range scan from the node's own record (plus a re-seek per cut-off subtree > 32 nodes) |
+//! | `children` | id lookup (with the id hint: none), head of the node, one range scan (plus a re-seek per cut-off subtree > 32 nodes) |
 //! | texts of several nodes (`subtree`, `document`, … with text) | one `doc.text` scan per run of owner positions spanning ≤ 4× the texts it holds, else a point read each (`text_scan.rs`) |
-//! | `ancestor_path` | id lookup, depth + 1 records as finger reads (each parent searched from its child's leaf or branch), then the texts as `subtree` reads them |
+//! | `ancestor_path` | id lookup (with the id hint: none), depth + 1 records as finger reads (each parent searched from its child's leaf or branch), then the texts as `subtree` reads them |
 //! | `nodes_by_page(s)` | `doc.heads`, ≤ 2 seeks per page level in use, one record per hit |
 //! | `node_by_section_path` | one section lookup (a short prefix scan for paths > 256 bytes), record |
 //! | `structure` | `doc.heads`, one range scan, the version record |
@@ -73,6 +74,20 @@
 //! an earlier text of its own, and counts references; a policy with 50 versions that change a few
 //! sections stores each unchanged text once. See `text.rs`.
 //!
+//! **Id hint** (`id_pos.rs`, like SQLite's rowid alias): most documents number their nodes in
+//! pre-order (PageIndex writes "0000", "0001", …, after the importer's synthetic root; so does the
+//! seeded generator), so the id lookup can be skipped. When a version is stored, its ids are read in
+//! pre-order; ids of 1–10 ASCII digits are numbers n, and if they increase along the pre-order they
+//! fall into runs with position = n + offset (one run for a PageIndex output, one more after each
+//! section an amended version inserts; at most 32, else no hint). The root and ids that are not
+//! numbers take no part. The runs go into the version's catalog records (`ver.docs`, `ver.latest`),
+//! which reads load anyway to resolve the version. A read by id then parses the id, reads the record
+//! at the guessed position and takes it only if its `node_id` equals the asked id byte for byte;
+//! otherwise (no hint, an id that is not a number, "01" where "0001" is stored, nothing at that
+//! position, another node there) it asks `doc.ids` as before. Ids are unique within a version, so
+//! the hint can only save a read, never change an answer; catalog records written before it read
+//! as "no hint".
+//!
 //! **Writes**: [`store_document`] validates everything (see [`Node`]) before the first write, writes
 //! the new version under a fresh vid, updates the catalog, then drops the replaced version's
 //! entries (so shared texts are re-referenced before they are released). Every entry of a version
@@ -86,6 +101,7 @@ pub(crate) use text::hex;
 #[doc(hidden)]
 pub mod gen;
 mod handle;
+pub(crate) mod id_pos;
 mod model;
 pub mod pageindex;
 mod pages;

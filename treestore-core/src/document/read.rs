@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::ops::Bound;
 
-use crate::btree::Finger;
+use crate::btree::{Bytes, Finger};
 use crate::db::ReadOps;
 use crate::error::{Error, Result};
 use crate::keys::KeyBuilder;
@@ -15,9 +15,10 @@ use crate::version::VersionReader;
 use super::model::{Document, DocumentCounts, Node, StructureOptions, StructurePage, MAX_PAGE};
 use super::pages::{self, parse_page_spec};
 use super::record::{
-    decode_head_record, decode_node, decode_node_ref, decode_pos, id_key, long_section_prefix,
-    node_key, node_key_pos, section_key, vid_prefix, DocHead, NodeHead, NodeRecord, TextRef, HEADS,
-    IDS, NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
+    decode_head, decode_head_record, decode_node, decode_node_id_bytes, decode_node_ref,
+    decode_pos, id_key, long_section_prefix, node_key, node_key_pos, section_key, vid_prefix,
+    DocHead, NodeHead, NodeRecord, TextRef, HEADS, IDS, NODES, PAGES, SECTIONS,
+    SECTION_KEY_INLINE_MAX, TEXTS,
 };
 use super::text;
 
@@ -46,6 +47,13 @@ pub struct DocReader<'t, R: ReadOps + ?Sized> {
 
 /// A node found by the walk helpers, before it becomes a [`Node`].
 type Found = (u32, NodeRecord);
+
+/// The last lookups of a run of id lookups ([`DocReader::locate`]) in `doc.nodes` and `doc.ids`.
+#[derive(Default)]
+struct Fingers {
+    records: Finger,
+    ids: Finger,
+}
 
 impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
     /// A reader over `tx`; opens nothing yet.
@@ -82,8 +90,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
     /// One node, with text.
     pub fn node(&self, policy: &str, version: Option<&str>, node_id: &str) -> Result<Node> {
         let r = self.ver.resolve(policy, version)?;
-        let (_, rec) = self.find(&r, policy, node_id, true)?;
-        self.to_node(policy, &r, rec, true)
+        let (_, v) = self.locate_or_not_found(&r, policy, node_id, None)?;
+        self.to_node(policy, &r, decode_node(&v, true)?, true)
     }
 
     /// Several nodes by id, in the order asked; `None` for an id the version does not have.
@@ -97,14 +105,14 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         let r = self.ver.resolve(policy, version)?;
         // The ids and records of one version are neighbours: each table's lookups start from
         // the previous one's leaf.
-        let (mut ids, mut recs) = (Finger::new(), Finger::new());
+        let mut fingers = Fingers::default();
         let mut found = Vec::with_capacity(node_ids.len());
         let mut slots = Vec::with_capacity(node_ids.len());
         for id in node_ids {
-            match self.pos_near(r.vid, id.as_ref(), &mut ids)? {
+            match self.locate(&r, id.as_ref(), Some(&mut fingers))? {
                 None => slots.push(false),
-                Some(pos) => {
-                    found.push((pos, self.record_near(r.vid, pos, include_text, &mut recs)?));
+                Some((pos, v)) => {
+                    found.push((pos, decode_node(&v, include_text)?));
                     slots.push(true);
                 }
             }
@@ -125,13 +133,14 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         include_text: bool,
     ) -> Result<Vec<Node>> {
         let r = self.ver.resolve(policy, version)?;
-        let pos = match parent {
-            Some(id) => self.pos_or_not_found(&r, policy, id)?,
-            None => 0,
+        let (pos, v) = match parent {
+            Some(id) => self.locate_or_not_found(&r, policy, id, None)?,
+            None => (0, self.value_at(r.vid, 0, None)?.ok_or_else(|| missing_node(r.vid, 0))?),
         };
         // The parent's child count sizes the result, so a wide fan is not copied as it grows.
-        let (head, count) = self.head_and_child_count(r.vid, pos)?;
-        let found = self.walk(policy, &r, pos, Some((head, count)), 1, include_text)?;
+        let parent = decode_node_ref(&v, false)?;
+        let out = Collected::with_capacity(parent.child_ids.len());
+        let found = self.walk(policy, &r, pos, parent.head, 1, include_text, out)?;
         self.complete(found)
     }
 
@@ -146,12 +155,12 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         include_text: bool,
     ) -> Result<Vec<Node>> {
         let r = self.ver.resolve(policy, version)?;
-        let pos = self.pos_or_not_found(&r, policy, node_id)?;
-        // The node's own record, the first of the scan, tells how far the subtree goes.
-        let found = self.walk(policy, &r, pos, None, max_depth, include_text)?;
-        if found.is_empty() {
-            return Err(missing_node(r.vid, pos));
-        }
+        let (pos, v) = self.locate_or_not_found(&r, policy, node_id, None)?;
+        // The node's own record, read to find it, tells how far the subtree goes.
+        let rec = decode_node_ref(&v, include_text)?;
+        let mut out = Collected::with_capacity(rec.head.size.min(1024) as usize);
+        out.push_ref(policy, &r.version_id, &rec, include_text)?;
+        let found = self.walk(policy, &r, pos, rec.head, max_depth, include_text, out)?;
         self.complete(found)
     }
 
@@ -164,11 +173,12 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         include_text: bool,
     ) -> Result<Vec<Node>> {
         let r = self.ver.resolve(policy, version)?;
-        let pos = self.pos_or_not_found(&r, policy, node_id)?;
         // A version's records are neighbours in `doc.nodes`: each parent is looked up from the
         // leaf (or the branch) where its child was found.
-        let mut finger = Finger::new();
-        let rec = self.record_near(r.vid, pos, include_text, &mut finger)?;
+        let mut fingers = Fingers::default();
+        let (pos, v) = self.locate_or_not_found(&r, policy, node_id, Some(&mut fingers))?;
+        let rec = decode_node(&v, include_text)?;
+        let mut finger = fingers.records;
         let mut chain =
             Vec::with_capacity(rec.head.depth.min(super::model::MAX_DEPTH) as usize + 1);
         let mut parent = rec.head.parent_pos;
@@ -381,14 +391,45 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         }
     }
 
-    fn find(&self, r: &Resolved, policy: &str, node_id: &str, with_text: bool) -> Result<Found> {
-        let pos = self.pos_or_not_found(r, policy, node_id)?;
-        Ok((pos, self.record_at(r.vid, pos, with_text)?))
+    /// The position and stored record of `node_id` in version `r`, or `None` when it has no
+    /// such node. When the version has an id → position hint ([`super::id_pos`]) the record at the
+    /// guessed position is read and taken if its id is `node_id` byte for byte; otherwise (no
+    /// hint, no guess, another id there, nothing there) the position comes from `doc.ids`.
+    /// `fingers`: continue a run of lookups from its last ones.
+    fn locate(
+        &self,
+        r: &Resolved,
+        node_id: &str,
+        mut fingers: Option<&mut Fingers>,
+    ) -> Result<Option<(u32, Bytes<'t>)>> {
+        if let Some(pos) = r.id_hint.as_ref().and_then(|h| h.guess(node_id)) {
+            let finger = fingers.as_deref_mut().map(|f| &mut f.records);
+            if let Some(v) = self.value_at(r.vid, pos, finger)? {
+                if decode_node_id_bytes(&v)? == node_id.as_bytes() {
+                    return Ok(Some((pos, v)));
+                }
+            }
+        }
+        let pos = match fingers.as_deref_mut() {
+            Some(f) => self.pos_near(r.vid, node_id, &mut f.ids)?,
+            None => self.pos_of(r.vid, node_id)?,
+        };
+        let Some(pos) = pos else {
+            return Ok(None);
+        };
+        let v = self.value_at(r.vid, pos, fingers.map(|f| &mut f.records))?;
+        Ok(Some((pos, v.ok_or_else(|| missing_node(r.vid, pos))?)))
     }
 
-    /// Like [`Self::find`], decoding only the walk fields.
-    fn pos_or_not_found(&self, r: &Resolved, policy: &str, node_id: &str) -> Result<u32> {
-        self.pos_of(r.vid, node_id)?.ok_or_else(|| {
+    /// [`Self::locate`], with a `NotFound` error naming the node when the version lacks it.
+    fn locate_or_not_found(
+        &self,
+        r: &Resolved,
+        policy: &str,
+        node_id: &str,
+        fingers: Option<&mut Fingers>,
+    ) -> Result<(u32, Bytes<'t>)> {
+        self.locate(r, node_id, fingers)?.ok_or_else(|| {
             Error::not_found(format!(
                 "policy {policy} version {}: node {node_id} not found",
                 r.version_id
@@ -396,15 +437,27 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         })
     }
 
-    /// The walk fields of the node at `pos` and how many children it has.
-    fn head_and_child_count(&self, vid: u64, pos: u32) -> Result<(NodeHead, usize)> {
+    /// The stored record at `pos` of `vid`, if any; with `finger`, from its last lookup.
+    fn value_at(
+        &self,
+        vid: u64,
+        pos: u32,
+        finger: Option<&mut Finger>,
+    ) -> Result<Option<Bytes<'t>>> {
+        let t = self.nodes.get(self.tx())?;
+        let mut kb = self.keys.borrow_mut();
+        let key = node_key(&mut kb, vid, pos);
+        match finger {
+            Some(f) => self.tx().get_near(t, key, f),
+            None => self.tx().get(t, key),
+        }
+    }
+
+    fn head_at(&self, vid: u64, pos: u32) -> Result<NodeHead> {
         let t = self.nodes.get(self.tx())?;
         let mut kb = self.keys.borrow_mut();
         match self.tx().get(t, node_key(&mut kb, vid, pos))? {
-            Some(v) => {
-                let rec = decode_node_ref(&v, false)?;
-                Ok((rec.head, rec.child_ids.len()))
-            }
+            Some(v) => decode_head(&v),
             None => Err(missing_node(vid, pos)),
         }
     }
@@ -468,34 +521,31 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         Ok(out)
     }
 
-    /// The subtree `[pos, pos + size)` in pre-order, down to `max_depth` levels below the node at
-    /// `pos` (0: unlimited), skipping the subtrees below that depth (by re-seeking past big ones).
-    /// With `head` (the node's walk fields, already read, and how many nodes the walk will
-    /// return) the node itself is left out; without, its record is the first of the scan and
-    /// gives the subtree's extent.
+    /// The subtree `[pos, pos + size)` below the node at `pos` (whose walk fields, already read,
+    /// are `head`; the node itself is left out) in pre-order, down to `max_depth` levels below it
+    /// (0: unlimited), skipping the subtrees below that depth (by re-seeking past big ones),
+    /// appended to `out`.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one walk for children and subtrees"
+    )]
     fn walk(
         &self,
         policy: &str,
         r: &Resolved,
         pos: u32,
-        head: Option<(NodeHead, usize)>,
+        head: NodeHead,
         max_depth: u32,
         with_text: bool,
+        mut out: Collected,
     ) -> Result<Collected> {
         let vid = r.vid;
         let t = self.nodes.get(self.tx())?;
-        let mut out = Collected::with_capacity(head.map_or(0, |(_, n)| n));
-        let head = head.map(|(h, _)| h);
-        // Until the node's record is read, the scan is bounded by the version's last position.
-        let mut end = head.map_or(u64::from(u32::MAX), |h| u64::from(pos) + u64::from(h.size));
-        let mut limit = head.map(|h| depth_limit(h, max_depth));
+        let end = u64::from(pos) + u64::from(head.size);
+        let limit = depth_limit(head, max_depth);
         let mut upper = KeyBuilder::with_capacity(16);
         upper.u64(vid).u32(u32::try_from(end).unwrap_or(u32::MAX));
-        let mut next = if head.is_some() {
-            pos.saturating_add(1)
-        } else {
-            pos
-        };
+        let mut next = pos.saturating_add(1);
         let mut lower = KeyBuilder::with_capacity(16);
         'seek: while u64::from(next) < end {
             let mut skip_to = next;
@@ -515,18 +565,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                 }
                 let rec = decode_node_ref(&v, with_text)?;
                 let h = rec.head;
-                if limit.is_none() {
-                    if at != pos {
-                        return Err(missing_node(vid, pos));
-                    }
-                    end = u64::from(pos) + u64::from(h.size);
-                    limit = Some(depth_limit(h, max_depth));
-                    // Room for the whole subtree (a bounded guess under a depth limit), so the
-                    // records are not moved as the vector grows.
-                    out.reserve(h.size.min(1024) as usize);
-                }
                 out.push_ref(policy, &r.version_id, &rec, with_text)?;
-                if limit.flatten().is_some_and(|d| h.depth >= d) && h.size > 1 {
+                if limit.is_some_and(|d| h.depth >= d) && h.size > 1 {
                     skip_to = at.saturating_add(h.size);
                     if h.size > SKIP_BY_SEEK {
                         next = skip_to;

@@ -9,6 +9,7 @@ use crate::time;
 use crate::version::record::VersionRow;
 use crate::version::write::{self as catalog, VerTables};
 
+use super::id_pos::IdHint;
 use super::model::{Document, Node};
 use super::pages;
 use super::record::{
@@ -201,7 +202,8 @@ fn store_planned<'n>(
     }
     let vid = catalog::allocate_vid(tx, vt)?;
     write_nodes(tx, dt, keys, &doc, vid, nodes, plan, &mut pool)?;
-    catalog::put(tx, vt, &doc, vid, old.as_ref())?;
+    let id_hint = IdHint::detect(plan.order.iter().map(|&i| nodes[i].node_id.as_str()));
+    catalog::put(tx, vt, &doc, vid, id_hint.as_ref(), old.as_ref())?;
     if let Some(old) = &old {
         let event = IndexEvent::Deleting {
             doc: &old.doc,

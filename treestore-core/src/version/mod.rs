@@ -16,17 +16,17 @@
 //!
 //! | table         | key                                   | value                                   |
 //! |---------------|---------------------------------------|-----------------------------------------|
-//! | `ver.docs`    | `(policy str, version str)`           | format u8, vid, the [`Document`](crate::document::Document) fields |
+//! | `ver.docs`    | `(policy str, version str)`           | format u8, vid, the [`Document`](crate::document::Document) fields, id hint (optional: run count uvar, then first number uvar and offset ivar per run) |
 //! | `ver.by_time` | `(policy str, created_at i64, version str)` | vid                               |
 //! | `ver.effective` | `(policy str, start i64, version str)` | explicit end (opt ivar), vid           |
 //! | `ver.tags`    | `(policy str, tag str)`               | version id (UTF-8)                      |
-//! | `ver.latest`  | `(policy str)`                        | format u8, vid, version id              |
+//! | `ver.latest`  | `(policy str)`                        | format u8, vid, version id, the version's id hint (optional, as in `ver.docs`) |
 //! | `ver.meta`    | `"next_vid"` (raw)                    | next vid, u64 little-endian             |
 //!
 //! Costs: resolving the latest version is one point read (`ver.latest`, kept in step on every store
-//! and delete by one reverse seek of `ver.by_time`); a named version is one point read
-//! (`ver.docs`, decoding only the vid); as-of is one reverse seek of `ver.effective` plus the
-//! version read; listing is a reverse prefix scan of `ver.by_time`.
+//! and delete by one reverse seek of `ver.by_time` and a read of that version's `ver.docs` record
+//! for its id hint); a named version is one point read (`ver.docs`, decoding only the vid and the
+//! id hint); as-of is one reverse seek of `ver.effective` plus the version read; listing is a reverse prefix scan of `ver.by_time`.
 
 mod diff;
 mod handle;

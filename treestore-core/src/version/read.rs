@@ -4,8 +4,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use crate::db::ReadOps;
+use crate::document::id_pos::IdHint;
 use crate::document::Document;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::{prefix_successor, KeyBuilder, KeyReader};
@@ -24,8 +26,8 @@ pub use borrowed::VersionRef;
 /// The remembered resolutions of one policy.
 #[derive(Default)]
 struct PolicyResolutions {
-    latest: Option<Resolved>,
-    versions: HashMap<String, Resolved>,
+    latest: Option<Arc<Resolved>>,
+    versions: HashMap<String, Arc<Resolved>>,
 }
 
 /// Most policies a [`VersionReader`] remembers resolutions of.
@@ -36,6 +38,8 @@ const RESOLVED_CACHE: usize = 4096;
 pub(crate) struct Resolved {
     pub vid: u64,
     pub version_id: String,
+    /// The version's id → position hint, if it has one.
+    pub id_hint: Option<IdHint>,
 }
 
 /// Reads versions within one transaction (read or write). Tables are opened on first use and
@@ -68,20 +72,23 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
         }
     }
 
-    /// The vid of `version` of `policy`, or of its latest version when `None`.
-    pub(crate) fn resolve(&self, policy: &str, version: Option<&str>) -> Result<Resolved> {
+    /// The vid of `version` of `policy`, or of its latest version when `None` (shared with the
+    /// reader's memory of it, so a repeated resolution allocates nothing).
+    pub(crate) fn resolve(&self, policy: &str, version: Option<&str>) -> Result<Arc<Resolved>> {
         if let Some(r) = self.cached(policy, version) {
             return Ok(r);
         }
-        let resolved = match version {
+        let resolved = Arc::new(match version {
             Some(v) => {
                 let t = self.versions.get(self.tx)?;
                 let Some(rec) = self.tx.get(t, &version_key(policy, v))? else {
                     return Err(version_not_found(policy, v));
                 };
+                let (vid, id_hint) = decode_version_vid(&rec)?;
                 Resolved {
-                    vid: decode_version_vid(&rec)?,
+                    vid,
                     version_id: v.to_string(),
+                    id_hint,
                 }
             }
             None => {
@@ -89,28 +96,29 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
                 let Some(rec) = self.tx.get(t, &policy_prefix(policy))? else {
                     return Err(no_versions(policy));
                 };
-                let (vid, v) = decode_latest(&rec)?;
+                let (vid, v, id_hint) = decode_latest(&rec)?;
                 Resolved {
                     vid,
                     version_id: v.to_string(),
+                    id_hint,
                 }
             }
-        };
+        });
         let mut cache = self.resolved.borrow_mut();
         if cache.len() >= RESOLVED_CACHE {
             cache.clear();
         }
         let entry = cache.entry(policy.to_string()).or_default();
         match version {
-            None => entry.latest = Some(resolved.clone()),
+            None => entry.latest = Some(Arc::clone(&resolved)),
             Some(v) => {
-                entry.versions.insert(v.to_string(), resolved.clone());
+                entry.versions.insert(v.to_string(), Arc::clone(&resolved));
             }
         }
         Ok(resolved)
     }
 
-    fn cached(&self, policy: &str, version: Option<&str>) -> Option<Resolved> {
+    fn cached(&self, policy: &str, version: Option<&str>) -> Option<Arc<Resolved>> {
         let cache = self.resolved.borrow();
         let entry = cache.get(policy)?;
         match version {

@@ -5,6 +5,7 @@ use std::cell::OnceCell;
 
 use crate::codec::{Decoder, Encoder};
 use crate::db::{ReadOps, Table};
+use crate::document::id_pos::IdHint;
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::keys::KeyBuilder;
@@ -73,6 +74,8 @@ pub(crate) fn tag_key(policy: &str, tag: &str) -> Vec<u8> {
 pub(crate) struct VersionRow {
     pub vid: u64,
     pub doc: Document,
+    /// The version's id → position hint, if it has one.
+    pub id_hint: Option<IdHint>,
 }
 
 impl VersionRow {
@@ -98,7 +101,8 @@ impl VersionRow {
 /// | created_by       | str           |
 /// | description      | str           |
 /// | tags             | str list      |
-pub(crate) fn encode_version(vid: u64, d: &Document) -> Vec<u8> {
+/// | id hint          | only when the version has one: [`IdHint::encode`]; records written before hints existed end after `tags` |
+pub(crate) fn encode_version(vid: u64, d: &Document, id_hint: Option<&IdHint>) -> Vec<u8> {
     let mut e = Encoder::with_capacity(64 + d.description.len());
     e.u8(VERSION_FORMAT)
         .uvar(vid)
@@ -112,6 +116,9 @@ pub(crate) fn encode_version(vid: u64, d: &Document) -> Vec<u8> {
         .str(&d.created_by)
         .str(&d.description)
         .str_list(&d.tags);
+    if let Some(h) = id_hint {
+        h.encode(&mut e);
+    }
     e.finish()
 }
 
@@ -124,11 +131,29 @@ pub(crate) fn check_format(d: &mut Decoder<'_>) -> Result<()> {
     }
 }
 
-/// Only the vid of a `ver.docs` value (the hot path of version resolution).
-pub(crate) fn decode_version_vid(v: &[u8]) -> Result<u64> {
+/// Only the vid and the id → position hint of a `ver.docs` value (the hot path of version
+/// resolution): the fields between them are skipped, not decoded.
+pub(crate) fn decode_version_vid(v: &[u8]) -> Result<(u64, Option<IdHint>)> {
     let mut d = Decoder::new(v, "version");
     check_format(&mut d)?;
-    d.uvar()
+    let vid = d.uvar()?;
+    match d.u8()? {
+        0 => {}
+        1 => {
+            d.bytes()?;
+        }
+        _ => return Err(Error::corruption("version record: invalid option tag")),
+    }
+    d.bytes()?;
+    d.str_pairs_ref()?;
+    d.ivar()?;
+    d.ivar()?;
+    d.opt_ivar()?;
+    d.opt_ivar()?;
+    d.bytes()?;
+    d.bytes()?;
+    d.str_list_ref()?;
+    Ok((vid, IdHint::decode_trailing(&mut d)?))
 }
 
 pub(crate) fn decode_version(policy: &str, version: &str, v: &[u8]) -> Result<VersionRow> {
@@ -149,7 +174,8 @@ pub(crate) fn decode_version(policy: &str, version: &str, v: &[u8]) -> Result<Ve
         description: d.string()?,
         tags: d.str_list()?,
     };
-    Ok(VersionRow { vid, doc })
+    let id_hint = IdHint::decode_trailing(&mut d)?;
+    Ok(VersionRow { vid, doc, id_hint })
 }
 
 /// Value of `ver.effective`: opt ivar explicit end, uvar vid.
@@ -164,17 +190,22 @@ pub(crate) fn decode_effective(v: &[u8]) -> Result<(Option<Timestamp>, u64)> {
     Ok((d.opt_ivar()?, d.uvar()?))
 }
 
-/// Value of `ver.latest`: u8 format = 1, uvar vid, str version.
-pub(crate) fn encode_latest(vid: u64, version: &str) -> Vec<u8> {
-    let mut e = Encoder::with_capacity(12 + version.len());
+/// Value of `ver.latest`: u8 format = 1, uvar vid, str version, and the version's id → position
+/// hint ([`IdHint::encode`]) when it has one (older records end after the version).
+pub(crate) fn encode_latest(vid: u64, version: &str, id_hint: Option<&IdHint>) -> Vec<u8> {
+    let mut e = Encoder::with_capacity(16 + version.len());
     e.u8(LATEST_FORMAT).uvar(vid).str(version);
+    if let Some(h) = id_hint {
+        h.encode(&mut e);
+    }
     e.finish()
 }
 
-pub(crate) fn decode_latest(v: &[u8]) -> Result<(u64, &str)> {
+/// vid, version id and id → position hint of a `ver.latest` value.
+pub(crate) fn decode_latest(v: &[u8]) -> Result<(u64, &str, Option<IdHint>)> {
     let mut d = Decoder::new(v, "latest-version pointer");
     match d.u8()? {
-        LATEST_FORMAT => Ok((d.uvar()?, d.str()?)),
+        LATEST_FORMAT => Ok((d.uvar()?, d.str()?, IdHint::decode_trailing(&mut d)?)),
         other => Err(Error::corruption(format!(
             "latest-version pointer: unknown format {other}"
         ))),

@@ -4,15 +4,16 @@
 use std::ops::Bound;
 
 use crate::db::{ReadOps, Table, WriteTxn};
+use crate::document::id_pos::IdHint;
 use crate::document::{Document, MAX_TAGS, MAX_TAG_BYTES};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::{prefix_successor, KeyBuilder, KeyReader};
 use crate::time::{self, Timestamp};
 
 use super::record::{
-    decode_effective, decode_version, decode_vid, encode_effective, encode_latest, encode_version,
-    encode_vid, policy_prefix, tag_key, time_key, version_key, VersionRow, BY_TIME, EFFECTIVE,
-    LATEST, META, NEXT_VID_KEY, TAGS, VERSIONS,
+    decode_effective, decode_version, decode_version_vid, decode_vid, encode_effective,
+    encode_latest, encode_version, encode_vid, policy_prefix, tag_key, time_key, version_key,
+    VersionRow, BY_TIME, EFFECTIVE, LATEST, META, NEXT_VID_KEY, TAGS, VERSIONS,
 };
 
 /// The catalog's tables, opened once per write.
@@ -232,13 +233,15 @@ fn check_tag(tag: &str) -> Result<()> {
     Ok(())
 }
 
-/// Stores the catalog entries of `doc` under `vid`, replacing those of `old` (the same version
-/// stored before), moving its tags to it, and refreshing the policy's latest pointer.
+/// Stores the catalog entries of `doc` under `vid` (with its id → position hint `id_hint`),
+/// replacing those of `old` (the same version stored before), moving its tags to it, and
+/// refreshing the policy's latest pointer.
 pub(crate) fn put(
     tx: &mut WriteTxn,
     t: &VerTables,
     doc: &Document,
     vid: u64,
+    id_hint: Option<&IdHint>,
     old: Option<&VersionRow>,
 ) -> Result<()> {
     let (policy, version) = (doc.policy_id.as_str(), doc.version_id.as_str());
@@ -256,7 +259,7 @@ pub(crate) fn put(
     tx.insert(
         t.versions,
         &version_key(policy, version),
-        &encode_version(vid, doc),
+        &encode_version(vid, doc, id_hint),
     )?;
     tx.insert(
         t.by_time,
@@ -298,7 +301,7 @@ fn take_tag_from_other(
     tx.insert(
         t.versions,
         &version_key(policy, &holder),
-        &encode_version(row.vid, &row.doc),
+        &encode_version(row.vid, &row.doc, row.id_hint.as_ref()),
     )?;
     Ok(())
 }
@@ -323,7 +326,8 @@ pub(crate) fn latest_vid(tx: &WriteTxn, t: &VerTables, policy: &str) -> Result<O
     }
 }
 
-/// Points `ver.latest` at the newest version by `created_at` (or removes it).
+/// Points `ver.latest` at the newest version by `created_at` (or removes it), with that version's
+/// id → position hint (read from its `ver.docs` record).
 fn refresh_latest(tx: &mut WriteTxn, t: &VerTables, policy: &str) -> Result<()> {
     let prefix = policy_prefix(policy);
     let newest = match tx.prefix_rev(t.by_time, &prefix)?.next() {
@@ -335,7 +339,17 @@ fn refresh_latest(tx: &mut WriteTxn, t: &VerTables, policy: &str) -> Result<()> 
         }
     };
     match newest {
-        Some((vid, version)) => tx.insert(t.latest, &prefix, &encode_latest(vid, &version))?,
+        Some((vid, version)) => {
+            let id_hint = match tx.get(t.versions, &version_key(policy, &version))? {
+                Some(v) => decode_version_vid(&v)?.1,
+                None => None,
+            };
+            tx.insert(
+                t.latest,
+                &prefix,
+                &encode_latest(vid, &version, id_hint.as_ref()),
+            )?
+        }
         None => tx.remove(t.latest, &prefix)?,
     };
     Ok(())
@@ -364,7 +378,7 @@ pub fn tag_version(tx: &mut WriteTxn, policy: &str, version: &str, tag: &str) ->
     tx.insert(
         t.versions,
         &version_key(policy, version),
-        &encode_version(row.vid, &row.doc),
+        &encode_version(row.vid, &row.doc, row.id_hint.as_ref()),
     )?;
     tx.insert(t.tags, &tag_key(policy, tag), version.as_bytes())?;
     Ok(())
@@ -384,7 +398,7 @@ pub fn untag_version(tx: &mut WriteTxn, policy: &str, tag: &str) -> Result<bool>
         tx.insert(
             t.versions,
             &version_key(policy, &holder),
-            &encode_version(row.vid, &row.doc),
+            &encode_version(row.vid, &row.doc, row.id_hint.as_ref()),
         )?;
     }
     Ok(true)

@@ -2,11 +2,11 @@
 //! its stored record, for callers that copy them elsewhere anyway (the C ABI writes them into a
 //! result's arena), so the read makes none of the owned [`Node`](super::Node)'s allocations.
 
-use super::{missing_node, DocReader};
+use super::DocReader;
 use crate::btree::Finger;
 use crate::codec::{utf8, StrList, StrPairs};
 use crate::db::ReadOps;
-use crate::document::record::{decode_node_ref, node_key, TextRefBorrowed};
+use crate::document::record::{decode_node_ref, TextRefBorrowed};
 use crate::document::text;
 use crate::error::{Error, Result};
 use crate::time::Timestamp;
@@ -45,14 +45,8 @@ impl<R: ReadOps + ?Sized> DocReader<'_, R> {
         f: impl FnOnce(&NodeRef<'_>) -> Result<T>,
     ) -> Result<T> {
         let r = self.ver.resolve(policy, version)?;
-        let pos = self.pos_or_not_found(&r, policy, node_id)?;
+        let (_, value) = self.locate_or_not_found(&r, policy, node_id, None)?;
         let tx = self.tx();
-        let t = self.nodes.get(tx)?;
-        let value = {
-            let mut kb = self.keys.borrow_mut();
-            tx.get(t, node_key(&mut kb, r.vid, pos))?
-        };
-        let value = value.ok_or_else(|| missing_node(r.vid, pos))?;
         let rec = decode_node_ref(&value, true)?;
         // A text in `doc.text` that fits one chunk is borrowed from it too; a longer one is read
         // into a string.

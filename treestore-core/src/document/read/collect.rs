@@ -30,14 +30,6 @@ impl Collected {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-    }
-
-    pub fn reserve(&mut self, n: usize) {
-        self.nodes.reserve(n);
-    }
-
     /// Appends the node of a borrowed record of `version_id` of `policy`; with `with_text`, its
     /// inline text is copied and its stored text noted, otherwise both are left out.
     pub fn push_ref(

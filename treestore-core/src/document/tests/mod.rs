@@ -4,6 +4,7 @@
 pub(crate) mod support;
 
 mod crash;
+mod id_pos;
 mod pageindex;
 mod props;
 mod queries;

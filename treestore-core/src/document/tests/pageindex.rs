@@ -75,6 +75,17 @@ fn every_shared_pageindex_file_round_trips_losslessly() {
         let top = docs.children(&policy, None, None, false).unwrap();
         assert_eq!(top[0].section_path, "1");
         assert_eq!(top[0].node_id, "0000");
+        // PageIndex numbers its nodes in pre-order after the synthetic root: reads of them skip
+        // `doc.ids` (see `document::id_pos`).
+        let tx = db.begin_read().unwrap();
+        let hint = crate::document::DocReader::new(&tx)
+            .versions()
+            .resolve(&policy, None)
+            .unwrap()
+            .id_hint
+            .clone();
+        let runs = hint.as_ref().map(|h| h.runs().to_vec());
+        assert_eq!(runs, Some(vec![(0, 1)]), "{}: id hint", path.display());
         println!(
             "{}: {} nodes round-tripped",
             path.display(),

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::db::{Database, Options, ReadOps, ReadTxn};
+use crate::document::id_pos::IdHint;
 use crate::document::pages::{placement, read_entry};
 use crate::document::record::{
     decode_head_record, decode_node, key_vid, node_key_pos, TextRef, HEADS, IDS, NODES, PAGES,
@@ -14,8 +15,8 @@ use crate::document::{Document, Node};
 use crate::keys::KeyReader;
 use crate::storage::vfs::MemVfs;
 use crate::version::record::{
-    decode_effective, decode_latest, decode_version, decode_vid, BY_TIME, EFFECTIVE, LATEST, TAGS,
-    VERSIONS,
+    decode_effective, decode_latest, decode_version, decode_version_vid, decode_vid, BY_TIME,
+    EFFECTIVE, LATEST, TAGS, VERSIONS,
 };
 
 pub(crate) fn mem_db() -> Database {
@@ -201,6 +202,7 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
     let mut tag_rows = BTreeSet::new();
     let mut time_rows = BTreeSet::new();
     let mut newest: BTreeMap<String, (i64, String, u64)> = BTreeMap::new();
+    let mut hints: BTreeMap<u64, Option<IdHint>> = BTreeMap::new();
     for (k, v) in scan(&r, VERSIONS) {
         let mut kr = KeyReader::new(&k);
         let (p, ver) = (
@@ -208,6 +210,12 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
             kr.str().unwrap().into_owned(),
         );
         let row = decode_version(&p, &ver, &v).unwrap();
+        assert_eq!(
+            decode_version_vid(&v).unwrap(),
+            (row.vid, row.id_hint.clone()),
+            "the skipping decoder of {p}/{ver}"
+        );
+        hints.insert(row.vid, row.id_hint.clone());
         assert!(
             live.insert(row.vid, (p.clone(), ver.clone())).is_none(),
             "vid reused"
@@ -272,17 +280,17 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
         })
         .collect();
     assert_eq!(tags, tag_rows, "ver.tags");
-    let latest: BTreeMap<String, (u64, String)> = scan(&r, LATEST)
+    let latest: BTreeMap<String, (u64, String, Option<IdHint>)> = scan(&r, LATEST)
         .into_iter()
         .map(|(k, v)| {
             let p = KeyReader::new(&k).str().unwrap().into_owned();
-            let (vid, ver) = decode_latest(&v).unwrap();
-            (p, (vid, ver.to_string()))
+            let (vid, ver, hint) = decode_latest(&v).unwrap();
+            (p, (vid, ver.to_string(), hint))
         })
         .collect();
-    let want_latest: BTreeMap<String, (u64, String)> = newest
+    let want_latest: BTreeMap<String, (u64, String, Option<IdHint>)> = newest
         .into_iter()
-        .map(|(p, (_, v, vid))| (p, (vid, v)))
+        .map(|(p, (_, v, vid))| (p, (vid, v, hints[&vid].clone())))
         .collect();
     assert_eq!(latest, want_latest, "ver.latest");
 
@@ -302,6 +310,7 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
     let mut counts: BTreeMap<(&str, u64), u64> = BTreeMap::new();
     let mut text_refs: BTreeMap<(u64, u32), u64> = BTreeMap::new();
     let mut page_entries: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut ids_in_order: BTreeMap<u64, Vec<String>> = BTreeMap::new();
     for (k, v) in scan(&r, NODES) {
         let vid = key_vid(&k).unwrap();
         assert!(
@@ -310,6 +319,10 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
         );
         node_key_pos(&k).unwrap();
         let rec = decode_node(&v, false).unwrap();
+        ids_in_order
+            .entry(vid)
+            .or_default()
+            .push(rec.node_id.clone());
         if let Some((s, e)) = rec.pages {
             *page_entries.entry(vid).or_default() += if placement(s, e).0 == 0 { 1 } else { 2 };
         }
@@ -342,6 +355,19 @@ pub(crate) fn check_consistency(db: &Database) -> usize {
             page_entries.get(vid).copied().unwrap_or(0),
             "doc.pages of vid {vid}"
         );
+    }
+    // Each version's id → position hint is the one its stored ids give.
+    for (vid, ids) in &ids_in_order {
+        let want = IdHint::detect(ids.iter().map(String::as_str));
+        assert_eq!(hints[vid], want, "id → position hint of vid {vid}");
+        // Every id the hint makes a guess for but the root's is where the guess says.
+        for (pos, id) in ids.iter().enumerate().skip(1) {
+            let guess = want.as_ref().and_then(|h| h.guess(id));
+            assert!(
+                guess.is_none_or(|g| g as usize == pos),
+                "vid {vid}: {id} guessed at {guess:?}, stored at {pos}"
+            );
+        }
     }
     // Texts: a body for every referenced text and no other, counts exact (absent means 1).
     let mut stored_counts = BTreeMap::new();
