@@ -7,7 +7,7 @@
 //! the general block merge of [`super::block::apply_edit`]. A field whose text the segment has
 //! analyzed before is replayed from [`super::reuse`] instead of analyzed again.
 
-use super::analyze::for_each_term;
+use super::analyze::{for_each_spelling, term_into};
 use super::block::{
     append_fits, apply_edit, decode_posting_positions, decode_postings, last_block, position_spans,
     push_gap, view_header_len, write_appended, BlockColumns, LastBlock, Posting, PostingView,
@@ -34,7 +34,7 @@ thread_local! {
 
 #[cfg(test)]
 thread_local! {
-    /// Tests turn replay off to compare with plain analysis.
+    /// Tests turn replay and the spelling map off to compare with plain analysis.
     pub(crate) static TEST_REUSE: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
 }
 
@@ -96,6 +96,11 @@ struct SegDoc {
 pub(crate) struct Segment<'a> {
     stemming: Stemming,
     ids: TermIds,
+    /// Term ids by spelling, for words that are not their own term (capitals, non-ASCII, long,
+    /// stemmed): folding and stemming run once per distinct spelling of the segment.
+    spellings: TermIds,
+    /// The term being made from a spelling.
+    term_buf: String,
     terms: Vec<SegTerm>,
     docs: Vec<SegDoc>,
     /// The term ids of each document, in first-occurrence order.
@@ -118,6 +123,8 @@ impl<'a> Segment<'a> {
         Segment {
             stemming,
             ids: TermIds::default(),
+            spellings: TermIds::default(),
+            term_buf: String::new(),
             terms: Vec::new(),
             docs: Vec::new(),
             doc_terms: Vec::new(),
@@ -193,6 +200,8 @@ impl<'a> Segment<'a> {
         let Segment {
             stemming,
             ids,
+            spellings,
+            term_buf,
             terms,
             docs,
             doc_terms,
@@ -200,14 +209,25 @@ impl<'a> Segment<'a> {
             touched,
             ..
         } = self;
+        let stemming = *stemming;
         *field_seq += 1;
         let seq = *field_seq;
         touched.clear();
         let record = keep.is_some();
         let mut count = 0u32;
-        for_each_term(text, *stemming, |term, position| {
+        for_each_spelling(text, stemming, |word, is_term, position| {
             count += 1;
-            let id = intern(ids, terms, term);
+            let id = if is_term {
+                intern(ids, terms, word)
+            } else if !reuse_analysis() {
+                term_into(word, stemming, term_buf);
+                intern(ids, terms, term_buf)
+            } else {
+                spellings.get_or_insert(word, || {
+                    term_into(word, stemming, term_buf);
+                    intern(ids, terms, term_buf)
+                })
+            };
             let st = &mut terms[id as usize];
             open_posting(st, id, at, docs, doc_terms);
             if record && st.field_seq != seq {
@@ -298,6 +318,7 @@ impl<'a> Segment<'a> {
         self.deletes = dels;
         self.cols = cols;
         self.ids.clear();
+        self.spellings.clear();
         self.cache.clear();
         self.terms.clear();
         self.docs.clear();
@@ -696,6 +717,7 @@ mod tests {
 
 #[cfg(test)]
 mod bench {
+    use super::super::analyze::for_each_term;
     use super::*;
     use crate::document::gen;
     use crate::search::{DocRef, Field};

@@ -1,6 +1,6 @@
-//! Replayed analyses (a text seen before in the batch) write exactly the tables a fresh analysis
-//! of every field writes: random batches whose fields repeat each other, under both stemmings,
-//! in one segment and in several, with replacements of earlier nodes.
+//! Replayed analyses (a text seen before in the batch) and terms found by spelling write exactly
+//! the tables a fresh analysis of every word writes: random batches whose fields repeat each
+//! other, under both stemmings, in one segment and in several, with replacements of earlier nodes.
 
 use proptest::prelude::*;
 
@@ -10,7 +10,11 @@ use super::*;
 
 /// Pieces that exercise the analyzer: ASCII words and capitals, apostrophes, marks, folding
 /// specials (final sigma, dotted I, sharp s), CJK, separators, long words.
-const PIECES: [&str; 22] = [
+const PIECES: [&str; 26] = [
+    "Authorizations",
+    "ALPHA",
+    "Überprüfungsverfahren",
+    "policy's",
     "alpha",
     "Beta",
     " ",
