@@ -284,7 +284,7 @@ impl<'a> Segment<'a> {
         for (r, &id) in order.iter().enumerate() {
             rank[id as usize] = r as u32;
         }
-        self.write_docs(tx, t, nodes, &rank)?;
+        self.write_docs(tx, t, nodes, &order)?;
         // In term order, as the loop below takes them.
         self.deletes
             .sort_unstable_by_key(|&(id, doc)| (rank[id as usize], doc));
@@ -345,13 +345,22 @@ impl<'a> Segment<'a> {
         tx: &mut WriteTxn,
         t: &Tables,
         nodes: &[NodeText<'_>],
-        rank: &[u32],
+        order: &[u32],
     ) -> Result<()> {
-        let mut terms: Vec<u32> = Vec::new();
+        // Each document's terms in term order from one pass over the terms in term order (its
+        // postings transposed), instead of a sort per document: a document has a posting in
+        // each term of its `doc_terms` range and in no other.
+        let mut next: Vec<usize> = self.docs.iter().map(|d| d.first).collect();
+        let mut sorted = vec![0u32; self.doc_terms.len()];
+        for &id in order {
+            for p in &self.terms[id as usize].postings {
+                let slot = &mut next[p.doc as usize];
+                sorted[*slot] = id;
+                *slot += 1;
+            }
+        }
         for d in &self.docs {
-            terms.clear();
-            terms.extend_from_slice(&self.doc_terms[d.first..d.first + d.count]);
-            terms.sort_unstable_by_key(|&id| rank[id as usize]);
+            let terms = &sorted[d.first..d.first + d.count];
             let names = terms.iter().map(|&id| &*self.terms[id as usize].name);
             let value = encode_doc(nodes[d.node].doc, d.field_len, terms.len(), names);
             tx.insert(t.docs, &doc_key(d.docnum), &value)?;
