@@ -59,24 +59,49 @@ pub fn analyze(text: &str, stemming: Stemming) -> Vec<Token> {
 /// path, which allocates only for the terms it keeps.
 pub(crate) fn for_each_term(text: &str, stemming: Stemming, mut f: impl FnMut(&str, u32)) {
     let mut buf = String::new();
+    for_each_spelling(text, stemming, |word, is_term, position| {
+        if is_term {
+            f(word, position);
+        } else {
+            term_into(word, stemming, &mut buf);
+            f(&buf, position);
+        }
+    });
+}
+
+/// Calls `f(word, is_term, position)` with each word of `text` as written; `is_term` says the
+/// word is its own index term (lowercase ASCII, short enough, no stemming), otherwise
+/// [`term_into`] makes the term. A caller that sees the same spellings again can keep their
+/// terms and skip the folding and stemming.
+#[inline]
+pub(crate) fn for_each_spelling(
+    text: &str,
+    stemming: Stemming,
+    mut f: impl FnMut(&str, bool, u32),
+) {
     let mut position = 0u32;
+    let unstemmed = stemming == Stemming::None;
     for_each_word(text, |s, e, lower_ascii| {
         let word = &text[s..e];
-        match stemming {
-            Stemming::None if lower_ascii && word.len() <= MAX_TERM_BYTES => {
-                // Already folded and short enough: the word is its term.
-                f(word, position);
-            }
-            Stemming::None => {
-                buf.clear();
-                fold_into(word, &mut buf);
-                truncate(&mut buf, MAX_TERM_BYTES);
-                f(&buf, position);
-            }
-            Stemming::Porter => f(&normalize(word, stemming), position),
-        }
+        f(
+            word,
+            unstemmed && lower_ascii && word.len() <= MAX_TERM_BYTES,
+            position,
+        );
         position = position.saturating_add(1);
     });
+}
+
+/// The index term of `word` into `buf` (what [`normalize`] returns).
+pub(crate) fn term_into(word: &str, stemming: Stemming, buf: &mut String) {
+    match stemming {
+        Stemming::None => {
+            buf.clear();
+            fold_into(word, buf);
+            truncate(buf, MAX_TERM_BYTES);
+        }
+        Stemming::Porter => *buf = normalize(word, stemming),
+    }
 }
 
 /// Byte classes of [`for_each_word`]'s ASCII scan.
@@ -106,14 +131,55 @@ const fn byte_classes() -> [u8; 256] {
 
 static BYTE_CLASS: [u8; 256] = byte_classes();
 
+/// Classes of the two-byte characters (U+0080 to U+07FF: Latin-1 and Latin Extended, IPA,
+/// Greek, Cyrillic, Armenian, Hebrew, Arabic, Syriac, Thaana, NKo) for [`for_each_word`]:
+/// [`WORD`] for the alphanumerics, [`MARK2`] for the marks that continue a word. None of them is
+/// an apostrophe or a word of its own, so these two bits are all the general rules ask of them.
+const MARK2: u8 = 8;
+
+fn two_byte_classes() -> &'static [u8; 0x780] {
+    static TABLE: std::sync::OnceLock<[u8; 0x780]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = [0u8; 0x780];
+        for (i, slot) in t.iter_mut().enumerate() {
+            let Some(c) = char::from_u32(0x80 + i as u32) else {
+                continue;
+            };
+            debug_assert!(!is_single_char_word(c) && !is_apostrophe(c));
+            *slot = if c.is_alphanumeric() {
+                WORD
+            } else if is_mark(c) {
+                MARK2
+            } else {
+                0
+            };
+        }
+        t
+    })
+}
+
+/// The two-byte character whose lead byte is at `b[i]`, if it is one (`b` is UTF-8).
+#[inline]
+fn two_byte_at(b: &[u8], i: usize) -> Option<usize> {
+    let lead = b[i];
+    if (0xC2..=0xDF).contains(&lead) {
+        let cont = *b.get(i + 1)?;
+        Some(((usize::from(lead) & 0x1F) << 6 | (usize::from(cont) & 0x3F)) - 0x80)
+    } else {
+        None
+    }
+}
+
 /// Calls `f(start, end, lower_ascii)` for each word of `text` as [`words`] splits it;
-/// `lower_ascii` says the word is ASCII without capitals (its own folded form). ASCII words are
-/// scanned with a class table in one loop; a word next to a non-ASCII byte or an apostrophe is
-/// left to the general rules.
+/// `lower_ascii` says the word is ASCII without capitals (its own folded form). Words of ASCII
+/// and two-byte characters are scanned in one loop with class tables; a word next to an
+/// apostrophe or a character of three or four bytes (CJK, `’`, the Indic blocks) is left to the
+/// general rules.
 #[inline]
 pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(usize, usize, bool)) {
     let b = text.as_bytes();
     let n = b.len();
+    let two = two_byte_classes();
     let mut i = 0;
     while i < n {
         let k = BYTE_CLASS[b[i] as usize];
@@ -122,27 +188,53 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(usize, usize, bool)) {
                 i += 1;
                 continue;
             }
-            // A non-ASCII byte (or an apostrophe) between words: the general rules find the next
-            // word from here.
-            let Some((s, e)) = (Words { text, pos: i }).next_general() else {
-                return;
-            };
-            f(s, e, false);
-            i = e;
-            continue;
+            match two_byte_at(b, i) {
+                // A two-byte character that is not alphanumeric separates words (the general
+                // rules skip to an alphanumeric); an alphanumeric starts one.
+                Some(c) if two[c] & WORD == 0 => {
+                    i += 2;
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    // An apostrophe, or a longer character, between words: the general rules
+                    // find the next word from here.
+                    let Some((s, e)) = (Words { text, pos: i }).next_general() else {
+                        return;
+                    };
+                    f(s, e, false);
+                    i = e;
+                    continue;
+                }
+            }
         }
         let start = i;
-        let mut classes = k;
-        i += 1;
+        let mut classes = 0u8;
+        let mut general = false;
         while i < n {
             let k = BYTE_CLASS[b[i] as usize];
-            if k & WORD == 0 {
+            if k & WORD != 0 {
+                classes |= k;
+                i += 1;
+                continue;
+            }
+            if k & SPECIAL == 0 {
                 break;
             }
-            classes |= k;
-            i += 1;
+            match two_byte_at(b, i) {
+                Some(c) if two[c] & (WORD | MARK2) != 0 => {
+                    classes |= SPECIAL;
+                    i += 2;
+                }
+                // Neither alphanumeric nor a mark: the word ends.
+                Some(_) => break,
+                None => {
+                    general = true;
+                    break;
+                }
+            }
         }
-        if i < n && BYTE_CLASS[b[i] as usize] & SPECIAL != 0 {
+        if general {
             let Some((s, e)) = (Words { text, pos: start }).next_general() else {
                 return;
             };
@@ -150,7 +242,7 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(usize, usize, bool)) {
             i = e;
             continue;
         }
-        f(start, i, classes & UPPER == 0);
+        f(start, i, classes & (UPPER | SPECIAL) == 0);
     }
 }
 
@@ -433,7 +525,8 @@ mod tests {
         };
         let pieces = [
             "ab", "Z9", " ", "'", "’", "-", "é", "\u{301}", "中", "ひ", "_", ".", "x'y", "१", "",
-            "Don't", "ÉCOLE", "q", "  ", "a1B2",
+            "Don't", "ÉCOLE", "q", "  ", "a1B2", "ß", "ς", "İ", "§", "\u{a0}", "Ж", "\u{5b0}", "ب",
+            "\u{64b}", "\u{7ff}", "\u{80}", "×", "ǅ",
         ];
         let mut rng = 0x2545_f491_4f6c_dd1du64;
         let mut nonempty = 0;
@@ -471,6 +564,46 @@ mod tests {
             nonempty += usize::from(!want.is_empty());
         }
         assert!(nonempty > 10000, "{nonempty} texts had words");
+    }
+
+    /// Texts of ASCII, two-byte characters (the fast scan's), and any other character.
+    fn mixed_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            4 => proptest::char::range(' ', '~').prop_map(String::from),
+            4 => proptest::char::range('\u{80}', '\u{7ff}').prop_map(String::from),
+            1 => any::<char>().prop_map(String::from),
+            1 => prop::sample::select(&["'", "’", "e\u{301}", "中", "\u{94d}", "ς"][..])
+                .prop_map(String::from),
+        ];
+        prop::collection::vec(piece, 0..24).prop_map(|p| p.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn the_fast_scan_splits_any_text_as_the_general_rules(text in mixed_text()) {
+            let mut general = Words { text: &text, pos: 0 };
+            let want: Vec<(usize, usize)> = std::iter::from_fn(|| general.next_general()).collect();
+            let mut scanned = Vec::new();
+            for_each_word(&text, |s, e, lower| {
+                let w = &text[s..e];
+                assert!(!lower || w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+                scanned.push((s, e));
+            });
+            proptest::prop_assert_eq!(&scanned, &want);
+            proptest::prop_assert_eq!(words(&text).collect::<Vec<_>>(), want);
+            for stemming in [Stemming::None, Stemming::Porter] {
+                let mut got = Vec::new();
+                for_each_term(&text, stemming, |t, p| got.push((t.to_string(), p)));
+                let want: Vec<(String, u32)> = analyze(&text, stemming)
+                    .into_iter()
+                    .map(|t| (t.term, t.position))
+                    .collect();
+                proptest::prop_assert_eq!(got, want);
+            }
+        }
     }
 
     #[test]

@@ -109,7 +109,10 @@
 //! term by term in term order: postings that follow a term's last block become full blocks
 //! appended after it (a short last block is extended first), so a bulk load writes the postings
 //! tables with inserts in key order; replacements, deletes and docnums inside a list take the
-//! general block merge.
+//! general block merge. A field whose text the segment has analyzed already (the unchanged
+//! sections of a policy's next version) is not analyzed again: its distinct terms, frequencies
+//! and encoded positions are replayed, which writes the same bytes (a field's positions are
+//! counted from 0 within the field).
 //!
 //! # Invariants
 //!
@@ -130,6 +133,7 @@ mod porter;
 mod query;
 mod read;
 pub mod records;
+mod reuse;
 mod segment;
 mod snippet;
 mod write;

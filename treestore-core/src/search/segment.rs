@@ -4,9 +4,10 @@
 //! term in term order. A term whose new postings all follow its last block (the
 //! common case of new documents) gets them as appended blocks, a short last block being extended
 //! first, with B+tree inserts in key order; other edits (deletes, a docnum inside the list) take
-//! the general block merge of [`super::block::apply_edit`].
+//! the general block merge of [`super::block::apply_edit`]. A field whose text the segment has
+//! analyzed before is replayed from [`super::reuse`] instead of analyzed again.
 
-use super::analyze::for_each_term;
+use super::analyze::{for_each_spelling, term_into};
 use super::block::{
     append_fits, apply_edit, decode_posting_positions, decode_postings, last_block, position_spans,
     push_gap, view_header_len, write_appended, BlockColumns, LastBlock, Posting, PostingView,
@@ -14,6 +15,7 @@ use super::block::{
 };
 use super::layout::{doc_key, encode_doc, encode_term, read_df, term_key, Tables};
 use super::model::Stemming;
+use super::reuse::{AnalysisCache, Lookup};
 use super::write::NodeText;
 use crate::db::{ReadOps, WriteTxn};
 use crate::error::{Error, Result};
@@ -28,6 +30,19 @@ thread_local! {
     /// Tests lower the segment size to write a batch in several segments.
     pub(crate) static TEST_SEGMENT_POSITIONS: std::cell::Cell<usize> =
         const { std::cell::Cell::new(MAX_SEGMENT_POSITIONS) };
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests turn replay and the spelling map off to compare with plain analysis.
+    pub(crate) static TEST_REUSE: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+fn reuse_analysis() -> bool {
+    #[cfg(test)]
+    return TEST_REUSE.with(|c| c.get());
+    #[cfg(not(test))]
+    true
 }
 
 fn max_segment_positions() -> usize {
@@ -61,6 +76,8 @@ struct SegTerm {
     stamp: u32,
     /// Whether `postings` are in docnum order.
     sorted: bool,
+    /// The field analysis that last touched the term (see `Segment::field_seq`).
+    field_seq: u64,
 }
 
 /// One node indexed in the segment.
@@ -76,9 +93,14 @@ struct SegDoc {
 }
 
 /// See the module doc.
-pub(crate) struct Segment {
+pub(crate) struct Segment<'a> {
     stemming: Stemming,
     ids: TermIds,
+    /// Term ids by spelling, for words that are not their own term (capitals, non-ASCII, long,
+    /// stemmed): folding and stemming run once per distinct spelling of the segment.
+    spellings: TermIds,
+    /// The term being made from a spelling.
+    term_buf: String,
     terms: Vec<SegTerm>,
     docs: Vec<SegDoc>,
     /// The term ids of each document, in first-occurrence order.
@@ -87,19 +109,31 @@ pub(crate) struct Segment {
     /// (term id, docnum) of postings to delete.
     deletes: Vec<(u32, u64)>,
     cols: BlockColumns,
+    /// Analyses of the texts seen so far, for replay.
+    cache: AnalysisCache<'a>,
+    /// Counts field analyses, to find each one's distinct terms.
+    field_seq: u64,
+    /// The distinct terms of the field being analyzed: (id, where its positions for this field
+    /// start in the term's `positions`).
+    touched: Vec<(u32, u32)>,
 }
 
-impl Segment {
-    pub(crate) fn new(stemming: Stemming) -> Segment {
+impl<'a> Segment<'a> {
+    pub(crate) fn new(stemming: Stemming) -> Segment<'a> {
         Segment {
             stemming,
             ids: TermIds::default(),
+            spellings: TermIds::default(),
+            term_buf: String::new(),
             terms: Vec::new(),
             docs: Vec::new(),
             doc_terms: Vec::new(),
             positions: 0,
             deletes: Vec::new(),
             cols: BlockColumns::default(),
+            cache: AnalysisCache::default(),
+            field_seq: 0,
+            touched: Vec::new(),
         }
     }
 
@@ -117,9 +151,14 @@ impl Segment {
     }
 
     /// Analyzes the node at `index` of the batch under `docnum`; returns its tokens per field.
-    pub(crate) fn add(&mut self, index: usize, docnum: u64, node: &NodeText<'_>) -> [u64; 3] {
+    /// A field whose text the segment has analyzed before is replayed (see [`super::reuse`]).
+    pub(crate) fn add(&mut self, index: usize, docnum: u64, node: &NodeText<'a>) -> [u64; 3] {
         let doc = self.docs.len() as u32;
-        let stamp = doc + 1;
+        let at = DocAt {
+            doc,
+            stamp: doc + 1,
+            docnum,
+        };
         let first = self.doc_terms.len();
         // Fields in field order, whatever order the caller gave: a posting's positions are the
         // title's, then the summary's, then the text's.
@@ -127,42 +166,20 @@ impl Segment {
         for &(field, text) in node.fields {
             texts[field.index()] = text;
         }
-        let Segment {
-            stemming,
-            ids,
-            terms,
-            docs,
-            doc_terms,
-            ..
-        } = self;
         let mut field_len = [0u64; 3];
-        for (f, text) in texts.iter().enumerate() {
-            let mut count = 0u32;
-            for_each_term(text, *stemming, |term, position| {
-                count += 1;
-                let id = intern(ids, terms, term);
-                let st = &mut terms[id as usize];
-                if st.stamp != stamp {
-                    st.stamp = stamp;
-                    st.lasts = [0; 3];
-                    if let Some(last) = st.postings.last() {
-                        st.sorted &= docs[last.doc as usize].docnum < docnum;
-                    }
-                    st.postings.push(SegPosting {
-                        doc,
-                        tf: [0; 3],
-                        pos: st.positions.len() as u32,
-                        len: 0,
-                    });
-                    doc_terms.push(id);
-                }
-                if let Some(p) = st.postings.last_mut() {
-                    push_gap(&mut st.positions, position - st.lasts[f]);
-                    st.lasts[f] = position;
-                    p.tf[f] += 1;
-                }
+        for (f, text) in texts.into_iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            let lookup = if reuse_analysis() {
+                self.cache.lookup(text)
+            } else {
+                Lookup::Miss(None)
+            };
+            field_len[f] = u64::from(match lookup {
+                Lookup::Hit(k) => self.replay(k, f, at),
+                Lookup::Miss(keep) => self.analyze(text, f, at, keep),
             });
-            field_len[f] = u64::from(count);
         }
         let doc_len = field_len.iter().sum();
         self.positions += doc_len as usize;
@@ -175,6 +192,80 @@ impl Segment {
             count: self.doc_terms.len() - first,
         });
         field_len
+    }
+
+    /// Analyzes field `f`'s `text` into the segment; keeps the analysis under `keep` when given.
+    /// Returns the field's tokens.
+    fn analyze(&mut self, text: &'a str, f: usize, at: DocAt, keep: Option<u64>) -> u32 {
+        let Segment {
+            stemming,
+            ids,
+            spellings,
+            term_buf,
+            terms,
+            docs,
+            doc_terms,
+            field_seq,
+            touched,
+            ..
+        } = self;
+        let stemming = *stemming;
+        *field_seq += 1;
+        let seq = *field_seq;
+        touched.clear();
+        let record = keep.is_some();
+        let mut count = 0u32;
+        for_each_spelling(text, stemming, |word, is_term, position| {
+            count += 1;
+            let id = if is_term {
+                intern(ids, terms, word)
+            } else if !reuse_analysis() {
+                term_into(word, stemming, term_buf);
+                intern(ids, terms, term_buf)
+            } else {
+                spellings.get_or_insert(word, || {
+                    term_into(word, stemming, term_buf);
+                    intern(ids, terms, term_buf)
+                })
+            };
+            let st = &mut terms[id as usize];
+            open_posting(st, id, at, docs, doc_terms);
+            if record && st.field_seq != seq {
+                st.field_seq = seq;
+                touched.push((id, st.positions.len() as u32));
+            }
+            if let Some(p) = st.postings.last_mut() {
+                push_gap(&mut st.positions, position - st.lasts[f]);
+                st.lasts[f] = position;
+                p.tf[f] += 1;
+            }
+        });
+        if let Some(hash) = keep {
+            let terms = &self.terms;
+            let kept = self.touched.iter().map(|&(id, start)| {
+                let st = &terms[id as usize];
+                let tf = st.postings.last().map_or(0, |p| p.tf[f]);
+                (id, tf, &st.positions[start as usize..])
+            });
+            self.cache.insert(hash, text, count, kept);
+        }
+        count
+    }
+
+    /// Replays the kept analysis `k` as field `f` of the document `at`; returns its tokens.
+    fn replay(&mut self, k: usize, f: usize, at: DocAt) -> u32 {
+        let r = self.cache.replay(k);
+        for t in r.terms {
+            let st = &mut self.terms[t.id as usize];
+            open_posting(st, t.id, at, &self.docs, &mut self.doc_terms);
+            let start = t.start as usize;
+            st.positions
+                .extend_from_slice(&r.bytes[start..start + t.len as usize]);
+            if let Some(p) = st.postings.last_mut() {
+                p.tf[f] += t.tf;
+            }
+        }
+        r.tokens
     }
 
     /// Writes the document records and every term's postings and document frequency, and
@@ -193,7 +284,7 @@ impl Segment {
         for (r, &id) in order.iter().enumerate() {
             rank[id as usize] = r as u32;
         }
-        self.write_docs(tx, t, nodes, &rank)?;
+        self.write_docs(tx, t, nodes, &order)?;
         // In term order, as the loop below takes them.
         self.deletes
             .sort_unstable_by_key(|&(id, doc)| (rank[id as usize], doc));
@@ -227,6 +318,8 @@ impl Segment {
         self.deletes = dels;
         self.cols = cols;
         self.ids.clear();
+        self.spellings.clear();
+        self.cache.clear();
         self.terms.clear();
         self.docs.clear();
         self.doc_terms.clear();
@@ -234,7 +327,7 @@ impl Segment {
         Ok(())
     }
 
-    fn view<'a>(&'a self, st: &'a SegTerm, i: usize) -> PostingView<'a> {
+    fn view<'v>(&'v self, st: &'v SegTerm, i: usize) -> PostingView<'v> {
         let p = &st.postings[i];
         let d = &self.docs[p.doc as usize];
         let at = p.pos as usize;
@@ -252,13 +345,22 @@ impl Segment {
         tx: &mut WriteTxn,
         t: &Tables,
         nodes: &[NodeText<'_>],
-        rank: &[u32],
+        order: &[u32],
     ) -> Result<()> {
-        let mut terms: Vec<u32> = Vec::new();
+        // Each document's terms in term order from one pass over the terms in term order (its
+        // postings transposed), instead of a sort per document: a document has a posting in
+        // each term of its `doc_terms` range and in no other.
+        let mut next: Vec<usize> = self.docs.iter().map(|d| d.first).collect();
+        let mut sorted = vec![0u32; self.doc_terms.len()];
+        for &id in order {
+            for p in &self.terms[id as usize].postings {
+                let slot = &mut next[p.doc as usize];
+                sorted[*slot] = id;
+                *slot += 1;
+            }
+        }
         for d in &self.docs {
-            terms.clear();
-            terms.extend_from_slice(&self.doc_terms[d.first..d.first + d.count]);
-            terms.sort_unstable_by_key(|&id| rank[id as usize]);
+            let terms = &sorted[d.first..d.first + d.count];
             let names = terms.iter().map(|&id| &*self.terms[id as usize].name);
             let value = encode_doc(nodes[d.node].doc, d.field_len, terms.len(), names);
             tx.insert(t.docs, &doc_key(d.docnum), &value)?;
@@ -365,6 +467,34 @@ impl Segment {
     }
 }
 
+/// The document being added: its index in `Segment::docs`, its stamp (one more) and docnum.
+#[derive(Debug, Clone, Copy)]
+struct DocAt {
+    doc: u32,
+    stamp: u32,
+    docnum: u64,
+}
+
+/// Starts the posting of `st` (term `id`) for the document `at` unless it has one already.
+#[inline]
+fn open_posting(st: &mut SegTerm, id: u32, at: DocAt, docs: &[SegDoc], doc_terms: &mut Vec<u32>) {
+    if st.stamp == at.stamp {
+        return;
+    }
+    st.stamp = at.stamp;
+    st.lasts = [0; 3];
+    if let Some(last) = st.postings.last() {
+        st.sorted &= docs[last.doc as usize].docnum < at.docnum;
+    }
+    st.postings.push(SegPosting {
+        doc: at.doc,
+        tf: [0; 3],
+        pos: st.positions.len() as u32,
+        len: 0,
+    });
+    doc_terms.push(id);
+}
+
 /// What [`Segment::append`] did.
 enum Appended {
     /// Nothing: a new docnum falls inside the term's list.
@@ -395,6 +525,7 @@ fn intern(ids: &mut TermIds, terms: &mut Vec<SegTerm>, term: &str) -> u32 {
             lasts: [0; 3],
             stamp: 0,
             sorted: true,
+            field_seq: 0,
         });
         id
     })
@@ -595,6 +726,7 @@ mod tests {
 
 #[cfg(test)]
 mod bench {
+    use super::super::analyze::for_each_term;
     use super::*;
     use crate::document::gen;
     use crate::search::{DocRef, Field};

@@ -6,6 +6,7 @@ mod bm25;
 mod fts5;
 mod model;
 mod perf;
+mod reuse;
 mod semantics;
 mod stale;
 
