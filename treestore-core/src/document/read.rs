@@ -15,10 +15,9 @@ use crate::version::VersionReader;
 use super::model::{Document, DocumentCounts, Node, StructureOptions, StructurePage, MAX_PAGE};
 use super::pages::{self, parse_page_spec};
 use super::record::{
-    decode_head, decode_head_record, decode_node, decode_node_id_bytes, decode_node_ref,
-    decode_pos, id_key, long_section_prefix, node_key, node_key_pos, section_key, vid_prefix,
-    DocHead, NodeHead, NodeRecord, TextRef, HEADS, IDS, NODES, PAGES, SECTIONS,
-    SECTION_KEY_INLINE_MAX, TEXTS,
+    decode_head_record, decode_node, decode_node_id_bytes, decode_node_ref, decode_pos, id_key,
+    long_section_prefix, node_key, node_key_pos, section_key, vid_prefix, DocHead, NodeHead,
+    NodeRecord, TextRef, HEADS, IDS, NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
 };
 use super::text;
 
@@ -135,7 +134,11 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         let r = self.ver.resolve(policy, version)?;
         let (pos, v) = match parent {
             Some(id) => self.locate_or_not_found(&r, policy, id, None)?,
-            None => (0, self.value_at(r.vid, 0, None)?.ok_or_else(|| missing_node(r.vid, 0))?),
+            None => (
+                0,
+                self.value_at(r.vid, 0, None)?
+                    .ok_or_else(|| missing_node(r.vid, 0))?,
+            ),
         };
         // The parent's child count sizes the result, so a wide fan is not copied as it grows.
         let parent = decode_node_ref(&v, false)?;
@@ -450,15 +453,6 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         match finger {
             Some(f) => self.tx().get_near(t, key, f),
             None => self.tx().get(t, key),
-        }
-    }
-
-    fn head_at(&self, vid: u64, pos: u32) -> Result<NodeHead> {
-        let t = self.nodes.get(self.tx())?;
-        let mut kb = self.keys.borrow_mut();
-        match self.tx().get(t, node_key(&mut kb, vid, pos))? {
-            Some(v) => decode_head(&v),
-            None => Err(missing_node(vid, pos)),
         }
     }
 

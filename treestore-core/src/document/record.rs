@@ -255,11 +255,6 @@ fn decode_head_from(d: &mut Decoder<'_>) -> Result<NodeHead> {
     })
 }
 
-/// Decodes only the walk fields of a node record.
-pub(crate) fn decode_head(v: &[u8]) -> Result<NodeHead> {
-    decode_head_from(&mut Decoder::new(v, "node"))
-}
-
 /// Only the `node_id` of a node record, as stored (the check of a guessed position).
 pub(crate) fn decode_node_id_bytes(v: &[u8]) -> Result<&[u8]> {
     let mut d = Decoder::new(v, "node");
@@ -557,7 +552,7 @@ mod tests {
         assert_eq!(rec.child_ids, vec!["c1", "c2"]);
         assert_eq!(rec.metadata, md);
         assert_eq!(rec.updated_at, 1 << 40);
-        assert_eq!(decode_head(&bytes).unwrap(), fields.head);
+        assert_eq!(decode_node_ref(&bytes, false).unwrap().head, fields.head);
         assert_eq!(decode_stored_text(&bytes).unwrap(), Some(stored));
         for cut in 0..bytes.len() {
             let err = decode_node(&bytes[..cut], true).unwrap_err();
