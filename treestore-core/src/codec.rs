@@ -426,7 +426,10 @@ mod tests {
         for bits in 0..64 {
             for v in [1u64 << bits, (1u64 << bits) - 1, u64::MAX >> bits] {
                 let mut e = Encoder::new();
-                e.uvar(v).ivar(v as i64).ivar((v as i64).wrapping_neg()).u8(9);
+                e.uvar(v)
+                    .ivar(v as i64)
+                    .ivar((v as i64).wrapping_neg())
+                    .u8(9);
                 let buf = e.finish();
                 let mut d = Decoder::new(&buf, "test");
                 assert_eq!(d.uvar().unwrap(), v);
