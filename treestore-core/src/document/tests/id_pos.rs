@@ -42,10 +42,14 @@ fn naming() -> impl Strategy<Value = Naming> {
     prop_oneof![
         (-5i64..=1, 1usize..=5, root).prop_map(|(offset, width, root)| {
             // A numbered root needs a number ≥ 0 at position 0.
-            let root = if offset > 0 && root.is_none() {
-                Some("root".to_string())
-            } else {
-                root
+            // Nor may the root take an id a numbered position has ("00" at offset 1, width 2).
+            let taken = |r: &String| {
+                (1..1000i64).any(|p| format!("{:0width$}", p - offset, width = width) == *r)
+            };
+            let root = match root {
+                None if offset > 0 => Some("root".to_string()),
+                Some(r) if taken(&r) => Some("root".to_string()),
+                root => root,
             };
             Naming::Numbered {
                 offset,
