@@ -244,3 +244,27 @@ def test_compact_rewrites_a_closed_database_in_place(db_path):
         treestore.compact(3)  # type: ignore[arg-type]
     with pytest.raises(treestore.TreeStoreError):
         treestore.compact(os.path.join(os.path.dirname(db_path), "missing.tsdb"))
+
+
+def test_the_last_close_shrinks_a_mostly_free_file(db_path):
+    """Closing the only handle moves live pages down and cuts the free end (the engine's
+    shrink at close), across the C ABI; the data reads back whole."""
+    with treestore.TreeStore(db_path) as db:
+        for p in range(40):
+            nodes = [{"node_id": "root", "title": f"Policy {p}"}] + [
+                {"node_id": f"n{i}", "parent_id": "root", "title": f"Section {i}",
+                 "text": f"policy {p} section {i} " + "words of text " * 150}
+                for i in range(20)
+            ]  # fmt: skip
+            db.store_document({"document": {"policy_id": f"p{p}", "version_id": "v1"}, "nodes": nodes})
+        for p in range(1, 40):
+            db.delete_document(f"p{p}")
+        db.checkpoint()
+        open_size = os.path.getsize(db_path)
+    closed_size = os.path.getsize(db_path)
+    assert closed_size * 2 < open_size, (open_size, closed_size)
+    with treestore.TreeStore(db_path) as db:
+        assert db.get_node("p0", "n7")["text"].startswith("policy 0 section 7 ")
+        with pytest.raises(treestore.NotFoundError):
+            db.get_node("p1", "n7")
+        assert db.check_integrity()["ok"]
