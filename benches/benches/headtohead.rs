@@ -12,18 +12,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode};
+use treestore_benches::env_f64;
 use treestore_benches::h2h::report::{write_section, Results, Stats};
 use treestore_benches::h2h::{check, pg, queries, sqlite, ts, Corpus, Engine, Kind, Query};
-
-fn env_f64(name: &str, default: f64) -> f64 {
-    std::env::var(name)
-        .ok()
-        .map(|v| {
-            v.parse()
-                .unwrap_or_else(|_| panic!("{name}={v:?} is not a number"))
-        })
-        .unwrap_or(default)
-}
 
 fn timed<T>(what: &str, f: impl FnOnce() -> T) -> (T, Duration) {
     let t = Instant::now();

@@ -12,20 +12,13 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let kind = args.get(1).map(String::as_str).unwrap_or("node");
     if kind == "load" {
-        return load(
-            std::env::var("BENCH_SCALE")
-                .map_or(0.05, |s| s.parse().expect("BENCH_SCALE is a number")),
-        );
+        return load(treestore_benches::env_f64("BENCH_SCALE", 0.05));
     }
     let secs: f64 = args
         .get(2)
         .map_or(10.0, |s| s.parse().expect("SECONDS is a number"));
-    let scale: f64 =
-        std::env::var("BENCH_SCALE").map_or(0.05, |s| s.parse().expect("BENCH_SCALE is a number"));
-    let kind = Kind::ALL
-        .into_iter()
-        .find(|k| k.id() == kind)
-        .unwrap_or_else(|| panic!("unknown kind {kind}"));
+    let scale: f64 = treestore_benches::env_f64("BENCH_SCALE", 0.05);
+    let kind = Kind::by_id(kind);
     let corpus = Corpus::build(scale);
     let dir = treestore_benches::temp_dir();
     let engine = ts::Engine::create(dir.path());

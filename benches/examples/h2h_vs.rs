@@ -19,12 +19,8 @@ fn main() {
     let only = args.get(3).map(String::as_str);
     let queries_per_round: usize =
         std::env::var("H2H_QUERIES").map_or(100, |s| s.parse().expect("H2H_QUERIES is a number"));
-    let scale: f64 =
-        std::env::var("BENCH_SCALE").map_or(0.0, |s| s.parse().expect("BENCH_SCALE is a number"));
-    let kind = Kind::ALL
-        .into_iter()
-        .find(|k| k.id() == kind)
-        .unwrap_or_else(|| panic!("unknown kind {kind}"));
+    let scale: f64 = treestore_benches::env_f64("BENCH_SCALE", 0.0);
+    let kind = Kind::by_id(kind);
     let corpus = Corpus::build(scale);
     let dir = treestore_benches::temp_dir();
     let sets = queries::query_sets(&corpus, 20261126);

@@ -42,12 +42,8 @@ fn main() {
         .map_or(4, |s| s.parse().expect("READERS is a number"));
     let writes = args.get(4).map_or("on", String::as_str) == "on";
     let engine_name = args.get(5).map_or("ts", String::as_str);
-    let scale: f64 =
-        std::env::var("BENCH_SCALE").map_or(0.05, |s| s.parse().expect("BENCH_SCALE is a number"));
-    let kind = Kind::ALL
-        .into_iter()
-        .find(|k| k.id() == kind)
-        .unwrap_or_else(|| panic!("unknown kind {kind}"));
+    let scale: f64 = treestore_benches::env_f64("BENCH_SCALE", 0.05);
+    let kind = Kind::by_id(kind);
     let corpus = Corpus::build(scale);
     let dir = treestore_benches::temp_dir();
     let sets = queries::query_sets(&corpus, 20261126);

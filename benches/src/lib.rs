@@ -99,6 +99,17 @@ pub fn dir_bytes(dir: &Path) -> u64 {
         .sum()
 }
 
+/// The number in environment variable `name`, else `default`; panics naming a value that is not a number.
+pub fn env_f64(name: &str, default: f64) -> f64 {
+    std::env::var(name)
+        .ok()
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{name}={v:?} is not a number"))
+        })
+        .unwrap_or(default)
+}
+
 /// The pair count from `TREESTORE_BENCH_N` (underscores allowed), else `default`.
 pub fn bulk_from_env(default: usize) -> usize {
     std::env::var("TREESTORE_BENCH_N")

@@ -96,6 +96,18 @@ impl Kind {
         }
     }
 
+    /// The kind whose [`Kind::id`] is `id`; panics listing the ids when there is none (the
+    /// examples' argument).
+    pub fn by_id(id: &str) -> Kind {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.id() == id)
+            .unwrap_or_else(|| {
+                let ids: Vec<&str> = Kind::ALL.iter().map(|k| k.id()).collect();
+                panic!("unknown query kind {id:?}; one of {}", ids.join(", "))
+            })
+    }
+
     /// Tree queries (the targets: 30x PostgreSQL, 3x SQLite, p99 < 1 ms under a writer).
     pub fn is_tree(self) -> bool {
         matches!(

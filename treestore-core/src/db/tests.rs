@@ -7,7 +7,7 @@ use super::*;
 use crate::error::ErrorKind;
 use crate::storage::vfs::{MemVfs, Vfs};
 
-fn mem_options(vfs: &MemVfs) -> Options {
+pub(super) fn mem_options(vfs: &MemVfs) -> Options {
     Options {
         vfs: Arc::new(vfs.clone()),
         page_size: 1024,
@@ -15,7 +15,7 @@ fn mem_options(vfs: &MemVfs) -> Options {
     }
 }
 
-fn key(i: u32) -> Vec<u8> {
+pub(super) fn key(i: u32) -> Vec<u8> {
     format!("key{i:08}").into_bytes()
 }
 

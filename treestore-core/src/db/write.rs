@@ -114,6 +114,20 @@ impl WriteTxn {
             .ok_or_else(|| Error::new(ErrorKind::Closed, "the write transaction has ended"))
     }
 
+    /// The tree-editing view of this transaction: its changes and the writer's allocator.
+    fn tree(&mut self) -> Result<TreeMut<'_>> {
+        let state = self
+            .state
+            .as_deref_mut()
+            .ok_or_else(|| Error::new(ErrorKind::Closed, "the write transaction has ended"))?;
+        Ok(TreeMut {
+            pager: &self.shared.pager,
+            map: &self.map,
+            dirty: &mut self.dirty,
+            alloc: &mut state.alloc,
+        })
+    }
+
     /// Runs `f` on the tree of `table` and stores the new root and length change.
     fn with_tree<R>(
         &mut self,
@@ -122,17 +136,7 @@ impl WriteTxn {
     ) -> Result<R> {
         let root = self.root_of(table)?;
         self.shared.check_writable()?;
-        let state = self
-            .state
-            .as_deref_mut()
-            .ok_or_else(|| Error::new(ErrorKind::Closed, "the write transaction has ended"))?;
-        let mut tree = TreeMut {
-            pager: &self.shared.pager,
-            map: &self.map,
-            dirty: &mut self.dirty,
-            alloc: &mut state.alloc,
-        };
-        let (new_root, out, delta) = f(&mut tree, root)?;
+        let (new_root, out, delta) = f(&mut self.tree()?, root)?;
         let mut tables = self.tables.borrow_mut();
         let t = &mut tables[table.idx as usize];
         t.root = new_root;
@@ -311,17 +315,8 @@ impl WriteTxn {
     }
 
     fn write_catalog(&mut self, tables: &[TableState]) -> Result<()> {
-        let state = self
-            .state
-            .as_deref_mut()
-            .ok_or_else(|| Error::new(ErrorKind::Closed, "the write transaction has ended"))?;
-        let mut tree = TreeMut {
-            pager: &self.shared.pager,
-            map: &self.map,
-            dirty: &mut self.dirty,
-            alloc: &mut state.alloc,
-        };
         let mut root = self.catalog_root;
+        let mut tree = self.tree()?;
         for t in tables.iter().filter(|t| t.changed) {
             let entry = encode_entry(t.root, t.len);
             let val = tree.make_value(t.name.len(), &entry);
@@ -385,17 +380,8 @@ impl WriteTxn {
         }
         let mut tables = std::mem::take(&mut *self.tables.borrow_mut());
         self.write_catalog(&tables)?;
-        let state = self
-            .state
-            .as_deref_mut()
-            .ok_or_else(|| Error::new(ErrorKind::Closed, "the write transaction has ended"))?;
-        let mut tree = TreeMut {
-            pager: &self.shared.pager,
-            map: &self.map,
-            dirty: &mut self.dirty,
-            alloc: &mut state.alloc,
-        };
-        self.catalog_root = tree.relocate(self.catalog_root, limit)?;
+        let catalog_root = self.catalog_root;
+        self.catalog_root = self.tree()?.relocate(catalog_root, limit)?;
         tables.iter_mut().for_each(|t| t.changed = false);
         *self.tables.borrow_mut() = tables;
         self.catalog_changed = true;
@@ -416,17 +402,9 @@ impl WriteTxn {
         for key in &keys {
             self.remove(table, key)?;
         }
-        let state = self
-            .state
-            .as_deref_mut()
-            .ok_or_else(|| Error::new(ErrorKind::Closed, "the write transaction has ended"))?;
-        let mut tree = TreeMut {
-            pager: &self.shared.pager,
-            map: &self.map,
-            dirty: &mut self.dirty,
-            alloc: &mut state.alloc,
-        };
-        let (root, old) = tree.remove(self.catalog_root, name.as_bytes())?;
+        let catalog_root = self.catalog_root;
+        let mut tree = self.tree()?;
+        let (root, old) = tree.remove(catalog_root, name.as_bytes())?;
         if let Some(old) = old {
             tree.drop_value(old)?;
         }

@@ -595,27 +595,32 @@ mod tests {
             proptest::prop_assert_eq!(&scanned, &want);
             proptest::prop_assert_eq!(words(&text).collect::<Vec<_>>(), want);
             for stemming in [Stemming::None, Stemming::Porter] {
-                let mut got = Vec::new();
-                for_each_term(&text, stemming, |t, p| got.push((t.to_string(), p)));
-                let want: Vec<(String, u32)> = analyze(&text, stemming)
-                    .into_iter()
-                    .map(|t| (t.term, t.position))
-                    .collect();
+                let (got, want) = indexed_and_analyzed(&text, stemming);
                 proptest::prop_assert_eq!(got, want);
             }
         }
+    }
+
+    /// The (term, position) pairs of the indexing path and of `analyze`, for comparison.
+    #[allow(clippy::type_complexity, reason = "two lists of the same pairs")]
+    fn indexed_and_analyzed(
+        text: &str,
+        stemming: Stemming,
+    ) -> (Vec<(String, u32)>, Vec<(String, u32)>) {
+        let mut got = Vec::new();
+        for_each_term(text, stemming, |t, p| got.push((t.to_string(), p)));
+        let want = analyze(text, stemming)
+            .into_iter()
+            .map(|t| (t.term, t.position))
+            .collect();
+        (got, want)
     }
 
     #[test]
     fn the_indexing_path_yields_the_same_terms() {
         let text = "Ünïcödé WORDS, İİİ don't 中华 ".repeat(3) + &"İ".repeat(60);
         for stemming in [Stemming::None, Stemming::Porter] {
-            let mut got = Vec::new();
-            for_each_term(&text, stemming, |t, p| got.push((t.to_string(), p)));
-            let want: Vec<(String, u32)> = analyze(&text, stemming)
-                .into_iter()
-                .map(|t| (t.term, t.position))
-                .collect();
+            let (got, want) = indexed_and_analyzed(&text, stemming);
             assert_eq!(got, want);
         }
     }

@@ -1,22 +1,10 @@
 //! Shrinking at close on the memory file system: what moves, what stays, and when it is skipped.
 
 use std::ops::Bound;
-use std::sync::Arc;
 
-use crate::db::{Database, Options, ReadOps};
+use crate::db::tests::{key, mem_options as options};
+use crate::db::{Database, ReadOps};
 use crate::storage::vfs::MemVfs;
-
-fn options(vfs: &MemVfs) -> Options {
-    Options {
-        vfs: Arc::new(vfs.clone()),
-        page_size: 1024,
-        ..Options::default()
-    }
-}
-
-fn key(i: u32) -> Vec<u8> {
-    format!("key{i:08}").into_bytes()
-}
 
 /// Values of every size: inline, near the inline limit, and overflow chains of several pages.
 fn value(i: u32) -> Vec<u8> {
