@@ -24,9 +24,10 @@ def main() -> None:
     ts, sq = b.TS(os.path.join(tmp, "t.tsdb"), docs), b.SQ(os.path.join(tmp, "s.db"), docs)
     rng = random.Random(3)
     keys = []
+    ids = b.pageindex_ids((2, 4, 4))
     for _ in range(20000):
         k = rng.randrange(n_docs)
-        node = f"s{rng.randrange(2)}.{rng.randrange(4)}.{rng.randrange(4)}"
+        node = ids[f"s{rng.randrange(2)}.{rng.randrange(4)}.{rng.randrange(4)}"]
         keys.append((f"pol-{k:05d}", "v3" if k % 3 == 0 else "v1", node))
     g, sg = ts.db.get_node, sq.get_node
 

@@ -20,6 +20,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import bench_vs as b  # noqa: E402
 
+IDS = b.pageindex_ids((2, 4, 4))
+
 HELPER = r"""
 #include <valgrind/callgrind.h>
 void cg_zero(void) { CALLGRIND_ZERO_STATS; }
@@ -27,11 +29,11 @@ void cg_dump(const char *name) { CALLGRIND_DUMP_STATS_AT(name); }
 """
 
 OPS = [  # name, calls, function(system)
-    ("get_node", 300, lambda s: s.get_node("pol-00001", "v1", "s1.2.3")),
-    ("get_children (4)", 300, lambda s: s.children("pol-00001", "v1", "s1")),
-    ("get_subtree (21 nodes)", 100, lambda s: s.subtree("pol-00001", "v1", "s1")),
+    ("get_node", 300, lambda s: s.get_node("pol-00001", "v1", IDS["s1.2.3"])),
+    ("get_children (4)", 300, lambda s: s.children("pol-00001", "v1", IDS["s1"])),
+    ("get_subtree (21 nodes)", 100, lambda s: s.subtree("pol-00001", "v1", IDS["s1"])),
     ("get_subtree (1,000 nodes)", 5, lambda s: s.subtree("big", "v1", "root")),
-    ("get_ancestor_path (4)", 300, lambda s: s.ancestors("pol-00001", "v1", "s1.2.3")),
+    ("get_ancestor_path (4)", 300, lambda s: s.ancestors("pol-00001", "v1", IDS["s1.2.3"])),
     ("get_version_as_of", 300, lambda s: s.as_of("pol-00003", "2023-06-15")),
 ]
 

@@ -6,7 +6,8 @@ queries, same result shapes (node dicts with the SDK's 16 keys, tz-aware datetim
 
 The corpus (seeded): BENCH_DOCS documents of 43 nodes (root, 2 sections, 4 subsections each, 4 items
 each: a section's subtree is 21 nodes), a third of them in 3 versions with effective dates, plus one
-document of 1,000 nodes (root, 9 sections of 10 subsections of 10 items). Texts are 30-60 words from
+document of 1,000 nodes (root, 9 sections of 10 subsections of 10 items). Node ids are numbered as
+PageIndex numbers them ("0000", "0001", ... in pre-order below a root named "root"). Texts are 30-60 words from
 a 2,000-word vocabulary with Zipf-like frequencies.
 
 Each system gets its best plain setup:
@@ -57,6 +58,19 @@ def vocabulary(rng: random.Random) -> List[str]:
     return sorted(words)
 
 
+def pageindex_ids(shape: Tuple[int, int, int]) -> Dict[str, str]:
+    """Node ids as PageIndex numbers them: "0000", "0001", ... in pre-order after the root (which
+    keeps the id "root", as TreeStore's PageIndex import names its synthetic root), keyed by the
+    structural names the corpus and the queries use ("s1", "s1.2", "s1.2.3")."""
+    names = ["root"]
+    for s in range(shape[0]):
+        names.append(f"s{s}")
+        for c in range(shape[1]):
+            names.append(f"s{s}.{c}")
+            names.extend(f"s{s}.{c}.{i}" for i in range(shape[2]))
+    return {name: "root" if k == 0 else f"{k - 1:04d}" for k, name in enumerate(names)}
+
+
 def make_corpus(n_docs: int, seed: int = 7) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:
     rng = random.Random(seed)
     vocab = vocabulary(rng)
@@ -81,6 +95,11 @@ def make_corpus(n_docs: int, seed: int = 7) -> Tuple[List[Dict[str, Any]], Dict[
                 for i in range(shape[2]):
                     nodes.append(node(f"{cid}.{i}", cid, 3, page))
                     page += 1
+        ids = pageindex_ids(shape)
+        for n in nodes:
+            n["node_id"] = ids[n["node_id"]]
+            if n.get("parent_id"):
+                n["parent_id"] = ids[n["parent_id"]]
         return {"document": {"policy_id": policy, "version_id": version, "effective_start": start,
                              "created_at": T0}, "nodes": nodes}  # fmt: skip
 
@@ -428,9 +447,10 @@ def workloads(info, rng: random.Random) -> List[Tuple[str, int, Callable[[Any], 
     def picks(k, fn):
         return [fn() for _ in range(k)]
 
-    node_keys = picks(4000, lambda: (*key(), f"s{rng.randrange(2)}.{rng.randrange(4)}.{rng.randrange(4)}"))
-    parent_keys = picks(2000, lambda: (*key(), f"s{rng.randrange(2)}"))
-    sub_keys = picks(1000, lambda: (*key(), f"s{rng.randrange(2)}"))
+    ids = pageindex_ids((2, 4, 4))
+    node_keys = picks(4000, lambda: (*key(), ids[f"s{rng.randrange(2)}.{rng.randrange(4)}.{rng.randrange(4)}"]))
+    parent_keys = picks(2000, lambda: (*key(), ids[f"s{rng.randrange(2)}"]))
+    sub_keys = picks(1000, lambda: (*key(), ids[f"s{rng.randrange(2)}"]))
     asof_keys = picks(2000, lambda: (f"pol-{rng.randrange(0, n_docs, 3):05d}", f"{rng.choice([2022, 2023, 2024, 2025])}-0{rng.randint(1, 9)}-15"))
     vocab = info["vocab"]
     queries = [f"{rng.choice(vocab[20:300])} {rng.choice(vocab[20:300])}" for _ in range(300)]
