@@ -48,6 +48,13 @@
 #define TREESTORE_OPEN_NO_CREATE 2
 
 /**
+ * `treestore_options.flags`: do not shrink the file when the last handle closes. By default the
+ * last close moves live pages down and cuts the free end off the file when at least a quarter of
+ * it is free (on file systems mounted with online discard, freeing the blocks can take seconds).
+ */
+#define TREESTORE_OPEN_NO_SHRINK 4
+
+/**
  * `treestore_pageindex_export` flag: indent by 2 spaces, one field per line.
  */
 #define TREESTORE_PAGEINDEX_PRETTY 1

@@ -245,6 +245,9 @@ func capiOpen(path string, o Options) (dbHandle, error) {
 	if o.NoCreate {
 		flags |= C.TREESTORE_OPEN_NO_CREATE
 	}
+	if o.NoShrink {
+		flags |= C.TREESTORE_OPEN_NO_SHRINK
+	}
 	r := C.ts_db_open(p, pl, C.uint32_t(o.Durability), C.uint32_t(o.PageSize), flags,
 		C.uint64_t(o.CheckpointWALBytes))
 	runtime.KeepAlive(path)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -479,4 +480,56 @@ func TestFinalizerRollsBackAForgottenWriteTransaction(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+}
+
+func TestLastCloseShrinksTheFileUnlessNoShrink(t *testing.T) {
+	for _, noShrink := range []bool{false, true} {
+		path := tempPath(t)
+		db, err := Open(path, &Options{NoShrink: noShrink})
+		if err != nil {
+			t.Fatal(err)
+		}
+		value := strings.Repeat("x", 8000)
+		for i := 0; i < 300; i++ {
+			mustPut(t, db, "t", fmt.Sprintf("k%03d", i), value)
+		}
+		for i := 1; i < 300; i++ {
+			if _, err := db.KVDelete("t", []byte(fmt.Sprintf("k%03d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Checkpoint(); err != nil {
+			t.Fatal(err)
+		}
+		before := fileSize(t, path)
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		after := fileSize(t, path)
+		if noShrink && after != before {
+			t.Errorf("NoShrink: the file went from %d to %d bytes", before, after)
+		}
+		if !noShrink && after*2 >= before {
+			t.Errorf("the last close should shrink the file: %d -> %d bytes", before, after)
+		}
+		db, err = Open(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err := db.KVGet("t", []byte("k000")); err != nil || string(v) != value {
+			t.Errorf("KVGet after the close: %d bytes, %v", len(v), err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Size()
 }

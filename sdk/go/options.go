@@ -28,6 +28,10 @@ type Options struct {
 	// CheckpointWALBytes checkpoints automatically once the WAL passes this many bytes; 0 for
 	// 64 MiB.
 	CheckpointWALBytes uint64
+	// NoShrink keeps the file as it is when the last handle closes. By default that close moves
+	// live pages down and cuts the free end off the file when at least a quarter of it is free
+	// (on file systems mounted with online discard, freeing the blocks can take seconds).
+	NoShrink bool
 }
 
 // defaultCheckpointWALBytes is the library's default for Options.CheckpointWALBytes.

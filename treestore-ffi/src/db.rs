@@ -35,6 +35,10 @@ pub const TREESTORE_DURABILITY_RELAXED: u32 = 1;
 pub const TREESTORE_OPEN_READ_ONLY: u32 = 1;
 /// `treestore_options.flags`: fail with TREESTORE_NOT_FOUND instead of creating a missing file.
 pub const TREESTORE_OPEN_NO_CREATE: u32 = 2;
+/// `treestore_options.flags`: do not shrink the file when the last handle closes. By default the
+/// last close moves live pages down and cuts the free end off the file when at least a quarter of
+/// it is free (on file systems mounted with online discard, freeing the blocks can take seconds).
+pub const TREESTORE_OPEN_NO_SHRINK: u32 = 4;
 
 /// Options for `treestore_db_open`. Fill with `treestore_options_init`, then change fields.
 #[repr(C)]
@@ -129,7 +133,9 @@ fn options_from(opts: *const treestore_options) -> Result<Options, FfiError> {
     if c.page_size != 0 {
         o.page_size = c.page_size;
     }
-    if c.flags & !(TREESTORE_OPEN_READ_ONLY | TREESTORE_OPEN_NO_CREATE) != 0 {
+    if c.flags & !(TREESTORE_OPEN_READ_ONLY | TREESTORE_OPEN_NO_CREATE | TREESTORE_OPEN_NO_SHRINK)
+        != 0
+    {
         return Err(FfiError::new(
             TREESTORE_INVALID_ARGUMENT,
             format!("options.flags has unknown bits: {:#x}", c.flags),
@@ -137,6 +143,7 @@ fn options_from(opts: *const treestore_options) -> Result<Options, FfiError> {
     }
     o.read_only = c.flags & TREESTORE_OPEN_READ_ONLY != 0;
     o.create = c.flags & TREESTORE_OPEN_NO_CREATE == 0;
+    o.shrink_at_close = c.flags & TREESTORE_OPEN_NO_SHRINK == 0;
     if c.checkpoint_wal_bytes != 0 {
         o.checkpoint_wal_bytes = c.checkpoint_wal_bytes;
     }

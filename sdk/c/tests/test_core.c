@@ -46,6 +46,16 @@ static void test_open_errors(void) {
     CHECK_STATUS(treestore_db_open(STR(path), &opts, &db, &err), TREESTORE_INVALID_ARGUMENT);
     CHECK(strstr((const char *)treestore_error_message(err).ptr, "durability") != NULL);
     treestore_error_free(err);
+    err = NULL;
+    opts.durability = TREESTORE_DURABILITY_SYNC;
+    opts.flags = 8;
+    CHECK_STATUS(treestore_db_open(STR(path), &opts, &db, &err), TREESTORE_INVALID_ARGUMENT);
+    CHECK(strstr((const char *)treestore_error_message(err).ptr, "flags") != NULL);
+    treestore_error_free(err);
+    opts.flags = TREESTORE_OPEN_NO_SHRINK;
+    CHECK_STATUS(treestore_db_open(STR(path), &opts, &db, NULL), TREESTORE_OK);
+    CHECK_STATUS(treestore_db_close(db, NULL), TREESTORE_OK);
+    db = NULL;
     CHECK_STATUS(treestore_options_init(NULL), TREESTORE_NULL_PARAMETER);
     treestore_error_free(NULL);
     treestore_db_free(NULL);

@@ -246,21 +246,31 @@ def test_compact_rewrites_a_closed_database_in_place(db_path):
         treestore.compact(os.path.join(os.path.dirname(db_path), "missing.tsdb"))
 
 
-def test_the_last_close_shrinks_a_mostly_free_file(db_path):
+def fill_and_empty(db) -> int:
+    """Stores 40 documents, deletes all but the first; returns the file size while open."""
+    for p in range(40):
+        nodes = [{"node_id": "root", "title": f"Policy {p}"}] + [
+            {"node_id": f"n{i}", "parent_id": "root", "title": f"Section {i}",
+             "text": f"policy {p} section {i} " + "words of text " * 150}
+            for i in range(20)
+        ]  # fmt: skip
+        db.store_document({"document": {"policy_id": f"p{p}", "version_id": "v1"}, "nodes": nodes})
+    for p in range(1, 40):
+        db.delete_document(f"p{p}")
+    db.checkpoint()
+    return os.path.getsize(db.path)
+
+
+def test_the_last_close_shrinks_a_mostly_free_file_unless_told_not_to(db_path, tmp_path):
     """Closing the only handle moves live pages down and cuts the free end (the engine's
-    shrink at close), across the C ABI; the data reads back whole."""
+    shrink at close), across the C ABI; the data reads back whole. ``shrink_at_close=False``
+    keeps the file as it is."""
+    kept = str(tmp_path / "kept.tsdb")
+    with treestore.TreeStore(kept, shrink_at_close=False) as db:
+        open_size = fill_and_empty(db)
+    assert os.path.getsize(kept) == open_size
     with treestore.TreeStore(db_path) as db:
-        for p in range(40):
-            nodes = [{"node_id": "root", "title": f"Policy {p}"}] + [
-                {"node_id": f"n{i}", "parent_id": "root", "title": f"Section {i}",
-                 "text": f"policy {p} section {i} " + "words of text " * 150}
-                for i in range(20)
-            ]  # fmt: skip
-            db.store_document({"document": {"policy_id": f"p{p}", "version_id": "v1"}, "nodes": nodes})
-        for p in range(1, 40):
-            db.delete_document(f"p{p}")
-        db.checkpoint()
-        open_size = os.path.getsize(db_path)
+        open_size = fill_and_empty(db)
     closed_size = os.path.getsize(db_path)
     assert closed_size * 2 < open_size, (open_size, closed_size)
     with treestore.TreeStore(db_path) as db:

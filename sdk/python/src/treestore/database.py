@@ -168,6 +168,9 @@ class TreeStore(_Documents, _Versions, _Search, _Metadata, _Prompts, _Query, _Kv
         page_size: page size of a new database, a power of two from 1024 to 65536 (default 4096).
         checkpoint_wal_bytes: checkpoint automatically once the WAL passes this many bytes
             (default 64 MiB).
+        shrink_at_close: when the last handle closes with at least a quarter of the file free,
+            move live pages down and cut the free end off the file (default). ``False`` keeps the
+            close quick on file systems where freeing blocks is slow (online discard).
 
     Raises:
         DatabaseLockedError: another process holds the database open for writing.
@@ -187,6 +190,7 @@ class TreeStore(_Documents, _Versions, _Search, _Metadata, _Prompts, _Query, _Kv
         create: bool = True,
         page_size: Optional[int] = None,
         checkpoint_wal_bytes: Optional[int] = None,
+        shrink_at_close: bool = True,
     ) -> None:
         self._path = _path_arg(path)
         encoded = text_arg(self._path, "path")
@@ -199,8 +203,10 @@ class TreeStore(_Documents, _Versions, _Search, _Metadata, _Prompts, _Query, _Kv
             opts.page_size = int_arg(page_size, "page_size", 1, _U32_MAX)
         if checkpoint_wal_bytes is not None:
             opts.checkpoint_wal_bytes = int_arg(checkpoint_wal_bytes, "checkpoint_wal_bytes", 1, _U64_MAX)
-        opts.flags = (lib.TREESTORE_OPEN_READ_ONLY if read_only else 0) | (
-            0 if create else lib.TREESTORE_OPEN_NO_CREATE
+        opts.flags = (
+            (lib.TREESTORE_OPEN_READ_ONLY if read_only else 0)
+            | (0 if create else lib.TREESTORE_OPEN_NO_CREATE)
+            | (0 if shrink_at_close else lib.TREESTORE_OPEN_NO_SHRINK)
         )
         s = take()
         try:
