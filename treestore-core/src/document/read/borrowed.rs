@@ -34,6 +34,37 @@ pub struct NodeRef<'a> {
     pub metadata: StrPairs<'a>,
 }
 
+impl NodeRef<'_> {
+    /// An owned copy (what [`DocReader::node`] returns), for a caller that keeps one node of many.
+    pub fn to_node(&self) -> Result<super::Node> {
+        let list = |l: &StrList<'_>| -> Result<Vec<String>> {
+            l.iter().map(|s| s.map(String::from)).collect()
+        };
+        Ok(super::Node {
+            node_id: self.node_id.into(),
+            policy_id: self.policy_id.into(),
+            version_id: self.version_id.into(),
+            parent_id: self.parent_id.map(Into::into),
+            title: self.title.into(),
+            page_start: self.page_start,
+            page_end: self.page_end,
+            summary: self.summary.map(Into::into),
+            text: self.text.map(Into::into),
+            section_path: self.section_path.into(),
+            child_ids: list(&self.child_ids)?,
+            depth: self.depth,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            see_also: list(&self.see_also)?,
+            metadata: self
+                .metadata
+                .iter()
+                .map(|kv| kv.map(|(k, v)| (k.to_string(), v.to_string())))
+                .collect::<Result<_>>()?,
+        })
+    }
+}
+
 impl<R: ReadOps + ?Sized> DocReader<'_, R> {
     /// [`DocReader::node`] (one node, with text), handed to `f` as a [`NodeRef`] instead of
     /// copied into a [`Node`](super::Node).
@@ -144,40 +175,7 @@ mod tests {
         let rd = DocReader::new(&tx);
         for id in ["r", "a", "b", "c"] {
             let want = rd.node("p", None, id).unwrap();
-            let got = rd
-                .node_with("p", None, id, |n| {
-                    Ok(Node {
-                        node_id: n.node_id.into(),
-                        policy_id: n.policy_id.into(),
-                        version_id: n.version_id.into(),
-                        parent_id: n.parent_id.map(Into::into),
-                        title: n.title.into(),
-                        page_start: n.page_start,
-                        page_end: n.page_end,
-                        summary: n.summary.map(Into::into),
-                        text: n.text.map(Into::into),
-                        section_path: n.section_path.into(),
-                        child_ids: n
-                            .child_ids
-                            .iter()
-                            .map(|s| s.map(Into::into))
-                            .collect::<crate::Result<_>>()?,
-                        depth: n.depth,
-                        created_at: n.created_at,
-                        updated_at: n.updated_at,
-                        see_also: n
-                            .see_also
-                            .iter()
-                            .map(|s| s.map(Into::into))
-                            .collect::<crate::Result<_>>()?,
-                        metadata: n
-                            .metadata
-                            .iter()
-                            .map(|kv| kv.map(|(k, v)| (k.to_string(), v.to_string())))
-                            .collect::<crate::Result<_>>()?,
-                    })
-                })
-                .unwrap();
+            let got = rd.node_with("p", None, id, |n| n.to_node()).unwrap();
             assert_eq!(got, want, "node {id}");
         }
         let missing = rd.node_with("p", None, "nope", |_| Ok(()));

@@ -6,10 +6,9 @@
 use proptest::prelude::*;
 
 use super::support::{check_consistency, doc, mem_db, Reference};
-use crate::codec::{StrList, StrPairs};
 use crate::db::{Database, ReadOps};
 use crate::document::id_pos::IdHint;
-use crate::document::{DocReader, Documents, Node, NodeRef};
+use crate::document::{DocReader, Documents, Node};
 use crate::error::ErrorKind;
 use crate::version::record::{encode_latest, encode_version, version_key, LATEST, VERSIONS};
 
@@ -155,35 +154,6 @@ fn asked_ids(stored: &[Node]) -> Vec<String> {
     out
 }
 
-fn owned(n: &NodeRef<'_>) -> crate::Result<Node> {
-    let list = |l: &StrList<'_>| -> crate::Result<Vec<String>> {
-        l.iter().map(|s| s.map(String::from)).collect()
-    };
-    let pairs = |m: &StrPairs<'_>| -> crate::Result<std::collections::BTreeMap<String, String>> {
-        m.iter()
-            .map(|kv| kv.map(|(k, v)| (k.to_string(), v.to_string())))
-            .collect()
-    };
-    Ok(Node {
-        node_id: n.node_id.into(),
-        policy_id: n.policy_id.into(),
-        version_id: n.version_id.into(),
-        parent_id: n.parent_id.map(Into::into),
-        title: n.title.into(),
-        page_start: n.page_start,
-        page_end: n.page_end,
-        summary: n.summary.map(Into::into),
-        text: n.text.map(Into::into),
-        section_path: n.section_path.into(),
-        child_ids: list(&n.child_ids)?,
-        depth: n.depth,
-        created_at: n.created_at,
-        updated_at: n.updated_at,
-        see_also: list(&n.see_also)?,
-        metadata: pairs(&n.metadata)?,
-    })
-}
-
 /// Every id read of `version` (and, when `latest`, of the latest version) against `reference`.
 fn check_id_reads(
     db: &Database,
@@ -207,7 +177,7 @@ fn check_id_reads(
                 .get(id.as_str())
                 .map(|&i| &reference.nodes[i]);
             let got = r.node("p", v, id);
-            let borrowed = r.node_with("p", v, id, owned);
+            let borrowed = r.node_with("p", v, id, |n| n.to_node());
             match want {
                 Some(n) => {
                     prop_assert_eq!(got.as_ref().unwrap(), n);
