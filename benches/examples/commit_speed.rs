@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use treestore_benches::h2h::queries::tool_json;
-use treestore_benches::h2h::sqlite::insert_tool_result;
+use treestore_benches::h2h::sqlite::{insert_tool_result, TOOL_RESULTS_SCHEMA};
 use treestore_core::db::{Database, Options};
 use treestore_core::metadata::{store_tool_result, ToolResult};
 use treestore_core::metrics::Op;
@@ -70,17 +70,6 @@ impl Store for Ts {
 }
 
 struct Lite(Mutex<Connection>);
-
-const SCHEMA: &str = "
-CREATE TABLE tool_results (
-    execution_id TEXT PRIMARY KEY, tool_name TEXT NOT NULL, policy_id TEXT, node_id TEXT,
-    case_id TEXT, result_data TEXT NOT NULL, success INTEGER NOT NULL, error_message TEXT,
-    executed_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL) WITHOUT ROWID;
-CREATE INDEX tr_time ON tool_results (executed_at);
-CREATE INDEX tr_policy ON tool_results (policy_id, executed_at);
-CREATE INDEX tr_tool ON tool_results (tool_name, executed_at);
-CREATE INDEX tr_case ON tool_results (case_id, executed_at);
-";
 
 fn lite_insert(c: &Connection, n: u64) {
     insert_tool_result(
@@ -155,7 +144,7 @@ fn main() {
     assert_eq!(mode, "wal");
     c.pragma_update(None, "synchronous", "FULL").unwrap();
     c.pragma_update(None, "cache_size", -65536).unwrap();
-    c.execute_batch(SCHEMA).unwrap();
+    c.execute_batch(TOOL_RESULTS_SCHEMA).unwrap();
     let lite = Lite(Mutex::new(c));
     let all: [&dyn Store; 2] = [&ts, &lite];
     // ENGINES=treestore (or sqlite) runs one engine alone (for a profiler).

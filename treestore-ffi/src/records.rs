@@ -105,16 +105,7 @@ const VERSION_FIELDS: usize = 12;
 const VERSION_TEMPLATE: [treestore_field; VERSION_FIELDS] = version_template();
 
 const fn version_template() -> [treestore_field; VERSION_FIELDS] {
-    let absent = treestore_field {
-        name: treestore_str::NONE,
-        kind: TREESTORE_VALUE_NULL,
-        count: 0,
-        first: 0,
-        reserved: 0,
-        int_value: 0,
-        float_value: 0.0,
-        str_value: treestore_str::NONE,
-    };
+    let absent = field(treestore_str::NONE, TREESTORE_VALUE_NULL);
     let mut out = [absent; VERSION_FIELDS];
     let names = VERSION_SHAPE.names;
     let mut at = names[0].len();
@@ -163,7 +154,7 @@ fn idx(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-fn field(name: Span, kind: u32) -> treestore_field {
+const fn field(name: Span, kind: u32) -> treestore_field {
     treestore_field {
         name,
         kind,

@@ -13,6 +13,18 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::queries::{tool_json, SEARCH_LIMIT, STRUCTURE_SUMMARY_CHARS};
 use super::{next_write_id, node_line, Answer, Corpus, Doc, Query};
 
+/// The tool-result table and its indexes (also `examples/commit_speed.rs`'s whole schema).
+pub const TOOL_RESULTS_SCHEMA: &str = "
+CREATE TABLE tool_results (
+    execution_id TEXT PRIMARY KEY, tool_name TEXT NOT NULL, policy_id TEXT, node_id TEXT,
+    case_id TEXT, result_data TEXT NOT NULL, success INTEGER NOT NULL, error_message TEXT,
+    executed_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX tr_time ON tool_results (executed_at);
+CREATE INDEX tr_policy ON tool_results (policy_id, executed_at);
+CREATE INDEX tr_tool ON tool_results (tool_name, executed_at);
+CREATE INDEX tr_case ON tool_results (case_id, executed_at);
+";
+
 const SCHEMA: &str = "
 CREATE TABLE versions (
     doc INTEGER PRIMARY KEY, policy TEXT NOT NULL, version TEXT NOT NULL,
@@ -25,14 +37,6 @@ CREATE TABLE nodes (
     page_start INTEGER, page_end INTEGER, summary TEXT, body TEXT);
 CREATE VIRTUAL TABLE fts USING fts5 (title, summary, body, content='nodes', content_rowid='id',
     tokenize = 'unicode61 remove_diacritics 0');
-CREATE TABLE tool_results (
-    execution_id TEXT PRIMARY KEY, tool_name TEXT NOT NULL, policy_id TEXT, node_id TEXT,
-    case_id TEXT, result_data TEXT NOT NULL, success INTEGER NOT NULL, error_message TEXT,
-    executed_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL) WITHOUT ROWID;
-CREATE INDEX tr_time ON tool_results (executed_at);
-CREATE INDEX tr_policy ON tool_results (policy_id, executed_at);
-CREATE INDEX tr_tool ON tool_results (tool_name, executed_at);
-CREATE INDEX tr_case ON tool_results (case_id, executed_at);
 ";
 
 /// Indexes built after the bulk load.
@@ -70,7 +74,9 @@ fn connect(path: &Path) -> Connection {
 impl Engine {
     pub fn create(dir: &Path) -> Engine {
         let path = dir.join("bench.sqlite");
-        connect(&path).execute_batch(SCHEMA).unwrap();
+        let c = connect(&path);
+        c.execute_batch(SCHEMA).unwrap();
+        c.execute_batch(TOOL_RESULTS_SCHEMA).unwrap();
         let writer = Mutex::new(connect(&path));
         Engine { path, writer }
     }

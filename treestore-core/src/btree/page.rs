@@ -593,15 +593,21 @@ mod tests {
         out
     }
 
-    #[test]
-    fn slot_prefixes_skip_the_shared_key_bytes_and_search_like_a_sorted_list() {
-        let keys = shared_keys();
+    /// A leaf and a branch holding `keys` (the branch's children numbered from 100).
+    fn leaf_and_branch_of(keys: &[Vec<u8>]) -> (Leaf, Branch) {
         let mut leaf = Leaf::default();
         let mut branch = Branch::with_first_child(100);
         for (i, k) in keys.iter().enumerate() {
             leaf.push(k, ValRef::Inline(b"v"));
             branch.push(k.clone(), 101 + i as u64);
         }
+        (leaf, branch)
+    }
+
+    #[test]
+    fn slot_prefixes_skip_the_shared_key_bytes_and_search_like_a_sorted_list() {
+        let keys = shared_keys();
+        let (leaf, branch) = leaf_and_branch_of(&keys);
         let lpage = encode_node(&Node::Leaf(leaf), 5, 4096);
         let bpage = encode_node(&Node::Branch(branch), 6, 4096);
         // The keys share their 9-byte head and the two high bytes of the u32: 12 bytes.
@@ -622,12 +628,7 @@ mod tests {
     #[test]
     fn a_damaged_shared_length_is_corruption_not_a_panic() {
         let keys = shared_keys();
-        let mut leaf = Leaf::default();
-        let mut branch = Branch::with_first_child(100);
-        for (i, k) in keys.iter().enumerate() {
-            leaf.push(k, ValRef::Inline(b"v"));
-            branch.push(k.clone(), 101 + i as u64);
-        }
+        let (leaf, branch) = leaf_and_branch_of(&keys);
         for (node, no) in [(Node::Leaf(leaf), 5), (Node::Branch(branch), 6)] {
             let page = encode_node(&node, no, 4096);
             // Longer than the keys: every search and decode must fail cleanly.

@@ -30,6 +30,34 @@ pub struct VersionRef<'a> {
     pub tags: StrList<'a>,
 }
 
+impl VersionRef<'_> {
+    /// An owned copy (what [`VersionReader::version`] returns), for a caller that keeps it.
+    pub fn to_document(&self) -> Result<crate::document::Document> {
+        Ok(crate::document::Document {
+            policy_id: self.policy_id.into(),
+            version_id: self.version_id.into(),
+            pageindex_doc_id: self.pageindex_doc_id.map(Into::into),
+            root_node_id: self.root_node_id.into(),
+            metadata: self
+                .metadata
+                .iter()
+                .map(|kv| kv.map(|(k, v)| (k.to_string(), v.to_string())))
+                .collect::<Result<_>>()?,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            effective_start: self.effective_start,
+            effective_end: self.effective_end,
+            created_by: self.created_by.into(),
+            description: self.description.into(),
+            tags: self
+                .tags
+                .iter()
+                .map(|s| s.map(Into::into))
+                .collect::<Result<_>>()?,
+        })
+    }
+}
+
 impl<R: ReadOps + ?Sized> VersionReader<'_, R> {
     /// [`VersionReader::version`], handed to `f` as a [`VersionRef`] instead of copied into a
     /// [`Document`](crate::document::Document).
@@ -142,30 +170,7 @@ mod tests {
         w.commit().unwrap();
         let tx = db.begin_read().unwrap();
         let rd = VersionReader::new(&tx);
-        let owned = |v: &super::VersionRef<'_>| -> crate::Result<Document> {
-            Ok(Document {
-                policy_id: v.policy_id.into(),
-                version_id: v.version_id.into(),
-                pageindex_doc_id: v.pageindex_doc_id.map(Into::into),
-                root_node_id: v.root_node_id.into(),
-                metadata: v
-                    .metadata
-                    .iter()
-                    .map(|kv| kv.map(|(k, v)| (k.to_string(), v.to_string())))
-                    .collect::<crate::Result<_>>()?,
-                created_at: v.created_at,
-                updated_at: v.updated_at,
-                effective_start: v.effective_start,
-                effective_end: v.effective_end,
-                created_by: v.created_by.into(),
-                description: v.description.into(),
-                tags: v
-                    .tags
-                    .iter()
-                    .map(|s| s.map(Into::into))
-                    .collect::<crate::Result<_>>()?,
-            })
-        };
+        let owned = |v: &super::VersionRef<'_>| v.to_document();
         for id in ["v1", "v2"] {
             let want = rd.version("p", id).unwrap();
             assert_eq!(rd.version_with("p", id, owned).unwrap(), want, "{id}");
