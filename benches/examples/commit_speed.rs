@@ -6,7 +6,9 @@
 //! results stored first, in batches, so the trees have depth). Prints per engine and phase the
 //! stores per second and p50 / p99 latency, and for TreeStore the WAL bytes and pages per commit
 //! and how many stores shared each WAL flush, and the checkpoints' time. `ENGINES=treestore` (or
-//! `sqlite`) runs one engine; `CHECKPOINT_MB=256` changes TreeStore's checkpoint threshold.
+//! `sqlite`) runs one engine; `THREADS=1` one phase; `CHECKPOINT_MB=256` changes TreeStore's
+//! checkpoint threshold; `RELAXED=1` opens TreeStore with `Durability::Relaxed` (no fsync per
+//! commit: what is left is the commit's CPU work).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -136,6 +138,9 @@ fn main() {
     if let Ok(mb) = std::env::var("CHECKPOINT_MB") {
         opts.checkpoint_wal_bytes = mb.parse::<u64>().expect("CHECKPOINT_MB") << 20;
     }
+    if std::env::var("RELAXED").is_ok() {
+        opts.durability = treestore_core::db::Durability::Relaxed;
+    }
     let ts = Ts(Database::open(dir.path().join("t.tsdb"), opts).unwrap());
     let c = Connection::open(dir.path().join("s.sqlite")).unwrap();
     let mode: String = c
@@ -160,7 +165,12 @@ fn main() {
     println!("| engine | threads | stores/s | p50 µs | p99 µs |");
     println!("|---|---:|---:|---:|---:|");
     let mut rows = Vec::new();
-    for threads in [1, 8] {
+    // THREADS=1 (or 8) runs one phase (for a profiler).
+    let phases: Vec<usize> = match std::env::var("THREADS") {
+        Ok(t) => vec![t.parse().expect("THREADS")],
+        Err(_) => vec![1, 8],
+    };
+    for threads in phases {
         for &e in &engines {
             let before = ts.0.stats().unwrap();
             let cp_before = ts.0.metrics().snapshot(Op::Checkpoint).sum_seconds;

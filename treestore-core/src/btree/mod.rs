@@ -1,6 +1,7 @@
 //! The copy-on-write B+tree: page layouts, decoded nodes, the read side (lookups, cursors) and the
 //! write side (insert, remove, split, merge).
 
+pub(crate) mod branch_key;
 pub(crate) mod keycmp;
 pub(crate) mod node;
 pub(crate) mod page;

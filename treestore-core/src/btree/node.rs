@@ -1,6 +1,7 @@
 //! Decoded tree nodes: the form a write transaction edits in memory. A node becomes a page again only
 //! at commit, so a transaction that inserts many keys into one leaf encodes it once.
 
+use super::branch_key::BranchKey;
 use super::keycmp::{cmp_keys, prefix_of};
 use super::page::{ValRef, BRANCH_ENTRY_OVERHEAD, LEAF_ENTRY_OVERHEAD, OVERFLOW_REF_LEN};
 use crate::storage::format::{DEFAULT_PAGE_SIZE, PAGE_HEADER_LEN};
@@ -334,7 +335,7 @@ impl Leaf {
 /// A branch: `keys.len() + 1` children; `keys[i]` is the smallest key under `children[i + 1]`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Branch {
-    pub keys: Vec<Vec<u8>>,
+    pub keys: Vec<BranchKey>,
     pub children: Vec<u64>,
     /// `prefixes[i]` is [`prefix_of`] `keys[i]`: a search reads this array, not the keys' heap
     /// buffers, until two prefixes tie.
@@ -352,8 +353,21 @@ impl Branch {
         }
     }
 
+    /// An empty branch with room for `keys` keys (a decoded page's).
+    pub(crate) fn with_capacity(child: u64, keys: usize) -> Branch {
+        let mut children = Vec::with_capacity(keys + 1);
+        children.push(child);
+        Branch {
+            keys: Vec::with_capacity(keys),
+            children,
+            prefixes: Vec::with_capacity(keys),
+            size: 8,
+        }
+    }
+
     /// Appends a key and the child to its right.
-    pub(crate) fn push(&mut self, key: Vec<u8>, child: u64) {
+    pub(crate) fn push(&mut self, key: impl Into<BranchKey>, child: u64) {
+        let key = key.into();
         self.size += BRANCH_ENTRY_OVERHEAD + key.len();
         self.prefixes.push(prefix_of(&key));
         self.keys.push(key);
@@ -376,7 +390,8 @@ impl Branch {
     }
 
     /// Inserts `key` at `i` with `child` to its right.
-    pub(crate) fn insert_at(&mut self, i: usize, key: Vec<u8>, child: u64) {
+    pub(crate) fn insert_at(&mut self, i: usize, key: impl Into<BranchKey>, child: u64) {
+        let key = key.into();
         self.size += BRANCH_ENTRY_OVERHEAD + key.len();
         self.prefixes.insert(i, prefix_of(&key));
         self.keys.insert(i, key);
@@ -384,7 +399,7 @@ impl Branch {
     }
 
     /// Removes key `i` and the child to its right.
-    pub(crate) fn remove_at(&mut self, i: usize) -> (Vec<u8>, u64) {
+    pub(crate) fn remove_at(&mut self, i: usize) -> (BranchKey, u64) {
         let key = self.keys.remove(i);
         self.prefixes.remove(i);
         let child = self.children.remove(i + 1);
@@ -392,7 +407,8 @@ impl Branch {
         (key, child)
     }
 
-    pub(crate) fn set_key(&mut self, i: usize, key: Vec<u8>) {
+    pub(crate) fn set_key(&mut self, i: usize, key: impl Into<BranchKey>) {
+        let key = key.into();
         self.size += key.len();
         self.size -= self.keys[i].len();
         self.prefixes[i] = prefix_of(&key);
@@ -404,7 +420,7 @@ impl Branch {
     }
 
     /// Splits around the middle key, which moves up: returns (that key, the right half).
-    pub(crate) fn split(&mut self) -> (Vec<u8>, Branch) {
+    pub(crate) fn split(&mut self) -> (BranchKey, Branch) {
         let mid = self.keys.len() / 2;
         let mut right_keys = self.keys.split_off(mid);
         self.prefixes.truncate(mid);
@@ -423,7 +439,7 @@ impl Branch {
 
     /// Splits off the last key and the two children around it (for appends in key order): returns
     /// (the key before them, which moves up, the right branch). Needs at least two keys.
-    pub(crate) fn split_off_last(&mut self) -> (Vec<u8>, Branch) {
+    pub(crate) fn split_off_last(&mut self) -> (BranchKey, Branch) {
         let n = self.keys.len();
         let mut right_keys = self.keys.split_off(n - 2);
         self.prefixes.truncate(n - 2);
@@ -441,7 +457,7 @@ impl Branch {
     }
 
     /// Appends `separator` and every key and child of `right`.
-    pub(crate) fn absorb(&mut self, separator: Vec<u8>, right: Branch) {
+    pub(crate) fn absorb(&mut self, separator: impl Into<BranchKey>, right: Branch) {
         let mut children = right.children.into_iter();
         if let Some(first) = children.next() {
             self.push(separator, first);

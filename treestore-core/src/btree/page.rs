@@ -36,6 +36,7 @@
 //! Overflow page: bytes 16..24 the next overflow page (0 ends the chain), 24..28 the data length in
 //! this page, data from 28.
 
+use super::branch_key::BranchKey;
 use super::keycmp::{cmp_keys, prefix_of};
 use super::node::{Branch, Leaf, Node};
 use crate::error::{Error, Result};
@@ -359,12 +360,12 @@ impl<'a> BranchPage<'a> {
     }
 
     pub(crate) fn decode(&self) -> Result<Branch> {
-        let mut branch = Branch::with_first_child(self.child(0)?);
+        let mut branch = Branch::with_capacity(self.child(0)?, self.count);
         let shared = shared_bytes(self.key(0)?, self.shared, self.page_no)?;
         for i in 0..self.count {
             let key = self.key(i)?;
             check_prefix(self.prefix(i), key, shared, self.page_no, i)?;
-            branch.push(key.to_vec(), self.child(i + 1)?);
+            branch.push(BranchKey::from_slice(key), self.child(i + 1)?);
         }
         Ok(branch)
     }

@@ -4,6 +4,7 @@
 
 use crate::hash::FxHashMap;
 
+use super::branch_key::BranchKey;
 use super::node::{Branch, Leaf, Node, OldVal};
 use super::page::{
     decode_node, encode_overflow, read_overflow, ValRef, LEAF_ENTRY_OVERHEAD, OVERFLOW_DATA_START,
@@ -199,7 +200,7 @@ impl TreeMut<'_> {
         Ok((self.grow_root(page, split), old))
     }
 
-    fn grow_root(&mut self, page: u64, split: Option<(Vec<u8>, u64)>) -> u64 {
+    fn grow_root(&mut self, page: u64, split: Option<(BranchKey, u64)>) -> u64 {
         match split {
             None => page,
             Some((sep, right)) => {
@@ -218,7 +219,7 @@ impl TreeMut<'_> {
         val: ValRef<'_>,
         depth: usize,
         rightmost: bool,
-    ) -> Result<(u64, Option<(Vec<u8>, u64)>, Option<OldVal>)> {
+    ) -> Result<(u64, Option<(BranchKey, u64)>, Option<OldVal>)> {
         if depth > MAX_DEPTH {
             return Err(Error::corruption(format!(
                 "tree deeper than {MAX_DEPTH} levels at page {page_no} (cyclic page pointers?)"
@@ -245,7 +246,7 @@ impl TreeMut<'_> {
                     } else {
                         leaf.split()
                     };
-                    let sep = right.key(0).to_vec();
+                    let sep = BranchKey::from_slice(right.key(0));
                     Some((sep, self.add_node(Node::Leaf(right))))
                 } else {
                     None
@@ -282,9 +283,9 @@ impl TreeMut<'_> {
         p: u64,
         idx: usize,
         new_child: u64,
-        child_split: Option<(Vec<u8>, u64)>,
+        child_split: Option<(BranchKey, u64)>,
         appending: bool,
-    ) -> Result<Option<(Vec<u8>, u64)>> {
+    ) -> Result<Option<(BranchKey, u64)>> {
         let ps = self.page_size();
         let Node::Branch(b) = self.node_mut(p)? else {
             return Err(Error::corruption(format!(
@@ -336,7 +337,7 @@ impl TreeMut<'_> {
         page_no: u64,
         key: &[u8],
         depth: usize,
-    ) -> Result<(u64, Option<(Vec<u8>, u64)>, OldVal)> {
+    ) -> Result<(u64, Option<(BranchKey, u64)>, OldVal)> {
         if depth > MAX_DEPTH {
             return Err(Error::corruption(format!(
                 "tree deeper than {MAX_DEPTH} levels at page {page_no} (cyclic page pointers?)"
@@ -365,7 +366,7 @@ impl TreeMut<'_> {
         Ok((p, split, old))
     }
 
-    fn finish_oversize(&mut self, p: u64) -> Result<Option<(Vec<u8>, u64)>> {
+    fn finish_oversize(&mut self, p: u64) -> Result<Option<(BranchKey, u64)>> {
         let ps = self.page_size();
         let Node::Branch(b) = self.node_mut(p)? else {
             return Ok(None);
@@ -456,11 +457,11 @@ fn node_is_empty(n: &Node) -> bool {
 struct Merged {
     left: Node,
     /// None: everything fit in `left`. Some: the new separator and the right node.
-    right: Option<(Vec<u8>, Node)>,
+    right: Option<(BranchKey, Node)>,
 }
 
 /// Joins two siblings; splits them again evenly when the join does not fit in a page.
-fn merge_pair(left: Node, right: Node, separator: Vec<u8>, ps: usize) -> Result<Merged> {
+fn merge_pair(left: Node, right: Node, separator: BranchKey, ps: usize) -> Result<Merged> {
     match (left, right) {
         (Node::Leaf(mut l), Node::Leaf(r)) => {
             l.absorb(r);
@@ -471,7 +472,7 @@ fn merge_pair(left: Node, right: Node, separator: Vec<u8>, ps: usize) -> Result<
                 });
             }
             let r = l.split();
-            let sep = r.key(0).to_vec();
+            let sep = BranchKey::from_slice(r.key(0));
             Ok(Merged {
                 left: Node::Leaf(l),
                 right: Some((sep, Node::Leaf(r))),
