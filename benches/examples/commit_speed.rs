@@ -138,6 +138,7 @@ fn main() {
     if let Ok(mb) = std::env::var("CHECKPOINT_MB") {
         opts.checkpoint_wal_bytes = mb.parse::<u64>().expect("CHECKPOINT_MB") << 20;
     }
+    // RELAXED=1 commits with Durability::Relaxed (the WAL synced in the background).
     if std::env::var("RELAXED").is_ok() {
         opts.durability = treestore_core::db::Durability::Relaxed;
     }
@@ -191,9 +192,11 @@ fn main() {
         let cps = a.checkpoints - b.checkpoints;
         let flushes = a.wal_syncs.saturating_sub(b.wal_syncs);
         let bytes = (a.wal_appended_bytes - b.wal_appended_bytes) as f64 / commits as f64;
+        let deltas = (a.wal_delta_records - b.wal_delta_records) as f64 / commits as f64;
         println!(
-            "TreeStore {threads} thread(s): {commits} commits, WAL bytes/commit {bytes:.0} ({:.1} pages), \
-             {:.2} commits per WAL flush, {cps} checkpoints taking {:.0} ms in all",
+            "TreeStore {threads} thread(s): {commits} commits, WAL bytes/commit {bytes:.0} ({:.1} pages; \
+             {deltas:.1} page-delta records), {:.2} commits per WAL flush, {cps} checkpoints taking \
+             {:.0} ms in all",
             bytes / (a.page_size + 40) as f64,
             commits as f64 / flushes.max(1) as f64,
             cp_secs * 1e3

@@ -20,3 +20,5 @@ mod model;
 mod recovery_cost;
 #[path = "engine/util.rs"]
 mod util;
+#[path = "engine/wal_deltas.rs"]
+mod wal_deltas;

@@ -25,6 +25,9 @@ pub(crate) struct DirtySet {
     pub allocated: Vec<u64>,
     /// Committed pages this transaction no longer reaches.
     pub freed: Vec<u64>,
+    /// The committed page each node of `nodes` was copied from (new page number to old), where
+    /// it was: the WAL may log the node as a delta against it.
+    pub sources: FxHashMap<u64, u64>,
 }
 
 /// A write transaction's view of the tree: dirty nodes first, then committed pages.
@@ -101,6 +104,8 @@ impl TreeMut<'_> {
     fn allocate(&mut self) -> u64 {
         let p = self.alloc.allocate();
         self.dirty.allocated.push(p);
+        // A page number freed and allocated again within the transaction holds a new page.
+        self.dirty.sources.remove(&p);
         p
     }
 
@@ -121,7 +126,9 @@ impl TreeMut<'_> {
             decode_node(&page, page_no)?
         };
         self.dirty.freed.push(page_no);
-        Ok(self.add_node(node))
+        let p = self.add_node(node);
+        self.dirty.sources.insert(p, page_no);
+        Ok(p)
     }
 
     pub(super) fn node_mut(&mut self, page_no: u64) -> Result<&mut Node> {

@@ -274,21 +274,14 @@ fn recover(path: &Path, file: Box<dyn VfsFile>, opts: &Options) -> Result<Shared
         catalog_root: meta.catalog_root,
         hwm: meta.hwm,
     };
-    let mut pages = Vec::new();
+    // Replay resolved page deltas and verified every page; the main file holds the direct pages
+    // (replay dropped older log records of them).
     let replayed = replay.commits.len();
     for commit in replay.commits {
-        let mut written: Vec<u64> = commit.pages.iter().map(|(p, _)| *p).collect();
+        let mut written = commit.pages;
         if !commit.info.direct.is_empty() {
             check_direct(&commit.info, pager.file_pages())?;
-            // The main file holds these pages now; older log images of them are stale.
-            let direct: std::collections::HashSet<u64> =
-                commit.info.direct.iter().copied().collect();
-            pages.retain(|(p, _)| !direct.contains(p));
             written.extend_from_slice(&commit.info.direct);
-        }
-        for (page_no, page) in commit.pages {
-            verify_page(&page, page_no).map_err(|e| e.context("WAL page image"))?;
-            pages.push((page_no, Arc::<[u8]>::from(page)));
         }
         alloc.replay_commit(&written, &commit.info.freed, commit.info.hwm);
         snap = Snapshot {
@@ -302,18 +295,23 @@ fn recover(path: &Path, file: Box<dyn VfsFile>, opts: &Options) -> Result<Shared
             target: "treestore",
             "{}: recovery replayed {replayed} commits ({} pages) from the WAL, up to txid {}",
             path.display(),
-            pages.len(),
+            replay.pages.len(),
             snap.txid
         );
     }
     pager.ensure_capacity(snap.hwm)?;
-    pager.overlay_insert(pages);
+    // The overlay holds the latest content of every page logged in this generation, which the
+    // writer may use as delta bases.
+    let logged = replay.pages.keys().copied().collect();
+    pager.overlay_insert(replay.pages.into_iter().collect());
     let wal = Wal::new(
         wal_file,
         page_size,
         meta.seq,
         replay.end,
         opts.checkpoint_wal_bytes,
+        logged,
+        replay.deltas_allowed,
     );
     if !opts.read_only {
         if replay.end <= WAL_HEADER_LEN && snap.txid == meta.txid {
@@ -366,7 +364,15 @@ fn read_only_without_wal(
     opts: &Options,
 ) -> Result<Shared> {
     let page_size = pager.page_size() as u32;
-    let wal = Wal::new(Box::new(NoWal), page_size, meta.seq, 0, 0);
+    let wal = Wal::new(
+        Box::new(NoWal),
+        page_size,
+        meta.seq,
+        0,
+        0,
+        Default::default(),
+        false,
+    );
     Ok(Shared::new(SharedParts {
         path: path.to_path_buf(),
         options: opts.clone(),

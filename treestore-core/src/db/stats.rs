@@ -36,6 +36,9 @@ pub struct Stats {
     pub wal_syncs: u64,
     /// Bytes commits appended to the WAL since open (page images and commit records).
     pub wal_appended_bytes: u64,
+    /// Page-delta records among them since open (pages logged as the bytes that changed against
+    /// the page they were copied from, instead of whole images).
+    pub wal_delta_records: u64,
     /// Read transactions alive now.
     pub live_readers: u64,
     /// Age of the oldest live read transaction.
@@ -73,6 +76,7 @@ pub(crate) fn collect(shared: &Shared) -> Result<Stats> {
         checkpoints: c.checkpoints.load(Ordering::Relaxed),
         wal_syncs: shared.wal.sync_count(),
         wal_appended_bytes: shared.wal.appended_bytes(),
+        wal_delta_records: shared.wal.delta_records(),
         live_readers: live as u64,
         oldest_reader_age: oldest,
         last_checkpoint_age: (last_ms > 0)

@@ -32,7 +32,7 @@ use crate::btree::write::{max_key_len, DirtySet, DirtyView, TreeMut};
 use crate::btree::Bytes;
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::pager::{MapState, RunWriter};
-use crate::storage::wal::CommitInfo;
+use crate::storage::wal::{CommitInfo, PageOut};
 
 /// Largest value accepted, in bytes.
 pub const MAX_VALUE_LEN: usize = 1 << 30;
@@ -241,8 +241,18 @@ impl WriteTxn {
             freed,
             direct,
         };
-        let refs: Vec<(u64, &[u8])> = pages.iter().map(|(p, b)| (*p, &b[..])).collect();
-        let lsn = self.shared.wal.append(&info, &refs)?;
+        let bases = self.delta_bases(&pages);
+        let out: Vec<PageOut<'_>> = pages
+            .iter()
+            .zip(&bases)
+            .map(|((page_no, page), base)| PageOut {
+                page_no: *page_no,
+                page,
+                base: base.as_ref().map(|(b, bytes)| (*b, &bytes[..])),
+            })
+            .collect();
+        let lsn = self.shared.wal.append(&info, &out)?;
+        drop(out);
         self.publish(pages, info)?;
         self.dirty = DirtySet::default();
         let mut state = self
@@ -281,6 +291,23 @@ impl WriteTxn {
         }
         pages.sort_unstable_by_key(|(p, _)| *p);
         Ok(pages)
+    }
+
+    /// For each page, the page it was copied from with its overlay bytes, when the WAL may log it
+    /// as a delta against that: the source's latest content has a record in the current log
+    /// generation, and the overlay, which holds exactly that content, still has it.
+    fn delta_bases(&self, pages: &[(u64, Arc<[u8]>)]) -> Vec<Option<(u64, Arc<[u8]>)>> {
+        let (wal, pager) = (&self.shared.wal, &self.shared.pager);
+        pages
+            .iter()
+            .map(|(page_no, _)| {
+                let src = *self.dirty.sources.get(page_no)?;
+                if !wal.can_be_base(src) {
+                    return None;
+                }
+                pager.overlay_page(src).map(|bytes| (src, bytes))
+            })
+            .collect()
     }
 
     /// Steps 1 and 2 of a direct commit (see the module doc): returns the pages written.

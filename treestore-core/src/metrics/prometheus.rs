@@ -156,6 +156,7 @@ mod tests {
             checkpoints: 1,
             wal_syncs: 0,
             wal_appended_bytes: 0,
+            wal_delta_records: 0,
             live_readers: 0,
             oldest_reader_age: None,
             last_checkpoint_age: Some(Duration::from_secs(2)),

@@ -2,6 +2,7 @@
 //! and memory map, the page allocator and the write-ahead log.
 
 pub(crate) mod alloc;
+pub(crate) mod delta;
 pub(crate) mod format;
 pub(crate) mod overlay;
 pub(crate) mod pager;

@@ -242,6 +242,12 @@ impl Pager {
         }
     }
 
+    /// The overlay's copy of `page_no` (the latest committed content of a page logged since the
+    /// last checkpoint), if it holds one.
+    pub(crate) fn overlay_page(&self, page_no: u64) -> Option<Arc<[u8]>> {
+        self.overlay.get(page_no)
+    }
+
     /// Drops overlay copies of pages that became free (no snapshot reaches them).
     pub(crate) fn overlay_forget(&self, pages: &[u64]) {
         self.overlay.change(|m| {

@@ -5,7 +5,7 @@
 //!
 //! | offset | size | field                                             |
 //! |-------:|-----:|---------------------------------------------------|
-//! | 0      | 8    | magic `b"TSWAL\0\0\x02"` (format 2)               |
+//! | 0      | 8    | magic `b"TSWAL\0\0\x03"` (format 3; 2 is still read) |
 //! | 8      | 4    | page size                                         |
 //! | 12     | 4    | reserved, 0                                       |
 //! | 16     | 8    | checkpoint sequence the log continues (`seq`)     |
@@ -16,7 +16,7 @@
 //!
 //! | offset | size | field                                                  |
 //! |-------:|-----:|--------------------------------------------------------|
-//! | 0      | 4    | kind: 1 page image, 2 commit                           |
+//! | 0      | 4    | kind: 1 page image, 2 commit, 3 page delta             |
 //! | 4      | 4    | payload length                                         |
 //! | 8      | 8    | `seq` of the log generation (stale records never match) |
 //! | 16     | 8    | txid                                                   |
@@ -29,6 +29,18 @@
 //! number of direct pages (8), then the freed page numbers (8 each), then the direct page numbers
 //! (8 each). A transaction counts only when its commit record is intact; replay stops at the first
 //! record that fails a check.
+//!
+//! A page-delta payload (format 3) is a base page number and the byte runs that turn the base's
+//! content into the page (see [`super::delta`]). The writer uses a base only when the latest content
+//! of that page has a record in the current generation (the set [`Wal::can_be_base`] keeps: filled by
+//! appends, emptied by a reset, direct pages removed, rebuilt at open) and the overlay holds it, so
+//! its bytes are that record's content. Replay keeps the latest content of every page of the
+//! generation's committed transactions and resolves a transaction's deltas against the state before
+//! it, never against the main file (a checkpoint cut short may have written a later content there).
+//! A committed delta whose base is unknown or whose runs overrun the page is `Corruption`. A
+//! format-2 log is replayed, and gets no deltas until a reset writes a format-3 header: an older
+//! build would take a delta for a torn tail, while it reports a format-3 header with committed
+//! transactions behind it (the first of a generation holds images only) as corruption.
 //!
 //! Direct pages are pages a large transaction wrote straight into the main file instead of into the
 //! log (see `db/write.rs`): they were free in every state recovery can reach, and they were written
@@ -43,19 +55,25 @@
 //! followed by an intact commit record whose durable offset lies past them (they had been synced).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex};
 
-use super::format::{read_u32, read_u64, write_u32, write_u64};
+use super::delta;
+use super::format::{read_u32, read_u64, verify_page, write_u32, write_u64};
 use super::vfs::VfsFile;
 use crate::error::{Error, ErrorKind, Result};
+use crate::hash::{FxHashMap, FxHashSet};
 
-/// The last byte is the format version (2 added direct pages to the commit record).
-const WAL_MAGIC: &[u8; 8] = b"TSWAL\0\0\x02";
+/// The last byte is the format version (2 added direct pages to the commit record, 3 page deltas).
+const WAL_MAGIC: &[u8; 8] = b"TSWAL\0\0\x03";
+/// Format 2, still replayed (it holds no page deltas).
+const WAL_MAGIC_V2: &[u8; 8] = b"TSWAL\0\0\x02";
 pub(crate) const WAL_HEADER_LEN: u64 = 40;
 const RECORD_HEADER_LEN: usize = 40;
 const KIND_PAGE: u32 = 1;
 const KIND_COMMIT: u32 = 2;
+const KIND_DELTA: u32 = 3;
 const COMMIT_FIXED_LEN: usize = 48;
 /// Where a commit payload keeps the log offset that was durable when it was appended.
 const COMMIT_SYNCED_AT: usize = 32;
@@ -84,15 +102,38 @@ pub(crate) struct CommitInfo {
 #[derive(Debug)]
 pub(crate) struct ReplayedCommit {
     pub info: CommitInfo,
-    pub pages: Vec<(u64, Vec<u8>)>,
+    /// The page numbers it logged (images or deltas).
+    pub pages: Vec<u64>,
 }
 
 /// What replay found.
 #[derive(Debug, Default)]
 pub(crate) struct Replay {
     pub commits: Vec<ReplayedCommit>,
+    /// The latest content of every page the replayed commits logged, resolved and verified (less
+    /// pages a later commit wrote straight into the main file).
+    pub pages: FxHashMap<u64, Arc<[u8]>>,
     /// Where the intact part of the log ends.
     pub end: u64,
+    /// The log's header is of format 3, so records appended behind it may be page deltas.
+    pub deltas_allowed: bool,
+}
+
+/// A page for [`Wal::append`]: its number, its bytes and, when it was copied from a page whose
+/// latest content the overlay holds, that page's number and bytes (a candidate delta base).
+pub(crate) struct PageOut<'a> {
+    pub page_no: u64,
+    pub page: &'a [u8],
+    pub base: Option<(u64, &'a [u8])>,
+}
+
+/// What the writer may use as a delta base (see [`Wal::can_be_base`]).
+#[derive(Default)]
+struct Bases {
+    /// The header in place is of format 3 (written by this build's reset, or found at open).
+    allowed: bool,
+    /// Pages whose latest content has a record in the current generation.
+    logged: FxHashSet<u64>,
 }
 
 struct WalState {
@@ -120,6 +161,9 @@ pub(crate) struct Wal {
     syncs: AtomicU64,
     /// Bytes appended by [`Wal::append`] since open (statistics).
     appended: AtomicU64,
+    /// Page-delta records appended since open (statistics).
+    deltas: AtomicU64,
+    bases: Mutex<Bases>,
     /// The append buffer, kept between commits (writer only): a fresh one per commit made
     /// glibc's malloc consolidate its free lists on every free of a buffer above 64 KiB.
     scratch: Mutex<Vec<u8>>,
@@ -133,6 +177,22 @@ fn header_bytes(page_size: u32, seq: u64) -> [u8; WAL_HEADER_LEN as usize] {
     let crc = crc32fast::hash(&h[0..36]);
     write_u32(&mut h, 36, crc);
     h
+}
+
+/// Appends a record whose payload `fill` writes to the end of `buf`.
+fn push_record(
+    buf: &mut Vec<u8>,
+    kind: u32,
+    seq: u64,
+    txid: u64,
+    page_no: u64,
+    fill: impl FnOnce(&mut Vec<u8>),
+) {
+    let at = buf.len();
+    buf.resize(at + RECORD_HEADER_LEN, 0);
+    fill(buf);
+    let (head, payload) = buf[at..].split_at_mut(RECORD_HEADER_LEN);
+    head.copy_from_slice(&record_header(kind, payload, seq, txid, page_no));
 }
 
 fn record_header(kind: u32, payload: &[u8], seq: u64, txid: u64, page_no: u64) -> [u8; 40] {
@@ -168,14 +228,18 @@ fn encode_commit(info: &CommitInfo, page_count: usize, synced: u64) -> Vec<u8> {
 }
 
 impl Wal {
-    /// Opens the log for appending after `end` (from [`Wal::replay`]), continuing generation `seq`.
-    /// Resets keep up to `keep_bytes` of the file for reuse.
+    /// Opens the log for appending after `end` (from [`Wal::replay`]), continuing generation `seq`
+    /// whose records hold the latest content of `logged`. Resets keep up to `keep_bytes` of the file
+    /// for reuse. `deltas_allowed`: the header in place is of format 3 (a format-2 log gets no
+    /// delta records until a reset writes a format-3 header).
     pub(crate) fn new(
         file: Box<dyn VfsFile>,
         page_size: u32,
         seq: u64,
         end: u64,
         keep_bytes: u64,
+        logged: FxHashSet<u64>,
+        deltas_allowed: bool,
     ) -> Wal {
         let allocated = file.len().unwrap_or(end).max(end);
         Wal {
@@ -193,8 +257,23 @@ impl Wal {
             synced_cond: Condvar::new(),
             syncs: AtomicU64::new(0),
             appended: AtomicU64::new(0),
+            deltas: AtomicU64::new(0),
+            bases: Mutex::new(Bases {
+                allowed: deltas_allowed,
+                logged,
+            }),
             scratch: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Whether a record may be a delta against page `page_no`: the header in place is of format 3
+    /// and the latest content of `page_no` has a record in the current generation, so recovery
+    /// knows it from the records it replays before the delta (it never reads a base from the main
+    /// file, which a checkpoint cut short may have left with a later content). The caller must
+    /// also find `page_no` in the overlay, whose bytes are that record's content.
+    pub(crate) fn can_be_base(&self, page_no: u64) -> bool {
+        let b = self.bases.lock();
+        b.allowed && b.logged.contains(&page_no)
     }
 
     /// Bytes in the log now.
@@ -226,6 +305,9 @@ impl Wal {
         st.end = WAL_HEADER_LEN;
         st.synced = WAL_HEADER_LEN;
         st.seq = seq;
+        let mut b = self.bases.lock();
+        b.allowed = true;
+        b.logged.clear();
         Ok(())
     }
 
@@ -300,23 +382,46 @@ impl Wal {
         Ok(())
     }
 
-    /// Appends one transaction (its page images, then its commit record), not yet synced. Returns the
-    /// log offset a [`Wal::sync_to`] must reach for it to be durable. Writer only.
-    pub(crate) fn append(&self, info: &CommitInfo, pages: &[(u64, &[u8])]) -> Result<u64> {
-        let (mut at, seq, synced) = {
+    /// Appends one transaction (a record per page, then its commit record), not yet synced. A page
+    /// whose base [`Wal::can_be_base`] accepts is written as a delta against it when that takes at
+    /// most half a page, else as an image. Returns the log offset a [`Wal::sync_to`] must reach
+    /// for it to be durable. Writer only.
+    pub(crate) fn append(&self, info: &CommitInfo, pages: &[PageOut<'_>]) -> Result<u64> {
+        let (start, seq, synced) = {
             let st = self.state.lock();
             (st.end, st.seq, st.synced)
         };
+        let mut at = start;
         let commit_len = RECORD_HEADER_LEN + commit_payload_len(info);
-        let total = pages.len() * (self.page_size as usize + RECORD_HEADER_LEN) + commit_len;
-        self.preallocate(at + total as u64)?;
+        let most = pages.len() * (self.page_size as usize + RECORD_HEADER_LEN) + commit_len;
+        self.preallocate(at + most as u64)?;
+        let mut bases = self.bases.lock();
+        let delta_limit = self.page_size as usize / 2;
+        let mut deltas = 0;
         let mut scratch = self.scratch.lock();
         let buf = &mut *scratch;
         buf.clear();
-        buf.reserve(WRITE_CHUNK.min(total));
-        for (page_no, page) in pages {
-            buf.extend_from_slice(&record_header(KIND_PAGE, page, seq, info.txid, *page_no));
-            buf.extend_from_slice(page);
+        buf.reserve(WRITE_CHUNK.min(most));
+        for p in pages {
+            let base = p
+                .base
+                .filter(|(b, _)| bases.allowed && bases.logged.contains(b));
+            let mut as_delta = false;
+            if let Some((base_no, base)) = base {
+                push_record(buf, KIND_DELTA, seq, info.txid, p.page_no, |buf| {
+                    as_delta = delta::encode(base_no, base, p.page, delta_limit, buf);
+                });
+                if !as_delta {
+                    buf.truncate(buf.len() - RECORD_HEADER_LEN);
+                }
+            }
+            if as_delta {
+                deltas += 1;
+            } else {
+                push_record(buf, KIND_PAGE, seq, info.txid, p.page_no, |buf| {
+                    buf.extend_from_slice(p.page)
+                });
+            }
             if buf.len() >= WRITE_CHUNK {
                 self.write_out(buf, at)?;
                 at += buf.len() as u64;
@@ -324,14 +429,21 @@ impl Wal {
             }
         }
         let commit = encode_commit(info, pages.len(), synced);
-        buf.extend_from_slice(&record_header(KIND_COMMIT, &commit, seq, info.txid, 0));
-        buf.extend_from_slice(&commit);
+        push_record(buf, KIND_COMMIT, seq, info.txid, 0, |buf| {
+            buf.extend_from_slice(&commit)
+        });
         self.write_out(buf, at)?;
         at += buf.len() as u64;
         buf.clear();
         drop(scratch);
+        bases.logged.extend(pages.iter().map(|p| p.page_no));
+        for d in &info.direct {
+            bases.logged.remove(d);
+        }
+        drop(bases);
         self.state.lock().end = at;
-        self.appended.fetch_add(total as u64, Ordering::Relaxed);
+        self.appended.fetch_add(at - start, Ordering::Relaxed);
+        self.deltas.fetch_add(deltas, Ordering::Relaxed);
         Ok(at)
     }
 
@@ -386,6 +498,11 @@ impl Wal {
         self.appended.load(Ordering::Relaxed)
     }
 
+    /// Page-delta records [`Wal::append`] has written since open.
+    pub(crate) fn delta_records(&self) -> u64 {
+        self.deltas.load(Ordering::Relaxed)
+    }
+
     /// Whether appended bytes wait for a sync.
     pub(crate) fn has_unsynced(&self) -> bool {
         let st = self.state.lock();
@@ -410,15 +527,17 @@ impl Wal {
         let mut header = [0u8; WAL_HEADER_LEN as usize];
         file.read_at(&mut header, 0)
             .map_err(|e| Error::io("reading the WAL header", e))?;
+        let v2 = &header[0..8] == WAL_MAGIC_V2;
         let mut reader = RecordReader {
             file,
             len,
             at: WAL_HEADER_LEN,
             seq,
             page_size,
+            deltas: !v2,
         };
-        let header_ok =
-            &header[0..8] == WAL_MAGIC && crc32fast::hash(&header[0..36]) == read_u32(&header, 36);
+        let header_ok = (v2 || &header[0..8] == WAL_MAGIC)
+            && crc32fast::hash(&header[0..36]) == read_u32(&header, 36);
         if !header_ok {
             // Only a committed transaction proves the header was synced: a reset cut short can
             // leave page records of a transaction that never committed behind a torn header.
@@ -445,7 +564,9 @@ impl Wal {
         if wal_seq < seq {
             return Ok(Replay::default());
         }
-        reader.read_all(after_txid)
+        let mut replay = reader.read_all(after_txid)?;
+        replay.deltas_allowed = !v2;
+        Ok(replay)
     }
 }
 
@@ -455,6 +576,8 @@ struct RecordReader<'a> {
     at: u64,
     seq: u64,
     page_size: u32,
+    /// The log may hold page-delta records (format 3).
+    deltas: bool,
 }
 
 struct Record {
@@ -467,18 +590,18 @@ struct Record {
 impl RecordReader<'_> {
     fn read_all(&mut self, after_txid: u64) -> Result<Replay> {
         let mut replay = Replay {
-            commits: Vec::new(),
             end: self.at,
+            ..Replay::default()
         };
         let mut expected_txid = after_txid + 1;
-        let mut pages: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut pages: Vec<Record> = Vec::new();
         let mut group_txid = None;
         while let Some(rec) = self.next_record()? {
             if *group_txid.get_or_insert(rec.txid) != rec.txid {
                 break;
             }
-            if rec.kind == KIND_PAGE {
-                pages.push((rec.page_no, rec.payload));
+            if rec.kind != KIND_COMMIT {
+                pages.push(rec);
                 continue;
             }
             let Some(info) = decode_commit(&rec, pages.len()) else {
@@ -491,7 +614,11 @@ impl RecordReader<'_> {
                     break;
                 }
                 expected_txid += 1;
-                replay.commits.push(ReplayedCommit { info, pages: taken });
+                let numbers = resolve_commit(&mut replay.pages, taken, &info.direct)?;
+                replay.commits.push(ReplayedCommit {
+                    info,
+                    pages: numbers,
+                });
             }
             replay.end = self.at;
         }
@@ -542,10 +669,13 @@ impl RecordReader<'_> {
         if kind != KIND_COMMIT && (kind == KIND_PAGE || plen == page_len) {
             lens.push(page_len);
         }
-        if kind != KIND_PAGE && commit_len(plen) {
+        if kind != KIND_PAGE && (commit_len(plen) || self.delta_len(plen)) {
             lens.push(plen);
         }
         let body = start + RECORD_HEADER_LEN as u64;
+        if kind == KIND_DELTA && self.deltas {
+            lens.extend(self.delta_lens_by_runs(body)?);
+        }
         if kind == KIND_COMMIT && body + COMMIT_FIXED_LEN as u64 <= self.len {
             let mut fixed = [0u8; COMMIT_FIXED_LEN];
             self.read(&mut fixed, body)?;
@@ -563,6 +693,28 @@ impl RecordReader<'_> {
         Ok(None)
     }
 
+    /// The payload lengths a delta record at `body` may have with a damaged length field: where
+    /// each of its runs (read from its base page number on) ends, while they fit the page.
+    fn delta_lens_by_runs(&self, body: u64) -> Result<Vec<u64>> {
+        let most = (self.page_size as u64).min(self.len.saturating_sub(body)) as usize;
+        let mut payload = vec![0u8; most];
+        self.read(&mut payload, body)?;
+        let mut lens = Vec::new();
+        let mut at = delta::DELTA_BASE_LEN;
+        while at + 8 <= payload.len() {
+            let (offset, len) = (
+                read_u32(&payload, at) as u64,
+                read_u32(&payload, at + 4) as u64,
+            );
+            if offset + len > self.page_size as u64 {
+                break;
+            }
+            at += 8 + len as usize;
+            lens.push(at as u64);
+        }
+        Ok(lens)
+    }
+
     fn header_of_this_log_at(&self, at: u64) -> Result<bool> {
         if at + RECORD_HEADER_LEN as u64 > self.len {
             return Ok(false);
@@ -570,7 +722,14 @@ impl RecordReader<'_> {
         let mut h = [0u8; RECORD_HEADER_LEN];
         self.read(&mut h, at)?;
         let kind = read_u32(&h, 0);
-        Ok((kind == KIND_PAGE || kind == KIND_COMMIT) && read_u64(&h, 8) == self.seq)
+        let known = kind == KIND_PAGE || kind == KIND_COMMIT || (self.deltas && kind == KIND_DELTA);
+        Ok(known && read_u64(&h, 8) == self.seq)
+    }
+
+    /// Whether a delta record may have a payload of `plen` bytes: a base page number and runs that
+    /// fit the page (the writer keeps deltas to half a page).
+    fn delta_len(&self, plen: u64) -> bool {
+        self.deltas && (delta::DELTA_BASE_LEN as u64..=self.page_size as u64).contains(&plen)
     }
 
     /// The next intact record, or `None` at the end or at the first damaged one.
@@ -588,6 +747,7 @@ impl RecordReader<'_> {
                 plen >= COMMIT_FIXED_LEN as u64
                     && (plen - COMMIT_FIXED_LEN as u64).is_multiple_of(8)
             }
+            KIND_DELTA => self.delta_len(plen),
             _ => false,
         };
         let start = self.at + RECORD_HEADER_LEN as u64;
@@ -618,6 +778,43 @@ impl RecordReader<'_> {
     }
 }
 
+/// Turns the page records of one intact commit into pages: a delta is applied to the latest content
+/// of its base before this commit (bases are resolved only from records replayed before, never
+/// from the main file). Every page must pass [`verify_page`]. Updates `latest` with the commit's
+/// pages, drops the pages it wrote into the main file, and returns the numbers it logged.
+fn resolve_commit(
+    latest: &mut FxHashMap<u64, Arc<[u8]>>,
+    records: Vec<Record>,
+    direct: &[u64],
+) -> Result<Vec<u64>> {
+    let mut resolved = Vec::with_capacity(records.len());
+    for rec in records {
+        let page: Arc<[u8]> = if rec.kind == KIND_DELTA {
+            let base_no = delta::base_of(&rec.payload).unwrap_or(0);
+            let Some(base) = latest.get(&base_no) else {
+                return Err(Error::corruption(format!(
+                    "WAL delta of page {} (txid {}) names base page {base_no}, which no earlier \
+                     record of this log holds",
+                    rec.page_no, rec.txid
+                )));
+            };
+            let mut page = base.to_vec();
+            delta::apply(&rec.payload, &mut page, rec.page_no)?;
+            page.into()
+        } else {
+            rec.payload.into()
+        };
+        verify_page(&page, rec.page_no).map_err(|e| e.context("WAL page record"))?;
+        resolved.push((rec.page_no, page));
+    }
+    let numbers = resolved.iter().map(|(p, _)| *p).collect();
+    latest.extend(resolved);
+    for d in direct {
+        latest.remove(d);
+    }
+    Ok(numbers)
+}
+
 fn decode_commit(rec: &Record, pages_seen: usize) -> Option<CommitInfo> {
     let p = &rec.payload;
     let page_count = read_u64(p, 16);
@@ -638,99 +835,4 @@ fn decode_commit(rec: &Record, pages_seen: usize) -> Option<CommitInfo> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::storage::vfs::{MemVfs, OpenOptions, Vfs};
-    use std::path::Path;
-
-    const PS: u32 = 1024;
-
-    fn page(n: u8) -> Vec<u8> {
-        vec![n; PS as usize]
-    }
-
-    /// A log of generation 3 with three transactions, each synced before the next is appended.
-    fn three_commits() -> (MemVfs, Vec<u64>) {
-        let vfs = MemVfs::new();
-        let create = OpenOptions {
-            create: true,
-            read_only: false,
-        };
-        let wal = Wal::new(vfs.open(Path::new("w"), create).unwrap(), PS, 3, 0, 1 << 20);
-        wal.reset(3).unwrap();
-        let mut starts = Vec::new();
-        for txid in 1..=3u64 {
-            starts.push(wal.len());
-            let info = CommitInfo {
-                txid,
-                catalog_root: 9,
-                hwm: 20,
-                freed: vec![4, 5],
-                direct: vec![12 + txid],
-            };
-            let p = page(txid as u8);
-            let end = wal.append(&info, &[(10, &p[..]), (11, &p[..])]).unwrap();
-            wal.sync_to(end).unwrap();
-        }
-        (vfs, starts)
-    }
-
-    fn replay_with(vfs: &MemVfs, flip: Option<usize>, seq: u64) -> Result<Replay> {
-        let copy = vfs.deep_clone();
-        if let Some(at) = flip {
-            let mut bytes = copy.file_bytes("w").unwrap();
-            bytes[at] ^= 0x10;
-            copy.set_file_bytes("w", bytes);
-        }
-        let ro = OpenOptions {
-            create: false,
-            read_only: true,
-        };
-        Wal::replay(&*copy.open(Path::new("w"), ro).unwrap(), PS, seq, 0)
-    }
-
-    #[test]
-    fn damage_in_the_last_transaction_is_a_torn_tail() {
-        let (vfs, starts) = three_commits();
-        let all = replay_with(&vfs, None, 3).unwrap().commits;
-        assert_eq!(all.len(), 3);
-        assert_eq!(all[1].info.direct, vec![14], "direct pages round-trip");
-        assert_eq!(all[1].info.freed, vec![4, 5]);
-        let replay = replay_with(&vfs, Some(starts[2] as usize + 100), 3).unwrap();
-        assert_eq!(replay.commits.len(), 2);
-        assert_eq!(replay.end, starts[2]);
-    }
-
-    #[test]
-    fn damage_before_a_later_synced_commit_is_corruption() {
-        let (vfs, starts) = three_commits();
-        for at in [
-            starts[0] + 3,
-            starts[0] + 500,
-            starts[1] + 16,
-            starts[2] - 3,
-        ] {
-            let err = replay_with(&vfs, Some(at as usize), 3).unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::Corruption, "flip at {at}: {err}");
-        }
-    }
-
-    #[test]
-    fn a_damaged_header_or_a_newer_generation_is_corruption() {
-        let (vfs, _) = three_commits();
-        for at in [0, 17, 36] {
-            let err = replay_with(&vfs, Some(at), 3).unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::Corruption, "flip at {at}");
-        }
-        let err = replay_with(&vfs, None, 2).unwrap_err();
-        assert_eq!(
-            err.kind(),
-            ErrorKind::Corruption,
-            "log newer than the meta page"
-        );
-        assert!(
-            replay_with(&vfs, None, 4).unwrap().commits.is_empty(),
-            "a stale log"
-        );
-    }
-}
+mod tests;

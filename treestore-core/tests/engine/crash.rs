@@ -17,7 +17,7 @@ use crate::util::{
 /// Small enough that commits run checkpoints on their own every few commits.
 const CHECKPOINT_WAL_BYTES: u64 = 24 << 10;
 
-fn options(vfs: &FaultyVfs, durability: Durability) -> Options {
+pub(crate) fn options(vfs: &FaultyVfs, durability: Durability) -> Options {
     Options {
         durability,
         checkpoint_wal_bytes: CHECKPOINT_WAL_BYTES,
@@ -27,7 +27,7 @@ fn options(vfs: &FaultyVfs, durability: Durability) -> Options {
 
 /// Opens (creating) the database on `vfs`, runs `steps` and closes it. Stops at the first error,
 /// as an application would after a power cut.
-fn run_on(vfs: &FaultyVfs, steps: &[Step], durability: Durability) -> Outcome {
+pub(crate) fn run_on(vfs: &FaultyVfs, steps: &[Step], durability: Durability) -> Outcome {
     let db = match Database::open(DB, options(vfs, durability)) {
         Ok(db) => db,
         Err(e) => {
@@ -43,7 +43,7 @@ fn run_on(vfs: &FaultyVfs, steps: &[Step], durability: Durability) -> Outcome {
     out
 }
 
-fn modes() -> Vec<(String, CrashConfig)> {
+pub(crate) fn modes() -> Vec<(String, CrashConfig)> {
     let mut modes = vec![
         ("drop_all".to_string(), CrashConfig::drop_all()),
         ("apply_all".to_string(), CrashConfig::apply_all()),
@@ -56,7 +56,7 @@ fn modes() -> Vec<(String, CrashConfig)> {
 }
 
 /// The seed of a chaos run: distinct per mode index so each draws different fates.
-fn seed_of(mode_index: usize) -> u64 {
+pub(crate) fn seed_of(mode_index: usize) -> u64 {
     1000 + mode_index as u64
 }
 
@@ -121,6 +121,13 @@ fn every_sync_point_recovers_with_one_commit_path_only() {
         let counting = FaultyVfs::new(0);
         let db = Database::open(DB, opts(&counting)).expect("open");
         assert!(run(&db, &steps).error.is_none());
+        let deltas = db.stats().expect("stats").wal_delta_records;
+        // Through the WAL, copied pages are logged as deltas against the pages they came from.
+        assert_eq!(
+            deltas > 0,
+            direct == u64::MAX,
+            "{deltas} page-delta records"
+        );
         drop(db);
         let syncs = counting.sync_count();
         for (mi, (name, mode)) in modes().into_iter().enumerate() {

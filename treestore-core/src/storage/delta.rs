@@ -1,0 +1,213 @@
+//! Page deltas: the byte runs that turn one page image (the base) into another, as the WAL's
+//! page-delta records carry them (see [`super::wal`]).
+//!
+//! Encoding: the base page number (8 bytes), then runs of `offset` (4), `len` (4) and `len` bytes,
+//! in ascending offset order, not overlapping. Pages are compared 8 bytes at a time; two differing
+//! stretches separated by fewer than [`MERGE_GAP`] equal bytes form one run (a run header costs 8
+//! bytes). A copy-on-write branch page that differs from its source in one child pointer, its page
+//! number and its checksum encodes in three runs, about 60 bytes instead of a page.
+
+use super::format::{read_u32, read_u64};
+use crate::error::{Error, Result};
+
+/// Bytes of the base page number in front of the runs.
+pub(crate) const DELTA_BASE_LEN: usize = 8;
+const RUN_HEADER_LEN: usize = 8;
+const WORD: usize = 8;
+/// Equal bytes between two differing stretches below which they are sent as one run.
+const MERGE_GAP: usize = 16;
+
+/// Appends to `out` the delta payload that turns `base` (page `base_no`) into `page`, unless it
+/// would exceed `limit` bytes: then `out` is left as it was and `false` returned. Both pages have
+/// the same length, a multiple of 8.
+pub(crate) fn encode(
+    base_no: u64,
+    base: &[u8],
+    page: &[u8],
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> bool {
+    debug_assert_eq!(base.len(), page.len());
+    if limit < DELTA_BASE_LEN || base.len() != page.len() {
+        return false;
+    }
+    let start_len = out.len();
+    out.extend_from_slice(&base_no.to_le_bytes());
+    let words = page.len() / WORD;
+    let differs = |i: usize| {
+        let r = i * WORD..(i + 1) * WORD;
+        base[r.clone()] != page[r]
+    };
+    let mut i = 0;
+    while i < words {
+        if !differs(i) {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        let mut end = i + 1;
+        let mut j = end;
+        while j < words && (j - end) * WORD < MERGE_GAP {
+            if differs(j) {
+                end = j + 1;
+            }
+            j += 1;
+        }
+        let (from, to) = (first * WORD, end * WORD);
+        if out.len() - start_len + RUN_HEADER_LEN + (to - from) > limit {
+            out.truncate(start_len);
+            return false;
+        }
+        out.extend_from_slice(&(from as u32).to_le_bytes());
+        out.extend_from_slice(&((to - from) as u32).to_le_bytes());
+        out.extend_from_slice(&page[from..to]);
+        i = end;
+    }
+    true
+}
+
+/// The base page number a delta payload names (`None` when it is too short to name one).
+pub(crate) fn base_of(payload: &[u8]) -> Option<u64> {
+    (payload.len() >= DELTA_BASE_LEN).then(|| read_u64(payload, 0))
+}
+
+/// Applies the runs of delta `payload` (written for page `page_no`) to `page`, a copy of the base.
+/// Runs that overrun the page or the payload are `Corruption` naming both pages.
+pub(crate) fn apply(payload: &[u8], page: &mut [u8], page_no: u64) -> Result<()> {
+    let base_no = base_of(payload).unwrap_or(0);
+    let bad = |what: &str| {
+        Error::corruption(format!(
+            "WAL delta of page {page_no} against page {base_no}: {what}"
+        ))
+    };
+    let mut at = DELTA_BASE_LEN;
+    while at < payload.len() {
+        if at + RUN_HEADER_LEN > payload.len() {
+            return Err(bad("a run header is cut off"));
+        }
+        let offset = read_u32(payload, at) as usize;
+        let len = read_u32(payload, at + 4) as usize;
+        let bytes = at + RUN_HEADER_LEN;
+        let Some(end) = offset.checked_add(len).filter(|&e| e <= page.len()) else {
+            return Err(bad(&format!(
+                "run of {len} bytes at offset {offset} overruns the {}-byte page",
+                page.len()
+            )));
+        };
+        if bytes + len > payload.len() {
+            return Err(bad(&format!(
+                "run of {len} bytes at offset {offset} overruns the record"
+            )));
+        }
+        page[offset..end].copy_from_slice(&payload[bytes..bytes + len]);
+        at = bytes + len;
+    }
+    Ok(())
+}
+
+/// Writes a run header (tests build damaged deltas with it).
+#[cfg(test)]
+pub(crate) fn push_run(out: &mut Vec<u8>, offset: u32, bytes: &[u8]) {
+    out.extend_from_slice(&offset.to_le_bytes());
+    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use proptest::prelude::*;
+
+    const PS: usize = 4096;
+
+    fn round_trip(base: &[u8], page: &[u8], limit: usize) -> Option<Vec<u8>> {
+        let mut out = vec![0xEE];
+        if !encode(7, base, page, limit, &mut out) {
+            assert_eq!(
+                out,
+                vec![0xEE],
+                "a refused delta leaves the buffer as it was"
+            );
+            return None;
+        }
+        let payload = &out[1..];
+        assert_eq!(base_of(payload), Some(7));
+        let mut rebuilt = base.to_vec();
+        apply(payload, &mut rebuilt, 9).unwrap();
+        assert_eq!(rebuilt, page);
+        Some(payload.to_vec())
+    }
+
+    #[test]
+    fn identical_pages_need_no_run() {
+        let page = vec![3u8; PS];
+        assert_eq!(round_trip(&page, &page, PS / 2).unwrap().len(), 8);
+    }
+
+    #[test]
+    fn small_changes_make_small_deltas() {
+        let base: Vec<u8> = (0..PS).map(|i| (i * 7) as u8).collect();
+        let mut page = base.clone();
+        page[4] ^= 1; // checksum
+        page[9] ^= 1; // page number
+        page[2000] ^= 1; // a child pointer
+        page[PS - 1] ^= 1; // the last byte
+        let d = round_trip(&base, &page, PS / 2).unwrap();
+        // The first two changes are one run (fewer than 16 equal bytes apart).
+        assert_eq!(d.len(), 8 + 3 * (8 + 8) + 8, "{d:?}");
+        let mut far = base.clone();
+        far[0] ^= 1;
+        far[24] ^= 1;
+        assert_eq!(round_trip(&base, &far, PS).unwrap().len(), 8 + 2 * 16);
+    }
+
+    #[test]
+    fn a_totally_different_page_is_refused() {
+        let base = vec![0u8; PS];
+        let page = vec![1u8; PS];
+        assert!(round_trip(&base, &page, PS / 2).is_none());
+        assert!(round_trip(&base, &page, PS + 16).is_some());
+    }
+
+    #[test]
+    fn runs_outside_the_page_or_the_record_are_corruption() {
+        let mut page = vec![0u8; PS];
+        for (offset, bytes) in [(PS as u32 - 4, vec![1u8; 8]), (u32::MAX, vec![1u8; 8])] {
+            let mut d = 5u64.to_le_bytes().to_vec();
+            push_run(&mut d, offset, &bytes);
+            let err = apply(&d, &mut page, 6).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Corruption);
+            assert!(err.to_string().contains("page 6 against page 5"), "{err}");
+        }
+        let mut d = 5u64.to_le_bytes().to_vec();
+        push_run(&mut d, 0, &[1u8; 8]);
+        d.truncate(d.len() - 1);
+        assert!(apply(&d, &mut page, 6).is_err(), "a run cut short");
+        d.truncate(8 + 3);
+        assert!(apply(&d, &mut page, 6).is_err(), "a run header cut short");
+    }
+
+    proptest! {
+        #[test]
+        fn random_page_pairs_round_trip(
+            base in proptest::collection::vec(any::<u8>(), 1024),
+            edits in proptest::collection::vec((0usize..1024, any::<u8>()), 0..64),
+            limit in 8usize..1200,
+        ) {
+            let mut page = base.clone();
+            for (at, v) in edits {
+                page[at] = v;
+            }
+            let mut out = Vec::new();
+            if encode(1, &base, &page, limit, &mut out) {
+                prop_assert!(out.len() <= limit);
+                let mut rebuilt = base.clone();
+                apply(&out, &mut rebuilt, 2).unwrap();
+                prop_assert_eq!(rebuilt, page);
+            } else {
+                prop_assert!(out.is_empty());
+            }
+        }
+    }
+}
