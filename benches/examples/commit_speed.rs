@@ -8,7 +8,8 @@
 //! and how many stores shared each WAL flush, and the checkpoints' time. `ENGINES=treestore` (or
 //! `sqlite`) runs one engine; `THREADS=1` one phase; `CHECKPOINT_MB=256` changes TreeStore's
 //! checkpoint threshold; `RELAXED=1` opens TreeStore with `Durability::Relaxed` (no fsync per
-//! commit: what is left is the commit's CPU work).
+//! commit: what is left is the commit's CPU work); `STORES=n` stores n results per thread instead
+//! of running for SECONDS.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -105,13 +106,21 @@ impl Store for Lite {
 /// Runs `threads` storers for `secs`; returns stores per second, p50 and p99 in µs.
 fn run(s: &dyn Store, threads: usize, secs: f64) -> (f64, f64, f64) {
     let dur = Duration::from_secs_f64(secs);
+    // STORES=n: each thread stores n results instead of running for `secs` (a fixed workload,
+    // for instruction counts).
+    let count: Option<u64> = std::env::var("STORES")
+        .ok()
+        .map(|n| n.parse().expect("STORES"));
     let t0 = Instant::now();
     let mut all: Vec<u64> = std::thread::scope(|sc| {
         let hs: Vec<_> = (0..threads)
             .map(|_| {
                 sc.spawn(move || {
                     let mut lat = Vec::new();
-                    while t0.elapsed() < dur {
+                    while match count {
+                        Some(n) => (lat.len() as u64) < n,
+                        None => t0.elapsed() < dur,
+                    } {
                         let t = Instant::now();
                         s.store();
                         lat.push(t.elapsed().as_nanos() as u64);

@@ -86,6 +86,8 @@ const WAL_GROW_CHUNK: u64 = 4 << 20;
 const WAL_MIN_GROW: u64 = 1 << 20;
 /// Bytes buffered before a long commit is written out.
 const WRITE_CHUNK: usize = 1 << 20;
+/// What the log grows with, a write at a time: static, so a growth allocates (and clears) nothing.
+static ZEROS: [u8; 256 << 10] = [0; 256 << 10];
 
 /// What a commit record says beside the pages.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -369,12 +371,11 @@ impl Wal {
         }
         let chunk = (upto / 4).clamp(WAL_MIN_GROW, WAL_GROW_CHUNK);
         let target = upto.div_ceil(chunk) * chunk;
-        let zeros = vec![0u8; WRITE_CHUNK];
         let mut at = allocated;
         while at < target {
-            let n = (target - at).min(WRITE_CHUNK as u64) as usize;
+            let n = (target - at).min(ZEROS.len() as u64) as usize;
             self.file
-                .write_at(&zeros[..n], at)
+                .write_at(&ZEROS[..n], at)
                 .map_err(|e| Error::io(format!("extending the WAL at offset {at}"), e))?;
             at += n as u64;
         }
