@@ -210,13 +210,20 @@ pub(crate) fn encode_node(f: &NodeFields<'_>) -> Vec<u8> {
     e.finish()
 }
 
+#[inline(always)]
 fn u32_field(d: &mut Decoder<'_>, what: &str) -> Result<u32> {
     let v = d.uvar()?;
-    u32::try_from(v)
-        .map_err(|_| Error::corruption(format!("node record: {what} {v} overflows u32")))
+    u32::try_from(v).map_err(|_| overflows(what, v))
+}
+
+#[cold]
+#[inline(never)]
+fn overflows(what: &str, v: u64) -> Error {
+    Error::corruption(format!("node record: {what} {v} overflows u32"))
 }
 
 /// The page range of a record: tag 0 (none) or 1 then start and end.
+#[inline]
 fn decode_pages(d: &mut Decoder<'_>, node_id: &str) -> Result<Option<(u32, u32)>> {
     match d.u8()? {
         0 => Ok(None),
@@ -230,6 +237,7 @@ fn decode_pages(d: &mut Decoder<'_>, node_id: &str) -> Result<Option<(u32, u32)>
     }
 }
 
+#[inline]
 fn check_format(d: &mut Decoder<'_>) -> Result<()> {
     match d.u8()? {
         NODE_FORMAT => Ok(()),
@@ -239,6 +247,7 @@ fn check_format(d: &mut Decoder<'_>) -> Result<()> {
     }
 }
 
+#[inline]
 fn decode_head_from(d: &mut Decoder<'_>) -> Result<NodeHead> {
     check_format(d)?;
     let parent = d.uvar()?;
@@ -422,19 +431,16 @@ fn decode_text(d: &mut Decoder<'_>, node_id: &str, with_text: bool) -> Result<Te
 }
 
 /// The reference to a text in `doc.text` (after its tag).
+#[inline]
 fn decode_stored(d: &mut Decoder<'_>) -> Result<StoredText> {
     let owner_vid = d.uvar()?;
     let owner_pos = u32_field(d, "text owner position")?;
     let len = d.uvar()?;
-    let mut hash = [0u8; 16];
-    for b in hash.iter_mut() {
-        *b = d.u8()?;
-    }
     Ok(StoredText {
         owner_vid,
         owner_pos,
         len,
-        hash,
+        hash: d.array()?,
     })
 }
 
