@@ -223,6 +223,13 @@ fn overflows(what: &str, v: u64) -> Error {
 }
 
 /// The page range of a record: tag 0 (none) or 1 then start and end.
+/// The error of a record whose `what` tag is `t`, none of the known ones.
+#[cold]
+#[inline(never)]
+fn bad_tag(node_id: &str, what: &str, t: u8) -> Error {
+    Error::corruption(format!("node record {node_id}: {what} tag {t}"))
+}
+
 #[inline]
 fn decode_pages(d: &mut Decoder<'_>, node_id: &str) -> Result<Option<(u32, u32)>> {
     match d.u8()? {
@@ -231,9 +238,7 @@ fn decode_pages(d: &mut Decoder<'_>, node_id: &str) -> Result<Option<(u32, u32)>
             u32_field(d, "page_start")?,
             u32_field(d, "page_end")?,
         ))),
-        t => Err(Error::corruption(format!(
-            "node record {node_id}: page tag {t}"
-        ))),
+        t => Err(bad_tag(node_id, "page", t)),
     }
 }
 
@@ -253,9 +258,7 @@ fn decode_head_from(d: &mut Decoder<'_>) -> Result<NodeHead> {
     let parent = d.uvar()?;
     let parent_pos = match parent {
         0 => None,
-        p => Some(u32::try_from(p - 1).map_err(|_| {
-            Error::corruption(format!("node record: parent position {p} overflows u32"))
-        })?),
+        p => Some(u32::try_from(p - 1).map_err(|_| overflows("parent position", p))?),
     };
     Ok(NodeHead {
         parent_pos,
@@ -325,22 +328,14 @@ pub(crate) fn decode_node_ref(v: &[u8], with_text: bool) -> Result<NodeRecordRef
     let parent_id = match d.u8()? {
         0 => None,
         1 => Some(d.str()?),
-        t => {
-            return Err(Error::corruption(format!(
-                "node record {node_id}: parent tag {t}"
-            )))
-        }
+        t => return Err(bad_tag(node_id, "parent", t)),
     };
     let pages = decode_pages(&mut d, node_id)?;
     let title = d.str()?;
     let summary = match d.u8()? {
         0 => None,
         1 => Some(d.str()?),
-        t => {
-            return Err(Error::corruption(format!(
-                "node record {node_id}: summary tag {t}"
-            )))
-        }
+        t => return Err(bad_tag(node_id, "summary", t)),
     };
     let text = decode_text_ref(&mut d, node_id, with_text)?;
     Ok(NodeRecordRef {
@@ -375,11 +370,7 @@ fn decode_text_ref<'a>(
             TextRefBorrowed::None
         }
         2 | STORED_TEXT_TAG => TextRefBorrowed::Stored(decode_stored(d)?),
-        t => {
-            return Err(Error::corruption(format!(
-                "node record {node_id}: text tag {t}"
-            )))
-        }
+        t => return Err(bad_tag(node_id, "text", t)),
     })
 }
 
@@ -422,11 +413,7 @@ fn decode_text(d: &mut Decoder<'_>, node_id: &str, with_text: bool) -> Result<Te
             TextRef::None
         }
         2 | STORED_TEXT_TAG => TextRef::Stored(decode_stored(d)?),
-        t => {
-            return Err(Error::corruption(format!(
-                "node record {node_id}: text tag {t}"
-            )))
-        }
+        t => return Err(bad_tag(node_id, "text", t)),
     })
 }
 
