@@ -322,6 +322,12 @@ impl<'a> Decoder<'a> {
         Ok(out)
     }
 
+    /// The item count of a list, leaving its items to be read (or not) after it.
+    #[inline]
+    pub fn list_len(&mut self) -> Result<usize> {
+        self.len()
+    }
+
     /// A string list left unread (its items are skipped, then checked as they are iterated).
     pub fn str_list_ref(&mut self) -> Result<StrList<'a>> {
         self.skip_list(1)

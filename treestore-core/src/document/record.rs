@@ -379,6 +379,36 @@ fn decode_text_ref<'a>(
 pub(crate) fn decode_stored_text(v: &[u8]) -> Result<Option<StoredText>> {
     let mut d = Decoder::new(v, "node");
     decode_head_from(&mut d)?;
+    skip_to_text(&mut d)?;
+    match decode_text(&mut d, "?", false)? {
+        TextRef::Stored(s) => Ok(Some(s)),
+        _ => Ok(None),
+    }
+}
+
+/// The walk fields of a node record and its number of children, the rest skipped unread (not
+/// even checked to be UTF-8): where a children read starts, which returns the children, not the
+/// node.
+pub(crate) fn decode_head_and_child_count(v: &[u8]) -> Result<(NodeHead, usize)> {
+    let mut d = Decoder::new(v, "node");
+    let head = decode_head_from(&mut d)?;
+    skip_to_text(&mut d)?;
+    match d.u8()? {
+        0 => {}
+        1 => {
+            d.bytes()?;
+        }
+        2 | STORED_TEXT_TAG => {
+            decode_stored(&mut d)?;
+        }
+        t => return Err(bad_tag("?", "text", t)),
+    }
+    d.bytes()?;
+    Ok((head, d.list_len()?))
+}
+
+/// Skips the fields between the walk fields and the text (node id to summary).
+fn skip_to_text(d: &mut Decoder<'_>) -> Result<()> {
     d.bytes()?;
     if d.u8()? == 1 {
         d.bytes()?;
@@ -395,10 +425,7 @@ pub(crate) fn decode_stored_text(v: &[u8]) -> Result<Option<StoredText>> {
     if d.u8()? == 1 {
         d.bytes()?;
     }
-    match decode_text(&mut d, "?", false)? {
-        TextRef::Stored(s) => Ok(Some(s)),
-        _ => Ok(None),
-    }
+    Ok(())
 }
 
 /// Text tag of a stored text (tag 2, from builds that stored bodies whole, reads the same).
@@ -547,6 +574,10 @@ mod tests {
         assert_eq!(rec.updated_at, 1 << 40);
         assert_eq!(decode_node_ref(&bytes, false).unwrap().head, fields.head);
         assert_eq!(decode_stored_text(&bytes).unwrap(), Some(stored));
+        assert_eq!(
+            decode_head_and_child_count(&bytes).unwrap(),
+            (fields.head, children.len())
+        );
         for cut in 0..bytes.len() {
             let err = decode_node(&bytes[..cut], true).unwrap_err();
             assert_eq!(err.kind(), crate::error::ErrorKind::Corruption);
