@@ -202,11 +202,18 @@ impl<'a> Decoder<'a> {
 
     #[inline(always)]
     pub fn uvar(&mut self) -> Result<u64> {
-        // Most integers in records (lengths, positions, tags) take one byte.
+        // Most integers in records (lengths, positions, tags) take one byte; the lengths of
+        // summaries and texts and most page numbers take two.
         if let Some(&b) = self.buf.get(self.pos) {
             if b & 0x80 == 0 {
                 self.pos += 1;
                 return Ok(u64::from(b));
+            }
+            if let Some(&c) = self.buf.get(self.pos + 1) {
+                if c & 0x80 == 0 {
+                    self.pos += 2;
+                    return Ok(u64::from(b & 0x7F) | (u64::from(c) << 7));
+                }
             }
         }
         self.uvar_long()
