@@ -106,6 +106,21 @@ impl Encoder {
     }
 }
 
+/// The integer whose little-endian varint bytes are the first `n` (1..=8) bytes of `w`: their low
+/// 7 bits packed together, lowest group first (pairs, then quads, then halves).
+#[inline(always)]
+fn pack_groups(w: u64, n: usize) -> u64 {
+    let keep = if n >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * n)) - 1
+    };
+    let x = w & keep & 0x7F7F_7F7F_7F7F_7F7F;
+    let x = (x & 0x007F_007F_007F_007F) | ((x & 0x7F00_7F00_7F00_7F00) >> 1);
+    let x = (x & 0x0000_3FFF_0000_3FFF) | ((x & 0x3FFF_0000_3FFF_0000) >> 2);
+    (x & 0x0000_0000_0FFF_FFFF) | ((x & 0x0FFF_FFFF_0000_0000) >> 4)
+}
+
 /// `bytes` as a `str` when they are UTF-8. Records hold mostly prose, often not ASCII (where
 /// the standard check slows to a byte at a time); `simdutf8` checks it several times faster with
 /// SIMD, with the same answer.
@@ -187,20 +202,38 @@ impl<'a> Decoder<'a> {
 
     #[inline(always)]
     pub fn uvar(&mut self) -> Result<u64> {
-        // Most integers in records (lengths, positions, tags) take one byte.
+        // Most integers in records (lengths, positions, tags) take one byte; the lengths of
+        // summaries and texts and most page numbers take two.
         if let Some(&b) = self.buf.get(self.pos) {
             if b & 0x80 == 0 {
                 self.pos += 1;
                 return Ok(u64::from(b));
             }
+            if let Some(&c) = self.buf.get(self.pos + 1) {
+                if c & 0x80 == 0 {
+                    self.pos += 2;
+                    return Ok(u64::from(b & 0x7F) | (u64::from(c) << 7));
+                }
+            }
         }
         self.uvar_long()
     }
 
-    /// [`Self::uvar`] of two bytes or more (timestamps take eight), read from the slice in one
-    /// loop.
+    /// [`Self::uvar`] of two bytes or more (timestamps take eight). With eight bytes left, one of
+    /// up to eight bytes is read as one word and its 7-bit groups packed together without a loop;
+    /// longer ones, and those near the end of the record, are read byte by byte.
     fn uvar_long(&mut self) -> Result<u64> {
         let rest = self.buf.get(self.pos..).unwrap_or_default();
+        if let Some(word) = rest.first_chunk::<8>() {
+            let w = u64::from_le_bytes(*word);
+            // A clear high bit ends the integer: the first one gives its length.
+            let stops = !w & 0x8080_8080_8080_8080;
+            if stops != 0 {
+                let n = (stops.trailing_zeros() / 8 + 1) as usize;
+                self.pos += n;
+                return Ok(pack_groups(w, n));
+            }
+        }
         let mut v: u64 = 0;
         for (i, &byte) in rest.iter().take(10).enumerate() {
             v |= u64::from(byte & 0x7F) << (7 * i);
@@ -223,10 +256,19 @@ impl<'a> Decoder<'a> {
     }
 
     pub fn f64(&mut self) -> Result<f64> {
-        let b = self.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(f64::from_le_bytes(a))
+        Ok(f64::from_le_bytes(self.array()?))
+    }
+
+    /// The next `N` bytes as they are (a fixed-size field such as a hash).
+    #[inline(always)]
+    pub fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        match self.buf.get(self.pos..).and_then(<[u8]>::first_chunk::<N>) {
+            Some(out) => {
+                self.pos += N;
+                Ok(*out)
+            }
+            None => Err(self.past_end(N)),
+        }
     }
 
     #[inline(always)]
@@ -277,8 +319,20 @@ impl<'a> Decoder<'a> {
     }
 
     pub fn str_list(&mut self) -> Result<Vec<String>> {
+        // Sized up front (collecting `Result`s would grow it from empty); each item takes at least
+        // its length byte, so `n`, checked against the bytes left, bounds the capacity.
         let n = self.len()?;
-        (0..n).map(|_| self.string()).collect()
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.string()?);
+        }
+        Ok(out)
+    }
+
+    /// The item count of a list, leaving its items to be read (or not) after it.
+    #[inline]
+    pub fn list_len(&mut self) -> Result<usize> {
+        self.len()
     }
 
     /// A string list left unread (its items are skipped, then checked as they are iterated).
@@ -422,6 +476,28 @@ mod tests {
     }
 
     #[test]
+    fn a_varint_read_as_one_word_ignores_the_bytes_after_it() {
+        // The word read covers bytes after a short integer: with their high bits set or clear,
+        // they must change neither the value nor how far the decoder moves.
+        for bits in 0..64 {
+            for v in [1u64 << bits, (1u64 << bits) - 1, u64::MAX >> bits] {
+                for pad in [0x00u8, 0x7F, 0x80, 0xFF] {
+                    let mut e = Encoder::new();
+                    e.uvar(v);
+                    let n = e.finish().len();
+                    let mut buf = Encoder::new();
+                    buf.uvar(v);
+                    let mut buf = buf.finish();
+                    buf.extend_from_slice(&[pad; 9]);
+                    let mut d = Decoder::new(&buf, "test");
+                    assert_eq!(d.uvar().unwrap(), v, "{v} padded with {pad:#x}");
+                    assert_eq!(d.remaining(), 9, "{v} is {n} bytes");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn varints_of_every_length_round_trip_and_a_cut_one_is_corruption() {
         for bits in 0..64 {
             for v in [1u64 << bits, (1u64 << bits) - 1, u64::MAX >> bits] {
@@ -451,5 +527,7 @@ mod tests {
         }
         let err = Decoder::new(&[0x80; 11], "test").uvar().unwrap_err();
         assert!(err.to_string().contains("longer than 10 bytes"), "{err}");
+        let err = Decoder::new(&[0x80; 9], "test").uvar().unwrap_err();
+        assert!(err.to_string().contains("past the end"), "{err}");
     }
 }

@@ -210,14 +210,21 @@ impl<'a> KeyReader<'a> {
     }
 
     /// Fails unless every element has been read, for keys that must hold nothing more.
+    #[inline]
     pub fn expect_end(&self) -> Result<()> {
         match self.rest().len() {
             0 => Ok(()),
-            left => Err(self.corrupt(
-                self.pos,
-                format_args!("{left} unread bytes after the last expected element"),
-            )),
+            left => Err(self.unread(left)),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unread(&self, left: usize) -> Error {
+        self.corrupt(
+            self.pos,
+            format_args!("{left} unread bytes after the last expected element"),
+        )
     }
 
     /// Reads a string element.
@@ -245,11 +252,13 @@ impl<'a> KeyReader<'a> {
     }
 
     /// Reads a `u32` element.
+    #[inline]
     pub fn u32(&mut self) -> Result<u32> {
         self.fixed(TAG_U32, "u32").map(u32::from_be_bytes)
     }
 
     /// Reads a `u64` element.
+    #[inline]
     pub fn u64(&mut self) -> Result<u64> {
         self.fixed(TAG_U64, "u64").map(u64::from_be_bytes)
     }
@@ -261,52 +270,74 @@ impl<'a> KeyReader<'a> {
     }
 
     /// Reads a bool element.
+    #[inline]
     pub fn bool(&mut self) -> Result<bool> {
         let payload_at = self.pos.saturating_add(1);
         let [byte] = self.peek_fixed::<1>(TAG_BOOL, "bool")?;
         let value = match byte {
             0 => false,
             1 => true,
-            other => {
-                return Err(self.corrupt(
-                    payload_at,
-                    format_args!("bool byte 0x{other:02x} is neither 0x00 nor 0x01"),
-                ))
-            }
+            other => return Err(self.bad_bool(payload_at, other)),
         };
         self.pos = payload_at.saturating_add(1);
         Ok(value)
     }
 
+    // The fixed-size readers are inlined into the key decoders of the stores (a scan reads one
+    // key per entry); their errors are built out of line.
+
+    #[cold]
+    #[inline(never)]
+    fn bad_bool(&self, at: usize, byte: u8) -> Error {
+        self.corrupt(
+            at,
+            format_args!("bool byte 0x{byte:02x} is neither 0x00 nor 0x01"),
+        )
+    }
+
     /// Checks the tag at the reader's position.
+    #[inline]
     fn expect_tag(&self, tag: u8, what: &str) -> Result<()> {
         match self.key.get(self.pos) {
             Some(&found) if found == tag => Ok(()),
-            Some(&found) => Err(self.corrupt(
+            found => Err(self.bad_tag(tag, found.copied(), what)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn bad_tag(&self, tag: u8, found: Option<u8>, what: &str) -> Error {
+        match found {
+            Some(found) => self.corrupt(
                 self.pos,
                 format_args!("expected {what} tag 0x{tag:02x}, found 0x{found:02x}"),
-            )),
-            None => Err(self.corrupt(
+            ),
+            None => self.corrupt(
                 self.pos,
                 format_args!("key ends where a {what} element was expected"),
-            )),
+            ),
         }
     }
 
     /// Checks the tag and returns the `N`-byte payload after it, without moving.
+    #[inline]
     fn peek_fixed<const N: usize>(&self, tag: u8, what: &str) -> Result<[u8; N]> {
         self.expect_tag(tag, what)?;
         let payload_at = self.pos.saturating_add(1);
         let rest = self.key.get(payload_at..).unwrap_or_default();
         match rest.first_chunk::<N>() {
             Some(payload) => Ok(*payload),
-            None => Err(self.corrupt(
-                payload_at,
-                format_args!("{what} needs {N} bytes, only {} left", rest.len()),
-            )),
+            None => Err(self.short_payload(payload_at, N, rest.len(), what)),
         }
     }
 
+    #[cold]
+    #[inline(never)]
+    fn short_payload(&self, at: usize, n: usize, left: usize, what: &str) -> Error {
+        self.corrupt(at, format_args!("{what} needs {n} bytes, only {left} left"))
+    }
+
+    #[inline]
     fn fixed<const N: usize>(&mut self, tag: u8, what: &str) -> Result<[u8; N]> {
         let payload = self.peek_fixed::<N>(tag, what)?;
         self.pos = self.pos.saturating_add(1 + N);

@@ -15,9 +15,10 @@ use crate::version::VersionReader;
 use super::model::{Document, DocumentCounts, Node, StructureOptions, StructurePage, MAX_PAGE};
 use super::pages::{self, parse_page_spec};
 use super::record::{
-    decode_head_record, decode_node, decode_node_id_bytes, decode_node_ref, decode_pos, id_key,
-    long_section_prefix, node_key, node_key_pos, section_key, vid_prefix, DocHead, NodeHead,
-    NodeRecord, TextRef, HEADS, IDS, NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
+    decode_head_and_child_count, decode_head_record, decode_node, decode_node_id_bytes,
+    decode_node_ref, decode_pos, id_key, long_section_prefix, node_key, node_key_pos, section_key,
+    vid_prefix, DocHead, NodeHead, NodeRecord, TextRef, HEADS, IDS, NODES, PAGES, SECTIONS,
+    SECTION_KEY_INLINE_MAX, TEXTS,
 };
 use super::text;
 
@@ -140,10 +141,11 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                     .ok_or_else(|| missing_node(r.vid, 0))?,
             ),
         };
-        // The parent's child count sizes the result, so a wide fan is not copied as it grows.
-        let parent = decode_node_ref(&v, false)?;
-        let out = Collected::with_capacity(parent.child_ids.len());
-        let found = self.walk(policy, &r, pos, parent.head, 1, include_text, out)?;
+        // The parent's child count sizes the result, so a wide fan is not copied as it grows; the
+        // rest of its record is not read.
+        let (head, child_count) = decode_head_and_child_count(&v)?;
+        let out = Collected::with_capacity(child_count);
+        let found = self.walk(policy, &r, pos, head, 1, include_text, out)?;
         self.complete(found)
     }
 

@@ -210,13 +210,27 @@ pub(crate) fn encode_node(f: &NodeFields<'_>) -> Vec<u8> {
     e.finish()
 }
 
+#[inline(always)]
 fn u32_field(d: &mut Decoder<'_>, what: &str) -> Result<u32> {
     let v = d.uvar()?;
-    u32::try_from(v)
-        .map_err(|_| Error::corruption(format!("node record: {what} {v} overflows u32")))
+    u32::try_from(v).map_err(|_| overflows(what, v))
+}
+
+#[cold]
+#[inline(never)]
+fn overflows(what: &str, v: u64) -> Error {
+    Error::corruption(format!("node record: {what} {v} overflows u32"))
 }
 
 /// The page range of a record: tag 0 (none) or 1 then start and end.
+/// The error of a record whose `what` tag is `t`, none of the known ones.
+#[cold]
+#[inline(never)]
+fn bad_tag(node_id: &str, what: &str, t: u8) -> Error {
+    Error::corruption(format!("node record {node_id}: {what} tag {t}"))
+}
+
+#[inline]
 fn decode_pages(d: &mut Decoder<'_>, node_id: &str) -> Result<Option<(u32, u32)>> {
     match d.u8()? {
         0 => Ok(None),
@@ -224,12 +238,11 @@ fn decode_pages(d: &mut Decoder<'_>, node_id: &str) -> Result<Option<(u32, u32)>
             u32_field(d, "page_start")?,
             u32_field(d, "page_end")?,
         ))),
-        t => Err(Error::corruption(format!(
-            "node record {node_id}: page tag {t}"
-        ))),
+        t => Err(bad_tag(node_id, "page", t)),
     }
 }
 
+#[inline]
 fn check_format(d: &mut Decoder<'_>) -> Result<()> {
     match d.u8()? {
         NODE_FORMAT => Ok(()),
@@ -239,14 +252,13 @@ fn check_format(d: &mut Decoder<'_>) -> Result<()> {
     }
 }
 
+#[inline]
 fn decode_head_from(d: &mut Decoder<'_>) -> Result<NodeHead> {
     check_format(d)?;
     let parent = d.uvar()?;
     let parent_pos = match parent {
         0 => None,
-        p => Some(u32::try_from(p - 1).map_err(|_| {
-            Error::corruption(format!("node record: parent position {p} overflows u32"))
-        })?),
+        p => Some(u32::try_from(p - 1).map_err(|_| overflows("parent position", p))?),
     };
     Ok(NodeHead {
         parent_pos,
@@ -316,22 +328,14 @@ pub(crate) fn decode_node_ref(v: &[u8], with_text: bool) -> Result<NodeRecordRef
     let parent_id = match d.u8()? {
         0 => None,
         1 => Some(d.str()?),
-        t => {
-            return Err(Error::corruption(format!(
-                "node record {node_id}: parent tag {t}"
-            )))
-        }
+        t => return Err(bad_tag(node_id, "parent", t)),
     };
     let pages = decode_pages(&mut d, node_id)?;
     let title = d.str()?;
     let summary = match d.u8()? {
         0 => None,
         1 => Some(d.str()?),
-        t => {
-            return Err(Error::corruption(format!(
-                "node record {node_id}: summary tag {t}"
-            )))
-        }
+        t => return Err(bad_tag(node_id, "summary", t)),
     };
     let text = decode_text_ref(&mut d, node_id, with_text)?;
     Ok(NodeRecordRef {
@@ -366,11 +370,7 @@ fn decode_text_ref<'a>(
             TextRefBorrowed::None
         }
         2 | STORED_TEXT_TAG => TextRefBorrowed::Stored(decode_stored(d)?),
-        t => {
-            return Err(Error::corruption(format!(
-                "node record {node_id}: text tag {t}"
-            )))
-        }
+        t => return Err(bad_tag(node_id, "text", t)),
     })
 }
 
@@ -379,6 +379,36 @@ fn decode_text_ref<'a>(
 pub(crate) fn decode_stored_text(v: &[u8]) -> Result<Option<StoredText>> {
     let mut d = Decoder::new(v, "node");
     decode_head_from(&mut d)?;
+    skip_to_text(&mut d)?;
+    match decode_text(&mut d, "?", false)? {
+        TextRef::Stored(s) => Ok(Some(s)),
+        _ => Ok(None),
+    }
+}
+
+/// The walk fields of a node record and its number of children, the rest skipped unread (not
+/// even checked to be UTF-8): where a children read starts, which returns the children, not the
+/// node.
+pub(crate) fn decode_head_and_child_count(v: &[u8]) -> Result<(NodeHead, usize)> {
+    let mut d = Decoder::new(v, "node");
+    let head = decode_head_from(&mut d)?;
+    skip_to_text(&mut d)?;
+    match d.u8()? {
+        0 => {}
+        1 => {
+            d.bytes()?;
+        }
+        2 | STORED_TEXT_TAG => {
+            decode_stored(&mut d)?;
+        }
+        t => return Err(bad_tag("?", "text", t)),
+    }
+    d.bytes()?;
+    Ok((head, d.list_len()?))
+}
+
+/// Skips the fields between the walk fields and the text (node id to summary).
+fn skip_to_text(d: &mut Decoder<'_>) -> Result<()> {
     d.bytes()?;
     if d.u8()? == 1 {
         d.bytes()?;
@@ -395,10 +425,7 @@ pub(crate) fn decode_stored_text(v: &[u8]) -> Result<Option<StoredText>> {
     if d.u8()? == 1 {
         d.bytes()?;
     }
-    match decode_text(&mut d, "?", false)? {
-        TextRef::Stored(s) => Ok(Some(s)),
-        _ => Ok(None),
-    }
+    Ok(())
 }
 
 /// Text tag of a stored text (tag 2, from builds that stored bodies whole, reads the same).
@@ -413,28 +440,21 @@ fn decode_text(d: &mut Decoder<'_>, node_id: &str, with_text: bool) -> Result<Te
             TextRef::None
         }
         2 | STORED_TEXT_TAG => TextRef::Stored(decode_stored(d)?),
-        t => {
-            return Err(Error::corruption(format!(
-                "node record {node_id}: text tag {t}"
-            )))
-        }
+        t => return Err(bad_tag(node_id, "text", t)),
     })
 }
 
 /// The reference to a text in `doc.text` (after its tag).
+#[inline]
 fn decode_stored(d: &mut Decoder<'_>) -> Result<StoredText> {
     let owner_vid = d.uvar()?;
     let owner_pos = u32_field(d, "text owner position")?;
     let len = d.uvar()?;
-    let mut hash = [0u8; 16];
-    for b in hash.iter_mut() {
-        *b = d.u8()?;
-    }
     Ok(StoredText {
         owner_vid,
         owner_pos,
         len,
-        hash,
+        hash: d.array()?,
     })
 }
 
@@ -554,6 +574,10 @@ mod tests {
         assert_eq!(rec.updated_at, 1 << 40);
         assert_eq!(decode_node_ref(&bytes, false).unwrap().head, fields.head);
         assert_eq!(decode_stored_text(&bytes).unwrap(), Some(stored));
+        assert_eq!(
+            decode_head_and_child_count(&bytes).unwrap(),
+            (fields.head, children.len())
+        );
         for cut in 0..bytes.len() {
             let err = decode_node(&bytes[..cut], true).unwrap_err();
             assert_eq!(err.kind(), crate::error::ErrorKind::Corruption);

@@ -30,6 +30,25 @@ struct PolicyResolutions {
     versions: HashMap<String, Arc<Resolved>>,
 }
 
+/// The last resolution of a [`VersionReader`], kept beside its map so that a reader resolving one
+/// version (the usual one-query reader) builds no map.
+struct LastResolution {
+    policy: String,
+    /// Asked as the latest version (otherwise as `resolved.version_id`).
+    latest: bool,
+    resolved: Arc<Resolved>,
+}
+
+impl LastResolution {
+    fn answers(&self, policy: &str, version: Option<&str>) -> bool {
+        self.policy == policy
+            && match version {
+                None => self.latest,
+                Some(v) => !self.latest && self.resolved.version_id == v,
+            }
+    }
+}
+
 /// Most policies a [`VersionReader`] remembers resolutions of.
 const RESOLVED_CACHE: usize = 4096;
 
@@ -56,6 +75,8 @@ pub struct VersionReader<'t, R: ReadOps + ?Sized> {
     /// while the reader borrows the transaction (a write transaction cannot be written through
     /// while it is borrowed). At most [`RESOLVED_CACHE`] entries; then it starts over.
     resolved: RefCell<HashMap<String, PolicyResolutions>>,
+    /// The latest resolution, moved into `resolved` when another one replaces it.
+    last: RefCell<Option<LastResolution>>,
 }
 
 impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
@@ -69,6 +90,7 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
             tags: LazyTable::new(TAGS),
             latest: LazyTable::new(LATEST),
             resolved: RefCell::new(HashMap::new()),
+            last: RefCell::new(None),
         }
     }
 
@@ -104,21 +126,39 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
                 }
             }
         });
-        let mut cache = self.resolved.borrow_mut();
-        if cache.len() >= RESOLVED_CACHE {
-            cache.clear();
-        }
-        let entry = cache.entry(policy.to_string()).or_default();
-        match version {
-            None => entry.latest = Some(Arc::clone(&resolved)),
-            Some(v) => {
-                entry.versions.insert(v.to_string(), Arc::clone(&resolved));
-            }
+        let new = LastResolution {
+            policy: policy.to_string(),
+            latest: version.is_none(),
+            resolved: Arc::clone(&resolved),
+        };
+        if let Some(old) = self.last.borrow_mut().replace(new) {
+            self.remember(old);
         }
         Ok(resolved)
     }
 
+    /// Keeps `r` in the map of resolutions.
+    fn remember(&self, r: LastResolution) {
+        let mut cache = self.resolved.borrow_mut();
+        if cache.len() >= RESOLVED_CACHE {
+            cache.clear();
+        }
+        let entry = cache.entry(r.policy).or_default();
+        if r.latest {
+            entry.latest = Some(r.resolved);
+        } else {
+            entry
+                .versions
+                .insert(r.resolved.version_id.clone(), r.resolved);
+        }
+    }
+
     fn cached(&self, policy: &str, version: Option<&str>) -> Option<Arc<Resolved>> {
+        if let Some(last) = self.last.borrow().as_ref() {
+            if last.answers(policy, version) {
+                return Some(Arc::clone(&last.resolved));
+            }
+        }
         let cache = self.resolved.borrow();
         let entry = cache.get(policy)?;
         match version {

@@ -53,12 +53,21 @@ impl LazyTable {
     }
 }
 
+/// Key bytes around each string element of a key without zero bytes (tag and terminator), to size
+/// a key's buffer once.
+const STR_OVERHEAD: usize = 3;
+
 pub(crate) fn version_key(policy: &str, version: &str) -> Vec<u8> {
-    KeyBuilder::new().str(policy).str(version).finish()
+    KeyBuilder::with_capacity(policy.len() + version.len() + 2 * STR_OVERHEAD)
+        .str(policy)
+        .str(version)
+        .finish()
 }
 
 pub(crate) fn policy_prefix(policy: &str) -> Vec<u8> {
-    KeyBuilder::new().str(policy).finish()
+    KeyBuilder::with_capacity(policy.len() + STR_OVERHEAD)
+        .str(policy)
+        .finish()
 }
 
 pub(crate) fn time_key(policy: &str, at: Timestamp, version: &str) -> Vec<u8> {

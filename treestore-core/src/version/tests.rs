@@ -370,3 +370,43 @@ fn policies_page_walks_every_policy_once_in_order() {
     let page = versions.policies_page(2, Some("p-11")).unwrap();
     assert_eq!(page.policies, ["p-2", "pp"]);
 }
+
+#[test]
+fn one_reader_resolves_every_mix_of_policies_and_versions_alike() {
+    // The reader remembers its last resolution apart from the others: every order of asks must
+    // give what a fresh reader gives.
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    for (p, v) in [("a", "v1"), ("a", "v2"), ("b", "v1"), ("b", "v3")] {
+        docs.store_document(&doc(p, v), &tree()).unwrap();
+    }
+    let tx = db.begin_read().unwrap();
+    let asks: [(&str, Option<&str>); 7] = [
+        ("a", None),
+        ("a", Some("v1")),
+        ("a", None),
+        ("b", Some("v1")),
+        ("b", None),
+        ("a", Some("v2")),
+        ("b", Some("v1")),
+    ];
+    let fresh = |p: &str, v: Option<&str>| {
+        let r = super::VersionReader::new(&tx).resolve(p, v).unwrap();
+        (r.vid, r.version_id.clone())
+    };
+    let shared = super::VersionReader::new(&tx);
+    for round in 0..2 {
+        for &(p, v) in &asks {
+            let r = shared.resolve(p, v).unwrap();
+            assert_eq!(
+                (r.vid, r.version_id.clone()),
+                fresh(p, v),
+                "{p} {v:?} round {round}"
+            );
+        }
+    }
+    assert_eq!(shared.resolve("a", None).unwrap().version_id, "v2");
+    assert_eq!(shared.resolve("b", None).unwrap().version_id, "v3");
+    let missing = shared.resolve("a", Some("v3")).unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
+}
