@@ -11,6 +11,7 @@ mod shared;
 mod shrink;
 mod stats;
 mod table;
+mod table_cache;
 mod write;
 
 pub use backup::BackupReport;
@@ -146,3 +147,5 @@ impl Database {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_table_cache;

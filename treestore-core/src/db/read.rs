@@ -8,6 +8,7 @@ use super::shared::{Shared, Snapshot};
 use super::table::{
     decode_entry, new_range, validate_name, wrong_txn, Range, RangeKind, ReadOps, Table,
 };
+use super::table_cache::TableCache;
 use crate::btree::view::{get, get_near, NodeSource, NodeView};
 use crate::btree::{Bytes, Finger};
 use crate::error::Result;
@@ -47,18 +48,21 @@ pub struct ReadTxn {
     shared: Arc<Shared>,
     map: Arc<MapState>,
     snap: Snapshot,
+    /// Tables this snapshot's readers already opened.
+    tables: Arc<TableCache>,
     reader_id: u64,
     serial: u64,
 }
 
 impl ReadTxn {
     pub(crate) fn begin(shared: Arc<Shared>) -> Result<ReadTxn> {
-        let (reader_id, snap) = shared.register_reader();
+        let (reader_id, snap, tables) = shared.register_reader();
         let map = shared.pager.current_map();
         Ok(ReadTxn {
             shared,
             map,
             snap,
+            tables,
             reader_id,
             serial: next_txn_serial(),
         })
@@ -106,10 +110,12 @@ impl Drop for ReadTxn {
 impl ReadOps for ReadTxn {
     fn table(&self, name: &str) -> Result<Table> {
         validate_name(name)?;
-        let (root, len) = match get(&self.source(), self.snap.catalog_root, name.as_bytes())? {
-            Some(v) => decode_entry(name, &v)?,
-            None => (0, 0),
-        };
+        let (root, len) = self.tables.get_or_open(name, || {
+            match get(&self.source(), self.snap.catalog_root, name.as_bytes())? {
+                Some(v) => decode_entry(name, &v),
+                None => Ok((0, 0)),
+            }
+        })?;
         Ok(Table {
             txn: self.serial,
             idx: 0,

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use super::options::{Durability, Options};
+use super::table_cache::TableCache;
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::alloc::Allocator;
 use crate::storage::format::Meta;
@@ -36,6 +37,8 @@ pub(crate) struct WriterState {
 
 struct Readers {
     current: Snapshot,
+    /// The tables `current`'s readers opened; replaced with an empty one at each publish.
+    tables: Arc<TableCache>,
     live: HashMap<u64, (u64, Instant)>,
     next_id: u64,
 }
@@ -117,6 +120,7 @@ impl Shared {
             metrics: crate::metrics::Metrics::default(),
             readers: Mutex::new(Readers {
                 current: parts.snapshot,
+                tables: Arc::default(),
                 live: HashMap::new(),
                 next_id: 1,
             }),
@@ -133,23 +137,28 @@ impl Shared {
         self.readers.lock().current
     }
 
-    /// Registers a reader on the latest snapshot.
-    pub(crate) fn register_reader(&self) -> (u64, Snapshot) {
+    /// Registers a reader on the latest snapshot; also hands out that snapshot's table cache.
+    pub(crate) fn register_reader(&self) -> (u64, Snapshot, Arc<TableCache>) {
         let mut r = self.readers.lock();
         let id = r.next_id;
         r.next_id += 1;
         let snap = r.current;
         r.live.insert(id, (snap.txid, Instant::now()));
-        (id, snap)
+        (id, snap, r.tables.clone())
     }
 
     pub(crate) fn unregister_reader(&self, id: u64) {
         self.readers.lock().live.remove(&id);
     }
 
-    /// Makes `snap` the latest snapshot.
+    /// Makes `snap` the latest snapshot, with an empty table cache of its own.
     pub(crate) fn publish(&self, snap: Snapshot) {
-        self.readers.lock().current = snap;
+        let fresh = Arc::default();
+        let mut r = self.readers.lock();
+        r.current = snap;
+        // The old cache drops when its last reader does, outside this lock.
+        let _old = std::mem::replace(&mut r.tables, fresh);
+        drop(r);
     }
 
     /// The oldest snapshot a live reader holds (the latest when none is live).
