@@ -129,6 +129,7 @@ pub(crate) struct LeafPage<'a> {
 }
 
 impl<'a> LeafPage<'a> {
+    #[inline]
     pub(crate) fn new(page: &'a [u8], page_no: u64) -> Result<LeafPage<'a>> {
         let count = read_u16(page, 2) as usize;
         if PAGE_HEADER_LEN + count * SLOT_LEN > page.len() {
@@ -149,6 +150,7 @@ impl<'a> LeafPage<'a> {
         self.count
     }
 
+    #[inline]
     fn slice(&self, at: usize, len: usize) -> Result<&'a [u8]> {
         self.page.get(at..at.saturating_add(len)).ok_or_else(|| {
             bad(
@@ -158,6 +160,7 @@ impl<'a> LeafPage<'a> {
         })
     }
 
+    #[inline]
     fn entry_start(&self, i: usize) -> Result<usize> {
         let at = read_u32(self.page, PAGE_HEADER_LEN + i * SLOT_LEN) as usize;
         if at + 8 > self.page.len() {
@@ -180,6 +183,7 @@ impl<'a> LeafPage<'a> {
         self.slice(at + 8, klen)
     }
 
+    #[inline]
     pub(crate) fn entry(&self, i: usize) -> Result<(&'a [u8], ValRef<'a>)> {
         let at = self.entry_start(i)?;
         let klen = read_u32(self.page, at) as usize;

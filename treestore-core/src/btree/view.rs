@@ -27,6 +27,7 @@ enum Repr<'a> {
 
 impl Deref for Bytes<'_> {
     type Target = [u8];
+    #[inline]
     fn deref(&self) -> &[u8] {
         match &self.0 {
             Repr::Borrowed(s) => s,
@@ -77,6 +78,7 @@ pub(crate) enum NodeView<'a> {
     Dirty(&'a Node),
 }
 
+#[inline]
 fn slice_of<'a>(page: &PageRef<'a>, part: &[u8]) -> Bytes<'a> {
     match page {
         PageRef::Mapped(whole) => {
@@ -150,6 +152,7 @@ impl<'a> NodeView<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn leaf_entry(&self, i: usize) -> Result<(Bytes<'a>, ValueLoc<'a>)> {
         match self {
             NodeView::Dirty(Node::Leaf(l)) => {
@@ -204,6 +207,7 @@ pub(crate) fn read_overflow_chain<'a, S: NodeSource<'a>>(
     Ok(out)
 }
 
+#[inline]
 pub(crate) fn load_value<'a, S: NodeSource<'a>>(src: &S, loc: ValueLoc<'a>) -> Result<Bytes<'a>> {
     match loc {
         ValueLoc::Inline(b) => Ok(b),
@@ -400,6 +404,9 @@ pub(crate) struct RangeIter<'a, S: NodeSource<'a>> {
     /// Forward: the upper bound; reverse: the lower bound.
     stop: Bound<Vec<u8>>,
     done: bool,
+    /// The top frame's leaf, parsed once, when it is a committed page in the memory map (the
+    /// common case): each step then reads its entry without matching and re-parsing the node.
+    leaf: Option<LeafPage<'a>>,
 }
 
 fn owned_bound(b: Bound<&[u8]>) -> Bound<Vec<u8>> {
@@ -429,6 +436,7 @@ impl<'a, S: NodeSource<'a>> RangeIter<'a, S> {
             reverse,
             stop: owned_bound(stop),
             done: root == 0,
+            leaf: None,
         };
         if root != 0 {
             it.seek(root, start)?;
@@ -470,6 +478,12 @@ impl<'a, S: NodeSource<'a>> RangeIter<'a, S> {
                 Err(i) => i,
             },
         };
+        if leaf {
+            self.leaf = match &node {
+                NodeView::Page(PageRef::Mapped(bytes), no) => Some(LeafPage::new(bytes, *no)?),
+                _ => None,
+            };
+        }
         self.stack.push(Frame { node, idx, len });
         Ok(leaf)
     }
@@ -485,6 +499,7 @@ impl<'a, S: NodeSource<'a>> RangeIter<'a, S> {
 
     /// Moves to the next leaf position; false at the end of the tree.
     fn advance_leaf(&mut self) -> Result<bool> {
+        self.leaf = None;
         loop {
             self.stack.pop();
             let Some(top) = self.stack.last_mut() else {
@@ -512,6 +527,7 @@ impl<'a, S: NodeSource<'a>> RangeIter<'a, S> {
         }
     }
 
+    #[inline]
     fn past_stop(&self, key: &[u8]) -> bool {
         match (&self.stop, self.reverse) {
             (Bound::Unbounded, _) => false,
@@ -522,6 +538,7 @@ impl<'a, S: NodeSource<'a>> RangeIter<'a, S> {
         }
     }
 
+    #[inline]
     fn next_entry(&mut self) -> Result<Option<(Bytes<'a>, Bytes<'a>)>> {
         loop {
             let Some(top) = self.stack.last_mut() else {
@@ -539,7 +556,17 @@ impl<'a, S: NodeSource<'a>> RangeIter<'a, S> {
                 continue;
             };
             top.idx = if self.reverse { at } else { at + 1 };
-            let (key, loc) = top.node.leaf_entry(at)?;
+            let (key, loc) = match &self.leaf {
+                Some(leaf) => {
+                    let (k, v) = leaf.entry(at)?;
+                    let loc = match v {
+                        ValRef::Inline(b) => ValueLoc::Inline(Bytes(Repr::Borrowed(b))),
+                        ValRef::Overflow { first, len } => ValueLoc::Overflow { first, len },
+                    };
+                    (Bytes(Repr::Borrowed(k)), loc)
+                }
+                None => top.node.leaf_entry(at)?,
+            };
             if self.past_stop(&key) {
                 return Ok(None);
             }
@@ -552,6 +579,7 @@ impl<'a, S: NodeSource<'a>> RangeIter<'a, S> {
 impl<'a, S: NodeSource<'a>> Iterator for RangeIter<'a, S> {
     type Item = Result<(Bytes<'a>, Bytes<'a>)>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;

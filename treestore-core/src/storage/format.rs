@@ -77,18 +77,21 @@ impl PageKind {
     }
 }
 
+#[inline]
 pub(crate) fn read_u16(buf: &[u8], at: usize) -> u16 {
     let mut b = [0u8; 2];
     b.copy_from_slice(&buf[at..at + 2]);
     u16::from_le_bytes(b)
 }
 
+#[inline]
 pub(crate) fn read_u32(buf: &[u8], at: usize) -> u32 {
     let mut b = [0u8; 4];
     b.copy_from_slice(&buf[at..at + 4]);
     u32::from_le_bytes(b)
 }
 
+#[inline]
 pub(crate) fn read_u64(buf: &[u8], at: usize) -> u64 {
     let mut b = [0u8; 8];
     b.copy_from_slice(&buf[at..at + 8]);

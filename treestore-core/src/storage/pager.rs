@@ -41,6 +41,7 @@ pub(crate) enum PageRef<'a> {
 
 impl std::ops::Deref for PageRef<'_> {
     type Target = [u8];
+    #[inline]
     fn deref(&self) -> &[u8] {
         match self {
             PageRef::Mapped(s) => s,
