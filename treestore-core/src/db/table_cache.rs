@@ -8,7 +8,10 @@
 //! name compares, no lock, and the memory is bounded (names beyond [`SLOTS`] are opened uncached).
 //! Write transactions never use it: they must see their own uncommitted table roots.
 
+use std::hash::{BuildHasher, BuildHasherDefault};
 use std::sync::OnceLock;
+
+use crate::hash::FxHasher;
 
 /// Distinct tables one snapshot caches (a store opens a handful).
 pub(crate) const SLOTS: usize = 16;
@@ -32,13 +35,9 @@ impl Default for TableCache {
     }
 }
 
-/// FNV-1a, enough to spread a handful of short names.
+/// The slot probing starts from: the engine's Fx hash of the name.
 fn hash(name: &str) -> usize {
-    let mut h: u32 = 0x811c_9dc5;
-    for &b in name.as_bytes() {
-        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-    }
-    h as usize
+    BuildHasherDefault::<FxHasher>::default().hash_one(name) as usize
 }
 
 impl TableCache {

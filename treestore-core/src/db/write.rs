@@ -293,18 +293,15 @@ impl WriteTxn {
         Ok(pages)
     }
 
-    /// For each page, the page it was copied from with its overlay bytes, when the WAL may log it
-    /// as a delta against that: the source's latest content has a record in the current log
-    /// generation, and the overlay, which holds exactly that content, still has it.
+    /// For each page, the page it was copied from with its overlay bytes, when the overlay still
+    /// has it. Which of them may serve as a delta base (a record of the current log generation
+    /// holds their content) the WAL decides in [`Wal::append`](crate::storage::wal::Wal::append).
     fn delta_bases(&self, pages: &[(u64, Arc<[u8]>)]) -> Vec<Option<(u64, Arc<[u8]>)>> {
-        let (wal, pager) = (&self.shared.wal, &self.shared.pager);
+        let pager = &self.shared.pager;
         pages
             .iter()
             .map(|(page_no, _)| {
                 let src = *self.dirty.sources.get(page_no)?;
-                if !wal.can_be_base(src) {
-                    return None;
-                }
                 pager.overlay_page(src).map(|bytes| (src, bytes))
             })
             .collect()

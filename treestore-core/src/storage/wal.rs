@@ -32,7 +32,7 @@
 //!
 //! A page-delta payload (format 3) is a base page number and the byte runs that turn the base's
 //! content into the page (see [`super::delta`]). The writer uses a base only when the latest content
-//! of that page has a record in the current generation (the set [`Wal::can_be_base`] keeps: filled by
+//! of that page has a record in the current generation (the set [`Bases::accepts`] reads: filled by
 //! appends, emptied by a reset, direct pages removed, rebuilt at open) and the overlay holds it, so
 //! its bytes are that record's content. Replay keeps the latest content of every page of the
 //! generation's committed transactions and resolves a transaction's deltas against the state before
@@ -129,13 +129,25 @@ pub(crate) struct PageOut<'a> {
     pub base: Option<(u64, &'a [u8])>,
 }
 
-/// What the writer may use as a delta base (see [`Wal::can_be_base`]).
+/// What the writer may use as a delta base (see [`Bases::accepts`]).
 #[derive(Default)]
 struct Bases {
     /// The header in place is of format 3 (written by this build's reset, or found at open).
     allowed: bool,
     /// Pages whose latest content has a record in the current generation.
     logged: FxHashSet<u64>,
+}
+
+impl Bases {
+    /// Whether a record may be a delta against page `page_no`: the header in place is of format 3
+    /// and the latest content of `page_no` has a record in the current generation, so recovery
+    /// knows it from the records it replays before the delta (it never reads a base from the main
+    /// file, which a checkpoint cut short may have left with a later content). The writer also
+    /// finds `page_no` in the overlay, whose bytes are that record's content; [`Wal::append`]
+    /// applies this rule to the bases it is given.
+    fn accepts(&self, page_no: u64) -> bool {
+        self.allowed && self.logged.contains(&page_no)
+    }
 }
 
 struct WalState {
@@ -268,14 +280,10 @@ impl Wal {
         }
     }
 
-    /// Whether a record may be a delta against page `page_no`: the header in place is of format 3
-    /// and the latest content of `page_no` has a record in the current generation, so recovery
-    /// knows it from the records it replays before the delta (it never reads a base from the main
-    /// file, which a checkpoint cut short may have left with a later content). The caller must
-    /// also find `page_no` in the overlay, whose bytes are that record's content.
+    /// [`Bases::accepts`], for tests.
+    #[cfg(test)]
     pub(crate) fn can_be_base(&self, page_no: u64) -> bool {
-        let b = self.bases.lock();
-        b.allowed && b.logged.contains(&page_no)
+        self.bases.lock().accepts(page_no)
     }
 
     /// Bytes in the log now.
@@ -384,7 +392,7 @@ impl Wal {
     }
 
     /// Appends one transaction (a record per page, then its commit record), not yet synced. A page
-    /// whose base [`Wal::can_be_base`] accepts is written as a delta against it when that takes at
+    /// whose base [`Bases::accepts`] accepts is written as a delta against it when that takes at
     /// most half a page, else as an image. Returns the log offset a [`Wal::sync_to`] must reach
     /// for it to be durable. Writer only.
     pub(crate) fn append(&self, info: &CommitInfo, pages: &[PageOut<'_>]) -> Result<u64> {
@@ -404,9 +412,7 @@ impl Wal {
         buf.clear();
         buf.reserve(WRITE_CHUNK.min(most));
         for p in pages {
-            let base = p
-                .base
-                .filter(|(b, _)| bases.allowed && bases.logged.contains(b));
+            let base = p.base.filter(|(b, _)| bases.accepts(*b));
             let mut as_delta = false;
             if let Some((base_no, base)) = base {
                 push_record(buf, KIND_DELTA, seq, info.txid, p.page_no, |buf| {

@@ -299,6 +299,20 @@ fn relaxed_commits_become_durable_within_the_sync_interval() {
     }
 }
 
+/// Runs `steps` durably on a fault-free file system that counts syncs; returns it and the open
+/// database (for tests that then cut the power at each sync of what follows, a close).
+fn run_fault_free(steps: &[Step]) -> (FaultyVfs, Database) {
+    let counting = FaultyVfs::new(0);
+    let db = Database::open(DB, options(&counting, Durability::Sync)).expect("open");
+    let out = run(&db, steps);
+    assert!(
+        out.error.is_none(),
+        "fault-free run failed: {:?}",
+        out.error
+    );
+    (counting, db)
+}
+
 /// A close gives the WAL's reused space back: the closed log is only its header, the database
 /// reopens with every commit, and a power cut at each sync of the close (its checkpoint, then the
 /// WAL cut) recovers the full state.
@@ -307,14 +321,7 @@ fn closing_cuts_the_wal_to_its_header_and_every_close_sync_recovers() {
     let wal = format!("{DB}-wal");
     let steps = workload(31, 20);
     let states = expected_states(&State::new(), &steps);
-    let counting = FaultyVfs::new(0);
-    let db = Database::open(DB, options(&counting, Durability::Sync)).expect("open");
-    let out = run(&db, &steps);
-    assert!(
-        out.error.is_none(),
-        "fault-free run failed: {:?}",
-        out.error
-    );
+    let (counting, db) = run_fault_free(&steps);
     let before_close = counting.sync_count();
     let open_image = counting.durable_image();
     let open_wal = open_image.file_bytes(&wal).expect("the WAL exists").len();
@@ -391,14 +398,7 @@ fn shrinking_at_the_last_close_recovers_at_every_sync() {
     let steps = shrink_workload();
     let states = expected_states(&State::new(), &steps);
     let last = states.last().expect("states");
-    let counting = FaultyVfs::new(0);
-    let db = Database::open(DB, options(&counting, Durability::Sync)).expect("open");
-    let out = run(&db, &steps);
-    assert!(
-        out.error.is_none(),
-        "fault-free run failed: {:?}",
-        out.error
-    );
+    let (counting, db) = run_fault_free(&steps);
     let before_close = counting.sync_count();
     let open_len = counting.durable_image().file_bytes(DB).expect("db").len();
     db.close().expect("close");
