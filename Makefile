@@ -124,9 +124,13 @@ $(PY_VENV)/.installed: $(PY_VENV)/.deps $(PY_INPUTS)
 test-python: $(PY_VENV)/.installed
 	cd sdk/python && ../../$(PY_VENV)/bin/python -m pytest -q -p no:cacheprovider tests
 
+## lint: rustfmt, clippy (warnings are errors) and rustdoc, private items included (a broken
+## intra-doc link is an error).
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --document-private-items -p treestore-core -p treestore-ffi
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --document-private-items -p treestore-cli
 
 test-rust:
 	$(CARGO) test --workspace

@@ -46,7 +46,7 @@ pub struct treestore_kv {
 }
 
 /// A string view of a result being built: `ptr` holds `arena offset + 1` (NULL: absent) until
-/// [`treestore_result::seal`] makes it a pointer. Never handed to C before then.
+/// [`ResultData::seal`] makes it a pointer. Never handed to C before then.
 pub(crate) type Span = treestore_str;
 
 /// The bytes every string view of a result points into.

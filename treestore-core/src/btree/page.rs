@@ -1,5 +1,5 @@
 //! The on-disk layout of B+tree pages: validating readers over page bytes (zero-copy, used by every
-//! lookup and scan) and encoders that turn a decoded [`Node`](super::node::Node) back into a page.
+//! lookup and scan) and encoders that turn a decoded [`Node`] back into a page.
 //!
 //! Leaf page, after the common 16-byte header (count = number of entries):
 //!
@@ -24,7 +24,7 @@
 //! Header byte 1 of a leaf or branch page is `shared`: how many leading bytes every key of the
 //! page has in common (at most 255; 0 for an empty leaf). A slot's key prefix is the 8 bytes of
 //! its key *after* those shared bytes as a big-endian integer, zero padded
-//! ([`prefix_of`](super::keycmp::prefix_of)). Store keys start with a table's tuple prefix (a
+//! ([`prefix_of`]). Store keys start with a table's tuple prefix (a
 //! version id, a policy), so prefixes of whole keys would tie across a page and every search step
 //! would read key bytes elsewhere in the page; past the shared bytes they tell keys apart. A
 //! search compares the searched key with key 0's shared bytes once (outside them, the key sorts

@@ -40,7 +40,7 @@ impl MetadataStore<'_> {
         self.read(|r| tr::tool_result(r, execution_id))
     }
 
-    /// See [`tool_results`](super::tool_results).
+    /// See [`tool_results`](fn@super::tool_results).
     pub fn tool_results(&self, query: &ToolResultQuery) -> Result<Page<ToolResult>> {
         self.read(|r| tr::tool_results(r, query))
     }
@@ -89,7 +89,7 @@ impl MetadataStore<'_> {
         self.read(|r| traj::trajectory_steps(r, trajectory_id, limit, cursor))
     }
 
-    /// See [`trajectories`](super::trajectories).
+    /// See [`trajectories`](fn@super::trajectories).
     pub fn trajectories(
         &self,
         case_id: &str,
@@ -144,7 +144,7 @@ impl MetadataStore<'_> {
         self.read(|r| con::contradiction(r, id))
     }
 
-    /// See [`contradictions`](super::contradictions) (the SDKs' `list_contradictions`).
+    /// See [`contradictions`](fn@super::contradictions) (the SDKs' `list_contradictions`).
     pub fn contradictions(&self, query: &ContradictionQuery) -> Result<Page<Contradiction>> {
         self.read(|r| con::contradictions(r, query))
     }

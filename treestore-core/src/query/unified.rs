@@ -24,7 +24,7 @@
 //! The cursor is the position of the last hit of a page (its score, kind and id), so the next page
 //! starts strictly after it even when records are added in between. Node hits are fetched from
 //! the node index's top-k, deepening it until the page is certain; its depth limit
-//! ([`MAX_RESULTS`](crate::search::MAX_RESULTS) per query) bounds how deep node hits can be
+//! ([`crate::search::MAX_RESULTS`] per query) bounds how deep node hits can be
 //! paged.
 
 use crate::db::ReadOps;

@@ -72,7 +72,7 @@ impl<'db> SearchIndex<'db> {
         Ok(snippet_with(text, matched_terms, max_len, stemming))
     }
 
-    /// See [`super::check`].
+    /// See [`check`](fn@super::check).
     pub fn check(&self) -> Result<IndexSummary> {
         check(&self.0.begin_read()?)
     }

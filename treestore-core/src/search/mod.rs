@@ -6,8 +6,8 @@
 //!
 //! [`index_node`] (or [`index_nodes`] for a batch) indexes a node under its [`DocRef`], replacing
 //! its previous entry; [`remove_node`], [`remove_version`] and [`remove_policy`] remove entries;
-//! [`search`] runs a query and [`snippet`] marks the matched words of a text. [`SearchIndex`] wraps
-//! each in its own transaction. [`check`] verifies every table against the documents.
+//! [`search`] runs a query and [`snippet`](fn@snippet) marks the matched words of a text. [`SearchIndex`] wraps
+//! each in its own transaction. [`check`](fn@check) verifies every table against the documents.
 //!
 //! [`records`] is a second index in this store, over tool results, prompt versions and trajectory
 //! steps (tables `fts.rec_*`), which the metadata and prompt stores keep in step with their
@@ -120,7 +120,7 @@
 //! it and no other posting exists; each posting holds the document's current length; the term
 //! dictionary holds exactly the posted terms with their posting counts; the statistics are the
 //! sums over the documents; a version or policy record exists exactly while it has documents.
-//! [`check`] verifies all of it.
+//! [`check`](fn@check) verifies all of it.
 
 mod analyze;
 mod block;

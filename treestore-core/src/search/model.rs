@@ -307,6 +307,6 @@ pub struct SearchHit {
     pub score: f64,
     /// The index terms of the query found in the node, sorted: the words themselves, the
     /// expansions of prefix queries, stems when stemming is on. Pass them to
-    /// [`snippet`](crate::search::snippet) to mark them in the text.
+    /// [`snippet`](fn@crate::search::snippet) to mark them in the text.
     pub matched_terms: Vec<String>,
 }

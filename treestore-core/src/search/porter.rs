@@ -45,7 +45,7 @@ impl Stemmer {
         }
     }
 
-    /// The measure m of `b[..end]`: the number of vowel-consonant sequences, [C](VC)^m[V].
+    /// The measure m of `b[..end]`: the number of vowel-consonant sequences, `[C](VC)^m[V]`.
     fn measure(&self, end: usize) -> usize {
         let mut n = 0;
         let mut i = 0;

@@ -1,5 +1,5 @@
 //! Query execution: scopes to docnum ranges, leaves to cursors with their IDF, the boolean tree
-//! evaluated document at a time, BM25 scores into a top-k heap, hits resolved to [`DocRef`]s.
+//! evaluated document at a time, BM25 scores into a top-k heap, hits resolved to [`DocRef`](super::DocRef)s.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -259,7 +259,7 @@ enum ExecKind {
     Leaf(usize),
     And,
     Or,
-    /// children[0] NOT children[1].
+    /// `children[0] NOT children[1]`.
     Not,
 }
 
