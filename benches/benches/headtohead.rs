@@ -191,8 +191,9 @@ fn equality_check(engines: &[&dyn Engine], sets: &[(Kind, Vec<Query>)], res: &mu
                 } else if kind.is_search() && bm25 {
                     approx += 1;
                     let common = want.iter().filter(|h| {
-                        let id = h.rsplit_once('@').unwrap().0;
-                        got.iter().any(|g| g.rsplit_once('@').unwrap().0 == id)
+                        let id = h.text().rsplit_once('@').unwrap().0;
+                        got.iter()
+                            .any(|g| g.text().rsplit_once('@').unwrap().0 == id)
                     });
                     min_overlap = min_overlap.min(common.count() * 10 / want.len().max(1));
                 }
@@ -210,8 +211,9 @@ fn equality_check(engines: &[&dyn Engine], sets: &[(Kind, Vec<Query>)], res: &mu
          same version for as-of. Search against SQLite FTS5: {exact} queries had the same BM25 scores rank \
          by rank and the same hits up to reordering within equal scores and the choice among hits tied at \
          the cut; {approx} had slightly different scores (FTS5's unicode61 counts a run of CJK ideographs \
-         as one token, TreeStore each ideograph, so document lengths differ): scores within 1% rank by \
+         as one token, TreeStore each ideograph, so document lengths differ): scores within {}% rank by \
          rank (lowest top-10 id overlap: {}/10: near-equal hits reorder). PostgreSQL's ts_rank is another formula, so only its hit count is compared.",
+        check::SCORE_TOLERANCE * 100.0,
         if min_overlap == usize::MAX { 10 } else { min_overlap }
     ));
 }

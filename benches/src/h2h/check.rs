@@ -5,12 +5,17 @@
 //! scores themselves differ slightly where the two analyzers count a document's length differently
 //! (FTS5's unicode61 keeps a run of CJK ideographs as one token, TreeStore indexes each ideograph),
 //! which reorders near-equal hits (a broad query ties thousands of nodes within 0.2%): so the
-//! check is the same hit count and scores within 1% rank by rank (the core's
+//! check is the same hit count and scores within [`SCORE_TOLERANCE`] rank by rank (the core's
 //! `search/tests/fts5.rs` checks exact agreement on an ASCII corpus). The run reports how many
 //! queries agreed exactly and the lowest top-10 id overlap. PostgreSQL's ts_rank
 //! is a different formula, so only its hit count is compared.
 
-use super::Answer;
+use super::{Answer, Line};
+
+/// How far (relative) SQLite's BM25 score at a rank may be from TreeStore's: the analyzers count
+/// the length of a text with ideographs differently (see the module doc), which moves scores by
+/// up to 1.3% on the smallest corpus measured (`BENCH_SCALE=0.01`).
+pub const SCORE_TOLERANCE: f64 = 0.02;
 
 /// Why two answers differ, or `None` when they agree.
 pub fn differs(
@@ -45,7 +50,7 @@ pub fn differs(
     let parse = |a: &Answer| -> Vec<(String, f64)> {
         a.iter()
             .map(|h| {
-                let (id, s) = h.rsplit_once('@').unwrap();
+                let (id, s) = h.text().rsplit_once('@').unwrap();
                 (id.to_string(), s.parse().unwrap())
             })
             .collect()
@@ -53,15 +58,18 @@ pub fn differs(
     let (r, o) = (parse(reference), parse(other));
     // Equal scores may come in any order and the cut may fall anywhere in the last group of equal
     // scores; and the two analyzers count some documents' lengths differently, which moves scores
-    // by well under 1% and reorders near-equal hits (a broad query ties thousands of nodes within
-    // 0.2%, so even the top-10 ids can differ). So: scores within 1% rank by rank.
+    // by up to about 1.3% (on the small corpora of BENCH_SCALE=0.01, where a few documents with
+    // ideographs weigh more in the average length; well under 1% at full scale) and reorders
+    // near-equal hits (a broad query ties thousands of nodes within 0.2%, so even the top-10 ids
+    // can differ). So: scores within SCORE_TOLERANCE rank by rank.
     let far = r
         .iter()
         .zip(&o)
-        .position(|(a, b)| (a.1 - b.1).abs() > 0.01 * a.1.abs().max(b.1.abs()));
+        .position(|(a, b)| (a.1 - b.1).abs() > SCORE_TOLERANCE * a.1.abs().max(b.1.abs()));
     if let Some(rank) = far {
         return Some(format!(
-            "scores differ by more than 1% at rank {rank}: {reference:?} vs {other:?}"
+            "scores differ by more than {}% at rank {rank}: {reference:?} vs {other:?}",
+            SCORE_TOLERANCE * 100.0
         ));
     }
     None
@@ -69,8 +77,9 @@ pub fn differs(
 
 /// Whether two search answers carry the same scores, rank by rank (within 1e-4, relative).
 pub fn same_scores(a: &Answer, b: &Answer) -> bool {
-    let score = |h: &String| {
-        h.rsplit_once('@')
+    let score = |h: &Line| {
+        h.text()
+            .rsplit_once('@')
             .map(|s| s.1.parse::<f64>().unwrap_or(f64::NAN))
     };
     a.len() == b.len()
@@ -88,14 +97,28 @@ mod tests {
     use super::*;
 
     fn a(v: &[&str]) -> Answer {
-        v.iter().map(|s| s.to_string()).collect()
+        v.iter().map(|s| Line::Text(s.to_string())).collect()
+    }
+
+    fn node(id: &str, text: usize) -> Line {
+        Line::Node {
+            id: id.to_string(),
+            title: 1,
+            summary: 2,
+            text,
+        }
     }
 
     #[test]
     fn node_answers_must_match_exactly() {
-        assert!(differs(&a(&["x|1|2|3"]), &a(&["x|1|2|3"]), false, false).is_none());
-        assert!(differs(&a(&["x|1|2|3"]), &a(&["x|1|2|4"]), false, false).is_some());
-        assert!(differs(&a(&["x", "y"]), &a(&["y", "x"]), false, false).is_some());
+        let same = differs(&vec![node("x", 3)], &vec![node("x", 3)], false, false);
+        assert!(same.is_none());
+        let longer = differs(&vec![node("x", 3)], &vec![node("x", 4)], false, false);
+        assert!(longer.is_some());
+        let order = vec![node("x", 3), node("y", 3)];
+        let swapped = vec![node("y", 3), node("x", 3)];
+        assert!(differs(&order, &swapped, false, false).is_some());
+        assert!(differs(&a(&["v1"]), &a(&["none"]), false, false).is_some());
     }
 
     #[test]

@@ -18,9 +18,36 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub use corpus::{Corpus, Doc};
 pub use queries::{Kind, Query};
 
-/// What a query returned, normalized so engines compare: one line per node (id and the lengths of
-/// what was returned), the version id, or search hits with their score.
-pub type Answer = Vec<String>;
+/// What a query returned, normalized so engines compare: one line per node, the version id, or
+/// search hits with their score.
+pub type Answer = Vec<Line>;
+
+/// One line of an [`Answer`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line {
+    /// A node: its id and the byte lengths of the title, summary and text returned (0 when
+    /// absent), so an engine returning other content or cutting it differently fails the check.
+    /// Lengths rather than a formatted line, so that building the answer costs each engine only
+    /// what it must return anyway (the id it allocated), not number formatting.
+    Node {
+        id: String,
+        title: usize,
+        summary: usize,
+        text: usize,
+    },
+    /// A version id, `none`, or a search hit as `policy/version/node@score`.
+    Text(String),
+}
+
+impl Line {
+    /// The text of a [`Line::Text`] (empty for a node).
+    pub fn text(&self) -> &str {
+        match self {
+            Line::Text(s) => s,
+            Line::Node { .. } => "",
+        }
+    }
+}
 
 /// One engine under test. A session is one connection (PostgreSQL, SQLite) or handle (TreeStore)
 /// used by one thread.
@@ -45,15 +72,14 @@ pub trait Session: Send {
     fn run(&mut self, q: &Query) -> Answer;
 }
 
-/// One line of a node answer: its id and the byte lengths of title, summary and text returned
-/// (0 when absent), so an engine returning other content or a cut differently fails the check.
-pub fn node_line(id: &str, title: &str, summary: Option<&str>, text: Option<&str>) -> String {
-    format!(
-        "{id}|{}|{}|{}",
-        title.len(),
-        summary.map_or(0, str::len),
-        text.map_or(0, str::len)
-    )
+/// The [`Line::Node`] of a returned node.
+pub fn node_line(id: String, title: &str, summary: Option<&str>, text: Option<&str>) -> Line {
+    Line::Node {
+        id,
+        title: title.len(),
+        summary: summary.map_or(0, str::len),
+        text: text.map_or(0, str::len),
+    }
 }
 
 /// A process-wide counter for names of written documents and tool results, so that no two

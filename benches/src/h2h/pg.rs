@@ -24,7 +24,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use postgres::{Client, NoTls, Statement};
 
 use super::queries::{tool_json, SEARCH_LIMIT, STRUCTURE_SUMMARY_CHARS};
-use super::{next_write_id, node_line, Answer, Corpus, Doc, Kind, Query};
+use super::{next_write_id, node_line, Answer, Corpus, Doc, Kind, Line, Query};
 
 /// A PostgreSQL server of our own; stopped (and its directory removed) on drop.
 pub struct Server {
@@ -316,7 +316,7 @@ impl Session {
             .iter()
             .map(|r| {
                 node_line(
-                    r.get::<_, &str>(0),
+                    r.get::<_, &str>(0).to_string(),
                     r.get::<_, &str>(1),
                     r.get::<_, Option<&str>>(2),
                     r.get::<_, Option<&str>>(3),
@@ -403,7 +403,7 @@ impl super::Session for Session {
             Query::AsOf { policy, at } => {
                 let st = self.st("SELECT version FROM versions WHERE policy = $1 AND valid @> $2::timestamptz");
                 let row = self.c.query_opt(&st, &[policy, &ts(*at)]).unwrap();
-                vec![row.map_or_else(|| "none".to_string(), |r| r.get(0))]
+                vec![Line::Text(row.map_or_else(|| "none".to_string(), |r| r.get(0)))]
             }
             Query::Search { q } => {
                 const _: () = assert!(SEARCH_LIMIT == 10);
@@ -417,13 +417,13 @@ impl super::Session for Session {
                     .unwrap()
                     .iter()
                     .map(|r| {
-                        format!(
+                        Line::Text(format!(
                             "{}/{}/{}@{:.6}",
                             r.get::<_, &str>(0),
                             r.get::<_, &str>(1),
                             r.get::<_, &str>(2),
                             r.get::<_, f32>(3)
-                        )
+                        ))
                     })
                     .collect()
             }

@@ -6,12 +6,12 @@
 //! `bm25(fts, 3.0, 1.5, 1.0)` (the same weights as TreeStore's), and cached prepared statements.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::queries::{tool_json, SEARCH_LIMIT, STRUCTURE_SUMMARY_CHARS};
-use super::{next_write_id, node_line, Answer, Corpus, Doc, Query};
+use super::{next_write_id, node_line, Answer, Corpus, Doc, Line, Query};
 
 /// The tool-result table and its indexes (also `examples/commit_speed.rs`'s whole schema).
 pub const TOOL_RESULTS_SCHEMA: &str = "
@@ -164,7 +164,7 @@ fn node_rows(c: &Connection, sql: &str, p: impl rusqlite::Params) -> Answer {
     let rows = st
         .query_map(p, |r| {
             Ok(node_line(
-                &r.get::<_, String>(0)?,
+                r.get::<_, String>(0)?,
                 &r.get::<_, String>(1)?,
                 r.get::<_, Option<String>>(2)?.as_deref(),
                 r.get::<_, Option<String>>(3)?.as_deref(),
@@ -174,80 +174,97 @@ fn node_rows(c: &Connection, sql: &str, p: impl rusqlite::Params) -> Answer {
     rows.collect::<rusqlite::Result<_>>().unwrap()
 }
 
-impl super::Session for Session<'_> {
-    fn run(&mut self, q: &Query) -> Answer {
-        let c = &self.c;
-        match q {
-            Query::Node { policy, version, id } => node_rows(
-                c,
-                &format!("SELECT node_id, title, summary, body FROM nodes WHERE doc = {DOC} AND node_id = ?3"),
-                params![policy, version, id],
-            ),
-            Query::Batch { policy, version, ids } => {
-                // One statement per id inside one read transaction (a snapshot), as an
-                // application does; SQLite's per-statement cost is a function call.
-                let tx = c.unchecked_transaction().unwrap();
-                let mut out = Vec::with_capacity(ids.len());
-                for id in ids {
-                    out.extend(node_rows(
-                        &tx,
-                        &format!("SELECT node_id, title, summary, body FROM nodes WHERE doc = {DOC} AND node_id = ?3"),
-                        params![policy, version, id],
-                    ));
-                }
-                tx.commit().unwrap();
-                out
-            }
-            Query::Children { policy, version, id } => node_rows(
-                c,
-                &format!(
-                    "SELECT c.node_id, c.title, c.summary, NULL FROM nodes p JOIN nodes c
+/// The read statements' text, built once: they splice [`DOC`] and constants in, and a timed
+/// query should not pay for formatting its SQL (`prepare_cached` looks the text up).
+struct Sql {
+    node: String,
+    children: String,
+    subtree: String,
+    ancestors: String,
+    page: String,
+    structure: String,
+    search: String,
+}
+
+static SQL: LazyLock<Sql> = LazyLock::new(|| {
+    Sql {
+    node: format!("SELECT node_id, title, summary, body FROM nodes WHERE doc = {DOC} AND node_id = ?3"),
+    children: format!("SELECT c.node_id, c.title, c.summary, NULL FROM nodes p JOIN nodes c
                        ON c.doc = p.doc AND c.parent = p.pos
-                     WHERE p.doc = {DOC} AND p.node_id = ?3 ORDER BY c.ord"
-                ),
-                params![policy, version, id],
-            ),
-            Query::Subtree { policy, version, id, depth } => node_rows(
-                c,
-                &format!(
-                    "WITH RECURSIVE t(doc, pos, lvl) AS (
+                     WHERE p.doc = {DOC} AND p.node_id = ?3 ORDER BY c.ord"),
+    subtree: format!("WITH RECURSIVE t(doc, pos, lvl) AS (
                         SELECT doc, pos, 0 FROM nodes WHERE doc = {DOC} AND node_id = ?3
                         UNION ALL
                         SELECT c.doc, c.pos, t.lvl + 1 FROM t CROSS JOIN nodes c ON c.doc = t.doc AND c.parent = t.pos
                         WHERE ?4 = 0 OR t.lvl < ?4)
                      SELECT n.node_id, n.title, n.summary, n.body FROM t CROSS JOIN nodes n
-                       ON n.doc = t.doc AND n.pos = t.pos ORDER BY n.pos"
-                ),
-                params![policy, version, id, depth],
-            ),
-            Query::Ancestors { policy, version, id } => node_rows(
-                c,
-                &format!(
-                    "WITH RECURSIVE t(doc, pos, parent, lvl) AS (
+                       ON n.doc = t.doc AND n.pos = t.pos ORDER BY n.pos"),
+    ancestors: format!("WITH RECURSIVE t(doc, pos, parent, lvl) AS (
                         SELECT doc, pos, parent, 0 FROM nodes WHERE doc = {DOC} AND node_id = ?3
                         UNION ALL
                         SELECT n.doc, n.pos, n.parent, t.lvl + 1 FROM t CROSS JOIN nodes n ON n.doc = t.doc AND n.pos = t.parent)
                      SELECT n.node_id, n.title, n.summary, NULL FROM t CROSS JOIN nodes n
-                       ON n.doc = t.doc AND n.pos = t.pos ORDER BY t.lvl DESC"
-                ),
-                params![policy, version, id],
-            ),
-            Query::Page { policy, version, page } => node_rows(
-                c,
-                &format!(
-                    "SELECT node_id, title, summary, body FROM nodes
-                     WHERE doc = {DOC} AND page_start <= ?3 AND page_end >= ?3 ORDER BY pos"
-                ),
-                params![policy, version, page],
-            ),
-            Query::Structure { policy, version } => node_rows(
-                c,
-                &format!(
-                    "SELECT node_id, title, substr(summary, 1, {STRUCTURE_SUMMARY_CHARS}), NULL FROM nodes
-                     WHERE doc = {DOC} ORDER BY pos"
-                ),
-                params![policy, version],
-            ),
+                       ON n.doc = t.doc AND n.pos = t.pos ORDER BY t.lvl DESC"),
+    page: format!("SELECT node_id, title, summary, body FROM nodes
+                     WHERE doc = {DOC} AND page_start <= ?3 AND page_end >= ?3 ORDER BY pos"),
+    structure: format!("SELECT node_id, title, substr(summary, 1, {STRUCTURE_SUMMARY_CHARS}), NULL FROM nodes
+                     WHERE doc = {DOC} ORDER BY pos"),
+    search: format!("SELECT v.policy, v.version, n.node_id, -h.score FROM
+                           (SELECT rowid, bm25(fts, 3.0, 1.5, 1.0) AS score FROM fts WHERE fts MATCH ?1
+                            ORDER BY score, rowid LIMIT {SEARCH_LIMIT}) h
+                         JOIN nodes n ON n.id = h.rowid JOIN versions v ON v.doc = n.doc
+                         ORDER BY h.score, h.rowid"),
+}
+});
+
+impl super::Session for Session<'_> {
+    fn run(&mut self, q: &Query) -> Answer {
+        let c = &self.c;
+        match q {
+            Query::Node {
+                policy,
+                version,
+                id,
+            } => node_rows(c, &SQL.node, params![policy, version, id]),
+            Query::Batch {
+                policy,
+                version,
+                ids,
+            } => {
+                // One statement per id inside one read transaction (a snapshot), as an
+                // application does; SQLite's per-statement cost is a function call.
+                let tx = c.unchecked_transaction().unwrap();
+                let mut out = Vec::with_capacity(ids.len());
+                for id in ids {
+                    out.extend(node_rows(&tx, &SQL.node, params![policy, version, id]));
+                }
+                tx.commit().unwrap();
+                out
+            }
+            Query::Children {
+                policy,
+                version,
+                id,
+            } => node_rows(c, &SQL.children, params![policy, version, id]),
+            Query::Subtree {
+                policy,
+                version,
+                id,
+                depth,
+            } => node_rows(c, &SQL.subtree, params![policy, version, id, depth]),
+            Query::Ancestors {
+                policy,
+                version,
+                id,
+            } => node_rows(c, &SQL.ancestors, params![policy, version, id]),
+            Query::Page {
+                policy,
+                version,
+                page,
+            } => node_rows(c, &SQL.page, params![policy, version, page]),
+            Query::Structure { policy, version } => {
+                node_rows(c, &SQL.structure, params![policy, version])
+            }
             Query::AsOf { policy, at } => {
                 let v: Option<String> = c
                     .prepare_cached(
@@ -259,37 +276,34 @@ impl super::Session for Session<'_> {
                     .query_row(params![policy, at], |r| r.get(0))
                     .optional()
                     .unwrap();
-                vec![v.unwrap_or_else(|| "none".to_string())]
+                vec![Line::Text(v.unwrap_or_else(|| "none".to_string()))]
             }
             Query::Search { q } => {
-                let mut st = c
-                    .prepare_cached(&format!(
-                        "SELECT v.policy, v.version, n.node_id, -h.score FROM
-                           (SELECT rowid, bm25(fts, 3.0, 1.5, 1.0) AS score FROM fts WHERE fts MATCH ?1
-                            ORDER BY score, rowid LIMIT {SEARCH_LIMIT}) h
-                         JOIN nodes n ON n.id = h.rowid JOIN versions v ON v.doc = n.doc
-                         ORDER BY h.score, h.rowid"
-                    ))
-                    .unwrap();
+                let mut st = c.prepare_cached(&SQL.search).unwrap();
                 let rows = st
                     .query_map(params![q], |r| {
-                        Ok(format!(
+                        Ok(Line::Text(format!(
                             "{}/{}/{}@{:.6}",
                             r.get::<_, String>(0)?,
                             r.get::<_, String>(1)?,
                             r.get::<_, String>(2)?,
                             r.get::<_, f64>(3)?
-                        ))
+                        )))
                     })
                     .unwrap();
                 rows.collect::<rusqlite::Result<_>>().unwrap()
             }
             Query::StoreDoc { doc } => {
                 let c = &*self.writer.lock().unwrap();
-                let tx = rusqlite::Transaction::new_unchecked(c, rusqlite::TransactionBehavior::Immediate)
-                    .unwrap();
+                let tx = rusqlite::Transaction::new_unchecked(
+                    c,
+                    rusqlite::TransactionBehavior::Immediate,
+                )
+                .unwrap();
                 let mut next: i64 = tx
-                    .query_row("SELECT coalesce(max(id), 0) + 1 FROM nodes", [], |r| r.get(0))
+                    .query_row("SELECT coalesce(max(id), 0) + 1 FROM nodes", [], |r| {
+                        r.get(0)
+                    })
                     .unwrap();
                 let first = insert_doc(&tx, doc, &format!("w-{}", next_write_id()), &mut next);
                 tx.prepare_cached(
@@ -302,7 +316,11 @@ impl super::Session for Session<'_> {
                 tx.commit().unwrap();
                 Vec::new()
             }
-            Query::StoreToolResult { policy, node, result_bytes } => {
+            Query::StoreToolResult {
+                policy,
+                node,
+                result_bytes,
+            } => {
                 let c = &*self.writer.lock().unwrap();
                 let n = next_write_id();
                 insert_tool_result(c, n, policy, node, &tool_json(*result_bytes, n));

@@ -11,7 +11,7 @@ use treestore_core::version::VersionReader;
 use treestore_core::{Database, Durability, ErrorKind, Options};
 
 use super::queries::{tool_json, STRUCTURE_SUMMARY_CHARS};
-use super::{next_write_id, node_line, Answer, Corpus, Query};
+use super::{next_write_id, node_line, Answer, Corpus, Line, Query};
 
 /// Documents per load transaction.
 const LOAD_BATCH: usize = 500;
@@ -72,17 +72,10 @@ struct Session<'a> {
     db: &'a Database,
 }
 
-fn lines(nodes: &[treestore_core::document::Node]) -> Answer {
+fn lines(nodes: Vec<treestore_core::document::Node>) -> Answer {
     nodes
-        .iter()
-        .map(|n| {
-            node_line(
-                &n.node_id,
-                &n.title,
-                n.summary.as_deref(),
-                n.text.as_deref(),
-            )
-        })
+        .into_iter()
+        .map(|n| node_line(n.node_id, &n.title, n.summary.as_deref(), n.text.as_deref()))
         .collect()
 }
 
@@ -95,7 +88,7 @@ impl super::Session for Session<'_> {
                 policy,
                 version,
                 id,
-            } => lines(&[r.node(policy, Some(version), id).unwrap()]),
+            } => lines(vec![r.node(policy, Some(version), id).unwrap()]),
             Query::Batch {
                 policy,
                 version,
@@ -103,44 +96,46 @@ impl super::Session for Session<'_> {
             } => {
                 let got = r.nodes(policy, Some(version), ids, true).unwrap();
                 let got: Vec<_> = got.into_iter().map(Option::unwrap).collect();
-                lines(&got)
+                lines(got)
             }
             Query::Children {
                 policy,
                 version,
                 id,
-            } => lines(&r.children(policy, Some(version), Some(id), false).unwrap()),
+            } => lines(r.children(policy, Some(version), Some(id), false).unwrap()),
             Query::Subtree {
                 policy,
                 version,
                 id,
                 depth,
-            } => lines(&r.subtree(policy, Some(version), id, *depth, true).unwrap()),
+            } => lines(r.subtree(policy, Some(version), id, *depth, true).unwrap()),
             Query::Ancestors {
                 policy,
                 version,
                 id,
-            } => lines(&r.ancestor_path(policy, Some(version), id, false).unwrap()),
+            } => lines(r.ancestor_path(policy, Some(version), id, false).unwrap()),
             Query::Page {
                 policy,
                 version,
                 page,
-            } => lines(&r.nodes_by_page(policy, Some(version), *page, true).unwrap()),
+            } => lines(r.nodes_by_page(policy, Some(version), *page, true).unwrap()),
             Query::Structure { policy, version } => {
                 let opts = StructureOptions {
                     summary_chars: Some(STRUCTURE_SUMMARY_CHARS),
                     limit: 0,
                 };
                 lines(
-                    &r.structure(policy, Some(version), &opts, None)
+                    r.structure(policy, Some(version), &opts, None)
                         .unwrap()
                         .nodes,
                 )
             }
             Query::AsOf { policy, at } => {
                 match VersionReader::new(&tx).version_as_of(policy, *at) {
-                    Ok(d) => vec![d.version_id],
-                    Err(e) if e.kind() == ErrorKind::NotFound => vec!["none".to_string()],
+                    Ok(d) => vec![Line::Text(d.version_id)],
+                    Err(e) if e.kind() == ErrorKind::NotFound => {
+                        vec![Line::Text("none".to_string())]
+                    }
                     Err(e) => panic!("as-of {policy} {at}: {e}"),
                 }
             }
@@ -150,10 +145,10 @@ impl super::Session for Session<'_> {
                     .unwrap()
                     .into_iter()
                     .map(|h| {
-                        format!(
+                        Line::Text(format!(
                             "{}/{}/{}@{:.6}",
                             h.doc.policy_id, h.doc.version_id, h.doc.node_id, h.score
-                        )
+                        ))
                     })
                     .collect()
             }
