@@ -104,18 +104,19 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
     pub(crate) fn resolve(&self, policy: &str, version: Option<&str>) -> Result<Arc<Resolved>> {
         // A read transaction shares its snapshot's resolutions with every other reader of it;
         // a write transaction (which must see its own changes) remembers its own.
-        if let Some(shared) = self.shared() {
-            if let Some(r) = shared.get(policy, version) {
-                return Ok(r);
-            }
-            let r = Arc::new(self.look_up(policy, version)?);
-            shared.insert(policy, version, &r);
+        let shared = self.shared();
+        if let Some(r) = shared.and_then(|s| s.get(policy, version)) {
             return Ok(r);
         }
+        // Not shared (a write transaction, or a snapshot whose table is full where this key
+        // probes): the reader's own memory.
         if let Some(r) = self.cached(policy, version) {
             return Ok(r);
         }
         let resolved = Arc::new(self.look_up(policy, version)?);
+        if shared.is_some_and(|s| s.insert(policy, version, &resolved)) {
+            return Ok(resolved);
+        }
         let new = LastResolution {
             policy: policy.to_string(),
             latest: version.is_none(),

@@ -12,7 +12,7 @@
 //! Layout: [`SLOTS`] write-once slots in [`SEGMENTS`] segments made on first use (a snapshot read
 //! once pays for one small segment, not the whole table), probed from the key's hash for at most
 //! [`PROBES`] slots. A lookup is atomic loads and string compares, no lock; the memory is bounded
-//! (resolutions that find no free slot are simply not kept).
+//! (a resolution that finds no free slot is kept by its reader alone, as in a write transaction).
 //!
 //! [`Documents`]: crate::document::Documents
 //! [`Versions`]: crate::version::Versions
@@ -99,8 +99,14 @@ impl Resolutions {
         None
     }
 
-    /// Keeps `resolved` as the answer for `version` of `policy`, if a probed slot is free.
-    pub(crate) fn insert(&self, policy: &str, version: Option<&str>, resolved: &Arc<Resolved>) {
+    /// Keeps `resolved` as the answer for `version` of `policy`, if a probed slot is free;
+    /// whether the table now holds an answer for it.
+    pub(crate) fn insert(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        resolved: &Arc<Resolved>,
+    ) -> bool {
         for (seg, i) in Self::probe(policy, version) {
             let slot = &self.segments[seg]
                 .get_or_init(|| Box::new(std::array::from_fn(|_| OnceLock::new())))[i];
@@ -111,9 +117,10 @@ impl Resolutions {
             });
             // This insert's entry, or another reader's of the same key: either way it is kept.
             if e.answers(policy, version) {
-                return;
+                return true;
             }
         }
+        false
     }
 }
 
@@ -151,8 +158,10 @@ mod tests {
     fn more_keys_than_slots_stay_correct() {
         let r = Resolutions::default();
         let n = SLOTS + SLOTS / 2;
+        let mut inserted = 0;
         for i in 0..n {
-            r.insert(&format!("policy{i}"), None, &resolved(i as u64, "v"));
+            inserted +=
+                usize::from(r.insert(&format!("policy{i}"), None, &resolved(i as u64, "v")));
         }
         let mut kept = 0;
         for i in 0..n {
@@ -161,6 +170,7 @@ mod tests {
                 kept += 1;
             }
         }
+        assert_eq!(kept, inserted);
         assert!(kept <= SLOTS);
         assert!(kept > SLOTS / 2, "only {kept} of {n} kept");
     }
@@ -177,7 +187,7 @@ mod tests {
                         let vid = (i * 7 + t) % 500;
                         match r.get(&p, None) {
                             Some(got) => assert_eq!(got.vid, vid),
-                            None => r.insert(&p, None, &resolved(vid, "v")),
+                            None => assert!(r.insert(&p, None, &resolved(vid, "v"))),
                         }
                     }
                 });

@@ -152,3 +152,31 @@ fn readers_of_one_snapshot_share_resolutions_and_writers_do_not() {
     assert_eq!(read_a(&next, None), pair("v2", "two"));
     assert_eq!(shared(&first), Some("v1".to_string()));
 }
+
+#[test]
+fn a_reader_resolves_correctly_when_the_shared_table_is_full() {
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    docs.store_document(&version("v1", "2024-01-01"), &tree("one"))
+        .unwrap();
+    let tx = db.begin_read().unwrap();
+    let shared = tx.snapshot_memo().unwrap().get::<Resolutions>().unwrap();
+    let junk = std::sync::Arc::new(super::read::Resolved {
+        vid: u64::MAX,
+        version_id: "junk".to_string(),
+        id_hint: None,
+    });
+    let mut kept = 0;
+    for i in 0..4 * super::resolutions::SLOTS {
+        kept += usize::from(shared.insert(&format!("junk{i}"), None, &junk));
+    }
+    assert_eq!(kept, super::resolutions::SLOTS, "every slot is taken");
+    let r = DocReader::new(&tx);
+    for _ in 0..2 {
+        let n = r.node("pol", None, "a").unwrap();
+        assert_eq!((n.version_id.as_str(), n.title.as_str()), ("v1", "one"));
+        assert_eq!(r.node("pol", Some("v1"), "a").unwrap().title, "one");
+    }
+    assert!(shared.get("pol", None).is_none());
+    assert_eq!(read_a(&db.begin_read().unwrap(), None), pair("v1", "one"));
+}
