@@ -5,6 +5,7 @@ pub(crate) mod branch_key;
 pub(crate) mod keycmp;
 pub(crate) mod node;
 pub(crate) mod page;
+mod prefetch;
 mod relocate;
 pub(crate) mod view;
 pub(crate) mod write;

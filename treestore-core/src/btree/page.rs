@@ -214,6 +214,9 @@ impl<'a> LeafPage<'a> {
         }
         // Search by the bytes after the shared ones; whether `key` has the shared bytes at all
         // is checked afterwards, against the key where the search ended (the entry read next).
+        super::prefetch::prefetch(
+            &self.page[PAGE_HEADER_LEN..PAGE_HEADER_LEN + self.count * SLOT_LEN],
+        );
         let rest = key.get(self.shared..).unwrap_or_default();
         let p = prefix_of(rest);
         let (mut lo, mut hi) = (0, self.count);
@@ -329,6 +332,8 @@ impl<'a> BranchPage<'a> {
     pub(crate) fn child_index(&self, key: &[u8]) -> Result<usize> {
         // As in `LeafPage::search`: the shared bytes are checked after the search, against the
         // key whose entry holds the child found (read next anyway).
+        // The search's steps each read a slot chosen by the last one: ask for them all at once.
+        super::prefetch::prefetch(&self.page[BRANCH_SLOTS..BRANCH_SLOTS + self.count * SLOT_LEN]);
         let rest = key.get(self.shared..).unwrap_or_default();
         let p = prefix_of(rest);
         let (mut lo, mut hi) = (0, self.count);

@@ -322,6 +322,9 @@ fn route<'a, S: NodeSource<'a>>(
     edges_decide: bool,
 ) -> Result<Option<Route<'a>>> {
     let node = src.node(page_no)?;
+    if let NodeView::Page(page, no) = &node {
+        return route_page(src, page, *no, key, edges_decide);
+    }
     if node.is_leaf(page_no)? {
         let found = node.leaf_search(key)?;
         return match found {
@@ -338,6 +341,44 @@ fn route<'a, S: NodeSource<'a>>(
         return Ok(None);
     }
     Ok(Some(Route::Child(node.child(i)?)))
+}
+
+/// [`route`] on a committed page, parsed once.
+#[inline]
+fn route_page<'a, S: NodeSource<'a>>(
+    src: &S,
+    page: &PageRef<'a>,
+    page_no: u64,
+    key: &[u8],
+    edges_decide: bool,
+) -> Result<Option<Route<'a>>> {
+    match page_kind(page, page_no)? {
+        PageKind::Leaf => {
+            let leaf = LeafPage::new(page, page_no)?;
+            match leaf.search(key)? {
+                Ok(i) => {
+                    let loc = match leaf.entry(i)?.1 {
+                        ValRef::Inline(b) => ValueLoc::Inline(slice_of(page, b)),
+                        ValRef::Overflow { first, len } => ValueLoc::Overflow { first, len },
+                    };
+                    Ok(Some(Route::Leaf(Some(load_value(src, loc)?))))
+                }
+                Err(i) if edges_decide || (i > 0 && i < leaf.len()) => Ok(Some(Route::Leaf(None))),
+                Err(_) => Ok(None),
+            }
+        }
+        PageKind::Branch => {
+            let branch = BranchPage::new(page, page_no)?;
+            let i = branch.child_index(key)?;
+            if !edges_decide && (i == 0 || i >= branch.len()) {
+                return Ok(None);
+            }
+            Ok(Some(Route::Child(branch.child(i)?)))
+        }
+        k => Err(Error::corruption(format!(
+            "page {page_no}: expected a tree page, found {k:?}"
+        ))),
+    }
 }
 
 /// Like [`get`], starting from the lowest page of `path` (the pages of the previous lookup in

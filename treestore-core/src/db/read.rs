@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::shared::{Shared, Snapshot};
+use super::snapshot_memo::SnapshotMemo;
 use super::table::{
     decode_entry, new_range, validate_name, wrong_txn, Range, RangeKind, ReadOps, Table,
 };
@@ -50,19 +51,22 @@ pub struct ReadTxn {
     snap: Snapshot,
     /// Tables this snapshot's readers already opened.
     tables: Arc<TableCache>,
+    /// Memos of this snapshot's readers.
+    memo: Arc<SnapshotMemo>,
     reader_id: u64,
     serial: u64,
 }
 
 impl ReadTxn {
     pub(crate) fn begin(shared: Arc<Shared>) -> Result<ReadTxn> {
-        let (reader_id, snap, tables) = shared.register_reader();
+        let (reader_id, snap, tables, memo) = shared.register_reader();
         let map = shared.pager.current_map();
         Ok(ReadTxn {
             shared,
             map,
             snap,
             tables,
+            memo,
             reader_id,
             serial: next_txn_serial(),
         })
@@ -155,5 +159,9 @@ impl ReadOps for ReadTxn {
     fn table_len(&self, table: Table) -> Result<u64> {
         self.check(table)?;
         Ok(table.len)
+    }
+
+    fn snapshot_memo(&self) -> Option<&SnapshotMemo> {
+        Some(&self.memo)
     }
 }

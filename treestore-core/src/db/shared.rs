@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use super::options::{Durability, Options};
+use super::snapshot_memo::SnapshotMemo;
 use super::table_cache::TableCache;
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::alloc::Allocator;
@@ -39,6 +40,8 @@ struct Readers {
     current: Snapshot,
     /// The tables `current`'s readers opened; replaced with an empty one at each publish.
     tables: Arc<TableCache>,
+    /// The memos of `current`'s readers; replaced with empty ones at each publish.
+    memo: Arc<SnapshotMemo>,
     live: HashMap<u64, (u64, Instant)>,
     next_id: u64,
 }
@@ -121,6 +124,7 @@ impl Shared {
             readers: Mutex::new(Readers {
                 current: parts.snapshot,
                 tables: Arc::default(),
+                memo: Arc::default(),
                 live: HashMap::new(),
                 next_id: 1,
             }),
@@ -137,27 +141,30 @@ impl Shared {
         self.readers.lock().current
     }
 
-    /// Registers a reader on the latest snapshot; also hands out that snapshot's table cache.
-    pub(crate) fn register_reader(&self) -> (u64, Snapshot, Arc<TableCache>) {
+    /// Registers a reader on the latest snapshot; also hands out that snapshot's table cache and
+    /// memos.
+    pub(crate) fn register_reader(&self) -> (u64, Snapshot, Arc<TableCache>, Arc<SnapshotMemo>) {
         let mut r = self.readers.lock();
         let id = r.next_id;
         r.next_id += 1;
         let snap = r.current;
         r.live.insert(id, (snap.txid, Instant::now()));
-        (id, snap, r.tables.clone())
+        (id, snap, r.tables.clone(), r.memo.clone())
     }
 
     pub(crate) fn unregister_reader(&self, id: u64) {
         self.readers.lock().live.remove(&id);
     }
 
-    /// Makes `snap` the latest snapshot, with an empty table cache of its own.
+    /// Makes `snap` the latest snapshot, with an empty table cache and memos of its own.
     pub(crate) fn publish(&self, snap: Snapshot) {
         let fresh = Arc::default();
+        let fresh_memo = Arc::default();
         let mut r = self.readers.lock();
         r.current = snap;
-        // The old cache drops when its last reader does, outside this lock.
+        // The old caches drop when their last reader does, outside this lock.
         let _old = std::mem::replace(&mut r.tables, fresh);
+        let _old_memo = std::mem::replace(&mut r.memo, fresh_memo);
         drop(r);
     }
 

@@ -8,6 +8,8 @@ use crate::btree::view::{NodeSource, RangeIter};
 use crate::btree::{Bytes, Finger};
 use crate::error::{Error, Result};
 
+use super::snapshot_memo::SnapshotMemo;
+
 /// Longest table name, in bytes.
 pub const MAX_TABLE_NAME: usize = 255;
 
@@ -135,6 +137,14 @@ pub trait ReadOps {
     fn get_near(&self, table: Table, key: &[u8], finger: &mut Finger) -> Result<Option<Bytes<'_>>> {
         let _ = finger;
         self.get(table, key)
+    }
+
+    /// The memos of the committed snapshot this transaction reads, shared with every other reader
+    /// of that snapshot (see [`SnapshotMemo`]); `None` (the default) for a write transaction,
+    /// which must see its own changes.
+    #[doc(hidden)]
+    fn snapshot_memo(&self) -> Option<&SnapshotMemo> {
+        None
     }
 
     /// Whether `key` is present.

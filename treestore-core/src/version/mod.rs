@@ -33,6 +33,7 @@ mod handle;
 mod model;
 pub(crate) mod read;
 pub(crate) mod record;
+mod resolutions;
 pub(crate) mod write;
 
 pub use handle::Versions;
@@ -43,3 +44,5 @@ pub use write::{tag_version, untag_version};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_resolutions;

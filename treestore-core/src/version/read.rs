@@ -1,7 +1,7 @@
 //! Reads of the version catalog: resolving "a version or the latest" to a vid, listing, tags,
 //! as-of lookups.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::Arc;
@@ -18,6 +18,7 @@ use super::record::{
     decode_effective, decode_latest, decode_version, decode_version_vid, policy_prefix, tag_key,
     version_key, LazyTable, BY_TIME, EFFECTIVE, LATEST, TAGS, VERSIONS,
 };
+use super::resolutions::Resolutions;
 use super::write::effective_key_parts;
 
 mod borrowed;
@@ -77,6 +78,9 @@ pub struct VersionReader<'t, R: ReadOps + ?Sized> {
     resolved: RefCell<HashMap<String, PolicyResolutions>>,
     /// The latest resolution, moved into `resolved` when another one replaces it.
     last: RefCell<Option<LastResolution>>,
+    /// The resolutions shared by the readers of a read transaction's snapshot (looked up once;
+    /// `None` inside: a write transaction, which uses `resolved` and `last`).
+    shared: OnceCell<Option<&'t Resolutions>>,
 }
 
 impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
@@ -91,16 +95,49 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
             latest: LazyTable::new(LATEST),
             resolved: RefCell::new(HashMap::new()),
             last: RefCell::new(None),
+            shared: OnceCell::new(),
         }
     }
 
     /// The vid of `version` of `policy`, or of its latest version when `None` (shared with the
     /// reader's memory of it, so a repeated resolution allocates nothing).
     pub(crate) fn resolve(&self, policy: &str, version: Option<&str>) -> Result<Arc<Resolved>> {
+        // A read transaction shares its snapshot's resolutions with every other reader of it;
+        // a write transaction (which must see its own changes) remembers its own.
+        let shared = self.shared();
+        if let Some(r) = shared.and_then(|s| s.get(policy, version)) {
+            return Ok(r);
+        }
+        // Not shared (a write transaction, or a snapshot whose table is full where this key
+        // probes): the reader's own memory.
         if let Some(r) = self.cached(policy, version) {
             return Ok(r);
         }
-        let resolved = Arc::new(match version {
+        let resolved = Arc::new(self.look_up(policy, version)?);
+        if shared.is_some_and(|s| s.insert(policy, version, &resolved)) {
+            return Ok(resolved);
+        }
+        let new = LastResolution {
+            policy: policy.to_string(),
+            latest: version.is_none(),
+            resolved: Arc::clone(&resolved),
+        };
+        if let Some(old) = self.last.borrow_mut().replace(new) {
+            self.remember(old);
+        }
+        Ok(resolved)
+    }
+
+    /// The snapshot's shared resolutions, when the transaction is a read transaction.
+    fn shared(&self) -> Option<&'t Resolutions> {
+        *self
+            .shared
+            .get_or_init(|| self.tx.snapshot_memo().and_then(|m| m.get::<Resolutions>()))
+    }
+
+    /// Resolves `version` of `policy` (`None`: the latest) from the catalog.
+    fn look_up(&self, policy: &str, version: Option<&str>) -> Result<Resolved> {
+        Ok(match version {
             Some(v) => {
                 let t = self.versions.get(self.tx)?;
                 let Some(rec) = self.tx.get(t, &version_key(policy, v))? else {
@@ -125,16 +162,7 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
                     id_hint,
                 }
             }
-        });
-        let new = LastResolution {
-            policy: policy.to_string(),
-            latest: version.is_none(),
-            resolved: Arc::clone(&resolved),
-        };
-        if let Some(old) = self.last.borrow_mut().replace(new) {
-            self.remember(old);
-        }
-        Ok(resolved)
+        })
     }
 
     /// Keeps `r` in the map of resolutions.

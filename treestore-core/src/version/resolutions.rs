@@ -1,0 +1,200 @@
+//! The resolutions of one committed snapshot, shared by all its readers: "the latest version of
+//! policy P" and "version V of policy P", each to its vid, version id and id hint
+//! ([`Resolved`]), so a reader that opens one transaction per call (the [`Documents`] and
+//! [`Versions`] handles, the C ABI) resolves a version without a catalog lookup once any reader of
+//! the snapshot did.
+//!
+//! It lives in the snapshot's [memos](crate::db::SnapshotMemo): a commit (a version stored or
+//! deleted, a tag moved) publishes a new snapshot with an empty one, while an older snapshot's
+//! readers keep theirs, which still tells the truth about that snapshot. Write transactions do not
+//! use it. Only successful resolutions are kept.
+//!
+//! Layout: [`SLOTS`] write-once slots in [`SEGMENTS`] segments made on first use (a snapshot read
+//! once pays for one small segment, not the whole table), probed from the key's hash for at most
+//! [`PROBES`] slots. A lookup is atomic loads and string compares, no lock; the memory is bounded
+//! (a resolution that finds no free slot is kept by its reader alone, as in a write transaction).
+//!
+//! [`Documents`]: crate::document::Documents
+//! [`Versions`]: crate::version::Versions
+
+use std::hash::Hasher;
+use std::sync::{Arc, OnceLock};
+
+use crate::hash::FxHasher;
+
+use super::read::Resolved;
+
+/// Slots per segment.
+const SEGMENT: usize = 64;
+/// Segments of one snapshot's table.
+const SEGMENTS: usize = 128;
+/// Resolutions one snapshot keeps at most.
+pub(crate) const SLOTS: usize = SEGMENT * SEGMENTS;
+/// Slots a lookup or insert probes from its hash before giving up.
+const PROBES: usize = 16;
+
+struct Entry {
+    policy: Box<str>,
+    /// The version asked for; `None`: the latest.
+    asked: Option<Box<str>>,
+    resolved: Arc<Resolved>,
+}
+
+impl Entry {
+    fn answers(&self, policy: &str, version: Option<&str>) -> bool {
+        *self.policy == *policy && self.asked.as_deref() == version
+    }
+}
+
+type Segment = [OnceLock<Entry>; SEGMENT];
+
+/// See the module doc; share it through the snapshot's memos.
+pub(crate) struct Resolutions {
+    segments: Box<[OnceLock<Box<Segment>>]>,
+}
+
+impl Default for Resolutions {
+    fn default() -> Self {
+        Resolutions {
+            segments: (0..SEGMENTS).map(|_| OnceLock::new()).collect(),
+        }
+    }
+}
+
+fn hash(policy: &str, version: Option<&str>) -> usize {
+    let mut h = FxHasher::default();
+    h.write(policy.as_bytes());
+    h.write_u32(policy.len() as u32);
+    match version {
+        None => h.write_u8(0),
+        Some(v) => {
+            h.write_u8(1);
+            h.write(v.as_bytes());
+        }
+    }
+    // Fx leaves its low bits weakest: take the slot from the high ones.
+    (h.finish() >> 32) as usize
+}
+
+impl Resolutions {
+    /// The slots `policy`/`version` may be in, in probe order.
+    fn probe(policy: &str, version: Option<&str>) -> impl Iterator<Item = (usize, usize)> {
+        let start = hash(policy, version);
+        (0..PROBES).map(move |i| {
+            let slot = (start + i) % SLOTS;
+            (slot / SEGMENT, slot % SEGMENT)
+        })
+    }
+
+    /// The kept resolution of `version` of `policy` (`None`: the latest version), if any.
+    pub(crate) fn get(&self, policy: &str, version: Option<&str>) -> Option<Arc<Resolved>> {
+        for (seg, i) in Self::probe(policy, version) {
+            // Slots fill in probe order and are never emptied: an empty slot (or segment) ends
+            // the search.
+            let e = self.segments[seg].get()?[i].get()?;
+            if e.answers(policy, version) {
+                return Some(Arc::clone(&e.resolved));
+            }
+        }
+        None
+    }
+
+    /// Keeps `resolved` as the answer for `version` of `policy`, if a probed slot is free;
+    /// whether the table now holds an answer for it.
+    pub(crate) fn insert(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        resolved: &Arc<Resolved>,
+    ) -> bool {
+        for (seg, i) in Self::probe(policy, version) {
+            let slot = &self.segments[seg]
+                .get_or_init(|| Box::new(std::array::from_fn(|_| OnceLock::new())))[i];
+            let e = slot.get_or_init(|| Entry {
+                policy: policy.into(),
+                asked: version.map(Into::into),
+                resolved: Arc::clone(resolved),
+            });
+            // This insert's entry, or another reader's of the same key: either way it is kept.
+            if e.answers(policy, version) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved(vid: u64, version: &str) -> Arc<Resolved> {
+        Arc::new(Resolved {
+            vid,
+            version_id: version.to_string(),
+            id_hint: None,
+        })
+    }
+
+    #[test]
+    fn latest_and_named_versions_are_kept_apart() {
+        let r = Resolutions::default();
+        assert!(r.get("p", None).is_none());
+        r.insert("p", None, &resolved(3, "v3"));
+        r.insert("p", Some("v1"), &resolved(1, "v1"));
+        r.insert("pv", Some("1"), &resolved(9, "1"));
+        assert_eq!(r.get("p", None).unwrap().vid, 3);
+        assert_eq!(r.get("p", Some("v1")).unwrap().vid, 1);
+        assert_eq!(r.get("pv", Some("1")).unwrap().vid, 9);
+        assert!(r.get("p", Some("v3")).is_none());
+        assert!(r.get("pv", None).is_none());
+        assert!(r.get("q", None).is_none());
+        // The first answer stays (a snapshot's answer never changes).
+        r.insert("p", None, &resolved(4, "v4"));
+        assert_eq!(r.get("p", None).unwrap().vid, 3);
+    }
+
+    #[test]
+    fn more_keys_than_slots_stay_correct() {
+        let r = Resolutions::default();
+        let n = SLOTS + SLOTS / 2;
+        let mut inserted = 0;
+        for i in 0..n {
+            inserted +=
+                usize::from(r.insert(&format!("policy{i}"), None, &resolved(i as u64, "v")));
+        }
+        let mut kept = 0;
+        for i in 0..n {
+            if let Some(got) = r.get(&format!("policy{i}"), None) {
+                assert_eq!(got.vid, i as u64);
+                kept += 1;
+            }
+        }
+        assert_eq!(kept, inserted);
+        assert!(kept <= SLOTS);
+        assert!(kept > SLOTS / 2, "only {kept} of {n} kept");
+    }
+
+    #[test]
+    fn readers_on_many_threads_agree() {
+        let r = Resolutions::default();
+        std::thread::scope(|s| {
+            for t in 0..4u64 {
+                let r = &r;
+                s.spawn(move || {
+                    for i in 0..2000u64 {
+                        let p = format!("p{}", (i * 7 + t) % 500);
+                        let vid = (i * 7 + t) % 500;
+                        match r.get(&p, None) {
+                            Some(got) => assert_eq!(got.vid, vid),
+                            None => assert!(r.insert(&p, None, &resolved(vid, "v"))),
+                        }
+                    }
+                });
+            }
+        });
+        for i in 0..500u64 {
+            assert_eq!(r.get(&format!("p{i}"), None).unwrap().vid, i);
+        }
+    }
+}
