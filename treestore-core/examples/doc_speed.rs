@@ -145,12 +145,19 @@ fn import(db: &Database, corpus: &[(Document, Vec<Node>)]) -> Result<()> {
     let nodes: usize = corpus.iter().map(|(_, n)| n.len()).sum();
     let started = Instant::now();
     let cpu = cpu_seconds();
+    let (mut storing, mut committing) = (0.0, 0.0);
     for chunk in corpus.chunks(500) {
+        let phase = Instant::now();
         let mut w = db.begin_write()?;
         store_documents(&mut w, chunk)?;
+        storing += phase.elapsed().as_secs_f64();
+        let phase = Instant::now();
         w.commit()?;
+        committing += phase.elapsed().as_secs_f64();
     }
+    let phase = Instant::now();
     db.checkpoint()?;
+    let checkpoint = phase.elapsed().as_secs_f64();
     let secs = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu;
     println!(
@@ -160,6 +167,11 @@ fn import(db: &Database, corpus: &[(Document, Vec<Node>)]) -> Result<()> {
         nodes as f64 / secs,
         nodes as f64 / cpu,
         db.stats()?.file_bytes >> 20
+    );
+    println!(
+        "  wall: store_documents {storing:.2} s ({:.0} nodes/s), commit {committing:.2} s, \
+         checkpoint {checkpoint:.2} s",
+        nodes as f64 / storing
     );
     Ok(())
 }

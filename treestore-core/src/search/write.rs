@@ -12,7 +12,7 @@ use super::layout::{
     too_large, version_key, write_stats, DocRec, PolicyRec, Stats, Tables, VersionRec,
     MAX_POLICIES, MAX_SEQ, MAX_VERSIONS, SETTINGS_KEY,
 };
-use super::model::{validate_id, DocRef, Field, SearchSettings, MAX_FIELD_LEN};
+use super::model::{validate_id, DocRef, Field, SearchSettings, Stemming, MAX_FIELD_LEN};
 use super::segment::{update_df, Segment};
 use crate::db::{ReadOps, WriteTxn};
 use crate::error::{Error, Result};
@@ -85,6 +85,62 @@ pub fn index_node(tx: &mut WriteTxn, doc: &DocRef, fields: &[(Field, &str)]) -> 
 /// references before. A reference may appear once.
 pub fn index_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<()> {
     validate_nodes(nodes)?;
+    index_analyzed(tx, nodes, None)
+}
+
+/// The stemming the index analyzes new text with: the recorded one, or the default.
+pub(crate) fn stemming<R: ReadOps + ?Sized>(tx: &R) -> Result<Stemming> {
+    Ok(settings(tx)?.stemming)
+}
+
+/// `nodes` analyzed from the first on, without the transaction: the first segment of
+/// [`index_analyzed`]'s batch, which may be made on another thread while the caller writes other
+/// tables (see [`Analyzer`]).
+pub(crate) struct Analyzed<'a> {
+    stemming: Stemming,
+    segment: Segment<'a>,
+    /// The segment holds `nodes[..next]`.
+    next: usize,
+}
+
+/// An empty segment under the stemming of [`stemming`] (read before), made on the writing thread
+/// (it takes that thread's test settings) to be filled on any thread by [`Analyzer::run`].
+pub(crate) struct Analyzer<'a> {
+    stemming: Stemming,
+    segment: Segment<'a>,
+}
+
+impl<'a> Analyzer<'a> {
+    pub(crate) fn new(stemming: Stemming) -> Analyzer<'a> {
+        Analyzer {
+            stemming,
+            segment: Segment::new(stemming),
+        }
+    }
+
+    /// Analyzes `nodes` (validated by [`validate_nodes`]) into their first segment.
+    pub(crate) fn run(self, nodes: &[NodeText<'a>]) -> Analyzed<'a> {
+        let Analyzer {
+            stemming,
+            mut segment,
+        } = self;
+        let next = segment.fill(nodes, 0);
+        Analyzed {
+            stemming,
+            segment,
+            next,
+        }
+    }
+}
+
+/// Indexes `nodes`, validated by [`validate_nodes`], continuing from `first` when their first
+/// segment was analyzed already. `first` must have been analyzed from these `nodes` under the
+/// stemming recorded now (it is checked: another stemming is analyzed again).
+pub(crate) fn index_analyzed<'a>(
+    tx: &mut WriteTxn,
+    nodes: &[NodeText<'a>],
+    first: Option<Analyzed<'a>>,
+) -> Result<()> {
     let t = Tables::open(tx)?;
     let stemming = read_settings(tx, &t)?.unwrap_or_default().stemming;
     let mut plan = Plan::new(read_stats(tx, &t)?);
@@ -95,29 +151,42 @@ pub fn index_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<()> {
     // Every check has passed: write.
     settings_for_write(tx, &t)?;
     plan.write(tx, &t)?;
-    let mut segment = Segment::new(stemming);
-    for (i, (node, (docnum, old))) in nodes.iter().zip(numbered).enumerate() {
-        if let Some(old) = old {
-            plan.stats.doc_count -= 1;
-            for (total, l) in plan.stats.field_len.iter_mut().zip(old.field_len) {
-                *total = total.saturating_sub(l);
+    let (mut segment, mut next) = match first {
+        Some(a) if a.stemming == stemming => (a.segment, a.next),
+        _ => {
+            let mut segment = Segment::new(stemming);
+            let next = segment.fill(nodes, 0);
+            (segment, next)
+        }
+    };
+    let mut from = 0;
+    loop {
+        // The segment holds nodes[from..next].
+        for (k, (docnum, old)) in numbered[from..next].iter_mut().enumerate() {
+            if let Some(old) = old.take() {
+                plan.stats.doc_count -= 1;
+                for (total, l) in plan.stats.field_len.iter_mut().zip(old.field_len) {
+                    *total = total.saturating_sub(l);
+                }
+                segment.delete(*docnum, &old.terms);
             }
-            segment.delete(docnum, &old.terms);
+            let field_len = segment.set_docnum(k, *docnum);
+            plan.stats.doc_count += 1;
+            for (total, l) in plan.stats.field_len.iter_mut().zip(field_len) {
+                *total += l;
+            }
         }
-        let field_len = segment.add(i, docnum, node);
-        plan.stats.doc_count += 1;
-        for (total, l) in plan.stats.field_len.iter_mut().zip(field_len) {
-            *total += l;
+        segment.write(tx, &t, nodes)?;
+        if next == nodes.len() {
+            break;
         }
-        if segment.is_full() {
-            segment.write(tx, &t, nodes)?;
-        }
+        from = next;
+        next = segment.fill(nodes, from);
     }
-    segment.write(tx, &t, nodes)?;
     write_stats(tx, &t, &plan.stats)
 }
 
-fn validate_nodes(nodes: &[NodeText<'_>]) -> Result<()> {
+pub(crate) fn validate_nodes(nodes: &[NodeText<'_>]) -> Result<()> {
     let mut seen = BTreeSet::new();
     for node in nodes {
         node.doc.validate()?;
