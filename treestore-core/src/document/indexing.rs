@@ -86,7 +86,9 @@ pub(crate) fn with_index<T>(
         .zip(&fields)
         .map(|(doc, f)| NodeText { doc, fields: f })
         .collect();
-    search::validate_nodes(&texts)?;
+    // Each node is here once (node ids are unique within a version, `targets` names each
+    // version once), so the index need not check that again.
+    search::validate_fields(&texts)?;
     let stemming = search::stemming(tx)?;
     let (written, analyzed): (_, Option<Analyzed<'_>>) = if analysis.beside(texts.len()) {
         std::thread::scope(|s| {

@@ -158,4 +158,4 @@ pub use write::{
     configure, index_node, index_nodes, remove_node, remove_policy, remove_version, settings,
     NodeText,
 };
-pub(crate) use write::{index_analyzed, stemming, validate_nodes, Analyzed, Analyzer};
+pub(crate) use write::{index_analyzed, stemming, validate_fields, Analyzed, Analyzer};

@@ -118,7 +118,7 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// Analyzes `nodes` (validated by [`validate_nodes`]) into their first segment.
+    /// Analyzes `nodes` (validated by [`validate_fields`]) into their first segment.
     pub(crate) fn run(self, nodes: &[NodeText<'a>]) -> Analyzed<'a> {
         let Analyzer {
             stemming,
@@ -133,7 +133,7 @@ impl<'a> Analyzer<'a> {
     }
 }
 
-/// Indexes `nodes`, validated by [`validate_nodes`], continuing from `first` when their first
+/// Indexes `nodes`, validated by [`validate_fields`], continuing from `first` when their first
 /// segment was analyzed already. `first` must have been analyzed from these `nodes` under the
 /// stemming recorded now (it is checked: another stemming is analyzed again).
 pub(crate) fn index_analyzed<'a>(
@@ -186,7 +186,7 @@ pub(crate) fn index_analyzed<'a>(
     write_stats(tx, &t, &plan.stats)
 }
 
-pub(crate) fn validate_nodes(nodes: &[NodeText<'_>]) -> Result<()> {
+fn validate_nodes(nodes: &[NodeText<'_>]) -> Result<()> {
     let mut seen = BTreeSet::new();
     for node in nodes {
         node.doc.validate()?;
@@ -196,24 +196,41 @@ pub(crate) fn validate_nodes(nodes: &[NodeText<'_>]) -> Result<()> {
                 node.doc
             )));
         }
-        let mut fields = [false; 3];
-        for (field, text) in node.fields {
-            let slot = &mut fields[field.index()];
-            if std::mem::replace(slot, true) {
-                return Err(Error::invalid(format!(
-                    "node {}: field {} is given twice",
-                    node.doc,
-                    field.name()
-                )));
-            }
-            if text.len() > MAX_FIELD_LEN {
-                return Err(layout::too_large(format!(
-                    "node {}: field {} has {} bytes, the limit is {MAX_FIELD_LEN}",
-                    node.doc,
-                    field.name(),
-                    text.len()
-                )));
-            }
+        check_fields(node)?;
+    }
+    Ok(())
+}
+
+/// The checks of [`validate_nodes`] but the one that each node is given once: for callers that
+/// know it (the document store: node ids are unique within a version, and it indexes each
+/// version once).
+pub(crate) fn validate_fields(nodes: &[NodeText<'_>]) -> Result<()> {
+    for node in nodes {
+        node.doc.validate()?;
+        check_fields(node)?;
+    }
+    Ok(())
+}
+
+/// Each field at most once and within [`MAX_FIELD_LEN`].
+fn check_fields(node: &NodeText<'_>) -> Result<()> {
+    let mut fields = [false; 3];
+    for (field, text) in node.fields {
+        let slot = &mut fields[field.index()];
+        if std::mem::replace(slot, true) {
+            return Err(Error::invalid(format!(
+                "node {}: field {} is given twice",
+                node.doc,
+                field.name()
+            )));
+        }
+        if text.len() > MAX_FIELD_LEN {
+            return Err(layout::too_large(format!(
+                "node {}: field {} has {} bytes, the limit is {MAX_FIELD_LEN}",
+                node.doc,
+                field.name(),
+                text.len()
+            )));
         }
     }
     Ok(())
