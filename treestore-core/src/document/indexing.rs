@@ -1,16 +1,16 @@
 //! The keyword index's part of a document write: which nodes a batch indexes, in which order,
 //! and their text analysis, which needs nothing of the transaction and so runs on a second thread
-//! while the writer fills the node tables. The index that results is the one a single thread
-//! makes: the analysis is the same function of the same nodes in the same order, and everything
-//! that reads the transaction (docnums, old entries) happens after the node tables are written, as
-//! before.
+//! while the writer fills the node tables and numbers the nodes for the index. The index that
+//! results is the one a single thread makes: the analysis is the same function of the same nodes
+//! in the same order, and everything that reads the transaction (docnums, old entries) happens
+//! after the node tables are written, as before.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use crate::db::WriteTxn;
 use crate::error::Result;
-use crate::search::{self, Analyzed, Analyzer, DocRef, Field, NodeText};
+use crate::search::{self, Analyzed, Analyzer, DocRef, Field, NodeText, Numbered};
 
 use super::model::{Document, Node};
 
@@ -90,23 +90,34 @@ pub(crate) fn with_index<T>(
     // version once), so the index need not check that again.
     search::validate_fields(&texts)?;
     let stemming = search::stemming(tx)?;
-    let (written, analyzed): (_, Option<Analyzed<'_>>) = if analysis.beside(texts.len()) {
+    // The node tables first, then the index's numbering (it reads what removing replaced
+    // versions left), both while the analysis runs beside them when it does.
+    let write_and_number = |tx: &mut WriteTxn| -> Result<(T, Option<Numbered>)> {
+        let written = write(tx)?;
+        let numbered = if texts.is_empty() {
+            None
+        } else {
+            Some(search::number_nodes(tx, &texts)?)
+        };
+        Ok((written, numbered))
+    };
+    let (done, analyzed): (_, Option<Analyzed<'_>>) = if analysis.beside(texts.len()) {
         std::thread::scope(|s| {
             let analyzer = Analyzer::new(stemming);
             let worker = s.spawn(|| analyzer.run(&texts));
-            let written = write(tx);
+            let done = write_and_number(tx);
             // A panic there is one the writing thread would have had: pass it on.
             let analyzed = worker
                 .join()
                 .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            (written, Some(analyzed))
+            (done, Some(analyzed))
         })
     } else {
-        (write(tx), None)
+        (write_and_number(tx), None)
     };
-    let written = written?;
-    if !texts.is_empty() {
-        search::index_analyzed(tx, &texts, analyzed)?;
+    let (written, numbered) = done?;
+    if let Some(numbered) = numbered {
+        search::index_numbered(tx, &texts, numbered, analyzed)?;
     }
     Ok(written)
 }

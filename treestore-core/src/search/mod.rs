@@ -158,4 +158,6 @@ pub use write::{
     configure, index_node, index_nodes, remove_node, remove_policy, remove_version, settings,
     NodeText,
 };
-pub(crate) use write::{index_analyzed, stemming, validate_fields, Analyzed, Analyzer};
+pub(crate) use write::{
+    index_numbered, number_nodes, stemming, validate_fields, Analyzed, Analyzer, Numbered,
+};

@@ -85,7 +85,8 @@ pub fn index_node(tx: &mut WriteTxn, doc: &DocRef, fields: &[(Field, &str)]) -> 
 /// references before. A reference may appear once.
 pub fn index_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<()> {
     validate_nodes(nodes)?;
-    index_analyzed(tx, nodes, None)
+    let numbered = number_nodes(tx, nodes)?;
+    index_numbered(tx, nodes, numbered, None)
 }
 
 /// The stemming the index analyzes new text with: the recorded one, or the default.
@@ -94,7 +95,7 @@ pub(crate) fn stemming<R: ReadOps + ?Sized>(tx: &R) -> Result<Stemming> {
 }
 
 /// `nodes` analyzed from the first on, without the transaction: the first segment of
-/// [`index_analyzed`]'s batch, which may be made on another thread while the caller writes other
+/// [`index_numbered`]'s batch, which may be made on another thread while the caller writes other
 /// tables (see [`Analyzer`]).
 pub(crate) struct Analyzed<'a> {
     stemming: Stemming,
@@ -133,14 +134,18 @@ impl<'a> Analyzer<'a> {
     }
 }
 
-/// Indexes `nodes`, validated by [`validate_fields`], continuing from `first` when their first
-/// segment was analyzed already. `first` must have been analyzed from these `nodes` under the
-/// stemming recorded now (it is checked: another stemming is analyzed again).
-pub(crate) fn index_analyzed<'a>(
-    tx: &mut WriteTxn,
-    nodes: &[NodeText<'a>],
-    first: Option<Analyzed<'a>>,
-) -> Result<()> {
+/// The first half of indexing a batch, which needs the transaction but not the analysis (so it
+/// may run while the analysis is made elsewhere): every node's docnum and old entry, and the
+/// policy, version and node records written.
+pub(crate) struct Numbered {
+    t: Tables,
+    stemming: Stemming,
+    plan: Plan,
+    numbered: Vec<(u64, Option<DocRec>)>,
+}
+
+/// Numbers `nodes`, validated by [`validate_fields`] (see [`Numbered`]).
+pub(crate) fn number_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<Numbered> {
     let t = Tables::open(tx)?;
     let stemming = read_settings(tx, &t)?.unwrap_or_default().stemming;
     let mut plan = Plan::new(read_stats(tx, &t)?);
@@ -151,6 +156,29 @@ pub(crate) fn index_analyzed<'a>(
     // Every check has passed: write.
     settings_for_write(tx, &t)?;
     plan.write(tx, &t)?;
+    Ok(Numbered {
+        t,
+        stemming,
+        plan,
+        numbered,
+    })
+}
+
+/// Indexes `nodes`, numbered by [`number_nodes`] in this transaction, continuing from `first`
+/// when their first segment was analyzed already. `first` must have been analyzed from these
+/// `nodes`; one made under another stemming than the recorded one is analyzed again.
+pub(crate) fn index_numbered<'a>(
+    tx: &mut WriteTxn,
+    nodes: &[NodeText<'a>],
+    numbered: Numbered,
+    first: Option<Analyzed<'a>>,
+) -> Result<()> {
+    let Numbered {
+        t,
+        stemming,
+        mut plan,
+        mut numbered,
+    } = numbered;
     let (mut segment, mut next) = match first {
         Some(a) if a.stemming == stemming => (a.segment, a.next),
         _ => {
