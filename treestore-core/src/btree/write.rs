@@ -5,7 +5,7 @@
 use crate::hash::FxHashMap;
 
 use super::branch_key::BranchKey;
-use super::node::{Branch, Leaf, Node, OldVal};
+use super::node::{leaf_entry_size, Branch, Leaf, Node, OldVal};
 use super::page::{
     decode_node, encode_overflow, read_overflow, ValRef, LEAF_ENTRY_OVERHEAD, OVERFLOW_DATA_START,
 };
@@ -203,8 +203,49 @@ impl TreeMut<'_> {
             leaf.push(key, val);
             return Ok((self.add_node(Node::Leaf(leaf)), None));
         }
+        if self.append_to_last_leaf(root, key, &val) {
+            return Ok((root, None));
+        }
         let (page, split, old) = self.insert_rec(root, key, val, 0, true)?;
         Ok((self.grow_root(page, split), old))
+    }
+
+    /// The fast path of a load in key order: when `key` sorts after every key of the tree, the
+    /// rightmost path (each branch's last child, from `root`) is dirty already, and the last leaf
+    /// has room, appends there without a search or a change to any branch; returns whether it
+    /// did. Nothing else qualifies (a key inside the tree, a committed page on the path, a full
+    /// leaf): the general insert takes it. The walk itself proves the leaf is the tree's last, so
+    /// no state is kept between inserts.
+    fn append_to_last_leaf(&mut self, root: u64, key: &[u8], val: &ValRef<'_>) -> bool {
+        let ps = self.page_size();
+        let nodes = &mut self.dirty.nodes;
+        let mut page = root;
+        for depth in 0..=MAX_DEPTH {
+            match nodes.get(&page) {
+                Some(Node::Branch(b)) => {
+                    // A key at or before the last separator belongs to another child: a random
+                    // insert stops here, after one lookup.
+                    if depth == 0 && b.keys.last().is_some_and(|k| key <= k.as_ref()) {
+                        return false;
+                    }
+                    match b.children.last() {
+                        Some(&child) => page = child,
+                        None => return false,
+                    }
+                }
+                Some(Node::Leaf(_)) => break,
+                None => return false,
+            }
+        }
+        let Some(Node::Leaf(leaf)) = nodes.get_mut(&page) else {
+            return false;
+        };
+        let after_last = !leaf.is_empty() && key > leaf.key(leaf.len() - 1);
+        if !after_last || leaf.encoded_size() + leaf_entry_size(key, val) > ps {
+            return false;
+        }
+        leaf.push(key, *val);
+        true
     }
 
     fn grow_root(&mut self, page: u64, split: Option<(BranchKey, u64)>) -> u64 {

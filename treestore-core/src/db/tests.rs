@@ -487,3 +487,93 @@ fn finger_lookups_agree_with_plain_gets_in_any_order() {
     let empty = r.table("none").unwrap();
     assert!(r.get_near(empty, &key(1), &mut finger).unwrap().is_none());
 }
+
+/// Inserts past the tree's last key take the B+tree's append path (no descent) when the last
+/// leaf is dirty and has room; everything else the general one. Mixed in every way (appends
+/// that fill and split leaves, inserts inside the tree, replacing and removing the last keys,
+/// overflow values, rolled back transactions), the tree holds what a model holds.
+#[test]
+fn appends_in_key_order_mixed_with_other_writes_match_a_model() {
+    use crate::document::gen::Rng;
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let mut model = std::collections::BTreeMap::<Vec<u8>, Vec<u8>>::new();
+    let mut rng = Rng::new(5);
+    let mut next = 1_000u32;
+    for round in 0..40 {
+        let mut w = db.begin_write().unwrap();
+        let t = w.table("t").unwrap();
+        let mut changed = model.clone();
+        for _ in 0..400 {
+            let value = |rng: &mut Rng| {
+                let len = if rng.chance(0.02) {
+                    3000
+                } else {
+                    rng.range(0, 120)
+                };
+                vec![rng.below(256) as u8; len]
+            };
+            match rng.below(10) {
+                // Runs of appends, the common case.
+                0..=5 => {
+                    for _ in 0..rng.range(1, 30) {
+                        next += rng.range(1, 3) as u32;
+                        let v = value(&mut rng);
+                        assert!(!w.insert(t, &key(next), &v).unwrap());
+                        changed.insert(key(next), v);
+                    }
+                }
+                // An insert inside the tree.
+                6 => {
+                    let k = key(rng.below(u64::from(next)) as u32);
+                    let v = value(&mut rng);
+                    let replaced = w.insert(t, &k, &v).unwrap();
+                    assert_eq!(replaced, changed.insert(k, v).is_some());
+                }
+                // Replacing the last key: not past it.
+                7 => {
+                    if let Some(k) = changed.keys().next_back().cloned() {
+                        let v = value(&mut rng);
+                        assert!(w.insert(t, &k, &v).unwrap());
+                        changed.insert(k, v);
+                    }
+                }
+                // Removing the last keys, so appends follow a shrunk or merged last leaf.
+                _ => {
+                    for _ in 0..rng.range(1, 40) {
+                        let Some(k) = changed.keys().next_back().cloned() else {
+                            break;
+                        };
+                        assert!(w.remove(t, &k).unwrap());
+                        changed.remove(&k);
+                    }
+                }
+            }
+        }
+        let got: Vec<(Vec<u8>, Vec<u8>)> = w
+            .range(t, Bound::Unbounded, Bound::Unbounded)
+            .unwrap()
+            .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())).unwrap())
+            .collect();
+        let want: Vec<(Vec<u8>, Vec<u8>)> = changed.clone().into_iter().collect();
+        assert!(
+            got == want,
+            "round {round}: the tree differs from the model"
+        );
+        assert_eq!(w.table_len(t).unwrap(), changed.len() as u64);
+        if round % 5 == 4 {
+            w.rollback();
+        } else {
+            w.commit().unwrap();
+            model = changed;
+        }
+        assert!(db.check_integrity().unwrap().is_ok(), "round {round}");
+    }
+    let r = db.begin_read().unwrap();
+    let t = r.table("t").unwrap();
+    let n = r
+        .range(t, Bound::Unbounded, Bound::Unbounded)
+        .unwrap()
+        .count();
+    assert_eq!(n, model.len());
+}

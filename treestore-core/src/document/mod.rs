@@ -2,7 +2,7 @@
 //! ranges, summaries and text — and every way of reading them: by id, by batch, children,
 //! subtree, ancestor path, page, section path, and the table of contents. The catalog of versions
 //! (which exist, latest, as-of, tags) is [`crate::version`]; the keyword index is not here (see
-//! `write::index_hooks`, its integration point).
+//! `indexing`, its integration point).
 //!
 //! API: [`store_document`], [`store_documents`], [`delete_document`], [`import_pageindex`] on a
 //! [`WriteTxn`](crate::WriteTxn); [`DocReader`] on any transaction; [`Documents`] for one
@@ -102,6 +102,7 @@ pub(crate) use text::hex;
 pub mod gen;
 mod handle;
 pub(crate) mod id_pos;
+mod indexing;
 mod model;
 pub mod pageindex;
 mod pages;

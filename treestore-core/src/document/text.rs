@@ -26,7 +26,7 @@
 //! key order. Readers join whatever chunks follow the first one up to the recorded length, so a
 //! body stored whole (by an older build, or under a larger page) reads the same.
 
-use std::collections::HashMap;
+use crate::hash::FxHashMap;
 use std::ops::Bound;
 
 use crate::btree::Finger;
@@ -173,7 +173,8 @@ fn chunks(text: &str, len: usize) -> impl Iterator<Item = &[u8]> {
 /// The texts a new version may share, by hash.
 #[derive(Default)]
 pub(crate) struct TextPool {
-    by_hash: HashMap<[u8; 16], StoredText>,
+    /// Keys are SipHash outputs already: Fx (one multiply per word) spreads them.
+    by_hash: FxHashMap<[u8; 16], StoredText>,
 }
 
 impl TextPool {

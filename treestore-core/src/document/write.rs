@@ -10,6 +10,7 @@ use crate::version::record::VersionRow;
 use crate::version::write::{self as catalog, VerTables};
 
 use super::id_pos::IdHint;
+use super::indexing::{with_index, Analysis};
 use super::model::{Document, Node};
 use super::pages;
 use super::record::{
@@ -43,89 +44,12 @@ impl DocTables {
     }
 }
 
-/// What the keyword index learns in the same transaction as the node tables.
-#[derive(Debug)]
-#[allow(
-    dead_code,
-    reason = "vid and order are for indexes that key by position"
-)]
-pub(crate) enum IndexEvent<'a, 'n> {
-    /// A version was written under `vid`; `nodes` are the caller's nodes (with text) and `order`
-    /// their pre-order (`order[pos]` is an index into `nodes`).
-    Stored {
-        doc: &'a Document,
-        vid: u64,
-        nodes: &'n [Node],
-        order: &'a [usize],
-    },
-    /// The version under `vid` is about to be removed; its node tables are still readable.
-    Deleting { doc: &'a Document, vid: u64 },
-}
-
-/// Keeps the keyword (BM25) index in step with the node tables, in the same transaction: a
-/// version about to be removed (deleted or replaced) leaves the index at once; a stored version's
-/// texts are gathered in `pending` and indexed together by [`flush_index`], so a bulk import
-/// rewrites each term's posting blocks once per batch rather than once per document.
-pub(crate) fn index_hooks<'n>(
-    tx: &mut WriteTxn,
-    event: IndexEvent<'_, 'n>,
-    pending: &mut PendingIndex<'n>,
-) -> Result<()> {
-    match event {
-        IndexEvent::Deleting { doc, .. } => {
-            let version = (doc.policy_id.clone(), doc.version_id.clone());
-            pending.versions.remove(&version);
-            search::remove_version(tx, &doc.policy_id, &doc.version_id)?;
-        }
-        IndexEvent::Stored { doc, nodes, .. } => {
-            let version = (doc.policy_id.clone(), doc.version_id.clone());
-            pending.versions.insert(version, nodes);
-        }
-    }
+/// Removes a version about to be removed (deleted or replaced) from the keyword (BM25) index,
+/// in the same transaction, while its node tables are still readable. Stored versions are indexed
+/// by [`with_index`], after the node tables of the whole batch.
+pub(crate) fn unindex_version(tx: &mut WriteTxn, doc: &Document) -> Result<()> {
+    search::remove_version(tx, &doc.policy_id, &doc.version_id)?;
     Ok(())
-}
-
-/// The caller's nodes of stored versions waiting to be indexed, by (policy, version).
-#[derive(Default)]
-pub(crate) struct PendingIndex<'a> {
-    versions: std::collections::BTreeMap<(String, String), &'a [Node]>,
-}
-
-/// Indexes every pending version in one batch.
-pub(crate) fn flush_index(tx: &mut WriteTxn, pending: PendingIndex<'_>) -> Result<()> {
-    let mut refs = Vec::new();
-    for ((policy, version), nodes) in &pending.versions {
-        for n in *nodes {
-            let doc = search::DocRef {
-                policy_id: policy.clone(),
-                version_id: version.clone(),
-                node_id: n.node_id.clone(),
-            };
-            refs.push((doc, n));
-        }
-    }
-    let fields: Vec<[(search::Field, &str); 3]> = refs
-        .iter()
-        .map(|(_, n)| {
-            [
-                (search::Field::Title, n.title.as_str()),
-                (
-                    search::Field::Summary,
-                    n.summary.as_deref().unwrap_or_default(),
-                ),
-                (search::Field::Text, n.text.as_deref().unwrap_or_default()),
-            ]
-        })
-        .collect();
-    let texts: Vec<search::NodeText<'_>> = refs
-        .iter()
-        .zip(&fields)
-        .map(|((doc, _), f)| search::NodeText { doc, fields: f })
-        .collect();
-    if texts.is_empty() {
-        return Ok(());
-    }
-    search::index_nodes(tx, &texts)
 }
 
 /// Stores `document` with `nodes` as one version, replacing the version of the same
@@ -135,62 +59,61 @@ pub(crate) fn flush_index(tx: &mut WriteTxn, pending: PendingIndex<'_>) -> Resul
 pub fn store_document(tx: &mut WriteTxn, document: &Document, nodes: &[Node]) -> Result<Document> {
     let plan = plan(document, nodes)?;
     catalog::validate_tags(document)?;
-    let doc_tables = DocTables::open(tx)?;
-    let ver_tables = VerTables::open(tx)?;
-    let mut keys = KeyBuilder::with_capacity(64);
-    let mut pending = PendingIndex::default();
-    let stored = store_planned(
-        tx,
-        &doc_tables,
-        &ver_tables,
-        &mut keys,
-        document,
-        nodes,
-        &plan,
-        &mut pending,
-    )?;
-    flush_index(tx, pending)?;
-    Ok(stored)
-}
-
-/// Stores many versions in one transaction (an ingest batch): all are validated first, then
-/// written; a later one may replace an earlier one of the same batch. Returns how many were stored.
-pub fn store_documents(tx: &mut WriteTxn, documents: &[(Document, Vec<Node>)]) -> Result<u64> {
-    let mut plans = Vec::with_capacity(documents.len());
-    for (doc, nodes) in documents {
-        plans.push(plan(doc, nodes)?);
-        catalog::validate_tags(doc)?;
-    }
-    let doc_tables = DocTables::open(tx)?;
-    let ver_tables = VerTables::open(tx)?;
-    let mut keys = KeyBuilder::with_capacity(64);
-    let mut pending = PendingIndex::default();
-    for ((doc, nodes), plan) in documents.iter().zip(&plans) {
+    with_index(tx, &[(document, nodes)], Analysis::Auto, |tx| {
+        let doc_tables = DocTables::open(tx)?;
+        let ver_tables = VerTables::open(tx)?;
+        let mut keys = KeyBuilder::with_capacity(64);
         store_planned(
             tx,
             &doc_tables,
             &ver_tables,
             &mut keys,
-            doc,
+            document,
             nodes,
-            plan,
-            &mut pending,
-        )?;
+            &plan,
+        )
+    })
+}
+
+/// Stores many versions in one transaction (an ingest batch): all are validated first, then
+/// written; a later one may replace an earlier one of the same batch. Returns how many were stored.
+/// The keyword analysis of a large batch runs on a second thread beside the writes.
+pub fn store_documents(tx: &mut WriteTxn, documents: &[(Document, Vec<Node>)]) -> Result<u64> {
+    store_batch(tx, documents, Analysis::Auto)
+}
+
+/// [`store_documents`] with the analysis where `analysis` says.
+pub(crate) fn store_batch(
+    tx: &mut WriteTxn,
+    documents: &[(Document, Vec<Node>)],
+    analysis: Analysis,
+) -> Result<u64> {
+    let mut plans = Vec::with_capacity(documents.len());
+    for (doc, nodes) in documents {
+        plans.push(plan(doc, nodes)?);
+        catalog::validate_tags(doc)?;
     }
-    flush_index(tx, pending)?;
-    Ok(documents.len() as u64)
+    let docs: Vec<(&Document, &[Node])> = documents.iter().map(|(d, n)| (d, &n[..])).collect();
+    with_index(tx, &docs, analysis, |tx| {
+        let doc_tables = DocTables::open(tx)?;
+        let ver_tables = VerTables::open(tx)?;
+        let mut keys = KeyBuilder::with_capacity(64);
+        for ((doc, nodes), plan) in documents.iter().zip(&plans) {
+            store_planned(tx, &doc_tables, &ver_tables, &mut keys, doc, nodes, plan)?;
+        }
+        Ok(documents.len() as u64)
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
-fn store_planned<'n>(
+fn store_planned(
     tx: &mut WriteTxn,
     dt: &DocTables,
     vt: &VerTables,
     keys: &mut KeyBuilder,
     document: &Document,
-    nodes: &'n [Node],
+    nodes: &[Node],
     plan: &Plan,
-    pending: &mut PendingIndex<'n>,
 ) -> Result<Document> {
     let old = catalog::existing(tx, vt, &document.policy_id, &document.version_id)?;
     let doc = finish_header(document, nodes, plan, old.as_ref());
@@ -205,19 +128,8 @@ fn store_planned<'n>(
     let id_hint = IdHint::detect(plan.order.iter().map(|&i| nodes[i].node_id.as_str()));
     catalog::put(tx, vt, &doc, vid, id_hint.as_ref(), old.as_ref())?;
     if let Some(old) = &old {
-        let event = IndexEvent::Deleting {
-            doc: &old.doc,
-            vid: old.vid,
-        };
-        index_hooks(tx, event, pending)?;
+        unindex_version(tx, &old.doc)?;
     }
-    let event = IndexEvent::Stored {
-        doc: &doc,
-        vid,
-        nodes,
-        order: &plan.order,
-    };
-    index_hooks(tx, event, pending)?;
     if let Some(old) = old {
         remove_nodes(tx, dt, old.vid)?;
     }
@@ -367,13 +279,8 @@ pub fn delete_document(tx: &mut WriteTxn, policy: &str, version: Option<&str>) -
         Some(v) => catalog::existing(tx, &vt, policy, v)?.into_iter().collect(),
         None => catalog::all_of_policy(tx, &vt, policy)?,
     };
-    let mut pending = PendingIndex::default();
     for row in &rows {
-        let event = IndexEvent::Deleting {
-            doc: &row.doc,
-            vid: row.vid,
-        };
-        index_hooks(tx, event, &mut pending)?;
+        unindex_version(tx, &row.doc)?;
         remove_nodes(tx, &dt, row.vid)?;
         catalog::remove(tx, &vt, row)?;
     }

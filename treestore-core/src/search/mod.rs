@@ -151,8 +151,13 @@ pub use model::{
 pub use query::{MAX_LEAVES, MAX_QUERY_LEN};
 pub(crate) use read::search_bounded;
 pub use read::{bm25_term, idf, search, B, K1, MIN_IDF};
+#[cfg(test)]
+pub(crate) use segment::TEST_SEGMENT_POSITIONS;
 pub use snippet::{snippet, snippet_with, ELLIPSIS, MARK_CLOSE, MARK_OPEN};
 pub use write::{
     configure, index_node, index_nodes, remove_node, remove_policy, remove_version, settings,
     NodeText,
+};
+pub(crate) use write::{
+    index_numbered, number_nodes, stemming, validate_fields, Analyzed, Analyzer, Numbered,
 };

@@ -74,8 +74,6 @@ struct SegTerm {
     lasts: [u32; 3],
     /// The node stamp that last added a posting (1 + its index in `Segment::docs`).
     stamp: u32,
-    /// Whether `postings` are in docnum order.
-    sorted: bool,
     /// The field analysis that last touched the term (see `Segment::field_seq`).
     field_seq: u64,
 }
@@ -92,9 +90,15 @@ struct SegDoc {
     count: usize,
 }
 
-/// See the module doc.
+/// See the module doc. A segment is analyzed without the transaction (so it may be built on
+/// another thread while the caller writes): its nodes get their docnums by [`Segment::set_docnum`]
+/// before [`Segment::write`].
 pub(crate) struct Segment<'a> {
     stemming: Stemming,
+    /// Positions it holds before it is full ([`MAX_SEGMENT_POSITIONS`] outside tests).
+    max_positions: usize,
+    /// Whether analyses are replayed (always outside tests).
+    reuse: bool,
     ids: TermIds,
     /// Term ids by spelling, for words that are not their own term (capitals, non-ASCII, long,
     /// stemmed): folding and stemming run once per distinct spelling of the segment.
@@ -122,6 +126,8 @@ impl<'a> Segment<'a> {
     pub(crate) fn new(stemming: Stemming) -> Segment<'a> {
         Segment {
             stemming,
+            max_positions: max_segment_positions(),
+            reuse: reuse_analysis(),
             ids: TermIds::default(),
             spellings: TermIds::default(),
             term_buf: String::new(),
@@ -139,7 +145,28 @@ impl<'a> Segment<'a> {
 
     /// Whether the segment should be written before it takes more nodes.
     pub(crate) fn is_full(&self) -> bool {
-        self.positions >= max_segment_positions()
+        self.positions >= self.max_positions
+    }
+
+    /// Analyzes `nodes[from..]` in order until the segment is full; returns where it stopped
+    /// (`nodes.len()` when it took them all). Node `k` of the segment is `nodes[from + k]`.
+    pub(crate) fn fill(&mut self, nodes: &[NodeText<'a>], from: usize) -> usize {
+        let mut i = from;
+        while i < nodes.len() {
+            self.add(i, &nodes[i]);
+            i += 1;
+            if self.is_full() {
+                break;
+            }
+        }
+        i
+    }
+
+    /// Sets the docnum of the segment's `k`th node and returns its tokens per field.
+    pub(crate) fn set_docnum(&mut self, k: usize, docnum: u64) -> [u64; 3] {
+        let d = &mut self.docs[k];
+        d.docnum = docnum;
+        d.field_len
     }
 
     /// Deletes the postings of `docnum` under `terms` (its previous entry).
@@ -150,14 +177,14 @@ impl<'a> Segment<'a> {
         }
     }
 
-    /// Analyzes the node at `index` of the batch under `docnum`; returns its tokens per field.
-    /// A field whose text the segment has analyzed before is replayed (see [`super::reuse`]).
-    pub(crate) fn add(&mut self, index: usize, docnum: u64, node: &NodeText<'a>) -> [u64; 3] {
+    /// Analyzes the node at `index` of the batch (its docnum comes later, by
+    /// [`Segment::set_docnum`]); returns its tokens per field. A field whose text the segment has
+    /// analyzed before is replayed (see [`super::reuse`]).
+    pub(crate) fn add(&mut self, index: usize, node: &NodeText<'a>) -> [u64; 3] {
         let doc = self.docs.len() as u32;
         let at = DocAt {
             doc,
             stamp: doc + 1,
-            docnum,
         };
         let first = self.doc_terms.len();
         // Fields in field order, whatever order the caller gave: a posting's positions are the
@@ -171,7 +198,7 @@ impl<'a> Segment<'a> {
             if text.is_empty() {
                 continue;
             }
-            let lookup = if reuse_analysis() {
+            let lookup = if self.reuse {
                 self.cache.lookup(text)
             } else {
                 Lookup::Miss(None)
@@ -185,7 +212,7 @@ impl<'a> Segment<'a> {
         self.positions += doc_len as usize;
         self.docs.push(SegDoc {
             node: index,
-            docnum,
+            docnum: 0,
             doc_len,
             field_len,
             first,
@@ -199,17 +226,17 @@ impl<'a> Segment<'a> {
     fn analyze(&mut self, text: &'a str, f: usize, at: DocAt, keep: Option<u64>) -> u32 {
         let Segment {
             stemming,
+            reuse,
             ids,
             spellings,
             term_buf,
             terms,
-            docs,
             doc_terms,
             field_seq,
             touched,
             ..
         } = self;
-        let stemming = *stemming;
+        let (stemming, reuse) = (*stemming, *reuse);
         *field_seq += 1;
         let seq = *field_seq;
         touched.clear();
@@ -219,7 +246,7 @@ impl<'a> Segment<'a> {
             count += 1;
             let id = if is_term {
                 intern(ids, terms, word)
-            } else if !reuse_analysis() {
+            } else if !reuse {
                 term_into(word, stemming, term_buf);
                 intern(ids, terms, term_buf)
             } else {
@@ -229,7 +256,7 @@ impl<'a> Segment<'a> {
                 })
             };
             let st = &mut terms[id as usize];
-            open_posting(st, id, at, docs, doc_terms);
+            open_posting(st, id, at, doc_terms);
             if record && st.field_seq != seq {
                 st.field_seq = seq;
                 touched.push((id, st.positions.len() as u32));
@@ -257,7 +284,7 @@ impl<'a> Segment<'a> {
         let r = self.cache.replay(k);
         for t in r.terms {
             let st = &mut self.terms[t.id as usize];
-            open_posting(st, t.id, at, &self.docs, &mut self.doc_terms);
+            open_posting(st, t.id, at, &mut self.doc_terms);
             let start = t.start as usize;
             st.positions
                 .extend_from_slice(&r.bytes[start..start + t.len as usize]);
@@ -295,14 +322,19 @@ impl<'a> Segment<'a> {
             let (term_dels, tail) = rest.split_at(cut);
             rest = tail;
             let st = &mut self.terms[id as usize];
+            let docs = &self.docs;
             // Each posting's positions end where the next one's start (in the order they came).
             let mut end = st.positions.len() as u32;
+            let mut sorted = true;
+            let mut next_doc = u64::MAX;
             for p in st.postings.iter_mut().rev() {
                 p.len = end - p.pos;
                 end = p.pos;
+                let docnum = docs[p.doc as usize].docnum;
+                sorted &= docnum < next_doc;
+                next_doc = docnum;
             }
-            if !st.sorted {
-                let docs = &self.docs;
+            if !sorted {
                 st.postings.sort_by_key(|p| docs[p.doc as usize].docnum);
             }
             let st = &self.terms[id as usize];
@@ -467,25 +499,21 @@ impl<'a> Segment<'a> {
     }
 }
 
-/// The document being added: its index in `Segment::docs`, its stamp (one more) and docnum.
+/// The document being added: its index in `Segment::docs` and its stamp (one more).
 #[derive(Debug, Clone, Copy)]
 struct DocAt {
     doc: u32,
     stamp: u32,
-    docnum: u64,
 }
 
 /// Starts the posting of `st` (term `id`) for the document `at` unless it has one already.
 #[inline]
-fn open_posting(st: &mut SegTerm, id: u32, at: DocAt, docs: &[SegDoc], doc_terms: &mut Vec<u32>) {
+fn open_posting(st: &mut SegTerm, id: u32, at: DocAt, doc_terms: &mut Vec<u32>) {
     if st.stamp == at.stamp {
         return;
     }
     st.stamp = at.stamp;
     st.lasts = [0; 3];
-    if let Some(last) = st.postings.last() {
-        st.sorted &= docs[last.doc as usize].docnum < at.docnum;
-    }
     st.postings.push(SegPosting {
         doc: at.doc,
         tf: [0; 3],
@@ -524,7 +552,6 @@ fn intern(ids: &mut TermIds, terms: &mut Vec<SegTerm>, term: &str) -> u32 {
             positions: Vec::new(),
             lasts: [0; 3],
             stamp: 0,
-            sorted: true,
             field_seq: 0,
         });
         id
@@ -794,7 +821,7 @@ mod bench {
         let mut seg = Segment::new(Stemming::None);
         let started = std::time::Instant::now();
         for (i, n) in nodes.iter().enumerate() {
-            check += seg.add(i, i as u64, n).iter().sum::<u64>();
+            check += seg.add(i, n).iter().sum::<u64>();
         }
         let add = per_token(started, tokens);
         println!(

@@ -12,7 +12,7 @@ use super::layout::{
     too_large, version_key, write_stats, DocRec, PolicyRec, Stats, Tables, VersionRec,
     MAX_POLICIES, MAX_SEQ, MAX_VERSIONS, SETTINGS_KEY,
 };
-use super::model::{validate_id, DocRef, Field, SearchSettings, MAX_FIELD_LEN};
+use super::model::{validate_id, DocRef, Field, SearchSettings, Stemming, MAX_FIELD_LEN};
 use super::segment::{update_df, Segment};
 use crate::db::{ReadOps, WriteTxn};
 use crate::error::{Error, Result};
@@ -85,6 +85,67 @@ pub fn index_node(tx: &mut WriteTxn, doc: &DocRef, fields: &[(Field, &str)]) -> 
 /// references before. A reference may appear once.
 pub fn index_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<()> {
     validate_nodes(nodes)?;
+    let numbered = number_nodes(tx, nodes)?;
+    index_numbered(tx, nodes, numbered, None)
+}
+
+/// The stemming the index analyzes new text with: the recorded one, or the default.
+pub(crate) fn stemming<R: ReadOps + ?Sized>(tx: &R) -> Result<Stemming> {
+    Ok(settings(tx)?.stemming)
+}
+
+/// `nodes` analyzed from the first on, without the transaction: the first segment of
+/// [`index_numbered`]'s batch, which may be made on another thread while the caller writes other
+/// tables (see [`Analyzer`]).
+pub(crate) struct Analyzed<'a> {
+    stemming: Stemming,
+    segment: Segment<'a>,
+    /// The segment holds `nodes[..next]`.
+    next: usize,
+}
+
+/// An empty segment under the stemming of [`stemming`] (read before), made on the writing thread
+/// (it takes that thread's test settings) to be filled on any thread by [`Analyzer::run`].
+pub(crate) struct Analyzer<'a> {
+    stemming: Stemming,
+    segment: Segment<'a>,
+}
+
+impl<'a> Analyzer<'a> {
+    pub(crate) fn new(stemming: Stemming) -> Analyzer<'a> {
+        Analyzer {
+            stemming,
+            segment: Segment::new(stemming),
+        }
+    }
+
+    /// Analyzes `nodes` (validated by [`validate_fields`]) into their first segment.
+    pub(crate) fn run(self, nodes: &[NodeText<'a>]) -> Analyzed<'a> {
+        let Analyzer {
+            stemming,
+            mut segment,
+        } = self;
+        let next = segment.fill(nodes, 0);
+        Analyzed {
+            stemming,
+            segment,
+            next,
+        }
+    }
+}
+
+/// The first half of indexing a batch, which needs the transaction but not the analysis (so it
+/// may run while the analysis is made elsewhere): every node's docnum and old entry, and the
+/// policy, version and node records written.
+pub(crate) struct Numbered {
+    t: Tables,
+    stemming: Stemming,
+    plan: Plan,
+    numbered: Vec<(u64, Option<DocRec>)>,
+}
+
+/// Numbers `nodes`, validated by [`validate_fields`] (see [`Numbered`]).
+pub(crate) fn number_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<Numbered> {
     let t = Tables::open(tx)?;
     let stemming = read_settings(tx, &t)?.unwrap_or_default().stemming;
     let mut plan = Plan::new(read_stats(tx, &t)?);
@@ -95,25 +156,61 @@ pub fn index_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<()> {
     // Every check has passed: write.
     settings_for_write(tx, &t)?;
     plan.write(tx, &t)?;
-    let mut segment = Segment::new(stemming);
-    for (i, (node, (docnum, old))) in nodes.iter().zip(numbered).enumerate() {
-        if let Some(old) = old {
-            plan.stats.doc_count -= 1;
-            for (total, l) in plan.stats.field_len.iter_mut().zip(old.field_len) {
-                *total = total.saturating_sub(l);
+    Ok(Numbered {
+        t,
+        stemming,
+        plan,
+        numbered,
+    })
+}
+
+/// Indexes `nodes`, numbered by [`number_nodes`] in this transaction, continuing from `first`
+/// when their first segment was analyzed already. `first` must have been analyzed from these
+/// `nodes`; one made under another stemming than the recorded one is analyzed again.
+pub(crate) fn index_numbered<'a>(
+    tx: &mut WriteTxn,
+    nodes: &[NodeText<'a>],
+    numbered: Numbered,
+    first: Option<Analyzed<'a>>,
+) -> Result<()> {
+    let Numbered {
+        t,
+        stemming,
+        mut plan,
+        mut numbered,
+    } = numbered;
+    let (mut segment, mut next) = match first {
+        Some(a) if a.stemming == stemming => (a.segment, a.next),
+        _ => {
+            let mut segment = Segment::new(stemming);
+            let next = segment.fill(nodes, 0);
+            (segment, next)
+        }
+    };
+    let mut from = 0;
+    loop {
+        // The segment holds nodes[from..next].
+        for (k, (docnum, old)) in numbered[from..next].iter_mut().enumerate() {
+            if let Some(old) = old.take() {
+                plan.stats.doc_count -= 1;
+                for (total, l) in plan.stats.field_len.iter_mut().zip(old.field_len) {
+                    *total = total.saturating_sub(l);
+                }
+                segment.delete(*docnum, &old.terms);
             }
-            segment.delete(docnum, &old.terms);
+            let field_len = segment.set_docnum(k, *docnum);
+            plan.stats.doc_count += 1;
+            for (total, l) in plan.stats.field_len.iter_mut().zip(field_len) {
+                *total += l;
+            }
         }
-        let field_len = segment.add(i, docnum, node);
-        plan.stats.doc_count += 1;
-        for (total, l) in plan.stats.field_len.iter_mut().zip(field_len) {
-            *total += l;
+        segment.write(tx, &t, nodes)?;
+        if next == nodes.len() {
+            break;
         }
-        if segment.is_full() {
-            segment.write(tx, &t, nodes)?;
-        }
+        from = next;
+        next = segment.fill(nodes, from);
     }
-    segment.write(tx, &t, nodes)?;
     write_stats(tx, &t, &plan.stats)
 }
 
@@ -127,24 +224,41 @@ fn validate_nodes(nodes: &[NodeText<'_>]) -> Result<()> {
                 node.doc
             )));
         }
-        let mut fields = [false; 3];
-        for (field, text) in node.fields {
-            let slot = &mut fields[field.index()];
-            if std::mem::replace(slot, true) {
-                return Err(Error::invalid(format!(
-                    "node {}: field {} is given twice",
-                    node.doc,
-                    field.name()
-                )));
-            }
-            if text.len() > MAX_FIELD_LEN {
-                return Err(layout::too_large(format!(
-                    "node {}: field {} has {} bytes, the limit is {MAX_FIELD_LEN}",
-                    node.doc,
-                    field.name(),
-                    text.len()
-                )));
-            }
+        check_fields(node)?;
+    }
+    Ok(())
+}
+
+/// The checks of [`validate_nodes`] but the one that each node is given once: for callers that
+/// know it (the document store: node ids are unique within a version, and it indexes each
+/// version once).
+pub(crate) fn validate_fields(nodes: &[NodeText<'_>]) -> Result<()> {
+    for node in nodes {
+        node.doc.validate()?;
+        check_fields(node)?;
+    }
+    Ok(())
+}
+
+/// Each field at most once and within [`MAX_FIELD_LEN`].
+fn check_fields(node: &NodeText<'_>) -> Result<()> {
+    let mut fields = [false; 3];
+    for (field, text) in node.fields {
+        let slot = &mut fields[field.index()];
+        if std::mem::replace(slot, true) {
+            return Err(Error::invalid(format!(
+                "node {}: field {} is given twice",
+                node.doc,
+                field.name()
+            )));
+        }
+        if text.len() > MAX_FIELD_LEN {
+            return Err(layout::too_large(format!(
+                "node {}: field {} has {} bytes, the limit is {MAX_FIELD_LEN}",
+                node.doc,
+                field.name(),
+                text.len()
+            )));
         }
     }
     Ok(())

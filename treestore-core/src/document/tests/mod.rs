@@ -3,6 +3,7 @@
 
 pub(crate) mod support;
 
+mod batch;
 mod crash;
 mod id_pos;
 mod pageindex;

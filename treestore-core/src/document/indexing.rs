@@ -1,0 +1,132 @@
+//! The keyword index's part of a document write: which nodes a batch indexes, in which order,
+//! and their text analysis, which needs nothing of the transaction and so runs on a second thread
+//! while the writer fills the node tables and numbers the nodes for the index. The index that
+//! results is the one a single thread makes: the analysis is the same function of the same nodes
+//! in the same order, and everything that reads the transaction (docnums, old entries) happens
+//! after the node tables are written, as before.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use crate::db::WriteTxn;
+use crate::error::Result;
+use crate::search::{self, Analyzed, Analyzer, DocRef, Field, NodeText, Numbered};
+
+use super::model::{Document, Node};
+
+/// Batches of fewer nodes are analyzed on the writing thread (a thread costs tens of µs).
+const PARALLEL_MIN_NODES: usize = 256;
+
+/// Where a batch's text analysis runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Analysis {
+    /// On a second thread for batches of [`PARALLEL_MIN_NODES`] or more when the machine has a
+    /// second core, else on the writing thread.
+    Auto,
+    /// On the writing thread, after the node tables.
+    #[cfg_attr(not(test), allow(dead_code, reason = "tests compare it with Beside"))]
+    Inline,
+    /// On a second thread, whatever the batch's size.
+    #[cfg_attr(not(test), allow(dead_code, reason = "tests compare it with Inline"))]
+    Beside,
+}
+
+impl Analysis {
+    fn beside(self, nodes: usize) -> bool {
+        match self {
+            Analysis::Auto => nodes >= PARALLEL_MIN_NODES && cores() > 1,
+            Analysis::Inline => false,
+            Analysis::Beside => true,
+        }
+    }
+}
+
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// The versions of a batch that end up indexed, as indexes into `docs` in `(policy_id,
+/// version_id)` order: of versions given twice, the later replaces the earlier, so only it is.
+fn index_targets(docs: &[(&Document, &[Node])]) -> Vec<usize> {
+    let mut last: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for (i, (doc, _)) in docs.iter().enumerate() {
+        last.insert((&doc.policy_id, &doc.version_id), i);
+    }
+    last.into_values().collect()
+}
+
+/// Writes a batch whose versions are validated: `write` stores them in the node tables and the
+/// catalog (returning what it returns), then every stored node is indexed. The analysis runs
+/// beside `write` when `analysis` says so. The keyword checks run before anything is written.
+pub(crate) fn with_index<T>(
+    tx: &mut WriteTxn,
+    docs: &[(&Document, &[Node])],
+    analysis: Analysis,
+    write: impl FnOnce(&mut WriteTxn) -> Result<T>,
+) -> Result<T> {
+    let targets = index_targets(docs);
+    let refs: Vec<DocRef> = targets
+        .iter()
+        .flat_map(|&i| {
+            let (doc, nodes) = docs[i];
+            nodes.iter().map(|n| DocRef {
+                policy_id: doc.policy_id.clone(),
+                version_id: doc.version_id.clone(),
+                node_id: n.node_id.clone(),
+            })
+        })
+        .collect();
+    let fields: Vec<[(Field, &str); 3]> = targets
+        .iter()
+        .flat_map(|&i| docs[i].1.iter().map(node_fields))
+        .collect();
+    let texts: Vec<NodeText<'_>> = refs
+        .iter()
+        .zip(&fields)
+        .map(|(doc, f)| NodeText { doc, fields: f })
+        .collect();
+    // Each node is here once (node ids are unique within a version, `targets` names each
+    // version once), so the index need not check that again.
+    search::validate_fields(&texts)?;
+    let stemming = search::stemming(tx)?;
+    // The node tables first, then the index's numbering (it reads what removing replaced
+    // versions left), both while the analysis runs beside them when it does.
+    let write_and_number = |tx: &mut WriteTxn| -> Result<(T, Option<Numbered>)> {
+        let written = write(tx)?;
+        let numbered = if texts.is_empty() {
+            None
+        } else {
+            Some(search::number_nodes(tx, &texts)?)
+        };
+        Ok((written, numbered))
+    };
+    let (done, analyzed): (_, Option<Analyzed<'_>>) = if analysis.beside(texts.len()) {
+        std::thread::scope(|s| {
+            let analyzer = Analyzer::new(stemming);
+            let worker = s.spawn(|| analyzer.run(&texts));
+            let done = write_and_number(tx);
+            // A panic there is one the writing thread would have had: pass it on.
+            let analyzed = worker
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (done, Some(analyzed))
+        })
+    } else {
+        (write_and_number(tx), None)
+    };
+    let (written, numbered) = done?;
+    if let Some(numbered) = numbered {
+        search::index_numbered(tx, &texts, numbered, analyzed)?;
+    }
+    Ok(written)
+}
+
+/// What the keyword index reads of a node.
+fn node_fields(n: &Node) -> [(Field, &str); 3] {
+    [
+        (Field::Title, n.title.as_str()),
+        (Field::Summary, n.summary.as_deref().unwrap_or_default()),
+        (Field::Text, n.text.as_deref().unwrap_or_default()),
+    ]
+}

@@ -1,0 +1,228 @@
+//! Bulk import: the keyword analysis run beside the node-table writes makes exactly the database
+//! the writing thread alone makes, and a batch with one bad version writes nothing.
+
+use super::support::{doc, mem_db, node};
+use crate::db::{Database, ReadOps};
+use crate::document::gen::{self, GenConfig};
+use crate::document::indexing::Analysis;
+use crate::document::record::{HEADS, IDS, NODES, PAGES, SECTIONS, TEXTS};
+use crate::document::write::store_batch;
+use crate::document::{Document, Node};
+use crate::error::ErrorKind;
+use crate::search::{self, SearchSettings, Stemming, TEST_SEGMENT_POSITIONS};
+use crate::version::record::VERSIONS;
+
+type Batch = Vec<(Document, Vec<Node>)>;
+
+/// Every entry of every table, for comparing whole databases.
+fn dump(db: &Database) -> Vec<(String, Vec<u8>, Vec<u8>)> {
+    let r = db.begin_read().unwrap();
+    let mut out = Vec::new();
+    for name in r.table_names().unwrap() {
+        let t = r.table(&name).unwrap();
+        for kv in r
+            .range(t, std::ops::Bound::Unbounded, std::ops::Bound::Unbounded)
+            .unwrap()
+        {
+            let (k, v) = kv.unwrap();
+            out.push((name.clone(), k.to_vec(), v.to_vec()));
+        }
+    }
+    out
+}
+
+/// Fixed timestamps, so two databases written at different instants can be compared (versions
+/// of one policy start at different instants: one per version id).
+fn pinned(mut versions: Batch) -> Batch {
+    for (d, nodes) in &mut versions {
+        let id = d
+            .version_id
+            .bytes()
+            .fold(0i64, |h, b| h * 31 + i64::from(b));
+        d.created_at = 1_000_000 + id * 1_000;
+        d.updated_at = d.created_at + 1;
+        for n in nodes {
+            n.created_at = 3_000;
+            n.updated_at = 4_000;
+        }
+    }
+    versions
+}
+
+/// Three policies of three versions each (later versions share most texts with earlier ones).
+fn corpus(seed: u64, nodes: usize) -> Batch {
+    let cfg = GenConfig {
+        nodes,
+        ..GenConfig::default()
+    };
+    let mut out = Vec::new();
+    for (p, v1) in gen::corpus(seed, 3, &cfg).enumerate() {
+        let v2 = gen::next_version(100 + p as u64, &v1, "v2", 0.2);
+        let v3 = gen::next_version(200 + p as u64, &v2, "v3", 0.2);
+        out.extend([v1, v2, v3]);
+    }
+    pinned(out)
+}
+
+/// A version whose texts need the general analysis rules (capitals, marks, CJK, apostrophes).
+fn unicode(policy: &str, version: &str) -> (Document, Vec<Node>) {
+    let texts = [
+        "Überprüfungsverfahren der ΟΔΟΣ, don't O’Brien",
+        "中华人民共和国 ひらがな café e\u{301} İx Straße",
+        "Prior AUTHORIZATION policy's naïve 42 § gamma",
+    ];
+    let mut nodes = vec![node("r", None)];
+    for (i, t) in texts.iter().enumerate() {
+        let mut n = node(&format!("u{i}"), Some("r"));
+        n.text = Some(t.repeat(3));
+        n.summary = Some(texts[(i + 1) % texts.len()].to_string());
+        nodes.push(n);
+    }
+    pinned(vec![(doc(policy, version), nodes)]).remove(0)
+}
+
+/// Writes `before` then `batch` (each one transaction) into a fresh database with the batch's
+/// analysis where `analysis` says, under `stemming`, with segments of at most `segment`
+/// positions; returns the database's entries.
+fn build(
+    stemming: Stemming,
+    before: &Batch,
+    batch: &Batch,
+    analysis: Analysis,
+    segment: usize,
+) -> Vec<(String, Vec<u8>, Vec<u8>)> {
+    let db = mem_db();
+    let mut w = db.begin_write().unwrap();
+    let settings = SearchSettings {
+        stemming,
+        ..SearchSettings::default()
+    };
+    search::configure(&mut w, &settings).unwrap();
+    store_batch(&mut w, before, Analysis::Inline).unwrap();
+    w.commit().unwrap();
+    TEST_SEGMENT_POSITIONS.with(|c| c.set(segment));
+    let mut w = db.begin_write().unwrap();
+    let stored = store_batch(&mut w, batch, analysis);
+    TEST_SEGMENT_POSITIONS.with(|c| c.set(1 << 28));
+    assert_eq!(stored.unwrap(), batch.len() as u64);
+    w.commit().unwrap();
+    search::check(&db.begin_read().unwrap()).unwrap();
+    dump(&db)
+}
+
+#[test]
+fn analysis_beside_the_writes_makes_the_same_database() {
+    let all = corpus(11, 40);
+    // Before the batch: two versions the batch replaces and one it leaves alone.
+    let before: Batch = vec![all[0].clone(), all[4].clone(), unicode("u", "old")];
+    let mut batch: Batch = all.clone();
+    batch.push(unicode("u", "v1"));
+    // A version given twice: the later one is stored and indexed.
+    batch.push(unicode("u", "v1"));
+    batch.push(pinned(vec![(doc("p-new", "v1"), vec![node("only", None)])]).remove(0));
+    batch.swap(1, 7);
+    for stemming in [Stemming::None, Stemming::Porter] {
+        for segment in [1 << 28, 500, 1] {
+            let inline = build(stemming, &before, &batch, Analysis::Inline, segment);
+            let beside = build(stemming, &before, &batch, Analysis::Beside, segment);
+            assert!(
+                inline == beside,
+                "{stemming:?}, segments of {segment} positions: the databases differ"
+            );
+            assert!(inline.iter().any(|(t, _, _)| t == "fts.postings"));
+        }
+    }
+}
+
+#[test]
+fn an_empty_batch_and_versions_without_text_are_the_same_either_way() {
+    let bare: Batch = pinned(vec![(doc("p", "v1"), vec![node("r", None)])]);
+    for batch in [Vec::new(), bare] {
+        let inline = build(
+            Stemming::None,
+            &Vec::new(),
+            &batch,
+            Analysis::Inline,
+            1 << 28,
+        );
+        let beside = build(
+            Stemming::None,
+            &Vec::new(),
+            &batch,
+            Analysis::Beside,
+            1 << 28,
+        );
+        assert!(inline == beside);
+    }
+}
+
+/// Stores `batch` into a database holding `before`, expecting an error of `kind`; the
+/// transaction is dropped, as a caller does on error, and the database must be unchanged.
+fn rejected(before: &Batch, batch: &Batch, analysis: Analysis, kind: ErrorKind) {
+    let db = mem_db();
+    let mut w = db.begin_write().unwrap();
+    store_batch(&mut w, before, Analysis::Inline).unwrap();
+    w.commit().unwrap();
+    let was = dump(&db);
+    let mut w = db.begin_write().unwrap();
+    let err = store_batch(&mut w, batch, analysis).unwrap_err();
+    assert_eq!(err.kind(), kind, "{err}");
+    drop(w);
+    assert!(
+        dump(&db) == was,
+        "{analysis:?}: a rejected batch changed the database"
+    );
+}
+
+#[test]
+fn an_invalid_version_late_in_a_batch_writes_nothing() {
+    let all = corpus(12, 40);
+    for analysis in [Analysis::Inline, Analysis::Beside] {
+        // Caught by validation, before any write.
+        let mut batch = all.clone();
+        let last = batch.len() - 1;
+        batch[last].1[5].parent_id = Some("nowhere".into());
+        let db = mem_db();
+        let mut w = db.begin_write().unwrap();
+        let err = store_batch(&mut w, &batch, analysis).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert!(err.message().contains("nowhere"), "{err}");
+        let tables = [
+            NODES, IDS, SECTIONS, PAGES, HEADS, TEXTS, VERSIONS, "fts.docs",
+        ];
+        for name in tables {
+            let t = w.table(name).unwrap();
+            assert_eq!(w.table_len(t).unwrap(), 0, "{name} was written to");
+        }
+        drop(w);
+        rejected(
+            &all[..2].to_vec(),
+            &batch,
+            analysis,
+            ErrorKind::InvalidArgument,
+        );
+    }
+}
+
+#[test]
+fn a_version_rejected_while_writing_leaves_the_database_as_it_was() {
+    let all = corpus(13, 40);
+    // Effective ranges are checked against stored versions while writing: the last version of
+    // the batch overlaps the first one's range, which earlier versions of the batch have written.
+    let mut batch = all.clone();
+    batch[0].0.effective_start = Some(10);
+    batch[0].0.effective_end = Some(20);
+    let mut clash = batch[0].clone();
+    clash.0.version_id = "clash".into();
+    clash.0.effective_start = Some(15);
+    clash.0.effective_end = Some(30);
+    batch.push(clash);
+    for analysis in [Analysis::Inline, Analysis::Beside] {
+        rejected(
+            &all[3..5].to_vec(),
+            &batch,
+            analysis,
+            ErrorKind::InvalidArgument,
+        );
+    }
+}
