@@ -16,7 +16,7 @@ use crate::storage::format::{
 };
 use crate::storage::pager::Pager;
 use crate::storage::vfs::{LockMode, OpenOptions, Vfs, VfsFile};
-use crate::storage::wal::{Wal, WAL_HEADER_LEN};
+use crate::storage::wal::{start_preparer, Wal, WAL_HEADER_LEN};
 
 /// The WAL's path: the database path with `-wal` appended.
 pub(crate) fn wal_path(path: &Path) -> PathBuf {
@@ -78,6 +78,9 @@ pub(crate) fn open(path: &Path, opts: Options) -> Result<Arc<Shared>> {
     let shared = Arc::new(recover(path, file, &opts)?);
     if opts.durability == Durability::Relaxed && !opts.read_only {
         *shared.flusher.lock() = start_flusher(shared.wal.clone(), opts.sync_interval);
+    }
+    if !opts.read_only {
+        *shared.preparer.lock() = start_preparer(shared.wal.clone());
     }
     Ok(shared)
 }

@@ -1,0 +1,138 @@
+//! Space prepared ahead of the WAL's appends: zeros written *and synced* past the last record, so
+//! that a commit overwrites blocks the file system has already allocated and recorded. Its
+//! fdatasync then writes only the commit's own bytes and flushes the device: no new file size or
+//! block allocation to journal, no megabyte of zeros to write back. (The lead's C probe on this
+//! machine's ext4: 4 KiB + fdatasync at growing offsets 226 µs, overwriting synced blocks 89 µs.)
+//!
+//! Who writes the zeros:
+//! - a background thread (one per writable database whose log is a real file) keeps between one
+//!   and two reserves (a quarter of the log, 1 to 4 MiB) ahead of the end of the log, a step of
+//!   [`STEP`] at a time, each step synced on its own, so that a commit's fdatasync running at the
+//!   same moment waits for at most one step's writeback. [`super::Wal::append`] wakes it when the
+//!   space ahead falls below one reserve.
+//! - the writer itself, before it appends, when the thread is behind or there is none (in-memory
+//!   and fault-injecting file systems, whose crash tests count syncs and must be deterministic):
+//!   [`super::Wal::preallocate`] waits for a step under way, then grows by whole chunks.
+//!
+//! Crash safety: the zeros are written only at or above `allocated`, which is at or above the end
+//! of the log, under [`super::Wal::grow`] (which reset, truncation and the writer's growth also
+//! hold), so no record is ever overwritten; an all-zero record header has kind 0, which replay
+//! takes for the end of the log, as it takes a torn tail. A failed sync marks the log failed, as a
+//! failed commit sync does: the kernel may have dropped unsynced commit records along with the
+//! zeros, and would report the next fsync of the file as a success.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use super::{Wal, WAL_GROW_CHUNK, WAL_MIN_GROW, ZEROS};
+use crate::error::{Error, Result};
+
+/// What one background step writes and syncs.
+const STEP: u64 = 512 << 10;
+
+/// The space the preparer keeps ahead of a log that ends at `end`.
+fn reserve(end: u64) -> u64 {
+    (end / 4).clamp(WAL_MIN_GROW, WAL_GROW_CHUNK)
+}
+
+/// How far the preparer should prepare a log that ends at `end` and is prepared up to
+/// `allocated`: `None` while at least one reserve lies ahead, else two reserves past the end.
+pub(super) fn wanted(end: u64, allocated: u64) -> Option<u64> {
+    let reserve = reserve(end);
+    (allocated < end + reserve).then_some(end + 2 * reserve)
+}
+
+impl Wal {
+    /// Writes zeros over `from..to` and syncs them, then records `to` as prepared. The caller holds
+    /// [`Wal::grow`] and `from` is `allocated`, at or above the end of the log.
+    pub(super) fn fill_and_sync(&self, from: u64, to: u64) -> Result<()> {
+        let mut at = from;
+        while at < to {
+            let n = (to - at).min(ZEROS.len() as u64) as usize;
+            self.file
+                .write_at(&ZEROS[..n], at)
+                .map_err(|e| Error::io(format!("extending the WAL at offset {at}"), e))?;
+            at += n as u64;
+        }
+        if let Err(e) = self.file.sync() {
+            self.state.lock().failed = true;
+            self.synced_cond.notify_all();
+            return Err(Error::io("syncing the WAL's prepared space", e));
+        }
+        let mut st = self.state.lock();
+        st.allocated = st.allocated.max(to);
+        Ok(())
+    }
+
+    /// One background step: prepares up to [`STEP`] more bytes when [`wanted`] asks for them.
+    /// Returns whether it wrote anything (so another step may be due).
+    fn prepare_step(&self) -> Result<bool> {
+        let _grow = self.grow.lock();
+        let (end, allocated, failed) = {
+            let st = self.state.lock();
+            (st.end, st.allocated, st.failed)
+        };
+        if failed {
+            return Ok(false);
+        }
+        let Some(target) = wanted(end, allocated) else {
+            return Ok(false);
+        };
+        self.fill_and_sync(allocated, target.min(allocated + STEP))?;
+        Ok(true)
+    }
+
+    /// Whether the log is a real file, which a background thread may prepare.
+    fn prepares_in_background(&self) -> bool {
+        self.file.as_os_file().is_some()
+    }
+}
+
+/// The background preparer of one open log.
+pub(crate) struct Preparer {
+    stop: Arc<AtomicBool>,
+    handle: std::thread::JoinHandle<()>,
+}
+
+impl Preparer {
+    /// Stops the thread and waits for it (at most one step).
+    pub(crate) fn stop(self) {
+        self.stop.store(true, Ordering::Release);
+        self.handle.thread().unpark();
+        let _ = self.handle.join();
+    }
+}
+
+/// Starts the preparer of `wal` (writable logs on a real file system only) and asks it for a first
+/// reserve. Without the thread the writer prepares the space itself.
+pub(crate) fn start(wal: Arc<Wal>) -> Option<Preparer> {
+    if !wal.prepares_in_background() {
+        return None;
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let log = wal.clone();
+    let handle = std::thread::Builder::new()
+        .name("treestore-wal-prepare".into())
+        .spawn(move || loop {
+            std::thread::park();
+            loop {
+                if flag.load(Ordering::Acquire) {
+                    return;
+                }
+                match log.prepare_step() {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => {
+                        // The log is marked failed: every later commit reports it.
+                        log::error!(target: "treestore", "the WAL preparer stops: {e}");
+                        return;
+                    }
+                }
+            }
+        })
+        .ok()?;
+    *wal.preparer.lock() = Some(handle.thread().clone());
+    handle.thread().unpark();
+    Some(Preparer { stop, handle })
+}
