@@ -78,7 +78,7 @@ const COMMIT_FIXED_LEN: usize = 48;
 /// Where a commit payload keeps the log offset that was durable when it was appended.
 const COMMIT_SYNCED_AT: usize = 32;
 /// The WAL grows by a quarter of its size at a time, between these bounds (written with zeros
-/// ahead of the records, then synced: see [`prepare`]). Each growth changes the file size, so its
+/// ahead of the records, see [`prepare`]). Each growth changes the file size, so its
 /// fdatasync also commits ext4's journal (a second device flush): a small log grows by 1 MiB, not
 /// by a few commits' worth (a WAL that stayed small because a bulk load went straight into the
 /// main file made every third single-insert commit pay that flush).
@@ -152,9 +152,10 @@ impl Bases {
 
 struct WalState {
     end: u64,
-    /// Bytes of the file already written and synced (zeros or old records): appends below it
-    /// overwrite allocated blocks, so their fsync has no new file size or block to journal and no
-    /// zeros to write back. Only a holder of [`Wal::grow`] writes at or above it or moves it.
+    /// Bytes of the file already written (zeros or old records): appends below it overwrite
+    /// allocated blocks, and once those are synced (by the background preparer, or by an earlier
+    /// commit) a commit's fsync has no new file size or block to journal and no zeros to write
+    /// back. Only a holder of [`Wal::grow`] writes at or above it or moves it.
     allocated: u64,
     synced: u64,
     syncing: bool,
@@ -168,7 +169,9 @@ struct WalState {
 pub(crate) struct Wal {
     file: Box<dyn VfsFile>,
     page_size: u32,
-    /// A reset keeps at most this many bytes of the old file for reuse.
+    /// A reset keeps at most this many bytes of the old file for reuse: the checkpoint threshold
+    /// plus 8 MiB (what growth and preparation reach past it, but for a huge last commit), so a
+    /// log that checkpoints at its threshold is reused whole, never grown or cut again.
     keep_bytes: u64,
     state: Mutex<WalState>,
     synced_cond: Condvar,
@@ -266,7 +269,7 @@ impl Wal {
         Wal {
             file,
             page_size,
-            keep_bytes: keep_bytes.max(WAL_GROW_CHUNK),
+            keep_bytes: keep_bytes.max(WAL_GROW_CHUNK) + 2 * WAL_GROW_CHUNK,
             state: Mutex::new(WalState {
                 end,
                 allocated,
@@ -379,10 +382,10 @@ impl Wal {
         Ok(())
     }
 
-    /// Makes sure the file has been written and synced up to `upto`, extending it with zeros in
-    /// whole chunks so that most commits overwrite allocated blocks instead of growing the file.
-    /// Usually the background preparer has done it already; else the writer does it here, before
-    /// it writes its records (waiting first for a preparation under way).
+    /// Makes sure the file has been written up to `upto`, extending it with zeros in whole chunks
+    /// so that most commits overwrite allocated blocks instead of growing the file. Usually the
+    /// background preparer has done it already (and synced it); else the writer does it here,
+    /// before it writes its records, without a sync of its own (its commit's sync covers the zeros).
     fn preallocate(&self, upto: u64) -> Result<()> {
         if upto <= self.state.lock().allocated {
             return Ok(());
@@ -393,7 +396,7 @@ impl Wal {
             return Ok(());
         }
         let chunk = (upto / 4).clamp(WAL_MIN_GROW, WAL_GROW_CHUNK);
-        self.fill_and_sync(allocated, upto.div_ceil(chunk) * chunk)
+        self.fill(allocated, upto.div_ceil(chunk) * chunk)
     }
 
     /// Appends one transaction (a record per page, then its commit record), not yet synced. A page

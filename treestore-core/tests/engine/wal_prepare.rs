@@ -1,8 +1,8 @@
-//! WAL space prepared ahead of the appends (zeros written and synced past the last record, by the
-//! writer or by a background thread): it must never overwrite a record. The power is cut at each
-//! sync of a growth and at the commit sync after it; and on real files, while a background thread
-//! prepares the space as commits append, a copy of the files taken at any moment (what `kill -9`
-//! leaves) must recover every acknowledged commit.
+//! WAL space prepared ahead of the appends (zeros written past the last record: by the writer,
+//! unsynced, or by a background thread, which syncs them): it must never overwrite a record. The
+//! power is cut at the first sync after each growth and at the sync after that; and on real files,
+//! while a background thread prepares the space as commits append, copies of the files taken every
+//! ten commits (what `kill -9` leaves) must recover every acknowledged commit.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,25 +1,28 @@
-//! Space prepared ahead of the WAL's appends: zeros written *and synced* past the last record, so
-//! that a commit overwrites blocks the file system has already allocated and recorded. Its
-//! fdatasync then writes only the commit's own bytes and flushes the device: no new file size or
-//! block allocation to journal, no megabyte of zeros to write back. (The lead's C probe on this
-//! machine's ext4: 4 KiB + fdatasync at growing offsets 226 µs, overwriting synced blocks 89 µs.)
+//! Space prepared ahead of the WAL's appends: zeros written *and synced* past the last record by a
+//! background thread, so that a commit overwrites blocks the file system has already allocated and
+//! recorded. Its fdatasync then writes only the commit's own bytes and flushes the device: no new
+//! file size or block allocation to journal, no megabyte of zeros to write back. (The lead's C probe
+//! on this machine's ext4: 4 KiB + fdatasync at growing offsets 226 µs, overwriting synced blocks
+//! 89 µs.)
 //!
 //! Who writes the zeros:
-//! - a background thread (one per writable database whose log is a real file) keeps between one
-//!   and two reserves (a quarter of the log, 1 to 4 MiB) ahead of the end of the log, a step of
-//!   [`STEP`] at a time, each step synced on its own, so that a commit's fdatasync running at the
-//!   same moment waits for at most one step's writeback. [`super::Wal::append`] wakes it when the
-//!   space ahead falls below one reserve.
+//! - the thread (one per writable database whose log is a real file) keeps between one and two
+//!   reserves (a quarter of the log, 1 to 4 MiB) ahead of the end of the log, a step of [`STEP`]
+//!   at a time: it writes a step under [`super::Wal::grow`], lets go, then syncs it, so an append
+//!   never waits for the disk on its account, and a commit's fdatasync running at the same moment
+//!   waits for at most one step's writeback. [`super::Wal::append`] wakes it when the space ahead
+//!   falls below one reserve.
 //! - the writer itself, before it appends, when the thread is behind or there is none (in-memory
 //!   and fault-injecting file systems, whose crash tests count syncs and must be deterministic):
-//!   [`super::Wal::preallocate`] waits for a step under way, then grows by whole chunks.
+//!   [`super::Wal::preallocate`] grows by whole chunks, unsynced, as the log always did (the
+//!   commit's own sync covers them; a relaxed commit does not wait for the disk).
 //!
-//! Crash safety: the zeros are written only at or above `allocated`, which is at or above the end
-//! of the log, under [`super::Wal::grow`] (which reset, truncation and the writer's growth also
-//! hold), so no record is ever overwritten; an all-zero record header has kind 0, which replay
-//! takes for the end of the log, as it takes a torn tail. A failed sync marks the log failed, as a
-//! failed commit sync does: the kernel may have dropped unsynced commit records along with the
-//! zeros, and would report the next fsync of the file as a success.
+//! Crash safety: zeros are written only at or above `allocated`, which is at or above the end of
+//! the log, under [`super::Wal::grow`] (which reset, truncation and the writer's growth also hold),
+//! so no record is ever overwritten; an all-zero record header has kind 0, which replay takes for
+//! the end of the log, as it takes a torn tail. A failed sync marks the log failed, as a failed
+//! commit sync does: the kernel may have dropped unsynced commit records along with the zeros, and
+//! would report the next fsync of the file as a success.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -43,9 +46,9 @@ pub(super) fn wanted(end: u64, allocated: u64) -> Option<u64> {
 }
 
 impl Wal {
-    /// Writes zeros over `from..to` and syncs them, then records `to` as prepared. The caller holds
-    /// [`Wal::grow`] and `from` is `allocated`, at or above the end of the log.
-    pub(super) fn fill_and_sync(&self, from: u64, to: u64) -> Result<()> {
+    /// Writes zeros over `from..to` and records `to` as allocated. The caller holds [`Wal::grow`]
+    /// and `from` is `allocated`, at or above the end of the log.
+    pub(super) fn fill(&self, from: u64, to: u64) -> Result<()> {
         let mut at = from;
         while at < to {
             let n = (to - at).min(ZEROS.len() as u64) as usize;
@@ -54,31 +57,34 @@ impl Wal {
                 .map_err(|e| Error::io(format!("extending the WAL at offset {at}"), e))?;
             at += n as u64;
         }
-        if let Err(e) = self.file.sync() {
-            self.state.lock().failed = true;
-            self.synced_cond.notify_all();
-            return Err(Error::io("syncing the WAL's prepared space", e));
-        }
         let mut st = self.state.lock();
         st.allocated = st.allocated.max(to);
         Ok(())
     }
 
-    /// One background step: prepares up to [`STEP`] more bytes when [`wanted`] asks for them.
-    /// Returns whether it wrote anything (so another step may be due).
+    /// One background step: when [`wanted`] asks for more space, writes up to [`STEP`] bytes of
+    /// zeros (holding [`Wal::grow`] only that long, so an append that needs the space waits for a
+    /// page-cache copy, not for the disk), then syncs them. Returns whether it wrote anything.
     fn prepare_step(&self) -> Result<bool> {
-        let _grow = self.grow.lock();
-        let (end, allocated, failed) = {
-            let st = self.state.lock();
-            (st.end, st.allocated, st.failed)
-        };
-        if failed {
-            return Ok(false);
+        {
+            let _grow = self.grow.lock();
+            let (end, allocated, failed) = {
+                let st = self.state.lock();
+                (st.end, st.allocated, st.failed)
+            };
+            if failed {
+                return Ok(false);
+            }
+            let Some(target) = wanted(end, allocated) else {
+                return Ok(false);
+            };
+            self.fill(allocated, target.min(allocated + STEP))?;
         }
-        let Some(target) = wanted(end, allocated) else {
-            return Ok(false);
-        };
-        self.fill_and_sync(allocated, target.min(allocated + STEP))?;
+        if let Err(e) = self.file.sync() {
+            self.state.lock().failed = true;
+            self.synced_cond.notify_all();
+            return Err(Error::io("syncing the WAL's prepared space", e));
+        }
         Ok(true)
     }
 
