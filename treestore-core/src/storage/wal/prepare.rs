@@ -6,9 +6,10 @@
 //! 89 µs.)
 //!
 //! Who writes the zeros:
-//! - the thread (one per writable database whose log is a real file) keeps between one and two
-//!   reserves (a quarter of the log, 1 to 4 MiB) ahead of the end of the log, a step of [`STEP`]
-//!   at a time: it writes a step under [`super::Wal::grow`], lets go, then syncs it, so an append
+//! - the thread (one per writable database in `Durability::Sync` mode whose log is a real file:
+//!   relaxed commits do not wait for the disk, and in some runs their p99 rose from 1 to 4 ms with
+//!   the thread) keeps between one and two reserves (a quarter of the log, 1 to 4 MiB) ahead of the
+//!   end of the log, a step of [`STEP`] at a time: it writes a step under [`super::Wal::grow`], lets go, then syncs it, so an append
 //!   never waits for the disk on its account, and a commit's fdatasync running at the same moment
 //!   waits for at most one step's writeback. [`super::Wal::append`] wakes it when the space ahead
 //!   falls below one reserve.
