@@ -9,10 +9,10 @@
 //! - the thread (one per writable database in `Durability::Sync` mode whose log is a real file:
 //!   relaxed commits do not wait for the disk, and in some runs their p99 rose from 1 to 4 ms with
 //!   the thread) keeps between one and two reserves (a quarter of the log, 1 to 4 MiB) ahead of the
-//!   end of the log, a step of [`STEP`] at a time: it writes a step under [`super::Wal::grow`], lets go, then syncs it, so an append
-//!   never waits for the disk on its account, and a commit's fdatasync running at the same moment
-//!   waits for at most one step's writeback. [`super::Wal::append`] wakes it when the space ahead
-//!   falls below one reserve.
+//!   end of the log. A round writes the zeros [`STEP`] by [`STEP`], holding [`super::Wal::grow`]
+//!   for one page-cache copy at a time (an append never waits for the disk on its account), then
+//!   syncs them once: one journal commit per round, as many as the log's own growth cost before.
+//!   [`super::Wal::append`] wakes it when the space ahead falls below one reserve.
 //! - the writer itself, before it appends, when the thread is behind or there is none (in-memory
 //!   and fault-injecting file systems, whose crash tests count syncs and must be deterministic):
 //!   [`super::Wal::preallocate`] grows by whole chunks, unsynced, as the log always did (the
@@ -31,8 +31,8 @@ use std::sync::Arc;
 use super::{Wal, WAL_GROW_CHUNK, WAL_MIN_GROW, ZEROS};
 use crate::error::{Error, Result};
 
-/// What one background step writes and syncs.
-const STEP: u64 = 512 << 10;
+/// What the preparer copies at a time while it holds [`super::Wal::grow`].
+const STEP: u64 = 256 << 10;
 
 /// The space the preparer keeps ahead of a log that ends at `end`.
 fn reserve(end: u64) -> u64 {
@@ -63,30 +63,38 @@ impl Wal {
         Ok(())
     }
 
-    /// One background step: when [`wanted`] asks for more space, writes up to [`STEP`] bytes of
-    /// zeros (holding [`Wal::grow`] only that long, so an append that needs the space waits for a
-    /// page-cache copy, not for the disk), then syncs them. Returns whether it wrote anything.
-    fn prepare_step(&self) -> Result<bool> {
-        {
+    /// One background round: when [`wanted`] asks for more space, writes the zeros up to its
+    /// target a [`STEP`] at a time (holding [`Wal::grow`] for one step's page-cache copy only, so
+    /// an append that needs the space never waits for the disk), then syncs them all at once: one
+    /// journal commit per round, as one growth of the log cost before. Returns whether it wrote.
+    fn prepare_round(&self) -> Result<bool> {
+        let mut wrote = false;
+        loop {
             let _grow = self.grow.lock();
             let (end, allocated, failed) = {
                 let st = self.state.lock();
                 (st.end, st.allocated, st.failed)
             };
-            if failed {
-                return Ok(false);
-            }
-            let Some(target) = wanted(end, allocated) else {
-                return Ok(false);
+            // Once a round started, it fills up to two reserves past the end.
+            let target = if wrote {
+                Some(end + 2 * reserve(end)).filter(|t| *t > allocated)
+            } else {
+                wanted(end, allocated)
+            };
+            let Some(target) = target.filter(|_| !failed) else {
+                break;
             };
             self.fill(allocated, target.min(allocated + STEP))?;
+            wrote = true;
         }
-        if let Err(e) = self.file.sync() {
-            self.state.lock().failed = true;
-            self.synced_cond.notify_all();
-            return Err(Error::io("syncing the WAL's prepared space", e));
+        if wrote {
+            if let Err(e) = self.file.sync() {
+                self.state.lock().failed = true;
+                self.synced_cond.notify_all();
+                return Err(Error::io("syncing the WAL's prepared space", e));
+            }
         }
-        Ok(true)
+        Ok(wrote)
     }
 
     /// Whether the log is a real file, which a background thread may prepare.
@@ -102,7 +110,7 @@ pub(crate) struct Preparer {
 }
 
 impl Preparer {
-    /// Stops the thread and waits for it (at most one step).
+    /// Stops the thread and waits for it (at most one round).
     pub(crate) fn stop(self) {
         self.stop.store(true, Ordering::Release);
         self.handle.thread().unpark();
@@ -127,7 +135,7 @@ pub(crate) fn start(wal: Arc<Wal>) -> Option<Preparer> {
                 if flag.load(Ordering::Acquire) {
                     return;
                 }
-                match log.prepare_step() {
+                match log.prepare_round() {
                     Ok(true) => {}
                     Ok(false) => break,
                     Err(e) => {
