@@ -189,7 +189,7 @@ pub(crate) struct Wal {
     /// background preparation, reset, truncation), so none of them race; taken before `state`.
     grow: Mutex<()>,
     /// The background thread that prepares space ahead of the appends, when there is one
-    /// ([`prepare::start`]); [`Wal::append`] wakes it when the prepared space runs low.
+    /// ([`prepare::start`]); [`Wal::sync_to`] wakes it when the prepared space runs low.
     preparer: Mutex<Option<std::thread::Thread>>,
 }
 
@@ -456,18 +456,9 @@ impl Wal {
             bases.logged.remove(d);
         }
         drop(bases);
-        let allocated = {
-            let mut st = self.state.lock();
-            st.end = at;
-            st.allocated
-        };
+        self.state.lock().end = at;
         self.appended.fetch_add(at - start, Ordering::Relaxed);
         self.deltas.fetch_add(deltas, Ordering::Relaxed);
-        if prepare::wanted(at, allocated).is_some() {
-            if let Some(t) = &*self.preparer.lock() {
-                t.unpark();
-            }
-        }
         Ok(at)
     }
 
@@ -507,8 +498,16 @@ impl Wal {
             Ok(()) => st.synced = st.synced.max(end),
             Err(_) => st.failed = true,
         }
+        let low = prepare::wanted(st.end, st.allocated).is_some();
         drop(st);
         self.synced_cond.notify_all();
+        // Woken after the sync, not at the append: zeros copied in before this sync started would
+        // have been written back by it, on the commit's time.
+        if low && result.is_ok() {
+            if let Some(t) = &*self.preparer.lock() {
+                t.unpark();
+            }
+        }
         result.map_err(|e| Error::io("syncing the WAL", e))
     }
 

@@ -12,7 +12,7 @@
 //!   end of the log. A round writes the zeros [`STEP`] by [`STEP`], holding [`super::Wal::grow`]
 //!   for one page-cache copy at a time (an append never waits for the disk on its account), then
 //!   syncs them once: one journal commit per round, as many as the log's own growth cost before.
-//!   [`super::Wal::append`] wakes it when the space ahead falls below one reserve.
+//!   [`super::Wal::sync_to`] wakes it, after its sync, when less than one reserve is left.
 //! - the writer itself, before it appends, when the thread is behind or there is none (in-memory
 //!   and fault-injecting file systems, whose crash tests count syncs and must be deterministic):
 //!   [`super::Wal::preallocate`] grows by whole chunks, unsynced, as the log always did (the
