@@ -22,3 +22,5 @@ mod recovery_cost;
 mod util;
 #[path = "engine/wal_deltas.rs"]
 mod wal_deltas;
+#[path = "engine/wal_prepare.rs"]
+mod wal_prepare;

@@ -16,7 +16,7 @@ use crate::storage::format::{
 };
 use crate::storage::pager::Pager;
 use crate::storage::vfs::{LockMode, OpenOptions, Vfs, VfsFile};
-use crate::storage::wal::{Wal, WAL_HEADER_LEN};
+use crate::storage::wal::{start_preparer, Wal, WAL_HEADER_LEN};
 
 /// The WAL's path: the database path with `-wal` appended.
 pub(crate) fn wal_path(path: &Path) -> PathBuf {
@@ -78,6 +78,11 @@ pub(crate) fn open(path: &Path, opts: Options) -> Result<Arc<Shared>> {
     let shared = Arc::new(recover(path, file, &opts)?);
     if opts.durability == Durability::Relaxed && !opts.read_only {
         *shared.flusher.lock() = start_flusher(shared.wal.clone(), opts.sync_interval);
+    }
+    // Only a synced commit waits for the disk. (A relaxed writer logs about 200 MB/s, outruns the
+    // preparer, and with it saw its p99 rise from about 1 to 4 ms in some runs.)
+    if opts.durability == Durability::Sync && !opts.read_only {
+        *shared.preparer.lock() = start_preparer(shared.wal.clone());
     }
     Ok(shared)
 }

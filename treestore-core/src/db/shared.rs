@@ -73,6 +73,8 @@ pub(crate) struct Shared {
     poisoned: AtomicBool,
     poison_reason: Mutex<String>,
     pub flusher: Mutex<Option<Flusher>>,
+    /// The thread that prepares WAL space ahead of the appends (writable, real files only).
+    pub preparer: Mutex<Option<crate::storage::wal::Preparer>>,
 }
 
 /// The relaxed mode's background WAL sync thread.
@@ -133,6 +135,7 @@ impl Shared {
             poisoned: AtomicBool::new(false),
             poison_reason: Mutex::new(String::new()),
             flusher: Mutex::new(None),
+            preparer: Mutex::new(None),
         }
     }
 
@@ -252,6 +255,9 @@ impl Drop for Shared {
     fn drop(&mut self) {
         if let Some(flusher) = self.flusher.lock().take() {
             flusher.stop();
+        }
+        if let Some(preparer) = self.preparer.lock().take() {
+            preparer.stop();
         }
         if self.read_only || self.is_poisoned() {
             return;

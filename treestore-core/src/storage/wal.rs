@@ -78,10 +78,10 @@ const COMMIT_FIXED_LEN: usize = 48;
 /// Where a commit payload keeps the log offset that was durable when it was appended.
 const COMMIT_SYNCED_AT: usize = 32;
 /// The WAL grows by a quarter of its size at a time, between these bounds (written with zeros
-/// ahead of the records). Each growth changes the file size, so the fdatasync after it also
-/// commits ext4's journal (a second device flush): a small log grows by 1 MiB, not by a few
-/// commits' worth (a WAL that stayed small because a bulk load went straight into the main file
-/// made every third single-insert commit pay that flush).
+/// ahead of the records, see [`prepare`]). Each growth changes the file size, so its
+/// fdatasync also commits ext4's journal (a second device flush): a small log grows by 1 MiB, not
+/// by a few commits' worth (a WAL that stayed small because a bulk load went straight into the
+/// main file made every third single-insert commit pay that flush).
 const WAL_GROW_CHUNK: u64 = 4 << 20;
 const WAL_MIN_GROW: u64 = 1 << 20;
 /// Bytes buffered before a long commit is written out.
@@ -153,7 +153,9 @@ impl Bases {
 struct WalState {
     end: u64,
     /// Bytes of the file already written (zeros or old records): appends below it overwrite
-    /// allocated blocks, so their fsync need not journal a new file size.
+    /// allocated blocks, and once those are synced (by the background preparer, or by an earlier
+    /// commit) a commit's fsync has no new file size or block to journal and no zeros to write
+    /// back. Only a holder of [`Wal::grow`] writes at or above it or moves it.
     allocated: u64,
     synced: u64,
     syncing: bool,
@@ -167,7 +169,9 @@ struct WalState {
 pub(crate) struct Wal {
     file: Box<dyn VfsFile>,
     page_size: u32,
-    /// A reset keeps at most this many bytes of the old file for reuse.
+    /// A reset keeps at most this many bytes of the old file for reuse: the checkpoint threshold
+    /// plus 8 MiB (what growth and preparation reach past it, but for a huge last commit), so a
+    /// log that checkpoints at its threshold is reused whole, never grown or cut again.
     keep_bytes: u64,
     state: Mutex<WalState>,
     synced_cond: Condvar,
@@ -181,6 +185,12 @@ pub(crate) struct Wal {
     /// The append buffer, kept between commits (writer only): a fresh one per commit made
     /// glibc's malloc consolidate its free lists on every free of a buffer above 64 KiB.
     scratch: Mutex<Vec<u8>>,
+    /// Held by whoever writes at or above `allocated` or changes the file's length (growth,
+    /// background preparation, reset, truncation), so none of them race; taken before `state`.
+    grow: Mutex<()>,
+    /// The background thread that prepares space ahead of the appends, when there is one
+    /// ([`prepare::start`]); [`Wal::sync_to`] wakes it when the prepared space runs low.
+    preparer: Mutex<Option<std::thread::Thread>>,
 }
 
 fn header_bytes(page_size: u32, seq: u64) -> [u8; WAL_HEADER_LEN as usize] {
@@ -259,7 +269,7 @@ impl Wal {
         Wal {
             file,
             page_size,
-            keep_bytes: keep_bytes.max(WAL_GROW_CHUNK),
+            keep_bytes: keep_bytes.max(WAL_GROW_CHUNK) + 2 * WAL_GROW_CHUNK,
             state: Mutex::new(WalState {
                 end,
                 allocated,
@@ -277,6 +287,8 @@ impl Wal {
                 logged,
             }),
             scratch: Mutex::new(Vec::new()),
+            grow: Mutex::new(()),
+            preparer: Mutex::new(None),
         }
     }
 
@@ -295,6 +307,7 @@ impl Wal {
     /// is kept (up to `keep_bytes`) and overwritten from the start, as SQLite does: records of the
     /// old generation behind the new ones never match the new `seq`.
     pub(crate) fn reset(&self, seq: u64) -> Result<()> {
+        let _grow = self.grow.lock();
         let mut st = self.state.lock();
         let len = self
             .file
@@ -326,6 +339,7 @@ impl Wal {
     /// generation, so a crash at any point leaves a valid empty log of this generation or an older
     /// one's records behind the header, which recovery ignores.
     pub(crate) fn release_space(&self) -> Result<()> {
+        let _grow = self.grow.lock();
         let mut st = self.state.lock();
         if st.end != WAL_HEADER_LEN {
             return Ok(());
@@ -348,6 +362,7 @@ impl Wal {
 
     /// Drops a torn or garbage tail so new records follow the last intact commit (recovery).
     pub(crate) fn truncate_to(&self, end: u64) -> Result<()> {
+        let _grow = self.grow.lock();
         let mut st = self.state.lock();
         let len = self
             .file
@@ -368,27 +383,20 @@ impl Wal {
     }
 
     /// Makes sure the file has been written up to `upto`, extending it with zeros in whole chunks
-    /// so that most commits overwrite allocated blocks instead of growing the file.
+    /// so that most commits overwrite allocated blocks instead of growing the file. Usually the
+    /// background preparer has done it already (and synced it); else the writer does it here,
+    /// before it writes its records, without a sync of its own (its commit's sync covers the zeros).
     fn preallocate(&self, upto: u64) -> Result<()> {
-        let allocated = {
-            let st = self.state.lock();
-            st.allocated.max(st.end)
-        };
+        if upto <= self.state.lock().allocated {
+            return Ok(());
+        }
+        let _grow = self.grow.lock();
+        let allocated = self.state.lock().allocated;
         if upto <= allocated {
             return Ok(());
         }
         let chunk = (upto / 4).clamp(WAL_MIN_GROW, WAL_GROW_CHUNK);
-        let target = upto.div_ceil(chunk) * chunk;
-        let mut at = allocated;
-        while at < target {
-            let n = (target - at).min(ZEROS.len() as u64) as usize;
-            self.file
-                .write_at(&ZEROS[..n], at)
-                .map_err(|e| Error::io(format!("extending the WAL at offset {at}"), e))?;
-            at += n as u64;
-        }
-        self.state.lock().allocated = target;
-        Ok(())
+        self.fill(allocated, upto.div_ceil(chunk) * chunk)
     }
 
     /// Appends one transaction (a record per page, then its commit record), not yet synced. A page
@@ -490,8 +498,16 @@ impl Wal {
             Ok(()) => st.synced = st.synced.max(end),
             Err(_) => st.failed = true,
         }
+        let low = prepare::wanted(st.end, st.allocated).is_some();
         drop(st);
         self.synced_cond.notify_all();
+        // Woken after the sync, not at the append: zeros copied in before this sync started would
+        // have been written back by it, on the commit's time.
+        if low && result.is_ok() {
+            if let Some(t) = &*self.preparer.lock() {
+                t.unpark();
+            }
+        }
         result.map_err(|e| Error::io("syncing the WAL", e))
     }
 
@@ -841,5 +857,8 @@ fn decode_commit(rec: &Record, pages_seen: usize) -> Option<CommitInfo> {
     })
 }
 
+mod prepare;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use prepare::{start as start_preparer, Preparer};
