@@ -269,7 +269,9 @@ impl Wal {
         Wal {
             file,
             page_size,
-            keep_bytes: keep_bytes.max(WAL_GROW_CHUNK) + 2 * WAL_GROW_CHUNK,
+            keep_bytes: keep_bytes
+                .max(WAL_GROW_CHUNK)
+                .saturating_add(2 * WAL_GROW_CHUNK),
             state: Mutex::new(WalState {
                 end,
                 allocated,
