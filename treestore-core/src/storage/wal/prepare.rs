@@ -139,7 +139,9 @@ pub(crate) fn start(wal: Arc<Wal>) -> Option<Preparer> {
                     Ok(true) => {}
                     Ok(false) => break,
                     Err(e) => {
-                        // The log is marked failed: every later commit reports it.
+                        // A failed sync marked the log failed (every later commit reports
+                        // it); after a failed write of zeros, which lie past every record, the
+                        // writer grows the log itself, as without the thread.
                         log::error!(target: "treestore", "the WAL preparer stops: {e}");
                         return;
                     }
