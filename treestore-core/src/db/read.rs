@@ -49,8 +49,6 @@ pub struct ReadTxn {
     shared: Arc<Shared>,
     map: Arc<MapState>,
     snap: Snapshot,
-    /// Tables this snapshot's readers already opened.
-    tables: Arc<TableCache>,
     /// Memos of this snapshot's readers.
     memo: Arc<SnapshotMemo>,
     reader_id: u64,
@@ -59,13 +57,12 @@ pub struct ReadTxn {
 
 impl ReadTxn {
     pub(crate) fn begin(shared: Arc<Shared>) -> Result<ReadTxn> {
-        let (reader_id, snap, tables, memo) = shared.register_reader();
+        let (reader_id, snap, memo) = shared.register_reader();
         let map = shared.pager.current_map();
         Ok(ReadTxn {
             shared,
             map,
             snap,
-            tables,
             memo,
             reader_id,
             serial: next_txn_serial(),
@@ -114,12 +111,15 @@ impl Drop for ReadTxn {
 impl ReadOps for ReadTxn {
     fn table(&self, name: &str) -> Result<Table> {
         validate_name(name)?;
-        let (root, len) = self.tables.get_or_open(name, || {
-            match get(&self.source(), self.snap.catalog_root, name.as_bytes())? {
-                Some(v) => decode_entry(name, &v),
-                None => Ok((0, 0)),
-            }
-        })?;
+        let open = || match get(&self.source(), self.snap.catalog_root, name.as_bytes())? {
+            Some(v) => decode_entry(name, &v),
+            None => Ok((0, 0)),
+        };
+        // The tables this snapshot's readers already opened (none when the memos are full).
+        let (root, len) = match self.memo.get::<TableCache>() {
+            Some(tables) => tables.get_or_open(name, open)?,
+            None => open()?,
+        };
         Ok(Table {
             txn: self.serial,
             idx: 0,

@@ -12,7 +12,6 @@ use parking_lot::{Condvar, Mutex};
 
 use super::options::{Durability, Options};
 use super::snapshot_memo::SnapshotMemo;
-use super::table_cache::TableCache;
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::alloc::Allocator;
 use crate::storage::format::Meta;
@@ -38,9 +37,8 @@ pub(crate) struct WriterState {
 
 struct Readers {
     current: Snapshot,
-    /// The tables `current`'s readers opened; replaced with an empty one at each publish.
-    tables: Arc<TableCache>,
-    /// The memos of `current`'s readers; replaced with empty ones at each publish.
+    /// The memos of `current`'s readers (the tables they opened, the version resolutions);
+    /// replaced with empty ones at each publish.
     memo: Arc<SnapshotMemo>,
     live: HashMap<u64, (u64, Instant)>,
     next_id: u64,
@@ -125,7 +123,6 @@ impl Shared {
             metrics: crate::metrics::Metrics::default(),
             readers: Mutex::new(Readers {
                 current: parts.snapshot,
-                tables: Arc::default(),
                 memo: Arc::default(),
                 live: HashMap::new(),
                 next_id: 1,
@@ -144,30 +141,27 @@ impl Shared {
         self.readers.lock().current
     }
 
-    /// Registers a reader on the latest snapshot; also hands out that snapshot's table cache and
-    /// memos.
-    pub(crate) fn register_reader(&self) -> (u64, Snapshot, Arc<TableCache>, Arc<SnapshotMemo>) {
+    /// Registers a reader on the latest snapshot; also hands out that snapshot's memos.
+    pub(crate) fn register_reader(&self) -> (u64, Snapshot, Arc<SnapshotMemo>) {
         let mut r = self.readers.lock();
         let id = r.next_id;
         r.next_id += 1;
         let snap = r.current;
         r.live.insert(id, (snap.txid, Instant::now()));
-        (id, snap, r.tables.clone(), r.memo.clone())
+        (id, snap, r.memo.clone())
     }
 
     pub(crate) fn unregister_reader(&self, id: u64) {
         self.readers.lock().live.remove(&id);
     }
 
-    /// Makes `snap` the latest snapshot, with an empty table cache and memos of its own.
+    /// Makes `snap` the latest snapshot, with empty memos of its own.
     pub(crate) fn publish(&self, snap: Snapshot) {
         let fresh = Arc::default();
-        let fresh_memo = Arc::default();
         let mut r = self.readers.lock();
         r.current = snap;
-        // The old caches drop when their last reader does, outside this lock.
-        let _old = std::mem::replace(&mut r.tables, fresh);
-        let _old_memo = std::mem::replace(&mut r.memo, fresh_memo);
+        // The old memos drop when their last reader does, outside this lock.
+        let _old = std::mem::replace(&mut r.memo, fresh);
         drop(r);
     }
 

@@ -1,9 +1,8 @@
-//! Memos of one committed snapshot, kept by the stores above the engine (the version catalog's
-//! resolutions of "the latest version of P" and "version V of P"), shared by every read transaction
-//! of the snapshot.
+//! Memos of one committed snapshot, shared by every read transaction of the snapshot: the tables
+//! its readers opened ([`super::table_cache`]) and what the stores above the engine keep (the
+//! version catalog's resolutions of "the latest version of P" and "version V of P").
 //!
-//! Like the [table cache](super::table_cache), a snapshot never changes, so a memo of it never goes
-//! stale while it is read; a commit publishes a new snapshot with new, empty memos
+//! A snapshot never changes, so a memo of it never goes stale while it is read; a commit publishes a new snapshot with new, empty memos
 //! ([`super::shared::Shared::publish`]), and a read transaction keeps the memos of the snapshot it
 //! began on. Write transactions have none: they must see their own uncommitted changes.
 //!

@@ -2,8 +2,9 @@
 //! read transaction opens a table it or an earlier reader of the same snapshot opened without
 //! descending the catalog again.
 //!
-//! A snapshot never changes, so an entry never goes stale while the snapshot is read; a commit
-//! publishes a new snapshot with a new, empty cache ([`super::shared::Shared::publish`]). The cache
+//! It is one of the snapshot's [memos](super::snapshot_memo): a snapshot never changes, so an entry
+//! never goes stale while the snapshot is read, and a commit publishes a new snapshot with new,
+//! empty memos ([`super::shared::Shared::publish`]). The cache
 //! is a fixed array of write-once slots probed from the name's hash: a lookup is atomic loads and
 //! name compares, no lock, and the memory is bounded (names beyond [`SLOTS`] are opened uncached).
 //! Write transactions never use it: they must see their own uncommitted table roots.
@@ -22,7 +23,7 @@ struct Entry {
     len: u64,
 }
 
-/// The opened tables of one snapshot; share it with an `Arc` among the snapshot's readers.
+/// The opened tables of one snapshot, a memo of it.
 pub(crate) struct TableCache {
     slots: [OnceLock<Entry>; SLOTS],
 }
