@@ -31,25 +31,6 @@ struct PolicyResolutions {
     versions: HashMap<String, Arc<Resolved>>,
 }
 
-/// The last resolution of a [`VersionReader`], kept beside its map so that a reader resolving one
-/// version (the usual one-query reader) builds no map.
-struct LastResolution {
-    policy: String,
-    /// Asked as the latest version (otherwise as `resolved.version_id`).
-    latest: bool,
-    resolved: Arc<Resolved>,
-}
-
-impl LastResolution {
-    fn answers(&self, policy: &str, version: Option<&str>) -> bool {
-        self.policy == policy
-            && match version {
-                None => self.latest,
-                Some(v) => !self.latest && self.resolved.version_id == v,
-            }
-    }
-}
-
 /// Most policies a [`VersionReader`] remembers resolutions of.
 const RESOLVED_CACHE: usize = 4096;
 
@@ -76,10 +57,8 @@ pub struct VersionReader<'t, R: ReadOps + ?Sized> {
     /// while the reader borrows the transaction (a write transaction cannot be written through
     /// while it is borrowed). At most [`RESOLVED_CACHE`] entries; then it starts over.
     resolved: RefCell<HashMap<String, PolicyResolutions>>,
-    /// The latest resolution, moved into `resolved` when another one replaces it.
-    last: RefCell<Option<LastResolution>>,
     /// The resolutions shared by the readers of a read transaction's snapshot (looked up once;
-    /// `None` inside: a write transaction, which uses `resolved` and `last`).
+    /// `None` inside: a write transaction, which uses `resolved`).
     shared: OnceCell<Option<&'t Resolutions>>,
 }
 
@@ -94,7 +73,6 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
             tags: LazyTable::new(TAGS),
             latest: LazyTable::new(LATEST),
             resolved: RefCell::new(HashMap::new()),
-            last: RefCell::new(None),
             shared: OnceCell::new(),
         }
     }
@@ -117,14 +95,7 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
         if shared.is_some_and(|s| s.insert(policy, version, &resolved)) {
             return Ok(resolved);
         }
-        let new = LastResolution {
-            policy: policy.to_string(),
-            latest: version.is_none(),
-            resolved: Arc::clone(&resolved),
-        };
-        if let Some(old) = self.last.borrow_mut().replace(new) {
-            self.remember(old);
-        }
+        self.remember(policy, version, &resolved);
         Ok(resolved)
     }
 
@@ -165,28 +136,22 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
         })
     }
 
-    /// Keeps `r` in the map of resolutions.
-    fn remember(&self, r: LastResolution) {
+    /// Keeps `resolved` as the answer for `version` of `policy` in the reader's own map.
+    fn remember(&self, policy: &str, version: Option<&str>, resolved: &Arc<Resolved>) {
         let mut cache = self.resolved.borrow_mut();
         if cache.len() >= RESOLVED_CACHE {
             cache.clear();
         }
-        let entry = cache.entry(r.policy).or_default();
-        if r.latest {
-            entry.latest = Some(r.resolved);
-        } else {
-            entry
-                .versions
-                .insert(r.resolved.version_id.clone(), r.resolved);
+        let entry = cache.entry(policy.to_string()).or_default();
+        match version {
+            None => entry.latest = Some(Arc::clone(resolved)),
+            Some(v) => {
+                entry.versions.insert(v.to_string(), Arc::clone(resolved));
+            }
         }
     }
 
     fn cached(&self, policy: &str, version: Option<&str>) -> Option<Arc<Resolved>> {
-        if let Some(last) = self.last.borrow().as_ref() {
-            if last.answers(policy, version) {
-                return Some(Arc::clone(&last.resolved));
-            }
-        }
         let cache = self.resolved.borrow();
         let entry = cache.get(policy)?;
         match version {

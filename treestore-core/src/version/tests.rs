@@ -373,8 +373,8 @@ fn policies_page_walks_every_policy_once_in_order() {
 
 #[test]
 fn one_reader_resolves_every_mix_of_policies_and_versions_alike() {
-    // The reader remembers its last resolution apart from the others: every order of asks must
-    // give what a fresh reader gives.
+    // The reader remembers its resolutions (shared with its snapshot, or its own in a write
+    // transaction): every order of asks must give what a fresh reader gives.
     let db = mem_db();
     let docs = Documents::new(&db);
     for (p, v) in [("a", "v1"), ("a", "v2"), ("b", "v1"), ("b", "v3")] {
