@@ -61,6 +61,7 @@ pub struct WriteTxn {
 impl WriteTxn {
     pub(crate) fn begin(shared: Arc<Shared>) -> Result<WriteTxn> {
         let mut state = shared.acquire_writer()?;
+        shared.wal.writer_began();
         let oldest = shared.oldest_snapshot();
         let released = state.alloc.release_pending(oldest);
         shared.pager.overlay_forget(&released);

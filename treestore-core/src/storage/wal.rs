@@ -54,7 +54,7 @@
 //! intact meta page (the header is written only after that meta page is synced), and damaged records
 //! followed by an intact commit record whose durable offset lies past them (they had been synced).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex};
@@ -191,6 +191,10 @@ pub(crate) struct Wal {
     /// The background thread that prepares space ahead of the appends, when there is one
     /// ([`prepare::start`]); [`Wal::sync_to`] wakes it when the prepared space runs low.
     preparer: Mutex<Option<std::thread::Thread>>,
+    /// Whether a write transaction has begun since open ([`Wal::writer_began`]): the preparer
+    /// starts its first round only then, so a database opened for writing that only reads writes
+    /// nothing to its log.
+    writer_seen: AtomicBool,
 }
 
 fn header_bytes(page_size: u32, seq: u64) -> [u8; WAL_HEADER_LEN as usize] {
@@ -291,6 +295,23 @@ impl Wal {
             scratch: Mutex::new(Vec::new()),
             grow: Mutex::new(()),
             preparer: Mutex::new(None),
+            writer_seen: AtomicBool::new(false),
+        }
+    }
+
+    /// Called as each write transaction begins: the first one wakes the preparer for its first
+    /// round, which prepares the space that transaction's commit will overwrite. (At open the
+    /// thread waits, so that opening for writing and reading costs no log I/O: a command-line read
+    /// or a read-mostly service would otherwise write and sync megabytes of zeros per open, and
+    /// compete with its first reads for the disk and the CPU.)
+    pub(crate) fn writer_began(&self) {
+        if self.writer_seen.load(Ordering::Relaxed)
+            || self.writer_seen.swap(true, Ordering::Relaxed)
+        {
+            return;
+        }
+        if let Some(t) = &*self.preparer.lock() {
+            t.unpark();
         }
     }
 

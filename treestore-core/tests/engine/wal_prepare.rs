@@ -146,3 +146,46 @@ fn the_background_preparer_never_overwrites_a_record() {
     }
     assert!(db.stats().unwrap().wal_bytes > 3 << 20);
 }
+
+/// The length of the WAL beside the database `db`.
+fn wal_len(db: &Path) -> u64 {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    std::fs::metadata(name).map_or(0, |m| m.len())
+}
+
+#[test]
+fn the_preparer_waits_for_the_first_write_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let opts = Options {
+        vfs: Arc::new(OsVfs),
+        durability: Durability::Sync,
+        ..options(MemVfs::new())
+    };
+    drop(Database::open(&path, opts.clone()).expect("create"));
+    let closed = wal_len(&path);
+
+    // Opened for writing and only read: the log is left as it was (the thread would have written
+    // its first megabyte within milliseconds).
+    let db = Database::open(&path, opts.clone()).expect("open");
+    for _ in 0..5 {
+        drop(db.begin_read().unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(40));
+    }
+    assert_eq!(
+        wal_len(&path),
+        closed,
+        "a read-only use of the database grew its log"
+    );
+
+    // The first write transaction wakes it. The commit's own growth stops at 1 MiB (one chunk of a
+    // small log); the thread prepares two reserves (of 1 MiB) past the end of the log.
+    let out = run(&db, &growing()[..1]);
+    assert!(out.error.is_none(), "{:?}", out.error);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while wal_len(&path) < 2 << 20 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(wal_len(&path) >= 2 << 20, "log of {} bytes", wal_len(&path));
+}
