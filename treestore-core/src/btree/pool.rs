@@ -15,6 +15,8 @@ pub(crate) const POOL_NODES: usize = 64;
 pub(crate) struct NodePool {
     leaves: Vec<Leaf>,
     branches: Vec<Branch>,
+    /// Page buffers of raw branch copies ([`super::raw_branch`]).
+    pages: Vec<Box<[u8]>>,
 }
 
 impl NodePool {
@@ -26,6 +28,24 @@ impl NodePool {
     /// An empty branch, with recycled buffers when there are some.
     pub(crate) fn branch(&mut self) -> Branch {
         self.branches.pop().unwrap_or_default()
+    }
+
+    /// `page` in a recycled page buffer when one of its length is kept, else in a new one.
+    pub(crate) fn page_copy(&mut self, page: &[u8]) -> Box<[u8]> {
+        match self.pages.pop() {
+            Some(mut buf) if buf.len() == page.len() => {
+                buf.copy_from_slice(page);
+                buf
+            }
+            _ => page.into(),
+        }
+    }
+
+    /// Keeps a page buffer for [`NodePool::page_copy`] unless the pool holds enough.
+    pub(crate) fn recycle_page(&mut self, page: Box<[u8]>) {
+        if self.pages.len() < POOL_NODES {
+            self.pages.push(page);
+        }
     }
 
     /// Keeps `node`'s buffers for a later decode, emptied; drops it when the pool is full or its
@@ -50,7 +70,7 @@ impl NodePool {
     /// Nodes held (for tests).
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.leaves.len() + self.branches.len()
+        self.leaves.len() + self.branches.len() + self.pages.len()
     }
 }
 
@@ -116,5 +136,15 @@ mod tests {
         big.recycle(Node::Leaf(leaf(2000, 1)), ps);
         big.recycle(Node::Branch(branch(2000, 1)), ps);
         assert_eq!(big.len(), 0);
+        let mut pages = NodePool::default();
+        for i in 0..2 * POOL_NODES {
+            let copy = pages.page_copy(&[i as u8; 64]);
+            assert_eq!(*copy, [i as u8; 64]);
+            pages.recycle_page(copy);
+            pages.recycle_page(vec![0; 64].into());
+        }
+        assert_eq!(pages.len(), POOL_NODES);
+        // A kept buffer of another length is not handed out for a page.
+        assert_eq!(pages.page_copy(&[9u8; 32]).len(), 32);
     }
 }

@@ -19,6 +19,11 @@ use crate::storage::format::{seal_page, write_u64, PageKind};
 /// Writes the raw branch `raw` as page `page_no` into `page` (a whole page) and seals it.
 pub(crate) fn encode_raw_branch(raw: &[u8], page_no: u64, page: &mut [u8]) {
     page.copy_from_slice(raw);
+    renumber(page, page_no);
+}
+
+/// Makes `page`, a copy of a raw branch, page `page_no`, and seals it.
+pub(crate) fn renumber(page: &mut [u8], page_no: u64) {
     write_u64(page, 8, page_no);
     seal_page(page);
 }
@@ -56,7 +61,7 @@ impl TreeMut<'_> {
             }
             // Checks the key count and slot area as a decode would before the copy is trusted.
             BranchPage::new(&page, page_no)?;
-            page.as_ref().into()
+            self.dirty.pool.page_copy(&page)
         };
         self.dirty.freed.push(page_no);
         let p = self.allocate();

@@ -65,14 +65,19 @@ impl DirtySet {
         for (_, node) in self.nodes.drain() {
             self.pool.recycle(node, page_size);
         }
+        for (_, page) in self.raw.drain() {
+            self.pool.recycle_page(page);
+        }
         if self.nodes.capacity() > KEEP_CAPACITY {
             self.nodes = FxHashMap::default();
+        }
+        if self.raw.capacity() > KEEP_CAPACITY {
+            self.raw = FxHashMap::default();
         }
         if self.sources.capacity() > KEEP_CAPACITY {
             self.sources = FxHashMap::default();
         }
         self.sources.clear();
-        self.raw.clear();
         self.overflow = FxHashMap::default();
         self.allocated.clear();
         if self.allocated.capacity() > KEEP_CAPACITY {
@@ -196,6 +201,7 @@ impl TreeMut<'_> {
             return Ok(());
         };
         let node = decode_node_with(&raw, page_no, &mut self.dirty.pool)?;
+        self.dirty.pool.recycle_page(raw);
         self.dirty.nodes.insert(page_no, node);
         Ok(())
     }

@@ -27,7 +27,7 @@ use super::table::{
     Table,
 };
 use crate::btree::page::encode_node_into;
-use crate::btree::raw_branch::encode_raw_branch;
+use crate::btree::raw_branch::{encode_raw_branch, renumber};
 use crate::btree::view::get;
 use crate::btree::write::{max_key_len, DirtySet, DirtyView, TreeMut};
 use crate::btree::Bytes;
@@ -298,9 +298,10 @@ impl WriteTxn {
             pages.push((page_no, page));
         }
         for (&page_no, raw) in &self.dirty.raw {
-            let mut page: Arc<[u8]> = std::iter::repeat_n(0u8, ps).collect();
+            // Copied straight into the shared buffer (no zeroing first).
+            let mut page: Arc<[u8]> = Arc::from(&raw[..]);
             match Arc::get_mut(&mut page) {
-                Some(buf) => encode_raw_branch(raw, page_no, buf),
+                Some(buf) => renumber(buf, page_no),
                 None => return Err(Error::corruption("a fresh page buffer is shared")),
             }
             pages.push((page_no, page));
