@@ -44,10 +44,15 @@ fn next(rng: &mut u64) -> u64 {
 }
 
 /// Runs the workload of `seed`; returns the files after each commit and the final contents.
-fn run(seed: u64, raw: bool) -> (Vec<Files>, Model) {
+/// `direct` makes every commit of more than 16 pages write its pages straight to the file.
+fn run(seed: u64, raw: bool, direct: bool) -> (Vec<Files>, Model) {
     RAW_BRANCH_COW.with(|c| c.set(raw));
     let vfs = MemVfs::new();
-    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let mut opts = mem_options(&vfs);
+    if direct {
+        opts.direct_commit_bytes = 16 << 10;
+    }
+    let db = Database::open("/db", opts).unwrap();
     let mut rng = seed | 1;
     let mut model = BTreeMap::new();
     let mut snaps = Vec::new();
@@ -125,9 +130,15 @@ fn run(seed: u64, raw: bool) -> (Vec<Files>, Model) {
 
 #[test]
 fn raw_branch_copies_write_the_pages_decoding_writes() {
-    for seed in [1u64, 7, 42, 1234, 99_999] {
-        let (decoded, model_a) = run(seed, false);
-        let (raw, model_b) = run(seed, true);
+    for (seed, direct) in [
+        (1u64, false),
+        (7, false),
+        (42, false),
+        (1234, true),
+        (99_999, true),
+    ] {
+        let (decoded, model_a) = run(seed, false, direct);
+        let (raw, model_b) = run(seed, true, direct);
         assert_eq!(model_a, model_b);
         assert_eq!(decoded.len(), raw.len());
         for (i, (a, b)) in decoded.iter().zip(&raw).enumerate() {
