@@ -68,6 +68,25 @@ impl Leaf {
         self.slots.len()
     }
 
+    /// Empties the leaf, keeping its buffers (for [`super::pool::NodePool`]).
+    pub(crate) fn clear(&mut self) {
+        self.data.clear();
+        self.slots.clear();
+        self.size = 0;
+        self.garbage = 0;
+    }
+
+    /// Makes room for about `bytes` of keys and values in `entries` entries.
+    pub(crate) fn reserve(&mut self, bytes: usize, entries: usize) {
+        self.data.reserve(bytes.saturating_sub(self.data.len()));
+        self.slots.reserve(entries.saturating_sub(self.slots.len()));
+    }
+
+    /// Bytes the leaf's buffers hold allocated.
+    pub(crate) fn capacity_bytes(&self) -> usize {
+        self.data.capacity() + self.slots.capacity() * std::mem::size_of::<Slot>()
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.slots.is_empty()
     }
@@ -353,16 +372,28 @@ impl Branch {
         }
     }
 
-    /// An empty branch with room for `keys` keys (a decoded page's).
-    pub(crate) fn with_capacity(child: u64, keys: usize) -> Branch {
-        let mut children = Vec::with_capacity(keys + 1);
-        children.push(child);
-        Branch {
-            keys: Vec::with_capacity(keys),
-            children,
-            prefixes: Vec::with_capacity(keys),
-            size: 8,
-        }
+    /// Empties the branch, keeping its buffers (for [`super::pool::NodePool`]); it has no child
+    /// until [`Branch::reset`].
+    pub(crate) fn clear(&mut self) {
+        self.keys.clear();
+        self.children.clear();
+        self.prefixes.clear();
+        self.size = 8;
+    }
+
+    /// Makes the branch an empty one with first child `child` and room for `keys` keys (a decoded
+    /// page's), in its own buffers.
+    pub(crate) fn reset(&mut self, child: u64, keys: usize) {
+        self.clear();
+        self.keys.reserve(keys);
+        self.prefixes.reserve(keys);
+        self.children.reserve(keys + 1);
+        self.children.push(child);
+    }
+
+    /// Keys the branch's buffers have room for.
+    pub(crate) fn capacity_keys(&self) -> usize {
+        self.keys.capacity()
     }
 
     /// Appends a key and the child to its right.

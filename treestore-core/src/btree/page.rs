@@ -39,6 +39,7 @@
 use super::branch_key::BranchKey;
 use super::keycmp::{cmp_keys, prefix_of};
 use super::node::{Branch, Leaf, Node};
+use super::pool::NodePool;
 use crate::error::{Error, Result};
 use crate::storage::format::{
     init_page_header, read_u16, read_u32, read_u64, seal_page, write_u32, write_u64, PageKind,
@@ -248,8 +249,13 @@ impl<'a> LeafPage<'a> {
     }
 
     pub(crate) fn decode(&self) -> Result<Leaf> {
+        self.decode_into(Leaf::default())
+    }
+
+    /// Decodes into `leaf`, which must be empty (its buffers are reused).
+    pub(crate) fn decode_into(&self, mut leaf: Leaf) -> Result<Leaf> {
         // Room for the page's bytes and the insert that overflows it, without growing.
-        let mut leaf = Leaf::with_capacity(2 * self.page.len(), self.count + 8);
+        leaf.reserve(2 * self.page.len(), self.count + 8);
         let mut shared: &[u8] = &[];
         for i in 0..self.count {
             let (k, v) = self.entry(i)?;
@@ -321,11 +327,19 @@ impl<'a> BranchPage<'a> {
     }
 
     pub(crate) fn child(&self, i: usize) -> Result<u64> {
+        Ok(read_u64(self.page, self.child_at(i)?))
+    }
+
+    /// Where child `i`'s page number sits in the page (8 bytes, little-endian).
+    pub(crate) fn child_at(&self, i: usize) -> Result<usize> {
         if i == 0 {
-            return Ok(read_u64(self.page, PAGE_HEADER_LEN));
+            return Ok(PAGE_HEADER_LEN);
+        }
+        if i > self.count {
+            return Err(bad(self.page_no, format!("branch child {i} out of range")));
         }
         let (at, klen) = self.key_entry(i - 1)?;
-        Ok(read_u64(self.page, at + klen))
+        Ok(at + klen)
     }
 
     /// The child whose key range holds `key`.
@@ -369,7 +383,12 @@ impl<'a> BranchPage<'a> {
     }
 
     pub(crate) fn decode(&self) -> Result<Branch> {
-        let mut branch = Branch::with_capacity(self.child(0)?, self.count);
+        self.decode_into(Branch::default())
+    }
+
+    /// Decodes into `branch`, whose buffers are reused.
+    pub(crate) fn decode_into(&self, mut branch: Branch) -> Result<Branch> {
+        branch.reset(self.child(0)?, self.count);
         let shared = shared_bytes(self.key(0)?, self.shared, self.page_no)?;
         for i in 0..self.count {
             let key = self.key(i)?;
@@ -409,6 +428,22 @@ pub(crate) fn decode_node(page: &[u8], page_no: u64) -> Result<Node> {
     match page_kind(page, page_no)? {
         PageKind::Leaf => Ok(Node::Leaf(LeafPage::new(page, page_no)?.decode()?)),
         PageKind::Branch => Ok(Node::Branch(BranchPage::new(page, page_no)?.decode()?)),
+        other => Err(bad(
+            page_no,
+            format!("expected a tree page, found {other:?}"),
+        )),
+    }
+}
+
+/// [`decode_node`] into buffers taken from `pool`.
+pub(crate) fn decode_node_with(page: &[u8], page_no: u64, pool: &mut NodePool) -> Result<Node> {
+    match page_kind(page, page_no)? {
+        PageKind::Leaf => Ok(Node::Leaf(
+            LeafPage::new(page, page_no)?.decode_into(pool.leaf())?,
+        )),
+        PageKind::Branch => Ok(Node::Branch(
+            BranchPage::new(page, page_no)?.decode_into(pool.branch())?,
+        )),
         other => Err(bad(
             page_no,
             format!("expected a tree page, found {other:?}"),

@@ -7,8 +7,10 @@ use crate::hash::FxHashMap;
 use super::branch_key::BranchKey;
 use super::node::{leaf_entry_size, Branch, Leaf, Node, OldVal};
 use super::page::{
-    decode_node, encode_overflow, read_overflow, ValRef, LEAF_ENTRY_OVERHEAD, OVERFLOW_DATA_START,
+    decode_node_with, encode_overflow, read_overflow, BranchPage, ValRef, LEAF_ENTRY_OVERHEAD,
+    OVERFLOW_DATA_START,
 };
+use super::pool::NodePool;
 use super::view::{NodeSource, NodeView, MAX_DEPTH};
 use crate::error::{Error, Result};
 use crate::storage::alloc::Allocator;
@@ -28,6 +30,61 @@ pub(crate) struct DirtySet {
     /// The committed page each node of `nodes` was copied from (new page number to old), where
     /// it was: the WAL may log the node as a delta against it.
     pub sources: FxHashMap<u64, u64>,
+    /// Emptied nodes from earlier transactions, whose buffers decodes reuse.
+    pub pool: NodePool,
+    /// Branches copied raw by an insert (see [`super::raw_branch`]), by their new page number;
+    /// a page is in `nodes` or here, never both.
+    pub raw: FxHashMap<u64, Box<[u8]>>,
+}
+
+/// Whether inserts copy committed branches raw ([`super::raw_branch`]); tests switch it off on
+/// their thread to compare the pages against the decoding path.
+#[cfg(not(test))]
+pub(crate) fn raw_branch_cow() -> bool {
+    true
+}
+
+#[cfg(test)]
+thread_local! {
+    pub(crate) static RAW_BRANCH_COW: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+#[cfg(test)]
+pub(crate) fn raw_branch_cow() -> bool {
+    RAW_BRANCH_COW.with(|c| c.get())
+}
+
+/// Entries of a map or list a recycled [`DirtySet`] keeps its room for; a larger one (a bulk
+/// load's) is freed.
+const KEEP_CAPACITY: usize = 4096;
+
+impl DirtySet {
+    /// Empties the set for the next transaction, keeping its nodes' buffers in the pool and the
+    /// room of its maps and lists (unless a large transaction grew them).
+    pub(crate) fn recycle(&mut self, page_size: usize) {
+        for (_, node) in self.nodes.drain() {
+            self.pool.recycle(node, page_size);
+        }
+        for (_, page) in self.raw.drain() {
+            self.pool.recycle_page(page);
+        }
+        if self.nodes.capacity() > KEEP_CAPACITY {
+            self.nodes = FxHashMap::default();
+        }
+        if self.raw.capacity() > KEEP_CAPACITY {
+            self.raw = FxHashMap::default();
+        }
+        if self.sources.capacity() > KEEP_CAPACITY {
+            self.sources = FxHashMap::default();
+        }
+        self.sources.clear();
+        self.overflow = FxHashMap::default();
+        self.allocated.clear();
+        if self.allocated.capacity() > KEEP_CAPACITY {
+            self.allocated = Vec::new();
+        }
+        self.freed = Vec::new();
+    }
 }
 
 /// A write transaction's view of the tree: dirty nodes first, then committed pages.
@@ -48,10 +105,13 @@ pub(crate) struct DirtyView<'a> {
 
 impl<'a> NodeSource<'a> for DirtyView<'a> {
     fn node(&self, page_no: u64) -> Result<NodeView<'a>> {
-        match self.dirty.nodes.get(&page_no) {
-            Some(n) => Ok(NodeView::Dirty(n)),
-            None => Ok(NodeView::Page(self.pager.page(self.map, page_no)?, page_no)),
+        if let Some(n) = self.dirty.nodes.get(&page_no) {
+            return Ok(NodeView::Dirty(n));
         }
+        if let Some(raw) = self.dirty.raw.get(&page_no) {
+            return Ok(NodeView::Page(PageRef::Mapped(raw), page_no));
+        }
+        Ok(NodeView::Page(self.pager.page(self.map, page_no)?, page_no))
     }
 
     fn raw_page(&self, page_no: u64) -> Result<PageRef<'a>> {
@@ -101,7 +161,7 @@ impl TreeMut<'_> {
         self.pager.page_size()
     }
 
-    fn allocate(&mut self) -> u64 {
+    pub(super) fn allocate(&mut self) -> u64 {
         let p = self.alloc.allocate();
         self.dirty.allocated.push(p);
         // A page number freed and allocated again within the transaction holds a new page.
@@ -121,9 +181,13 @@ impl TreeMut<'_> {
         if self.dirty.nodes.contains_key(&page_no) {
             return Ok(page_no);
         }
+        if self.dirty.raw.contains_key(&page_no) {
+            self.materialize(page_no)?;
+            return Ok(page_no);
+        }
         let node = {
             let page = self.pager.page(self.map, page_no)?;
-            decode_node(&page, page_no)?
+            decode_node_with(&page, page_no, &mut self.dirty.pool)?
         };
         self.dirty.freed.push(page_no);
         let p = self.add_node(node);
@@ -131,7 +195,21 @@ impl TreeMut<'_> {
         Ok(p)
     }
 
+    /// Decodes the raw branch `page_no` into a node (see [`super::raw_branch`]).
+    fn materialize(&mut self, page_no: u64) -> Result<()> {
+        let Some(raw) = self.dirty.raw.remove(&page_no) else {
+            return Ok(());
+        };
+        let node = decode_node_with(&raw, page_no, &mut self.dirty.pool)?;
+        self.dirty.pool.recycle_page(raw);
+        self.dirty.nodes.insert(page_no, node);
+        Ok(())
+    }
+
     pub(super) fn node_mut(&mut self, page_no: u64) -> Result<&mut Node> {
+        if self.dirty.raw.contains_key(&page_no) {
+            self.materialize(page_no)?;
+        }
         self.dirty
             .nodes
             .get_mut(&page_no)
@@ -141,6 +219,7 @@ impl TreeMut<'_> {
     /// Frees a page this tree no longer uses.
     fn free_page(&mut self, page_no: u64) {
         let mine = self.dirty.nodes.remove(&page_no).is_some()
+            || self.dirty.raw.remove(&page_no).is_some()
             || self.dirty.overflow.remove(&page_no).is_some();
         if mine {
             self.alloc.release_now(page_no);
@@ -218,9 +297,18 @@ impl TreeMut<'_> {
     /// no state is kept between inserts.
     fn append_to_last_leaf(&mut self, root: u64, key: &[u8], val: &ValRef<'_>) -> bool {
         let ps = self.page_size();
-        let nodes = &mut self.dirty.nodes;
+        let (nodes, raws) = (&mut self.dirty.nodes, &self.dirty.raw);
         let mut page = root;
         for depth in 0..=MAX_DEPTH {
+            if let Some(raw) = raws.get(&page) {
+                match last_child_after(raw, page, key, depth == 0) {
+                    Some(child) => {
+                        page = child;
+                        continue;
+                    }
+                    None => return false,
+                }
+            }
             match nodes.get(&page) {
                 Some(Node::Branch(b)) => {
                     // A key at or before the last separator belongs to another child: a random
@@ -273,7 +361,20 @@ impl TreeMut<'_> {
                 "tree deeper than {MAX_DEPTH} levels at page {page_no} (cyclic page pointers?)"
             )));
         }
-        let p = self.make_dirty(page_no)?;
+        let p = self.make_dirty_for_insert(page_no)?;
+        if let Some(step) = self.raw_step(p, key)? {
+            let child_rightmost = rightmost && step.idx == step.last;
+            let (new_child, child_split, old) =
+                self.insert_rec(step.child, key, val, depth + 1, child_rightmost)?;
+            if child_split.is_none() {
+                if new_child != step.child {
+                    self.set_raw_child(p, step.idx, new_child)?;
+                }
+                return Ok((p, None, old));
+            }
+            let split = self.finish_branch(p, step.idx, new_child, child_split, child_rightmost)?;
+            return Ok((p, split, old));
+        }
         let ps = self.page_size();
         let (idx, child) = match self.node_mut(p)? {
             Node::Leaf(leaf) => {
@@ -445,6 +546,7 @@ impl TreeMut<'_> {
                 child,
             )
         };
+        self.node_mut(sep)?;
         let child_size = self
             .dirty
             .nodes
@@ -493,6 +595,17 @@ impl TreeMut<'_> {
         }
         Ok(())
     }
+}
+
+/// The last child of raw branch `raw` (page `page_no`), unless `check_last_key` and `key` sorts
+/// at or before the branch's last key (the fast append path of [`TreeMut::insert`]).
+fn last_child_after(raw: &[u8], page_no: u64, key: &[u8], check_last_key: bool) -> Option<u64> {
+    let page = BranchPage::new(raw, page_no).ok()?;
+    let last = page.len();
+    if check_last_key && key <= page.key(last - 1).ok()? {
+        return None;
+    }
+    page.child(last).ok()
 }
 
 fn node_is_empty(n: &Node) -> bool {

@@ -150,4 +150,6 @@ impl Database {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_raw_branch;
+#[cfg(test)]
 mod tests_table_cache;

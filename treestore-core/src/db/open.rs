@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::options::{Durability, Options};
 use super::shared::{Flusher, Shared, SharedParts, Snapshot, WriterState};
+use crate::btree::write::DirtySet;
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::alloc::Allocator;
 use crate::storage::format::{
@@ -339,6 +340,7 @@ fn recover(path: &Path, file: Box<dyn VfsFile>, opts: &Options) -> Result<Shared
             alloc,
             meta,
             freelist_chain: chain,
+            spare: DirtySet::default(),
         }),
     }))
 }

@@ -12,6 +12,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::options::{Durability, Options};
 use super::snapshot_memo::SnapshotMemo;
+use crate::btree::write::DirtySet;
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::alloc::Allocator;
 use crate::storage::format::Meta;
@@ -33,6 +34,8 @@ pub(crate) struct WriterState {
     pub meta: Meta,
     /// Pages holding the last checkpoint's freelist chain (reused after the next checkpoint).
     pub freelist_chain: Vec<u64>,
+    /// The last committed transaction's emptied [`DirtySet`], whose buffers the next one reuses.
+    pub spare: DirtySet,
 }
 
 struct Readers {

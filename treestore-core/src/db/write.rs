@@ -27,6 +27,7 @@ use super::table::{
     Table,
 };
 use crate::btree::page::encode_node_into;
+use crate::btree::raw_branch::{encode_raw_branch, renumber};
 use crate::btree::view::get;
 use crate::btree::write::{max_key_len, DirtySet, DirtyView, TreeMut};
 use crate::btree::Bytes;
@@ -74,12 +75,18 @@ impl WriteTxn {
             map,
             base,
             serial: next_txn_serial(),
-            dirty: DirtySet::default(),
+            dirty: std::mem::take(&mut state.spare),
             tables: RefCell::new(Vec::new()),
             catalog_root: base.catalog_root,
             state: Some(state),
             shared,
         })
+    }
+
+    /// Branches this transaction holds as raw copies (for tests of `btree/raw_branch.rs`).
+    #[cfg(test)]
+    pub(crate) fn raw_branches(&self) -> usize {
+        self.dirty.raw.len()
     }
 
     /// Bytes per page of the database (values longer than about a quarter of it leave the leaf).
@@ -225,7 +232,8 @@ impl WriteTxn {
         }
         self.write_catalog(&tables)?;
         let ps = self.shared.pager.page_size();
-        let page_bytes = (self.dirty.nodes.len() + self.dirty.overflow.len()) * ps;
+        let page_bytes =
+            (self.dirty.nodes.len() + self.dirty.raw.len() + self.dirty.overflow.len()) * ps;
         let (pages, direct) = if page_bytes as u64 >= self.shared.options.direct_commit_bytes {
             (Vec::new(), self.write_direct()?)
         } else {
@@ -255,11 +263,13 @@ impl WriteTxn {
         let lsn = self.shared.wal.append(&info, &out)?;
         drop(out);
         self.publish(pages, info)?;
-        self.dirty = DirtySet::default();
         let mut state = self
             .state
             .take()
             .ok_or_else(|| Error::corruption("writer state lost"))?;
+        let mut dirty = std::mem::take(&mut self.dirty);
+        dirty.recycle(ps);
+        state.spare = dirty;
         let checkpoint = if self.shared.wal.len() > self.shared.checkpoint_wal_bytes {
             checkpoint_locked(&self.shared, &mut state)
         } else {
@@ -276,13 +286,23 @@ impl WriteTxn {
     /// The dirty pages, encoded and sealed, by page number (for the WAL and the overlay).
     fn encode_pages(&mut self) -> Result<Vec<(u64, Arc<[u8]>)>> {
         let ps = self.shared.pager.page_size();
-        let mut pages: Vec<(u64, Arc<[u8]>)> =
-            Vec::with_capacity(self.dirty.nodes.len() + self.dirty.overflow.len());
+        let mut pages: Vec<(u64, Arc<[u8]>)> = Vec::with_capacity(
+            self.dirty.nodes.len() + self.dirty.raw.len() + self.dirty.overflow.len(),
+        );
         for (&page_no, node) in &self.dirty.nodes {
             // Encoded straight into the shared buffer the overlay keeps (no copy from a Vec).
             let mut page: Arc<[u8]> = std::iter::repeat_n(0u8, ps).collect();
             match Arc::get_mut(&mut page) {
                 Some(buf) => encode_node_into(node, page_no, buf),
+                None => return Err(Error::corruption("a fresh page buffer is shared")),
+            }
+            pages.push((page_no, page));
+        }
+        for (&page_no, raw) in &self.dirty.raw {
+            // Copied straight into the shared buffer (no zeroing first).
+            let mut page: Arc<[u8]> = Arc::from(&raw[..]);
+            match Arc::get_mut(&mut page) {
+                Some(buf) => renumber(buf, page_no),
                 None => return Err(Error::corruption("a fresh page buffer is shared")),
             }
             pages.push((page_no, page));
@@ -318,6 +338,7 @@ impl WriteTxn {
             .dirty
             .nodes
             .keys()
+            .chain(self.dirty.raw.keys())
             .chain(self.dirty.overflow.keys())
             .copied()
             .collect();
@@ -325,6 +346,10 @@ impl WriteTxn {
         let mut w = RunWriter::new(&shared.pager);
         for &page_no in &numbers {
             let buf = w.page(page_no)?;
+            if let Some(raw) = self.dirty.raw.get(&page_no) {
+                encode_raw_branch(raw, page_no, buf);
+                continue;
+            }
             match (
                 self.dirty.nodes.get(&page_no),
                 self.dirty.overflow.get(&page_no),
