@@ -167,6 +167,7 @@ pub(crate) fn node_ref_result(n: &NodeRef<'_>) -> treestore_core::Result<treesto
 pub(crate) struct NodesSink {
     b: RecordBuilder,
     text_read: bool,
+    count: usize,
 }
 
 impl NodesSink {
@@ -176,12 +177,20 @@ impl NodesSink {
         NodesSink {
             b: RecordBuilder::default(),
             text_read,
+            count: 0,
         }
     }
 
     /// The finished result.
     pub(crate) fn finish(self) -> treestore_result {
         self.b.finish(0, 0, None)
+    }
+
+    /// The finished result of a whole document: the version record of `doc`, then the nodes, with
+    /// their count as the total (what [`nodes_result`] gives for the owned nodes).
+    pub(crate) fn finish_document(mut self, doc: &Document) -> treestore_result {
+        push_version(&mut self.b, doc);
+        self.b.finish(1, self.count as u64, None)
     }
 }
 
@@ -195,6 +204,7 @@ impl NodeSink for NodesSink {
     fn node(&mut self, n: &NodeRef<'_>) -> treestore_core::Result<()> {
         let pending = push_node_ref(&mut self.b, n, self.text_read)?;
         self.b.push_pending_node(pending);
+        self.count += 1;
         Ok(())
     }
 

@@ -252,6 +252,38 @@ fn borrowed_reads_give_the_results_owned_reads_give() {
 }
 
 #[test]
+fn a_borrowed_document_read_gives_the_result_of_the_owned_one() {
+    let (_dir, db) = open();
+    let tx = db.begin_read().unwrap();
+    for version in [None, Some("v1"), Some("v2")] {
+        let (doc, nodes) = DocReader::new(&tx).document("p", version).unwrap();
+        let want = nodes_result(Some(&doc), &nodes, true, nodes.len() as u64, None);
+        let mut sink = NodesSink::new(true);
+        let got_doc = DocReader::new(&tx)
+            .document_with("p", version, &mut sink)
+            .unwrap();
+        assert_eq!(got_doc, doc);
+        let got = sink.finish_document(&got_doc);
+        assert_eq!(views(&got), views(&want), "{version:?}");
+        let shape = |r: &treestore_result| {
+            let d = &r.data;
+            (
+                d.top_records,
+                d.total,
+                d.records.len(),
+                d.fields.len(),
+                d.strings.len(),
+                d.kvs.len(),
+            )
+        };
+        assert_eq!(shape(&got), shape(&want), "{version:?}");
+        assert_eq!(got.data.total, nodes.len() as u64);
+    }
+    let missing = DocReader::new(&tx).document_with("p", Some("v9"), &mut NodesSink::new(true));
+    assert!(missing.is_err());
+}
+
+#[test]
 fn a_text_for_a_node_not_handed_over_is_an_error() {
     use std::borrow::Cow;
     use treestore_core::document::NodeSink;

@@ -92,11 +92,22 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
 
     /// The version and all its nodes, with text, in pre-order.
     pub fn document(&self, policy: &str, version: Option<&str>) -> Result<(Document, Vec<Node>)> {
+        let mut out = Collected::with_capacity(0);
+        let doc = self.document_with(policy, version, &mut out)?;
+        Ok((doc, out.nodes))
+    }
+
+    /// [`Self::document`]: the version returned, its nodes handed to `sink`.
+    pub fn document_with(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        sink: &mut (impl NodeSink + ?Sized),
+    ) -> Result<Document> {
         let r = self.ver.resolve(policy, version)?;
         let doc = self.ver.version(policy, &r.version_id)?;
-        let mut out = Collected::with_capacity(0);
-        self.scan_nodes(policy, &r, 0, None, true, &mut out)?;
-        Ok((doc, out.nodes))
+        self.scan_nodes(policy, &r, 0, None, true, sink)?;
+        Ok(doc)
     }
 
     /// One node, with text.
