@@ -1,9 +1,9 @@
 //! Borrowed multi-node reads: a [`NodeSink`] is handed each node of a children, subtree, ancestor
 //! path, batch or page read as a [`NodeRef`] into the transaction's pages, in the read's order,
-//! then the stored texts of those nodes (read together after the structure, see
-//! [`text_scan`](crate::document::text_scan)). A caller that copies the nodes elsewhere anyway (the
-//! C ABI writes them into a result's arena) so makes none of the owned [`Node`](super::Node)'s
-//! allocations; the owned reads are this with a sink that builds `Node`s ([`super::collect`]).
+//! then the stored texts of those nodes (read together after the structure, see [`text_scan`]).
+//! A caller that copies the nodes elsewhere anyway (the C ABI writes them into a result's arena)
+//! so makes none of the owned [`Node`](super::Node)'s allocations; the owned reads are this with a
+//! sink that builds `Node`s ([`super::collect`]).
 
 use std::borrow::Cow;
 
