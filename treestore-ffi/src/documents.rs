@@ -16,7 +16,7 @@ use treestore_core::record::{document_inputs_from_json, DocumentInput};
 use crate::args;
 use crate::db::treestore_db;
 use crate::error::{treestore_error, FfiError};
-use crate::nodes::nodes_result;
+use crate::nodes::{nodes_result, NodesSink};
 use crate::result::{treestore_result, write_record};
 use crate::status::{treestore_status, TREESTORE_INVALID_ARGUMENT};
 use crate::txn::{read_timed, treestore_txn, write_timed};
@@ -152,10 +152,12 @@ pub extern "C" fn treestore_document_get(
         let (policy, version) =
             policy_version(policy_id, policy_id_len, version_id, version_id_len)?;
         args::out(out_result, "out_result")?;
-        let (doc, nodes) = read_timed(db, txn, Op::GetDocument, |r| {
-            DocReader::new(r).document(policy, version)
+        // Built inside the read from the stored records (see `NodesSink`).
+        let result = read_timed(db, txn, Op::GetDocument, |r| {
+            let mut sink = NodesSink::new(true);
+            let doc = DocReader::new(r).document_with(policy, version, &mut sink)?;
+            Ok(sink.finish_document(&doc))
         })?;
-        let result = nodes_result(Some(&doc), &nodes, true, nodes.len() as u64, None);
         args::write_out(out_result, result.into_raw());
         Ok(())
     })

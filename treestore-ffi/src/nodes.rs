@@ -1,8 +1,10 @@
 //! Node records: the fixed-width view of a document node, the type every tree query returns.
 
+use std::borrow::Cow;
+
 use crate::records::{push_version, RecordBuilder};
 use crate::result::{treestore_result, treestore_str};
-use treestore_core::document::{Document, Node, NodeRef};
+use treestore_core::document::{Document, Node, NodeRef, NodeSink};
 
 /// `treestore_node.flags`: `page_start` holds a value.
 pub const TREESTORE_NODE_HAS_PAGE_START: u32 = 1;
@@ -97,13 +99,15 @@ pub(crate) fn push_node(b: &mut RecordBuilder, n: &Node, text_read: bool) -> Pen
     }
 }
 
-/// [`push_node`] for a node borrowed from the store ([`DocReader::node_with`]): its strings are
-/// copied from the stored record into the arena, the only copy the read makes.
+/// [`push_node`] for a node borrowed from the store ([`DocReader::node_with`] and the `*_with`
+/// multi-node reads): its strings are copied from the stored record into the arena, the only
+/// copy the read makes.
 ///
 /// [`DocReader::node_with`]: treestore_core::document::DocReader::node_with
 pub(crate) fn push_node_ref(
     b: &mut RecordBuilder,
     n: &NodeRef<'_>,
+    text_read: bool,
 ) -> treestore_core::Result<PendingNode> {
     let opt = |b: &mut RecordBuilder, s: Option<&str>| {
         s.map_or(treestore_str::NONE, |s| b.string_span(s))
@@ -125,7 +129,7 @@ pub(crate) fn push_node_ref(
         created_at: n.created_at,
         updated_at: n.updated_at,
         depth: n.depth,
-        flags: node_flags(n.page_start, n.page_end, true),
+        flags: node_flags(n.page_start, n.page_end, text_read),
         child_first,
         child_count,
         see_also_first,
@@ -150,9 +154,69 @@ pub(crate) fn node_ref_result(n: &NodeRef<'_>) -> treestore_core::Result<treesto
             + n.section_path.len()
             + 256,
     );
-    let pending = push_node_ref(&mut b, n)?;
+    let pending = push_node_ref(&mut b, n, true)?;
     b.push_pending_node(pending);
     Ok(b.finish(0, 0, None))
+}
+
+/// The result of a borrowed multi-node read ([`DocReader`]'s `*_with` reads): each node is
+/// written into the result's arrays and arena as the read hands it over, its stored text when
+/// that is read at the end; no owned [`Node`] between the store and the result.
+///
+/// [`DocReader`]: treestore_core::document::DocReader
+pub(crate) struct NodesSink {
+    b: RecordBuilder,
+    text_read: bool,
+    count: usize,
+}
+
+impl NodesSink {
+    /// An empty result of nodes; `text_read`: the read was asked for texts (see
+    /// [`TREESTORE_NODE_HAS_TEXT`]).
+    pub(crate) fn new(text_read: bool) -> NodesSink {
+        NodesSink {
+            b: RecordBuilder::default(),
+            text_read,
+            count: 0,
+        }
+    }
+
+    /// The finished result.
+    pub(crate) fn finish(self) -> treestore_result {
+        self.b.finish(0, 0, None)
+    }
+
+    /// The finished result of a whole document: the version record of `doc`, then the nodes, with
+    /// their count as the total (what [`nodes_result`] gives for the owned nodes).
+    pub(crate) fn finish_document(mut self, doc: &Document) -> treestore_result {
+        push_version(&mut self.b, doc);
+        self.b.finish(1, self.count as u64, None)
+    }
+}
+
+impl NodeSink for NodesSink {
+    fn reserve(&mut self, nodes: usize) {
+        self.b.reserve_nodes(nodes);
+        // About what a node of a PageIndex tree takes, its text stored apart or not.
+        self.b.reserve_bytes(nodes.saturating_mul(160));
+    }
+
+    fn node(&mut self, n: &NodeRef<'_>) -> treestore_core::Result<()> {
+        let pending = push_node_ref(&mut self.b, n, self.text_read)?;
+        self.b.push_pending_node(pending);
+        self.count += 1;
+        Ok(())
+    }
+
+    fn text(&mut self, index: usize, text: Cow<'_, str>) -> treestore_core::Result<()> {
+        if self.b.set_node_text(index, &text) {
+            Ok(())
+        } else {
+            Err(treestore_core::Error::invalid(format!(
+                "a text came for node {index}, which the read did not hand over"
+            )))
+        }
+    }
 }
 
 fn node_flags(page_start: Option<i64>, page_end: Option<i64>, text_read: bool) -> u32 {

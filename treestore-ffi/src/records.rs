@@ -377,6 +377,22 @@ impl RecordBuilder {
         self.r.data.nodes.push(n);
     }
 
+    /// Makes room for `n` more nodes.
+    pub(crate) fn reserve_nodes(&mut self, n: usize) {
+        self.r.data.nodes.reserve(n);
+    }
+
+    /// Sets the text of the node added `index`th (from 0) to a copy of `text`. False when there
+    /// is no such node.
+    pub(crate) fn set_node_text(&mut self, index: usize, text: &str) -> bool {
+        if index >= self.r.data.nodes.len() {
+            return false;
+        }
+        let span = self.r.data.arena.push(text.as_bytes());
+        self.r.data.nodes[index].text = span;
+        true
+    }
+
     /// Adds nodes built with pending views.
     pub(crate) fn push_pending_nodes(&mut self, nodes: &[treestore_node]) {
         self.r.data.nodes.extend_from_slice(nodes);

@@ -11,12 +11,13 @@
 use treestore_core::document::{DocReader, Node};
 use treestore_core::metrics::Op;
 use treestore_core::record::parse_str_list;
+use treestore_core::Result as CoreResult;
 
 use crate::args;
 use crate::db::treestore_db;
 use crate::documents::policy_version;
 use crate::error::treestore_error;
-use crate::nodes::{node_ref_result, nodes_result};
+use crate::nodes::{node_ref_result, nodes_result, NodesSink};
 use crate::result::treestore_result;
 use crate::status::treestore_status;
 use crate::txn::{read_timed, treestore_txn};
@@ -24,6 +25,17 @@ use crate::txn::{read_timed, treestore_txn};
 fn write_nodes(out_result: *mut *mut treestore_result, nodes: &[Node], text_read: bool) {
     let result = nodes_result(None, nodes, text_read, 0, None);
     args::write_out(out_result, result.into_raw());
+}
+
+/// The result of a borrowed multi-node read: `read` hands its nodes to the sink, which writes
+/// them straight into the result (built inside the read, from the stored records).
+fn sink_result(
+    text_read: bool,
+    read: impl FnOnce(&mut NodesSink) -> CoreResult<()>,
+) -> CoreResult<treestore_result> {
+    let mut sink = NodesSink::new(text_read);
+    read(&mut sink)?;
+    Ok(sink.finish())
 }
 
 /// Reads node `node_id`, with text, into a result of one node. TREESTORE_NOT_FOUND when the
@@ -90,11 +102,12 @@ pub extern "C" fn treestore_node_get_batch(
             args::string(ids_json, ids_json_len, "ids_json")?,
         )?;
         args::out(out_result, "out_result")?;
-        let found = read_timed(db, txn, Op::GetNodes, |r| {
-            DocReader::new(r).nodes(policy, version, &ids, include_text)
+        let result = read_timed(db, txn, Op::GetNodes, |r| {
+            sink_result(include_text, |s| {
+                DocReader::new(r).nodes_with(policy, version, &ids, include_text, s)
+            })
         })?;
-        let nodes: Vec<Node> = found.into_iter().flatten().collect();
-        write_nodes(out_result, &nodes, include_text);
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }
@@ -122,10 +135,12 @@ pub extern "C" fn treestore_node_children(
             policy_version(policy_id, policy_id_len, version_id, version_id_len)?;
         let parent = args::opt_string(parent_id, parent_id_len, "parent_id")?;
         args::out(out_result, "out_result")?;
-        let nodes = read_timed(db, txn, Op::GetChildren, |r| {
-            DocReader::new(r).children(policy, version, parent, include_text)
+        let result = read_timed(db, txn, Op::GetChildren, |r| {
+            sink_result(include_text, |s| {
+                DocReader::new(r).children_with(policy, version, parent, include_text, s)
+            })
         })?;
-        write_nodes(out_result, &nodes, include_text);
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }
@@ -155,10 +170,12 @@ pub extern "C" fn treestore_node_subtree(
             policy_version(policy_id, policy_id_len, version_id, version_id_len)?;
         let id = args::string(node_id, node_id_len, "node_id")?;
         args::out(out_result, "out_result")?;
-        let nodes = read_timed(db, txn, Op::GetSubtree, |r| {
-            DocReader::new(r).subtree(policy, version, id, max_depth, include_text)
+        let result = read_timed(db, txn, Op::GetSubtree, |r| {
+            sink_result(include_text, |s| {
+                DocReader::new(r).subtree_with(policy, version, id, max_depth, include_text, s)
+            })
         })?;
-        write_nodes(out_result, &nodes, include_text);
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }
@@ -186,10 +203,12 @@ pub extern "C" fn treestore_node_ancestors(
             policy_version(policy_id, policy_id_len, version_id, version_id_len)?;
         let id = args::string(node_id, node_id_len, "node_id")?;
         args::out(out_result, "out_result")?;
-        let nodes = read_timed(db, txn, Op::GetAncestorPath, |r| {
-            DocReader::new(r).ancestor_path(policy, version, id, include_text)
+        let result = read_timed(db, txn, Op::GetAncestorPath, |r| {
+            sink_result(include_text, |s| {
+                DocReader::new(r).ancestor_path_with(policy, version, id, include_text, s)
+            })
         })?;
-        write_nodes(out_result, &nodes, include_text);
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }
@@ -215,10 +234,12 @@ pub extern "C" fn treestore_node_by_page(
         let (policy, version) =
             policy_version(policy_id, policy_id_len, version_id, version_id_len)?;
         args::out(out_result, "out_result")?;
-        let nodes = read_timed(db, txn, Op::GetNodesByPage, |r| {
-            DocReader::new(r).nodes_by_page(policy, version, page, include_text)
+        let result = read_timed(db, txn, Op::GetNodesByPage, |r| {
+            sink_result(include_text, |s| {
+                DocReader::new(r).nodes_by_page_with(policy, version, page, include_text, s)
+            })
         })?;
-        write_nodes(out_result, &nodes, include_text);
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }
@@ -247,10 +268,12 @@ pub extern "C" fn treestore_node_by_pages(
             policy_version(policy_id, policy_id_len, version_id, version_id_len)?;
         let spec = args::string(spec, spec_len, "spec")?;
         args::out(out_result, "out_result")?;
-        let nodes = read_timed(db, txn, Op::GetNodesByPage, |r| {
-            DocReader::new(r).nodes_by_pages(policy, version, spec, include_text)
+        let result = read_timed(db, txn, Op::GetNodesByPage, |r| {
+            sink_result(include_text, |s| {
+                DocReader::new(r).nodes_by_pages_with(policy, version, spec, include_text, s)
+            })
         })?;
-        write_nodes(out_result, &nodes, include_text);
+        args::write_out(out_result, result.into_raw());
         Ok(())
     })
 }
@@ -284,3 +307,7 @@ pub extern "C" fn treestore_node_by_section_path(
         Ok(())
     })
 }
+
+#[cfg(test)]
+#[path = "tree_tests.rs"]
+mod tests;

@@ -36,6 +36,14 @@ def calls(db):
         (lib.treestore_tool_result_list, (NULL, 0)),
         (lib.treestore_prompt_get, (b"n", 1, 0, NULL, 0)),
         (lib.treestore_search_settings_get, ()),
+        # node lists whose nodes differ from the first in parent (None included), depth, version
+        (lib.treestore_node_subtree, (b"p", 1, NULL, 0, b"root", 4, 0, True)),
+        (lib.treestore_node_subtree, (b"p", 1, NULL, 0, b"a", 1, 0, False)),
+        (lib.treestore_node_ancestors, (b"p", 1, NULL, 0, b"a1", 2, True)),
+        (lib.treestore_node_children, (b"p", 1, NULL, 0, b"root", 4, True)),
+        (lib.treestore_node_children, (P, len(P), b"v1", 2, NULL, 0, True)),
+        (lib.treestore_node_get_batch, (b"p", 1, NULL, 0, b'["a","root","a1","b"]', 21, True)),
+        (lib.treestore_node_get_batch, (b"p", 1, NULL, 0, b'["a1","nope"]', 13, True)),
     ]
 
 
@@ -46,6 +54,32 @@ def test_c_and_python_decoders_agree(policy_db):
         c = policy_db._q(_decode.c_take_full, fn, *args)
         assert c[:4] == py[:4], fn
         assert py[0] or py[1], fn  # the call returned something to compare
+
+
+@pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
+def test_tree_queries_in_one_crossing_decode_as_the_python_decoder_does(policy_db):
+    """_speedups.tree_query (children, subtree, ancestors: one C call each) builds what the Python
+    reference decoder builds from the same library call, node lists of every shape included."""
+    policy_db.store_document(small_document())
+    policy_db.store_document(small_document(version="v2"))
+    db = policy_db
+    for policy, version in [("p", None), ("p", "v1"), (POLICY, None), (POLICY, "v1")]:
+        p, v = policy.encode(), (version or "").encode()
+        vv = (v, len(v)) if version else (NULL, 0)
+        top = "root" if policy == "p" else db.get_children(policy)[0]["node_id"]
+        roots = [n["node_id"] for n in db.get_subtree(policy, top, 0, version)]
+        for text in (True, False):
+            for node in roots:
+                n = node.encode()
+                cases = [
+                    (db.get_children(policy, node, version, include_text=text), lib.treestore_node_children, (*vv, n, len(n), text)),
+                    (db.get_subtree(policy, node, 0, version, text), lib.treestore_node_subtree, (*vv, n, len(n), 0, text)),
+                    (db.get_subtree(policy, node, 1, version, text), lib.treestore_node_subtree, (*vv, n, len(n), 1, text)),
+                    (db.get_ancestor_path(policy, node, version, include_text=text), lib.treestore_node_ancestors, (*vv, n, len(n), text)),
+                ]  # fmt: skip
+                for got, fn, args in cases:
+                    want = db._q(_decode.py_take_nodes, fn, p, len(p), *args)
+                    assert got == want, (policy, version, node, fn)
 
 
 @pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")

@@ -24,11 +24,22 @@ use super::text;
 
 mod borrowed;
 mod collect;
+mod sink;
 pub use borrowed::NodeRef;
 use collect::Collected;
+use sink::Feed;
+pub use sink::NodeSink;
 
 /// A walk that must skip more than this many nodes re-seeks instead of scanning past them.
 const SKIP_BY_SEEK: u32 = 32;
+
+/// What reading children by point reads ([`DocReader::hop_children`]) costs per child, and what
+/// setting up a scan of the parent's subtree costs, in scanned entries (callgrind, get_children
+/// from Python on the bench corpus: a point read from the previous one's leaf ~2,000 instructions,
+/// a scanned entry ~290, a range's setup ~5,400). Children hop when that is cheaper than scanning
+/// every node below the parent.
+const CHILD_HOP_ENTRIES: usize = 7;
+const SCAN_SETUP_ENTRIES: usize = 18;
 
 /// Reads documents within one transaction (read or write). Tables are opened on first use and
 /// reused, so make one reader per transaction and call it many times. Every method takes the
@@ -81,10 +92,22 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
 
     /// The version and all its nodes, with text, in pre-order.
     pub fn document(&self, policy: &str, version: Option<&str>) -> Result<(Document, Vec<Node>)> {
+        let mut out = Collected::with_capacity(0);
+        let doc = self.document_with(policy, version, &mut out)?;
+        Ok((doc, out.nodes))
+    }
+
+    /// [`Self::document`]: the version returned, its nodes handed to `sink`.
+    pub fn document_with(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        sink: &mut (impl NodeSink + ?Sized),
+    ) -> Result<Document> {
         let r = self.ver.resolve(policy, version)?;
         let doc = self.ver.version(policy, &r.version_id)?;
-        let found = self.scan_nodes(policy, &r, 0, None, true)?;
-        Ok((doc, self.complete(found)?))
+        self.scan_nodes(policy, &r, 0, None, true, sink)?;
+        Ok(doc)
     }
 
     /// One node, with text.
@@ -102,6 +125,38 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         node_ids: &[S],
         include_text: bool,
     ) -> Result<Vec<Option<Node>>> {
+        let mut out = Collected::with_capacity(node_ids.len());
+        let slots = self.batch(policy, version, node_ids, include_text, &mut out)?;
+        let mut nodes = out.nodes.into_iter();
+        Ok(slots
+            .into_iter()
+            .map(|hit| if hit { nodes.next() } else { None })
+            .collect())
+    }
+
+    /// [`Self::nodes`] handed to `sink`: the nodes found, in the order asked (ids the version
+    /// does not have are left out).
+    pub fn nodes_with<S: AsRef<str>>(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        node_ids: &[S],
+        include_text: bool,
+        sink: &mut (impl NodeSink + ?Sized),
+    ) -> Result<()> {
+        self.batch(policy, version, node_ids, include_text, sink)
+            .map(drop)
+    }
+
+    /// The nodes of `node_ids` the version has, handed to `sink`; whether each id was found.
+    fn batch<S: AsRef<str>>(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        node_ids: &[S],
+        include_text: bool,
+        sink: &mut (impl NodeSink + ?Sized),
+    ) -> Result<Vec<bool>> {
         let r = self.ver.resolve(policy, version)?;
         // The ids and records of one version are neighbours: each table's lookups start from
         // the previous one's leaf.
@@ -111,17 +166,14 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         for id in node_ids {
             match self.locate(&r, id.as_ref(), Some(&mut fingers))? {
                 None => slots.push(false),
-                Some((pos, v)) => {
-                    found.push((pos, decode_node(&v, include_text)?));
+                Some((_, v)) => {
+                    found.push(v);
                     slots.push(true);
                 }
             }
         }
-        let mut nodes = self.finish(policy, &r, found, include_text)?.into_iter();
-        Ok(slots
-            .into_iter()
-            .map(|hit| if hit { nodes.next() } else { None })
-            .collect())
+        self.feed_values(policy, &r, &found, include_text, sink)?;
+        Ok(slots)
     }
 
     /// The children of `parent` in order; `None` means the root's children.
@@ -132,6 +184,20 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         parent: Option<&str>,
         include_text: bool,
     ) -> Result<Vec<Node>> {
+        let mut out = Collected::with_capacity(0);
+        self.children_with(policy, version, parent, include_text, &mut out)?;
+        Ok(out.nodes)
+    }
+
+    /// [`Self::children`] handed to `sink`.
+    pub fn children_with(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        parent: Option<&str>,
+        include_text: bool,
+        sink: &mut (impl NodeSink + ?Sized),
+    ) -> Result<()> {
         let r = self.ver.resolve(policy, version)?;
         let (pos, v) = match parent {
             Some(id) => self.locate_or_not_found(&r, policy, id, None)?,
@@ -144,9 +210,49 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         // The parent's child count sizes the result, so a wide fan is not copied as it grows; the
         // rest of its record is not read.
         let (head, child_count) = decode_head_and_child_count(&v)?;
-        let out = Collected::with_capacity(child_count);
-        let found = self.walk(policy, &r, pos, head, 1, include_text, out)?;
-        self.complete(found)
+        let mut feed = Feed::new(sink, policy, &r.version_id, include_text);
+        feed.reserve(child_count);
+        // Children with subtrees of their own are found by point reads, each past the previous
+        // one's subtree; children that are mostly leaves lie side by side and are scanned.
+        let below = (head.size as usize).saturating_sub(1);
+        if child_count.saturating_mul(CHILD_HOP_ENTRIES) < SCAN_SETUP_ENTRIES + below {
+            self.hop_children(&r, pos, head, include_text, &mut feed)?;
+        } else {
+            self.walk(&r, pos, head, 1, include_text, &mut feed)?;
+        }
+        self.complete(feed)
+    }
+
+    /// The children of the node at `pos` (whose walk fields are `head`), by one point read each
+    /// from the previous one's leaf: the next child is past the previous one's subtree. Cheaper
+    /// than scanning the subtrees between them once those hold more than a node or so each.
+    fn hop_children<S: NodeSink + ?Sized>(
+        &self,
+        r: &Resolved,
+        pos: u32,
+        head: NodeHead,
+        with_text: bool,
+        feed: &mut Feed<'_, S>,
+    ) -> Result<()> {
+        let end = u64::from(pos) + u64::from(head.size);
+        let mut next = u64::from(pos) + 1;
+        let mut finger = Finger::new();
+        while next < end {
+            let at = u32::try_from(next).map_err(|_| missing_node(r.vid, u32::MAX))?;
+            let v = self
+                .value_at(r.vid, at, Some(&mut finger))?
+                .ok_or_else(|| missing_node(r.vid, at))?;
+            let rec = decode_node_ref(&v, with_text)?;
+            if rec.head.size == 0 {
+                return Err(Error::corruption(format!(
+                    "doc.nodes: vid {} position {at}: a subtree of size 0",
+                    r.vid
+                )));
+            }
+            next += u64::from(rec.head.size);
+            feed.push(&rec)?;
+        }
+        Ok(())
     }
 
     /// The subtree of `node_id` in pre-order, the node first, down to `max_depth` levels below it
@@ -159,14 +265,30 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         max_depth: u32,
         include_text: bool,
     ) -> Result<Vec<Node>> {
+        let mut out = Collected::with_capacity(0);
+        self.subtree_with(policy, version, node_id, max_depth, include_text, &mut out)?;
+        Ok(out.nodes)
+    }
+
+    /// [`Self::subtree`] handed to `sink`.
+    pub fn subtree_with(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        node_id: &str,
+        max_depth: u32,
+        include_text: bool,
+        sink: &mut (impl NodeSink + ?Sized),
+    ) -> Result<()> {
         let r = self.ver.resolve(policy, version)?;
         let (pos, v) = self.locate_or_not_found(&r, policy, node_id, None)?;
         // The node's own record, read to find it, tells how far the subtree goes.
         let rec = decode_node_ref(&v, include_text)?;
-        let mut out = Collected::with_capacity(rec.head.size.min(1024) as usize);
-        out.push_ref(policy, &r.version_id, &rec, include_text)?;
-        let found = self.walk(policy, &r, pos, rec.head, max_depth, include_text, out)?;
-        self.complete(found)
+        let mut feed = Feed::new(sink, policy, &r.version_id, include_text);
+        feed.reserve(rec.head.size.min(1024) as usize);
+        feed.push(&rec)?;
+        self.walk(&r, pos, rec.head, max_depth, include_text, &mut feed)?;
+        self.complete(feed)
     }
 
     /// The path from the root down to `node_id`, both included: one point read per level.
@@ -177,29 +299,44 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         node_id: &str,
         include_text: bool,
     ) -> Result<Vec<Node>> {
+        let mut out = Collected::with_capacity(0);
+        self.ancestor_path_with(policy, version, node_id, include_text, &mut out)?;
+        Ok(out.nodes)
+    }
+
+    /// [`Self::ancestor_path`] handed to `sink`.
+    pub fn ancestor_path_with(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        node_id: &str,
+        include_text: bool,
+        sink: &mut (impl NodeSink + ?Sized),
+    ) -> Result<()> {
         let r = self.ver.resolve(policy, version)?;
         // A version's records are neighbours in `doc.nodes`: each parent is looked up from the
         // leaf (or the branch) where its child was found.
         let mut fingers = Fingers::default();
-        let (pos, v) = self.locate_or_not_found(&r, policy, node_id, Some(&mut fingers))?;
-        let rec = decode_node(&v, include_text)?;
+        let (_, v) = self.locate_or_not_found(&r, policy, node_id, Some(&mut fingers))?;
+        let head = decode_head_and_child_count(&v)?.0;
         let mut finger = fingers.records;
-        let mut chain =
-            Vec::with_capacity(rec.head.depth.min(super::model::MAX_DEPTH) as usize + 1);
-        let mut parent = rec.head.parent_pos;
-        chain.push((pos, rec));
+        let mut chain = Vec::with_capacity(head.depth.min(super::model::MAX_DEPTH) as usize + 1);
+        let mut parent = head.parent_pos;
+        chain.push(v);
         while let Some(p) = parent {
             if chain.len() > super::model::MAX_DEPTH as usize + 1 {
                 return Err(Error::corruption(format!(
                     "policy {policy}: the parents of node {node_id} form a cycle"
                 )));
             }
-            let rec = self.record_near(r.vid, p, include_text, &mut finger)?;
-            parent = rec.head.parent_pos;
-            chain.push((p, rec));
+            let v = self
+                .value_at(r.vid, p, Some(&mut finger))?
+                .ok_or_else(|| missing_node(r.vid, p))?;
+            parent = decode_head_and_child_count(&v)?.0.parent_pos;
+            chain.push(v);
         }
         chain.reverse();
-        self.finish(policy, &r, chain, include_text)
+        self.feed_values(policy, &r, &chain, include_text, sink)
     }
 
     /// Every node whose page range covers `page`, in pre-order.
@@ -210,12 +347,27 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         page: i64,
         include_text: bool,
     ) -> Result<Vec<Node>> {
+        let mut out = Collected::with_capacity(0);
+        self.nodes_by_page_with(policy, version, page, include_text, &mut out)?;
+        Ok(out.nodes)
+    }
+
+    /// [`Self::nodes_by_page`] handed to `sink`.
+    pub fn nodes_by_page_with(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        page: i64,
+        include_text: bool,
+        sink: &mut (impl NodeSink + ?Sized),
+    ) -> Result<()> {
         if !(0..=MAX_PAGE).contains(&page) {
             return Err(Error::invalid(format!(
                 "page {page} is outside 0..={MAX_PAGE}"
             )));
         }
-        self.by_ranges(policy, version, &[(page as u32, page as u32)], include_text)
+        let range = [(page as u32, page as u32)];
+        self.by_ranges(policy, version, &range, include_text, sink)
     }
 
     /// Every node whose page range meets one of the ranges of `spec` (e.g. `"5-10,12"`), in
@@ -227,8 +379,22 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         spec: &str,
         include_text: bool,
     ) -> Result<Vec<Node>> {
+        let mut out = Collected::with_capacity(0);
+        self.nodes_by_pages_with(policy, version, spec, include_text, &mut out)?;
+        Ok(out.nodes)
+    }
+
+    /// [`Self::nodes_by_pages`] handed to `sink`.
+    pub fn nodes_by_pages_with(
+        &self,
+        policy: &str,
+        version: Option<&str>,
+        spec: &str,
+        include_text: bool,
+        sink: &mut (impl NodeSink + ?Sized),
+    ) -> Result<()> {
         let ranges = parse_page_spec(spec)?;
-        self.by_ranges(policy, version, &ranges, include_text)
+        self.by_ranges(policy, version, &ranges, include_text, sink)
     }
 
     fn by_ranges(
@@ -237,7 +403,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         version: Option<&str>,
         ranges: &[(u32, u32)],
         include_text: bool,
-    ) -> Result<Vec<Node>> {
+        sink: &mut (impl NodeSink + ?Sized),
+    ) -> Result<()> {
         let r = self.ver.resolve(policy, version)?;
         let head = self.head(&r, policy)?;
         let t = self.pages.get(self.tx())?;
@@ -250,12 +417,12 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         let mut found = Vec::with_capacity(positions.len());
         let mut finger = Finger::new();
         for pos in positions {
-            found.push((
-                pos,
-                self.record_near(r.vid, pos, include_text, &mut finger)?,
-            ));
+            found.push(
+                self.value_at(r.vid, pos, Some(&mut finger))?
+                    .ok_or_else(|| missing_node(r.vid, pos))?,
+            );
         }
-        self.finish(policy, &r, found, include_text)
+        self.feed_values(policy, &r, &found, include_text, sink)
     }
 
     /// The node whose section path is `path`, with text.
@@ -320,8 +487,9 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                 .saturating_add(u32::try_from(n).unwrap_or(u32::MAX))
                 .min(head.node_count),
         };
-        let found = self.scan_nodes(policy, &r, start, Some(end), false)?;
-        let mut nodes = self.complete(found)?;
+        let mut out = Collected::with_capacity(0);
+        self.scan_nodes(policy, &r, start, Some(end), false, &mut out)?;
+        let mut nodes = out.nodes;
         if let Some(max) = options.summary_chars {
             for n in &mut nodes {
                 cut_summary(&mut n.summary, max);
@@ -377,22 +545,6 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         {
             Some(v) => Ok(Some(decode_pos(&v, "node id index")?)),
             None => Ok(None),
-        }
-    }
-
-    /// Like [`Self::record_at`], from `finger`'s last lookup in `doc.nodes`.
-    fn record_near(
-        &self,
-        vid: u64,
-        pos: u32,
-        with_text: bool,
-        finger: &mut Finger,
-    ) -> Result<NodeRecord> {
-        let t = self.nodes.get(self.tx())?;
-        let mut kb = self.keys.borrow_mut();
-        match self.tx().get_near(t, node_key(&mut kb, vid, pos), finger)? {
-            Some(v) => decode_node(&v, with_text),
-            None => Err(missing_node(vid, pos)),
         }
     }
 
@@ -490,7 +642,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         Ok(out)
     }
 
-    /// Nodes at positions `[start, end)` (`None`: to the end of the version), in pre-order.
+    /// Nodes at positions `[start, end)` (`None`: to the end of the version), in pre-order,
+    /// handed to `sink` (stored texts read at the end).
     fn scan_nodes(
         &self,
         policy: &str,
@@ -498,7 +651,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         start: u32,
         end: Option<u32>,
         with_text: bool,
-    ) -> Result<Collected> {
+        sink: &mut (impl NodeSink + ?Sized),
+    ) -> Result<()> {
         let vid = r.vid;
         let t = self.nodes.get(self.tx())?;
         let (lower, upper) = scan_bounds(vid, start, end);
@@ -506,35 +660,29 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             Some(u) => Bound::Excluded(u.as_slice()),
             None => Bound::Unbounded,
         };
-        let mut out =
-            Collected::with_capacity(end.map_or(0, |e| e.saturating_sub(start).min(4096)) as usize);
+        let mut feed = Feed::new(sink, policy, &r.version_id, with_text);
+        feed.reserve(end.map_or(0, |e| e.saturating_sub(start).min(4096)) as usize);
         for kv in self.tx().range(t, Bound::Included(&lower), upper)? {
             let (k, v) = kv?;
             node_key_pos(&k)?;
-            let rec = decode_node_ref(&v, with_text)?;
-            out.push_ref(policy, &r.version_id, &rec, with_text)?;
+            feed.push(&decode_node_ref(&v, with_text)?)?;
         }
-        Ok(out)
+        self.complete(feed)
     }
 
     /// The subtree `[pos, pos + size)` below the node at `pos` (whose walk fields, already read,
     /// are `head`; the node itself is left out) in pre-order, down to `max_depth` levels below it
     /// (0: unlimited), skipping the subtrees below that depth (by re-seeking past big ones),
-    /// appended to `out`.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "one walk for children and subtrees"
-    )]
-    fn walk(
+    /// handed to `feed`.
+    fn walk<S: NodeSink + ?Sized>(
         &self,
-        policy: &str,
         r: &Resolved,
         pos: u32,
         head: NodeHead,
         max_depth: u32,
         with_text: bool,
-        mut out: Collected,
-    ) -> Result<Collected> {
+        feed: &mut Feed<'_, S>,
+    ) -> Result<()> {
         let vid = r.vid;
         let t = self.nodes.get(self.tx())?;
         let end = u64::from(pos) + u64::from(head.size);
@@ -561,7 +709,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                 }
                 let rec = decode_node_ref(&v, with_text)?;
                 let h = rec.head;
-                out.push_ref(policy, &r.version_id, &rec, with_text)?;
+                feed.push(&rec)?;
                 if limit.is_some_and(|d| h.depth >= d) && h.size > 1 {
                     skip_to = at.saturating_add(h.size);
                     if h.size > SKIP_BY_SEEK {
@@ -572,28 +720,30 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             }
             break;
         }
-        Ok(out)
+        Ok(())
     }
 
-    /// The nodes of `found` (records read by point lookups); with text, the stored texts of two
-    /// or more nodes are read together (see [`super::text_scan`]).
-    fn finish(
+    /// Hands the records `values` (read by point lookups) to `sink` in order; with text, the
+    /// stored texts of two or more nodes are read together (see [`super::text_scan`]).
+    fn feed_values(
         &self,
         policy: &str,
         r: &Resolved,
-        found: Vec<Found>,
+        values: &[Bytes<'_>],
         with_text: bool,
-    ) -> Result<Vec<Node>> {
-        let mut out = Collected::with_capacity(found.len());
-        for (_, rec) in found {
-            out.push_owned(policy, &r.version_id, rec, with_text);
+        sink: &mut (impl NodeSink + ?Sized),
+    ) -> Result<()> {
+        let mut feed = Feed::new(sink, policy, &r.version_id, with_text);
+        feed.reserve(values.len());
+        for v in values {
+            feed.push(&decode_node_ref(v, with_text)?)?;
         }
-        self.complete(out)
+        self.complete(feed)
     }
 
-    /// The collected nodes with their stored texts read.
-    fn complete(&self, found: Collected) -> Result<Vec<Node>> {
-        found.finish(self.tx(), || self.texts.get(self.tx()))
+    /// Reads the stored texts `feed` noted into its sink.
+    fn complete<S: NodeSink + ?Sized>(&self, feed: Feed<'_, S>) -> Result<()> {
+        feed.finish(self.tx(), || self.texts.get(self.tx()))
     }
 
     fn to_node(

@@ -27,6 +27,7 @@
 //! body stored whole (by an older build, or under a larger page) reads the same.
 
 use crate::hash::FxHashMap;
+use std::borrow::Cow;
 use std::ops::Bound;
 
 use crate::btree::Finger;
@@ -335,6 +336,41 @@ pub(crate) fn read<R: ReadOps + ?Sized>(
     checked_body(s, body)
 }
 
+/// Reads a stored text and hands it to `f`: borrowed from the store when it is one chunk, else
+/// joined into a string (what [`read`] returns). The same checks as [`read`].
+pub(crate) fn read_with<R: ReadOps + ?Sized, T>(
+    tx: &R,
+    t: Table,
+    s: &StoredText,
+    finger: &mut Finger,
+    f: impl FnOnce(Cow<'_, str>) -> Result<T>,
+) -> Result<T> {
+    let mut key = KeyBuilder::with_capacity(24);
+    key.u64(s.owner_vid).u32(s.owner_pos).bool(false);
+    let Some(first) = tx.get_near(t, key.as_slice(), finger)? else {
+        return Err(missing(s));
+    };
+    if first.len() as u64 == s.len {
+        return f(Cow::Borrowed(checked_str(s, &first)?));
+    }
+    drop(first);
+    f(Cow::Owned(read(tx, t, s, finger)?))
+}
+
+/// `body`, the whole body of `s` borrowed from its one chunk, as its text: UTF-8 (its length is
+/// the caller's to have checked).
+pub(crate) fn checked_str<'b>(s: &StoredText, body: &'b [u8]) -> Result<&'b str> {
+    crate::codec::utf8(body).ok_or_else(|| not_utf8(s))
+}
+
+#[cold]
+fn not_utf8(s: &StoredText) -> Error {
+    Error::corruption(format!(
+        "doc.text: the text of vid {} position {} is not UTF-8",
+        s.owner_vid, s.owner_pos
+    ))
+}
+
 /// `body`, read from the chunks of `s`, as its text: its length must be the one the node records,
 /// and it must be UTF-8.
 pub(crate) fn checked_body(s: &StoredText, body: Vec<u8>) -> Result<String> {
@@ -349,10 +385,7 @@ pub(crate) fn checked_body(s: &StoredText, body: Vec<u8>) -> Result<String> {
         )));
     }
     if crate::codec::utf8(&body).is_none() {
-        return Err(Error::corruption(format!(
-            "doc.text: the text of vid {} position {} is not UTF-8",
-            s.owner_vid, s.owner_pos
-        )));
+        return Err(not_utf8(s));
     }
     // SAFETY: `codec::utf8` has just checked that `body` is UTF-8 (the same check as
     // `String::from_utf8`, only faster), so it is not repeated.

@@ -4,6 +4,7 @@
 //! the first node that held them, so a version's texts, and the unchanged texts it shares with
 //! the version they came from, sit in position order.
 
+use std::borrow::Cow;
 use std::ops::Bound;
 
 use crate::btree::Finger;
@@ -20,15 +21,17 @@ use super::text::{self, missing, StoredText};
 /// 4 a batch of 50 scattered nodes scanned ~5 entries per wanted text and lost to point reads.
 const SCAN_SPAN_FACTOR: usize = 2;
 
-/// The texts of `refs`, in the order given; the same checks as [`text::read`].
-pub(crate) fn read_many<R: ReadOps + ?Sized>(
+/// Hands `f` the text of each of `refs` with its index, in key order (not the order given): a
+/// body stored as one chunk borrowed from the store, a longer one joined into a string. The same
+/// checks as [`text::read`].
+pub(crate) fn read_many_with<R: ReadOps + ?Sized>(
     tx: &R,
     t: Table,
     refs: &[StoredText],
-) -> Result<Vec<String>> {
+    mut f: impl FnMut(usize, Cow<'_, str>) -> Result<()>,
+) -> Result<()> {
     let mut order: Vec<usize> = (0..refs.len()).collect();
     order.sort_unstable_by_key(|&i| (refs[i].owner_vid, refs[i].owner_pos));
-    let mut out: Vec<Option<String>> = vec![None; refs.len()];
     // Point reads go in key order, each from the previous one's leaf.
     let mut finger = Finger::new();
     let mut at = 0;
@@ -47,25 +50,26 @@ pub(crate) fn read_many<R: ReadOps + ?Sized>(
             .count();
         let span = (hi - lo) as usize + 1;
         if distinct >= 2 && span <= distinct * SCAN_SPAN_FACTOR {
-            scan_run(tx, t, refs, run, &mut out)?;
+            scan_run(tx, t, refs, run, &mut f)?;
         } else {
             for &i in run {
-                out[i] = Some(text::read(tx, t, &refs[i], &mut finger)?);
+                text::read_with(tx, t, &refs[i], &mut finger, |body| f(i, body))?;
             }
         }
         at += len;
     }
-    Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    Ok(())
 }
 
 /// Reads the texts of `run` (indices into `refs`, one owner vid, sorted by position) with one
-/// scan from the first position's body to the last one's.
+/// scan from the first position's body to the last one's, handing each to `f`: a body of one
+/// chunk as it is scanned, a longer one once joined.
 fn scan_run<R: ReadOps + ?Sized>(
     tx: &R,
     t: Table,
     refs: &[StoredText],
     run: &[usize],
-    out: &mut [Option<String>],
+    f: &mut impl FnMut(usize, Cow<'_, str>) -> Result<()>,
 ) -> Result<()> {
     let first = &refs[run[0]];
     let last = &refs[run[run.len() - 1]];
@@ -79,8 +83,11 @@ fn scan_run<R: ReadOps + ?Sized>(
         .finish();
     let upper = prefix_successor(&upper_prefix);
     let upper = upper.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
-    // Bodies of the wanted positions, in position order; `next` walks `run` alongside the scan.
-    let mut bodies: Vec<(u32, Vec<u8>)> = Vec::with_capacity(run.len());
+    // Bodies of more than one chunk, in position order; `next` walks `run` alongside the scan.
+    let mut bodies: Vec<(u32, Vec<u8>)> = Vec::new();
+    // Positions whose one-chunk body was handed over during the scan, in order.
+    let mut handed: Vec<u32> = Vec::with_capacity(run.len());
+    let mut handed_n = 0;
     let mut next = 0;
     for kv in tx.range(t, Bound::Included(&lower), upper)? {
         let (k, v) = kv?;
@@ -106,6 +113,16 @@ fn scan_run<R: ReadOps + ?Sized>(
                     body.extend_from_slice(&v);
                 }
             }
+            // A whole body in its first chunk: handed over borrowed, to every node sharing it.
+            _ if chunk == 0 && v.len() as u64 == want.len => {
+                let body = text::checked_str(want, &v)?;
+                while let Some(&i) = run.get(next).filter(|&&i| refs[i].owner_pos == pos) {
+                    f(i, Cow::Borrowed(body))?;
+                    next += 1;
+                    handed_n += 1;
+                }
+                handed.push(pos);
+            }
             // A body starts with chunk 0; one that starts later has lost its head.
             // Sized for the whole body, so later chunks are appended without moving it.
             _ if chunk == 0 => {
@@ -116,21 +133,27 @@ fn scan_run<R: ReadOps + ?Sized>(
             _ => return Err(missing(want)),
         }
     }
-    for (j, &i) in run.iter().enumerate() {
-        let s = &refs[i];
-        let at = bodies
-            .binary_search_by_key(&s.owner_pos, |(p, _)| *p)
-            .map_err(|_| missing(s))?;
-        // Nodes sharing a text get copies; the last one takes the body.
-        let shared = run
-            .get(j + 1)
-            .is_some_and(|&n| refs[n].owner_pos == s.owner_pos);
-        let body = if shared {
-            bodies[at].1.clone()
-        } else {
-            std::mem::take(&mut bodies[at].1)
-        };
-        out[i] = Some(text::checked_body(s, body)?);
+    if handed_n == run.len() {
+        return Ok(()); // every body was one chunk, all handed over
+    }
+    // The joined bodies, and the positions the scan did not find (missing texts).
+    let mut j = 0;
+    while j < run.len() {
+        let s = &refs[run[j]];
+        let same = run[j..]
+            .iter()
+            .take_while(|&&i| refs[i].owner_pos == s.owner_pos)
+            .count();
+        if let Ok(at) = bodies.binary_search_by_key(&s.owner_pos, |(p, _)| *p) {
+            let body = text::checked_body(s, std::mem::take(&mut bodies[at].1))?;
+            for &i in &run[j..j + same - 1] {
+                f(i, Cow::Borrowed(&body))?;
+            }
+            f(run[j + same - 1], Cow::Owned(body))?;
+        } else if handed.binary_search(&s.owner_pos).is_err() {
+            return Err(missing(s));
+        }
+        j += same;
     }
     Ok(())
 }

@@ -44,7 +44,22 @@ typedef struct {
     const treestore_result_view *v;
     PyObject *to_datetime;
     PyObject *json_loads;
+    /* The nodes of one result mostly share their policy, version, parent, times and depth (a
+     * tree query's always share the first two): with `first` set, `tmpl` is NODE_TEMPLATE with the
+     * values of those fields of node `first`, and node_dict copies it and writes only the ones a
+     * node has different (see shared_begin). Both NULL: every field is written. */
+    const treestore_node *first;
+    PyObject *tmpl;
 } ctx;
+
+/* A ctx over view v (NULL: set later), with no shared template yet. */
+static void ctx_init(ctx *c, const treestore_result_view *v, PyObject *to_datetime, PyObject *json_loads) {
+    c->v = v;
+    c->to_datetime = to_datetime;
+    c->json_loads = json_loads;
+    c->first = NULL;
+    c->tmpl = NULL;
+}
 
 static PyObject *text(treestore_str s) {
     return PyUnicode_DecodeUTF8((const char *)s.ptr, (Py_ssize_t)s.len, "replace");
@@ -217,21 +232,71 @@ static int put(PyObject *d, int k, PyObject *value) {
     return r;
 }
 
-static PyObject *node_dict(ctx *c, const treestore_node *n) {
-    PyObject *d = PyDict_Copy(NODE_TEMPLATE);
-    if (d == NULL) return NULL;
-    PyObject *created = when_slot(c, 0, n->created_at);
-    PyObject *updated = NULL;
-    if (created != NULL) {
-        if (n->updated_at == n->created_at) {
-            Py_INCREF(created);
-            updated = created;
-        } else {
-            updated = when_slot(c, 1, n->updated_at);
-        }
+/* Sets d[KEYS[k]] = value, None included (a shared template may hold another value there). */
+static int put_any(PyObject *d, int k, PyObject *value) {
+    if (value == NULL) return -1;
+    int r = PyDict_SetItem(d, KEYS[k], value);
+    Py_DECREF(value);
+    return r;
+}
+
+/* Whether two views hold the same bytes (both absent counts as the same). */
+static int same_str(treestore_str a, treestore_str b) {
+    if ((a.ptr == NULL) != (b.ptr == NULL)) return 0;
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+/* Sets *created and *updated (new references) to n's times; -1 on error (both NULL). */
+static int node_times(ctx *c, const treestore_node *n, PyObject **created, PyObject **updated) {
+    *created = when_slot(c, 0, n->created_at);
+    *updated = NULL;
+    if (*created == NULL) return -1;
+    if (n->updated_at == n->created_at) {
+        Py_INCREF(*created);
+        *updated = *created;
+    } else {
+        *updated = when_slot(c, 1, n->updated_at);
     }
-    if (created == NULL || updated == NULL) {
-        Py_XDECREF(created);
+    if (*updated == NULL) {
+        Py_CLEAR(*created);
+        return -1;
+    }
+    return 0;
+}
+
+/* Makes the shared template of a result's nodes from its first node (see ctx.first); -1 on error. */
+static int shared_begin(ctx *c, const treestore_node *first) {
+    PyObject *t = PyDict_Copy(NODE_TEMPLATE), *created, *updated;
+    if (t == NULL) return -1;
+    if (node_times(c, first, &created, &updated) < 0) {
+        Py_DECREF(t);
+        return -1;
+    }
+    if (put(t, K_POLICY_ID, same_text(ID_POLICY, first->policy_id)) < 0 ||
+        put(t, K_VERSION_ID, same_text(ID_VERSION, first->version_id)) < 0 ||
+        put(t, K_PARENT_ID, parent_text(first->parent_id)) < 0 ||
+        put(t, K_DEPTH, PyLong_FromUnsignedLong(first->depth)) < 0 || put(t, K_CREATED_AT, created) < 0 ||
+        put(t, K_UPDATED_AT, updated) < 0) {
+        Py_DECREF(t);
+        return -1;
+    }
+    c->tmpl = t;
+    c->first = first;
+    return 0;
+}
+
+static void shared_end(ctx *c) {
+    Py_CLEAR(c->tmpl);
+    c->first = NULL;
+}
+
+static PyObject *node_dict(ctx *c, const treestore_node *n) {
+    const treestore_node *f = c->first;
+    PyObject *d = PyDict_Copy(f ? c->tmpl : NODE_TEMPLATE);
+    if (d == NULL) return NULL;
+    PyObject *created = NULL, *updated = NULL;
+    int own_times = f == NULL || n->created_at != f->created_at || n->updated_at != f->updated_at;
+    if (own_times && node_times(c, n, &created, &updated) < 0) {
         Py_DECREF(d);
         return NULL;
     }
@@ -240,18 +305,21 @@ static PyObject *node_dict(ctx *c, const treestore_node *n) {
     Py_XINCREF(none_start);
     Py_XINCREF(none_end);
     /* the parent first: it may be the node decoded last, whose id slot this node's id then takes */
-    if (put(d, K_PARENT_ID, parent_text(n->parent_id)) < 0 ||
+    if ((own_times && (put(d, K_CREATED_AT, created) < 0 || put(d, K_UPDATED_AT, updated) < 0)) ||
+        (f ? !same_str(n->parent_id, f->parent_id) && put_any(d, K_PARENT_ID, parent_text(n->parent_id)) < 0
+           : put(d, K_PARENT_ID, parent_text(n->parent_id)) < 0) ||
         put(d, K_NODE_ID, same_text(ID_NODE, n->node_id)) < 0 ||
-        put(d, K_POLICY_ID, same_text(ID_POLICY, n->policy_id)) < 0 ||
-        put(d, K_VERSION_ID, same_text(ID_VERSION, n->version_id)) < 0 ||
+        ((f == NULL || !same_str(n->policy_id, f->policy_id)) &&
+         put(d, K_POLICY_ID, same_text(ID_POLICY, n->policy_id)) < 0) ||
+        ((f == NULL || !same_str(n->version_id, f->version_id)) &&
+         put(d, K_VERSION_ID, same_text(ID_VERSION, n->version_id)) < 0) ||
+        ((f == NULL || n->depth != f->depth) && put(d, K_DEPTH, PyLong_FromUnsignedLong(n->depth)) < 0) ||
         put(d, K_TITLE, text(n->title)) < 0 ||
         put(d, K_PAGE_START, none_start ? none_start : PyLong_FromLongLong(n->page_start)) < 0 ||
         put(d, K_PAGE_END, none_end ? none_end : PyLong_FromLongLong(n->page_end)) < 0 ||
         put(d, K_SUMMARY, opt_text(n->summary)) < 0 || put(d, K_TEXT, opt_text(n->text)) < 0 ||
         put(d, K_SECTION_PATH, text(n->section_path)) < 0 ||
         put(d, K_CHILD_IDS, str_list(c, n->child_first, n->child_count)) < 0 ||
-        put(d, K_DEPTH, PyLong_FromUnsignedLong(n->depth)) < 0 || put(d, K_CREATED_AT, created) < 0 ||
-        put(d, K_UPDATED_AT, updated) < 0 ||
         put(d, K_SEE_ALSO, str_list(c, n->see_also_first, n->see_also_count)) < 0 ||
         put(d, K_METADATA, str_map(c, n->metadata_first, n->metadata_count)) < 0) {
         Py_DECREF(d);
@@ -464,10 +532,11 @@ static PyObject *record_dict(ctx *c, size_t index, int depth) {
 
 static PyObject *decode(PyObject *self, PyObject *args) {
     unsigned long long address;
+    PyObject *to_datetime, *json_loads;
     ctx c;
     (void)self;
-    if (!PyArg_ParseTuple(args, "KOO", &address, &c.to_datetime, &c.json_loads)) return NULL;
-    c.v = (const treestore_result_view *)(uintptr_t)address;
+    if (!PyArg_ParseTuple(args, "KOO", &address, &to_datetime, &json_loads)) return NULL;
+    ctx_init(&c, (const treestore_result_view *)(uintptr_t)address, to_datetime, json_loads);
     if (c.v == NULL || c.v->top_records > c.v->records_len) {
         PyErr_SetString(PyExc_ValueError, "treestore: not a result view");
         return NULL;
@@ -480,16 +549,19 @@ static PyObject *decode(PyObject *self, PyObject *args) {
         if (r == NULL) goto fail;
         PyList_SetItem(records, (Py_ssize_t)i, r);
     }
+    if (c.v->nodes_len >= 2 && shared_begin(&c, &c.v->nodes[0]) < 0) goto fail;
     for (size_t i = 0; i < c.v->nodes_len; i++) {
         PyObject *n = node_dict(&c, &c.v->nodes[i]);
         if (n == NULL) goto fail;
         PyList_SetItem(nodes, (Py_ssize_t)i, n);
     }
+    shared_end(&c);
     PyObject *out = PyTuple_Pack(2, records, nodes);
     Py_DECREF(records);
     Py_DECREF(nodes);
     return out;
 fail:
+    shared_end(&c);
     Py_XDECREF(records);
     Py_XDECREF(nodes);
     return NULL;
@@ -526,13 +598,14 @@ static PyObject *node_get_impl(PyObject *args, int strict) {
     unsigned long long db_address, txn_address;
     const char *policy, *node, *version = NULL;
     Py_ssize_t policy_len, node_len, version_len = 0;
+    PyObject *to_datetime;
     ctx c;
     if (strict && !exact_ids(args, 2, 3, 0x2u)) Py_RETURN_NONE;
     if (!PyArg_ParseTuple(args, "KKs#z#s#O", &db_address, &txn_address, &policy, &policy_len, &version,
-                          &version_len, &node, &node_len, &c.to_datetime)) {
+                          &version_len, &node, &node_len, &to_datetime)) {
         return parse_failed(strict);
     }
-    c.json_loads = Py_None;
+    ctx_init(&c, NULL, to_datetime, Py_None);
     treestore_result *result = NULL;
     treestore_error *err = NULL;
     treestore_status status;
@@ -590,14 +663,13 @@ static PyObject *result_nodes(treestore_result *result, PyObject *to_datetime) {
     ctx c;
     memset(&view, 0, sizeof view);
     view.struct_size = (uint32_t)sizeof view;
-    c.to_datetime = to_datetime;
-    c.json_loads = Py_None;
-    c.v = &view;
+    ctx_init(&c, &view, to_datetime, Py_None);
     PyObject *list = NULL;
     if (treestore_result_read(result, &view, NULL) != TREESTORE_OK) {
         PyErr_SetString(PyExc_RuntimeError, "treestore: the result could not be read");
     } else if ((list = PyList_New((Py_ssize_t)view.nodes_len)) != NULL) {
-        for (size_t i = 0; i < view.nodes_len; i++) {
+        if (view.nodes_len >= 2 && shared_begin(&c, &view.nodes[0]) < 0) Py_CLEAR(list);
+        for (size_t i = 0; list != NULL && i < view.nodes_len; i++) {
             PyObject *n = node_dict(&c, &view.nodes[i]);
             if (n == NULL) {
                 Py_CLEAR(list);
@@ -605,6 +677,7 @@ static PyObject *result_nodes(treestore_result *result, PyObject *to_datetime) {
             }
             PyList_SetItem(list, (Py_ssize_t)i, n);
         }
+        shared_end(&c);
     }
     treestore_result_free(result);
     return list;
@@ -616,9 +689,7 @@ static PyObject *result_record(treestore_result *result, PyObject *to_datetime, 
     ctx c;
     memset(&view, 0, sizeof view);
     view.struct_size = (uint32_t)sizeof view;
-    c.to_datetime = to_datetime;
-    c.json_loads = json_loads;
-    c.v = &view;
+    ctx_init(&c, &view, to_datetime, json_loads);
     PyObject *r = NULL;
     if (treestore_result_read(result, &view, NULL) != TREESTORE_OK || view.top_records < 1) {
         PyErr_SetString(PyExc_RuntimeError, "treestore: the result holds no record");

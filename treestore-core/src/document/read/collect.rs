@@ -1,118 +1,64 @@
-//! The owned nodes of a multi-node read (children, subtrees, documents, batches): each record is
-//! decoded borrowed and copied once, straight into the [`Node`] the caller gets, and the stored
-//! texts it needs are noted beside it to be read together at the end.
+//! The owned nodes of a multi-node read (children, subtrees, documents, batches): the sink that
+//! copies each borrowed node once, straight into the [`Node`] the caller gets, and its stored
+//! text into it when that is read at the end.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::btree::Finger;
 use crate::codec::{StrList, StrPairs};
-use crate::db::{ReadOps, Table};
 use crate::document::model::Node;
-use crate::document::record::{NodeRecord, NodeRecordRef, TextRef, TextRefBorrowed};
-use crate::document::text::{self, StoredText};
-use crate::document::text_scan;
 use crate::error::Result;
 
-use super::node_of;
+use super::sink::NodeSink;
+use super::NodeRef;
 
-/// Nodes in the order read, and the stored texts still to read into them.
+/// The nodes handed over, in order.
 pub(super) struct Collected {
     pub nodes: Vec<Node>,
-    /// `(index in nodes, text)`, in the order of `nodes`.
-    stored: Vec<(usize, StoredText)>,
 }
 
 impl Collected {
     pub fn with_capacity(n: usize) -> Self {
         Collected {
             nodes: Vec::with_capacity(n),
-            stored: Vec::new(),
         }
     }
+}
 
-    /// Appends the node of a borrowed record of `version_id` of `policy`; with `with_text`, its
-    /// inline text is copied and its stored text noted, otherwise both are left out.
-    pub fn push_ref(
-        &mut self,
-        policy: &str,
-        version_id: &str,
-        rec: &NodeRecordRef<'_>,
-        with_text: bool,
-    ) -> Result<()> {
-        let text = match rec.text {
-            TextRefBorrowed::Inline(s) if with_text => Some(s.to_owned()),
-            TextRefBorrowed::Stored(s) if with_text => {
-                self.stored.push((self.nodes.len(), s));
-                None
-            }
-            _ => None,
-        };
+impl NodeSink for Collected {
+    fn reserve(&mut self, nodes: usize) {
+        self.nodes.reserve(nodes);
+    }
+
+    fn node(&mut self, n: &NodeRef<'_>) -> Result<()> {
         self.nodes.push(Node {
-            node_id: rec.node_id.to_owned(),
-            policy_id: policy.to_owned(),
-            version_id: version_id.to_owned(),
-            parent_id: rec.parent_id.map(str::to_owned),
-            title: rec.title.to_owned(),
-            page_start: rec.pages.map(|p| i64::from(p.0)),
-            page_end: rec.pages.map(|p| i64::from(p.1)),
-            summary: rec.summary.map(str::to_owned),
-            text,
-            section_path: rec.section_path.to_owned(),
-            child_ids: owned_list(rec.child_ids)?,
-            depth: rec.head.depth,
-            created_at: rec.created_at,
-            updated_at: rec.updated_at,
-            see_also: owned_list(rec.see_also)?,
-            metadata: owned_map(rec.metadata)?,
+            node_id: n.node_id.to_owned(),
+            policy_id: n.policy_id.to_owned(),
+            version_id: n.version_id.to_owned(),
+            parent_id: n.parent_id.map(str::to_owned),
+            title: n.title.to_owned(),
+            page_start: n.page_start,
+            page_end: n.page_end,
+            summary: n.summary.map(str::to_owned),
+            text: n.text.map(str::to_owned),
+            section_path: n.section_path.to_owned(),
+            child_ids: owned_list(n.child_ids)?,
+            depth: n.depth,
+            created_at: n.created_at,
+            updated_at: n.updated_at,
+            see_also: owned_list(n.see_also)?,
+            metadata: owned_map(n.metadata)?,
         });
         Ok(())
     }
 
-    /// Appends the node of an owned record, like [`Self::push_ref`].
-    pub fn push_owned(
-        &mut self,
-        policy: &str,
-        version_id: &str,
-        mut rec: NodeRecord,
-        with_text: bool,
-    ) {
-        let text = match std::mem::replace(&mut rec.text, TextRef::None) {
-            TextRef::Inline(s) if with_text => Some(s),
-            TextRef::Stored(s) if with_text => {
-                self.stored.push((self.nodes.len(), s));
-                None
-            }
-            _ => None,
-        };
-        self.nodes.push(node_of(policy, version_id, rec, text));
-    }
-
-    /// The nodes, with the noted stored texts read from `texts` (those of two or more nodes
-    /// together, see [`text_scan`]).
-    pub fn finish<R: ReadOps + ?Sized>(
-        mut self,
-        tx: &R,
-        texts: impl FnOnce() -> Result<Table>,
-    ) -> Result<Vec<Node>> {
-        match self.stored.len() {
-            0 => {}
-            1 => {
-                let (i, s) = self.stored[0];
-                self.nodes[i].text = Some(text::read(tx, texts()?, &s, &mut Finger::new())?);
-            }
-            _ => {
-                let refs: Vec<StoredText> = self.stored.iter().map(|&(_, s)| s).collect();
-                let read = text_scan::read_many(tx, texts()?, &refs)?;
-                for ((i, _), body) in self.stored.iter().zip(read) {
-                    self.nodes[*i].text = Some(body);
-                }
-            }
-        }
-        Ok(self.nodes)
+    fn text(&mut self, index: usize, text: Cow<'_, str>) -> Result<()> {
+        self.nodes[index].text = Some(text.into_owned());
+        Ok(())
     }
 }
 
-fn owned_list(list: StrList<'_>) -> Result<Vec<String>> {
+pub(super) fn owned_list(list: StrList<'_>) -> Result<Vec<String>> {
     let mut out = Vec::with_capacity(list.len());
     for s in list.iter() {
         out.push(s?.to_owned());
@@ -120,7 +66,7 @@ fn owned_list(list: StrList<'_>) -> Result<Vec<String>> {
     Ok(out)
 }
 
-fn owned_map(pairs: StrPairs<'_>) -> Result<BTreeMap<String, String>> {
+pub(super) fn owned_map(pairs: StrPairs<'_>) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for kv in pairs.iter() {
         let (k, v) = kv?;
@@ -131,10 +77,12 @@ fn owned_map(pairs: StrPairs<'_>) -> Result<BTreeMap<String, String>> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::sink::Feed;
     use super::*;
     use crate::document::record::{
         decode_node, decode_node_ref, encode_node, NodeFields, NodeHead, TextRefBorrowed,
     };
+    use crate::document::text::StoredText;
 
     fn record(text: TextRefBorrowed<'_>) -> Vec<u8> {
         let mut md = BTreeMap::new();
@@ -162,8 +110,18 @@ mod tests {
         })
     }
 
+    /// The node the owned decoder gives for `bytes` (text as the feed hands it: inline only).
+    fn owned(bytes: &[u8], with_text: bool) -> Node {
+        let rec = decode_node(bytes, with_text).unwrap();
+        let text = match rec.text {
+            crate::document::record::TextRef::Inline(ref s) if with_text => Some(s.clone()),
+            _ => None,
+        };
+        super::super::node_of("p", "v2", rec, text)
+    }
+
     #[test]
-    fn borrowed_and_owned_records_give_the_same_nodes() {
+    fn fed_records_give_the_nodes_the_owned_decoder_gives() {
         let stored = StoredText {
             owner_vid: 4,
             owner_pos: 1,
@@ -173,16 +131,16 @@ mod tests {
         let inline = record(TextRefBorrowed::Inline("short text"));
         let far = record(TextRefBorrowed::Stored(stored));
         for with_text in [false, true] {
-            let (mut a, mut b) = (Collected::with_capacity(2), Collected::with_capacity(2));
+            let mut a = Collected::with_capacity(2);
+            let mut feed = Feed::new(&mut a, "p", "v2", with_text);
             for bytes in [&inline, &far] {
-                let rec = decode_node_ref(bytes, with_text).unwrap();
-                a.push_ref("p", "v2", &rec, with_text).unwrap();
-                b.push_owned("p", "v2", decode_node(bytes, with_text).unwrap(), with_text);
+                feed.push(&decode_node_ref(bytes, with_text).unwrap())
+                    .unwrap();
             }
-            assert_eq!(a.nodes, b.nodes);
             let want_stored = if with_text { vec![(1, stored)] } else { vec![] };
-            assert_eq!(a.stored, want_stored);
-            assert_eq!(b.stored, want_stored);
+            assert_eq!(feed.stored_for_test(), want_stored);
+            drop(feed);
+            assert_eq!(a.nodes, [owned(&inline, with_text), owned(&far, with_text)]);
             let n = &a.nodes[0];
             assert_eq!(n.text.as_deref(), with_text.then_some("short text"));
             assert_eq!((n.policy_id.as_str(), n.version_id.as_str()), ("p", "v2"));
@@ -191,6 +149,8 @@ mod tests {
             assert_eq!(n.metadata.get("k").map(String::as_str), Some("vé"));
             assert_eq!((n.page_start, n.page_end, n.depth), (Some(2), Some(5), 1));
             assert_eq!(a.nodes[1].text, None);
+            a.text(1, Cow::Borrowed("late")).unwrap();
+            assert_eq!(a.nodes[1].text.as_deref(), Some("late"));
         }
     }
 
@@ -201,9 +161,8 @@ mod tests {
         let at = bytes.windows(2).position(|w| w == b"c1").unwrap();
         bytes[at] = 0x80;
         let rec = decode_node_ref(&bytes, false).unwrap();
-        let err = Collected::with_capacity(1)
-            .push_ref("p", "v", &rec, false)
-            .unwrap_err();
+        let mut c = Collected::with_capacity(1);
+        let err = Feed::new(&mut c, "p", "v", false).push(&rec).unwrap_err();
         assert_eq!(err.kind(), crate::error::ErrorKind::Corruption);
     }
 }

@@ -1,0 +1,120 @@
+//! Borrowed multi-node reads: a [`NodeSink`] is handed each node of a children, subtree, ancestor
+//! path, batch or page read as a [`NodeRef`] into the transaction's pages, in the read's order,
+//! then the stored texts of those nodes (read together after the structure, see [`text_scan`]).
+//! A caller that copies the nodes elsewhere anyway (the C ABI writes them into a result's arena)
+//! so makes none of the owned [`Node`](super::Node)'s allocations; the owned reads are this with a
+//! sink that builds `Node`s ([`super::collect`]).
+
+use std::borrow::Cow;
+
+use crate::btree::Finger;
+use crate::db::{ReadOps, Table};
+use crate::document::record::{NodeRecordRef, TextRefBorrowed};
+use crate::document::text::{self, StoredText};
+use crate::document::text_scan;
+use crate::error::Result;
+
+use super::NodeRef;
+
+/// Receives the nodes of a multi-node read of [`DocReader`](super::DocReader).
+pub trait NodeSink {
+    /// About `nodes` more nodes will come (a hint, to size buffers).
+    fn reserve(&mut self, nodes: usize) {
+        let _ = nodes;
+    }
+
+    /// The next node. Its `text` is `None` when it has none, when the read was asked for no
+    /// text, and when its text is stored apart: that one comes later, through [`Self::text`].
+    fn node(&mut self, n: &NodeRef<'_>) -> Result<()>;
+
+    /// The stored text of the `index`th node handed to [`Self::node`] (from 0). Texts come after
+    /// every node, in no particular order, each once.
+    fn text(&mut self, index: usize, text: Cow<'_, str>) -> Result<()>;
+}
+
+/// Hands records to a sink as [`NodeRef`]s and notes their stored texts, read by [`Feed::finish`].
+pub(super) struct Feed<'s, S: NodeSink + ?Sized> {
+    sink: &'s mut S,
+    policy: &'s str,
+    version_id: &'s str,
+    with_text: bool,
+    count: usize,
+    /// `(index of the node, its text)`, in the order of the nodes.
+    stored: Vec<(usize, StoredText)>,
+}
+
+impl<'s, S: NodeSink + ?Sized> Feed<'s, S> {
+    pub fn new(sink: &'s mut S, policy: &'s str, version_id: &'s str, with_text: bool) -> Self {
+        Feed {
+            sink,
+            policy,
+            version_id,
+            with_text,
+            count: 0,
+            stored: Vec::new(),
+        }
+    }
+
+    pub fn reserve(&mut self, nodes: usize) {
+        self.sink.reserve(nodes);
+    }
+
+    /// Hands over the node of a borrowed record; with text, its inline text goes with it and
+    /// its stored text is noted, otherwise both are left out.
+    pub fn push(&mut self, rec: &NodeRecordRef<'_>) -> Result<()> {
+        let text = match rec.text {
+            TextRefBorrowed::Inline(s) if self.with_text => Some(s),
+            TextRefBorrowed::Stored(s) if self.with_text => {
+                self.stored.push((self.count, s));
+                None
+            }
+            _ => None,
+        };
+        self.sink.node(&NodeRef {
+            node_id: rec.node_id,
+            policy_id: self.policy,
+            version_id: self.version_id,
+            parent_id: rec.parent_id,
+            title: rec.title,
+            page_start: rec.pages.map(|p| i64::from(p.0)),
+            page_end: rec.pages.map(|p| i64::from(p.1)),
+            summary: rec.summary,
+            text,
+            section_path: rec.section_path,
+            child_ids: rec.child_ids,
+            depth: rec.head.depth,
+            created_at: rec.created_at,
+            updated_at: rec.updated_at,
+            see_also: rec.see_also,
+            metadata: rec.metadata,
+        })?;
+        self.count += 1;
+        Ok(())
+    }
+
+    #[cfg(test)]
+    pub fn stored_for_test(&self) -> Vec<(usize, StoredText)> {
+        self.stored.clone()
+    }
+
+    /// Reads the noted stored texts from `texts` (those of two or more nodes together) into the
+    /// sink.
+    pub fn finish<R: ReadOps + ?Sized>(
+        self,
+        tx: &R,
+        texts: impl FnOnce() -> Result<Table>,
+    ) -> Result<()> {
+        let Feed { sink, stored, .. } = self;
+        match stored.len() {
+            0 => Ok(()),
+            1 => {
+                let (i, s) = stored[0];
+                text::read_with(tx, texts()?, &s, &mut Finger::new(), |t| sink.text(i, t))
+            }
+            _ => {
+                let refs: Vec<StoredText> = stored.iter().map(|&(_, s)| s).collect();
+                text_scan::read_many_with(tx, texts()?, &refs, |j, t| sink.text(stored[j].0, t))
+            }
+        }
+    }
+}
