@@ -309,10 +309,20 @@ pub(crate) fn read<R: ReadOps + ?Sized>(
     s: &StoredText,
     finger: &mut Finger,
 ) -> Result<String> {
+    read_with(tx, t, s, finger, &mut KeyBuilder::with_capacity(24))
+}
+
+/// [`read`], building its keys in `key` (a caller's buffer, so a run of reads allocates no key).
+pub(crate) fn read_with<R: ReadOps + ?Sized>(
+    tx: &R,
+    t: Table,
+    s: &StoredText,
+    finger: &mut Finger,
+    key: &mut KeyBuilder,
+) -> Result<String> {
     // Chunk 0, then chunks 1, 2, … by point reads from the finger: the chunks of a body are
     // adjacent keys, mostly in the same leaf, so each later one is a search of that leaf.
-    let mut key = KeyBuilder::with_capacity(24);
-    key.u64(s.owner_vid).u32(s.owner_pos).bool(false);
+    key.clear().u64(s.owner_vid).u32(s.owner_pos).bool(false);
     let Some(first) = tx.get_near(t, key.as_slice(), finger)? else {
         return Err(missing(s));
     };

@@ -31,6 +31,7 @@ pub(crate) fn read_many<R: ReadOps + ?Sized>(
     let mut out: Vec<Option<String>> = vec![None; refs.len()];
     // Point reads go in key order, each from the previous one's leaf.
     let mut finger = Finger::new();
+    let mut key = KeyBuilder::new();
     let mut at = 0;
     while at < order.len() {
         let vid = refs[order[at]].owner_vid;
@@ -50,7 +51,7 @@ pub(crate) fn read_many<R: ReadOps + ?Sized>(
             scan_run(tx, t, refs, run, &mut out)?;
         } else {
             for &i in run {
-                out[i] = Some(text::read(tx, t, &refs[i], &mut finger)?);
+                out[i] = Some(text::read_with(tx, t, &refs[i], &mut finger, &mut key)?);
             }
         }
         at += len;
