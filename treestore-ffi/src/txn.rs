@@ -15,7 +15,8 @@ use crate::status::{treestore_status, TREESTORE_CLOSED, TREESTORE_READ_ONLY};
 
 enum TxnState {
     Read(ReadTxn),
-    Write(WriteTxn),
+    /// Boxed: a write transaction is several hundred bytes, a read one a few dozen.
+    Write(Box<WriteTxn>),
     Ended,
 }
 
@@ -164,7 +165,7 @@ pub extern "C" fn treestore_txn_begin(
         let db = args::handle(db, "db")?;
         args::out(out_txn, "out_txn")?;
         let state = if write {
-            TxnState::Write(db.db.begin_write()?)
+            TxnState::Write(Box::new(db.db.begin_write()?))
         } else {
             TxnState::Read(db.db.begin_read()?)
         };
@@ -186,7 +187,7 @@ pub extern "C" fn treestore_txn_commit(
         let txn = args::handle(txn as *const treestore_txn, "txn")?;
         let mut state = txn.state.lock();
         match std::mem::replace(&mut *state, TxnState::Ended) {
-            TxnState::Write(w) => Ok(w.commit()?),
+            TxnState::Write(w) => Ok((*w).commit()?),
             TxnState::Read(_) => Ok(()),
             TxnState::Ended => Err(ended()),
         }

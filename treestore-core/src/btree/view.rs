@@ -285,7 +285,67 @@ pub struct Finger {
     /// The transaction serial and table root the path was taken in.
     owner: Option<(u64, u64)>,
     /// Page numbers from the root down to the last leaf.
-    path: Vec<u64>,
+    path: FingerPath,
+}
+
+/// A finger's pages, root first, held inline (a lookup path is at most [`MAX_DEPTH`] pages): a
+/// finger made for one query allocated its path on its first lookup and freed it at the end.
+#[derive(Clone)]
+pub(crate) struct FingerPath {
+    pages: [u64; MAX_DEPTH],
+    len: usize,
+}
+
+impl Default for FingerPath {
+    fn default() -> FingerPath {
+        FingerPath {
+            pages: [0; MAX_DEPTH],
+            len: 0,
+        }
+    }
+}
+
+impl std::fmt::Debug for FingerPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl FingerPath {
+    fn as_slice(&self) -> &[u64] {
+        &self.pages[..self.len]
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn first(&self) -> Option<&u64> {
+        self.as_slice().first()
+    }
+
+    pub(crate) fn last(&self) -> Option<&u64> {
+        self.as_slice().last()
+    }
+
+    pub(crate) fn pop(&mut self) -> Option<u64> {
+        let last = self.last().copied()?;
+        self.len -= 1;
+        Some(last)
+    }
+
+    /// Appends `page`; a full path (callers check [`MAX_DEPTH`] first) starts over from it.
+    pub(crate) fn push(&mut self, page: u64) {
+        if self.len == MAX_DEPTH {
+            self.len = 0;
+        }
+        self.pages[self.len] = page;
+        self.len += 1;
+    }
 }
 
 impl Finger {
@@ -295,7 +355,7 @@ impl Finger {
     }
 
     /// The remembered path if it was taken in `owner`; otherwise forgets it.
-    pub(crate) fn path_for(&mut self, owner: (u64, u64)) -> &mut Vec<u64> {
+    pub(crate) fn path_for(&mut self, owner: (u64, u64)) -> &mut FingerPath {
         if self.owner != Some(owner) {
             self.owner = Some(owner);
             self.path.clear();
@@ -388,7 +448,7 @@ pub(crate) fn get_near<'a, S: NodeSource<'a>>(
     src: &S,
     root: u64,
     key: &[u8],
-    path: &mut Vec<u64>,
+    path: &mut FingerPath,
 ) -> Result<Option<Bytes<'a>>> {
     if root == 0 {
         path.clear();
@@ -636,5 +696,31 @@ impl<'a, S: NodeSource<'a>> Iterator for RangeIter<'a, S> {
                 Some(Err(e))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finger_path_is_a_bounded_stack() {
+        let mut p = FingerPath::default();
+        assert_eq!((p.len(), p.first(), p.last()), (0, None, None));
+        assert_eq!(p.pop(), None);
+        for page in 1..=MAX_DEPTH as u64 {
+            p.push(page);
+        }
+        assert_eq!(
+            (p.len(), p.first(), p.last()),
+            (MAX_DEPTH, Some(&1), Some(&48))
+        );
+        assert_eq!(p.pop(), Some(48));
+        p.push(99);
+        // Full: the next push starts over instead of writing past the end.
+        p.push(7);
+        assert_eq!((p.len(), p.first(), p.last()), (1, Some(&7), Some(&7)));
+        p.clear();
+        assert_eq!(format!("{p:?}"), "[]");
     }
 }

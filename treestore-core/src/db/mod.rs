@@ -7,6 +7,7 @@ mod integrity;
 mod open;
 mod options;
 mod read;
+mod readers;
 mod shared;
 mod shrink;
 mod snapshot_memo;

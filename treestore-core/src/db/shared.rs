@@ -2,7 +2,6 @@
 //! the live readers, the writer's state (handed to one write transaction at a time) and the poison
 //! flag that stops writes after an I/O failure.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -11,6 +10,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use super::options::{Durability, Options};
+use super::readers::Registry;
 use super::snapshot_memo::SnapshotMemo;
 use crate::btree::write::DirtySet;
 use crate::error::{Error, ErrorKind, Result};
@@ -43,8 +43,6 @@ struct Readers {
     /// The memos of `current`'s readers (the tables they opened, the version resolutions);
     /// replaced with empty ones at each publish.
     memo: Arc<SnapshotMemo>,
-    live: HashMap<u64, (u64, Instant)>,
-    next_id: u64,
 }
 
 /// Monotonic counters and gauges for statistics.
@@ -69,6 +67,8 @@ pub(crate) struct Shared {
     pub counters: Counters,
     pub metrics: crate::metrics::Metrics,
     readers: Mutex<Readers>,
+    /// The live readers; registered and scanned under `readers`' lock, left without it.
+    live: Registry,
     writer: Mutex<Option<Box<WriterState>>>,
     writer_free: Condvar,
     poisoned: AtomicBool,
@@ -127,9 +127,8 @@ impl Shared {
             readers: Mutex::new(Readers {
                 current: parts.snapshot,
                 memo: Arc::default(),
-                live: HashMap::new(),
-                next_id: 1,
             }),
+            live: Registry::new(),
             writer: Mutex::new(parts.writer.map(Box::new)),
             writer_free: Condvar::new(),
             poisoned: AtomicBool::new(false),
@@ -146,16 +145,17 @@ impl Shared {
 
     /// Registers a reader on the latest snapshot; also hands out that snapshot's memos.
     pub(crate) fn register_reader(&self) -> (u64, Snapshot, Arc<SnapshotMemo>) {
-        let mut r = self.readers.lock();
-        let id = r.next_id;
-        r.next_id += 1;
+        // Under the lock, so a writer looking for the oldest snapshot (same lock) either sees
+        // this reader or ran before it took the snapshot.
+        let r = self.readers.lock();
         let snap = r.current;
-        r.live.insert(id, (snap.txid, Instant::now()));
+        let id = self.live.register(snap.txid);
         (id, snap, r.memo.clone())
     }
 
+    /// Forgets a reader (no lock: one atomic store in the common case).
     pub(crate) fn unregister_reader(&self, id: u64) {
-        self.readers.lock().live.remove(&id);
+        self.live.unregister(id);
     }
 
     /// Makes `snap` the latest snapshot, with empty memos of its own.
@@ -171,18 +171,13 @@ impl Shared {
     /// The oldest snapshot a live reader holds (the latest when none is live).
     pub(crate) fn oldest_snapshot(&self) -> u64 {
         let r = self.readers.lock();
-        r.live
-            .values()
-            .map(|(t, _)| *t)
-            .min()
-            .unwrap_or(r.current.txid)
+        self.live.oldest().unwrap_or(r.current.txid)
     }
 
     /// Number of live readers and the age of the oldest.
     pub(crate) fn reader_stats(&self) -> (usize, Option<Duration>) {
-        let r = self.readers.lock();
-        let oldest = r.live.values().map(|(_, at)| at.elapsed()).max();
-        (r.live.len(), oldest)
+        let _r = self.readers.lock();
+        self.live.stats()
     }
 
     /// Takes the writer state, waiting while a write transaction holds it.

@@ -758,7 +758,14 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             TextRef::Inline(s) => with_text.then_some(s),
             TextRef::Stored(s) if with_text => {
                 let t = self.texts.get(self.tx())?;
-                Some(text::read(self.tx(), t, &s, &mut Finger::new())?)
+                let mut key = self.keys.borrow_mut();
+                Some(text::read_keyed(
+                    self.tx(),
+                    t,
+                    &s,
+                    &mut Finger::new(),
+                    &mut key,
+                )?)
             }
             TextRef::Stored(..) => None,
         };

@@ -310,10 +310,20 @@ pub(crate) fn read<R: ReadOps + ?Sized>(
     s: &StoredText,
     finger: &mut Finger,
 ) -> Result<String> {
+    read_keyed(tx, t, s, finger, &mut KeyBuilder::with_capacity(24))
+}
+
+/// [`read`], building its keys in `key` (a caller's buffer, so a run of reads allocates no key).
+pub(crate) fn read_keyed<R: ReadOps + ?Sized>(
+    tx: &R,
+    t: Table,
+    s: &StoredText,
+    finger: &mut Finger,
+    key: &mut KeyBuilder,
+) -> Result<String> {
     // Chunk 0, then chunks 1, 2, … by point reads from the finger: the chunks of a body are
     // adjacent keys, mostly in the same leaf, so each later one is a search of that leaf.
-    let mut key = KeyBuilder::with_capacity(24);
-    key.u64(s.owner_vid).u32(s.owner_pos).bool(false);
+    key.clear().u64(s.owner_vid).u32(s.owner_pos).bool(false);
     let Some(first) = tx.get_near(t, key.as_slice(), finger)? else {
         return Err(missing(s));
     };
@@ -337,16 +347,17 @@ pub(crate) fn read<R: ReadOps + ?Sized>(
 }
 
 /// Reads a stored text and hands it to `f`: borrowed from the store when it is one chunk, else
-/// joined into a string (what [`read`] returns). The same checks as [`read`].
+/// joined into a string (what [`read`] returns). The same checks as [`read`]; keys are built in
+/// `key`, as [`read_keyed`] does.
 pub(crate) fn read_with<R: ReadOps + ?Sized, T>(
     tx: &R,
     t: Table,
     s: &StoredText,
     finger: &mut Finger,
+    key: &mut KeyBuilder,
     f: impl FnOnce(Cow<'_, str>) -> Result<T>,
 ) -> Result<T> {
-    let mut key = KeyBuilder::with_capacity(24);
-    key.u64(s.owner_vid).u32(s.owner_pos).bool(false);
+    key.clear().u64(s.owner_vid).u32(s.owner_pos).bool(false);
     let Some(first) = tx.get_near(t, key.as_slice(), finger)? else {
         return Err(missing(s));
     };
@@ -354,7 +365,7 @@ pub(crate) fn read_with<R: ReadOps + ?Sized, T>(
         return f(Cow::Borrowed(checked_str(s, &first)?));
     }
     drop(first);
-    f(Cow::Owned(read(tx, t, s, finger)?))
+    f(Cow::Owned(read_keyed(tx, t, s, finger, key)?))
 }
 
 /// `body`, the whole body of `s` borrowed from its one chunk, as its text: UTF-8 (its length is

@@ -34,6 +34,7 @@ pub(crate) fn read_many_with<R: ReadOps + ?Sized>(
     order.sort_unstable_by_key(|&i| (refs[i].owner_vid, refs[i].owner_pos));
     // Point reads go in key order, each from the previous one's leaf.
     let mut finger = Finger::new();
+    let mut key = KeyBuilder::new();
     let mut at = 0;
     while at < order.len() {
         let vid = refs[order[at]].owner_vid;
@@ -53,7 +54,7 @@ pub(crate) fn read_many_with<R: ReadOps + ?Sized>(
             scan_run(tx, t, refs, run, &mut f)?;
         } else {
             for &i in run {
-                text::read_with(tx, t, &refs[i], &mut finger, |body| f(i, body))?;
+                text::read_with(tx, t, &refs[i], &mut finger, &mut key, |body| f(i, body))?;
             }
         }
         at += len;

@@ -229,6 +229,117 @@ fn four_readers_see_the_invariant_hold_while_a_writer_commits() {
     bank_stress(&db, run_for, "os file");
 }
 
+/// A read transaction held across commits, with what it saw when it began.
+struct Held {
+    r: ReadTxn,
+    bank: Entries,
+    ballast: Entries,
+}
+
+impl Held {
+    fn new(db: &Database) -> Held {
+        let r = db.begin_read().expect("read");
+        let (bank, ballast) = (scan(&r, "bank"), scan(&r, "ballast"));
+        Held { r, bank, ballast }
+    }
+
+    fn check(&self, what: &str) {
+        assert!(scan(&self.r, "bank") == self.bank, "{what}: bank changed");
+        assert!(
+            scan(&self.r, "ballast") == self.ballast,
+            "{what}: ballast changed"
+        );
+    }
+}
+
+/// More held readers than the registry has slots (so some live in its overflow map), begun at
+/// different commits and dropped mostly oldest first, while short readers on 3 threads begin and end
+/// transactions as fast as they can and the writer commits and checkpoints: every held snapshot
+/// stays byte for byte what it was (its pages were not reused), and once all are gone the pages
+/// they held back are freed.
+fn held_readers_stress(db: &Database, what: &str) {
+    const HELD: usize = 150;
+    setup_bank(db);
+    let stop = Arc::new(AtomicBool::new(false));
+    let short: Vec<_> = (0..3)
+        .map(|_| {
+            let (db, stop) = (db.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut passes = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    check_invariants(&db);
+                    passes += 1;
+                }
+                passes
+            })
+        })
+        .collect();
+    let mut rng = Rng::new(17);
+    let mut held: Vec<Held> = Vec::new();
+    let mut n = 0;
+    for _ in 0..HELD {
+        n += 1;
+        bank_commit(db, &mut rng, n);
+        held.push(Held::new(db));
+    }
+    let stats = db.stats().expect("stats");
+    assert!(
+        stats.live_readers >= HELD as u64,
+        "{what}: {} live readers",
+        stats.live_readers
+    );
+    let pending_held = stats.pending_pages;
+    while !held.is_empty() {
+        for _ in 0..3 {
+            n += 1;
+            bank_commit(db, &mut rng, n);
+        }
+        // Mostly the oldest first, so the readers that began when every slot was taken (in the
+        // overflow map) become the oldest while they live.
+        let i = if rng.percent(80) {
+            0
+        } else {
+            rng.below(held.len() as u64) as usize
+        };
+        held.remove(i).check(what);
+        if rng.percent(30) {
+            held.push(Held::new(db));
+        }
+        for h in held.iter().step_by(7) {
+            h.check(what);
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    for (i, t) in short.into_iter().enumerate() {
+        let passes = t
+            .join()
+            .unwrap_or_else(|_| panic!("{what}: short reader {i} saw a broken invariant"));
+        assert!(passes > 0, "{what}: short reader {i} never ran");
+    }
+    for _ in 0..2 {
+        n += 1;
+        bank_commit(db, &mut rng, n);
+    }
+    let stats = db.stats().expect("stats");
+    assert_eq!(stats.live_readers, 0, "{what}: readers left registered");
+    assert!(
+        stats.pending_pages < pending_held,
+        "{what}: {} pages still held back (with {HELD} readers: {pending_held})",
+        stats.pending_pages
+    );
+    let report = db.check_integrity().expect("check_integrity");
+    assert!(report.is_ok(), "{what}: {:?}", report.errors);
+}
+
+#[test]
+fn held_readers_past_the_registry_slots_keep_their_pages_while_short_readers_churn() {
+    let db = Database::open(DB, small_options(MemVfs::new())).expect("open");
+    held_readers_stress(&db, "memory");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Database::open(dir.path().join("held.tsdb"), os_options()).expect("open");
+    held_readers_stress(&db, "os file");
+}
+
 /// Makes every WAL sync take a while, so committers pile up behind it, and counts them.
 #[derive(Default)]
 struct SlowWalSync {

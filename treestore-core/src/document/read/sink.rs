@@ -13,6 +13,7 @@ use crate::document::record::{NodeRecordRef, TextRefBorrowed};
 use crate::document::text::{self, StoredText};
 use crate::document::text_scan;
 use crate::error::Result;
+use crate::keys::KeyBuilder;
 
 use super::NodeRef;
 
@@ -109,7 +110,14 @@ impl<'s, S: NodeSink + ?Sized> Feed<'s, S> {
             0 => Ok(()),
             1 => {
                 let (i, s) = stored[0];
-                text::read_with(tx, texts()?, &s, &mut Finger::new(), |t| sink.text(i, t))
+                text::read_with(
+                    tx,
+                    texts()?,
+                    &s,
+                    &mut Finger::new(),
+                    &mut KeyBuilder::with_capacity(24),
+                    |t| sink.text(i, t),
+                )
             }
             _ => {
                 let refs: Vec<StoredText> = stored.iter().map(|&(_, s)| s).collect();
