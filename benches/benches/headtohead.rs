@@ -449,6 +449,12 @@ const HOW: &str = "
   a title word and a title number (`appeals 37`), broad = a title word alone.
   Writes: a copy of a generated document under a new policy id; a tool result of 200-1,000 bytes
   of JSON (TreeStore generates its time-ordered id; PostgreSQL and SQLite get one from the bench).
+- **Answers**: every engine does the same work per returned node: it allocates the node id as a
+  `String` and takes the byte lengths of title, summary and text from borrowed views
+  (`h2h::Line::Node`). TreeStore is read through its borrowed sink API (`DocReader::*_with`, a
+  `NodeSink` handed each node as a `NodeRef` into the read transaction's pages), as the C ABI and
+  the SDKs read it; SQLite through `Row::get_ref` (`&str` views of its row); PostgreSQL through
+  `&str` gets of the received row (the driver's row buffer holds the columns anyway).
 - **Timing**: criterion (warm-up 1 s, 3 s of samples; 10 flat samples for search, writes and the
   adversarial trees) measures each (query, engine); every operation it runs after the first second
   is also timed on its own, for p50, p99 and the mean (throughput = 1 / mean). Cold: see above.

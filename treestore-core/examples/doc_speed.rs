@@ -14,16 +14,23 @@
 //! - `as_of`: GetVersionAsOf at a random instant of the policy's three days;
 //!
 //! and the same calls through the one-transaction-per-call handles (`Documents`, `Versions`).
+//! Rows marked `borrowed` make the same reads through the borrowed API (`node_with`,
+//! `subtree_with`, `ancestor_path_with`: each node handed over as a `NodeRef`, as the C ABI reads
+//! them), keeping what a caller would keep of each node (its id and field lengths) instead of the
+//! owned `Node` with every field.
 //! Before the reads, every entry of the `doc.*` and `ver.*` tables is read once (a running
 //! server's warm state). Each line gives calls per wall-clock second and per second of the thread's CPU time (the
 //! machine may be shared). `phase` picks one of them (or `import`, or `all`, the default). With a `db path` the database
 //! is kept there and an existing one is reused without importing, to repeat or profile the reads.
 
+use std::borrow::Cow;
 use std::hint::black_box;
 use std::time::Instant;
 
 use treestore_core::document::gen::{self, GenConfig, Rng, BASE_TIME};
-use treestore_core::document::{store_documents, DocReader, Document, Documents, Node};
+use treestore_core::document::{
+    store_documents, DocReader, Document, Documents, Node, NodeRef, NodeSink,
+};
 use treestore_core::version::{VersionReader, Versions};
 use treestore_core::{Database, Durability, Options, Result};
 
@@ -270,7 +277,7 @@ fn time(name: &str, count: u64, mut op: impl FnMut(&mut Rng) -> Result<usize>) -
     let cpu = thread_cpu_seconds() - cpu;
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "{name:<42} {:>9.0} ops/s {:>9.0} ops/CPU-s {:>7.0} CPU-ns/op ({:.1} items/op)",
+        "{name:<48} {:>9.0} ops/s {:>9.0} ops/CPU-s {:>7.0} CPU-ns/op ({:.1} items/op)",
         count as f64 / secs,
         count as f64 / cpu,
         cpu * 1e9 / count as f64,
@@ -303,12 +310,51 @@ fn raw(db: &Database, versions: u64) -> Result<()> {
     Ok(())
 }
 
+/// What a caller of the borrowed reads (`*_with`) keeps of each node here: its id and the byte
+/// lengths of title, summary and text, copied out of the [`NodeRef`] the read hands over.
+#[derive(Default)]
+struct Kept(Vec<(String, usize, usize, usize)>);
+
+impl Kept {
+    fn line(n: &NodeRef<'_>) -> (String, usize, usize, usize) {
+        (
+            n.node_id.to_string(),
+            n.title.len(),
+            n.summary.map_or(0, str::len),
+            n.text.map_or(0, str::len),
+        )
+    }
+}
+
+impl NodeSink for Kept {
+    fn reserve(&mut self, nodes: usize) {
+        self.0.reserve(nodes);
+    }
+
+    fn node(&mut self, n: &NodeRef<'_>) -> Result<()> {
+        self.0.push(Kept::line(n));
+        Ok(())
+    }
+
+    fn text(&mut self, index: usize, text: Cow<'_, str>) -> Result<()> {
+        if let Some(k) = self.0.get_mut(index) {
+            k.3 = text.len();
+        }
+        Ok(())
+    }
+}
+
 fn node(db: &Database, picks: &Picks) -> Result<()> {
     let tx = db.begin_read()?;
     let r = DocReader::new(&tx);
     time("GetNode + text, one txn", 1_000_000, |rng| {
         let (p, id) = picks.node(rng);
         black_box(r.node(p, None, id)?);
+        Ok(1)
+    })?;
+    time("GetNode + text, one txn, borrowed", 1_000_000, |rng| {
+        let (p, id) = picks.node(rng);
+        black_box(r.node_with(p, None, id, |n| Ok(Kept::line(n)))?);
         Ok(1)
     })?;
     let docs = Documents::new(db);
@@ -331,6 +377,16 @@ fn subtree(db: &Database, picks: &Picks) -> Result<()> {
                 Ok(black_box(r.subtree(p, None, id, 0, text)?).len())
             },
         )?;
+        time(
+            &format!("GetSubtree ~20, text {text}, one txn, borrowed"),
+            200_000,
+            |rng| {
+                let (p, id) = picks.subtree(rng);
+                let mut kept = Kept::default();
+                r.subtree_with(p, None, id, 0, text, &mut kept)?;
+                Ok(black_box(kept).0.len())
+            },
+        )?;
     }
     let docs = Documents::new(db);
     time("GetSubtree ~20, text false, txn per call", 100_000, |rng| {
@@ -349,6 +405,16 @@ fn ancestors(db: &Database, picks: &Picks) -> Result<()> {
             |rng| {
                 let (p, id) = picks.node(rng);
                 Ok(black_box(r.ancestor_path(p, None, id, text)?).len())
+            },
+        )?;
+        time(
+            &format!("GetAncestorPath, text {text}, one txn, borrowed"),
+            500_000,
+            |rng| {
+                let (p, id) = picks.node(rng);
+                let mut kept = Kept::default();
+                r.ancestor_path_with(p, None, id, text, &mut kept)?;
+                Ok(black_box(kept).0.len())
             },
         )?;
     }

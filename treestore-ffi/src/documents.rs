@@ -16,7 +16,7 @@ use treestore_core::record::{document_inputs_from_json, DocumentInput};
 use crate::args;
 use crate::db::treestore_db;
 use crate::error::{treestore_error, FfiError};
-use crate::nodes::{nodes_result, NodesSink};
+use crate::nodes::NodesSink;
 use crate::result::{treestore_result, write_record};
 use crate::status::{treestore_status, TREESTORE_INVALID_ARGUMENT};
 use crate::txn::{read_timed, treestore_txn, write_timed};
@@ -195,16 +195,17 @@ pub extern "C" fn treestore_document_structure(
             summary_chars: usize::try_from(summary_chars).ok(),
             limit,
         };
-        let page = read_timed(db, txn, Op::GetStructure, |r| {
-            DocReader::new(r).structure(policy, version, &options, cursor)
+        // Built inside the read from the stored records (see `NodesSink`).
+        let result = read_timed(db, txn, Op::GetStructure, |r| {
+            let mut sink = NodesSink::new(false);
+            let page =
+                DocReader::new(r).structure_with(policy, version, &options, cursor, &mut sink)?;
+            Ok(sink.finish_page(
+                &page.document,
+                page.total_nodes,
+                page.next_cursor.as_deref(),
+            ))
         })?;
-        let result = nodes_result(
-            Some(&page.document),
-            &page.nodes,
-            false,
-            page.total_nodes,
-            page.next_cursor.as_deref(),
-        );
         args::write_out(out_result, result.into_raw());
         Ok(())
     })

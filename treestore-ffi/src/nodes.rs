@@ -192,6 +192,18 @@ impl NodesSink {
         push_version(&mut self.b, doc);
         self.b.finish(1, self.count as u64, None)
     }
+
+    /// The finished result of a structure page: the version record of `doc`, then the nodes,
+    /// with the page's `total` and `next_cursor` (what [`nodes_result`] gives for the owned page).
+    pub(crate) fn finish_page(
+        mut self,
+        doc: &Document,
+        total: u64,
+        next_cursor: Option<&str>,
+    ) -> treestore_result {
+        push_version(&mut self.b, doc);
+        self.b.finish(1, total, next_cursor)
+    }
 }
 
 impl NodeSink for NodesSink {

@@ -284,6 +284,68 @@ fn a_borrowed_document_read_gives_the_result_of_the_owned_one() {
 }
 
 #[test]
+fn a_borrowed_structure_page_gives_the_result_of_the_owned_one() {
+    use treestore_core::document::StructureOptions;
+    let (_dir, db) = open();
+    let tx = db.begin_read().unwrap();
+    let cursor_of = |r: &treestore_result| {
+        let c = r.data.next_cursor;
+        // SAFETY (test): the cursor points into `r`'s arena, alive here.
+        (!c.ptr.is_null()).then(|| unsafe { std::slice::from_raw_parts(c.ptr, c.len) }.to_vec())
+    };
+    for version in [None, Some("v1"), Some("v2")] {
+        for (chars, limit) in [(None, 0), (Some(0), 2), (Some(3), 1), (Some(420), 3)] {
+            let opts = StructureOptions {
+                summary_chars: chars,
+                limit,
+            };
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = DocReader::new(&tx)
+                    .structure("p", version, &opts, cursor.as_deref())
+                    .unwrap();
+                let want = nodes_result(
+                    Some(&page.document),
+                    &page.nodes,
+                    false,
+                    page.total_nodes,
+                    page.next_cursor.as_deref(),
+                );
+                let mut sink = NodesSink::new(false);
+                let info = DocReader::new(&tx)
+                    .structure_with("p", version, &opts, cursor.as_deref(), &mut sink)
+                    .unwrap();
+                let got = sink.finish_page(
+                    &info.document,
+                    info.total_nodes,
+                    info.next_cursor.as_deref(),
+                );
+                let what = format!("{version:?} {chars:?} {limit} {cursor:?}");
+                assert_eq!(views(&got), views(&want), "{what}");
+                assert_eq!(got.data.top_records, want.data.top_records, "{what}");
+                assert_eq!(got.data.total, want.data.total, "{what}");
+                assert_eq!(cursor_of(&got), cursor_of(&want), "{what}");
+                cursor = info.next_cursor;
+                if cursor.is_none() {
+                    break;
+                }
+            }
+        }
+    }
+    let bad = DocReader::new(&tx).structure_with(
+        "p",
+        None,
+        &StructureOptions::default(),
+        Some("x"),
+        &mut NodesSink::new(false),
+    );
+    assert!(bad
+        .unwrap_err()
+        .to_string()
+        .contains("not a structure cursor"));
+}
+
+#[test]
 fn a_text_for_a_node_not_handed_over_is_an_error() {
     use std::borrow::Cow;
     use treestore_core::document::NodeSink;

@@ -163,11 +163,13 @@ fn node_rows(c: &Connection, sql: &str, p: impl rusqlite::Params) -> Answer {
     let mut st = c.prepare_cached(sql).unwrap();
     let rows = st
         .query_map(p, |r| {
+            // Borrowed views of the row (UTF-8 checked, as the other engines check it); only
+            // the id is allocated.
             Ok(node_line(
-                r.get::<_, String>(0)?,
-                &r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?.as_deref(),
-                r.get::<_, Option<String>>(3)?.as_deref(),
+                r.get_ref(0)?.as_str()?.to_string(),
+                r.get_ref(1)?.as_str()?,
+                r.get_ref(2)?.as_str_or_null()?,
+                r.get_ref(3)?.as_str_or_null()?,
             ))
         })
         .unwrap();

@@ -2,9 +2,12 @@
 //! returns once its WAL record is fsynced; concurrent committers share one fsync), the default
 //! 4 KiB pages. The search index is the built-in BM25 one, kept by `store_document`.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use treestore_core::document::{store_document, store_documents, DocReader, StructureOptions};
+use treestore_core::document::{
+    store_document, store_documents, DocReader, NodeRef, NodeSink, StructureOptions,
+};
 use treestore_core::metadata::{store_tool_result, ToolResult};
 use treestore_core::search::{search, SearchOptions};
 use treestore_core::version::VersionReader;
@@ -72,11 +75,38 @@ struct Session<'a> {
     db: &'a Database,
 }
 
-fn lines(nodes: Vec<treestore_core::document::Node>) -> Answer {
-    nodes
-        .into_iter()
-        .map(|n| node_line(n.node_id, &n.title, n.summary.as_deref(), n.text.as_deref()))
-        .collect()
+/// The answer of a node-list read, built from the borrowed nodes the read hands over (as the C
+/// ABI and the SDKs read them): the id copied, the field lengths noted, nothing else allocated.
+#[derive(Default)]
+struct Lines(Answer);
+
+impl NodeSink for Lines {
+    fn reserve(&mut self, nodes: usize) {
+        self.0.reserve(nodes);
+    }
+
+    fn node(&mut self, n: &NodeRef<'_>) -> treestore_core::Result<()> {
+        self.0.push(ref_line(n));
+        Ok(())
+    }
+
+    fn text(&mut self, index: usize, t: Cow<'_, str>) -> treestore_core::Result<()> {
+        if let Some(Line::Node { text, .. }) = self.0.get_mut(index) {
+            *text = t.len();
+        }
+        Ok(())
+    }
+}
+
+fn ref_line(n: &NodeRef<'_>) -> Line {
+    node_line(n.node_id.to_string(), n.title, n.summary, n.text)
+}
+
+/// Runs a borrowed read into a [`Lines`] sink.
+fn lines(read: impl FnOnce(&mut Lines) -> treestore_core::Result<()>) -> Answer {
+    let mut sink = Lines::default();
+    read(&mut sink).unwrap();
+    sink.0
 }
 
 impl super::Session for Session<'_> {
@@ -88,47 +118,48 @@ impl super::Session for Session<'_> {
                 policy,
                 version,
                 id,
-            } => lines(vec![r.node(policy, Some(version), id).unwrap()]),
+            } => vec![r
+                .node_with(policy, Some(version), id, |n| Ok(ref_line(n)))
+                .unwrap()],
             Query::Batch {
                 policy,
                 version,
                 ids,
             } => {
-                let got = r.nodes(policy, Some(version), ids, true).unwrap();
-                let got: Vec<_> = got.into_iter().map(Option::unwrap).collect();
-                lines(got)
+                let got = lines(|s| r.nodes_with(policy, Some(version), ids, true, s));
+                assert_eq!(got.len(), ids.len(), "a batch id is missing");
+                got
             }
             Query::Children {
                 policy,
                 version,
                 id,
-            } => lines(r.children(policy, Some(version), Some(id), false).unwrap()),
+            } => lines(|s| r.children_with(policy, Some(version), Some(id), false, s)),
             Query::Subtree {
                 policy,
                 version,
                 id,
                 depth,
-            } => lines(r.subtree(policy, Some(version), id, *depth, true).unwrap()),
+            } => lines(|s| r.subtree_with(policy, Some(version), id, *depth, true, s)),
             Query::Ancestors {
                 policy,
                 version,
                 id,
-            } => lines(r.ancestor_path(policy, Some(version), id, false).unwrap()),
+            } => lines(|s| r.ancestor_path_with(policy, Some(version), id, false, s)),
             Query::Page {
                 policy,
                 version,
                 page,
-            } => lines(r.nodes_by_page(policy, Some(version), *page, true).unwrap()),
+            } => lines(|s| r.nodes_by_page_with(policy, Some(version), *page, true, s)),
             Query::Structure { policy, version } => {
                 let opts = StructureOptions {
                     summary_chars: Some(STRUCTURE_SUMMARY_CHARS),
                     limit: 0,
                 };
-                lines(
-                    r.structure(policy, Some(version), &opts, None)
-                        .unwrap()
-                        .nodes,
-                )
+                lines(|s| {
+                    r.structure_with(policy, Some(version), &opts, None, s)
+                        .map(drop)
+                })
             }
             Query::AsOf { policy, at } => {
                 match VersionReader::new(&tx).version_as_of(policy, *at) {

@@ -115,7 +115,7 @@ mod write;
 
 pub use handle::Documents;
 pub use model::{
-    Document, DocumentCounts, Node, StructureOptions, StructurePage, MAX_DEPTH,
+    Document, DocumentCounts, Node, StructureInfo, StructureOptions, StructurePage, MAX_DEPTH,
     MAX_DESCRIPTION_BYTES, MAX_ID_BYTES, MAX_METADATA_BYTES, MAX_NODES, MAX_PAGE, MAX_PAGE_RANGES,
     MAX_SECTION_PATH_BYTES, MAX_SEE_ALSO, MAX_SUMMARY_BYTES, MAX_TAGS, MAX_TAG_BYTES,
     MAX_TEXT_BYTES, MAX_TITLE_BYTES,

@@ -142,6 +142,18 @@ pub struct StructurePage {
     pub next_cursor: Option<String>,
 }
 
+/// What a borrowed table-of-contents read ([`structure_with`](super::DocReader::structure_with))
+/// returns beside the nodes it hands to its sink: a [`StructurePage`] without `nodes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StructureInfo {
+    /// The version the nodes belong to.
+    pub document: Document,
+    /// Number of nodes in the whole document.
+    pub total_nodes: u64,
+    /// Pass it back to read the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
 /// How much the document store holds, from [`counts`](super::DocReader::counts).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DocumentCounts {

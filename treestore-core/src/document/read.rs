@@ -12,7 +12,7 @@ use crate::version::read::Resolved;
 use crate::version::record::{self as version_record, LazyTable};
 use crate::version::VersionReader;
 
-use super::model::{Document, DocumentCounts, Node, StructureOptions, StructurePage, MAX_PAGE};
+use super::model::{Document, DocumentCounts, Node, MAX_PAGE};
 use super::pages::{self, parse_page_spec};
 use super::record::{
     decode_head_and_child_count, decode_head_record, decode_node, decode_node_id_bytes,
@@ -25,6 +25,7 @@ use super::text;
 mod borrowed;
 mod collect;
 mod sink;
+mod structure;
 pub use borrowed::NodeRef;
 use collect::Collected;
 use sink::Feed;
@@ -458,51 +459,6 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         Err(not_found())
     }
 
-    /// The table of contents: every node in pre-order without text, summaries cut as `options`
-    /// says, `options.limit` nodes per page. Pass the previous page's `next_cursor` to continue.
-    pub fn structure(
-        &self,
-        policy: &str,
-        version: Option<&str>,
-        options: &StructureOptions,
-        cursor: Option<&str>,
-    ) -> Result<StructurePage> {
-        let r = self.ver.resolve(policy, version)?;
-        let head = self.head(&r, policy)?;
-        let start = match cursor {
-            None => 0,
-            Some(c) => c
-                .parse::<u32>()
-                .ok()
-                .filter(|&p| p <= head.node_count)
-                .ok_or_else(|| {
-                    Error::invalid(format!(
-                        "cursor {c:?} is not a structure cursor of this version"
-                    ))
-                })?,
-        };
-        let end = match options.limit {
-            0 => head.node_count,
-            n => start
-                .saturating_add(u32::try_from(n).unwrap_or(u32::MAX))
-                .min(head.node_count),
-        };
-        let mut out = Collected::with_capacity(0);
-        self.scan_nodes(policy, &r, start, Some(end), false, &mut out)?;
-        let mut nodes = out.nodes;
-        if let Some(max) = options.summary_chars {
-            for n in &mut nodes {
-                cut_summary(&mut n.summary, max);
-            }
-        }
-        Ok(StructurePage {
-            document: self.ver.version(policy, &r.version_id)?,
-            nodes,
-            total_nodes: u64::from(head.node_count),
-            next_cursor: (end < head.node_count).then(|| end.to_string()),
-        })
-    }
-
     /// How many policies, versions and nodes the store holds: the entry counts of `ver.latest`,
     /// `ver.docs` and `doc.nodes`, which the table catalog keeps, so three reads whatever the size.
     pub fn counts(&self) -> Result<DocumentCounts> {
@@ -822,17 +778,4 @@ fn missing_node(vid: u64, pos: u32) -> Error {
     Error::corruption(format!(
         "doc.nodes: vid {vid} has no node at position {pos}, though an index points there"
     ))
-}
-
-/// Cuts a summary to at most `max` characters (0 drops it).
-fn cut_summary(summary: &mut Option<String>, max: usize) {
-    if max == 0 {
-        *summary = None;
-        return;
-    }
-    if let Some(s) = summary {
-        if let Some((at, _)) = s.char_indices().nth(max) {
-            s.truncate(at);
-        }
-    }
 }
