@@ -6,7 +6,8 @@ use parking_lot::Mutex;
 use std::ops::Bound;
 use treestore_core::metrics::Op;
 
-use treestore_core::{Bytes, Range, ReadOps, ReadTxn, Table, WriteTxn};
+use treestore_core::db::SnapshotMemo;
+use treestore_core::{Bytes, Finger, Range, ReadOps, ReadTxn, Table, WriteTxn};
 
 use crate::args;
 use crate::db::treestore_db;
@@ -75,6 +76,17 @@ impl ReadOps for Snapshot<'_> {
     }
     fn table_len(&self, table: Table) -> treestore_core::Result<u64> {
         dispatch!(self, t => t.table_len(table))
+    }
+    fn get_near(
+        &self,
+        table: Table,
+        key: &[u8],
+        finger: &mut Finger,
+    ) -> treestore_core::Result<Option<Bytes<'_>>> {
+        dispatch!(self, t => t.get_near(table, key, finger))
+    }
+    fn snapshot_memo(&self) -> Option<&SnapshotMemo> {
+        dispatch!(self, t => t.snapshot_memo())
     }
 }
 
@@ -220,3 +232,7 @@ pub extern "C" fn treestore_txn_free(txn: *mut treestore_txn) {
         }
     })
 }
+
+#[cfg(test)]
+#[path = "txn_tests.rs"]
+mod tests;

@@ -223,3 +223,23 @@ def test_write_transaction_on_a_read_only_database(db_path):
         with pytest.raises(treestore.ReadOnlyError):
             with db.transaction(write=True):
                 pass
+
+
+def test_get_node_reads_the_threads_read_transaction(db):
+    # get_node finds the calling thread's transaction itself (its one-crossing path): inside a
+    # read transaction it reads the snapshot, latest version and all; another thread does not.
+    from conftest import small_document
+
+    first = small_document(version="v1")
+    db.store_document(first["document"], first["nodes"])
+    with db.transaction():
+        second = small_document(version="v2")
+        second["nodes"][1]["title"] = "Alpha two"
+        in_thread(lambda: db.store_document(second["document"], second["nodes"]))
+        assert db.get_node("p", "a")["version_id"] == "v1"
+        assert db.get_node("p", "a")["title"] == "Alpha"
+        with pytest.raises(treestore.NotFoundError):
+            db.get_node("p", "a", "v2")  # stored after the snapshot
+        assert in_thread(lambda: db.get_node("p", "a"))["title"] == "Alpha two"
+    assert db.get_node("p", "a")["version_id"] == "v2"
+    assert len(db._h.inflight) == 4  # every call left, the failed one included

@@ -134,18 +134,19 @@ pub trait ReadOps {
     /// The value under `key`, as [`ReadOps::get`] gives it, looked up from where `finger`'s
     /// previous lookup in this table went (see [`Finger`]): cheaper when keys read one after the
     /// other are neighbours. Transactions that keep no path (write transactions) read from the root.
-    fn get_near(&self, table: Table, key: &[u8], finger: &mut Finger) -> Result<Option<Bytes<'_>>> {
-        let _ = finger;
-        self.get(table, key)
-    }
+    ///
+    /// Required, with no default: a wrapper that forgot to forward it would silently read from
+    /// the root on every call.
+    fn get_near(&self, table: Table, key: &[u8], finger: &mut Finger) -> Result<Option<Bytes<'_>>>;
 
     /// The memos of the committed snapshot this transaction reads, shared with every other reader
-    /// of that snapshot (see [`SnapshotMemo`]); `None` (the default) for a write transaction,
-    /// which must see its own changes.
+    /// of that snapshot (see [`SnapshotMemo`]); `None` for a write transaction, which must see its
+    /// own changes.
+    ///
+    /// Required, with no default: a wrapper that forgot to forward it (the C ABI's did) makes
+    /// every reader through it resolve versions from the catalog again, on every call.
     #[doc(hidden)]
-    fn snapshot_memo(&self) -> Option<&SnapshotMemo> {
-        None
-    }
+    fn snapshot_memo(&self) -> Option<&SnapshotMemo>;
 
     /// Whether `key` is present.
     fn contains(&self, table: Table, key: &[u8]) -> Result<bool> {

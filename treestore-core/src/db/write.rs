@@ -22,6 +22,7 @@ use super::checkpoint::checkpoint_locked;
 use super::options::Durability;
 use super::read::next_txn_serial;
 use super::shared::{Shared, Snapshot, WriterState};
+use super::snapshot_memo::SnapshotMemo;
 use super::table::{
     decode_entry, encode_entry, new_range, validate_name, wrong_txn, Range, RangeKind, ReadOps,
     Table,
@@ -30,7 +31,7 @@ use crate::btree::page::encode_node_into;
 use crate::btree::raw_branch::{encode_raw_branch, renumber};
 use crate::btree::view::get;
 use crate::btree::write::{max_key_len, DirtySet, DirtyView, TreeMut};
-use crate::btree::Bytes;
+use crate::btree::{Bytes, Finger};
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::pager::{MapState, RunWriter};
 use crate::storage::wal::{CommitInfo, PageOut};
@@ -545,6 +546,21 @@ impl ReadOps for WriteTxn {
     fn table_len(&self, table: Table) -> Result<u64> {
         self.root_of(table)?;
         Ok(self.tables.borrow()[table.idx as usize].len)
+    }
+
+    /// A write transaction keeps no path: it reads from the root.
+    fn get_near(
+        &self,
+        table: Table,
+        key: &[u8],
+        _finger: &mut Finger,
+    ) -> Result<Option<Bytes<'_>>> {
+        self.get(table, key)
+    }
+
+    /// None: a write transaction must see its own uncommitted changes.
+    fn snapshot_memo(&self) -> Option<&SnapshotMemo> {
+        None
     }
 }
 
