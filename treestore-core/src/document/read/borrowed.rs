@@ -6,7 +6,7 @@ use super::DocReader;
 use crate::btree::Finger;
 use crate::codec::{utf8, StrList, StrPairs};
 use crate::db::ReadOps;
-use crate::document::record::{decode_node_ref, TextRefBorrowed};
+use crate::document::record::{decode_node_ref, NodeRecordRef, TextRefBorrowed};
 use crate::document::text;
 use crate::error::{Error, Result};
 use crate::time::Timestamp;
@@ -32,6 +32,35 @@ pub struct NodeRef<'a> {
     pub see_also: StrList<'a>,
     /// In key order.
     pub metadata: StrPairs<'a>,
+}
+
+impl<'a> NodeRef<'a> {
+    /// The node of the borrowed record `rec`, of `policy_id`'s version `version_id`, with `text`.
+    pub(crate) fn of_record(
+        rec: &NodeRecordRef<'a>,
+        policy_id: &'a str,
+        version_id: &'a str,
+        text: Option<&'a str>,
+    ) -> NodeRef<'a> {
+        NodeRef {
+            node_id: rec.node_id,
+            policy_id,
+            version_id,
+            parent_id: rec.parent_id,
+            title: rec.title,
+            page_start: rec.pages.map(|p| i64::from(p.0)),
+            page_end: rec.pages.map(|p| i64::from(p.1)),
+            summary: rec.summary,
+            text,
+            section_path: rec.section_path,
+            child_ids: rec.child_ids,
+            depth: rec.head.depth,
+            created_at: rec.created_at,
+            updated_at: rec.updated_at,
+            see_also: rec.see_also,
+            metadata: rec.metadata,
+        }
+    }
 }
 
 impl NodeRef<'_> {
@@ -99,24 +128,7 @@ impl<R: ReadOps + ?Sized> DocReader<'_, R> {
                 }
             }
         };
-        f(&NodeRef {
-            node_id: rec.node_id,
-            policy_id: policy,
-            version_id: &r.version_id,
-            parent_id: rec.parent_id,
-            title: rec.title,
-            page_start: rec.pages.map(|p| i64::from(p.0)),
-            page_end: rec.pages.map(|p| i64::from(p.1)),
-            summary: rec.summary,
-            text,
-            section_path: rec.section_path,
-            child_ids: rec.child_ids,
-            depth: rec.head.depth,
-            created_at: rec.created_at,
-            updated_at: rec.updated_at,
-            see_also: rec.see_also,
-            metadata: rec.metadata,
-        })
+        f(&NodeRef::of_record(&rec, policy, &r.version_id, text))
     }
 }
 

@@ -71,24 +71,8 @@ impl<'s, S: NodeSink + ?Sized> Feed<'s, S> {
             }
             _ => None,
         };
-        self.sink.node(&NodeRef {
-            node_id: rec.node_id,
-            policy_id: self.policy,
-            version_id: self.version_id,
-            parent_id: rec.parent_id,
-            title: rec.title,
-            page_start: rec.pages.map(|p| i64::from(p.0)),
-            page_end: rec.pages.map(|p| i64::from(p.1)),
-            summary: rec.summary,
-            text,
-            section_path: rec.section_path,
-            child_ids: rec.child_ids,
-            depth: rec.head.depth,
-            created_at: rec.created_at,
-            updated_at: rec.updated_at,
-            see_also: rec.see_also,
-            metadata: rec.metadata,
-        })?;
+        self.sink
+            .node(&NodeRef::of_record(rec, self.policy, self.version_id, text))?;
         self.count += 1;
         Ok(())
     }
