@@ -9,6 +9,7 @@ and the SDK on one key again and again (hot caches).
 
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -54,6 +55,9 @@ def main() -> None:
             loop()
             cpu, wall = (time.thread_time_ns() - t) / len(keys) / 1e3, (time.perf_counter_ns() - w) / len(keys) / 1e3
             print(f"{name}: CPU {cpu:.2f} µs/call, wall {wall:.2f} µs/call")
+    ts.db.close()
+    sq.c.close()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

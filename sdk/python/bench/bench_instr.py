@@ -11,6 +11,7 @@ dump's total over N (the loop's own overhead, a few hundred instructions, is inc
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,6 +84,7 @@ def main() -> None:
         ts, sq = r.get("TreeStore"), r.get("sqlite3")
         if ts and sq:
             print(f"| {name} | {ts:,.0f} | {sq:,.0f} | {sq / ts:.2f}x |")
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

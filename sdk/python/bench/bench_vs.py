@@ -30,6 +30,7 @@ import itertools
 import json
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -550,26 +551,31 @@ def main() -> None:
     print(f"corpus: {args.docs} policies, {len(docs)} versions, {n_nodes} nodes", file=sys.stderr)
     tmp = tempfile.mkdtemp(prefix="treestore-bench-")
     systems: List[Any] = []
-    for make in (lambda: TS(os.path.join(tmp, "ts.tsdb"), docs), lambda: SQ(os.path.join(tmp, "sq.db"), docs)):
-        t = time.perf_counter()
-        s = make()
-        print(f"loaded {s.name} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-        systems.append(s)
-    if args.pg_url:
-        t = time.perf_counter()
-        systems.append(PG(args.pg_url, docs))
-        print(f"loaded PostgreSQL in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-    else:
-        print("no --pg-url / TREESTORE_PG_URL: PostgreSQL left out", file=sys.stderr)
-    results = measure(systems, workloads(info, random.Random(11)))
-    names = [s.name for s in systems]
-    text = (f"Corpus: {args.docs} policies ({len(docs)} versions, {n_nodes:,} nodes) plus a 1,000-node document; "
-            f"Python {sys.version.split()[0]}, TreeStore {treestore.library_version()}, sqlite {sqlite3.sqlite_version}.\n\n"
-            + table(results, names))  # fmt: skip
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
+    try:
+        for make in (lambda: TS(os.path.join(tmp, "ts.tsdb"), docs), lambda: SQ(os.path.join(tmp, "sq.db"), docs)):
+            t = time.perf_counter()
+            s = make()
+            print(f"loaded {s.name} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+            systems.append(s)
+        if args.pg_url:
+            t = time.perf_counter()
+            systems.append(PG(args.pg_url, docs))
+            print(f"loaded PostgreSQL in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        else:
+            print("no --pg-url / TREESTORE_PG_URL: PostgreSQL left out", file=sys.stderr)
+        results = measure(systems, workloads(info, random.Random(11)))
+        names = [s.name for s in systems]
+        text = (f"Corpus: {args.docs} policies ({len(docs)} versions, {n_nodes:,} nodes) plus a 1,000-node document; "
+                f"Python {sys.version.split()[0]}, TreeStore {treestore.library_version()}, sqlite {sqlite3.sqlite_version}.\n\n"
+                + table(results, names))  # fmt: skip
+        print(text)
+        if args.out:
+            with open(args.out, "w") as f:
+                f.write(text + "\n")
+    finally:  # the databases are several hundred megabytes: leave nothing behind
+        for s in systems:
+            (s.db if isinstance(s, TS) else s.c).close()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
