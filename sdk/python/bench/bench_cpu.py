@@ -42,7 +42,7 @@ def main() -> None:
 
     def ts_one():
         for _ in keys:
-            g("pol-00001", "s1.2.3", "v1")
+            g("pol-00001", ids["s1.2.3"], "v1")
 
     loops = [
         ("TreeStore get_node, random keys", ts_random),
