@@ -286,34 +286,8 @@ pub(crate) fn release(tx: &mut WriteTxn, t: Table, s: &StoredText) -> Result<()>
     Ok(())
 }
 
-/// A stored text that is one chunk, borrowed from it (`None`: it has more chunks, use [`read`]).
-/// The length is checked; UTF-8 is the caller's to check on the bytes it keeps.
-pub(crate) fn read_single_chunk<'t, R: ReadOps + ?Sized>(
-    tx: &'t R,
-    t: Table,
-    s: &StoredText,
-) -> Result<Option<crate::Bytes<'t>>> {
-    let Some(first) = tx.get(t, &key(s.owner_vid, s.owner_pos, false))? else {
-        return Err(missing(s));
-    };
-    match (first.len() as u64).cmp(&s.len) {
-        std::cmp::Ordering::Equal => Ok(Some(first)),
-        std::cmp::Ordering::Less => Ok(None),
-        std::cmp::Ordering::Greater => checked_body(s, first.to_vec()).map(|_| None),
-    }
-}
-
-/// Reads a stored text.
-pub(crate) fn read<R: ReadOps + ?Sized>(
-    tx: &R,
-    t: Table,
-    s: &StoredText,
-    finger: &mut Finger,
-) -> Result<String> {
-    read_keyed(tx, t, s, finger, &mut KeyBuilder::with_capacity(24))
-}
-
-/// [`read`], building its keys in `key` (a caller's buffer, so a run of reads allocates no key).
+/// Reads a stored text, building its keys in `key` (a caller's buffer, so a run of reads
+/// allocates no key).
 pub(crate) fn read_keyed<R: ReadOps + ?Sized>(
     tx: &R,
     t: Table,
@@ -347,8 +321,7 @@ pub(crate) fn read_keyed<R: ReadOps + ?Sized>(
 }
 
 /// Reads a stored text and hands it to `f`: borrowed from the store when it is one chunk, else
-/// joined into a string (what [`read`] returns). The same checks as [`read`]; keys are built in
-/// `key`, as [`read_keyed`] does.
+/// joined into a string (what [`read_keyed`] returns), with the same checks.
 pub(crate) fn read_with<R: ReadOps + ?Sized, T>(
     tx: &R,
     t: Table,
@@ -410,6 +383,16 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A stored text read with a key buffer of its own.
+    fn read<R: ReadOps + ?Sized>(
+        tx: &R,
+        t: Table,
+        s: &StoredText,
+        finger: &mut Finger,
+    ) -> Result<String> {
+        read_keyed(tx, t, s, finger, &mut KeyBuilder::new())
+    }
 
     const REF_KEY: (u64, u64) = (0x0706_0504_0302_0100, 0x0f0e_0d0c_0b0a_0908);
 

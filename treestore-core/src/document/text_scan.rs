@@ -23,7 +23,7 @@ const SCAN_SPAN_FACTOR: usize = 2;
 
 /// Hands `f` the text of each of `refs` with its index, in key order (not the order given): a
 /// body stored as one chunk borrowed from the store, a longer one joined into a string. The same
-/// checks as [`text::read`].
+/// checks as [`text::read_keyed`].
 pub(crate) fn read_many_with<R: ReadOps + ?Sized>(
     tx: &R,
     t: Table,

@@ -4,11 +4,12 @@
 
 use super::DocReader;
 use crate::btree::Finger;
-use crate::codec::{utf8, StrList, StrPairs};
+use crate::codec::{StrList, StrPairs};
 use crate::db::ReadOps;
 use crate::document::record::{decode_node_ref, NodeRecordRef, TextRefBorrowed};
 use crate::document::text;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::keys::KeyBuilder;
 use crate::time::Timestamp;
 
 /// One node, borrowed from the transaction's pages: the fields of [`Node`](super::Node), with
@@ -108,35 +109,21 @@ impl<R: ReadOps + ?Sized> DocReader<'_, R> {
         let (_, value) = self.locate_or_not_found(&r, policy, node_id, None)?;
         let tx = self.tx();
         let rec = decode_node_ref(&value, true)?;
-        // A text in `doc.text` that fits one chunk is borrowed from it too; a longer one is read
-        // into a string.
-        let (chunk, joined);
-        let text = match rec.text {
-            TextRefBorrowed::None => None,
-            TextRefBorrowed::Inline(s) => Some(s),
+        let version_id = r.version_id.as_str();
+        match rec.text {
+            TextRefBorrowed::None => f(&NodeRef::of_record(&rec, policy, version_id, None)),
+            TextRefBorrowed::Inline(s) => f(&NodeRef::of_record(&rec, policy, version_id, Some(s))),
+            // A text in `doc.text` that fits one chunk is borrowed from it too; a longer one is
+            // read into a string.
             TextRefBorrowed::Stored(s) => {
                 let t = self.texts.get(tx)?;
-                match text::read_single_chunk(tx, t, &s)? {
-                    Some(c) => {
-                        chunk = c;
-                        Some(utf8(&chunk).ok_or_else(|| text_not_utf8(&s))?)
-                    }
-                    None => {
-                        joined = text::read(tx, t, &s, &mut Finger::new())?;
-                        Some(joined.as_str())
-                    }
-                }
+                let mut key = KeyBuilder::with_capacity(24);
+                text::read_with(tx, t, &s, &mut Finger::new(), &mut key, |body| {
+                    f(&NodeRef::of_record(&rec, policy, version_id, Some(&body)))
+                })
             }
-        };
-        f(&NodeRef::of_record(&rec, policy, &r.version_id, text))
+        }
     }
-}
-
-fn text_not_utf8(s: &text::StoredText) -> Error {
-    Error::corruption(format!(
-        "doc.text: the text of vid {} position {} is not UTF-8",
-        s.owner_vid, s.owner_pos
-    ))
 }
 
 #[cfg(test)]

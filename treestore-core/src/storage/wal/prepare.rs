@@ -120,7 +120,8 @@ impl Preparer {
 
 /// Starts the preparer of `wal` (writable logs on a real file system only). Its first round waits
 /// for the first write transaction ([`Wal::writer_began`]); later ones for [`Wal::sync_to`] to find
-/// the prepared space running low. Without the thread the writer prepares the space itself.
+/// the prepared space running low. Without the thread the writer prepares the space itself. Called
+/// at open, before any write transaction can begin.
 pub(crate) fn start(wal: Arc<Wal>) -> Option<Preparer> {
     if !wal.prepares_in_background() {
         return None;
@@ -151,8 +152,5 @@ pub(crate) fn start(wal: Arc<Wal>) -> Option<Preparer> {
         })
         .ok()?;
     *wal.preparer.lock() = Some(handle.thread().clone());
-    if wal.writer_seen.load(Ordering::Relaxed) {
-        handle.thread().unpark();
-    }
     Some(Preparer { stop, handle })
 }
