@@ -472,14 +472,19 @@ mod tests {
         p.into()
     }
 
-    #[test]
-    fn overlay_changes_reach_readers_and_the_flags() {
+    /// A pager over a new file in memory.
+    fn mem_pager() -> Pager {
         let opts = OpenOptions {
             create: true,
             read_only: false,
         };
         let file = MemVfs::new().open(Path::new("db"), opts).unwrap();
-        let pager = Pager::new(file, PS as u32).unwrap();
+        Pager::new(file, PS as u32).unwrap()
+    }
+
+    #[test]
+    fn overlay_changes_reach_readers_and_the_flags() {
+        let pager = mem_pager();
         let n = 3 * BATCH as u64 + 5;
         let pages: Vec<_> = (0..n)
             .map(|i| (FIRST_DATA_PAGE + i, page(FIRST_DATA_PAGE + i)))
@@ -503,12 +508,7 @@ mod tests {
 
     #[test]
     fn packed_flags_are_per_page_and_carry_over_to_a_grown_map() {
-        let opts = OpenOptions {
-            create: true,
-            read_only: false,
-        };
-        let file = MemVfs::new().open(Path::new("db"), opts).unwrap();
-        let pager = Pager::new(file, PS as u32).unwrap();
+        let pager = mem_pager();
         let map = pager.current_map();
         let cap = map.capacity_pages;
         // Neighbours in one word and across a word boundary.
