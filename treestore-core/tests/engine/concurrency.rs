@@ -183,10 +183,14 @@ fn bank_commit(db: &Database, rng: &mut Rng, n: u64) {
     }
 }
 
-fn bank_stress(db: &Database, run_for: Duration, what: &str) {
-    setup_bank(db);
-    let stop = Arc::new(AtomicBool::new(false));
-    let readers: Vec<_> = (0..4)
+/// `n` threads checking the bank's invariants in fresh read transactions until `stop`; each
+/// returns how many passes it made.
+fn spawn_checkers(
+    db: &Database,
+    stop: &Arc<AtomicBool>,
+    n: usize,
+) -> Vec<std::thread::JoinHandle<u64>> {
+    (0..n)
         .map(|_| {
             let (db, stop) = (db.clone(), stop.clone());
             std::thread::spawn(move || {
@@ -198,7 +202,13 @@ fn bank_stress(db: &Database, run_for: Duration, what: &str) {
                 passes
             })
         })
-        .collect();
+        .collect()
+}
+
+fn bank_stress(db: &Database, run_for: Duration, what: &str) {
+    setup_bank(db);
+    let stop = Arc::new(AtomicBool::new(false));
+    let readers = spawn_checkers(db, &stop, 4);
     let mut rng = Rng::new(9);
     let started = Instant::now();
     let mut n = 0;
@@ -261,19 +271,7 @@ fn held_readers_stress(db: &Database, what: &str) {
     const HELD: usize = 150;
     setup_bank(db);
     let stop = Arc::new(AtomicBool::new(false));
-    let short: Vec<_> = (0..3)
-        .map(|_| {
-            let (db, stop) = (db.clone(), stop.clone());
-            std::thread::spawn(move || {
-                let mut passes = 0u64;
-                while !stop.load(Ordering::Relaxed) {
-                    check_invariants(&db);
-                    passes += 1;
-                }
-                passes
-            })
-        })
-        .collect();
+    let short = spawn_checkers(db, &stop, 3);
     let mut rng = Rng::new(17);
     let mut held: Vec<Held> = Vec::new();
     let mut n = 0;
