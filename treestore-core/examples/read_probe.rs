@@ -1,19 +1,23 @@
 //! A fixed run of document reads on an existing database, for instruction counts (callgrind) or
 //! profiles of the read path without building the corpus first: `cargo run --release -p
-//! treestore-core --example read_probe -- <db path> <node|node_tx|ancestors|subtree_text|subtree20>
-//! [calls]`.
+//! treestore-core --example read_probe -- <db path>
+//! <node|node_tx|ancestors|subtree_text|subtree20|h2h_node|h2h_children|h2h_ancestors> [calls]`.
 //!
 //! Reads a database `doc_speed` built (its phase `import`): a seeded random policy per call, and
 //! a random node id among "0000".."0099" (ids the update left out are skipped); `subtree20` reads,
 //! with text, the whole subtree of nodes whose subtree has 18-22 nodes (as `doc_speed`'s subtree
-//! phase), picked before the counted calls. The calls run twice,
+//! phase), picked before the counted calls. The `h2h_*` phases read as the head-to-head
+//! benchmark reads TreeStore (`benches/src/h2h/ts.rs`): a read transaction and a reader per call,
+//! version "v3" named, the borrowed API, keeping each node's id and field lengths; children and
+//! ancestors without text. The calls run twice,
 //! the second time in [`probe`], so `valgrind --tool=callgrind
 //! --toggle-collect='read_probe::probe'` counts only warm calls.
 
+use std::borrow::Cow;
 use std::hint::black_box;
 
 use treestore_core::document::gen::Rng;
-use treestore_core::document::{DocReader, Documents};
+use treestore_core::document::{DocReader, Documents, NodeRef, NodeSink};
 use treestore_core::version::VersionReader;
 use treestore_core::{Database, ErrorKind, Options, ReadTxn, Result};
 
@@ -48,13 +52,25 @@ fn main() -> Result<()> {
         calls,
     };
     warm(&r, &q)?;
-    let started = std::time::Instant::now();
+    let (started, cpu) = (std::time::Instant::now(), thread_cpu_seconds());
     let items = probe(&r, &q)?;
     println!(
-        "{phase}: {calls} calls, {items} nodes, {:.0} ns/call",
-        started.elapsed().as_nanos() as f64 / calls as f64
+        "{phase}: {calls} calls, {items} nodes, {:.0} ns/call, {:.0} CPU-ns/call",
+        started.elapsed().as_nanos() as f64 / calls as f64,
+        (thread_cpu_seconds() - cpu) * 1e9 / calls as f64
     );
     Ok(())
+}
+
+/// CPU seconds this thread has run (the machine may be shared: wall time moves with the load).
+fn thread_cpu_seconds() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes only into the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
 }
 
 /// One reader over one read transaction, for the one-transaction phases.
@@ -100,6 +116,58 @@ fn probe(r: &Reader, q: &Query) -> Result<usize> {
     run(r, q)
 }
 
+/// How many items `got` holds, dropped here (its drop is part of the call).
+fn count<T>(got: Vec<T>) -> usize {
+    black_box(got).len()
+}
+
+/// What a caller of the borrowed reads keeps of a node (as the head-to-head's TreeStore side).
+struct Kept(Vec<(String, usize, usize, usize)>);
+
+impl Kept {
+    fn line(n: &NodeRef<'_>) -> (String, usize, usize, usize) {
+        (
+            n.node_id.to_string(),
+            n.title.len(),
+            n.summary.map_or(0, str::len),
+            n.text.map_or(0, str::len),
+        )
+    }
+}
+
+impl NodeSink for Kept {
+    fn node(&mut self, n: &NodeRef<'_>) -> Result<()> {
+        self.0.push(Kept::line(n));
+        Ok(())
+    }
+
+    fn text(&mut self, index: usize, text: Cow<'_, str>) -> Result<()> {
+        if let Some(k) = self.0.get_mut(index) {
+            k.3 = text.len();
+        }
+        Ok(())
+    }
+}
+
+/// One `h2h_*` call: a transaction and a reader of its own, version "v3", borrowed.
+fn h2h(
+    db: &Database,
+    phase: &str,
+    p: &str,
+    id: &str,
+) -> Result<Vec<(String, usize, usize, usize)>> {
+    let tx = db.begin_read()?;
+    let r = DocReader::new(&tx);
+    let v = Some("v3");
+    let mut kept = Kept(Vec::new());
+    match phase {
+        "h2h_node" => kept.0.push(r.node_with(p, v, id, |n| Ok(Kept::line(n)))?),
+        "h2h_children" => r.children_with(p, v, Some(id), false, &mut kept)?,
+        _ => r.ancestor_path_with(p, v, id, false, &mut kept)?,
+    }
+    Ok(kept.0)
+}
+
 #[inline(never)]
 fn run(r: &Reader, q: &Query) -> Result<usize> {
     let (db, policies, phase) = (q.db, q.policies, q.phase);
@@ -112,16 +180,17 @@ fn run(r: &Reader, q: &Query) -> Result<usize> {
         let got = match phase {
             "subtree20" => {
                 let (p, id) = &q.picks[call as usize];
-                r.subtree(&policies[*p], None, id, 0, true)
+                r.subtree(&policies[*p], None, id, 0, true).map(count)
             }
-            "node" => r.node(p, None, &id).map(|n| vec![n]),
-            "node_tx" => docs.node(p, None, &id).map(|n| vec![n]),
-            "ancestors" => r.ancestor_path(p, None, &id, false),
-            "subtree_text" => r.subtree(p, None, &id, 2, true),
+            "node" => r.node(p, None, &id).map(|n| count(vec![n])),
+            "node_tx" => docs.node(p, None, &id).map(|n| count(vec![n])),
+            "h2h_node" | "h2h_children" | "h2h_ancestors" => h2h(db, phase, p, &id).map(count),
+            "ancestors" => r.ancestor_path(p, None, &id, false).map(count),
+            "subtree_text" => r.subtree(p, None, &id, 2, true).map(count),
             other => panic!("unknown phase {other}"),
         };
         match got {
-            Ok(nodes) => items += black_box(nodes).len(),
+            Ok(n) => items += n,
             Err(e) if e.kind() == ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }

@@ -15,10 +15,10 @@ use crate::version::VersionReader;
 use super::model::{Document, DocumentCounts, Node, MAX_PAGE};
 use super::pages::{self, parse_page_spec};
 use super::record::{
-    decode_head_and_child_count, decode_head_record, decode_node, decode_node_id_bytes,
-    decode_node_ref, decode_pos, id_key, long_section_prefix, node_key, node_key_pos, section_key,
-    vid_prefix, DocHead, NodeHead, NodeRecord, TextRef, HEADS, IDS, NODES, PAGES, SECTIONS,
-    SECTION_KEY_INLINE_MAX, TEXTS,
+    decode_head_and_child_count, decode_head_record, decode_node, decode_node_head,
+    decode_node_id_bytes, decode_node_ref, decode_pos, id_key, long_section_prefix, node_key,
+    node_key_pos, section_key, vid_prefix, DocHead, NodeHead, NodeRecord, TextRef, HEADS, IDS,
+    NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
 };
 use super::text;
 
@@ -319,7 +319,9 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         // leaf (or the branch) where its child was found.
         let mut fingers = Fingers::default();
         let (_, v) = self.locate_or_not_found(&r, policy, node_id, Some(&mut fingers))?;
-        let head = decode_head_and_child_count(&v)?.0;
+        // Only the parent's position is needed here: the records are decoded whole once, in
+        // `feed_values`.
+        let head = decode_node_head(&v)?;
         let mut finger = fingers.records;
         let mut chain = Vec::with_capacity(head.depth.min(super::model::MAX_DEPTH) as usize + 1);
         let mut parent = head.parent_pos;
@@ -333,7 +335,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             let v = self
                 .value_at(r.vid, p, Some(&mut finger))?
                 .ok_or_else(|| missing_node(r.vid, p))?;
-            parent = decode_head_and_child_count(&v)?.0.parent_pos;
+            parent = decode_node_head(&v)?.parent_pos;
             chain.push(v);
         }
         chain.reverse();

@@ -267,6 +267,11 @@ fn decode_head_from(d: &mut Decoder<'_>) -> Result<NodeHead> {
     })
 }
 
+/// Only the walk fields of a node record (what an ancestor walk needs to find the parent).
+pub(crate) fn decode_node_head(v: &[u8]) -> Result<NodeHead> {
+    decode_head_from(&mut Decoder::new(v, "node"))
+}
+
 /// Only the `node_id` of a node record, as stored (the check of a guessed position).
 pub(crate) fn decode_node_id_bytes(v: &[u8]) -> Result<&[u8]> {
     let mut d = Decoder::new(v, "node");
@@ -578,6 +583,7 @@ mod tests {
             decode_head_and_child_count(&bytes).unwrap(),
             (fields.head, children.len())
         );
+        assert_eq!(decode_node_head(&bytes).unwrap(), fields.head);
         for cut in 0..bytes.len() {
             let err = decode_node(&bytes[..cut], true).unwrap_err();
             assert_eq!(err.kind(), crate::error::ErrorKind::Corruption);

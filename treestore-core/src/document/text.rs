@@ -295,15 +295,26 @@ pub(crate) fn read_keyed<R: ReadOps + ?Sized>(
     finger: &mut Finger,
     key: &mut KeyBuilder,
 ) -> Result<String> {
-    // Chunk 0, then chunks 1, 2, … by point reads from the finger: the chunks of a body are
-    // adjacent keys, mostly in the same leaf, so each later one is a search of that leaf.
     key.clear().u64(s.owner_vid).u32(s.owner_pos).bool(false);
     let Some(first) = tx.get_near(t, key.as_slice(), finger)? else {
         return Err(missing(s));
     };
+    join(tx, t, s, &first, finger, key)
+}
+
+/// The body of `s` from its first chunk `first` (already read through `finger`) and the chunks
+/// after it: chunks 1, 2, … by point reads from the finger (the chunks of a body are adjacent
+/// keys, mostly in the same leaf, so each is a search of that leaf), up to the recorded length.
+fn join<R: ReadOps + ?Sized>(
+    tx: &R,
+    t: Table,
+    s: &StoredText,
+    first: &[u8],
+    finger: &mut Finger,
+    key: &mut KeyBuilder,
+) -> Result<String> {
     let mut body = Vec::with_capacity(usize::try_from(s.len).unwrap_or(0).min(1 << 20));
-    body.extend_from_slice(&first);
-    drop(first);
+    body.extend_from_slice(first);
     let mut i = 1u32;
     while (body.len() as u64) < s.len {
         key.clear()
@@ -337,8 +348,8 @@ pub(crate) fn read_with<R: ReadOps + ?Sized, T>(
     if first.len() as u64 == s.len {
         return f(Cow::Borrowed(checked_str(s, &first)?));
     }
-    drop(first);
-    f(Cow::Owned(read_keyed(tx, t, s, finger, key)?))
+    // Joined from the chunk in hand (not read again).
+    f(Cow::Owned(join(tx, t, s, &first, finger, key)?))
 }
 
 /// `body`, the whole body of `s` borrowed from its one chunk, as its text: UTF-8 (its length is

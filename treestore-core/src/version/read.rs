@@ -43,6 +43,26 @@ pub(crate) struct Resolved {
     pub id_hint: Option<IdHint>,
 }
 
+/// A resolution as [`VersionReader::resolve`] hands it out: borrowed from the snapshot's shared
+/// resolutions when they hold it (no reference count touched), else shared with the reader's own
+/// memory of it.
+#[derive(Debug)]
+pub(crate) enum ResolvedRef<'t> {
+    Shared(&'t Resolved),
+    Own(Arc<Resolved>),
+}
+
+impl std::ops::Deref for ResolvedRef<'_> {
+    type Target = Resolved;
+
+    fn deref(&self) -> &Resolved {
+        match self {
+            ResolvedRef::Shared(r) => r,
+            ResolvedRef::Own(r) => r,
+        }
+    }
+}
+
 /// Reads versions within one transaction (read or write). Tables are opened on first use and
 /// reused, and version resolutions are remembered, so make one reader per transaction and call it
 /// many times.
@@ -79,24 +99,24 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
 
     /// The vid of `version` of `policy`, or of its latest version when `None` (shared with the
     /// reader's memory of it, so a repeated resolution allocates nothing).
-    pub(crate) fn resolve(&self, policy: &str, version: Option<&str>) -> Result<Arc<Resolved>> {
+    pub(crate) fn resolve(&self, policy: &str, version: Option<&str>) -> Result<ResolvedRef<'t>> {
         // A read transaction shares its snapshot's resolutions with every other reader of it;
         // a write transaction (which must see its own changes) remembers its own.
         let shared = self.shared();
         if let Some(r) = shared.and_then(|s| s.get(policy, version)) {
-            return Ok(r);
+            return Ok(ResolvedRef::Shared(r));
         }
         // Not shared (a write transaction, or a snapshot whose table is full where this key
         // probes): the reader's own memory.
         if let Some(r) = self.cached(policy, version) {
-            return Ok(r);
+            return Ok(ResolvedRef::Own(r));
         }
         let resolved = Arc::new(self.look_up(policy, version)?);
         if shared.is_some_and(|s| s.insert(policy, version, &resolved)) {
-            return Ok(resolved);
+            return Ok(ResolvedRef::Own(resolved));
         }
         self.remember(policy, version, &resolved);
-        Ok(resolved)
+        Ok(ResolvedRef::Own(resolved))
     }
 
     /// The snapshot's shared resolutions, when the transaction is a read transaction.

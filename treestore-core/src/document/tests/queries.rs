@@ -394,3 +394,70 @@ fn has_chunked_texts(nodes: &[Node]) -> bool {
         .iter()
         .any(|n| n.text.as_ref().is_some_and(|t| t.len() > 1_000))
 }
+
+/// A point read (`node`, owned, and `node_with`, borrowed) and an ancestor path give each node's
+/// text as it was stored, for every shape a text takes: none, inline, one stored chunk (up to
+/// exactly the chunk length), two and three chunks (one byte past the boundaries), multi-byte
+/// characters across chunk edges, a text shared by two nodes of a version, and texts the next
+/// version shares with the first (owned by the other version's positions).
+#[test]
+fn point_reads_give_every_text_shape_as_stored() {
+    use super::support::node;
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    let texts: Vec<Option<String>> = vec![
+        None,
+        Some("inline".into()),
+        Some("s".repeat(49)),
+        Some("a".repeat(987)),
+        Some("b".repeat(988)),
+        Some("c".repeat(1975)),
+        Some("é中x".repeat(700)),
+        Some("é中x".repeat(700)),
+        Some("ab中".repeat(329) + "z"),
+    ];
+    // A chain, so that ancestor paths cross every shape.
+    let mut v1 = vec![node("r", None)];
+    for (i, t) in texts.iter().enumerate() {
+        let parent = v1.last().unwrap().node_id.clone();
+        let mut n = node(&format!("n{i}"), Some(&parent));
+        n.text = t.clone();
+        v1.push(n);
+    }
+    // v2 keeps most texts (shared with v1), changes two and moves one.
+    let mut v2 = v1.clone();
+    v2[4].text = Some("d".repeat(990));
+    v2[2].text = Some("changed inline".into());
+    v2[9].text = v1[6].text.clone();
+    docs.store_document(&doc("p", "v1"), &v1).unwrap();
+    docs.store_document(&doc("p", "v2"), &v2).unwrap();
+    let tx = db.begin_read().unwrap();
+    let r = DocReader::new(&tx);
+    for (version, input) in [("v1", &v1), ("v2", &v2)] {
+        let v = Some(version);
+        for (at, want) in input.iter().enumerate() {
+            let id = want.node_id.as_str();
+            let owned = r.node("p", v, id).unwrap();
+            assert_eq!(owned.text, want.text, "{version} {id}: node");
+            let borrowed = r
+                .node_with("p", v, id, |n| Ok(n.text.map(str::to_string)))
+                .unwrap();
+            assert_eq!(borrowed, want.text, "{version} {id}: node_with");
+            for with_text in [false, true] {
+                let path = r.ancestor_path("p", v, id, with_text).unwrap();
+                let want_ids: Vec<&str> = input[..=at].iter().map(|n| n.node_id.as_str()).collect();
+                assert_eq!(ids(&path), want_ids, "{version} {id}: ancestors");
+                for (got, want) in path.iter().zip(&input[..=at]) {
+                    // Without text, inline texts are left out too.
+                    let want_text = if with_text { &want.text } else { &None };
+                    assert_eq!(
+                        &got.text, want_text,
+                        "{version} {id}: text of {}",
+                        got.node_id
+                    );
+                }
+            }
+        }
+    }
+    check_consistency(&db);
+}
