@@ -22,9 +22,11 @@
 //! Chunks: a body is cut into chunks that stay inline in a B+tree leaf ([`chunk_len`]: four
 //! entries fill a page), rather than one value that would spill into overflow pages, each a whole
 //! page however little of it the text fills: at 4 KiB pages and texts of 0.4 to 2 KB this halves
-//! the bytes texts take. A read is one short prefix scan; the chunks of a body are adjacent in
-//! key order. Readers join whatever chunks follow the first one up to the recorded length, so a
-//! body stored whole (by an older build, or under a larger page) reads the same.
+//! the bytes texts take. A read is a point read of the first chunk, then point reads of the chunks
+//! after it from the same finger (the chunks of a body are adjacent in key order, so each is
+//! usually found in the leaf the finger already holds). Readers join whatever chunks follow the
+//! first one up to the recorded length, so a body stored whole (by an older build, or under a
+//! larger page) reads the same.
 
 use crate::hash::FxHashMap;
 use std::borrow::Cow;
