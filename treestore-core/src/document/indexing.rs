@@ -6,10 +6,12 @@
 //! after the node tables are written, as before.
 
 use std::collections::BTreeMap;
+use std::hash::Hasher;
 use std::sync::OnceLock;
 
 use crate::db::WriteTxn;
 use crate::error::Result;
+use crate::hash::{FxHashSet, FxHasher};
 use crate::search::{self, Analyzed, Analyzer, DocRef, Field, NodeText, Numbered};
 
 use super::model::{Document, Node};
@@ -17,11 +19,14 @@ use super::model::{Document, Node};
 /// Batches of fewer nodes are analyzed on the writing thread (a thread costs tens of µs).
 const PARALLEL_MIN_NODES: usize = 256;
 
-/// The share of a large batch's text (in bytes) the second thread analyzes: the writing thread
-/// spends about a third as long on the node tables and the numbering as the analysis of the
-/// whole batch takes (callgrind, `import_speed 300 300`: 21k against 67k instructions a node),
-/// so it analyzes the rest in the time left.
-const FIRST_SEGMENT_SHARE_PERCENT: u64 = 66;
+/// The cost model of [`split_point`], in instructions (callgrind: on `import_speed 300 300`,
+/// where nearly every text is new, the analysis took 67k a node of about 1,670 bytes of text; the
+/// writing thread took 25k a node before it could analyze there, and 29k on `doc_speed 100
+/// import`, whose later versions share most texts). A replayed field copies its kept positions
+/// and bumps its terms' frequencies, about a tenth of analyzing it.
+const ANALYZE_PER_BYTE: u64 = 40;
+const REPLAY_PER_BYTE: u64 = 4;
+const WRITE_PER_NODE: u64 = 27_000;
 
 /// Where a batch's text analysis runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,11 +152,14 @@ thread_local! {
 }
 
 /// Where a batch's analysis is cut in two segments: the first for the second thread, the rest
-/// for the writing thread once it has written the node tables (about a third of the analysis
-/// time goes by meanwhile), so both threads end about together. Batches of fewer than
-/// [`PARALLEL_MIN_NODES`] nodes are one segment (`texts.len()`). The cut depends on the texts
-/// alone, not on where the analysis runs, so every [`Analysis`] writes the same index; a
-/// segment boundary changes no posting (a batch too big for one segment has several anyway).
+/// for the writing thread once it has written the node tables and numbered the nodes, so both
+/// threads end about together. The cut comes from a cost estimate of the texts alone (not from
+/// where the analysis runs, so every [`Analysis`] writes the same index; a segment boundary
+/// changes no posting, and a batch too big for one segment has several anyway): a field is
+/// analyzed at [`ANALYZE_PER_BYTE`] the first time the batch has it and replayed at
+/// [`REPLAY_PER_BYTE`] after, and the writing thread spends [`WRITE_PER_NODE`] a node before it
+/// can analyze. Batches of fewer than [`PARALLEL_MIN_NODES`] nodes are one segment
+/// (`texts.len()`).
 fn split_point(texts: &[NodeText<'_>]) -> usize {
     #[cfg(test)]
     if !TEST_SPLIT.with(|c| c.get()) {
@@ -160,17 +168,53 @@ fn split_point(texts: &[NodeText<'_>]) -> usize {
     if texts.len() < PARALLEL_MIN_NODES {
         return texts.len();
     }
-    let bytes = |t: &NodeText<'_>| t.fields.iter().map(|(_, s)| s.len() as u64).sum::<u64>();
-    let total: u64 = texts.iter().map(bytes).sum();
-    let share = total * FIRST_SEGMENT_SHARE_PERCENT / 100;
-    let mut seen = 0u64;
-    for (i, t) in texts.iter().enumerate() {
-        if seen >= share {
+    let mut seen: FxHashSet<u64> = FxHashSet::default();
+    let costs: Vec<u64> = texts
+        .iter()
+        .map(|t| {
+            let mut cost = 0;
+            for &(_, text) in t.fields {
+                let per_byte = if text.is_empty() || seen.insert(sample(text)) {
+                    ANALYZE_PER_BYTE
+                } else {
+                    REPLAY_PER_BYTE
+                };
+                cost += text.len() as u64 * per_byte;
+            }
+            cost
+        })
+        .collect();
+    let analysis: u64 = costs.iter().sum();
+    let writes = texts.len() as u64 * WRITE_PER_NODE;
+    // The second thread's share: half of all the work, at most all of the analysis.
+    let share = ((analysis + writes) / 2).min(analysis);
+    let mut done = 0u64;
+    for (i, cost) in costs.iter().enumerate() {
+        if done >= share {
             return i;
         }
-        seen += bytes(t);
+        done += cost;
     }
     texts.len()
+}
+
+/// A cheap fingerprint of `text` for [`split_point`]'s estimate (its length and three 8-byte
+/// samples): two texts that share it are taken for one, which at worst misplaces the cut.
+fn sample(text: &str) -> u64 {
+    let b = text.as_bytes();
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        let end = (at + 8).min(b.len());
+        w[..end - at].copy_from_slice(&b[at..end]);
+        u64::from_le_bytes(w)
+    };
+    let n = b.len();
+    let mut h = FxHasher::default();
+    h.write_usize(n);
+    h.write_u64(word(0));
+    h.write_u64(word(n / 2));
+    h.write_u64(word(n.saturating_sub(8)));
+    h.finish()
 }
 
 /// What the keyword index reads of a node.
