@@ -225,3 +225,58 @@ fn node_fields(n: &Node) -> [(Field, &str); 3] {
         (Field::Text, n.text.as_deref().unwrap_or_default()),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::gen;
+
+    /// The cut of `nodes` nodes of generated versions, `versions` of each policy (later ones
+    /// share most texts with the one before).
+    fn cut(policies: usize, versions: usize, nodes: usize) -> (usize, usize) {
+        let cfg = gen::GenConfig {
+            nodes,
+            ..gen::GenConfig::default()
+        };
+        let mut docs = Vec::new();
+        for (p, v1) in gen::corpus(5, policies, &cfg).enumerate() {
+            let mut v = v1;
+            for k in 1..versions {
+                let next = gen::next_version(p as u64 * 10 + k as u64, &v, &format!("v{k}"), 0.1);
+                docs.push(std::mem::replace(&mut v, next));
+            }
+            docs.push(v);
+        }
+        let refs: Vec<DocRef> = docs
+            .iter()
+            .flat_map(|(d, ns)| {
+                ns.iter()
+                    .map(|n| DocRef::new(&d.policy_id, &d.version_id, &n.node_id))
+            })
+            .collect();
+        let fields: Vec<[(Field, &str); 3]> = docs
+            .iter()
+            .flat_map(|(_, ns)| ns.iter().map(node_fields))
+            .collect();
+        let texts: Vec<NodeText<'_>> = refs
+            .iter()
+            .zip(&fields)
+            .map(|(doc, f)| NodeText { doc, fields: f })
+            .collect();
+        (split_point(&texts), texts.len())
+    }
+
+    #[test]
+    fn the_cut_leaves_the_writer_a_share_that_fits_its_work() {
+        // Distinct texts: the analysis is the larger part, the writer gets about a third of it.
+        let (at, n) = cut(20, 1, 50);
+        assert!(n / 2 < at && at < n * 9 / 10, "cut at {at} of {n}");
+        // Versions sharing most texts: the analysis is about the writer's own work, so the
+        // second thread keeps nearly all of it.
+        let (at, n) = cut(7, 3, 50);
+        assert!(n * 8 / 10 < at && at <= n, "cut at {at} of {n}");
+        // Small batches are one segment.
+        let (at, n) = cut(2, 1, 50);
+        assert_eq!((at, n), (100, 100));
+    }
+}
