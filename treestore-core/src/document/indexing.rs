@@ -6,16 +6,27 @@
 //! after the node tables are written, as before.
 
 use std::collections::BTreeMap;
+use std::hash::Hasher;
 use std::sync::OnceLock;
 
 use crate::db::WriteTxn;
 use crate::error::Result;
+use crate::hash::{FxHashSet, FxHasher};
 use crate::search::{self, Analyzed, Analyzer, DocRef, Field, NodeText, Numbered};
 
 use super::model::{Document, Node};
 
 /// Batches of fewer nodes are analyzed on the writing thread (a thread costs tens of µs).
 const PARALLEL_MIN_NODES: usize = 256;
+
+/// The cost model of [`split_point`], in instructions (callgrind: on `import_speed 300 300`,
+/// where nearly every text is new, the analysis took 67k a node of about 1,670 bytes of text; the
+/// writing thread took 25k a node before it could analyze there, and 29k on `doc_speed 100
+/// import`, whose later versions share most texts). A replayed field copies its kept positions
+/// and bumps its terms' frequencies, about a tenth of analyzing it.
+const ANALYZE_PER_BYTE: u64 = 40;
+const REPLAY_PER_BYTE: u64 = 4;
+const WRITE_PER_NODE: u64 = 27_000;
 
 /// Where a batch's text analysis runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,25 +112,109 @@ pub(crate) fn with_index<T>(
         };
         Ok((written, numbered))
     };
-    let (done, analyzed): (_, Option<Analyzed<'_>>) = if analysis.beside(texts.len()) {
+    let split = split_point(&texts);
+    let (done, analyzed): (_, Vec<Analyzed<'_>>) = if analysis.beside(texts.len()) {
         std::thread::scope(|s| {
             let analyzer = Analyzer::new(stemming);
-            let worker = s.spawn(|| analyzer.run(&texts));
+            let worker = s.spawn(|| analyzer.run(&texts, 0..split));
             let done = write_and_number(tx);
+            // The rest of the analysis, on this thread while the worker ends its share.
+            let rest = done
+                .is_ok()
+                .then(|| Analyzer::new(stemming).run(&texts, split..texts.len()));
             // A panic there is one the writing thread would have had: pass it on.
-            let analyzed = worker
+            let first = worker
                 .join()
                 .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            (done, Some(analyzed))
+            (done, std::iter::once(first).chain(rest).collect())
         })
     } else {
-        (write_and_number(tx), None)
+        let done = write_and_number(tx);
+        let analyzed = match &done {
+            Ok(_) if split < texts.len() => {
+                vec![Analyzer::new(stemming).run(&texts, split..texts.len())]
+            }
+            _ => Vec::new(),
+        };
+        (done, analyzed)
     };
     let (written, numbered) = done?;
     if let Some(numbered) = numbered {
         search::index_numbered(tx, &texts, numbered, analyzed)?;
     }
     Ok(written)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests turn the cut off to compare with the index of one segment.
+    pub(crate) static TEST_SPLIT: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Where a batch's analysis is cut in two segments: the first for the second thread, the rest
+/// for the writing thread once it has written the node tables and numbered the nodes, so both
+/// threads end about together. The cut comes from a cost estimate of the texts alone (not from
+/// where the analysis runs, so every [`Analysis`] writes the same index; a segment boundary
+/// changes no posting, and a batch too big for one segment has several anyway): a field is
+/// analyzed at [`ANALYZE_PER_BYTE`] the first time the batch has it and replayed at
+/// [`REPLAY_PER_BYTE`] after, and the writing thread spends [`WRITE_PER_NODE`] a node before it
+/// can analyze. Batches of fewer than [`PARALLEL_MIN_NODES`] nodes are one segment
+/// (`texts.len()`).
+fn split_point(texts: &[NodeText<'_>]) -> usize {
+    #[cfg(test)]
+    if !TEST_SPLIT.with(|c| c.get()) {
+        return texts.len();
+    }
+    if texts.len() < PARALLEL_MIN_NODES {
+        return texts.len();
+    }
+    let mut seen: FxHashSet<u64> = FxHashSet::default();
+    let costs: Vec<u64> = texts
+        .iter()
+        .map(|t| {
+            let mut cost = 0;
+            for &(_, text) in t.fields {
+                let per_byte = if text.is_empty() || seen.insert(sample(text)) {
+                    ANALYZE_PER_BYTE
+                } else {
+                    REPLAY_PER_BYTE
+                };
+                cost += text.len() as u64 * per_byte;
+            }
+            cost
+        })
+        .collect();
+    let analysis: u64 = costs.iter().sum();
+    let writes = texts.len() as u64 * WRITE_PER_NODE;
+    // The second thread's share: half of all the work, at most all of the analysis.
+    let share = ((analysis + writes) / 2).min(analysis);
+    let mut done = 0u64;
+    for (i, cost) in costs.iter().enumerate() {
+        if done >= share {
+            return i;
+        }
+        done += cost;
+    }
+    texts.len()
+}
+
+/// A cheap fingerprint of `text` for [`split_point`]'s estimate (its length and three 8-byte
+/// samples): two texts that share it are taken for one, which at worst misplaces the cut.
+fn sample(text: &str) -> u64 {
+    let b = text.as_bytes();
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        let end = (at + 8).min(b.len());
+        w[..end - at].copy_from_slice(&b[at..end]);
+        u64::from_le_bytes(w)
+    };
+    let n = b.len();
+    let mut h = FxHasher::default();
+    h.write_usize(n);
+    h.write_u64(word(0));
+    h.write_u64(word(n / 2));
+    h.write_u64(word(n.saturating_sub(8)));
+    h.finish()
 }
 
 /// What the keyword index reads of a node.
@@ -129,4 +224,59 @@ fn node_fields(n: &Node) -> [(Field, &str); 3] {
         (Field::Summary, n.summary.as_deref().unwrap_or_default()),
         (Field::Text, n.text.as_deref().unwrap_or_default()),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::gen;
+
+    /// The cut of `nodes` nodes of generated versions, `versions` of each policy (later ones
+    /// share most texts with the one before).
+    fn cut(policies: usize, versions: usize, nodes: usize) -> (usize, usize) {
+        let cfg = gen::GenConfig {
+            nodes,
+            ..gen::GenConfig::default()
+        };
+        let mut docs = Vec::new();
+        for (p, v1) in gen::corpus(5, policies, &cfg).enumerate() {
+            let mut v = v1;
+            for k in 1..versions {
+                let next = gen::next_version(p as u64 * 10 + k as u64, &v, &format!("v{k}"), 0.1);
+                docs.push(std::mem::replace(&mut v, next));
+            }
+            docs.push(v);
+        }
+        let refs: Vec<DocRef> = docs
+            .iter()
+            .flat_map(|(d, ns)| {
+                ns.iter()
+                    .map(|n| DocRef::new(&d.policy_id, &d.version_id, &n.node_id))
+            })
+            .collect();
+        let fields: Vec<[(Field, &str); 3]> = docs
+            .iter()
+            .flat_map(|(_, ns)| ns.iter().map(node_fields))
+            .collect();
+        let texts: Vec<NodeText<'_>> = refs
+            .iter()
+            .zip(&fields)
+            .map(|(doc, f)| NodeText { doc, fields: f })
+            .collect();
+        (split_point(&texts), texts.len())
+    }
+
+    #[test]
+    fn the_cut_leaves_the_writer_a_share_that_fits_its_work() {
+        // Distinct texts: the analysis is the larger part, the writer gets about a third of it.
+        let (at, n) = cut(20, 1, 50);
+        assert!(n / 2 < at && at < n * 9 / 10, "cut at {at} of {n}");
+        // Versions sharing most texts: the analysis is about the writer's own work, so the
+        // second thread keeps nearly all of it.
+        let (at, n) = cut(7, 3, 50);
+        assert!(n * 8 / 10 < at && at <= n, "cut at {at} of {n}");
+        // Small batches are one segment.
+        let (at, n) = cut(2, 1, 50);
+        assert_eq!((at, n), (100, 100));
+    }
 }

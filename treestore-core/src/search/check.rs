@@ -30,6 +30,27 @@ pub struct IndexSummary {
     pub versions: u64,
 }
 
+/// Every posting of the index by term, in docnum order, whatever blocks hold them: for tests that
+/// compare indexes whose blocks may be cut differently.
+#[cfg(test)]
+pub(crate) fn postings_by_term<R: ReadOps + ?Sized>(
+    tx: &R,
+) -> Result<BTreeMap<String, Vec<super::block::Posting>>> {
+    let t = Tables::open(tx)?;
+    let mut out: BTreeMap<String, Vec<super::block::Posting>> = BTreeMap::new();
+    for kv in tx.range(t.postings, Bound::Unbounded, Bound::Unbounded)? {
+        let (k, v) = kv?;
+        let (term, first) = read_block_key_full(&k)?;
+        let q = tx
+            .get(t.positions, &k)?
+            .ok_or_else(|| corrupt(format!("block {term:?}/{first} has no positions")))?;
+        out.entry(term)
+            .or_default()
+            .extend(decode_block(first, &v, &q)?);
+    }
+    Ok(out)
+}
+
 fn corrupt(msg: String) -> Error {
     Error::corruption(format!("search index check: {msg}"))
 }

@@ -142,6 +142,8 @@ mod write;
 mod tests;
 
 pub use analyze::{analyze, Token, MAX_TERM_BYTES};
+#[cfg(test)]
+pub(crate) use check::postings_by_term;
 pub use check::{check, IndexSummary};
 pub use handle::SearchIndex;
 pub use model::{

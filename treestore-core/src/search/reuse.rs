@@ -8,6 +8,11 @@
 //! replay appends the same bytes the analysis would. Term ids are the segment's, so the cache is
 //! emptied with it.
 //!
+//! Kept positions are not copied: a field's positions for one term are the tail its analysis
+//! appended to that term's `positions` in the segment, which only grows until the segment is
+//! written (and the cache emptied), so an entry names that range and a replay copies it from
+//! within the same vector.
+//!
 //! A text is found by an Fx hash of its bytes and then compared byte for byte; a different text
 //! with the same hash is analyzed as usual and not kept (one comparison per field at worst, so
 //! chosen collisions cost no more than no cache).
@@ -17,7 +22,7 @@ use std::hash::Hasher;
 use crate::hash::{FxHashMap, FxHasher};
 
 /// One distinct term of an analyzed field: its segment id, its occurrences, and its positions as
-/// a posting stores one field's, in [`AnalysisCache`]'s byte arena at `start..start + len`.
+/// a posting stores one field's, at `start..start + len` of that term's positions in the segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FieldTerm {
     pub id: u32,
@@ -49,15 +54,12 @@ pub(crate) struct AnalysisCache<'a> {
     by_hash: FxHashMap<u64, usize>,
     texts: Vec<Analyzed<'a>>,
     terms: Vec<FieldTerm>,
-    bytes: Vec<u8>,
 }
 
-/// A replayable analysis: the text's token count, its distinct terms, and the arena their
-/// positions point into.
+/// A replayable analysis: the text's token count and its distinct terms.
 pub(crate) struct Replay<'c> {
     pub tokens: u32,
     pub terms: &'c [FieldTerm],
-    pub bytes: &'c [u8],
 }
 
 impl<'a> AnalysisCache<'a> {
@@ -78,29 +80,20 @@ impl<'a> AnalysisCache<'a> {
         Replay {
             tokens: a.tokens,
             terms: &self.terms[a.first..a.first + a.count],
-            bytes: &self.bytes,
         }
     }
 
-    /// Keeps the analysis of `text`: `tokens` tokens and, per distinct term, `(id, tf, encoded
-    /// positions)`.
-    pub(crate) fn insert<'t>(
+    /// Keeps the analysis of `text`: `tokens` tokens and its distinct terms, each with where its
+    /// encoded positions are in the term's positions.
+    pub(crate) fn insert(
         &mut self,
         hash: u64,
         text: &'a str,
         tokens: u32,
-        terms: impl Iterator<Item = (u32, u32, &'t [u8])>,
+        terms: impl Iterator<Item = FieldTerm>,
     ) {
         let first = self.terms.len();
-        for (id, tf, positions) in terms {
-            self.terms.push(FieldTerm {
-                id,
-                tf,
-                start: self.bytes.len() as u32,
-                len: positions.len() as u32,
-            });
-            self.bytes.extend_from_slice(positions);
-        }
+        self.terms.extend(terms);
         let count = self.terms.len() - first;
         self.by_hash.insert(hash, self.texts.len());
         self.texts.push(Analyzed {
@@ -115,7 +108,6 @@ impl<'a> AnalysisCache<'a> {
         self.by_hash.clear();
         self.texts.clear();
         self.terms.clear();
-        self.bytes.clear();
     }
 }
 
@@ -130,12 +122,21 @@ mod tests {
         let Lookup::Miss(Some(h)) = c.lookup(&a) else {
             panic!("an empty cache has nothing")
         };
-        c.insert(
-            h,
-            &a,
-            3,
-            [(0, 2, &[0u8, 2][..]), (1, 1, &[1u8][..])].into_iter(),
-        );
+        let kept = [
+            FieldTerm {
+                id: 0,
+                tf: 2,
+                start: 5,
+                len: 2,
+            },
+            FieldTerm {
+                id: 1,
+                tf: 1,
+                start: 0,
+                len: 1,
+            },
+        ];
+        c.insert(h, &a, 3, kept.into_iter());
         // An equal text in another allocation is found.
         let again = a.clone();
         let Lookup::Hit(k) = c.lookup(&again) else {
@@ -143,15 +144,7 @@ mod tests {
         };
         let r = c.replay(k);
         assert_eq!(r.tokens, 3);
-        let got: Vec<(u32, u32, &[u8])> = r
-            .terms
-            .iter()
-            .map(|t| {
-                let s = t.start as usize;
-                (t.id, t.tf, &r.bytes[s..s + t.len as usize])
-            })
-            .collect();
-        assert_eq!(got, [(0, 2, &[0u8, 2][..]), (1, 1, &[1u8][..])]);
+        assert_eq!(r.terms, kept);
         assert!(matches!(
             c.lookup("alpha beta alphb"),
             Lookup::Miss(Some(_))

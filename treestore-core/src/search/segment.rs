@@ -15,7 +15,7 @@ use super::block::{
 };
 use super::layout::{doc_key, encode_doc, encode_term, read_df, term_key, Tables};
 use super::model::Stemming;
-use super::reuse::{AnalysisCache, Lookup};
+use super::reuse::{AnalysisCache, FieldTerm, Lookup};
 use super::write::NodeText;
 use crate::db::{ReadOps, WriteTxn};
 use crate::error::{Error, Result};
@@ -271,8 +271,12 @@ impl<'a> Segment<'a> {
             let terms = &self.terms;
             let kept = self.touched.iter().map(|&(id, start)| {
                 let st = &terms[id as usize];
-                let tf = st.postings.last().map_or(0, |p| p.tf[f]);
-                (id, tf, &st.positions[start as usize..])
+                FieldTerm {
+                    id,
+                    tf: st.postings.last().map_or(0, |p| p.tf[f]),
+                    start,
+                    len: st.positions.len() as u32 - start,
+                }
             });
             self.cache.insert(hash, text, count, kept);
         }
@@ -285,9 +289,10 @@ impl<'a> Segment<'a> {
         for t in r.terms {
             let st = &mut self.terms[t.id as usize];
             open_posting(st, t.id, at, &mut self.doc_terms);
+            // The kept range is behind the end: this term's positions only grow in a segment.
             let start = t.start as usize;
             st.positions
-                .extend_from_slice(&r.bytes[start..start + t.len as usize]);
+                .extend_from_within(start..start + t.len as usize);
             if let Some(p) = st.postings.last_mut() {
                 p.tf[f] += t.tf;
             }

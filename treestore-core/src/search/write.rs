@@ -4,6 +4,7 @@
 //! posting or a statistic that disagrees with the postings.
 
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 
 use super::block::{apply_edit, TermEdit};
 use super::layout::{
@@ -86,7 +87,7 @@ pub fn index_node(tx: &mut WriteTxn, doc: &DocRef, fields: &[(Field, &str)]) -> 
 pub fn index_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<()> {
     validate_nodes(nodes)?;
     let numbered = number_nodes(tx, nodes)?;
-    index_numbered(tx, nodes, numbered, None)
+    index_numbered(tx, nodes, numbered, Vec::new())
 }
 
 /// The stemming the index analyzes new text with: the recorded one, or the default.
@@ -94,13 +95,14 @@ pub(crate) fn stemming<R: ReadOps + ?Sized>(tx: &R) -> Result<Stemming> {
     Ok(settings(tx)?.stemming)
 }
 
-/// `nodes` analyzed from the first on, without the transaction: the first segment of
-/// [`index_numbered`]'s batch, which may be made on another thread while the caller writes other
-/// tables (see [`Analyzer`]).
+/// `nodes[from..next]` analyzed without the transaction: one segment of [`index_numbered`]'s
+/// batch, which may be made on another thread while the caller writes other tables (see
+/// [`Analyzer`]).
 pub(crate) struct Analyzed<'a> {
     stemming: Stemming,
     segment: Segment<'a>,
-    /// The segment holds `nodes[..next]`.
+    /// The segment holds `nodes[from..next]`.
+    from: usize,
     next: usize,
 }
 
@@ -119,16 +121,18 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// Analyzes `nodes` (validated by [`validate_fields`]) into their first segment.
-    pub(crate) fn run(self, nodes: &[NodeText<'a>]) -> Analyzed<'a> {
+    /// Analyzes `nodes[range]` (validated by [`validate_fields`]) into one segment, in order,
+    /// until the segment is full.
+    pub(crate) fn run(self, nodes: &[NodeText<'a>], range: Range<usize>) -> Analyzed<'a> {
         let Analyzer {
             stemming,
             mut segment,
         } = self;
-        let next = segment.fill(nodes, 0);
+        let next = segment.fill(&nodes[..range.end], range.start);
         Analyzed {
             stemming,
             segment,
+            from: range.start,
             next,
         }
     }
@@ -164,14 +168,15 @@ pub(crate) fn number_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<
     })
 }
 
-/// Indexes `nodes`, numbered by [`number_nodes`] in this transaction, continuing from `first`
-/// when their first segment was analyzed already. `first` must have been analyzed from these
-/// `nodes`; one made under another stemming than the recorded one is analyzed again.
+/// Indexes `nodes`, numbered by [`number_nodes`] in this transaction, segment by segment in
+/// node order, taking the segments of `ready` where they start (sorted by where they start, not
+/// overlapping; each analyzed from these `nodes`) and analyzing the nodes between them here. A
+/// segment made under another stemming than the recorded one is analyzed again.
 pub(crate) fn index_numbered<'a>(
     tx: &mut WriteTxn,
     nodes: &[NodeText<'a>],
     numbered: Numbered,
-    first: Option<Analyzed<'a>>,
+    ready: Vec<Analyzed<'a>>,
 ) -> Result<()> {
     let Numbered {
         t,
@@ -179,16 +184,21 @@ pub(crate) fn index_numbered<'a>(
         mut plan,
         mut numbered,
     } = numbered;
-    let (mut segment, mut next) = match first {
-        Some(a) if a.stemming == stemming => (a.segment, a.next),
-        _ => {
-            let mut segment = Segment::new(stemming);
-            let next = segment.fill(nodes, 0);
-            (segment, next)
-        }
-    };
+    let mut ready = ready
+        .into_iter()
+        .filter(|a| a.stemming == stemming && a.next > a.from)
+        .peekable();
     let mut from = 0;
     loop {
+        let (mut segment, next) = match ready.next_if(|a| a.from == from) {
+            Some(a) => (a.segment, a.next),
+            None => {
+                let stop = ready.peek().map_or(nodes.len(), |a| a.from);
+                let mut segment = Segment::new(stemming);
+                let next = segment.fill(&nodes[..stop], from);
+                (segment, next)
+            }
+        };
         // The segment holds nodes[from..next].
         for (k, (docnum, old)) in numbered[from..next].iter_mut().enumerate() {
             if let Some(old) = old.take() {
@@ -205,11 +215,10 @@ pub(crate) fn index_numbered<'a>(
             }
         }
         segment.write(tx, &t, nodes)?;
-        if next == nodes.len() {
+        if next >= nodes.len() {
             break;
         }
         from = next;
-        next = segment.fill(nodes, from);
     }
     write_stats(tx, &t, &plan.stats)
 }

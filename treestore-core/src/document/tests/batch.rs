@@ -4,7 +4,7 @@
 use super::support::{doc, mem_db, node};
 use crate::db::{Database, ReadOps};
 use crate::document::gen::{self, GenConfig};
-use crate::document::indexing::Analysis;
+use crate::document::indexing::{Analysis, TEST_SPLIT};
 use crate::document::record::{HEADS, IDS, NODES, PAGES, SECTIONS, TEXTS};
 use crate::document::write::store_batch;
 use crate::document::{Document, Node};
@@ -223,6 +223,65 @@ fn a_version_rejected_while_writing_leaves_the_database_as_it_was() {
             &batch,
             analysis,
             ErrorKind::InvalidArgument,
+        );
+    }
+}
+
+/// A large batch's analysis is cut in two segments (the second made on the writing thread); the
+/// cut changes no posting: into an empty index the database is the one a single segment makes,
+/// byte for byte, and over an index with postings (where a block merge may cut blocks elsewhere)
+/// every table but the blocks is, and every term holds the same postings.
+#[test]
+fn cutting_the_analysis_in_two_changes_no_posting() {
+    // Versions without shared texts, so the cut falls inside the batch (see indexing's tests).
+    let cfg = GenConfig {
+        nodes: 40,
+        ..GenConfig::default()
+    };
+    let all = pinned(gen::corpus(13, 9, &cfg).collect());
+    let before: Batch = vec![all[0].clone(), all[4].clone(), unicode("u", "old")];
+    let mut batch: Batch = all.clone();
+    batch.push(unicode("u", "v1"));
+    let nodes: usize = batch.iter().map(|(_, n)| n.len()).sum();
+    assert!(
+        nodes >= 256,
+        "the batch is large enough to be cut ({nodes} nodes)"
+    );
+    let blocks = |name: &str| name == "fts.postings" || name == "fts.positions";
+    let stored = |before: &Batch, analysis: Analysis, cut: bool| {
+        let db = mem_db();
+        let mut w = db.begin_write().unwrap();
+        store_batch(&mut w, before, Analysis::Inline).unwrap();
+        w.commit().unwrap();
+        TEST_SPLIT.with(|c| c.set(cut));
+        let mut w = db.begin_write().unwrap();
+        let done = store_batch(&mut w, &batch, analysis);
+        TEST_SPLIT.with(|c| c.set(true));
+        done.unwrap();
+        w.commit().unwrap();
+        let r = db.begin_read().unwrap();
+        search::check(&r).unwrap();
+        (search::postings_by_term(&r).unwrap(), dump(&db))
+    };
+    for analysis in [Analysis::Inline, Analysis::Beside] {
+        let (one, one_dump) = stored(&Vec::new(), analysis, false);
+        let (two, two_dump) = stored(&Vec::new(), analysis, true);
+        assert!(
+            one == two && one_dump == two_dump,
+            "{analysis:?}: into an empty index"
+        );
+        let (one, one_dump) = stored(&before, analysis, false);
+        let (two, two_dump) = stored(&before, analysis, true);
+        assert!(one == two, "{analysis:?}: the postings differ");
+        assert!(!one.is_empty());
+        let rest = |d: Vec<(String, Vec<u8>, Vec<u8>)>| {
+            d.into_iter()
+                .filter(|(t, _, _)| !blocks(t))
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            rest(one_dump) == rest(two_dump),
+            "{analysis:?}: a table other than the blocks differs"
         );
     }
 }
