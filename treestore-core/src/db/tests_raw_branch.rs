@@ -30,7 +30,7 @@ fn files(vfs: &MemVfs) -> Files {
 /// A key of 4 to ~120 bytes (some longer than a branch key kept inline) sharing prefixes.
 fn key(rng: &mut u64, table: usize) -> Vec<u8> {
     let r = next(rng);
-    if r % 2 == 0 {
+    if r.is_multiple_of(2) {
         // A few hot keys: small commits in a row rewrite their leaves.
         return format!("t{table}/hot/{:03}", (r >> 8) % 60).into_bytes();
     }
