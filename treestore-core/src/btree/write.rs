@@ -35,6 +35,38 @@ pub(crate) struct DirtySet {
     /// Branches copied raw by an insert (see [`super::raw_branch`]), by their new page number;
     /// a page is in `nodes` or here, never both.
     pub raw: FxHashMap<u64, Box<[u8]>>,
+    /// The decoded nodes the writer's last commit (txid `prev_txid`) wrote, by their page numbers:
+    /// each is what decoding its committed page gives. A transaction whose base is that commit
+    /// takes one instead of decoding the page again: small commits in a row rewrite the same
+    /// leaves (a table's last leaf, a statistics leaf, the catalog's), and decoding them was
+    /// about 7% of a tool-result store's instructions.
+    pub prev: FxHashMap<u64, Node>,
+    /// The commit `prev` holds the nodes of (0: none).
+    pub prev_txid: u64,
+    /// Leaves and branches this transaction took from `prev` (for tests).
+    #[cfg(test)]
+    pub prev_hits: [usize; 2],
+}
+
+/// Nodes of a commit kept in [`DirtySet::prev`] at most; a larger commit keeps none (a bulk
+/// load's would hold memory for little gain).
+const PREV_MAX_NODES: usize = 64;
+
+/// Whether write transactions take the last commit's decoded nodes ([`DirtySet::prev`]); tests
+/// switch it off on their thread to compare the pages against the decoding path.
+#[cfg(not(test))]
+pub(crate) fn node_memo() -> bool {
+    true
+}
+
+#[cfg(test)]
+thread_local! {
+    pub(crate) static NODE_MEMO: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+#[cfg(test)]
+pub(crate) fn node_memo() -> bool {
+    NODE_MEMO.with(|c| c.get())
 }
 
 /// Whether inserts copy committed branches raw ([`super::raw_branch`]); tests switch it off on
@@ -61,7 +93,7 @@ const KEEP_CAPACITY: usize = 4096;
 impl DirtySet {
     /// Empties the set for the next transaction, keeping its nodes' buffers in the pool and the
     /// room of its maps and lists (unless a large transaction grew them).
-    pub(crate) fn recycle(&mut self, page_size: usize) {
+    fn recycle_nodes_and_lists(&mut self, page_size: usize) {
         for (_, node) in self.nodes.drain() {
             self.pool.recycle(node, page_size);
         }
@@ -79,11 +111,41 @@ impl DirtySet {
         }
         self.sources.clear();
         self.overflow = FxHashMap::default();
+        #[cfg(test)]
+        {
+            self.prev_hits = [0; 2];
+        }
         self.allocated.clear();
         if self.allocated.capacity() > KEEP_CAPACITY {
             self.allocated = Vec::new();
         }
         self.freed = Vec::new();
+    }
+
+    /// Empties the set after it committed as `txid`, for the writer's next transaction: keeps the
+    /// nodes it wrote in [`DirtySet::prev`] (unless they are many, then in the pool).
+    pub(crate) fn recycle_after_commit(&mut self, page_size: usize, txid: u64) {
+        self.forget_prev(page_size);
+        if node_memo() && self.nodes.len() <= PREV_MAX_NODES {
+            std::mem::swap(&mut self.prev, &mut self.nodes);
+            self.prev_txid = txid;
+        }
+        self.recycle_nodes_and_lists(page_size);
+    }
+
+    /// Drops [`DirtySet::prev`] (into the pool) unless it holds the nodes of commit `base_txid`,
+    /// the snapshot a new transaction starts from.
+    pub(crate) fn keep_prev_for(&mut self, base_txid: u64, page_size: usize) {
+        if self.prev_txid != base_txid {
+            self.forget_prev(page_size);
+        }
+    }
+
+    fn forget_prev(&mut self, page_size: usize) {
+        for (_, node) in self.prev.drain() {
+            self.pool.recycle(node, page_size);
+        }
+        self.prev_txid = 0;
     }
 }
 
@@ -185,9 +247,18 @@ impl TreeMut<'_> {
             self.materialize(page_no)?;
             return Ok(page_no);
         }
-        let node = {
-            let page = self.pager.page(self.map, page_no)?;
-            decode_node_with(&page, page_no, &mut self.dirty.pool)?
+        let node = match self.dirty.prev.remove(&page_no) {
+            Some(node) => {
+                #[cfg(test)]
+                {
+                    self.dirty.prev_hits[usize::from(matches!(node, Node::Branch(_)))] += 1;
+                }
+                node
+            }
+            None => {
+                let page = self.pager.page(self.map, page_no)?;
+                decode_node_with(&page, page_no, &mut self.dirty.pool)?
+            }
         };
         self.dirty.freed.push(page_no);
         let p = self.add_node(node);

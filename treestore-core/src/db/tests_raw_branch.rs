@@ -1,6 +1,7 @@
-//! The raw branch copy-on-write (`btree/raw_branch.rs`) against the decoding path it replaces: the
-//! same random workload, once with each, must leave byte-identical files after every commit, and
-//! the contents of a model.
+//! The raw branch copy-on-write (`btree/raw_branch.rs`) and the reuse of the last commit's decoded
+//! nodes (`DirtySet::prev` in `btree/write.rs`) against the decoding path they replace: the same
+//! random workload, once with each, must leave byte-identical files after every commit, and the
+//! contents of a model.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 
 use super::tests::mem_options;
 use super::*;
-use crate::btree::write::RAW_BRANCH_COW;
+use crate::btree::write::{NODE_MEMO, RAW_BRANCH_COW};
 use crate::storage::vfs::MemVfs;
 
 type Files = Vec<(PathBuf, Vec<u8>)>;
@@ -29,6 +30,10 @@ fn files(vfs: &MemVfs) -> Files {
 /// A key of 4 to ~120 bytes (some longer than a branch key kept inline) sharing prefixes.
 fn key(rng: &mut u64, table: usize) -> Vec<u8> {
     let r = next(rng);
+    if r.is_multiple_of(2) {
+        // A few hot keys: small commits in a row rewrite their leaves.
+        return format!("t{table}/hot/{:03}", (r >> 8) % 60).into_bytes();
+    }
     let mut k = format!("t{table}/{:03}/{:05}", r % 7, (r >> 8) % 3000).into_bytes();
     if r.is_multiple_of(5) {
         k.resize(k.len() + (r >> 20) as usize % 100, b'x');
@@ -46,7 +51,14 @@ fn next(rng: &mut u64) -> u64 {
 /// Runs the workload of `seed`; returns the files after each commit and the final contents.
 /// `direct` makes every commit of more than 16 pages write its pages straight to the file.
 fn run(seed: u64, raw: bool, direct: bool) -> (Vec<Files>, Model) {
+    run_with(seed, raw, true, direct)
+}
+
+/// [`run`], with `memo` switching the reuse of the last commit's nodes.
+fn run_with(seed: u64, raw: bool, memo: bool, direct: bool) -> (Vec<Files>, Model) {
     RAW_BRANCH_COW.with(|c| c.set(raw));
+    NODE_MEMO.with(|c| c.set(memo));
+    let mut prev_hits = [0usize; 2];
     let vfs = MemVfs::new();
     let mut opts = mem_options(&vfs);
     if direct {
@@ -85,6 +97,8 @@ fn run(seed: u64, raw: bool, direct: bool) -> (Vec<Files>, Model) {
             }
             raw_seen = raw_seen.max(w.raw_branches());
         }
+        let hits = w.prev_hits();
+        prev_hits = [prev_hits[0] + hits[0], prev_hits[1] + hits[1]];
         if raw && round > 0 && ops < 100 && staged.len() > 1000 {
             raw_copies += usize::from(raw_seen > 0);
         }
@@ -124,7 +138,16 @@ fn run(seed: u64, raw: bool, direct: bool) -> (Vec<Files>, Model) {
     } else {
         assert_eq!(raw_copies, 0);
     }
+    if memo {
+        assert!(
+            prev_hits[0] > 10,
+            "seed {seed}: only {prev_hits:?} leaves and branches reused (catalog leaves not counted)"
+        );
+    } else {
+        assert_eq!(prev_hits, [0, 0]);
+    }
     RAW_BRANCH_COW.with(|c| c.set(true));
+    NODE_MEMO.with(|c| c.set(true));
     (snaps, model)
 }
 
@@ -142,6 +165,25 @@ fn raw_branch_copies_write_the_pages_decoding_writes() {
         assert_eq!(model_a, model_b);
         assert_eq!(decoded.len(), raw.len());
         for (i, (a, b)) in decoded.iter().zip(&raw).enumerate() {
+            assert!(a == b, "seed {seed}: files differ after round {i}");
+        }
+    }
+}
+
+#[test]
+fn reused_nodes_of_the_last_commit_write_the_pages_decoding_writes() {
+    for (seed, raw, direct) in [
+        (3u64, true, false),
+        (11, true, false),
+        (2024, false, false),
+        (77, true, true),
+        (31_337, false, true),
+    ] {
+        let (decoded, model_a) = run_with(seed, raw, false, direct);
+        let (reused, model_b) = run_with(seed, raw, true, direct);
+        assert_eq!(model_a, model_b);
+        assert_eq!(decoded.len(), reused.len());
+        for (i, (a, b)) in decoded.iter().zip(&reused).enumerate() {
             assert!(a == b, "seed {seed}: files differ after round {i}");
         }
     }

@@ -70,13 +70,15 @@ impl WriteTxn {
         let base = shared.current();
         let map = shared.pager.current_map();
         let hwm_before = state.alloc.hwm();
+        let mut dirty = std::mem::take(&mut state.spare);
+        dirty.keep_prev_for(base.txid, shared.pager.page_size());
         Ok(WriteTxn {
             catalog_changed: false,
             hwm_before,
             map,
             base,
             serial: next_txn_serial(),
-            dirty: std::mem::take(&mut state.spare),
+            dirty,
             tables: RefCell::new(Vec::new()),
             catalog_root: base.catalog_root,
             state: Some(state),
@@ -88,6 +90,13 @@ impl WriteTxn {
     #[cfg(test)]
     pub(crate) fn raw_branches(&self) -> usize {
         self.dirty.raw.len()
+    }
+
+    /// Leaves and branches this transaction took decoded from the last commit instead of
+    /// decoding their pages (for tests of `DirtySet::prev`).
+    #[cfg(test)]
+    pub(crate) fn prev_hits(&self) -> [usize; 2] {
+        self.dirty.prev_hits
     }
 
     /// Bytes per page of the database (values longer than about a quarter of it leave the leaf).
@@ -269,7 +278,7 @@ impl WriteTxn {
             .take()
             .ok_or_else(|| Error::corruption("writer state lost"))?;
         let mut dirty = std::mem::take(&mut self.dirty);
-        dirty.recycle(ps);
+        dirty.recycle_after_commit(ps, txid);
         state.spare = dirty;
         let checkpoint = if self.shared.wal.len() > self.shared.checkpoint_wal_bytes {
             checkpoint_locked(&self.shared, &mut state)

@@ -15,7 +15,7 @@ use super::layout::{
 };
 use super::model::{validate_id, DocRef, Field, SearchSettings, Stemming, MAX_FIELD_LEN};
 use super::segment::{update_df, Segment};
-use crate::db::{ReadOps, WriteTxn};
+use crate::db::{ReadOps, Table, WriteTxn};
 use crate::error::{Error, Result};
 
 /// One node to index: its reference and the text of its fields (a field left out is empty).
@@ -60,20 +60,22 @@ pub fn configure(tx: &mut WriteTxn, settings: &SearchSettings) -> Result<()> {
 }
 
 /// The recorded settings, recording the defaults on first use.
-fn settings_for_write(tx: &mut WriteTxn, t: &Tables) -> Result<SearchSettings> {
-    if let Some(s) = read_settings(tx, t)? {
-        return Ok(s);
+fn settings_for_write(tx: &mut WriteTxn, settings: Table) -> Result<SearchSettings> {
+    if let Some(v) = tx.get(settings, &str_key(SETTINGS_KEY))? {
+        return layout::decode_settings(&v);
     }
     let s = SearchSettings::default();
-    tx.insert(t.settings, &str_key(SETTINGS_KEY), &encode_settings(&s))?;
+    tx.insert(settings, &str_key(SETTINGS_KEY), &encode_settings(&s))?;
     Ok(s)
 }
 
 /// The recorded settings for the record index, recording the defaults on first use (so the
-/// stemming its terms were made with cannot change under them).
+/// stemming its terms were made with cannot change under them). Opens only the settings table:
+/// every tool result stored comes here, and opening the node index's nine tables by name was
+/// about 2% of such a store's instructions.
 pub(crate) fn settings_for_record(tx: &mut WriteTxn) -> Result<SearchSettings> {
-    let t = Tables::open(tx)?;
-    settings_for_write(tx, &t)
+    let settings = tx.table(layout::SETTINGS)?;
+    settings_for_write(tx, settings)
 }
 
 /// Indexes one node, replacing what was indexed for the same [`DocRef`] before.
@@ -158,7 +160,7 @@ pub(crate) fn number_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<
         numbered.push(plan.docnum_for(tx, &t, node.doc)?);
     }
     // Every check has passed: write.
-    settings_for_write(tx, &t)?;
+    settings_for_write(tx, t.settings)?;
     plan.write(tx, &t)?;
     Ok(Numbered {
         t,
