@@ -347,8 +347,25 @@ impl<'a> Decoder<'a> {
         })
     }
 
-    /// Skips a list of entries of `strings_per_entry` strings, returning it unread.
+    /// Skips a list of entries of `strings_per_entry` strings, returning it unread. Inlined with
+    /// the empty list (most lists of most records) answered without a call: a `Result` returned
+    /// through memory from a call costs a store-forwarding stall per field (perf, the
+    /// head-to-head's 10,000-child fan).
+    #[inline(always)]
     fn skip_list(&mut self, strings_per_entry: usize) -> Result<StrList<'a>> {
+        if self.buf.get(self.pos) == Some(&0) {
+            self.pos += 1;
+            return Ok(StrList {
+                bytes: &self.buf[self.pos..self.pos],
+                len: 0,
+            });
+        }
+        self.skip_items(strings_per_entry)
+    }
+
+    /// [`Self::skip_list`] of a list that is not one zero byte.
+    #[inline(never)]
+    fn skip_items(&mut self, strings_per_entry: usize) -> Result<StrList<'a>> {
         let len = self.len()?;
         let items = self.pos;
         for _ in 0..len * strings_per_entry {
