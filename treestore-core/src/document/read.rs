@@ -159,22 +159,99 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         sink: &mut (impl NodeSink + ?Sized),
     ) -> Result<Vec<bool>> {
         let r = self.ver.resolve(policy, version)?;
+        let values = self.locate_many(&r, node_ids)?;
+        let slots = values.iter().map(Option::is_some).collect();
+        let found: Vec<Bytes<'t>> = values.into_iter().flatten().collect();
+        self.feed_values(policy, &r, &found, include_text, sink)?;
+        Ok(slots)
+    }
+
+    /// The stored records of `node_ids` in version `r`, in the order asked (`None`: the version
+    /// has no such node). The positions the version's id hint guesses are read in key order, by
+    /// one range scan over their span when that is cheaper than a point read each (a batch of
+    /// many nodes of one document), and each record checked to be the node asked for; the ids
+    /// without a guess or with a wrong one are then looked up one by one ([`Self::locate`]).
+    fn locate_many<S: AsRef<str>>(
+        &self,
+        r: &Resolved,
+        node_ids: &[S],
+    ) -> Result<Vec<Option<Bytes<'t>>>> {
+        let mut out: Vec<Option<Bytes<'t>>> = node_ids.iter().map(|_| None).collect();
+        if let Some(hint) = &r.id_hint {
+            // (guessed position, index in `node_ids`), in key order.
+            let mut guessed: Vec<(u32, usize)> = node_ids
+                .iter()
+                .enumerate()
+                .filter_map(|(i, id)| hint.guess(id.as_ref()).map(|p| (p, i)))
+                .collect();
+            guessed.sort_unstable();
+            self.read_guessed(r, node_ids, &guessed, &mut out)?;
+        }
         // The ids and records of one version are neighbours: each table's lookups start from
         // the previous one's leaf.
         let mut fingers = Fingers::default();
-        let mut found = Vec::with_capacity(node_ids.len());
-        let mut slots = Vec::with_capacity(node_ids.len());
-        for id in node_ids {
-            match self.locate(&r, id.as_ref(), Some(&mut fingers))? {
-                None => slots.push(false),
-                Some((_, v)) => {
-                    found.push(v);
-                    slots.push(true);
+        for (id, slot) in node_ids.iter().zip(out.iter_mut()) {
+            if slot.is_none() {
+                *slot = self
+                    .locate(r, id.as_ref(), Some(&mut fingers))?
+                    .map(|(_, v)| v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads the records at the `guessed` positions (sorted, with the index of the id each is
+    /// for) into `out`, those whose id is the one asked for.
+    fn read_guessed<S: AsRef<str>>(
+        &self,
+        r: &Resolved,
+        node_ids: &[S],
+        guessed: &[(u32, usize)],
+        out: &mut [Option<Bytes<'t>>],
+    ) -> Result<()> {
+        let (Some(&(first, _)), Some(&(last, _))) = (guessed.first(), guessed.last()) else {
+            return Ok(());
+        };
+        let mut take = |pos: u32, v: &Bytes<'t>, j: &mut usize| -> Result<()> {
+            while let Some(&(p, i)) = guessed.get(*j) {
+                if p > pos {
+                    break;
+                }
+                if p == pos && decode_node_id_bytes(v)? == node_ids[i].as_ref().as_bytes() {
+                    out[i] = Some(v.clone());
+                }
+                *j += 1;
+            }
+            Ok(())
+        };
+        let mut j = 0;
+        let distinct = 1 + guessed.windows(2).filter(|w| w[0].0 != w[1].0).count();
+        let span = u64::from(last - first) + 1;
+        if span < (distinct * CHILD_HOP_ENTRIES + SCAN_SETUP_ENTRIES) as u64 {
+            let t = self.nodes.get(self.tx())?;
+            let (lower, upper) = scan_bounds(r.vid, first, last.checked_add(1));
+            let upper = match &upper {
+                Some(u) => Bound::Excluded(u.as_slice()),
+                None => Bound::Unbounded,
+            };
+            for kv in self.tx().range(t, Bound::Included(&lower), upper)? {
+                let (k, v) = kv?;
+                take(node_key_pos(&k)?, &v, &mut j)?;
+            }
+        } else {
+            let mut finger = Finger::new();
+            let mut prev = None;
+            for &(pos, _) in guessed {
+                if prev == Some(pos) {
+                    continue;
+                }
+                prev = Some(pos);
+                if let Some(v) = self.value_at(r.vid, pos, Some(&mut finger))? {
+                    take(pos, &v, &mut j)?;
                 }
             }
         }
-        self.feed_values(policy, &r, &found, include_text, sink)?;
-        Ok(slots)
+        Ok(())
     }
 
     /// The children of `parent` in order; `None` means the root's children.

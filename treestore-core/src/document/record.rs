@@ -230,7 +230,7 @@ fn bad_tag(node_id: &str, what: &str, t: u8) -> Error {
     Error::corruption(format!("node record {node_id}: {what} tag {t}"))
 }
 
-#[inline]
+#[inline(always)]
 fn decode_pages(d: &mut Decoder<'_>, node_id: &str) -> Result<Option<(u32, u32)>> {
     match d.u8()? {
         0 => Ok(None),
@@ -242,7 +242,7 @@ fn decode_pages(d: &mut Decoder<'_>, node_id: &str) -> Result<Option<(u32, u32)>
     }
 }
 
-#[inline]
+#[inline(always)]
 fn check_format(d: &mut Decoder<'_>) -> Result<()> {
     match d.u8()? {
         NODE_FORMAT => Ok(()),
@@ -252,7 +252,8 @@ fn check_format(d: &mut Decoder<'_>) -> Result<()> {
     }
 }
 
-#[inline]
+// Inlined: a `Result` returned through memory costs its caller a store-forwarding stall.
+#[inline(always)]
 fn decode_head_from(d: &mut Decoder<'_>) -> Result<NodeHead> {
     check_format(d)?;
     let parent = d.uvar()?;
@@ -362,6 +363,7 @@ pub(crate) fn decode_node_ref(v: &[u8], with_text: bool) -> Result<NodeRecordRef
 
 /// [`decode_text`] with an inline text borrowed; without `with_text` an inline text is skipped
 /// unread (not even checked to be UTF-8: nothing returns it).
+#[inline(always)]
 fn decode_text_ref<'a>(
     d: &mut Decoder<'a>,
     node_id: &str,

@@ -105,10 +105,53 @@ fn cut_summary(summary: Option<&str>, max: usize) -> Option<&str> {
     if max == 0 {
         return None;
     }
-    summary.map(|s| match s.char_indices().nth(max) {
-        Some((at, _)) => &s[..at],
-        None => s,
-    })
+    summary.map(|s| cut_chars(s, max))
+}
+
+/// The first `max` characters of `s` (all of it when shorter): `s.char_indices().nth(max)`'s cut,
+/// found by counting character starts eight bytes at a time. The char-by-char walk was most of
+/// the structure view's instructions (callgrind: 62% with 420-character cuts of 200-800 character
+/// summaries).
+fn cut_chars(s: &str, max: usize) -> &str {
+    // A string of at most `max` bytes has at most `max` characters.
+    if s.len() <= max {
+        return s;
+    }
+    let bytes = s.as_bytes();
+    // `need`: the character starts still to pass; the cut is at the next one after them.
+    let mut need = max;
+    let mut at = 0;
+    for word in bytes.chunks_exact(8) {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        // Eight ASCII bytes (most words of most summaries) are eight characters.
+        if w & 0x8080_8080_8080_8080 == 0 {
+            if need < 8 {
+                break;
+            }
+            need -= 8;
+            at += 8;
+            continue;
+        }
+        // A continuation byte is 10xxxxxx: its top bit set, the next one clear.
+        let continuations = (w & !(w << 1) & 0x8080_8080_8080_8080).count_ones() as usize;
+        let starts = 8 - continuations;
+        if starts > need {
+            break;
+        }
+        need -= starts;
+        at += 8;
+    }
+    for (i, &b) in bytes[at..].iter().enumerate() {
+        // Not a continuation byte: a character starts here.
+        if (b as i8) >= -0x40 {
+            if need == 0 {
+                // A character starts at `at + i`, so it is a boundary.
+                return &s[..at + i];
+            }
+            need -= 1;
+        }
+    }
+    s
 }
 
 #[cfg(test)]

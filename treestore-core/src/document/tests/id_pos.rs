@@ -394,3 +394,90 @@ fn a_record_at_the_guessed_position_with_another_id_is_not_taken() {
         stored.root_node_id
     );
 }
+
+/// Batches of ids in every shape a batch read handles differently (dense ones read by one range
+/// scan, sparse ones by sorted point reads, ids the hint guesses wrong or not at all, repeats,
+/// misses), with the right hint, none and wrong ones: each the same as reading its ids one by one.
+#[test]
+fn batches_of_any_shape_read_as_their_ids_one_by_one() {
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    let nodes = numbered(400);
+    docs.store_document(&doc("p", "v1"), &nodes).unwrap();
+    let ids: Vec<String> = nodes.iter().map(|n| n.node_id.clone()).collect();
+    let mut x = 7u64;
+    let mut rand = |n: usize| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) as usize % n
+    };
+    let mut batches: Vec<Vec<String>> = vec![
+        Vec::new(),
+        vec![ids[5].clone()],
+        ids.clone(),
+        ids.iter().rev().cloned().collect(),
+        ids.iter().step_by(40).cloned().collect(),
+        ids[100..150].iter().rev().cloned().collect(),
+        vec![
+            "nope".into(),
+            "01".into(),
+            "0399".into(),
+            "99999".into(),
+            ids[0].clone(),
+        ],
+    ];
+    for len in [3, 50, 50, 120] {
+        let from = rand(300);
+        let width = [8, 100, 400][rand(3)];
+        batches.push(
+            (0..len)
+                .map(|_| match rand(10) {
+                    0 => format!("x{}", rand(5)),
+                    1 => format!("{:02}", rand(400)),
+                    _ => ids[(from + rand(width)).min(ids.len() - 1)].clone(),
+                })
+                .collect(),
+        );
+    }
+    let one = IdHint::from_runs(vec![(0, 1)]);
+    let hints = [
+        Some(one.clone()),
+        None,
+        Some(IdHint::from_runs(vec![(0, 2)])),
+        Some(IdHint::from_runs(vec![(0, 1), (50, 3), (60, -2)])),
+        Some(IdHint::from_runs(vec![(0, i64::from(u32::MAX) - 20)])),
+    ];
+    for hint in hints {
+        set_hint(&db, "v1", hint.clone());
+        let tx = db.begin_read().unwrap();
+        let r = DocReader::new(&tx);
+        for batch in &batches {
+            let want: Vec<Option<Node>> = batch
+                .iter()
+                .map(|id| match r.node("p", None, id) {
+                    Ok(n) => Some(n),
+                    Err(e) if e.kind() == ErrorKind::NotFound => None,
+                    Err(e) => panic!("{id}: {e}"),
+                })
+                .collect();
+            for text in [true, false] {
+                let got = r.nodes("p", Some("v1"), batch, text).unwrap();
+                let want: Vec<Option<Node>> = want
+                    .iter()
+                    .map(|n| {
+                        n.clone().map(|mut n| {
+                            if !text {
+                                n.text = None;
+                            }
+                            n
+                        })
+                    })
+                    .collect();
+                assert_eq!(got, want, "hint {hint:?}, batch {batch:?}, text {text}");
+            }
+        }
+    }
+    set_hint(&db, "v1", Some(one));
+    check_consistency(&db);
+}

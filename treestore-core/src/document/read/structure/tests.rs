@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::cut_summary;
+use super::{cut_chars, cut_summary};
 use crate::document::tests::support::{doc, mem_db};
 use crate::document::{
     store_document, DocReader, Node, NodeRef, NodeSink, StructureOptions, StructurePage,
@@ -167,4 +167,43 @@ fn cut_summary_cuts_at_character_boundaries() {
     assert_eq!(cut_summary(Some(s), 99), Some(s));
     assert_eq!(cut_summary(None, 3), None);
     assert_eq!(cut_summary(Some(""), 3), Some(""));
+}
+
+/// The reference cut: the char-by-char walk `cut_chars` replaces.
+fn cut_by_chars(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => &s[..at],
+        None => s,
+    }
+}
+
+#[test]
+fn cut_chars_agrees_with_the_char_walk() {
+    // Every cut of strings mixing one- to four-byte characters, each placed at every offset
+    // of the eight-byte words the cut counts in.
+    let pieces = ["a", "é", "日", "🌲", "ab", "xyz1234", "ü日", "🌲🌳"];
+    let mut samples = vec![String::new()];
+    for seed in 0..200usize {
+        let mut s = "a".repeat(seed % 9);
+        let mut x = seed;
+        while s.len() < 60 + seed % 40 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            s.push_str(pieces[(x >> 33) % pieces.len()]);
+        }
+        samples.push(s);
+    }
+    samples.push("a".repeat(1000));
+    samples.push("é".repeat(500));
+    samples.push("🌲".repeat(300));
+    for s in &samples {
+        for max in 0..=s.chars().count() + 9 {
+            assert_eq!(
+                cut_chars(s, max),
+                cut_by_chars(s, max),
+                "{s:?} cut to {max}"
+            );
+        }
+    }
 }
