@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Bound;
 
-use super::block::decode_block;
+use super::block::{decode_block, Posting};
 use super::layout::{
     decode_doc, decode_node, decode_policy, decode_term, decode_version, docnum_parts, node_key,
     read_block_key_full, read_doc_key, read_settings, read_stats, read_term_key, Tables, SEQ_BITS,
@@ -35,20 +35,33 @@ pub struct IndexSummary {
 #[cfg(test)]
 pub(crate) fn postings_by_term<R: ReadOps + ?Sized>(
     tx: &R,
-) -> Result<BTreeMap<String, Vec<super::block::Posting>>> {
+) -> Result<BTreeMap<String, Vec<Posting>>> {
     let t = Tables::open(tx)?;
-    let mut out: BTreeMap<String, Vec<super::block::Posting>> = BTreeMap::new();
+    let mut out: BTreeMap<String, Vec<Posting>> = BTreeMap::new();
+    for_each_block(tx, &t, |term, _, block| {
+        out.entry(term).or_default().extend(block);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Calls `f` with each posting block in key order: its term, its first docnum and its postings
+/// decoded with their positions (a block without positions is a `Corruption` error).
+fn for_each_block<R: ReadOps + ?Sized>(
+    tx: &R,
+    t: &Tables,
+    mut f: impl FnMut(String, u64, Vec<Posting>) -> Result<()>,
+) -> Result<()> {
     for kv in tx.range(t.postings, Bound::Unbounded, Bound::Unbounded)? {
         let (k, v) = kv?;
         let (term, first) = read_block_key_full(&k)?;
         let q = tx
             .get(t.positions, &k)?
             .ok_or_else(|| corrupt(format!("block {term:?}/{first} has no positions")))?;
-        out.entry(term)
-            .or_default()
-            .extend(decode_block(first, &v, &q)?);
+        let block = decode_block(first, &v, &q)?;
+        f(term, first, block)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 fn corrupt(msg: String) -> Error {
@@ -189,13 +202,7 @@ fn check_postings<R: ReadOps + ?Sized>(
     summary: &mut IndexSummary,
 ) -> Result<()> {
     let mut actual: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for kv in tx.range(t.postings, Bound::Unbounded, Bound::Unbounded)? {
-        let (k, v) = kv?;
-        let (term, first) = read_block_key_full(&k)?;
-        let q = tx
-            .get(t.positions, &k)?
-            .ok_or_else(|| corrupt(format!("block {term:?}/{first} has no positions")))?;
-        let block = decode_block(first, &v, &q)?;
+    for_each_block(tx, t, |term, first, block| {
         summary.blocks += 1;
         if block.first().map(|p| p.doc) != Some(first) {
             return Err(corrupt(format!("block {term:?}/{first} starts elsewhere")));
@@ -231,7 +238,8 @@ fn check_postings<R: ReadOps + ?Sized>(
             }
         }
         summary.postings += block.len() as u64;
-    }
+        Ok(())
+    })?;
     if tx.table_len(t.positions)? != summary.blocks {
         return Err(corrupt(format!(
             "fts.positions has {} blocks, fts.postings {}",
