@@ -490,6 +490,19 @@ pub(crate) fn get_near<'a, S: NodeSource<'a>>(
     }
 }
 
+/// Whether `key` lies past `stop`, the bound a scan ends at (the upper one forward, the lower one
+/// in reverse).
+#[inline]
+fn past_stop(stop: &Bound<Vec<u8>>, reverse: bool, key: &[u8]) -> bool {
+    match (stop, reverse) {
+        (Bound::Unbounded, _) => false,
+        (Bound::Included(s), false) => key > s.as_slice(),
+        (Bound::Excluded(s), false) => key >= s.as_slice(),
+        (Bound::Included(s), true) => key < s.as_slice(),
+        (Bound::Excluded(s), true) => key <= s.as_slice(),
+    }
+}
+
 struct Frame<'a> {
     node: NodeView<'a>,
     /// Leaf: next entry to yield (forward) or one past it (reverse). Branch: child being walked.
@@ -630,12 +643,61 @@ impl<'a, S: NodeSource<'a>> RangeIter<'a, S> {
 
     #[inline]
     fn past_stop(&self, key: &[u8]) -> bool {
-        match (&self.stop, self.reverse) {
-            (Bound::Unbounded, _) => false,
-            (Bound::Included(s), false) => key > s.as_slice(),
-            (Bound::Excluded(s), false) => key >= s.as_slice(),
-            (Bound::Included(s), true) => key < s.as_slice(),
-            (Bound::Excluded(s), true) => key <= s.as_slice(),
+        past_stop(&self.stop, self.reverse, key)
+    }
+
+    /// Hands every remaining entry to `f` as borrowed key and value slices, in the iterator's
+    /// order, until the range ends or `f` returns `Ok(false)`. The same entries as the iterator,
+    /// without building a [`Bytes`] pair and an `Option<Result<..>>` per entry: on a committed
+    /// leaf in the map, each step is one slot read, one bound check and the call.
+    pub(crate) fn scan<F>(mut self, mut f: F) -> Result<()>
+    where
+        F: FnMut(&[u8], &[u8]) -> Result<bool>,
+    {
+        if self.done {
+            return Ok(());
+        }
+        loop {
+            let Some(leaf) = self.leaf else {
+                // A dirty node or a shared page: one entry the iterator's way, then look again
+                // (the next leaf may be a mapped one).
+                match self.next_entry()? {
+                    Some((k, v)) if f(&k, &v)? => continue,
+                    _ => return Ok(()),
+                }
+            };
+            let Some(top) = self.stack.last_mut() else {
+                return Ok(());
+            };
+            loop {
+                let at = if self.reverse {
+                    match top.idx.checked_sub(1) {
+                        Some(at) => at,
+                        None => break,
+                    }
+                } else if top.idx < top.len {
+                    top.idx
+                } else {
+                    break;
+                };
+                top.idx = if self.reverse { at } else { at + 1 };
+                let (k, v) = leaf.entry(at)?;
+                if past_stop(&self.stop, self.reverse, k) {
+                    return Ok(());
+                }
+                let go = match v {
+                    ValRef::Inline(v) => f(k, v)?,
+                    ValRef::Overflow { first, len } => {
+                        f(k, &read_overflow_chain(&self.src, first, len)?)?
+                    }
+                };
+                if !go {
+                    return Ok(());
+                }
+            }
+            if !self.advance_leaf()? {
+                return Ok(());
+            }
         }
     }
 

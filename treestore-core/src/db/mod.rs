@@ -153,4 +153,6 @@ mod tests;
 #[cfg(test)]
 mod tests_raw_branch;
 #[cfg(test)]
+mod tests_scan;
+#[cfg(test)]
 mod tests_table_cache;

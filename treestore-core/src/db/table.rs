@@ -77,6 +77,19 @@ impl<'a> Iterator for Range<'a> {
     }
 }
 
+impl Range<'_> {
+    /// Hands every entry of the range to `f` as borrowed `(key, value)` slices, in the range's
+    /// order, until the range ends or `f` returns `Ok(false)`; the first error (the tree's or
+    /// `f`'s) ends the scan and is returned. The same entries as iterating, cheaper per entry:
+    /// for reads that look at each entry once and keep nothing of it.
+    pub fn scan(self, f: impl FnMut(&[u8], &[u8]) -> Result<bool>) -> Result<()> {
+        match self.0 {
+            RangeKind::Read(it) => it.scan(f),
+            RangeKind::Write(it) => it.scan(f),
+        }
+    }
+}
+
 pub(crate) fn new_range<'a, S: NodeSource<'a>>(
     src: S,
     root: u64,

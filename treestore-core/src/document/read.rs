@@ -697,11 +697,13 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         };
         let mut feed = Feed::new(sink, policy, &r.version_id, with_text);
         feed.reserve(end.map_or(0, |e| e.saturating_sub(start).min(4096)) as usize);
-        for kv in self.tx().range(t, Bound::Included(&lower), upper)? {
-            let (k, v) = kv?;
-            node_key_pos(&k)?;
-            feed.push(&decode_node_ref(&v, with_text)?)?;
-        }
+        self.tx()
+            .range(t, Bound::Included(&lower), upper)?
+            .scan(|k, v| {
+                node_key_pos(k)?;
+                feed.push(&decode_node_ref(v, with_text)?)?;
+                Ok(true)
+            })?;
         self.complete(feed)
     }
 
@@ -726,34 +728,39 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         upper.u64(vid).u32(u32::try_from(end).unwrap_or(u32::MAX));
         let mut next = pos.saturating_add(1);
         let mut lower = KeyBuilder::with_capacity(16);
-        'seek: while u64::from(next) < end {
+        while u64::from(next) < end {
             let mut skip_to = next;
+            // Where to seek again, past a big subtree below the depth limit; `None`: done.
+            let mut reseek = None;
             let range = self.tx().range(
                 t,
                 Bound::Included(node_key(&mut lower, vid, next)),
                 Bound::Excluded(upper.as_slice()),
             )?;
-            for kv in range {
-                let (k, v) = kv?;
-                let at = node_key_pos(&k)?;
+            range.scan(|k, v| {
+                let at = node_key_pos(k)?;
                 if u64::from(at) >= end {
-                    break 'seek;
+                    return Ok(false);
                 }
                 if at < skip_to {
-                    continue;
+                    return Ok(true);
                 }
-                let rec = decode_node_ref(&v, with_text)?;
+                let rec = decode_node_ref(v, with_text)?;
                 let h = rec.head;
                 feed.push(&rec)?;
                 if limit.is_some_and(|d| h.depth >= d) && h.size > 1 {
                     skip_to = at.saturating_add(h.size);
                     if h.size > SKIP_BY_SEEK {
-                        next = skip_to;
-                        continue 'seek;
+                        reseek = Some(skip_to);
+                        return Ok(false);
                     }
                 }
+                Ok(true)
+            })?;
+            match reseek {
+                Some(n) => next = n,
+                None => break,
             }
-            break;
         }
         Ok(())
     }
