@@ -473,13 +473,15 @@ fail:
     return PyErr_Occurred() ? -2 : -1;
 }
 
-/* record_dict of a record with a known shape: the template copied, each value set. */
+/* record_dict of a record with a known shape: the template copied, each value but None set (the
+ * template holds None already). */
 static PyObject *shaped_record_dict(ctx *c, const treestore_record *r, int k, int depth) {
     PyObject *d = PyDict_Copy(SHAPES[k].template);
     if (d == NULL) return NULL;
     for (uint32_t i = 0; i < r->field_count; i++) {
         PyObject *value = field_value(c, &c->v->fields[r->first_field + i], depth);
-        int bad = value == NULL || PyDict_SetItem(d, PyTuple_GetItem(SHAPES[k].names, i), value) < 0;
+        int bad = value == NULL ||
+                  (value != Py_None && PyDict_SetItem(d, PyTuple_GetItem(SHAPES[k].names, i), value) < 0);
         Py_XDECREF(value);
         if (bad) {
             Py_DECREF(d);
