@@ -12,6 +12,7 @@ import pytest
 from conftest import POLICY, REPO, small_document
 
 from treestore import _decode
+from treestore.timestamps import to_micros
 from treestore._native import NULL, lib
 
 P = POLICY.encode()
@@ -114,6 +115,33 @@ def test_times_that_share_a_cache_entry_decode_apart(db):
 
 
 @pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
+def test_the_c_decoder_builds_the_datetimes_to_datetime_builds(db):
+    """The C decoder builds datetimes from their fields (civil-from-days): the same instant as the
+    SDK's to_datetime for days around the epoch, leap days, century rules, the first and last
+    microsecond of datetime's range and random instants; outside it, the same OverflowError."""
+    import random
+
+    lo, hi = -62_135_596_800_000_000, 253_402_300_799_999_999  # 0001-01-01, 9999-12-31T23:59:59.999999
+    day = 86_400_000_000
+    fixed = [0, -1, 1, day - 1, day, -day, -day - 1, lo, lo + 1, hi, hi - 1]
+    fixed += [to_micros(t) for t in ("2000-02-29T12:34:56.789012Z", "1900-02-28T23:59:59Z", "1900-03-01",
+                                             "2100-03-01", "1600-02-29", "2024-12-31T23:59:59.999999Z")]  # fmt: skip
+    rng = random.Random(7)
+    instants = fixed + [rng.randrange(lo, hi + 1) for _ in range(300)]
+    docs = [small_document(f"t{i}", effective_start=us) for i, us in enumerate(instants)]
+    db.store_documents(docs)
+    for i, us in enumerate(instants):
+        assert db.list_versions(f"t{i}")[0]["effective_start"] == _decode.to_datetime(us), us
+    for us in (lo - 1, hi + 1):
+        with pytest.raises(OverflowError):
+            _decode.to_datetime(us)
+        with pytest.raises(OverflowError):  # stored, but its result holds the version's times
+            db.store_document(small_document(f"out{us}", effective_start=us))
+        with pytest.raises(OverflowError):
+            db.list_versions(f"out{us}")
+
+
+@pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
 def test_node_dicts_are_ordinary_dicts_that_share_nothing(db):
     """Node dicts are copies of one template (a shared-key dict): changing one result, adding or
     removing keys, leaves every later result as it was."""
@@ -143,6 +171,7 @@ def test_the_pure_python_fallback_works(tmp_path):
     code = f"""
 import treestore
 from treestore import _decode
+from treestore.timestamps import to_micros
 assert _decode.take_nodes is _decode.py_take_nodes
 with treestore.TreeStore({str(tmp_path / 'p.tsdb')!r}) as db:
     db.import_pageindex({str(REPO / 'examples/data/advanced-imaging-pa_v1.json')!r}, "p", "v1", "2023-01-01")
