@@ -34,12 +34,15 @@ def run(db_dir: str, label: str) -> None:
         k = rng.randrange(n_docs)
         policy, version = f"pol-{k:05d}", "v3" if k % 3 == 0 else "v1"
         keys.append((policy, version, f"s{rng.randrange(2)}", rng.randrange(4), rng.randrange(4)))
+    # the policies with several versions (every third, as bench_vs's as-of keys): the nearest below
+    versioned = {k[0]: f"pol-{int(k[0][4:]) // 3 * 3:05d}" for k in keys}
     ops = [
         ("get_node", lambda p, v, s, c, i: ts.get_node(p, v, ids[f"{s}.{c}.{i}"]), 2000),
         ("get_children (4)", lambda p, v, s, c, i: ts.children(p, v, ids[s]), 2000),
         ("get_subtree (21 nodes)", lambda p, v, s, c, i: ts.subtree(p, v, ids[s]), 1000),
         ("get_subtree (1,000 nodes)", lambda p, v, s, c, i: ts.subtree("big", "v1", "root"), 40),
         ("get_ancestor_path (4)", lambda p, v, s, c, i: ts.ancestors(p, v, ids[f"{s}.{c}.{i}"]), 2000),
+        ("get_version_as_of", lambda p, v, s, c, i: ts.as_of(versioned[p], "2023-06-15"), 2000),
     ]
     for name, fn, n in ops:
         for k in keys[:50]:

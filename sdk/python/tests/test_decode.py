@@ -1,13 +1,18 @@
 """The C decoder (treestore._speedups) builds exactly what the Python reference decoder builds."""
 
+import copy
+import json
 import os
+import pickle
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from conftest import POLICY, REPO, small_document
 
 from treestore import _decode
+from treestore.timestamps import to_micros
 from treestore._native import NULL, lib
 
 P = POLICY.encode()
@@ -82,6 +87,80 @@ def test_tree_queries_in_one_crossing_decode_as_the_python_decoder_does(policy_d
                     assert got == want, (policy, version, node, fn)
 
 
+# The keys of a node dict, in the order the C decoder gives them.
+NODE_KEYS = [
+    "node_id", "policy_id", "version_id", "parent_id", "title", "page_start", "page_end", "summary",
+    "text", "section_path", "child_ids", "depth", "created_at", "updated_at", "see_also", "metadata",
+]  # fmt: skip
+
+
+def _time_cache_entry(us: int) -> int:
+    """The entry of _speedups.c's datetime cache that `us` maps to (TIME_CACHE_BITS = 12)."""
+    return ((us * 0x9E3779B97F4A7C15) & (2**64 - 1)) >> 52
+
+
+@pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
+def test_times_that_share_a_cache_entry_decode_apart(db):
+    """Two instants in one entry of the C decoder's direct-mapped datetime cache: each read gets its
+    own datetime, however the reads alternate (the entry is checked, not trusted)."""
+    t1 = 1_700_000_000_123_456
+    t2 = next(t for t in range(t1 + 1, t1 + 1_000_000) if _time_cache_entry(t) == _time_cache_entry(t1))
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    when = {p: epoch + timedelta(microseconds=t) for p, t in (("p1", t1), ("p2", t2))}
+    for p, start in when.items():
+        db.store_document(small_document(p, effective_start=start))
+    for p in ["p1", "p2", "p1", "p1", "p2", "p2", "p1"]:
+        assert db.get_version_as_of(p, when[p])["effective_start"] == when[p], p
+        assert db.list_versions(p)[0]["effective_start"] == when[p], p
+
+
+@pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
+def test_the_c_decoder_builds_the_datetimes_to_datetime_builds(db):
+    """The C decoder builds datetimes from their fields (civil-from-days): the same instant as the
+    SDK's to_datetime for days around the epoch, leap days, century rules, the first and last
+    microsecond of datetime's range and random instants; outside it, the same OverflowError."""
+    import random
+
+    lo, hi = -62_135_596_800_000_000, 253_402_300_799_999_999  # 0001-01-01, 9999-12-31T23:59:59.999999
+    day = 86_400_000_000
+    fixed = [0, -1, 1, day - 1, day, -day, -day - 1, lo, lo + 1, hi, hi - 1]
+    fixed += [to_micros(t) for t in ("2000-02-29T12:34:56.789012Z", "1900-02-28T23:59:59Z", "1900-03-01",
+                                             "2100-03-01", "1600-02-29", "2024-12-31T23:59:59.999999Z")]  # fmt: skip
+    rng = random.Random(7)
+    instants = fixed + [rng.randrange(lo, hi + 1) for _ in range(300)]
+    docs = [small_document(f"t{i}", effective_start=us) for i, us in enumerate(instants)]
+    db.store_documents(docs)
+    for i, us in enumerate(instants):
+        assert db.list_versions(f"t{i}")[0]["effective_start"] == _decode.to_datetime(us), us
+    for us in (lo - 1, hi + 1):
+        with pytest.raises(OverflowError):
+            _decode.to_datetime(us)
+        with pytest.raises(OverflowError):  # stored, but its result holds the version's times
+            db.store_document(small_document(f"out{us}", effective_start=us))
+        with pytest.raises(OverflowError):
+            db.list_versions(f"out{us}")
+
+
+@pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
+def test_node_dicts_are_ordinary_dicts_that_share_nothing(db):
+    """Node dicts are copies of one template (a shared-key dict): changing one result, adding or
+    removing keys, leaves every later result as it was."""
+    db.store_document(small_document())
+    first = db.get_node("p", "a")
+    want = copy.deepcopy(first)
+    assert type(first) is dict and list(first) == NODE_KEYS
+    first["extra"] = 1
+    del first["title"]
+    first["text"] = "changed"
+    first["child_ids"].append("zz")
+    assert json.loads(json.dumps(first, default=str))["extra"] == 1
+    assert pickle.loads(pickle.dumps(first)) == first
+    for got in [db.get_node("p", "a"), *db.get_children("p", "root"), *db.get_subtree("p", "root")]:
+        assert list(got) == NODE_KEYS and "extra" not in got
+    again = db.get_node("p", "a")
+    assert again == want and again["child_ids"] == want["child_ids"]
+
+
 @pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
 def test_the_c_decoder_is_in_use():
     assert _decode.take_nodes is _decode.c_take_nodes
@@ -92,6 +171,7 @@ def test_the_pure_python_fallback_works(tmp_path):
     code = f"""
 import treestore
 from treestore import _decode
+from treestore.timestamps import to_micros
 assert _decode.take_nodes is _decode.py_take_nodes
 with treestore.TreeStore({str(tmp_path / 'p.tsdb')!r}) as db:
     db.import_pageindex({str(REPO / 'examples/data/advanced-imaging-pa_v1.json')!r}, "p", "v1", "2023-01-01")

@@ -14,7 +14,7 @@
  *   -> the node dict, or (status, message) when the library reports an error: the SDK's hottest call
  *   in one crossing (treestore_node_get, result_read, decode, result_free), the GIL released around
  *   the library call. It, tree_query and version_as_of take ids that are exactly str and return None
- *   for any other (and for lone surrogates); their *_any twins also take UTF-8 bytes (see exact_ids).
+ *   for any other (and for lone surrogates); their *_any twins also take UTF-8 bytes (see fast_id).
  */
 #define PY_SSIZE_T_CLEAN
 #ifndef TREESTORE_FULL_API
@@ -37,8 +37,6 @@ static const char *KEY_NAMES[K_COUNT] = {
 };
 static PyObject *KEYS[K_COUNT];
 static PyObject *NODE_TEMPLATE; /* the 16 keys -> None: copying it makes a dict presized for a node */
-static PyObject *TIMES; /* dict: microseconds -> datetime, cleared past TIMES_MAX entries */
-#define TIMES_MAX 4096
 
 typedef struct {
     const treestore_result_view *v;
@@ -133,51 +131,76 @@ static PyObject *parent_text(treestore_str s) {
     return same_text(ID_PARENT, s);
 }
 
-/* The last datetime built in each of two slots (created_at, updated_at and record times): consecutive
- * nodes and calls share them. Module state, guarded by the GIL. */
-static int64_t LAST_US[2];
-static PyObject *LAST_TIME[2];
+/* The datetimes built so far, direct-mapped by their microseconds: a node's two times, a record's
+ * times, and the nodes and calls of one service mostly repeat a few thousand instants, and a hit here
+ * is a multiply and a compare (the dict this replaces made an int and looked it up: ~350
+ * instructions a time, callgrind). A miss builds the datetime and takes the entry. Module state,
+ * guarded by the GIL; bounded: 2^TIME_CACHE_BITS entries, each one reference. */
+#define TIME_CACHE_BITS 12
+static struct {
+    int64_t us;
+    PyObject *dt; /* NULL: empty */
+} TIME_CACHE[1u << TIME_CACHE_BITS];
 
-static PyObject *when_slot(ctx *c, int slot, int64_t us);
+/* datetime.datetime and datetime.timezone.utc, for make_time (NULL: not found at import; the
+ * SDK's to_datetime is called instead). */
+static PyObject *DATETIME, *UTC;
 
-static PyObject *when(ctx *c, int64_t us) { return when_slot(c, 1, us); }
+/* The proleptic Gregorian date of `days` since 1970-01-01 (H. Hinnant's civil_from_days). */
+static void civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day) {
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *day = doy - (153 * mp + 2) / 5 + 1;
+    *month = mp < 10 ? mp + 3 : mp - 9;
+    *year = (int64_t)yoe + era * 400 + (*month <= 2);
+}
 
-static PyObject *when_slot(ctx *c, int slot, int64_t us) {
-#ifdef Py_GIL_DISABLED /* free-threaded: no shared caches (they rely on the GIL) */
-    (void)slot;
+/* The UTC datetime of `us` microseconds since the epoch: a new reference, or NULL with the error
+ * set. Built here from its fields (one constructor call, ~200 ns) rather than by the SDK's
+ * to_datetime (epoch + timedelta in Python, ~740 ns); an instant outside the years 1-9999 goes to
+ * to_datetime, which raises as before. */
+static PyObject *make_time(ctx *c, int64_t us) {
+    const int64_t DAY = 86400000000LL;
+    int64_t days = us / DAY, rem = us % DAY;
+    if (rem < 0) {
+        rem += DAY;
+        days -= 1;
+    }
+    int64_t year;
+    unsigned month, day;
+    civil_from_days(days, &year, &month, &day);
+    if (DATETIME != NULL && year >= 1 && year <= 9999) {
+        int64_t secs = rem / 1000000;
+        return PyObject_CallFunction(DATETIME, "iiiiiiiO", (int)year, (int)month, (int)day, (int)(secs / 3600),
+                                     (int)(secs / 60 % 60), (int)(secs % 60), (int)(rem % 1000000), UTC);
+    }
     PyObject *k = PyLong_FromLongLong(us);
     if (k == NULL) return NULL;
-    PyObject *r = PyObject_CallFunctionObjArgs(c->to_datetime, k, NULL);
+    PyObject *d = PyObject_CallFunctionObjArgs(c->to_datetime, k, NULL);
     Py_DECREF(k);
-    return r;
-#endif
-    if (LAST_TIME[slot] != NULL && LAST_US[slot] == us) {
-        Py_INCREF(LAST_TIME[slot]);
-        return LAST_TIME[slot];
-    }
-    PyObject *key = PyLong_FromLongLong(us);
-    if (key == NULL) return NULL;
-    PyObject *d = PyDict_GetItem(TIMES, key); /* borrowed */
-    if (d != NULL) {
-        Py_DECREF(key);
-        Py_INCREF(d); /* the caller's reference */
-        Py_INCREF(d); /* the slot's */
-        Py_XSETREF_COMPAT(LAST_TIME[slot], d);
-        LAST_US[slot] = us;
-        return d;
-    }
-    d = PyObject_CallFunctionObjArgs(c->to_datetime, key, NULL);
-    if (d != NULL) {
-        if (PyDict_Size(TIMES) >= TIMES_MAX) PyDict_Clear(TIMES);
-        if (PyDict_SetItem(TIMES, key, d) < 0) Py_CLEAR(d);
-    }
-    Py_DECREF(key);
-    if (d != NULL) {
-        Py_INCREF(d);
-        Py_XSETREF_COMPAT(LAST_TIME[slot], d);
-        LAST_US[slot] = us;
-    }
     return d;
+}
+
+static PyObject *when(ctx *c, int64_t us) {
+#ifdef Py_GIL_DISABLED /* free-threaded: no shared caches (they rely on the GIL) */
+    return make_time(c, us);
+#else
+    size_t i = (size_t)(((uint64_t)us * 0x9E3779B97F4A7C15ull) >> (64 - TIME_CACHE_BITS));
+    if (TIME_CACHE[i].dt != NULL && TIME_CACHE[i].us == us) {
+        Py_INCREF(TIME_CACHE[i].dt);
+        return TIME_CACHE[i].dt;
+    }
+    PyObject *d = make_time(c, us);
+    if (d == NULL) return NULL;
+    Py_INCREF(d); /* the entry's */
+    Py_XSETREF_COMPAT(TIME_CACHE[i].dt, d);
+    TIME_CACHE[i].us = us;
+    return d;
+#endif
 }
 
 static PyObject *str_list(ctx *c, uint32_t first, uint32_t count) {
@@ -248,14 +271,14 @@ static int same_str(treestore_str a, treestore_str b) {
 
 /* Sets *created and *updated (new references) to n's times; -1 on error (both NULL). */
 static int node_times(ctx *c, const treestore_node *n, PyObject **created, PyObject **updated) {
-    *created = when_slot(c, 0, n->created_at);
+    *created = when(c, n->created_at);
     *updated = NULL;
     if (*created == NULL) return -1;
     if (n->updated_at == n->created_at) {
         Py_INCREF(*created);
         *updated = *created;
     } else {
-        *updated = when_slot(c, 1, n->updated_at);
+        *updated = when(c, n->updated_at);
     }
     if (*updated == NULL) {
         Py_CLEAR(*created);
@@ -484,13 +507,15 @@ fail:
     return PyErr_Occurred() ? -2 : -1;
 }
 
-/* record_dict of a record with a known shape: the template copied, each value set. */
+/* record_dict of a record with a known shape: the template copied, each value but None set (the
+ * template holds None already). */
 static PyObject *shaped_record_dict(ctx *c, const treestore_record *r, int k, int depth) {
     PyObject *d = PyDict_Copy(SHAPES[k].template);
     if (d == NULL) return NULL;
     for (uint32_t i = 0; i < r->field_count; i++) {
         PyObject *value = field_value(c, &c->v->fields[r->first_field + i], depth);
-        int bad = value == NULL || PyDict_SetItem(d, PyTuple_GetItem(SHAPES[k].names, i), value) < 0;
+        int bad = value == NULL ||
+                  (value != Py_None && PyDict_SetItem(d, PyTuple_GetItem(SHAPES[k].names, i), value) < 0);
         Py_XDECREF(value);
         if (bad) {
             Py_DECREF(d);
@@ -567,44 +592,70 @@ fail:
     return NULL;
 }
 
-/* Whether args[first .. first + count) are all exactly str (or None where bit i of `optional` is set).
- * The fast entry points (node_get, tree_query, version_as_of) take only such ids and return None for
- * any other, and for str they cannot encode strictly (lone surrogates): the SDK then checks and
- * encodes the ids itself and calls the *_any entry point, which also takes UTF-8 bytes. So the common
- * call spends no Python type check per id. A tuple too short passes, for PyArg_ParseTuple to name. */
-static int exact_ids(PyObject *args, Py_ssize_t first, Py_ssize_t count, unsigned optional) {
-    for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *o = PyTuple_GetItem(args, first + i); /* borrowed */
-        if (o == NULL) {
-            PyErr_Clear();
-            return 1;
-        }
-        if (!PyUnicode_CheckExact(o) && !(o == Py_None && ((optional >> i) & 1u))) return 0;
+/* The fast entry points (node_get, tree_query, version_as_of) are METH_FASTCALL and read their
+ * arguments themselves: PyArg_ParseTuple and the argument tuple cost ~1,000 instructions a call
+ * (callgrind), about 5% of a get_node. Both METH_FASTCALL and PyUnicode_AsUTF8AndSize joined the
+ * stable ABI in 3.10, but CPython has exported them unchanged since 3.7 (and 3.3): a 3.9 abi3 build
+ * declares them here. */
+#ifndef METH_FASTCALL
+#define METH_FASTCALL 0x0080
+#endif
+#if defined(Py_LIMITED_API) && Py_LIMITED_API + 0 < 0x030A0000
+PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
+#endif
+
+/* Fast-entry argument `o` as the UTF-8 of an exact str (or NULL for None when `optional`): 1 when
+ * read, 0 when `o` is anything else or a str that cannot be encoded strictly (lone surrogates: the
+ * caller returns None for the SDK's slow path), -1 on another error (set). */
+static int fast_id(PyObject *o, int optional, const char **p, Py_ssize_t *len) {
+    if (optional && o == Py_None) {
+        *p = NULL;
+        *len = 0;
+        return 1;
     }
-    return 1;
+    if (!PyUnicode_CheckExact(o)) return 0;
+    *p = PyUnicode_AsUTF8AndSize(o, len);
+    if (*p != NULL) return 1;
+    if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return -1;
+    PyErr_Clear();
+    return 0;
 }
 
-/* After a failed PyArg_ParseTuple of a fast entry point: None (the SDK's slow path) when a str id could
- * not be encoded strictly, else NULL with the error set. */
-static PyObject *parse_failed(int strict) {
-    if (strict && PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
-        PyErr_Clear();
-        Py_RETURN_NONE;
-    }
-    return NULL;
+/* An address argument (a Python int); -1 on error (set). */
+static int fast_addr(PyObject *o, unsigned long long *out) {
+    *out = PyLong_AsUnsignedLongLong(o);
+    return (*out == (unsigned long long)-1 && PyErr_Occurred()) ? -1 : 0;
 }
 
-static PyObject *node_get_impl(PyObject *args, int strict) {
+/* Whether a fast entry point got `want` arguments (else a TypeError naming it is set). */
+static int fast_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t want) {
+    if (nargs == want) return 1;
+    PyErr_Format(PyExc_TypeError, "%s takes %zd arguments (%zd given)", name, want, nargs);
+    return 0;
+}
+
+static PyObject *node_get_run(unsigned long long db_address, unsigned long long txn_address, const char *policy,
+                              Py_ssize_t policy_len, const char *version, Py_ssize_t version_len, const char *node,
+                              Py_ssize_t node_len, PyObject *to_datetime);
+
+/* node_get_any: the ids as str or UTF-8 bytes. */
+static PyObject *node_get_impl(PyObject *args) {
     unsigned long long db_address, txn_address;
     const char *policy, *node, *version = NULL;
     Py_ssize_t policy_len, node_len, version_len = 0;
     PyObject *to_datetime;
-    ctx c;
-    if (strict && !exact_ids(args, 2, 3, 0x2u)) Py_RETURN_NONE;
     if (!PyArg_ParseTuple(args, "KKs#z#s#O", &db_address, &txn_address, &policy, &policy_len, &version,
                           &version_len, &node, &node_len, &to_datetime)) {
-        return parse_failed(strict);
+        return NULL;
     }
+    return node_get_run(db_address, txn_address, policy, policy_len, version, version_len, node, node_len,
+                        to_datetime);
+}
+
+static PyObject *node_get_run(unsigned long long db_address, unsigned long long txn_address, const char *policy,
+                              Py_ssize_t policy_len, const char *version, Py_ssize_t version_len, const char *node,
+                              Py_ssize_t node_len, PyObject *to_datetime) {
+    ctx c;
     ctx_init(&c, NULL, to_datetime, Py_None);
     treestore_result *result = NULL;
     treestore_error *err = NULL;
@@ -638,14 +689,25 @@ static PyObject *node_get_impl(PyObject *args, int strict) {
     return out;
 }
 
-static PyObject *node_get(PyObject *self, PyObject *args) {
+static PyObject *node_get(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    unsigned long long db, txn;
+    const char *policy, *version, *node;
+    Py_ssize_t policy_len, version_len, node_len;
     (void)self;
-    return node_get_impl(args, 1);
+    if (!fast_nargs("node_get", nargs, 6) || fast_addr(args[0], &db) < 0 || fast_addr(args[1], &txn) < 0) {
+        return NULL;
+    }
+    int ok = fast_id(args[2], 0, &policy, &policy_len);
+    if (ok == 1) ok = fast_id(args[3], 1, &version, &version_len);
+    if (ok == 1) ok = fast_id(args[4], 0, &node, &node_len);
+    if (ok < 0) return NULL;
+    if (ok == 0) Py_RETURN_NONE;
+    return node_get_run(db, txn, policy, policy_len, version, version_len, node, node_len, args[5]);
 }
 
 static PyObject *node_get_any(PyObject *self, PyObject *args) {
     (void)self;
-    return node_get_impl(args, 0);
+    return node_get_impl(args);
 }
 
 /* (status, message) of a failed call; frees the error. */
@@ -700,17 +762,27 @@ static PyObject *result_record(treestore_result *result, PyObject *to_datetime, 
     return r;
 }
 
-static PyObject *version_as_of_impl(PyObject *args, int strict) {
+static PyObject *version_as_of_run(unsigned long long db_address, unsigned long long txn_address,
+                                   const char *policy, Py_ssize_t policy_len, long long at, PyObject *to_datetime,
+                                   PyObject *json_loads);
+
+/* version_as_of_any: the ids as str or UTF-8 bytes. */
+static PyObject *version_as_of_impl(PyObject *args) {
     unsigned long long db_address, txn_address;
     const char *policy;
     Py_ssize_t policy_len;
     long long at;
     PyObject *to_datetime, *json_loads;
-    if (strict && !exact_ids(args, 2, 1, 0)) Py_RETURN_NONE;
     if (!PyArg_ParseTuple(args, "KKs#LOO", &db_address, &txn_address, &policy, &policy_len, &at, &to_datetime,
                           &json_loads)) {
-        return parse_failed(strict);
+        return NULL;
     }
+    return version_as_of_run(db_address, txn_address, policy, policy_len, at, to_datetime, json_loads);
+}
+
+static PyObject *version_as_of_run(unsigned long long db_address, unsigned long long txn_address,
+                                   const char *policy, Py_ssize_t policy_len, long long at, PyObject *to_datetime,
+                                   PyObject *json_loads) {
     treestore_result *result = NULL;
     treestore_error *err = NULL;
     PyThreadState *ts = PyEval_SaveThread();
@@ -722,35 +794,54 @@ static PyObject *version_as_of_impl(PyObject *args, int strict) {
     return result_record(result, to_datetime, json_loads);
 }
 
-static PyObject *version_as_of(PyObject *self, PyObject *args) {
+static PyObject *version_as_of(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    unsigned long long db, txn;
+    const char *policy;
+    Py_ssize_t policy_len;
     (void)self;
-    return version_as_of_impl(args, 1);
+    if (!fast_nargs("version_as_of", nargs, 6) || fast_addr(args[0], &db) < 0 || fast_addr(args[1], &txn) < 0) {
+        return NULL;
+    }
+    int ok = fast_id(args[2], 0, &policy, &policy_len);
+    if (ok < 0) return NULL;
+    if (ok == 0) Py_RETURN_NONE;
+    long long at = PyLong_AsLongLong(args[3]);
+    if (at == -1 && PyErr_Occurred()) return NULL;
+    return version_as_of_run(db, txn, policy, policy_len, at, args[4], args[5]);
 }
 
 static PyObject *version_as_of_any(PyObject *self, PyObject *args) {
     (void)self;
-    return version_as_of_impl(args, 0);
+    return version_as_of_impl(args);
 }
 
 enum { Q_CHILDREN = 0, Q_SUBTREE = 1, Q_ANCESTORS = 2 };
 
-static PyObject *tree_query_impl(PyObject *args, int strict) {
+static PyObject *tree_query_run(int which, unsigned long long db_address, unsigned long long txn_address,
+                                const char *policy, Py_ssize_t policy_len, const char *version,
+                                Py_ssize_t version_len, const char *node, Py_ssize_t node_len,
+                                unsigned int max_depth, int include_text, PyObject *to_datetime);
+
+/* tree_query_any: the ids as str or UTF-8 bytes. */
+static PyObject *tree_query_impl(PyObject *args) {
     int which, include_text;
     unsigned int max_depth;
     unsigned long long db_address, txn_address;
     const char *policy, *version = NULL, *node = NULL;
     Py_ssize_t policy_len, version_len = 0, node_len = 0;
     PyObject *to_datetime;
-    if (strict) { /* the version is optional; the node too for children (the root's) */
-        PyObject *w = PyTuple_GetItem(args, 0); /* borrowed */
-        long q = w == NULL ? -1 : PyLong_AsLong(w);
-        if (q == -1) PyErr_Clear(); /* not an int: PyArg_ParseTuple names it */
-        if (!exact_ids(args, 3, 3, q == Q_CHILDREN ? 0x6u : 0x2u)) Py_RETURN_NONE;
-    }
     if (!PyArg_ParseTuple(args, "iKKs#z#z#IpO", &which, &db_address, &txn_address, &policy, &policy_len,
                           &version, &version_len, &node, &node_len, &max_depth, &include_text, &to_datetime)) {
-        return parse_failed(strict);
+        return NULL;
     }
+    return tree_query_run(which, db_address, txn_address, policy, policy_len, version, version_len, node, node_len,
+                          max_depth, include_text, to_datetime);
+}
+
+static PyObject *tree_query_run(int which, unsigned long long db_address, unsigned long long txn_address,
+                                const char *policy, Py_ssize_t policy_len, const char *version,
+                                Py_ssize_t version_len, const char *node, Py_ssize_t node_len,
+                                unsigned int max_depth, int include_text, PyObject *to_datetime) {
     const treestore_db *db = (const treestore_db *)(uintptr_t)db_address;
     treestore_txn *txn = (treestore_txn *)(uintptr_t)txn_address;
     treestore_result *result = NULL;
@@ -779,25 +870,43 @@ static PyObject *tree_query_impl(PyObject *args, int strict) {
     return result_nodes(result, to_datetime);
 }
 
-static PyObject *tree_query(PyObject *self, PyObject *args) {
+static PyObject *tree_query(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    unsigned long long db, txn;
+    const char *policy, *version, *node;
+    Py_ssize_t policy_len, version_len, node_len;
     (void)self;
-    return tree_query_impl(args, 1);
+    if (!fast_nargs("tree_query", nargs, 9)) return NULL;
+    long which = PyLong_AsLong(args[0]);
+    if (which == -1 && PyErr_Occurred()) return NULL;
+    if (fast_addr(args[1], &db) < 0 || fast_addr(args[2], &txn) < 0) return NULL;
+    /* the version is optional; the node too for children (the root's) */
+    int ok = fast_id(args[3], 0, &policy, &policy_len);
+    if (ok == 1) ok = fast_id(args[4], 1, &version, &version_len);
+    if (ok == 1) ok = fast_id(args[5], which == Q_CHILDREN, &node, &node_len);
+    if (ok < 0) return NULL;
+    if (ok == 0) Py_RETURN_NONE;
+    unsigned long max_depth = PyLong_AsUnsignedLongMask(args[6]); /* as "I" reads it */
+    if (max_depth == (unsigned long)-1 && PyErr_Occurred()) return NULL;
+    int include_text = PyObject_IsTrue(args[7]);
+    if (include_text < 0) return NULL;
+    return tree_query_run((int)which, db, txn, policy, policy_len, version, version_len, node, node_len,
+                          (unsigned int)max_depth, include_text, args[8]);
 }
 
 static PyObject *tree_query_any(PyObject *self, PyObject *args) {
     (void)self;
-    return tree_query_impl(args, 0);
+    return tree_query_impl(args);
 }
 
 static PyMethodDef METHODS[] = {
-    {"version_as_of", version_as_of, METH_VARARGS,
+    {"version_as_of", (PyCFunction)(void (*)(void))version_as_of, METH_FASTCALL,
      "version_as_of(db_address, txn_address, policy, at_us, to_datetime, json_loads) -> version dict, or "
      "(status, message) on an error, or None when policy is not exactly str or not strictly encodable."},
-    {"tree_query", tree_query, METH_VARARGS,
+    {"tree_query", (PyCFunction)(void (*)(void))tree_query, METH_FASTCALL,
      "tree_query(which, db_address, txn_address, policy, version, node, max_depth, include_text, "
      "to_datetime) -> [node dict], or (status, message) on an error, or None when an id is not exactly "
      "str (or None) or not strictly encodable; which: 0 children, 1 subtree, 2 ancestors."},
-    {"node_get", node_get, METH_VARARGS,
+    {"node_get", (PyCFunction)(void (*)(void))node_get, METH_FASTCALL,
      "node_get(db_address, txn_address, policy, version, node, to_datetime) -> node dict, or (status, "
      "message) on an error, or None when an id is not exactly str (or None) or not strictly encodable."},
     {"version_as_of_any", version_as_of_any, METH_VARARGS,
@@ -821,18 +930,57 @@ static struct PyModuleDef MODULE = {
     NULL, NULL, NULL, NULL,
 };
 
+/* NODE_TEMPLATE as a split-table dict: the __dict__ of an instance whose class set the 16 keys to
+ * None (CPython's shared-key instance dicts). A copy of a split dict is split too: it shares the keys
+ * and copies only the 16 values, and freeing it frees only those (a combined dict copies, counts and
+ * frees every key as well): a node dict then costs ~160 ns less to build and drop (a copy, 16 writes
+ * and the drop: 500 -> 340 ns, CPython 3.11). It is an ordinary dict to every reader, and CPython
+ * turns it combined if a caller adds keys it does not have. NULL with no error set when CPython does
+ * not give one (then a plain dict is used); NULL with an error on a failure. */
+static PyObject *split_template(void) {
+#ifdef Py_GIL_DISABLED
+    return NULL;
+#else
+    PyObject *cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_NodeFields",
+                                          (PyObject *)&PyBaseObject_Type);
+    PyObject *obj = cls ? PyObject_CallObject(cls, NULL) : NULL, *d = NULL;
+    for (int i = 0; obj != NULL && i < K_COUNT; i++) {
+        if (PyObject_SetAttr(obj, KEYS[i], Py_None) < 0) Py_CLEAR(obj);
+    }
+    if (obj != NULL) d = PyObject_GetAttrString(obj, "__dict__");
+    Py_XDECREF(obj);
+    Py_XDECREF(cls);
+    if (d != NULL && (!PyDict_CheckExact(d) || PyDict_Size(d) != K_COUNT)) Py_CLEAR(d);
+    return d;
+#endif
+}
+
 PyMODINIT_FUNC PyInit__speedups(void) {
     for (int i = 0; i < K_COUNT; i++) {
         KEYS[i] = PyUnicode_InternFromString(KEY_NAMES[i]);
         if (KEYS[i] == NULL) return NULL;
     }
-    NODE_TEMPLATE = PyDict_New();
-    if (NODE_TEMPLATE == NULL) return NULL;
-    for (int i = 0; i < K_COUNT; i++) {
-        if (PyDict_SetItem(NODE_TEMPLATE, KEYS[i], Py_None) < 0) return NULL;
+    PyObject *dt = PyImport_ImportModule("datetime");
+    if (dt != NULL) {
+        DATETIME = PyObject_GetAttrString(dt, "datetime");
+        PyObject *tz = DATETIME ? PyObject_GetAttrString(dt, "timezone") : NULL;
+        UTC = tz ? PyObject_GetAttrString(tz, "utc") : NULL;
+        Py_XDECREF(tz);
+        Py_DECREF(dt);
     }
-    TIMES = PyDict_New();
-    if (TIMES == NULL) return NULL;
+    if (UTC == NULL) { /* then to_datetime makes every datetime */
+        PyErr_Clear();
+        Py_CLEAR(DATETIME);
+    }
+    NODE_TEMPLATE = split_template();
+    if (NODE_TEMPLATE == NULL) {
+        if (PyErr_Occurred()) return NULL;
+        NODE_TEMPLATE = PyDict_New();
+        if (NODE_TEMPLATE == NULL) return NULL;
+        for (int i = 0; i < K_COUNT; i++) {
+            if (PyDict_SetItem(NODE_TEMPLATE, KEYS[i], Py_None) < 0) return NULL;
+        }
+    }
     PyObject *m = PyModule_Create(&MODULE);
 #ifdef Py_GIL_DISABLED
     if (m != NULL) PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED);
