@@ -25,9 +25,16 @@ pub(crate) const MAX_RUNS: usize = 32;
 
 /// The runs of a version's numbered ids: `(first number, offset)` in increasing number order;
 /// a number `n` of the run it falls in sits at position `n + offset`.
+///
+/// The first run is kept inline and only the runs after it on the heap: most versions have one
+/// run, and a resolved version is kept in the snapshot's shared resolutions, so a point read
+/// guesses its position without following a pointer to another cache line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct IdHint {
-    runs: Vec<(u64, i64)>,
+    first: (u64, i64),
+    /// The runs after `first`, in increasing number order (empty for most versions: no
+    /// allocation).
+    rest: Vec<(u64, i64)>,
 }
 
 /// The number an id of 1 to [`MAX_DIGITS`] ASCII digits spells ("0042" is 42), else `None`.
@@ -63,35 +70,56 @@ impl IdHint {
                 runs.push((n, offset));
             }
         }
-        (!runs.is_empty()).then_some(IdHint { runs })
+        IdHint::of_runs(runs)
+    }
+
+    /// The hint of `runs` (in increasing number order); `None` when there are none.
+    fn of_runs(mut runs: Vec<(u64, i64)>) -> Option<IdHint> {
+        if runs.is_empty() {
+            return None;
+        }
+        let first = runs.remove(0);
+        Some(IdHint { first, rest: runs })
+    }
+
+    /// The runs in order, `(first number, offset)` each.
+    fn all_runs(&self) -> impl Iterator<Item = &(u64, i64)> {
+        std::iter::once(&self.first).chain(&self.rest)
     }
 
     /// The position `node_id` has if it follows the hint: a guess the caller checks against the
     /// record found there.
     pub(crate) fn guess(&self, node_id: &str) -> Option<u32> {
         let n = number(node_id)?;
-        let run = self.runs.partition_point(|r| r.0 <= n).checked_sub(1)?;
-        let pos = i64::try_from(n).ok()?.checked_add(self.runs[run].1)?;
+        if n < self.first.0 {
+            return None;
+        }
+        // The last run starting at or before `n` (`rest` is only read when it has runs).
+        let offset = match self.rest.partition_point(|r| r.0 <= n) {
+            0 => self.first.1,
+            i => self.rest[i - 1].1,
+        };
+        let pos = i64::try_from(n).ok()?.checked_add(offset)?;
         u32::try_from(pos).ok()
     }
 
     /// A hint of the given runs (tests write wrong ones to see that reads do not trust them).
     #[cfg(test)]
     pub(crate) fn from_runs(runs: Vec<(u64, i64)>) -> IdHint {
-        IdHint { runs }
+        IdHint::of_runs(runs).expect("a hint has at least one run")
     }
 
     /// The runs, `(first number, offset)` each.
     #[cfg(test)]
-    pub(crate) fn runs(&self) -> &[(u64, i64)] {
-        &self.runs
+    pub(crate) fn runs(&self) -> Vec<(u64, i64)> {
+        self.all_runs().copied().collect()
     }
 
     /// Appends the hint to a catalog record: uvar run count, then per run uvar first number and
     /// ivar offset.
     pub(crate) fn encode(&self, e: &mut Encoder) {
-        e.uvar(self.runs.len() as u64);
-        for &(first, offset) in &self.runs {
+        e.uvar(1 + self.rest.len() as u64);
+        for &(first, offset) in self.all_runs() {
             e.uvar(first).ivar(offset);
         }
     }
@@ -112,7 +140,7 @@ impl IdHint {
         for _ in 0..count {
             runs.push((d.uvar()?, d.ivar()?));
         }
-        Ok(Some(IdHint { runs }))
+        Ok(IdHint::of_runs(runs))
     }
 }
 
@@ -122,13 +150,11 @@ mod tests {
     use crate::codec::{Decoder, Encoder};
 
     fn runs(ids: &[&str]) -> Option<Vec<(u64, i64)>> {
-        IdHint::detect(ids.iter().copied()).map(|h| h.runs)
+        IdHint::detect(ids.iter().copied()).map(|h| h.runs())
     }
 
     fn hint(runs: &[(u64, i64)]) -> IdHint {
-        IdHint {
-            runs: runs.to_vec(),
-        }
+        IdHint::from_runs(runs.to_vec())
     }
 
     #[test]
@@ -202,6 +228,7 @@ mod tests {
         let h = hint(&[(1, 0), (2, 1), (10, 3)]);
         assert_eq!(h.guess("0"), None, "below the first run");
         assert_eq!(h.guess("1"), Some(1));
+        assert_eq!(h.guess("2"), Some(3), "the first number of the second run");
         assert_eq!(h.guess("9"), Some(10));
         assert_eq!(h.guess("10"), Some(13));
         assert_eq!(hint(&[(0, -1)]).guess("0000"), None, "negative");

@@ -30,6 +30,7 @@
 
 mod diff;
 mod handle;
+mod inline_str;
 mod model;
 pub(crate) mod read;
 pub(crate) mod record;

@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::keys::{prefix_successor, KeyBuilder, KeyReader};
 use crate::time::{self, Timestamp};
 
+use super::inline_str::InlineStr;
 use super::model::{PolicyPage, VersionPage};
 use super::record::{
     decode_effective, decode_latest, decode_version, decode_version_vid, policy_prefix, tag_key,
@@ -38,7 +39,8 @@ const RESOLVED_CACHE: usize = 4096;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Resolved {
     pub vid: u64,
-    pub version_id: String,
+    /// Inline when short: the shared resolutions hand this out per point read.
+    pub version_id: InlineStr,
     /// The version's id → position hint, if it has one.
     pub id_hint: Option<IdHint>,
 }
@@ -137,7 +139,7 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
                 let (vid, id_hint) = decode_version_vid(&rec)?;
                 Resolved {
                     vid,
-                    version_id: v.to_string(),
+                    version_id: v.into(),
                     id_hint,
                 }
             }
@@ -149,7 +151,7 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
                 let (vid, v, id_hint) = decode_latest(&rec)?;
                 Resolved {
                     vid,
-                    version_id: v.to_string(),
+                    version_id: v.into(),
                     id_hint,
                 }
             }

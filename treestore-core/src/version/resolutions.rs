@@ -25,6 +25,7 @@ use std::sync::OnceLock;
 
 use crate::hash::FxHasher;
 
+use super::inline_str::InlineStr;
 use super::read::Resolved;
 
 /// Slots per segment.
@@ -38,20 +39,25 @@ pub(crate) const SLOTS: usize = SEGMENT * SEGMENTS;
 /// Slots a lookup or insert probes from its hash before giving up.
 const PROBES: usize = 16;
 
+/// One kept resolution. Its key and the resolution's version id are inline when short (as
+/// is a one-run id hint), so a lookup that finds it reads only the slot's own cache lines.
 struct Entry {
-    policy: Box<str>,
+    policy: InlineStr,
     /// The version asked for; `None`: the latest.
-    asked: Option<Box<str>>,
+    asked: Option<InlineStr>,
     resolved: Resolved,
 }
 
 impl Entry {
     fn answers(&self, policy: &str, version: Option<&str>) -> bool {
-        *self.policy == *policy && self.asked.as_deref() == version
+        self.policy == policy && self.asked.as_deref() == version
     }
 }
 
-type Segment = [OnceLock<Entry>; SEGMENT];
+/// A segment's slots, cache-line aligned: a slot is two whole lines (tested), which the
+/// hardware's adjacent-line prefetch fetches together.
+#[repr(C, align(64))]
+struct Segment([OnceLock<Entry>; SEGMENT]);
 
 /// See the module doc; share it through the snapshot's memos.
 pub(crate) struct Resolutions {
@@ -96,7 +102,7 @@ impl Resolutions {
         for (seg, i) in Self::probe(policy, version) {
             // Slots fill in probe order and are never emptied: an empty slot (or segment) ends
             // the search.
-            let e = self.segments[seg].get()?[i].get()?;
+            let e = self.segments[seg].get()?.0[i].get()?;
             if e.answers(policy, version) {
                 return Some(&e.resolved);
             }
@@ -109,7 +115,8 @@ impl Resolutions {
     pub(crate) fn insert(&self, policy: &str, version: Option<&str>, resolved: &Resolved) -> bool {
         for (seg, i) in Self::probe(policy, version) {
             let slot = &self.segments[seg]
-                .get_or_init(|| Box::new(std::array::from_fn(|_| OnceLock::new())))[i];
+                .get_or_init(|| Box::new(Segment(std::array::from_fn(|_| OnceLock::new()))))
+                .0[i];
             let e = slot.get_or_init(|| Entry {
                 policy: policy.into(),
                 asked: version.map(Into::into),
@@ -132,9 +139,15 @@ mod tests {
     fn resolved(vid: u64, version: &str) -> Arc<Resolved> {
         Arc::new(Resolved {
             vid,
-            version_id: version.to_string(),
+            version_id: version.into(),
             id_hint: None,
         })
+    }
+
+    #[test]
+    fn a_slot_is_two_cache_lines() {
+        assert_eq!(std::mem::size_of::<OnceLock<Entry>>(), 128);
+        assert_eq!(std::mem::align_of::<Segment>(), 64);
     }
 
     #[test]

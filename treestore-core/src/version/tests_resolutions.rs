@@ -129,7 +129,7 @@ fn readers_of_one_snapshot_share_resolutions_and_writers_do_not() {
         tx.snapshot_memo()
             .and_then(|m| m.get::<Resolutions>())
             .and_then(|r| r.get("pol", None))
-            .map(|r| r.version_id.clone())
+            .map(|r| r.version_id.to_string())
     };
     assert_eq!(shared(&second), None);
     assert_eq!(read_a(&first, None), pair("v1", "one"));
@@ -163,7 +163,7 @@ fn a_reader_resolves_correctly_when_the_shared_table_is_full() {
     let shared = tx.snapshot_memo().unwrap().get::<Resolutions>().unwrap();
     let junk = std::sync::Arc::new(super::read::Resolved {
         vid: u64::MAX,
-        version_id: "junk".to_string(),
+        version_id: "junk".into(),
         id_hint: None,
     });
     let mut kept = 0;

@@ -84,7 +84,7 @@ fn every_shared_pageindex_file_round_trips_losslessly() {
             .unwrap()
             .id_hint
             .clone();
-        let runs = hint.as_ref().map(|h| h.runs().to_vec());
+        let runs = hint.as_ref().map(|h| h.runs());
         assert_eq!(runs, Some(vec![(0, 1)]), "{}: id hint", path.display());
         println!(
             "{}: {} nodes round-tripped",
