@@ -479,46 +479,70 @@ pub(crate) fn view_header_len(tf: &[u32; 3], doc_len: u64) -> usize {
 /// Whether a block of `count` postings counting `bytes` has room for one more of `h` bytes
 /// when appending (the cut rule of [`chunk_sizes`]).
 pub(crate) fn append_fits(count: usize, bytes: usize, h: usize) -> bool {
-    count < max_block_postings() && (count == 0 || bytes + h <= MAX_BLOCK_BYTES)
+    fits(max_block_postings(), count, bytes, h)
 }
 
-/// Writes `postings` (sorted, after every posting of the term's present blocks but a block
-/// they extend, whose key is then overwritten) as full blocks, the way [`chunk_sizes`] cuts
-/// appends.
-pub(crate) fn write_appended(
-    tx: &mut WriteTxn,
-    t: &Tables,
+/// [`append_fits`] with blocks of at most `max_postings` postings.
+fn fits(max_postings: usize, count: usize, bytes: usize, h: usize) -> bool {
+    count < max_postings && (count == 0 || bytes + h <= MAX_BLOCK_BYTES)
+}
+
+/// Most postings in one block on this thread (tests lower it per thread): read on the writing
+/// thread for [`appended_blocks`] made on another.
+pub(crate) fn block_postings_limit() -> usize {
+    max_block_postings()
+}
+
+/// One encoded block: its key and its two values.
+#[derive(Debug, PartialEq)]
+pub(crate) struct EncodedBlock {
+    pub key: Vec<u8>,
+    pub postings: Vec<u8>,
+    pub positions: Vec<u8>,
+}
+
+/// `postings` (sorted, after every posting of the term's present blocks but a block they
+/// extend, whose key is then overwritten) cut into full blocks of at most `max_postings` (the
+/// writing thread's [`block_postings_limit`]) the way [`chunk_sizes`] cuts appends, and
+/// encoded. Reads no transaction, so it may run beside the writer.
+pub(crate) fn appended_blocks(
     term: &str,
     postings: &[PostingView<'_>],
-) -> Result<()> {
+    max_postings: usize,
+) -> Vec<EncodedBlock> {
+    let mut out = Vec::new();
     let mut start = 0;
     let (mut count, mut bytes) = (0, 0);
     for (i, p) in postings.iter().enumerate() {
         let h = view_header_len(&p.tf, p.doc_len);
-        if !append_fits(count, bytes, h) {
-            write_view_block(tx, t, term, &postings[start..i])?;
+        if !fits(max_postings, count, bytes, h) {
+            out.extend(encode_view_block(term, &postings[start..i]));
             (start, count, bytes) = (i, 0, 0);
         }
         count += 1;
         bytes += h;
     }
-    write_view_block(tx, t, term, &postings[start..])
+    out.extend(encode_view_block(term, &postings[start..]));
+    out
 }
 
-fn write_view_block(
-    tx: &mut WriteTxn,
-    t: &Tables,
-    term: &str,
-    chunk: &[PostingView<'_>],
-) -> Result<()> {
-    let Some(head) = chunk.first() else {
-        return Ok(());
-    };
-    let (p, q) = encode_views(chunk);
-    let key = block_key(term, head.doc);
-    tx.insert(t.postings, &key, &p)?;
-    tx.insert(t.positions, &key, &q)?;
+/// Inserts `blocks` in order, each block's postings then its positions.
+pub(crate) fn insert_blocks(tx: &mut WriteTxn, t: &Tables, blocks: &[EncodedBlock]) -> Result<()> {
+    for b in blocks {
+        tx.insert(t.postings, &b.key, &b.postings)?;
+        tx.insert(t.positions, &b.key, &b.positions)?;
+    }
     Ok(())
+}
+
+fn encode_view_block(term: &str, chunk: &[PostingView<'_>]) -> Option<EncodedBlock> {
+    let head = chunk.first()?;
+    let (postings, positions) = encode_views(chunk);
+    Some(EncodedBlock {
+        key: block_key(term, head.doc),
+        postings,
+        positions,
+    })
 }
 
 /// A block read for an append: its key, first docnum and postings value.
