@@ -182,19 +182,48 @@ pub(crate) fn position_spans(
 }
 
 /// [`encode_block`] of borrowed postings (sorted, non-empty); the same bytes.
+#[cfg(test)]
 pub(crate) fn encode_views(postings: &[PostingView<'_>]) -> (Vec<u8>, Vec<u8>) {
+    encode_views_in(postings, &[])
+}
+
+/// [`encode_block`] of borrowed postings (sorted, non-empty), where positions that lie end to
+/// end inside `backing` (a segment term's positions, kept in the order of its postings) are
+/// copied as one run instead of a copy per posting; positions elsewhere are copied one by one.
+/// The same bytes whatever `backing` is.
+pub(crate) fn encode_views_in(postings: &[PostingView<'_>], backing: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let mut p = Encoder::with_capacity(postings.len() * 6 + 2);
     let bytes: usize = postings.iter().map(|x| x.positions.len()).sum();
     let mut q = Encoder::with_capacity(bytes + 6);
     p.u8(FORMAT).uvar(postings.len() as u64);
     q.u8(FORMAT).uvar(postings.len() as u64);
     let mut prev = postings.first().map_or(0, |x| x.doc);
+    // The run of `backing` not yet copied.
+    let mut run = 0..0;
     for x in postings {
         put_posting_head(&mut p, x.doc - prev, &x.tf, x.doc_len);
         prev = x.doc;
-        q.raw(x.positions);
+        match offset_in(backing, x.positions) {
+            Some(at) if at == run.end => run.end += x.positions.len(),
+            Some(at) => {
+                q.raw(&backing[run]);
+                run = at..at + x.positions.len();
+            }
+            None => {
+                q.raw(&backing[run]);
+                run = 0..0;
+                q.raw(x.positions);
+            }
+        }
     }
+    q.raw(&backing[run]);
     (p.finish(), q.finish())
+}
+
+/// Where `part` starts inside `whole`, when it lies inside it.
+fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
+    let at = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (at.checked_add(part.len())? <= whole.len()).then_some(at)
 }
 
 /// The postings of one block, decoded into reusable columns.
@@ -504,11 +533,13 @@ pub(crate) struct EncodedBlock {
 /// `postings` (sorted, after every posting of the term's present blocks but a block they
 /// extend, whose key is then overwritten) cut into full blocks of at most `max_postings` (the
 /// writing thread's [`block_postings_limit`]) the way [`chunk_sizes`] cuts appends, and
-/// encoded. Reads no transaction, so it may run beside the writer.
+/// encoded (`backing`: see [`encode_views_in`]). Reads no transaction, so it may run beside the
+/// writer.
 pub(crate) fn appended_blocks(
     term: &str,
     postings: &[PostingView<'_>],
     max_postings: usize,
+    backing: &[u8],
 ) -> Vec<EncodedBlock> {
     let mut out = Vec::new();
     let mut start = 0;
@@ -516,13 +547,13 @@ pub(crate) fn appended_blocks(
     for (i, p) in postings.iter().enumerate() {
         let h = view_header_len(&p.tf, p.doc_len);
         if !fits(max_postings, count, bytes, h) {
-            out.extend(encode_view_block(term, &postings[start..i]));
+            out.extend(encode_view_block(term, &postings[start..i], backing));
             (start, count, bytes) = (i, 0, 0);
         }
         count += 1;
         bytes += h;
     }
-    out.extend(encode_view_block(term, &postings[start..]));
+    out.extend(encode_view_block(term, &postings[start..], backing));
     out
 }
 
@@ -535,9 +566,13 @@ pub(crate) fn insert_blocks(tx: &mut WriteTxn, t: &Tables, blocks: &[EncodedBloc
     Ok(())
 }
 
-fn encode_view_block(term: &str, chunk: &[PostingView<'_>]) -> Option<EncodedBlock> {
+fn encode_view_block(
+    term: &str,
+    chunk: &[PostingView<'_>],
+    backing: &[u8],
+) -> Option<EncodedBlock> {
     let head = chunk.first()?;
-    let (postings, positions) = encode_views(chunk);
+    let (postings, positions) = encode_views_in(chunk, backing);
     Some(EncodedBlock {
         key: block_key(term, head.doc),
         postings,
@@ -688,6 +723,56 @@ mod tests {
             })
             .collect();
         assert_eq!(encode_views(&views), encode_block(&ps));
+    }
+
+    /// Positions end to end in one buffer are copied as runs: the bytes do not change whether
+    /// the postings' positions are all in the buffer, in it out of order (the runs break), partly
+    /// in another buffer, or the buffer is empty.
+    #[test]
+    fn positions_copied_in_runs_encode_as_owned_ones() {
+        let ps: Vec<Posting> = (0..9u32)
+            .map(|i| {
+                let title: Vec<u32> = (0..i % 3).map(|k| k * 2 + i).collect();
+                let text: Vec<u32> = (0..(i * 7) % 5 + 1).map(|k| k * 200 + i).collect();
+                posting(u64::from(i) * 3 + 1, &title, &text)
+            })
+            .collect();
+        let flat: Vec<Vec<u8>> = ps.iter().map(|p| encode_positions(&p.positions)).collect();
+        let expected = encode_block(&ps);
+        // The order the positions lie in `backing`: in posting order, or swapped in pairs.
+        for order in [
+            vec![0, 1, 2, 3, 4, 5, 6, 7, 8],
+            vec![1, 0, 3, 2, 5, 4, 7, 6, 8],
+        ] {
+            let backing: Vec<u8> = order.iter().flat_map(|&i| flat[i].clone()).collect();
+            let mut at = vec![0; ps.len()];
+            let mut off = 0;
+            for &i in &order {
+                at[i] = off;
+                off += flat[i].len();
+            }
+            // Postings 4 and 5 read their positions from elsewhere.
+            let views: Vec<PostingView<'_>> = ps
+                .iter()
+                .enumerate()
+                .map(|(i, p)| PostingView {
+                    doc: p.doc,
+                    tf: p.tf,
+                    doc_len: p.doc_len,
+                    positions: if i == 4 || i == 5 {
+                        &flat[i]
+                    } else {
+                        &backing[at[i]..at[i] + flat[i].len()]
+                    },
+                })
+                .collect();
+            assert_eq!(encode_views_in(&views, &backing), expected, "{order:?}");
+            assert_eq!(encode_views_in(&views, &[]), expected);
+            assert_eq!(
+                encode_views_in(&views[..1], &backing),
+                encode_block(&ps[..1])
+            );
+        }
     }
 
     #[test]

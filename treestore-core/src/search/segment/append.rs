@@ -177,7 +177,7 @@ impl Segment<'_> {
             }
         }
         views.extend((0..st.postings.len()).map(|i| self.view(st, i)));
-        appended_blocks(&st.name, &views, limit)
+        appended_blocks(&st.name, &views, limit, &st.positions)
     }
 
     /// Writes the document records, then every term of `plans` in order, its appended blocks
