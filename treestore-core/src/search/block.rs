@@ -184,24 +184,37 @@ pub(crate) fn position_spans(
 /// [`encode_block`] of borrowed postings (sorted, non-empty); the same bytes.
 #[cfg(test)]
 pub(crate) fn encode_views(postings: &[PostingView<'_>]) -> (Vec<u8>, Vec<u8>) {
-    encode_views_in(postings, &[])
+    encode_views_in(postings, &[], &mut Vec::new())
 }
 
 /// [`encode_block`] of borrowed postings (sorted, non-empty), where positions that lie end to
 /// end inside `backing` (a segment term's positions, kept in the order of its postings) are
 /// copied as one run instead of a copy per posting; positions elsewhere are copied one by one.
-/// The same bytes whatever `backing` is.
-pub(crate) fn encode_views_in(postings: &[PostingView<'_>], backing: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let mut p = Encoder::with_capacity(postings.len() * 6 + 2);
+/// The same bytes whatever `backing` is. `scratch` is room reused from block to block.
+pub(crate) fn encode_views_in(
+    postings: &[PostingView<'_>],
+    backing: &[u8],
+    scratch: &mut Vec<u8>,
+) -> (Vec<u8>, Vec<u8>) {
+    let mut p = Encoder::with_capacity(12);
     let bytes: usize = postings.iter().map(|x| x.positions.len()).sum();
     let mut q = Encoder::with_capacity(bytes + 6);
     p.u8(FORMAT).uvar(postings.len() as u64);
     q.u8(FORMAT).uvar(postings.len() as u64);
+    // The heads are written into `scratch`, with room for the longest ones (a store per byte,
+    // without a capacity check per byte), then copied out.
+    let p = p.finish();
+    let mut at = p.len();
+    let room = at + postings.len() * MAX_HEAD;
+    if scratch.len() < room {
+        scratch.resize(room, 0);
+    }
+    scratch[..at].copy_from_slice(&p);
     let mut prev = postings.first().map_or(0, |x| x.doc);
     // The run of `backing` not yet copied.
     let mut run = 0..0;
     for x in postings {
-        put_posting_head(&mut p, x.doc - prev, &x.tf, x.doc_len);
+        at = put_head_at(scratch, at, x.doc - prev, &x.tf, x.doc_len);
         prev = x.doc;
         match offset_in(backing, x.positions) {
             Some(at) if at == run.end => run.end += x.positions.len(),
@@ -217,7 +230,35 @@ pub(crate) fn encode_views_in(postings: &[PostingView<'_>], backing: &[u8]) -> (
         }
     }
     q.raw(&backing[run]);
-    (p.finish(), q.finish())
+    (scratch[..at].to_vec(), q.finish())
+}
+
+/// The most bytes one posting head takes: the docnum gap, the mask, three frequencies and the
+/// document length, LEB128.
+const MAX_HEAD: usize = 10 + 1 + 3 * 5 + 10;
+
+/// [`put_posting_head`] into `out[at..]` (room for [`MAX_HEAD`] bytes); returns where it ends.
+#[inline]
+fn put_head_at(out: &mut [u8], at: usize, doc_gap: u64, tf: &[u32; 3], doc_len: u64) -> usize {
+    let mut at = put_uvar_at(out, at, doc_gap);
+    out[at] = mask_of(tf);
+    at += 1;
+    for &n in tf.iter().filter(|&&n| n > 0) {
+        at = put_uvar_at(out, at, u64::from(n));
+    }
+    put_uvar_at(out, at, doc_len)
+}
+
+/// `v` as LEB128 into `out[at..]`; returns where it ends.
+#[inline]
+fn put_uvar_at(out: &mut [u8], mut at: usize, mut v: u64) -> usize {
+    while v >= 0x80 {
+        out[at] = (v as u8) | 0x80;
+        v >>= 7;
+        at += 1;
+    }
+    out[at] = v as u8;
+    at + 1
 }
 
 /// Where `part` starts inside `whole`, when it lies inside it.
@@ -542,18 +583,29 @@ pub(crate) fn appended_blocks(
     backing: &[u8],
 ) -> Vec<EncodedBlock> {
     let mut out = Vec::new();
+    let mut scratch = Vec::new();
     let mut start = 0;
     let (mut count, mut bytes) = (0, 0);
     for (i, p) in postings.iter().enumerate() {
         let h = view_header_len(&p.tf, p.doc_len);
         if !fits(max_postings, count, bytes, h) {
-            out.extend(encode_view_block(term, &postings[start..i], backing));
+            out.extend(encode_view_block(
+                term,
+                &postings[start..i],
+                backing,
+                &mut scratch,
+            ));
             (start, count, bytes) = (i, 0, 0);
         }
         count += 1;
         bytes += h;
     }
-    out.extend(encode_view_block(term, &postings[start..], backing));
+    out.extend(encode_view_block(
+        term,
+        &postings[start..],
+        backing,
+        &mut scratch,
+    ));
     out
 }
 
@@ -570,9 +622,10 @@ fn encode_view_block(
     term: &str,
     chunk: &[PostingView<'_>],
     backing: &[u8],
+    scratch: &mut Vec<u8>,
 ) -> Option<EncodedBlock> {
     let head = chunk.first()?;
-    let (postings, positions) = encode_views_in(chunk, backing);
+    let (postings, positions) = encode_views_in(chunk, backing, scratch);
     Some(EncodedBlock {
         key: block_key(term, head.doc),
         postings,
@@ -734,7 +787,12 @@ mod tests {
             .map(|i| {
                 let title: Vec<u32> = (0..i % 3).map(|k| k * 2 + i).collect();
                 let text: Vec<u32> = (0..(i * 7) % 5 + 1).map(|k| k * 200 + i).collect();
-                posting(u64::from(i) * 3 + 1, &title, &text)
+                let mut p = posting(u64::from(i) * 3 + 1, &title, &text);
+                // Heads of every length: docnum gaps, frequencies and lengths of 1 to 10 bytes.
+                p.doc += u64::from(i) << (i * 7).min(62);
+                p.doc_len = u64::MAX >> (i * 7).min(63);
+                p.tf[1] = if i % 2 == 0 { 0 } else { u32::MAX >> i };
+                p
             })
             .collect();
         let flat: Vec<Vec<u8>> = ps.iter().map(|p| encode_positions(&p.positions)).collect();
@@ -766,12 +824,14 @@ mod tests {
                     },
                 })
                 .collect();
-            assert_eq!(encode_views_in(&views, &backing), expected, "{order:?}");
-            assert_eq!(encode_views_in(&views, &[]), expected);
-            assert_eq!(
-                encode_views_in(&views[..1], &backing),
-                encode_block(&ps[..1])
-            );
+            // A scratch left dirty by another block changes nothing.
+            let mut scratch = vec![0xAB; 3];
+            let one = encode_block(&ps[..1]);
+            assert_eq!(encode_views_in(&views[..1], &backing, &mut scratch), one);
+            let all = encode_views_in(&views, &backing, &mut scratch);
+            assert_eq!(all, expected, "{order:?}");
+            assert_eq!(encode_views_in(&views[..1], &backing, &mut scratch), one);
+            assert_eq!(encode_views_in(&views, &[], &mut scratch), expected);
         }
     }
 
