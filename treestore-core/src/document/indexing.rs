@@ -7,12 +7,11 @@
 
 use std::collections::BTreeMap;
 use std::hash::Hasher;
-use std::sync::OnceLock;
 
 use crate::db::WriteTxn;
 use crate::error::Result;
 use crate::hash::{FxHashSet, FxHasher};
-use crate::search::{self, Analyzed, Analyzer, DocRef, Field, NodeText, Numbered};
+use crate::search::{self, cores, Analyzed, Analyzer, DocRef, Field, NodeText, Numbered};
 
 use super::model::{Document, Node};
 
@@ -50,11 +49,6 @@ impl Analysis {
             Analysis::Beside => true,
         }
     }
-}
-
-fn cores() -> usize {
-    static CORES: OnceLock<usize> = OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The versions of a batch that end up indexed, as indexes into `docs` in `(policy_id,

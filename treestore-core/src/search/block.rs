@@ -182,19 +182,89 @@ pub(crate) fn position_spans(
 }
 
 /// [`encode_block`] of borrowed postings (sorted, non-empty); the same bytes.
+#[cfg(test)]
 pub(crate) fn encode_views(postings: &[PostingView<'_>]) -> (Vec<u8>, Vec<u8>) {
-    let mut p = Encoder::with_capacity(postings.len() * 6 + 2);
+    encode_views_in(postings, &[], &mut Vec::new())
+}
+
+/// [`encode_block`] of borrowed postings (sorted, non-empty), where positions that lie end to
+/// end inside `backing` (a segment term's positions, kept in the order of its postings) are
+/// copied as one run instead of a copy per posting; positions elsewhere are copied one by one.
+/// The same bytes whatever `backing` is. `scratch` is room reused from block to block.
+pub(crate) fn encode_views_in(
+    postings: &[PostingView<'_>],
+    backing: &[u8],
+    scratch: &mut Vec<u8>,
+) -> (Vec<u8>, Vec<u8>) {
+    let mut p = Encoder::with_capacity(12);
     let bytes: usize = postings.iter().map(|x| x.positions.len()).sum();
     let mut q = Encoder::with_capacity(bytes + 6);
     p.u8(FORMAT).uvar(postings.len() as u64);
     q.u8(FORMAT).uvar(postings.len() as u64);
-    let mut prev = postings.first().map_or(0, |x| x.doc);
-    for x in postings {
-        put_posting_head(&mut p, x.doc - prev, &x.tf, x.doc_len);
-        prev = x.doc;
-        q.raw(x.positions);
+    // The heads are written into `scratch`, with room for the longest ones (a store per byte,
+    // without a capacity check per byte), then copied out.
+    let p = p.finish();
+    let mut at = p.len();
+    let room = at + postings.len() * MAX_HEAD;
+    if scratch.len() < room {
+        scratch.resize(room, 0);
     }
-    (p.finish(), q.finish())
+    scratch[..at].copy_from_slice(&p);
+    let mut prev = postings.first().map_or(0, |x| x.doc);
+    // The run of `backing` not yet copied.
+    let mut run = 0..0;
+    for x in postings {
+        at = put_head_at(scratch, at, x.doc - prev, &x.tf, x.doc_len);
+        prev = x.doc;
+        match offset_in(backing, x.positions) {
+            Some(at) if at == run.end => run.end += x.positions.len(),
+            Some(at) => {
+                q.raw(&backing[run]);
+                run = at..at + x.positions.len();
+            }
+            None => {
+                q.raw(&backing[run]);
+                run = 0..0;
+                q.raw(x.positions);
+            }
+        }
+    }
+    q.raw(&backing[run]);
+    (scratch[..at].to_vec(), q.finish())
+}
+
+/// The most bytes one posting head takes: the docnum gap, the mask, three frequencies and the
+/// document length, LEB128.
+const MAX_HEAD: usize = 10 + 1 + 3 * 5 + 10;
+
+/// [`put_posting_head`] into `out[at..]` (room for [`MAX_HEAD`] bytes); returns where it ends.
+#[inline]
+fn put_head_at(out: &mut [u8], at: usize, doc_gap: u64, tf: &[u32; 3], doc_len: u64) -> usize {
+    let mut at = put_uvar_at(out, at, doc_gap);
+    out[at] = mask_of(tf);
+    at += 1;
+    for &n in tf.iter().filter(|&&n| n > 0) {
+        at = put_uvar_at(out, at, u64::from(n));
+    }
+    put_uvar_at(out, at, doc_len)
+}
+
+/// `v` as LEB128 into `out[at..]`; returns where it ends.
+#[inline]
+fn put_uvar_at(out: &mut [u8], mut at: usize, mut v: u64) -> usize {
+    while v >= 0x80 {
+        out[at] = (v as u8) | 0x80;
+        v >>= 7;
+        at += 1;
+    }
+    out[at] = v as u8;
+    at + 1
+}
+
+/// Where `part` starts inside `whole`, when it lies inside it.
+fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
+    let at = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (at.checked_add(part.len())? <= whole.len()).then_some(at)
 }
 
 /// The postings of one block, decoded into reusable columns.
@@ -479,46 +549,88 @@ pub(crate) fn view_header_len(tf: &[u32; 3], doc_len: u64) -> usize {
 /// Whether a block of `count` postings counting `bytes` has room for one more of `h` bytes
 /// when appending (the cut rule of [`chunk_sizes`]).
 pub(crate) fn append_fits(count: usize, bytes: usize, h: usize) -> bool {
-    count < max_block_postings() && (count == 0 || bytes + h <= MAX_BLOCK_BYTES)
+    fits(max_block_postings(), count, bytes, h)
 }
 
-/// Writes `postings` (sorted, after every posting of the term's present blocks but a block
-/// they extend, whose key is then overwritten) as full blocks, the way [`chunk_sizes`] cuts
-/// appends.
-pub(crate) fn write_appended(
-    tx: &mut WriteTxn,
-    t: &Tables,
+/// [`append_fits`] with blocks of at most `max_postings` postings.
+fn fits(max_postings: usize, count: usize, bytes: usize, h: usize) -> bool {
+    count < max_postings && (count == 0 || bytes + h <= MAX_BLOCK_BYTES)
+}
+
+/// Most postings in one block on this thread (tests lower it per thread): read on the writing
+/// thread for [`appended_blocks`] made on another.
+pub(crate) fn block_postings_limit() -> usize {
+    max_block_postings()
+}
+
+/// One encoded block: its key and its two values.
+#[derive(Debug, PartialEq)]
+pub(crate) struct EncodedBlock {
+    pub key: Vec<u8>,
+    pub postings: Vec<u8>,
+    pub positions: Vec<u8>,
+}
+
+/// `postings` (sorted, after every posting of the term's present blocks but a block they
+/// extend, whose key is then overwritten) cut into full blocks of at most `max_postings` (the
+/// writing thread's [`block_postings_limit`]) the way [`chunk_sizes`] cuts appends, and
+/// encoded (`backing`: see [`encode_views_in`]). Reads no transaction, so it may run beside the
+/// writer.
+pub(crate) fn appended_blocks(
     term: &str,
     postings: &[PostingView<'_>],
-) -> Result<()> {
+    max_postings: usize,
+    backing: &[u8],
+) -> Vec<EncodedBlock> {
+    let mut out = Vec::new();
+    let mut scratch = Vec::new();
     let mut start = 0;
     let (mut count, mut bytes) = (0, 0);
     for (i, p) in postings.iter().enumerate() {
         let h = view_header_len(&p.tf, p.doc_len);
-        if !append_fits(count, bytes, h) {
-            write_view_block(tx, t, term, &postings[start..i])?;
+        if !fits(max_postings, count, bytes, h) {
+            out.extend(encode_view_block(
+                term,
+                &postings[start..i],
+                backing,
+                &mut scratch,
+            ));
             (start, count, bytes) = (i, 0, 0);
         }
         count += 1;
         bytes += h;
     }
-    write_view_block(tx, t, term, &postings[start..])
+    out.extend(encode_view_block(
+        term,
+        &postings[start..],
+        backing,
+        &mut scratch,
+    ));
+    out
 }
 
-fn write_view_block(
-    tx: &mut WriteTxn,
-    t: &Tables,
+/// Inserts `blocks` in order, each block's postings then its positions.
+pub(crate) fn insert_blocks(tx: &mut WriteTxn, t: &Tables, blocks: &[EncodedBlock]) -> Result<()> {
+    for b in blocks {
+        tx.insert(t.postings, &b.key, &b.postings)?;
+        tx.insert(t.positions, &b.key, &b.positions)?;
+    }
+    Ok(())
+}
+
+fn encode_view_block(
     term: &str,
     chunk: &[PostingView<'_>],
-) -> Result<()> {
-    let Some(head) = chunk.first() else {
-        return Ok(());
-    };
-    let (p, q) = encode_views(chunk);
-    let key = block_key(term, head.doc);
-    tx.insert(t.postings, &key, &p)?;
-    tx.insert(t.positions, &key, &q)?;
-    Ok(())
+    backing: &[u8],
+    scratch: &mut Vec<u8>,
+) -> Option<EncodedBlock> {
+    let head = chunk.first()?;
+    let (postings, positions) = encode_views_in(chunk, backing, scratch);
+    Some(EncodedBlock {
+        key: block_key(term, head.doc),
+        postings,
+        positions,
+    })
 }
 
 /// A block read for an append: its key, first docnum and postings value.
@@ -664,6 +776,63 @@ mod tests {
             })
             .collect();
         assert_eq!(encode_views(&views), encode_block(&ps));
+    }
+
+    /// Positions end to end in one buffer are copied as runs: the bytes do not change whether
+    /// the postings' positions are all in the buffer, in it out of order (the runs break), partly
+    /// in another buffer, or the buffer is empty.
+    #[test]
+    fn positions_copied_in_runs_encode_as_owned_ones() {
+        let ps: Vec<Posting> = (0..9u32)
+            .map(|i| {
+                let title: Vec<u32> = (0..i % 3).map(|k| k * 2 + i).collect();
+                let text: Vec<u32> = (0..(i * 7) % 5 + 1).map(|k| k * 200 + i).collect();
+                let mut p = posting(u64::from(i) * 3 + 1, &title, &text);
+                // Heads of every length: docnum gaps, frequencies and lengths of 1 to 10 bytes.
+                p.doc += u64::from(i) << (i * 7).min(62);
+                p.doc_len = u64::MAX >> (i * 7).min(63);
+                p.tf[1] = if i % 2 == 0 { 0 } else { u32::MAX >> i };
+                p
+            })
+            .collect();
+        let flat: Vec<Vec<u8>> = ps.iter().map(|p| encode_positions(&p.positions)).collect();
+        let expected = encode_block(&ps);
+        // The order the positions lie in `backing`: in posting order, or swapped in pairs.
+        for order in [
+            vec![0, 1, 2, 3, 4, 5, 6, 7, 8],
+            vec![1, 0, 3, 2, 5, 4, 7, 6, 8],
+        ] {
+            let backing: Vec<u8> = order.iter().flat_map(|&i| flat[i].clone()).collect();
+            let mut at = vec![0; ps.len()];
+            let mut off = 0;
+            for &i in &order {
+                at[i] = off;
+                off += flat[i].len();
+            }
+            // Postings 4 and 5 read their positions from elsewhere.
+            let views: Vec<PostingView<'_>> = ps
+                .iter()
+                .enumerate()
+                .map(|(i, p)| PostingView {
+                    doc: p.doc,
+                    tf: p.tf,
+                    doc_len: p.doc_len,
+                    positions: if i == 4 || i == 5 {
+                        &flat[i]
+                    } else {
+                        &backing[at[i]..at[i] + flat[i].len()]
+                    },
+                })
+                .collect();
+            // A scratch left dirty by another block changes nothing.
+            let mut scratch = vec![0xAB; 3];
+            let one = encode_block(&ps[..1]);
+            assert_eq!(encode_views_in(&views[..1], &backing, &mut scratch), one);
+            let all = encode_views_in(&views, &backing, &mut scratch);
+            assert_eq!(all, expected, "{order:?}");
+            assert_eq!(encode_views_in(&views[..1], &backing, &mut scratch), one);
+            assert_eq!(encode_views_in(&views, &[], &mut scratch), expected);
+        }
     }
 
     #[test]

@@ -143,6 +143,8 @@ mod tests;
 
 pub use analyze::{analyze, Token, MAX_TERM_BYTES};
 #[cfg(test)]
+pub(crate) use block::{MAX_BLOCK_POSTINGS, TEST_BLOCK_POSTINGS};
+#[cfg(test)]
 pub(crate) use check::postings_by_term;
 pub use check::{check, IndexSummary};
 pub use handle::SearchIndex;
@@ -153,6 +155,9 @@ pub use model::{
 pub use query::{MAX_LEAVES, MAX_QUERY_LEN};
 pub(crate) use read::search_bounded;
 pub use read::{bm25_term, idf, search, B, K1, MIN_IDF};
+pub(crate) use segment::cores;
+#[cfg(test)]
+pub(crate) use segment::TEST_ENCODE_BESIDE;
 #[cfg(test)]
 pub(crate) use segment::TEST_SEGMENT_POSITIONS;
 pub use snippet::{snippet, snippet_with, ELLIPSIS, MARK_CLOSE, MARK_OPEN};

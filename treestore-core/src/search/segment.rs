@@ -8,16 +8,20 @@
 //! analyzed before is replayed from [`super::reuse`] instead of analyzed again.
 
 use super::analyze::{for_each_spelling, term_into};
+mod append;
+
+pub(crate) use append::cores;
+#[cfg(test)]
+pub(crate) use append::TEST_ENCODE_BESIDE;
+
 use super::block::{
-    append_fits, apply_edit, decode_posting_positions, decode_postings, last_block, position_spans,
-    push_gap, view_header_len, write_appended, BlockColumns, LastBlock, Posting, PostingView,
-    TermEdit,
+    apply_edit, decode_posting_positions, push_gap, BlockColumns, Posting, PostingView, TermEdit,
 };
 use super::layout::{doc_key, encode_doc, encode_term, read_df, term_key, Tables};
 use super::model::Stemming;
 use super::reuse::{AnalysisCache, FieldTerm, Lookup};
 use super::write::NodeText;
-use crate::db::{ReadOps, WriteTxn};
+use crate::db::WriteTxn;
 use crate::error::{Error, Result};
 use crate::hash::FxHashMap;
 
@@ -301,7 +305,9 @@ impl<'a> Segment<'a> {
     }
 
     /// Writes the document records and every term's postings and document frequency, and
-    /// empties the segment for more nodes of the batch.
+    /// empties the segment for more nodes of the batch. The blocks appended after a term's
+    /// present ones are encoded beside the writer when the segment is large (see [`append`]);
+    /// the writes are the same, in the same order, either way.
     pub(crate) fn write(
         &mut self,
         tx: &mut WriteTxn,
@@ -316,18 +322,31 @@ impl<'a> Segment<'a> {
         for (r, &id) in order.iter().enumerate() {
             rank[id as usize] = r as u32;
         }
-        self.write_docs(tx, t, nodes, &order)?;
         // In term order, as the loop below takes them.
         self.deletes
             .sort_unstable_by_key(|&(id, doc)| (rank[id as usize], doc));
-        let mut dels = std::mem::take(&mut self.deletes);
-        let mut rest = dels.as_slice();
-        for &id in &order {
-            let cut = rest.partition_point(|&(term, _)| term == id);
-            let (term_dels, tail) = rest.split_at(cut);
-            rest = tail;
-            let st = &mut self.terms[id as usize];
-            let docs = &self.docs;
+        self.sort_postings();
+        let dels = std::mem::take(&mut self.deletes);
+        let plans = self.plan_terms(tx, t, &mut cols, &order, &dels)?;
+        self.write_planned(tx, t, nodes, &order, &plans, &dels)?;
+        let mut dels = dels;
+        dels.clear();
+        self.deletes = dels;
+        self.cols = cols;
+        self.ids.clear();
+        self.spellings.clear();
+        self.cache.clear();
+        self.terms.clear();
+        self.docs.clear();
+        self.doc_terms.clear();
+        self.positions = 0;
+        Ok(())
+    }
+
+    /// Sets each posting's position length and sorts each term's postings by docnum.
+    fn sort_postings(&mut self) {
+        let docs = &self.docs;
+        for st in &mut self.terms {
             // Each posting's positions end where the next one's start (in the order they came).
             let mut end = st.positions.len() as u32;
             let mut sorted = true;
@@ -342,26 +361,25 @@ impl<'a> Segment<'a> {
             if !sorted {
                 st.postings.sort_by_key(|p| docs[p.doc as usize].docnum);
             }
-            let st = &self.terms[id as usize];
-            match self.write_term(tx, t, &mut cols, st, term_dels)? {
-                // A term without blocks is not in the dictionary: no read needed.
-                Written::NewTerm(df) => {
-                    tx.insert(t.terms, &term_key(&st.name), &encode_term(df))?;
-                }
-                Written::Changed(delta) => update_df(tx, t, &st.name, delta)?,
-            }
         }
-        dels.clear();
-        self.deletes = dels;
-        self.cols = cols;
-        self.ids.clear();
-        self.spellings.clear();
-        self.cache.clear();
-        self.terms.clear();
-        self.docs.clear();
-        self.doc_terms.clear();
-        self.positions = 0;
-        Ok(())
+    }
+
+    /// The general edit of `st`: its new postings (sorted by docnum) inserted and `dels`
+    /// (sorted) deleted; returns how its document frequency changed.
+    fn edit_term(
+        &self,
+        tx: &mut WriteTxn,
+        t: &Tables,
+        st: &SegTerm,
+        dels: &[(u32, u64)],
+    ) -> Result<i64> {
+        let edit = TermEdit {
+            deletes: dels.iter().map(|&(_, d)| d).collect(),
+            inserts: (0..st.postings.len())
+                .map(|i| self.posting(st, i))
+                .collect::<Result<_>>()?,
+        };
+        apply_edit(tx, t, &st.name, edit)
     }
 
     fn view<'v>(&'v self, st: &'v SegTerm, i: usize) -> PostingView<'v> {
@@ -405,93 +423,6 @@ impl<'a> Segment<'a> {
         Ok(())
     }
 
-    /// Writes the new postings of `st` (sorted by docnum) and deletes `dels` (sorted); returns
-    /// how its document frequency changed.
-    fn write_term(
-        &self,
-        tx: &mut WriteTxn,
-        t: &Tables,
-        cols: &mut BlockColumns,
-        st: &SegTerm,
-        dels: &[(u32, u64)],
-    ) -> Result<Written> {
-        let new = st.postings.len() as u64;
-        if dels.is_empty() && new > 0 {
-            match self.append(tx, t, cols, st)? {
-                Appended::ToNewTerm => return Ok(Written::NewTerm(new)),
-                Appended::After => return Ok(Written::Changed(new as i64)),
-                Appended::No => {}
-            }
-        }
-        let edit = TermEdit {
-            deletes: dels.iter().map(|&(_, d)| d).collect(),
-            inserts: (0..st.postings.len())
-                .map(|i| self.posting(st, i))
-                .collect::<Result<_>>()?,
-        };
-        Ok(Written::Changed(apply_edit(tx, t, &st.name, edit)?))
-    }
-
-    /// Appends the postings of `st` after the term's blocks, extending a last block with room;
-    /// `No` (nothing written) when a new docnum does not follow the last present one.
-    fn append(
-        &self,
-        tx: &mut WriteTxn,
-        t: &Tables,
-        cols: &mut BlockColumns,
-        st: &SegTerm,
-    ) -> Result<Appended> {
-        let term = &*st.name;
-        let views = || (0..st.postings.len()).map(|i| self.view(st, i));
-        let Some(LastBlock {
-            key,
-            first,
-            postings: value,
-        }) = last_block(tx, t, term)?
-        else {
-            write_appended(tx, t, term, &views().collect::<Vec<_>>())?;
-            return Ok(Appended::ToNewTerm);
-        };
-        decode_postings(first, &value, cols)?;
-        let last = cols.docs.last().copied().unwrap_or(first);
-        let Some(head) = views().next() else {
-            return Ok(Appended::After);
-        };
-        if head.doc <= last {
-            return Ok(Appended::No);
-        }
-        let bytes: usize = cols
-            .tf
-            .iter()
-            .zip(&cols.doc_len)
-            .map(|(tf, &l)| view_header_len(tf, l))
-            .sum();
-        if !append_fits(cols.len(), bytes, view_header_len(&head.tf, head.doc_len)) {
-            write_appended(tx, t, term, &views().collect::<Vec<_>>())?;
-            return Ok(Appended::After);
-        }
-        // Extend the last block: its postings first, rewritten under the same key.
-        let stored = tx.get(t.positions, &key)?.ok_or_else(|| {
-            Error::corruption(format!(
-                "fts.positions: block at docnum {first} is missing beside its postings"
-            ))
-        })?;
-        let stored = stored.to_vec();
-        let spans = position_spans(first, &stored, cols)?;
-        let mut all: Vec<PostingView<'_>> = Vec::with_capacity(cols.len() + st.postings.len());
-        for (i, span) in spans.into_iter().enumerate() {
-            all.push(PostingView {
-                doc: cols.docs[i],
-                tf: cols.tf[i],
-                doc_len: cols.doc_len[i],
-                positions: &stored[span],
-            });
-        }
-        all.extend(views());
-        write_appended(tx, t, term, &all)?;
-        Ok(Appended::After)
-    }
-
     /// An owned posting, for the general edit.
     fn posting(&self, st: &SegTerm, i: usize) -> Result<Posting> {
         let v = self.view(st, i);
@@ -526,24 +457,6 @@ fn open_posting(st: &mut SegTerm, id: u32, at: DocAt, doc_terms: &mut Vec<u32>) 
         len: 0,
     });
     doc_terms.push(id);
-}
-
-/// What [`Segment::append`] did.
-enum Appended {
-    /// Nothing: a new docnum falls inside the term's list.
-    No,
-    /// Wrote the term's first blocks.
-    ToNewTerm,
-    /// Wrote after the term's present blocks.
-    After,
-}
-
-/// How a term's document frequency changed.
-enum Written {
-    /// The term is new to the index, with this many documents.
-    NewTerm(u64),
-    /// By this much.
-    Changed(i64),
 }
 
 /// The id of `term`, adding it on first sight.

@@ -1,15 +1,20 @@
 //! Bulk import: the keyword analysis run beside the node-table writes makes exactly the database
 //! the writing thread alone makes, and a batch with one bad version writes nothing.
 
+use std::sync::Arc;
+
 use super::support::{doc, mem_db, node};
-use crate::db::{Database, ReadOps};
+use crate::db::{Database, Options, ReadOps};
 use crate::document::gen::{self, GenConfig};
 use crate::document::indexing::{Analysis, TEST_SPLIT};
 use crate::document::record::{HEADS, IDS, NODES, PAGES, SECTIONS, TEXTS};
 use crate::document::write::store_batch;
 use crate::document::{Document, Node};
 use crate::error::ErrorKind;
-use crate::search::{self, SearchSettings, Stemming, TEST_SEGMENT_POSITIONS};
+use crate::search::{
+    self, SearchSettings, Stemming, TEST_BLOCK_POSTINGS, TEST_ENCODE_BESIDE, TEST_SEGMENT_POSITIONS,
+};
+use crate::storage::vfs::MemVfs;
 use crate::version::record::VERSIONS;
 
 type Batch = Vec<(Document, Vec<Node>)>;
@@ -283,5 +288,80 @@ fn cutting_the_analysis_in_two_changes_no_posting() {
             rest(one_dump) == rest(two_dump),
             "{analysis:?}: a table other than the blocks differs"
         );
+    }
+}
+
+/// Every file of `vfs`, by path.
+fn files(vfs: &MemVfs) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut paths = vfs.paths();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let bytes = vfs.file_bytes(&p).unwrap_or_default();
+            (p, bytes)
+        })
+        .collect()
+}
+
+/// A large segment's appended posting blocks are encoded on a second thread while the writer
+/// writes the document records; the writer's inserts do not change, so the files are the ones
+/// the writer alone makes, byte for byte (WAL included), after the batch and after a second one
+/// that extends, follows and edits the first one's blocks: into an empty index and over one with
+/// postings and replaced versions, with small blocks (the encoder must take the writing
+/// thread's block size) and several segments.
+#[test]
+fn encoding_the_blocks_beside_the_writer_makes_the_same_files() {
+    let all = corpus(14, 40);
+    let before: Batch = vec![all[0].clone(), all[4].clone(), unicode("u", "old")];
+    let mut batch: Batch = all[..6].to_vec();
+    batch.push(unicode("u", "v1"));
+    // The second batch replaces a version of the first and adds new ones after it.
+    let mut second: Batch = all[6..].to_vec();
+    second.push(all[2].clone());
+    let stored = |before: &Batch, beside: bool, block: usize, segment: usize| {
+        let vfs = MemVfs::new();
+        let options = Options {
+            vfs: Arc::new(vfs.clone()),
+            ..Options::default()
+        };
+        let db = Database::open("/beside.tsdb", options).unwrap();
+        TEST_BLOCK_POSTINGS.with(|c| c.set(block));
+        let mut w = db.begin_write().unwrap();
+        store_batch(&mut w, before, Analysis::Inline).unwrap();
+        w.commit().unwrap();
+        TEST_ENCODE_BESIDE.with(|c| c.set(Some(beside)));
+        TEST_SEGMENT_POSITIONS.with(|c| c.set(segment));
+        let mut after = Vec::new();
+        for b in [&batch, &second] {
+            let mut w = db.begin_write().unwrap();
+            store_batch(&mut w, b, Analysis::Inline).unwrap();
+            w.commit().unwrap();
+            after.push(files(&vfs));
+        }
+        TEST_SEGMENT_POSITIONS.with(|c| c.set(1 << 28));
+        TEST_ENCODE_BESIDE.with(|c| c.set(None));
+        search::check(&db.begin_read().unwrap()).unwrap();
+        let postings = search::postings_by_term(&db.begin_read().unwrap()).unwrap();
+        TEST_BLOCK_POSTINGS.with(|c| c.set(search::MAX_BLOCK_POSTINGS));
+        (after, postings)
+    };
+    for before in [&Vec::new(), &before] {
+        for (block, segment) in [
+            (search::MAX_BLOCK_POSTINGS, 1 << 28),
+            (3, 1 << 28),
+            (5, 700),
+        ] {
+            let (inline, inline_postings) = stored(before, false, block, segment);
+            let (beside, beside_postings) = stored(before, true, block, segment);
+            assert!(!inline_postings.is_empty());
+            assert!(inline_postings == beside_postings);
+            assert!(
+                inline == beside,
+                "blocks of {block}, segments of {segment} positions, {} versions before: the \
+                 files differ",
+                before.len()
+            );
+        }
     }
 }

@@ -1,0 +1,265 @@
+//! The write of a segment's terms: planned on the writing thread (each term's deletes, and what
+//! its last block holds when its new postings follow it), then, term by term in term order, the
+//! general edit or the appended blocks inserted. Encoding the appended blocks reads no
+//! transaction, so on a large segment a second thread encodes them while the writer writes the
+//! document records and inserts the blocks already encoded. The writer's inserts are the same,
+//! in the same order, whether the blocks were encoded beside it or inline: the database does not
+//! depend on the thread count.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use super::{update_df, SegTerm, Segment};
+use crate::db::{ReadOps, WriteTxn};
+use crate::error::{Error, Result};
+use crate::search::block::{
+    append_fits, appended_blocks, block_postings_limit, decode_postings, insert_blocks, last_block,
+    position_spans, view_header_len, BlockColumns, EncodedBlock, LastBlock, PostingView,
+};
+use crate::search::layout::{encode_term, term_key, Tables};
+use crate::search::write::NodeText;
+
+/// Segments appending fewer postings encode their blocks on the writing thread (a thread costs
+/// tens of µs; 16k postings take about 2 ms to encode).
+const BESIDE_MIN_POSTINGS: usize = 16_384;
+
+/// Terms' blocks the encoder may hold ready before the writer takes them (bounds memory).
+const READY_TERMS: usize = 256;
+
+#[cfg(test)]
+thread_local! {
+    /// Tests force the encoding beside (`Some(true)`) or inline (`Some(false)`).
+    pub(crate) static TEST_ENCODE_BESIDE: std::cell::Cell<Option<bool>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Whether the machine has a second core (asked once).
+pub(crate) fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn encode_beside(postings: usize) -> bool {
+    #[cfg(test)]
+    if let Some(beside) = TEST_ENCODE_BESIDE.with(|c| c.get()) {
+        return beside;
+    }
+    postings >= BESIDE_MIN_POSTINGS && cores() > 1
+}
+
+/// How one term's new postings are written.
+pub(super) enum Tail {
+    /// Deletes, or a new docnum inside the list: the general edit.
+    Edit,
+    /// The term has no block yet: its first blocks.
+    New,
+    /// After the term's last block, which has no room.
+    After,
+    /// Extending the term's last block: its postings (decoded, with their positions' spans in
+    /// `stored`) first, rewritten under the same key.
+    Extend {
+        cols: BlockColumns,
+        stored: Vec<u8>,
+        spans: Vec<Range<usize>>,
+    },
+}
+
+/// One term of the segment, planned.
+pub(super) struct TermPlan {
+    id: u32,
+    /// Its deletes in the segment's sorted deletes.
+    dels: Range<usize>,
+    tail: Tail,
+}
+
+impl TermPlan {
+    fn appends(&self) -> bool {
+        !matches!(self.tail, Tail::Edit)
+    }
+}
+
+impl Segment<'_> {
+    /// Plans every term in `order` (term order); `dels` are the segment's deletes sorted in
+    /// that order. Reads only the terms' own blocks, which no other term's write touches.
+    pub(super) fn plan_terms(
+        &self,
+        tx: &WriteTxn,
+        t: &Tables,
+        cols: &mut BlockColumns,
+        order: &[u32],
+        dels: &[(u32, u64)],
+    ) -> Result<Vec<TermPlan>> {
+        let mut plans = Vec::with_capacity(order.len());
+        let mut at = 0;
+        for &id in order {
+            let n = dels[at..].partition_point(|&(term, _)| term == id);
+            let range = at..at + n;
+            at += n;
+            let st = &self.terms[id as usize];
+            let tail = if range.is_empty() && !st.postings.is_empty() {
+                self.tail(tx, t, cols, st)?
+            } else {
+                Tail::Edit
+            };
+            plans.push(TermPlan {
+                id,
+                dels: range,
+                tail,
+            });
+        }
+        Ok(plans)
+    }
+
+    /// How the new postings of `st` (sorted by docnum, at least one, no deletes) go after its
+    /// present blocks: [`Tail::Edit`] when a new docnum does not follow the last present one.
+    fn tail(
+        &self,
+        tx: &WriteTxn,
+        t: &Tables,
+        cols: &mut BlockColumns,
+        st: &SegTerm,
+    ) -> Result<Tail> {
+        let Some(LastBlock {
+            key,
+            first,
+            postings,
+        }) = last_block(tx, t, &st.name)?
+        else {
+            return Ok(Tail::New);
+        };
+        decode_postings(first, &postings, cols)?;
+        let last = cols.docs.last().copied().unwrap_or(first);
+        let head = self.view(st, 0);
+        if head.doc <= last {
+            return Ok(Tail::Edit);
+        }
+        let bytes: usize = cols
+            .tf
+            .iter()
+            .zip(&cols.doc_len)
+            .map(|(tf, &l)| view_header_len(tf, l))
+            .sum();
+        if !append_fits(cols.len(), bytes, view_header_len(&head.tf, head.doc_len)) {
+            return Ok(Tail::After);
+        }
+        let stored = tx.get(t.positions, &key)?.ok_or_else(|| {
+            Error::corruption(format!(
+                "fts.positions: block at docnum {first} is missing beside its postings"
+            ))
+        })?;
+        let stored = stored.to_vec();
+        let spans = position_spans(first, &stored, cols)?;
+        Ok(Tail::Extend {
+            cols: std::mem::take(cols),
+            stored,
+            spans,
+        })
+    }
+
+    /// The blocks of an appending `plan`, encoded (no transaction: any thread).
+    fn encode(&self, plan: &TermPlan, limit: usize) -> Vec<EncodedBlock> {
+        let st = &self.terms[plan.id as usize];
+        let mut views: Vec<PostingView<'_>> = Vec::new();
+        if let Tail::Extend {
+            cols,
+            stored,
+            spans,
+        } = &plan.tail
+        {
+            views.reserve(cols.len() + st.postings.len());
+            for (i, span) in spans.iter().enumerate() {
+                views.push(PostingView {
+                    doc: cols.docs[i],
+                    tf: cols.tf[i],
+                    doc_len: cols.doc_len[i],
+                    positions: &stored[span.clone()],
+                });
+            }
+        }
+        views.extend((0..st.postings.len()).map(|i| self.view(st, i)));
+        appended_blocks(&st.name, &views, limit, &st.positions)
+    }
+
+    /// Writes the document records, then every term of `plans` in order, its appended blocks
+    /// encoded beside when the segment is large (see the module doc).
+    pub(super) fn write_planned(
+        &self,
+        tx: &mut WriteTxn,
+        t: &Tables,
+        nodes: &[NodeText<'_>],
+        order: &[u32],
+        plans: &[TermPlan],
+        dels: &[(u32, u64)],
+    ) -> Result<()> {
+        // Read here: tests set it per thread.
+        let limit = block_postings_limit();
+        let appended: usize = plans
+            .iter()
+            .filter(|p| p.appends())
+            .map(|p| self.terms[p.id as usize].postings.len())
+            .sum();
+        if !encode_beside(appended) {
+            self.write_docs(tx, t, nodes, order)?;
+            return self.write_terms(tx, t, plans, dels, |plan| Ok(self.encode(plan, limit)));
+        }
+        std::thread::scope(|s| {
+            let (send, ready) = std::sync::mpsc::sync_channel(READY_TERMS);
+            let encoder = s.spawn(move || {
+                for plan in plans.iter().filter(|p| p.appends()) {
+                    if send.send(self.encode(plan, limit)).is_err() {
+                        // The writer stopped on an error.
+                        return;
+                    }
+                }
+            });
+            let written = self.write_docs(tx, t, nodes, order).and_then(|()| {
+                self.write_terms(tx, t, plans, dels, |plan| {
+                    ready.recv().map_err(|_| {
+                        Error::corruption(format!(
+                            "the index's block encoder stopped before term {:?}",
+                            self.terms[plan.id as usize].name
+                        ))
+                    })
+                })
+            });
+            drop(ready);
+            // A panic there is one the writing thread would have had: pass it on.
+            encoder
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            written
+        })
+    }
+
+    /// Writes every term of `plans` in order: the general edit, or the blocks `blocks` gives
+    /// for it (asked once per appending plan, in order); then its document frequency.
+    fn write_terms(
+        &self,
+        tx: &mut WriteTxn,
+        t: &Tables,
+        plans: &[TermPlan],
+        dels: &[(u32, u64)],
+        mut blocks: impl FnMut(&TermPlan) -> Result<Vec<EncodedBlock>>,
+    ) -> Result<()> {
+        for plan in plans {
+            let st = &self.terms[plan.id as usize];
+            let new = st.postings.len() as u64;
+            match plan.tail {
+                Tail::Edit => {
+                    let delta = self.edit_term(tx, t, st, &dels[plan.dels.clone()])?;
+                    update_df(tx, t, &st.name, delta)?;
+                }
+                Tail::New => {
+                    insert_blocks(tx, t, &blocks(plan)?)?;
+                    // A term without blocks is not in the dictionary: no read needed.
+                    tx.insert(t.terms, &term_key(&st.name), &encode_term(new))?;
+                }
+                Tail::After | Tail::Extend { .. } => {
+                    insert_blocks(tx, t, &blocks(plan)?)?;
+                    update_df(tx, t, &st.name, new as i64)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
