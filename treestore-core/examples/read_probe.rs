@@ -1,12 +1,14 @@
 //! A fixed run of document reads on an existing database, for instruction counts (callgrind) or
 //! profiles of the read path without building the corpus first: `cargo run --release -p
 //! treestore-core --example read_probe -- <db path>
-//! <node|node_tx|ancestors|subtree_text|subtree20|h2h_node|h2h_children|h2h_ancestors> [calls]`.
+//! <node|node_tx|ancestors|subtree_text|subtree20|subtree20b|h2h_node|h2h_children|h2h_ancestors>
+//! [calls]`.
 //!
 //! Reads a database `doc_speed` built (its phase `import`): a seeded random policy per call, and
 //! a random node id among "0000".."0099" (ids the update left out are skipped); `subtree20` reads,
 //! with text, the whole subtree of nodes whose subtree has 18-22 nodes (as `doc_speed`'s subtree
-//! phase), picked before the counted calls. The `h2h_*` phases read as the head-to-head
+//! phase), picked before the counted calls; `subtree20b` reads the same through the borrowed
+//! API (`subtree_with`, keeping each node's id and field lengths, as `doc_speed`'s borrowed row). The `h2h_*` phases read as the head-to-head
 //! benchmark reads TreeStore (`benches/src/h2h/ts.rs`): a read transaction and a reader per call,
 //! version "v3" named, the borrowed API, keeping each node's id and field lengths; children and
 //! ancestors without text. The calls run twice,
@@ -39,7 +41,7 @@ fn main() -> Result<()> {
     // The same calls first, uncounted: their pages are verified and mapped, as in a running server.
     let tx = db.begin_read()?;
     let r = DocReader::new(&tx);
-    let picks = if phase == "subtree20" {
+    let picks = if phase.starts_with("subtree20") {
         subtree_picks(&r, &policies, calls)?
     } else {
         Vec::new()
@@ -80,7 +82,7 @@ type Reader<'t> = DocReader<'t, ReadTxn>;
 struct Query<'a> {
     db: &'a Database,
     policies: &'a [String],
-    /// For `subtree20`: (policy index, node id) per call.
+    /// For `subtree20` and `subtree20b`: (policy index, node id) per call.
     picks: &'a [(usize, String)],
     phase: &'a str,
     calls: u64,
@@ -136,6 +138,10 @@ impl Kept {
 }
 
 impl NodeSink for Kept {
+    fn reserve(&mut self, nodes: usize) {
+        self.0.reserve(nodes);
+    }
+
     fn node(&mut self, n: &NodeRef<'_>) -> Result<()> {
         self.0.push(Kept::line(n));
         Ok(())
@@ -181,6 +187,12 @@ fn run(r: &Reader, q: &Query) -> Result<usize> {
             "subtree20" => {
                 let (p, id) = &q.picks[call as usize];
                 r.subtree(&policies[*p], None, id, 0, true).map(count)
+            }
+            "subtree20b" => {
+                let (p, id) = &q.picks[call as usize];
+                let mut kept = Kept(Vec::new());
+                r.subtree_with(&policies[*p], None, id, 0, true, &mut kept)
+                    .map(|()| count(kept.0))
             }
             "node" => r.node(p, None, &id).map(|n| count(vec![n])),
             "node_tx" => docs.node(p, None, &id).map(|n| count(vec![n])),

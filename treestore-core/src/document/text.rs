@@ -371,6 +371,14 @@ fn not_utf8(s: &StoredText) -> Error {
 /// `body`, read from the chunks of `s`, as its text: its length must be the one the node records,
 /// and it must be UTF-8.
 pub(crate) fn checked_body(s: &StoredText, body: Vec<u8>) -> Result<String> {
+    checked_slice(s, &body)?;
+    // SAFETY: `checked_slice` has just checked that `body` is UTF-8 (the same check as
+    // `String::from_utf8`, only faster), so it is not repeated.
+    Ok(unsafe { String::from_utf8_unchecked(body) })
+}
+
+/// [`checked_body`] of a body borrowed from a caller's buffer.
+pub(crate) fn checked_slice<'b>(s: &StoredText, body: &'b [u8]) -> Result<&'b str> {
     if body.len() as u64 != s.len {
         return Err(Error::corruption(format!(
             "doc.text: the text of vid {} position {} has {} bytes in its chunks, its nodes \
@@ -381,12 +389,7 @@ pub(crate) fn checked_body(s: &StoredText, body: Vec<u8>) -> Result<String> {
             s.len
         )));
     }
-    if crate::codec::utf8(&body).is_none() {
-        return Err(not_utf8(s));
-    }
-    // SAFETY: `codec::utf8` has just checked that `body` is UTF-8 (the same check as
-    // `String::from_utf8`, only faster), so it is not repeated.
-    Ok(unsafe { String::from_utf8_unchecked(body) })
+    checked_str(s, body)
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
