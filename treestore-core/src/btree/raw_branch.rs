@@ -14,6 +14,7 @@
 use super::page::{page_kind, BranchPage};
 use super::write::TreeMut;
 use crate::error::{Error, Result};
+use crate::storage::delta::Touched;
 use crate::storage::format::{seal_page, write_u64, PageKind};
 
 /// Writes the raw branch `raw` as page `page_no` into `page` (a whole page) and seals it.
@@ -28,11 +29,12 @@ pub(crate) fn renumber(page: &mut [u8], page_no: u64) {
     seal_page(page);
 }
 
-/// Points child `i` of the raw branch `raw` (dirty page `page_no`) at `child`.
-fn set_child(raw: &mut [u8], page_no: u64, i: usize, child: u64) -> Result<()> {
+/// Points child `i` of the raw branch `raw` (dirty page `page_no`) at `child`; returns the offset
+/// of the 8 bytes written.
+fn set_child(raw: &mut [u8], page_no: u64, i: usize, child: u64) -> Result<usize> {
     let at = BranchPage::new(raw, page_no)?.child_at(i)?;
     write_u64(raw, at, child);
-    Ok(())
+    Ok(at)
 }
 
 /// Which child of a raw branch a descent takes.
@@ -66,6 +68,8 @@ impl TreeMut<'_> {
         self.dirty.freed.push(page_no);
         let p = self.allocate();
         self.dirty.raw.insert(p, raw);
+        // At commit the copy gets its page number and checksum: the header block changes.
+        self.dirty.raw_touched.insert(p, Touched::HEADER);
         self.dirty.sources.insert(p, page_no);
         Ok(p)
     }
@@ -91,7 +95,12 @@ impl TreeMut<'_> {
             .raw
             .get_mut(&p)
             .ok_or_else(|| Error::corruption(format!("raw branch {p} vanished")))?;
-        set_child(raw, p, idx, child)
+        let at = set_child(raw, p, idx, child)?;
+        // A page without an entry is compared whole, so the entry is only ever widened.
+        if let Some(t) = self.dirty.raw_touched.get_mut(&p) {
+            t.mark(at, 8);
+        }
+        Ok(())
     }
 }
 

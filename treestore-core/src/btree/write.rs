@@ -14,6 +14,7 @@ use super::pool::NodePool;
 use super::view::{NodeSource, NodeView, MAX_DEPTH};
 use crate::error::{Error, Result};
 use crate::storage::alloc::Allocator;
+use crate::storage::delta::Touched;
 use crate::storage::pager::{MapState, PageRef, Pager};
 
 /// Everything a write transaction has changed and not yet committed.
@@ -35,6 +36,10 @@ pub(crate) struct DirtySet {
     /// Branches copied raw by an insert (see [`super::raw_branch`]), by their new page number;
     /// a page is in `nodes` or here, never both.
     pub raw: FxHashMap<u64, Box<[u8]>>,
+    /// For each page of `raw`, the blocks where it may differ from the page it was copied from
+    /// (its header and the children patched in), so the WAL's delta encoder compares only those.
+    /// Read only for pages in `raw`; a page missing here is compared whole.
+    pub raw_touched: FxHashMap<u64, Touched>,
     /// The decoded nodes the writer's last commit (txid `prev_txid`) wrote, by their page numbers:
     /// each is what decoding its committed page gives. A transaction whose base is that commit
     /// takes one instead of decoding the page again: small commits in a row rewrite the same
@@ -86,6 +91,37 @@ pub(crate) fn raw_branch_cow() -> bool {
     RAW_BRANCH_COW.with(|c| c.get())
 }
 
+/// Whether the WAL's delta encoder compares only the blocks of a raw branch its writer touched
+/// ([`DirtySet::raw_touched`]); tests switch it off on their thread to compare the log against
+/// whole-page comparison.
+#[cfg(not(test))]
+pub(crate) fn touched_blocks() -> bool {
+    true
+}
+
+#[cfg(test)]
+thread_local! {
+    pub(crate) static TOUCHED_BLOCKS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+#[cfg(test)]
+pub(crate) fn touched_blocks() -> bool {
+    TOUCHED_BLOCKS.with(|c| c.get())
+}
+
+impl DirtySet {
+    /// The blocks in which dirty page `page_no` may differ from the page it was copied from.
+    pub(crate) fn touched(&self, page_no: u64) -> Touched {
+        if !touched_blocks() || !self.raw.contains_key(&page_no) {
+            return Touched::ALL;
+        }
+        self.raw_touched
+            .get(&page_no)
+            .copied()
+            .unwrap_or(Touched::ALL)
+    }
+}
+
 /// Entries of a map or list a recycled [`DirtySet`] keeps its room for; a larger one (a bulk
 /// load's) is freed.
 const KEEP_CAPACITY: usize = 4096;
@@ -106,6 +142,10 @@ impl DirtySet {
         if self.raw.capacity() > KEEP_CAPACITY {
             self.raw = FxHashMap::default();
         }
+        if self.raw_touched.capacity() > KEEP_CAPACITY {
+            self.raw_touched = FxHashMap::default();
+        }
+        self.raw_touched.clear();
         if self.sources.capacity() > KEEP_CAPACITY {
             self.sources = FxHashMap::default();
         }

@@ -268,6 +268,7 @@ impl WriteTxn {
                 page_no: *page_no,
                 page,
                 base: base.as_ref().map(|(b, bytes)| (*b, &bytes[..])),
+                touched: self.dirty.touched(*page_no),
             })
             .collect();
         let lsn = self.shared.wal.append(&info, &out)?;

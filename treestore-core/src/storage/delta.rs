@@ -19,13 +19,70 @@ const BLOCK_WORDS: usize = 8;
 /// Equal bytes between two differing stretches below which they are sent as one run.
 const MERGE_GAP: usize = 16;
 
+/// Bytes of a block the encoder compares at once.
+const BLOCK_BYTES: usize = WORD * BLOCK_WORDS;
+
+/// Which [`BLOCK_BYTES`]-byte blocks of a page may differ from its base, when the writer knows:
+/// a raw branch copy (see `btree::raw_branch`) differs from the page it was copied from only in
+/// its header (page number, checksum) and the child pointers patched into it, so its encoder
+/// compares those blocks and skips the other 62 of a 4 KiB page. Bit `k` stands for block `k`;
+/// blocks from 64 on are taken as equal unless `all` is set (an edit past them sets it). The
+/// output is what comparing every block gives, as long as the blocks left out are equal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Touched {
+    mask: u64,
+    all: bool,
+}
+
+impl Touched {
+    /// Any block may differ: the encoder compares them all.
+    pub(crate) const ALL: Touched = Touched { mask: 0, all: true };
+    /// Only the page header (block 0) differs so far.
+    pub(crate) const HEADER: Touched = Touched {
+        mask: 1,
+        all: false,
+    };
+
+    /// Notes that bytes `at..at + len` may have changed.
+    pub(crate) fn mark(&mut self, at: usize, len: usize) {
+        let (first, last) = (at / BLOCK_BYTES, (at + len.max(1) - 1) / BLOCK_BYTES);
+        if last >= 64 {
+            self.all = true;
+            return;
+        }
+        for b in first..=last {
+            self.mask |= 1 << b;
+        }
+    }
+
+    /// Whether block `b` may differ.
+    #[inline(always)]
+    fn may_differ(self, b: usize) -> bool {
+        self.all || (b < 64 && self.mask & (1 << b) != 0)
+    }
+}
+
 /// Appends to `out` the delta payload that turns `base` (page `base_no`) into `page`, unless it
 /// would exceed `limit` bytes: then `out` is left as it was and `false` returned. Both pages have
 /// the same length, a multiple of 8.
+#[cfg(test)]
 pub(crate) fn encode(
     base_no: u64,
     base: &[u8],
     page: &[u8],
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> bool {
+    encode_touched(base_no, base, page, Touched::ALL, limit, out)
+}
+
+/// [`encode`] for a page that differs from `base` at most in the blocks `touched` names: the
+/// others are not compared (see [`Touched`]).
+pub(crate) fn encode_touched(
+    base_no: u64,
+    base: &[u8],
+    page: &[u8],
+    touched: Touched,
     limit: usize,
     out: &mut Vec<u8>,
 ) -> bool {
@@ -41,7 +98,10 @@ pub(crate) fn encode(
     while i < words {
         // Equal stretches (most of a page) are skipped a block at a time: one vector compare
         // instead of eight word compares.
-        if i % BLOCK_WORDS == 0 && i + BLOCK_WORDS <= words && block_equal(base, page, i) {
+        if i % BLOCK_WORDS == 0
+            && i + BLOCK_WORDS <= words
+            && (!touched.may_differ(i / BLOCK_WORDS) || block_equal(base, page, i))
+        {
             i += BLOCK_WORDS;
             continue;
         }
@@ -222,6 +282,74 @@ mod tests {
         assert!(apply(&d, &mut page, 6).is_err(), "a run cut short");
         d.truncate(8 + 3);
         assert!(apply(&d, &mut page, 6).is_err(), "a run header cut short");
+    }
+
+    /// Eight-byte writes at random offsets (child pointers patched into a raw branch copy) and
+    /// header changes: the encoder told which blocks they touch writes what comparing every
+    /// block writes, and, told of all but one, misses that one.
+    #[test]
+    fn touched_blocks_give_what_comparing_every_block_gives() {
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for ps in [1024usize, 4096] {
+            for round in 0..300 {
+                let base: Vec<u8> = (0..ps).map(|_| next() as u8).collect();
+                let mut page = base.clone();
+                page[4..16].copy_from_slice(&next().to_le_bytes().repeat(2)[..12]);
+                let mut touched = Touched::HEADER;
+                let mut writes = Vec::new();
+                for _ in 0..1 + round % 4 {
+                    let at = 16 + next() as usize % (ps - 24);
+                    page[at..at + 8].copy_from_slice(&next().to_le_bytes());
+                    touched.mark(at, 8);
+                    writes.push(at);
+                }
+                let (mut full, mut fast) = (Vec::new(), Vec::new());
+                assert!(encode(3, &base, &page, ps, &mut full));
+                assert!(encode_touched(3, &base, &page, touched, ps, &mut fast));
+                assert_eq!(fast, full, "page size {ps} round {round}");
+                // Leaving out the block of the last write (when no other change is near it) loses
+                // that write: the hint is what the encoder trusts.
+                let last = *writes.last().unwrap();
+                let mut partial = Touched::HEADER;
+                for &at in &writes[..writes.len() - 1] {
+                    partial.mark(at, 8);
+                }
+                // (A run may run on word by word into the next block, so the blocks beside it
+                // must be untouched too.)
+                if ((last / BLOCK_BYTES).saturating_sub(1)..=(last + 7) / BLOCK_BYTES + 1)
+                    .all(|b| !partial.may_differ(b))
+                {
+                    let mut short = Vec::new();
+                    assert!(encode_touched(3, &base, &page, partial, ps, &mut short));
+                    assert_ne!(short, full, "page size {ps} round {round}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_touch_past_the_mask_compares_every_block() {
+        let mut t = Touched::HEADER;
+        t.mark(100, 8);
+        assert!(t.may_differ(0) && t.may_differ(1) && !t.may_differ(2) && !t.may_differ(70));
+        t.mark(120, 16); // spans blocks 1 and 2
+        assert!(t.may_differ(2) && !t.may_differ(3));
+        t.mark(64 * BLOCK_BYTES + 8, 8);
+        assert_eq!(
+            t,
+            Touched {
+                mask: t.mask,
+                all: true
+            }
+        );
+        assert!((0..200).all(|b| t.may_differ(b)));
+        assert!((0..200).all(|b| Touched::ALL.may_differ(b)));
     }
 
     /// The encoder's definition, word by word with no block skipping (skipping an equal block

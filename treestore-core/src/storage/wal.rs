@@ -127,6 +127,8 @@ pub(crate) struct PageOut<'a> {
     pub page_no: u64,
     pub page: &'a [u8],
     pub base: Option<(u64, &'a [u8])>,
+    /// The blocks that may differ from the base (see [`delta::Touched`]).
+    pub touched: delta::Touched,
 }
 
 /// What the writer may use as a delta base (see [`Bases::accepts`]).
@@ -447,7 +449,8 @@ impl Wal {
             let mut as_delta = false;
             if let Some((base_no, base)) = base {
                 push_record(buf, KIND_DELTA, seq, info.txid, p.page_no, |buf| {
-                    as_delta = delta::encode(base_no, base, p.page, delta_limit, buf);
+                    as_delta =
+                        delta::encode_touched(base_no, base, p.page, p.touched, delta_limit, buf);
                 });
                 if !as_delta {
                     buf.truncate(buf.len() - RECORD_HEADER_LEN);

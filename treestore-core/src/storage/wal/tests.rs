@@ -57,6 +57,7 @@ fn commit(wal: &Wal, info: &CommitInfo, pages: &[TestPage]) -> u64 {
             page_no: *page_no,
             page,
             base: base.as_ref().map(|(b, bytes)| (*b, &bytes[..])),
+            touched: delta::Touched::ALL,
         })
         .collect();
     let end = wal.append(info, &out).unwrap();
