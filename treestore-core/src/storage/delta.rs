@@ -76,8 +76,10 @@ pub(crate) fn encode(
     encode_touched(base_no, base, page, Touched::ALL, limit, out)
 }
 
-/// [`encode`] for a page that differs from `base` at most in the blocks `touched` names: the
-/// others are not compared (see [`Touched`]).
+/// Appends to `out` the delta payload that turns `base` (page `base_no`) into `page`, unless it
+/// would exceed `limit` bytes (then `out` is left as it was and `false` returned), for a page that
+/// differs from `base` at most in the blocks `touched` names: the others are not compared (see
+/// [`Touched`]; [`Touched::ALL`] compares every block).
 pub(crate) fn encode_touched(
     base_no: u64,
     base: &[u8],
