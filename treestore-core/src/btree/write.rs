@@ -57,57 +57,48 @@ pub(crate) struct DirtySet {
 /// load's would hold memory for little gain).
 const PREV_MAX_NODES: usize = 64;
 
-/// Whether write transactions take the last commit's decoded nodes ([`DirtySet::prev`]); tests
-/// switch it off on their thread to compare the pages against the decoding path.
-#[cfg(not(test))]
-pub(crate) fn node_memo() -> bool {
-    true
+/// Declares `fn $name() -> bool`, a fast path's switch: always on in a build; in tests read from
+/// the thread-local `$flag` (on unless a test turns it off), so a test can compare the pages the
+/// fast path writes against the plain path's on its own thread.
+macro_rules! fast_path_switch {
+    ($(#[$doc:meta])* $name:ident, $flag:ident) => {
+        $(#[$doc])*
+        #[cfg(not(test))]
+        pub(crate) fn $name() -> bool {
+            true
+        }
+
+        #[cfg(test)]
+        thread_local! {
+            pub(crate) static $flag: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+        }
+
+        $(#[$doc])*
+        #[cfg(test)]
+        pub(crate) fn $name() -> bool {
+            $flag.with(|c| c.get())
+        }
+    };
 }
 
-#[cfg(test)]
-thread_local! {
-    pub(crate) static NODE_MEMO: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
-}
+fast_path_switch!(
+    /// Whether write transactions take the last commit's decoded nodes ([`DirtySet::prev`]).
+    node_memo,
+    NODE_MEMO
+);
 
-#[cfg(test)]
-pub(crate) fn node_memo() -> bool {
-    NODE_MEMO.with(|c| c.get())
-}
+fast_path_switch!(
+    /// Whether inserts copy committed branches raw ([`super::raw_branch`]).
+    raw_branch_cow,
+    RAW_BRANCH_COW
+);
 
-/// Whether inserts copy committed branches raw ([`super::raw_branch`]); tests switch it off on
-/// their thread to compare the pages against the decoding path.
-#[cfg(not(test))]
-pub(crate) fn raw_branch_cow() -> bool {
-    true
-}
-
-#[cfg(test)]
-thread_local! {
-    pub(crate) static RAW_BRANCH_COW: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
-}
-
-#[cfg(test)]
-pub(crate) fn raw_branch_cow() -> bool {
-    RAW_BRANCH_COW.with(|c| c.get())
-}
-
-/// Whether the WAL's delta encoder compares only the blocks of a raw branch its writer touched
-/// ([`DirtySet::raw_touched`]); tests switch it off on their thread to compare the log against
-/// whole-page comparison.
-#[cfg(not(test))]
-pub(crate) fn touched_blocks() -> bool {
-    true
-}
-
-#[cfg(test)]
-thread_local! {
-    pub(crate) static TOUCHED_BLOCKS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
-}
-
-#[cfg(test)]
-pub(crate) fn touched_blocks() -> bool {
-    TOUCHED_BLOCKS.with(|c| c.get())
-}
+fast_path_switch!(
+    /// Whether the WAL's delta encoder compares only the blocks of a raw branch its writer
+    /// touched ([`DirtySet::raw_touched`]), not the whole page.
+    touched_blocks,
+    TOUCHED_BLOCKS
+);
 
 impl DirtySet {
     /// The blocks in which dirty page `page_no` may differ from the page it was copied from.

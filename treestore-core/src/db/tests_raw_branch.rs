@@ -15,18 +15,6 @@ use crate::storage::vfs::MemVfs;
 type Files = Vec<(PathBuf, Vec<u8>)>;
 type Model = BTreeMap<(usize, Vec<u8>), Vec<u8>>;
 
-fn files(vfs: &MemVfs) -> Files {
-    let mut paths = vfs.paths();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            let bytes = vfs.file_bytes(&p).unwrap_or_default();
-            (p, bytes)
-        })
-        .collect()
-}
-
 /// A key of 4 to ~120 bytes (some longer than a branch key kept inline) sharing prefixes.
 fn key(rng: &mut u64, table: usize) -> Vec<u8> {
     let r = next(rng);
@@ -111,7 +99,7 @@ fn run_with(seed: u64, raw: bool, memo: bool, direct: bool) -> (Vec<Files>, Mode
         if round % 13 == 12 {
             db.checkpoint().unwrap();
         }
-        snaps.push(files(&vfs));
+        snaps.push(vfs.files());
     }
     let r = db.begin_read().unwrap();
     let mut seen = BTreeMap::new();

@@ -291,19 +291,6 @@ fn cutting_the_analysis_in_two_changes_no_posting() {
     }
 }
 
-/// Every file of `vfs`, by path.
-fn files(vfs: &MemVfs) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut paths = vfs.paths();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            let bytes = vfs.file_bytes(&p).unwrap_or_default();
-            (p, bytes)
-        })
-        .collect()
-}
-
 /// A large segment's appended posting blocks are encoded on a second thread while the writer
 /// writes the document records; the writer's inserts do not change, so the files are the ones
 /// the writer alone makes, byte for byte (WAL included), after the batch and after a second one
@@ -337,7 +324,7 @@ fn encoding_the_blocks_beside_the_writer_makes_the_same_files() {
             let mut w = db.begin_write().unwrap();
             store_batch(&mut w, b, Analysis::Inline).unwrap();
             w.commit().unwrap();
-            after.push(files(&vfs));
+            after.push(vfs.files());
         }
         TEST_SEGMENT_POSITIONS.with(|c| c.set(1 << 28));
         TEST_ENCODE_BESIDE.with(|c| c.set(None));

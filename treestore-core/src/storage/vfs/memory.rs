@@ -86,6 +86,16 @@ impl MemVfs {
         self.files.lock().keys().cloned().collect()
     }
 
+    /// Every file with a copy of its contents, sorted by path: what tests compare when two runs
+    /// must leave the same files byte for byte.
+    pub fn files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let files = self.files.lock();
+        let copies = files
+            .iter()
+            .map(|(path, node)| (path.clone(), node.data.read().clone()));
+        copies.collect()
+    }
+
     fn node(&self, path: &Path) -> Option<Arc<MemNode>> {
         self.files.lock().get(path).cloned()
     }
