@@ -9,8 +9,6 @@ pub(crate) mod pool;
 mod prefetch;
 pub(crate) mod raw_branch;
 mod relocate;
-#[cfg(test)]
-mod tests_leaf_layout;
 pub(crate) mod view;
 pub(crate) mod write;
 

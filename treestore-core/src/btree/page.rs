@@ -11,14 +11,6 @@
 //! | entry + 8        | key len   | key bytes                                             |
 //! | then             | val len   | value bytes, or 16 bytes: first overflow page, length |
 //!
-//! Entries fill the page from its end down in key order: entry 0 ends the page, entry i ends where
-//! entry i - 1 starts, free space lies between the slots and the lowest entry. A key appended
-//! after the others (a table's newest record, a time index) then moves no other entry's bytes, and
-//! its WAL delta is the header, one slot and the entry instead of most of the page (entries placed
-//! upward after the slots moved every entry by a slot's 12 bytes). Builds before session 9 placed
-//! them upward right after the slots; readers follow the slot offsets, so both layouts read the
-//! same (`tests_leaf_layout.rs`), and a page written again takes this one.
-//!
 //! Branch page (count = number of keys, children = count + 1):
 //!
 //! | offset      | size      | field                                                     |
@@ -483,16 +475,8 @@ fn encode_leaf(leaf: &Leaf, page_no: u64, page: &mut [u8]) {
         n => shared_len(leaf.key(0), leaf.key(n - 1)),
     };
     page[SHARED_AT] = shared as u8;
-    // Entries go from the page's end down (see the module doc): entry i ends where entry i - 1
-    // starts.
-    let mut end = page.len();
+    let mut at = PAGE_HEADER_LEN + leaf.len() * SLOT_LEN;
     for (i, (key, val)) in leaf.iter().enumerate() {
-        let vlen = match val {
-            ValRef::Inline(v) => v.len(),
-            ValRef::Overflow { .. } => OVERFLOW_REF_LEN,
-        };
-        let at = end - (8 + key.len() + vlen);
-        end = at;
         let slot = PAGE_HEADER_LEN + i * SLOT_LEN;
         write_u32(page, slot, at as u32);
         write_u64(page, slot + 4, prefix_of(&key[shared..]));
@@ -503,11 +487,13 @@ fn encode_leaf(leaf: &Leaf, page_no: u64, page: &mut [u8]) {
             ValRef::Inline(v) => {
                 write_u32(page, at + 4, v.len() as u32);
                 page[vat..vat + v.len()].copy_from_slice(v);
+                at = vat + v.len();
             }
             ValRef::Overflow { first, len } => {
                 write_u32(page, at + 4, OVERFLOW_FLAG | OVERFLOW_REF_LEN as u32);
                 write_u64(page, vat, first);
                 write_u64(page, vat + 8, len);
+                at = vat + OVERFLOW_REF_LEN;
             }
         }
     }
@@ -588,10 +574,9 @@ mod tests {
         );
         let back = view.decode().unwrap();
         assert!(back.iter().eq(leaf.iter()));
-        // Entries end the page, the last one lowest.
         assert_eq!(leaf.encoded_size(), {
             let last = view.entry_start(2).unwrap();
-            PAGE_HEADER_LEN + 3 * SLOT_LEN + (4096 - last)
+            last + 8 + 6
         });
     }
 
