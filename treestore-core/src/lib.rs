@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod prompt;
 pub mod query;
 pub mod record;
+pub mod rng;
 pub mod search;
 pub mod storage;
 pub mod time;

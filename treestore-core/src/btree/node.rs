@@ -556,13 +556,8 @@ mod tests {
     fn leaf_edits_match_a_model() {
         let mut leaf = Leaf::default();
         let mut model: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = Default::default();
-        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng
-        };
+        let mut rng = crate::rng::Rng::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = || rng.next_u64();
         let check = |leaf: &Leaf, model: &std::collections::BTreeMap<Vec<u8>, Vec<u8>>| {
             let got: Vec<(Vec<u8>, Vec<u8>)> = leaf
                 .iter()

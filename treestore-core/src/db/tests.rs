@@ -443,15 +443,10 @@ fn finger_lookups_agree_with_plain_gets_in_any_order() {
     probes.push(b"zzz".to_vec());
     let mut orders = vec![probes.clone()];
     orders.push(probes.iter().rev().cloned().collect());
-    let mut x = 7u64;
+    let mut rng = crate::rng::Rng::new(7);
     orders.push(
         (0..4000)
-            .map(|_| {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                probes[(x >> 33) as usize % probes.len()].clone()
-            })
+            .map(|_| probes[rng.index(probes.len())].clone())
             .collect(),
     );
     orders.push((0..6003).step_by(37).map(key).collect());
@@ -494,18 +489,17 @@ fn finger_lookups_agree_with_plain_gets_in_any_order() {
 /// overflow values, rolled back transactions), the tree holds what a model holds.
 #[test]
 fn appends_in_key_order_mixed_with_other_writes_match_a_model() {
-    use crate::document::gen::Rng;
     let vfs = MemVfs::new();
     let db = Database::open("/db", mem_options(&vfs)).unwrap();
     let mut model = std::collections::BTreeMap::<Vec<u8>, Vec<u8>>::new();
-    let mut rng = Rng::new(5);
+    let mut rng = crate::rng::Rng::new(5);
     let mut next = 1_000u32;
     for round in 0..40 {
         let mut w = db.begin_write().unwrap();
         let t = w.table("t").unwrap();
         let mut changed = model.clone();
         for _ in 0..400 {
-            let value = |rng: &mut Rng| {
+            let value = |rng: &mut crate::rng::Rng| {
                 let len = if rng.chance(0.02) {
                     3000
                 } else {

@@ -10,14 +10,15 @@ use std::path::PathBuf;
 use super::tests::mem_options;
 use super::*;
 use crate::btree::write::{NODE_MEMO, RAW_BRANCH_COW};
+use crate::rng::Rng;
 use crate::storage::vfs::MemVfs;
 
 type Files = Vec<(PathBuf, Vec<u8>)>;
 type Model = BTreeMap<(usize, Vec<u8>), Vec<u8>>;
 
 /// A key of 4 to ~120 bytes (some longer than a branch key kept inline) sharing prefixes.
-fn key(rng: &mut u64, table: usize) -> Vec<u8> {
-    let r = next(rng);
+fn key(rng: &mut Rng, table: usize) -> Vec<u8> {
+    let r = rng.next_u64();
     if r.is_multiple_of(2) {
         // A few hot keys: small commits in a row rewrite their leaves.
         return format!("t{table}/hot/{:03}", (r >> 8) % 60).into_bytes();
@@ -27,13 +28,6 @@ fn key(rng: &mut u64, table: usize) -> Vec<u8> {
         k.resize(k.len() + (r >> 20) as usize % 100, b'x');
     }
     k
-}
-
-fn next(rng: &mut u64) -> u64 {
-    *rng ^= *rng << 13;
-    *rng ^= *rng >> 7;
-    *rng ^= *rng << 17;
-    *rng
 }
 
 /// Runs the workload of `seed`; returns the files after each commit and the final contents.
@@ -53,7 +47,7 @@ fn run_with(seed: u64, raw: bool, memo: bool, direct: bool) -> (Vec<Files>, Mode
         opts.direct_commit_bytes = 16 << 10;
     }
     let db = Database::open("/db", opts).unwrap();
-    let mut rng = seed | 1;
+    let mut rng = Rng::new(seed);
     let mut model = BTreeMap::new();
     let mut snaps = Vec::new();
     let mut raw_copies = 0;
@@ -65,21 +59,21 @@ fn run_with(seed: u64, raw: bool, memo: bool, direct: bool) -> (Vec<Files>, Mode
         let ops = if round % 10 == 0 {
             800
         } else {
-            1 + next(&mut rng) % 6
+            1 + rng.next_u64() % 6
         };
         let mut raw_seen = 0;
         for _ in 0..ops {
-            let t = (next(&mut rng) % 3) as usize;
+            let t = (rng.next_u64() % 3) as usize;
             let k = key(&mut rng, t);
-            if next(&mut rng).is_multiple_of(4) {
+            if rng.next_u64().is_multiple_of(4) {
                 let removed = w.remove(tables[t], &k).unwrap();
                 assert_eq!(removed, staged.remove(&(t, k)).is_some());
             } else {
-                let len = match next(&mut rng) % 20 {
+                let len = match rng.next_u64() % 20 {
                     0 => 700, // an overflow value at 1 KiB pages
                     n => (n * 7) as usize,
                 };
-                let v = vec![(next(&mut rng) % 251) as u8; len];
+                let v = vec![(rng.next_u64() % 251) as u8; len];
                 w.insert(tables[t], &k, &v).unwrap();
                 staged.insert((t, k), v);
             }

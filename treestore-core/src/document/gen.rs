@@ -11,50 +11,11 @@ use crate::time::Timestamp;
 /// 2024-01-01T00:00:00Z, the `created_at` of generated versions (plus the document number).
 pub const BASE_TIME: Timestamp = 1_704_067_200_000_000;
 
-/// splitmix64: tiny, fast, and fully determined by its seed.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub use crate::rng::Rng;
 
-impl Rng {
-    /// A generator for `seed`.
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x005e_ed0f_7ee5)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (0 when `n` is 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next_u64() % n
-        }
-    }
-
-    /// Uniform in `lo..=hi`.
-    pub fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below((hi.saturating_sub(lo) + 1) as u64) as usize
-    }
-
-    /// True with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
-
-    fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
-        words
-            .get(self.below(words.len() as u64) as usize)
-            .copied()
-            .unwrap_or("")
-    }
+/// A word of `words` ("" when there are none).
+fn pick<'a>(rng: &mut Rng, words: &[&'a str]) -> &'a str {
+    rng.pick(words).unwrap_or("")
 }
 
 const WORDS: &[&str] = &[
@@ -198,7 +159,7 @@ pub fn prose(rng: &mut Rng, chars: usize) -> String {
     let mut sentence_start = true;
     let mut count = 0;
     while count < chars {
-        let w = rng.pick(WORDS);
+        let w = pick(rng, WORDS);
         count += w.chars().count() + 2;
         if !s.is_empty() {
             s.push(' ');
@@ -318,8 +279,8 @@ fn rng_len(seed: u64, i: usize, (lo, hi): (usize, usize)) -> usize {
 }
 
 fn title(rng: &mut Rng, i: usize) -> String {
-    let head = rng.pick(TITLE_HEADS);
-    let tail = rng.pick(WORDS);
+    let head = pick(rng, TITLE_HEADS);
+    let tail = pick(rng, WORDS);
     format!("{head} — {tail} ({i})")
 }
 

@@ -528,18 +528,12 @@ mod tests {
             "Don't", "ÉCOLE", "q", "  ", "a1B2", "ß", "ς", "İ", "§", "\u{a0}", "Ж", "\u{5b0}", "ب",
             "\u{64b}", "\u{7ff}", "\u{80}", "×", "ǅ",
         ];
-        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = crate::rng::Rng::new(0x2545_f491_4f6c_dd1d);
         let mut nonempty = 0;
         for _ in 0..20000 {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
             let mut text = String::new();
-            for _ in 0..(rng % 13) {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                text.push_str(pieces[(rng % pieces.len() as u64) as usize]);
+            for _ in 0..rng.below(13) {
+                text.push_str(pieces[rng.index(pieces.len())]);
             }
             assert_eq!(words(&text).collect::<Vec<_>>(), general(&text), "{text:?}");
             let mut scanned = Vec::new();

@@ -291,13 +291,8 @@ mod tests {
     /// block writes, and, told of all but one, misses that one.
     #[test]
     fn touched_blocks_give_what_comparing_every_block_gives() {
-        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng
-        };
+        let mut rng = crate::rng::Rng::new(0x9E37_79B9_7F4A_7C15);
+        let mut next = || rng.next_u64();
         for ps in [1024usize, 4096] {
             for round in 0..300 {
                 let base: Vec<u8> = (0..ps).map(|_| next() as u8).collect();

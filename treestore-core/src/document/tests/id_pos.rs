@@ -405,13 +405,8 @@ fn batches_of_any_shape_read_as_their_ids_one_by_one() {
     let nodes = numbered(400);
     docs.store_document(&doc("p", "v1"), &nodes).unwrap();
     let ids: Vec<String> = nodes.iter().map(|n| n.node_id.clone()).collect();
-    let mut x = 7u64;
-    let mut rand = |n: usize| {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (x >> 33) as usize % n
-    };
+    let mut rng = crate::rng::Rng::new(7);
+    let mut rand = |n: usize| rng.index(n);
     let mut batches: Vec<Vec<String>> = vec![
         Vec::new(),
         vec![ids[5].clone()],

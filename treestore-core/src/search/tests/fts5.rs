@@ -38,7 +38,7 @@ struct Corpus {
 }
 
 fn corpus(size: usize) -> Corpus {
-    let mut rng = Rng(20240601);
+    let mut rng = Rng::new(20240601);
     let docs = (0..size)
         .map(|_| {
             let summary = if rng.below(3) == 0 {
@@ -173,7 +173,9 @@ fn phrases(c: &Corpus) -> Vec<String> {
     [(3usize, 2usize), (17, 5), (101, 10), (500, 0), (650, 20)]
         .iter()
         .map(|&(d, at)| {
+            // A text has at least 10 words; `at` wraps on shorter ones.
             let words: Vec<&str> = c.docs[d][2].split(' ').collect();
+            let at = at % (words.len() - 1);
             format!("\"{} {}\"", words[at], words[at + 1])
         })
         .chain(std::iter::once(format!(
@@ -307,7 +309,7 @@ fn porter_stems_as_fts5_porter() {
         .iter()
         .flat_map(|s| suffixes.iter().map(move |x| format!("{s}{x}")))
         .collect();
-    let mut rng = Rng(99);
+    let mut rng = Rng::new(99);
     let letters = b"abcdeilmnorstuyz";
     for _ in 0..3000 {
         let n = 3 + rng.below(10) as usize;

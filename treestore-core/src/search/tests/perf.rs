@@ -46,7 +46,7 @@ fn perf_against_fts5() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let docs: Vec<[String; 3]> = (0..n)
         .map(|_| {
             [

@@ -96,7 +96,7 @@ fn removing_everything_empties_every_table_but_settings_and_stats() {
 fn churn_over_many_blocks_matches_a_fresh_index() {
     TEST_BLOCK_POSTINGS.with(|c| c.set(4));
     let vocab = ["ant", "bee", "cat", "dog", "eel", "fox", "gnu", "hen"];
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let text = |rng: &mut Rng| {
         let n = rng.below(7) as usize;
         (0..n)

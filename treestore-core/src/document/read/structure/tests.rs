@@ -185,12 +185,9 @@ fn cut_chars_agrees_with_the_char_walk() {
     let mut samples = vec![String::new()];
     for seed in 0..200usize {
         let mut s = "a".repeat(seed % 9);
-        let mut x = seed;
+        let mut rng = crate::rng::Rng::new(seed as u64);
         while s.len() < 60 + seed % 40 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            s.push_str(pieces[(x >> 33) % pieces.len()]);
+            s.push_str(pieces[rng.index(pieces.len())]);
         }
         samples.push(s);
     }
