@@ -1,11 +1,13 @@
 //! Durable tool-result stores, TreeStore against SQLite (WAL, `synchronous=FULL`), in one run:
 //! one thread, then 8 threads storing at once (group commit), the same record as the head-to-head's
-//! "store a tool result (durable)" (`src/h2h/ts.rs`, `src/h2h/sqlite.rs`).
+//! "store a tool result (durable)" (`src/h2h/ts.rs`, `src/h2h/sqlite.rs`). TreeStore stores through
+//! `MetadataStore::store_tool_result`, the path of the C ABI and the SDKs: stores made at once are
+//! combined into one commit (`Database::write_combined`), each durable when its call returns.
 //!
 //! `cargo run --release --example commit_speed -- [SECONDS] [PRELOAD]` (defaults 3 s and 20,000
 //! results stored first, in batches, so the trees have depth). Prints per engine and phase the
 //! stores per second and p50 / p99 latency, and for TreeStore the WAL bytes and pages per commit
-//! and how many stores shared each WAL flush, and the checkpoints' time. `ENGINES=treestore` (or
+//! and how many commits and stores shared each WAL flush, and the checkpoints' time. `ENGINES=treestore` (or
 //! `sqlite`) runs one engine; `THREADS=1` one phase; `CHECKPOINT_MB=256` changes TreeStore's
 //! checkpoint threshold; `RELAXED=1` opens TreeStore with `Durability::Relaxed` (no fsync per
 //! commit: what is left is the commit's CPU work); `STORES=n` stores n results per thread instead
@@ -19,7 +21,7 @@ use rusqlite::Connection;
 use treestore_benches::h2h::queries::tool_json;
 use treestore_benches::h2h::sqlite::{insert_tool_result, TOOL_RESULTS_SCHEMA};
 use treestore_core::db::{Database, Options};
-use treestore_core::metadata::{store_tool_result, ToolResult};
+use treestore_core::metadata::{store_tool_result, MetadataStore, ToolResult};
 use treestore_core::metrics::Op;
 
 static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -64,11 +66,14 @@ impl Store for Ts {
         }
         self.0.checkpoint().unwrap();
     }
+    /// The public path the service's calls take (the C ABI's `treestore_tool_result_store`
+    /// with no transaction and the SDKs go the same way): `MetadataStore::store_tool_result`,
+    /// which combines the stores threads make at once into one commit; each returns durable.
     fn store(&self) {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let mut w = self.0.begin_write().unwrap();
-        store_tool_result(&mut w, ts_result(n)).unwrap();
-        w.commit().unwrap();
+        MetadataStore(&self.0)
+            .store_tool_result(ts_result(n))
+            .unwrap();
     }
 }
 
@@ -103,8 +108,9 @@ impl Store for Lite {
     }
 }
 
-/// Runs `threads` storers for `secs`; returns stores per second, p50 and p99 in µs.
-fn run(s: &dyn Store, threads: usize, secs: f64) -> (f64, f64, f64) {
+/// Runs `threads` storers for `secs`; returns stores per second, p50 and p99 in µs, and the
+/// number of stores.
+fn run(s: &dyn Store, threads: usize, secs: f64) -> (f64, f64, f64, u64) {
     let dur = Duration::from_secs_f64(secs);
     // STORES=n: each thread stores n results instead of running for `secs` (a fixed workload,
     // for instruction counts).
@@ -134,7 +140,7 @@ fn run(s: &dyn Store, threads: usize, secs: f64) -> (f64, f64, f64) {
     let wall = t0.elapsed().as_secs_f64();
     all.sort_unstable();
     let q = |p: f64| all[((all.len() - 1) as f64 * p) as usize] as f64 / 1e3;
-    (all.len() as f64 / wall, q(0.5), q(0.99))
+    (all.len() as f64 / wall, q(0.5), q(0.99), all.len() as u64)
 }
 
 fn main() {
@@ -184,7 +190,7 @@ fn main() {
         for &e in &engines {
             let before = ts.0.stats().unwrap();
             let cp_before = ts.0.metrics().snapshot(Op::Checkpoint).sum_seconds;
-            let (ops, p50, p99) = run(e, threads, secs);
+            let (ops, p50, p99, stores) = run(e, threads, secs);
             let after = ts.0.stats().unwrap();
             let cp_secs = ts.0.metrics().snapshot(Op::Checkpoint).sum_seconds - cp_before;
             println!(
@@ -192,22 +198,23 @@ fn main() {
                 e.name()
             );
             if e.name() == "TreeStore" {
-                rows.push((threads, before, after, cp_secs));
+                rows.push((threads, stores, before, after, cp_secs));
             }
         }
     }
-    for (threads, b, a, cp_secs) in rows {
+    for (threads, stores, b, a, cp_secs) in rows {
         let commits = a.commits - b.commits;
         let cps = a.checkpoints - b.checkpoints;
         let flushes = a.wal_syncs.saturating_sub(b.wal_syncs);
         let bytes = (a.wal_appended_bytes - b.wal_appended_bytes) as f64 / commits as f64;
         let deltas = (a.wal_delta_records - b.wal_delta_records) as f64 / commits as f64;
         println!(
-            "TreeStore {threads} thread(s): {commits} commits, WAL bytes/commit {bytes:.0} ({:.1} pages; \
-             {deltas:.1} page-delta records), {:.2} commits per WAL flush, {cps} checkpoints taking \
-             {:.0} ms in all",
+            "TreeStore {threads} thread(s): {stores} stores in {commits} commits, WAL bytes/commit \
+             {bytes:.0} ({:.1} pages; {deltas:.1} page-delta records), {:.2} commits and {:.2} stores \
+             per WAL flush, {cps} checkpoints taking {:.0} ms in all",
             bytes / (a.page_size + 40) as f64,
             commits as f64 / flushes.max(1) as f64,
+            stores as f64 / flushes.max(1) as f64,
             cp_secs * 1e3
         );
     }

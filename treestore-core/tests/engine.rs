@@ -2,6 +2,8 @@
 //! consistency at every sync point, I/O error injection, corrupted files, real process kills,
 //! concurrency, file growth and recovery cost. Each module says what can go wrong that it checks.
 
+#[path = "engine/combine.rs"]
+mod combine;
 #[path = "engine/concurrency.rs"]
 mod concurrency;
 #[path = "engine/corruption.rs"]

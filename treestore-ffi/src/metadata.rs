@@ -5,7 +5,9 @@
 //! Every export takes `txn` (NULL: its own transaction, a write committed at once) and writes its
 //! records to `*out_result`, a new result the caller frees with `treestore_result_free`. Lists put
 //! `limit` and `cursor` in their query JSON and return the next page's cursor as the result's
-//! `next_cursor`. Deletes report what they removed through an optional out-parameter.
+//! `next_cursor`. Deletes report what they removed through an optional out-parameter. A tool
+//! result or trajectory step stored with `txn` NULL is combined with the ones other threads store
+//! at the same time into one commit and one WAL flush ([`write_combined_timed`]).
 //! Every call is counted in the database's latency histograms (`treestore_db_metrics_text`; a
 //! read's latency measured on a sample of calls: `txn::read_timed`).
 
@@ -18,10 +20,34 @@ use treestore_core::metrics::Op;
 use crate::args;
 use crate::db::treestore_db;
 use crate::error::treestore_error;
+use crate::error::FfiError;
 use crate::exports::{found_record, list_page};
 use crate::result::{records_result, treestore_result, write_record};
 use crate::status::treestore_status;
 use crate::txn::{read_timed, treestore_txn, write_timed};
+use treestore_core::WriteTxn;
+
+/// [`write_timed`] for the single-record writes the service makes from many threads at once
+/// (tool results, trajectory steps, prompt usage records): with `txn` NULL the write is combined
+/// with the ones other threads make at the same time into one commit and one WAL flush
+/// ([`treestore_core::Database::write_combined`]); each call still returns once its own write is
+/// durable, and a failing one writes nothing without failing the others. `f` may run more than
+/// once (the run that commits counts). With a `txn`, `f` runs once in it.
+pub(crate) fn write_combined_timed<T: Send + 'static>(
+    db: *const treestore_db,
+    txn: *mut treestore_txn,
+    op: Op,
+    mut f: impl FnMut(&mut WriteTxn) -> treestore_core::Result<T> + Send + 'static,
+) -> Result<T, FfiError> {
+    if !txn.is_null() {
+        return write_timed(db, txn, op, |w| f(w));
+    }
+    let handle = args::handle(db, "db")?;
+    Ok(handle
+        .db
+        .metrics()
+        .time(op, || handle.db.write_combined(f))?)
+}
 
 /// Stores a tool result given as a JSON object (`tool_name` required; `execution_id` generated
 /// when absent; `result_data` any JSON). Writes a result holding the stored `tool_result` record.
@@ -40,8 +66,8 @@ pub extern "C" fn treestore_tool_result_store(
     crate::panic::boundary(err_out, || {
         let input: ToolResult = args::json(json, json_len, "json", "tool_result")?;
         args::out(out_result, "out_result")?;
-        let stored = write_timed(db, txn, Op::StoreToolResult, |w| {
-            metadata::store_tool_result(w, input)
+        let stored = write_combined_timed(db, txn, Op::StoreToolResult, move |w| {
+            metadata::store_tool_result(w, input.clone())
         })?;
         write_record(out_result, &stored);
         Ok(())
@@ -193,8 +219,9 @@ pub extern "C" fn treestore_trajectory_append_step(
         let step: TrajectoryStep =
             args::json(step_json, step_json_len, "step_json", "trajectory_step")?;
         args::out(out_result, "out_result")?;
-        let stored = write_timed(db, txn, Op::StoreTrajectory, |w| {
-            metadata::append_trajectory_step(w, id, step)
+        let id = id.to_string();
+        let stored = write_combined_timed(db, txn, Op::StoreTrajectory, move |w| {
+            metadata::append_trajectory_step(w, &id, step.clone())
         })?;
         write_record(out_result, &stored);
         Ok(())

@@ -20,6 +20,7 @@ use crate::args;
 use crate::db::treestore_db;
 use crate::error::{treestore_error, FfiError};
 use crate::exports::{found_record, list_page};
+use crate::metadata::write_combined_timed;
 use crate::result::{records_result, treestore_result, write_record};
 use crate::status::treestore_status;
 use crate::txn::{read_timed, treestore_txn, write_timed};
@@ -289,8 +290,8 @@ pub extern "C" fn treestore_prompt_usage_record(
     crate::panic::boundary(err_out, || {
         let input: PromptUsage = args::json(json, json_len, "json", "prompt_usage")?;
         args::out(out_result, "out_result")?;
-        let stored = write_timed(db, txn, Op::Prompts, |w| {
-            prompt::record_prompt_usage(w, input)
+        let stored = write_combined_timed(db, txn, Op::Prompts, move |w| {
+            prompt::record_prompt_usage(w, input.clone())
         })?;
         write_record(out_result, &stored);
         Ok(())

@@ -1,6 +1,8 @@
 //! TreeStore through `treestore-core` directly: one database file, `Durability::Sync` (a commit
 //! returns once its WAL record is fsynced; concurrent committers share one fsync), the default
-//! 4 KiB pages. The search index is the built-in BM25 one, kept by `store_document`.
+//! 4 KiB pages. Tool results are stored as the C ABI and the SDKs store them
+//! (`MetadataStore::store_tool_result`: stores made at once are combined into one commit). The
+//! search index is the built-in BM25 one, kept by `store_document`.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -8,7 +10,7 @@ use std::path::{Path, PathBuf};
 use treestore_core::document::{
     store_document, store_documents, DocReader, NodeRef, NodeSink, StructureOptions,
 };
-use treestore_core::metadata::{store_tool_result, ToolResult};
+use treestore_core::metadata::{MetadataStore, ToolResult};
 use treestore_core::search::{search, SearchOptions};
 use treestore_core::version::VersionReader;
 use treestore_core::{Database, Durability, ErrorKind, Options};
@@ -209,9 +211,9 @@ impl super::Session for Session<'_> {
                     duration_ms: 12,
                     ..ToolResult::default()
                 };
-                let mut w = self.db.begin_write().unwrap();
-                store_tool_result(&mut w, result).unwrap();
-                w.commit().unwrap();
+                // The public path of the C ABI and the SDKs: stores made at once by several
+                // threads share one commit and flush; each is durable when the call returns.
+                MetadataStore(self.db).store_tool_result(result).unwrap();
                 Vec::new()
             }
         }

@@ -3,6 +3,7 @@
 
 mod backup;
 mod checkpoint;
+mod combine;
 mod integrity;
 mod open;
 mod options;
@@ -17,6 +18,7 @@ mod table_cache;
 mod write;
 
 pub use backup::BackupReport;
+pub use combine::{MAX_GROUP_BYTES, MAX_GROUP_OPS};
 pub use integrity::IntegrityReport;
 pub use options::{Durability, Options};
 pub use read::ReadTxn;
@@ -53,6 +55,28 @@ impl Database {
     /// Begins the write transaction, waiting while another one is open.
     pub fn begin_write(&self) -> Result<WriteTxn> {
         WriteTxn::begin(self.shared.clone())
+    }
+
+    /// Runs `op` in a write transaction shared with the operations other threads submit at the
+    /// same time, and returns its result once that transaction is committed (and, in
+    /// [`Durability::Sync`] mode, durable): one commit, one WAL record and one flush serve the
+    /// whole group (see `db/combine.rs`). Each operation is atomic on its own: one that
+    /// fails or panics writes nothing and the others still land, so `op` may run more than once
+    /// (only the run that commits counts) and must write only through the transaction. A panic
+    /// of `op` resumes on this thread. `op` must not begin another write transaction, and the
+    /// calling thread must not hold one open.
+    pub fn write_combined<T, F>(&self, op: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut WriteTxn) -> Result<T> + Send + 'static,
+    {
+        self.shared.combiner.submit(&self.shared, op)
+    }
+
+    /// Combined writes waiting for a leader (for tests that line operations up in one group).
+    #[cfg(test)]
+    pub(crate) fn combined_queue_len(&self) -> usize {
+        self.shared.combiner.queued()
     }
 
     /// Copies every committed page into the main file and empties the WAL.
@@ -150,6 +174,8 @@ impl Database {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_combine;
 #[cfg(test)]
 mod tests_raw_branch;
 #[cfg(test)]

@@ -76,6 +76,8 @@ pub(crate) struct Shared {
     pub flusher: Mutex<Option<Flusher>>,
     /// The thread that prepares WAL space ahead of the appends (writable, real files only).
     pub preparer: Mutex<Option<crate::storage::wal::Preparer>>,
+    /// The queue of combined writes ([`super::combine`]).
+    pub combiner: super::combine::Combiner,
 }
 
 /// The relaxed mode's background WAL sync thread.
@@ -135,6 +137,7 @@ impl Shared {
             poison_reason: Mutex::new(String::new()),
             flusher: Mutex::new(None),
             preparer: Mutex::new(None),
+            combiner: Default::default(),
         }
     }
 

@@ -223,10 +223,17 @@ impl WriteTxn {
 
     /// Commits: appends the changes to the WAL, publishes them to new readers and, in
     /// [`Durability::Sync`] mode, returns once they are on disk.
-    pub fn commit(mut self) -> Result<()> {
+    pub fn commit(self) -> Result<()> {
+        self.commit_then(true).map(|_| ())
+    }
+
+    /// Commits, syncing in [`Durability::Sync`] mode only when `sync`; returns the WAL offset the
+    /// commit's record ends at (0 when there was nothing to commit), which a caller that
+    /// deferred the sync hands to [`sync_committed`] before it reports the commit durable.
+    pub(crate) fn commit_then(mut self, sync: bool) -> Result<u64> {
         let shared = self.shared.clone();
         let timer = shared.metrics.start(crate::metrics::Op::Commit);
-        let result = self.commit_inner();
+        let result = self.commit_inner(sync);
         timer.finish(result.is_err());
         if let Err(e) = &result {
             self.shared.poison(e);
@@ -234,11 +241,17 @@ impl WriteTxn {
         result
     }
 
-    fn commit_inner(&mut self) -> Result<()> {
+    /// Bytes of the pages this transaction has changed so far.
+    pub(crate) fn dirty_bytes(&self) -> usize {
+        (self.dirty.nodes.len() + self.dirty.raw.len() + self.dirty.overflow.len())
+            * self.shared.pager.page_size()
+    }
+
+    fn commit_inner(&mut self, sync: bool) -> Result<u64> {
         self.shared.check_writable()?;
         let tables = std::mem::take(&mut *self.tables.borrow_mut());
         if !self.catalog_changed && !tables.iter().any(|t| t.changed) {
-            return Ok(());
+            return Ok(0);
         }
         self.write_catalog(&tables)?;
         let ps = self.shared.pager.page_size();
@@ -288,10 +301,10 @@ impl WriteTxn {
         };
         self.shared.release_writer(state);
         checkpoint?;
-        if self.shared.durability == Durability::Sync {
+        if sync && self.shared.durability == Durability::Sync {
             self.shared.wal.sync_to(lsn)?;
         }
-        Ok(())
+        Ok(lsn)
     }
 
     /// The dirty pages, encoded and sealed, by page number (for the WAL and the overlay).
@@ -572,6 +585,19 @@ impl ReadOps for WriteTxn {
     fn snapshot_memo(&self) -> Option<&SnapshotMemo> {
         None
     }
+}
+
+/// In [`Durability::Sync`] mode, returns once the WAL is durable up to `lsn` (what
+/// [`WriteTxn::commit_then`] returned); a failed sync poisons the database, as a failed commit does.
+pub(crate) fn sync_committed(shared: &Shared, lsn: u64) -> Result<()> {
+    if shared.durability != Durability::Sync {
+        return Ok(());
+    }
+    let result = shared.wal.sync_to(lsn);
+    if let Err(e) = &result {
+        shared.poison(e);
+    }
+    result
 }
 
 fn missing_dirty(page_no: u64) -> Error {

@@ -1,5 +1,7 @@
 //! [`MetadataStore`]: every operation of the metadata store in its own transaction, for callers
-//! that do not combine stores in one commit.
+//! that do not combine stores in one commit. The single-record writes the service makes from
+//! many threads at once (tool results, trajectory steps) go through write combining
+//! ([`Database::write_combined`](crate::Database::write_combined)).
 
 use crate::db::{Database, ReadTxn, WriteTxn};
 use crate::error::Result;
@@ -26,13 +28,25 @@ impl MetadataStore<'_> {
         Ok(out)
     }
 
+    /// A single-record write: combined with the ones other threads make at the same time into
+    /// one commit and one WAL flush ([`Database::write_combined`]); as durable and as atomic as
+    /// [`Self::write`]'s. `f` may run more than once; the run that commits counts.
+    fn combined<T: Send + 'static>(
+        &self,
+        f: impl FnMut(&mut WriteTxn) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.0.write_combined(f)
+    }
+
     fn read<T>(&self, f: impl FnOnce(&ReadTxn) -> Result<T>) -> Result<T> {
         f(&self.0.begin_read()?)
     }
 
-    /// See [`store_tool_result`](super::store_tool_result).
+    /// See [`store_tool_result`](super::store_tool_result). Tool results stored by several
+    /// threads at once share one commit and one WAL flush; each call still returns only once its
+    /// own result is durable, and a failing one writes nothing without failing the others.
     pub fn store_tool_result(&self, result: ToolResult) -> Result<ToolResult> {
-        self.write(|w| tr::store_tool_result(w, result))
+        self.combined(move |w| tr::store_tool_result(w, result.clone()))
     }
 
     /// See [`tool_result`](super::tool_result).
@@ -66,7 +80,9 @@ impl MetadataStore<'_> {
         trajectory_id: &str,
         step: TrajectoryStep,
     ) -> Result<TrajectoryStep> {
-        self.write(|w| traj::append_trajectory_step(w, trajectory_id, step))
+        // Combined as tool results are (see `store_tool_result`).
+        let id = trajectory_id.to_string();
+        self.combined(move |w| traj::append_trajectory_step(w, &id, step.clone()))
     }
 
     /// See [`complete_trajectory`](super::complete_trajectory).

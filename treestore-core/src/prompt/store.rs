@@ -1,5 +1,7 @@
 //! [`PromptStore`]: every operation of the prompt store in its own transaction, for callers that
-//! do not combine stores in one commit.
+//! do not combine stores in one commit. Usage records, which the service writes from many
+//! threads at once, go through write combining
+//! ([`Database::write_combined`](crate::Database::write_combined)).
 
 use std::collections::BTreeMap;
 
@@ -27,6 +29,16 @@ impl PromptStore<'_> {
         let out = f(&mut txn)?;
         txn.commit()?;
         Ok(out)
+    }
+
+    /// A single-record write combined with the ones other threads make at the same time
+    /// ([`Database::write_combined`]): one commit and one WAL flush for the group, each call as
+    /// durable and as atomic as [`Self::write`]'s. `f` may run more than once.
+    fn combined<T: Send + 'static>(
+        &self,
+        f: impl FnMut(&mut WriteTxn) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.0.write_combined(f)
     }
 
     fn read<T>(&self, f: impl FnOnce(&ReadTxn) -> Result<T>) -> Result<T> {
@@ -90,7 +102,7 @@ impl PromptStore<'_> {
 
     /// See [`record_prompt_usage`](super::record_prompt_usage).
     pub fn record_prompt_usage(&self, usage: PromptUsage) -> Result<PromptUsage> {
-        self.write(|w| use_::record_prompt_usage(w, usage))
+        self.combined(move |w| use_::record_prompt_usage(w, usage.clone()))
     }
 
     /// See [`score_prompt_usage`](super::score_prompt_usage).

@@ -167,3 +167,101 @@ fn the_handle_runs_every_operation_and_its_writes_survive_a_reopen() {
     assert_eq!(s.all_metadata("doc", "1").unwrap().len(), 1);
     assert!(db.check_integrity().unwrap().is_ok());
 }
+
+/// Tool results and trajectory steps stored through the handle from many threads at once are
+/// combined into shared commits: each call gets its own result, every stored one reads back, an
+/// invalid one fails alone, and each thread's steps keep its order with no gap in the numbers.
+#[test]
+fn handle_writes_from_many_threads_are_combined_and_each_lands_alone() {
+    const THREADS: usize = 8;
+    const EACH: usize = 30;
+    let db = super::mem_db();
+    let traj = MetadataStore(&db)
+        .store_trajectory(Trajectory {
+            case_id: "c".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .trajectory_id;
+    let per_thread: Vec<Vec<(ToolResult, u32)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (db, traj) = (&db, &traj);
+                s.spawn(move || {
+                    let store = MetadataStore(db);
+                    let mut out = Vec::new();
+                    for i in 0..EACH {
+                        let bad = i % 10 == 3;
+                        let input = ToolResult {
+                            tool_name: "navigate".into(),
+                            case_id: Some(format!("case-{t}")),
+                            result_data: if bad {
+                                "{oops".into()
+                            } else {
+                                format!("[{t},{i}]")
+                            },
+                            success: true,
+                            duration_ms: i as u64,
+                            ..Default::default()
+                        };
+                        match store.store_tool_result(input.clone()) {
+                            Ok(stored) => {
+                                assert!(!bad, "invalid JSON was stored");
+                                assert_eq!(stored.result_data, input.result_data);
+                                assert_eq!(stored.case_id, input.case_id);
+                                let step = store
+                                    .append_trajectory_step(
+                                        traj,
+                                        TrajectoryStep {
+                                            action: format!("t{t}-{i}"),
+                                            ..Default::default()
+                                        },
+                                    )
+                                    .unwrap();
+                                assert_eq!(step.action, format!("t{t}-{i}"));
+                                out.push((stored, step.step_number));
+                            }
+                            Err(e) => {
+                                assert!(bad, "a valid store failed: {e}");
+                                assert!(e.message().contains("result_data"), "{e}");
+                            }
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let store = MetadataStore(&db);
+    let mut numbers = Vec::new();
+    for (t, stored) in per_thread.iter().enumerate() {
+        assert_eq!(stored.len(), EACH - EACH / 10);
+        assert!(
+            stored.windows(2).all(|w| w[0].1 < w[1].1),
+            "thread {t}'s steps are out of order"
+        );
+        for (r, step) in stored {
+            assert_eq!(
+                store.tool_result(&r.execution_id).unwrap().as_ref(),
+                Some(r)
+            );
+            numbers.push(*step);
+        }
+        let q = ToolResultQuery {
+            case_id: Some(format!("case-{t}")),
+            ..Default::default()
+        };
+        assert_eq!(store.tool_results(&q).unwrap().items.len(), stored.len());
+    }
+    numbers.sort_unstable();
+    let total = numbers.len() as u32;
+    assert_eq!(numbers, (1..=total).collect::<Vec<u32>>());
+    assert_eq!(
+        store.trajectory(&traj).unwrap().unwrap().steps.len(),
+        total as usize
+    );
+    // Every stored result and step is indexed once for the unified search, nothing else.
+    let summary = crate::search::records::check_records(&db.begin_read().unwrap()).unwrap();
+    assert_eq!(summary.records, 2 * u64::from(total));
+}

@@ -153,3 +153,55 @@ fn the_handle_runs_every_operation_and_its_writes_survive_a_reopen() {
     );
     assert!(db.check_integrity().unwrap().is_ok());
 }
+
+/// Two usage records with the same id lined up in one combined group: the first lands, the
+/// second fails with `AlreadyExists` alone, and the statistics count one call.
+#[test]
+fn a_duplicate_usage_id_in_a_combined_group_fails_alone() {
+    let db = crate::metadata::tests::mem_db();
+    let s = PromptStore(&db);
+    s.create_prompt(NewPrompt {
+        name: "p".into(),
+        template: "Hi {{n}}".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let usage = |id: &str, latency_ms| PromptUsage {
+        usage_id: id.into(),
+        prompt_name: "p".into(),
+        latency_ms,
+        ..Default::default()
+    };
+    // Holding the writer lines the records up behind it; releasing it lets them go as one group.
+    let held = db.begin_write().unwrap();
+    let results = std::thread::scope(|sc| {
+        let mut handles = Vec::new();
+        for (i, (id, latency)) in [("u1", 10), ("dup", 20), ("dup", 30), ("u2", 40)]
+            .into_iter()
+            .enumerate()
+        {
+            let db = &db;
+            let u = usage(id, latency);
+            handles.push(sc.spawn(move || PromptStore(db).record_prompt_usage(u)));
+            let start = std::time::Instant::now();
+            while db.combined_queue_len() != i + 1 {
+                assert!(start.elapsed().as_secs() < 20, "timed out");
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+        drop(held);
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(results[0].as_ref().unwrap().usage_id, "u1");
+    assert_eq!(results[1].as_ref().unwrap().latency_ms, 20);
+    let err = results[2].as_ref().unwrap_err();
+    assert_eq!(err.kind(), crate::error::ErrorKind::AlreadyExists, "{err}");
+    assert_eq!(results[3].as_ref().unwrap().usage_id, "u2");
+    assert_eq!(s.prompt_usage("dup").unwrap().unwrap().latency_ms, 20);
+    let stats = s.prompt_stats("p", 1).unwrap();
+    assert_eq!(stats.count, 3);
+    assert_eq!(stats.mean_latency_ms, (10.0 + 20.0 + 40.0) / 3.0);
+}
