@@ -12,5 +12,6 @@ mod relocate;
 pub(crate) mod view;
 pub(crate) mod write;
 
+pub(crate) use prefetch::prefetch;
 pub use view::{Bytes, Finger};
 pub(crate) use write::max_inline_value;

@@ -217,6 +217,22 @@ pub(crate) fn load_value<'a, S: NodeSource<'a>>(src: &S, loc: ValueLoc<'a>) -> R
     }
 }
 
+/// Pages this many levels or more below the root are asked for whole as a lookup reaches them.
+const PREFETCH_FROM_DEPTH: usize = 2;
+
+/// `page`, at `depth` levels below the root, after asking for all its cache lines when it lies
+/// [`PREFETCH_FROM_DEPTH`] or more levels down. The top levels of a tree are few and stay in
+/// cache; the lower ones (a leaf above all) are mostly not, and a search of one reads the header,
+/// then the slots, then an entry, then its value: each a miss that waits for the one before.
+/// Asked for together, they arrive in about the time of one. A hint: it changes no result.
+#[inline]
+fn prefetched<'p>(page: &'p PageRef<'_>, depth: usize) -> &'p PageRef<'p> {
+    if depth >= PREFETCH_FROM_DEPTH {
+        super::prefetch::prefetch(page);
+    }
+    page
+}
+
 /// The value stored under `key` in the tree rooted at `root` (0: empty tree).
 pub(crate) fn get<'a, S: NodeSource<'a>>(
     src: &S,
@@ -224,12 +240,12 @@ pub(crate) fn get<'a, S: NodeSource<'a>>(
     key: &[u8],
 ) -> Result<Option<Bytes<'a>>> {
     let mut page_no = root;
-    for _ in 0..MAX_DEPTH {
+    for depth in 0..MAX_DEPTH {
         if page_no == 0 {
             return Ok(None);
         }
         let next = match src.node(page_no)? {
-            NodeView::Page(page, no) => match page_kind(&page, no)? {
+            NodeView::Page(page, no) => match page_kind(prefetched(&page, depth), no)? {
                 PageKind::Leaf => return leaf_get(src, &page, no, key),
                 PageKind::Branch => BranchPage::new(&page, no)?.child_for(key)?,
                 k => {
@@ -375,14 +391,18 @@ enum Route<'a> {
 /// Routes `key` at `page_no`. With `edges_decide` false (a remembered page below the root) a key
 /// at either edge of the page, before its first key or at or after its last, gives `None` (ask
 /// the parent): only the keys between the page's own first and last key surely belong to it.
+/// `depth` is the page's level below the root, for [`prefetched`] (0 for a remembered page: it
+/// was read by the lookup before, so it is most likely still in cache).
 fn route<'a, S: NodeSource<'a>>(
     src: &S,
     page_no: u64,
     key: &[u8],
     edges_decide: bool,
+    depth: usize,
 ) -> Result<Option<Route<'a>>> {
     let node = src.node(page_no)?;
     if let NodeView::Page(page, no) = &node {
+        prefetched(page, depth);
         return route_page(src, page, *no, key, edges_decide);
     }
     if node.is_leaf(page_no)? {
@@ -461,7 +481,7 @@ pub(crate) fn get_near<'a, S: NodeSource<'a>>(
     // Up: the lowest remembered page that surely holds the key (the root holds every key).
     let mut next = root;
     while let Some(&at) = path.last() {
-        match route(src, at, key, path.len() == 1)? {
+        match route(src, at, key, path.len() == 1, 0)? {
             Some(Route::Leaf(v)) => return Ok(v),
             Some(Route::Child(c)) => {
                 next = c;
@@ -481,7 +501,7 @@ pub(crate) fn get_near<'a, S: NodeSource<'a>>(
             )));
         }
         path.push(next);
-        match route(src, next, key, true)? {
+        match route(src, next, key, true, path.len() - 1)? {
             Some(Route::Child(c)) => next = c,
             Some(Route::Leaf(v)) => return Ok(v),
             // With `edges_decide` every page routes; `None` cannot happen here.

@@ -9,7 +9,6 @@ use crate::db::ReadOps;
 use crate::document::record::{decode_node_ref, NodeRecordRef, TextRefBorrowed};
 use crate::document::text;
 use crate::error::Result;
-use crate::keys::KeyBuilder;
 use crate::time::Timestamp;
 
 /// One node, borrowed from the transaction's pages: the fields of [`Node`](super::Node), with
@@ -117,10 +116,14 @@ impl<R: ReadOps + ?Sized> DocReader<'_, R> {
             // read into a string.
             TextRefBorrowed::Stored(s) => {
                 let t = self.texts.get(tx)?;
-                let mut key = KeyBuilder::with_capacity(24);
-                text::read_with(tx, t, &s, &mut Finger::new(), &mut key, |body| {
+                // The reader's key buffer, taken for the read (so `f` may read through `self`
+                // again) and given back after it: a point read allocates no key.
+                let mut key = std::mem::take(&mut *self.keys.borrow_mut());
+                let got = text::read_with(tx, t, &s, &mut Finger::new(), &mut key, |body| {
                     f(&NodeRef::of_record(&rec, policy, version_id, Some(&body)))
-                })
+                });
+                *self.keys.borrow_mut() = key;
+                got
             }
         }
     }
