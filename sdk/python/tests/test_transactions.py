@@ -243,3 +243,50 @@ def test_get_node_reads_the_threads_read_transaction(db):
         assert in_thread(lambda: db.get_node("p", "a"))["title"] == "Alpha two"
     assert db.get_node("p", "a")["version_id"] == "v2"
     assert len(db._h.inflight) == 4  # every call left, the failed one included
+
+
+def test_one_crossing_reads_leave_no_call_in_flight(db):
+    """get_node, the tree queries and as-of register their call inline (no enter_addrs call): each
+    must unregister it on success, on an engine error and on a bad argument, or close() would wait on
+    it forever; inside a transaction they read its snapshot."""
+    from conftest import small_document
+
+    db.store_document(**small_document())
+    inflight = db._h.inflight
+    idle = list(inflight)  # the handle's fixed entries (database._IDLE); a call in flight adds one
+    calls = [
+        lambda: db.get_node("p", "a"),
+        lambda: db.get_children("p", "root"),
+        lambda: db.get_subtree("p", "root"),
+        lambda: db.get_ancestor_path("p", "a1"),
+        lambda: db.get_version_as_of("p", "2999-01-01"),
+    ]
+    failing = [
+        lambda: db.get_node("p", "nope"),
+        lambda: db.get_children("p", "nope"),
+        lambda: db.get_subtree("p", "nope"),
+        lambda: db.get_ancestor_path("nope", "a1"),
+        lambda: db.get_children("p", "root", version_id="v9"),
+        lambda: db.get_subtree("p", "root", version_id=b"v1"),
+    ]
+    try:
+        for call in calls:
+            call()
+            assert inflight == idle
+        for call in failing:
+            with pytest.raises((treestore.NotFoundError, treestore.ArgumentTypeError, TypeError)):
+                call()
+            assert inflight == idle
+        with db.transaction(write=True):
+            db.delete_document("p")
+            for call in (lambda: db.get_children("p", "root"), lambda: db.get_subtree("p", "root")):
+                with pytest.raises(treestore.NotFoundError):  # the transaction's own delete is seen
+                    call()
+                assert inflight == idle
+        db.close()
+        for call in calls:
+            with pytest.raises(treestore.ClosedError):
+                call()
+            assert inflight == idle
+    finally:
+        del inflight[len(idle) :]  # a leaked entry would hang the fixture's close()

@@ -123,3 +123,31 @@ def test_search_settings(db):
     assert s2["stemming"] == "porter" and s2["weights"]["title"] == 5
     with pytest.raises(treestore.InvalidArgumentError):
         db.configure_search(stemming="klingon")
+
+
+def test_version_as_of_str_fast_path_agrees_with_every_other_form(policy_db):
+    """get_version_as_of sends an exact str straight to the cached ISO parse; a str subclass, the
+    equal datetime and the int microseconds take to_micros: all must name the same version, and a
+    bad str must still be refused."""
+
+    class Text(str):
+        pass
+
+    cases = {
+        "2023-06-30": datetime(2023, 6, 30, tzinfo=timezone.utc),
+        "2023-12-31T23:59:59.999999Z": datetime(2023, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+        "2024-01-01T00:30:00+01:00": datetime(2023, 12, 31, 23, 30, tzinfo=timezone.utc),
+        "2024-01-01 00:00": datetime(2024, 1, 1, tzinfo=timezone.utc),
+        "2025-02-01T08:30-0500": datetime(2025, 2, 1, 13, 30, tzinfo=timezone.utc),
+    }
+    seen = set()
+    for text, dt in cases.items():
+        want = policy_db.get_version_as_of(POLICY, dt)
+        micros = treestore.to_micros(dt)
+        assert policy_db.get_version_as_of(POLICY, text) == want, text
+        assert policy_db.get_version_as_of(POLICY, Text(text)) == want, text
+        assert policy_db.get_version_as_of(POLICY, micros) == want, text
+        seen.add(want["version_id"])
+    assert seen == {"v1", "v2", "v3"}  # the cases straddle the versions' boundaries
+    with pytest.raises(treestore.InvalidArgumentError, match="not ISO 8601"):
+        policy_db.get_version_as_of(POLICY, "2024-13-45x")

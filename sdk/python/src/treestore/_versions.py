@@ -11,7 +11,7 @@ from ._call import _Calls, first, limit_arg, opt_arg, s_arg
 from ._decode import _c_decode, _loads, take_full, take_records, take_string_page, to_datetime
 from ._native import lib, status_name
 from .errors import error_class
-from .timestamps import TimestampLike, to_micros
+from .timestamps import TimestampLike, parse_iso, to_micros
 from .types import Page, Version, VersionDiff
 
 __all__ = ["_Versions"]
@@ -30,7 +30,8 @@ class _Versions(_Calls):
         """The version of ``policy_id`` in force at ``as_of``: the one whose ``[effective_start,
         effective_end)`` holds it (a missing start is ``created_at``, a missing end the next
         version's start). Raises :class:`NotFoundError` when none was in force then."""
-        at = to_micros(as_of)
+        # a str (the common case) goes straight to the cached parse: to_micros's own call is ~3% of the read
+        at = parse_iso(as_of) if type(as_of) is str else to_micros(as_of)
         if _c_as_of is None:  # pragma: no cover
             p = s_arg(policy_id, "policy_id")
             return first(self._q(take_records, lib.treestore_version_as_of, p, len(p), at))  # type: ignore
