@@ -34,6 +34,8 @@ fn main() -> Result<()> {
         &path,
         Options {
             create: false,
+            // Read-only: several probes (and benchmarks) can share one database at once.
+            read_only: true,
             ..Options::default()
         },
     )?;
