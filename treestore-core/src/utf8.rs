@@ -1,5 +1,6 @@
 //! Cutting UTF-8 text by bytes: the one helper every store uses to bound a string's length
-//! without splitting a character.
+//! without splitting a character, and [`char_prefix`], the structure view's cut by characters
+//! of a stored string not yet checked.
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
 pub(crate) fn truncate(s: &str, max: usize) -> &str {
@@ -13,9 +14,119 @@ pub(crate) fn truncate(s: &str, max: usize) -> &str {
     s.get(..end).unwrap_or_default()
 }
 
+/// The first `max` characters of the stored string `bytes` (all of it when shorter), checked to
+/// be UTF-8; `None` when the kept bytes are not. Only the kept bytes are checked: the cut is found
+/// on the raw bytes first (a summary cut to 420 characters from 200-800 no longer pays for checking
+/// the part it drops: about 20% of the structure view's instructions). On UTF-8 the cut is
+/// `s.char_indices().nth(max)`'s, found by counting character starts eight bytes at a time (the
+/// char-by-char walk was 62% of the view's instructions).
+pub(crate) fn char_prefix(bytes: &[u8], max: usize) -> Option<&str> {
+    crate::codec::utf8(bytes.get(..char_cut(bytes, max)).unwrap_or_default())
+}
+
+/// Where [`char_prefix`] cuts: the index of the `max`th character start after the first (every
+/// byte but a continuation byte, 10xxxxxx, starts a character), or the length when there are
+/// fewer. Kept bytes that are UTF-8 so end on a character boundary.
+fn char_cut(bytes: &[u8], max: usize) -> usize {
+    // A string of at most `max` bytes has at most `max` characters.
+    if bytes.len() <= max {
+        return bytes.len();
+    }
+    // `need`: the character starts still to pass; the cut is at the next one after them.
+    let mut need = max;
+    let mut at = 0;
+    for word in bytes.chunks_exact(8) {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        // Eight ASCII bytes (most words of most summaries) are eight characters.
+        if w & 0x8080_8080_8080_8080 == 0 {
+            if need < 8 {
+                break;
+            }
+            need -= 8;
+            at += 8;
+            continue;
+        }
+        // A continuation byte is 10xxxxxx: its top bit set, the next one clear.
+        let continuations = (w & !(w << 1) & 0x8080_8080_8080_8080).count_ones() as usize;
+        let starts = 8 - continuations;
+        if starts > need {
+            break;
+        }
+        need -= starts;
+        at += 8;
+    }
+    for (i, &b) in bytes.get(at..).unwrap_or_default().iter().enumerate() {
+        // Not a continuation byte: a character starts here.
+        if (b as i8) >= -0x40 {
+            if need == 0 {
+                return at + i;
+            }
+            need -= 1;
+        }
+    }
+    bytes.len()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::truncate;
+    use super::{char_prefix, truncate};
+
+    /// The reference cut: the char-by-char walk.
+    fn cut_by_chars(s: &str, max: usize) -> &str {
+        match s.char_indices().nth(max) {
+            Some((at, _)) => &s[..at],
+            None => s,
+        }
+    }
+
+    #[test]
+    fn char_prefix_agrees_with_the_char_walk() {
+        // Every cut of strings mixing one- to four-byte characters, each placed at every offset
+        // of the eight-byte words the cut counts in.
+        let pieces = ["a", "é", "日", "🌲", "ab", "xyz1234", "ü日", "🌲🌳"];
+        let mut samples = vec![String::new()];
+        for seed in 0..200usize {
+            let mut s = "a".repeat(seed % 9);
+            let mut x = seed;
+            while s.len() < 60 + seed % 40 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                s.push_str(pieces[(x >> 33) % pieces.len()]);
+            }
+            samples.push(s);
+        }
+        samples.push("a".repeat(1000));
+        samples.push("é".repeat(500));
+        samples.push("🌲".repeat(300));
+        for s in &samples {
+            for max in 0..=s.chars().count() + 9 {
+                assert_eq!(
+                    char_prefix(s.as_bytes(), max),
+                    Some(cut_by_chars(s, max)),
+                    "{s:?} cut to {max}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn char_prefix_checks_only_what_it_keeps() {
+        // Bad bytes past the cut are dropped unread; bad bytes in the kept part are refused.
+        let mut b = "aé日🌲xyzxyzxyz".as_bytes().to_vec();
+        b.extend_from_slice(&[0xFF, 0xC3]);
+        assert_eq!(char_prefix(&b, 4), Some("aé日🌲"));
+        assert_eq!(char_prefix(&b, 13), Some("aé日🌲xyzxyzxyz"));
+        assert_eq!(char_prefix(&b, 14), None);
+        assert_eq!(char_prefix(&b, 99), None);
+        // A lead byte whose continuation is missing, inside the kept part.
+        let bad = [b'a', 0xE6, b'b', b'c', b'd'];
+        assert_eq!(char_prefix(&bad, 1), Some("a"));
+        assert_eq!(char_prefix(&bad, 3), None);
+        // A stray continuation byte is no character start: it stays in the kept part, refused.
+        let stray = [b'a', 0x80, b'b', b'c'];
+        assert_eq!(char_prefix(&stray, 1), None);
+    }
 
     #[test]
     fn truncate_keeps_char_boundaries() {
