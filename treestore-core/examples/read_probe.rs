@@ -1,7 +1,8 @@
 //! A fixed run of document reads on an existing database, for instruction counts (callgrind) or
 //! profiles of the read path without building the corpus first: `cargo run --release -p
 //! treestore-core --example read_probe -- <db path>
-//! <node|node_tx|ancestors|subtree_text|subtree20|subtree20b|h2h_node|h2h_children|h2h_ancestors>
+//! <node|node_tx|ancestors|subtree_text|subtree20|subtree20b|h2h_node|h2h_children|h2h_ancestors|
+//! h2h_structure|h2h_batch50>
 //! [calls]`.
 //!
 //! Reads a database `doc_speed` built (its phase `import`): a seeded random policy per call, and
@@ -11,7 +12,8 @@
 //! API (`subtree_with`, keeping each node's id and field lengths, as `doc_speed`'s borrowed row). The `h2h_*` phases read as the head-to-head
 //! benchmark reads TreeStore (`benches/src/h2h/ts.rs`): a read transaction and a reader per call,
 //! version "v3" named, the borrowed API, keeping each node's id and field lengths; children and
-//! ancestors without text. The calls run twice,
+//! ancestors without text; `h2h_structure` the whole structure view with summaries cut to 420
+//! characters, `h2h_batch50` 50 of the ids "0000".."0099" in a seeded order, with text. The calls run twice,
 //! the second time in [`probe`], so `valgrind --tool=callgrind
 //! --toggle-collect='read_probe::probe'` counts only warm calls.
 
@@ -19,7 +21,7 @@ use std::borrow::Cow;
 use std::hint::black_box;
 
 use treestore_core::document::gen::Rng;
-use treestore_core::document::{DocReader, Documents, NodeRef, NodeSink};
+use treestore_core::document::{DocReader, Documents, NodeRef, NodeSink, StructureOptions};
 use treestore_core::version::VersionReader;
 use treestore_core::{Database, ErrorKind, Options, ReadTxn, Result};
 
@@ -171,6 +173,23 @@ fn h2h(
     match phase {
         "h2h_node" => kept.0.push(r.node_with(p, v, id, |n| Ok(Kept::line(n)))?),
         "h2h_children" => r.children_with(p, v, Some(id), false, &mut kept)?,
+        "h2h_structure" => {
+            let opts = StructureOptions {
+                summary_chars: Some(420),
+                limit: 0,
+            };
+            r.structure_with(p, v, &opts, None, &mut kept).map(drop)?
+        }
+        "h2h_batch50" => {
+            // 50 distinct ids in a seeded random order, as the head-to-head's batch.
+            let mut rng = Rng::new(u64::from(id.as_bytes()[3]) + 1);
+            let mut ids: Vec<String> = (0..100).map(|i| format!("{i:04}")).collect();
+            for i in (1..ids.len()).rev() {
+                ids.swap(i, rng.below(i as u64 + 1) as usize);
+            }
+            ids.truncate(50);
+            r.nodes_with(p, v, &ids, true, &mut kept)?
+        }
         _ => r.ancestor_path_with(p, v, id, false, &mut kept)?,
     }
     Ok(kept.0)
@@ -198,7 +217,9 @@ fn run(r: &Reader, q: &Query) -> Result<usize> {
             }
             "node" => r.node(p, None, &id).map(|n| count(vec![n])),
             "node_tx" => docs.node(p, None, &id).map(|n| count(vec![n])),
-            "h2h_node" | "h2h_children" | "h2h_ancestors" => h2h(db, phase, p, &id).map(count),
+            "h2h_node" | "h2h_children" | "h2h_ancestors" | "h2h_structure" | "h2h_batch50" => {
+                h2h(db, phase, p, &id).map(count)
+            }
             "ancestors" => r.ancestor_path(p, None, &id, false).map(count),
             "subtree_text" => r.subtree(p, None, &id, 2, true).map(count),
             other => panic!("unknown phase {other}"),

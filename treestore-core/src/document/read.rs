@@ -16,9 +16,9 @@ use super::model::{Document, DocumentCounts, Node, MAX_PAGE};
 use super::pages::{self, parse_page_spec};
 use super::record::{
     decode_head_and_child_count, decode_head_record, decode_node, decode_node_head,
-    decode_node_id_bytes, decode_node_ref, decode_pos, id_key, long_section_prefix, node_key,
-    node_key_pos, section_key, vid_prefix, DocHead, NodeHead, NodeRecord, TextRef, HEADS, IDS,
-    NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
+    decode_node_id_bytes, decode_node_ref, decode_node_ref_cut, decode_pos, id_key,
+    long_section_prefix, node_key, node_key_pos, section_key, vid_prefix, DocHead, NodeHead,
+    NodeRecord, TextRef, HEADS, IDS, NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
 };
 use super::text;
 
@@ -107,7 +107,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
     ) -> Result<Document> {
         let r = self.ver.resolve(policy, version)?;
         let doc = self.ver.version(policy, &r.version_id)?;
-        self.scan_nodes(policy, &r, 0, None, true, sink)?;
+        self.scan_nodes(policy, &r, (0, None), true, None, sink)?;
         Ok(doc)
     }
 
@@ -683,9 +683,9 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         &self,
         policy: &str,
         r: &Resolved,
-        start: u32,
-        end: Option<u32>,
+        (start, end): (u32, Option<u32>),
         with_text: bool,
+        summary_chars: Option<usize>,
         sink: &mut (impl NodeSink + ?Sized),
     ) -> Result<()> {
         let vid = r.vid;
@@ -701,7 +701,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             .range(t, Bound::Included(&lower), upper)?
             .scan(|k, v| {
                 node_key_pos(k)?;
-                feed.push(&decode_node_ref(v, with_text)?)?;
+                feed.push(&decode_node_ref_cut(v, with_text, summary_chars)?)?;
                 Ok(true)
             })?;
         self.complete(feed)

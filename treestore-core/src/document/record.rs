@@ -325,9 +325,27 @@ pub(crate) struct NodeRecordRef<'a> {
     pub updated_at: Timestamp,
 }
 
+/// The error of a record whose `what` string is not UTF-8.
+#[cold]
+#[inline(never)]
+fn bad_utf8(node_id: &str, what: &str) -> Error {
+    Error::corruption(format!("node record {node_id}: {what} is not UTF-8"))
+}
+
 /// [`decode_node`] without copying: the record's strings are borrowed from `v` (checked to be
 /// UTF-8), its lists left to be read lazily.
 pub(crate) fn decode_node_ref(v: &[u8], with_text: bool) -> Result<NodeRecordRef<'_>> {
+    decode_node_ref_cut(v, with_text, None)
+}
+
+/// [`decode_node_ref`] with the summary cut to `summary_chars` characters (`Some(0)`: dropped,
+/// `None`: whole), only the kept part checked to be UTF-8 (see [`crate::utf8::char_prefix`]).
+#[inline(always)]
+pub(crate) fn decode_node_ref_cut(
+    v: &[u8],
+    with_text: bool,
+    summary_chars: Option<usize>,
+) -> Result<NodeRecordRef<'_>> {
     let mut d = Decoder::new(v, "node");
     let head = decode_head_from(&mut d)?;
     let node_id = d.str()?;
@@ -338,10 +356,18 @@ pub(crate) fn decode_node_ref(v: &[u8], with_text: bool) -> Result<NodeRecordRef
     };
     let pages = decode_pages(&mut d, node_id)?;
     let title = d.str()?;
-    let summary = match d.u8()? {
-        0 => None,
-        1 => Some(d.str()?),
-        t => return Err(bad_tag(node_id, "summary", t)),
+    let summary = match (d.u8()?, summary_chars) {
+        (0, _) => None,
+        (1, None) => Some(d.str()?),
+        (1, Some(0)) => {
+            d.bytes()?;
+            None
+        }
+        (1, Some(max)) => Some(
+            crate::utf8::char_prefix(d.bytes()?, max)
+                .ok_or_else(|| bad_utf8(node_id, "summary"))?,
+        ),
+        (t, _) => return Err(bad_tag(node_id, "summary", t)),
     };
     let text = decode_text_ref(&mut d, node_id, with_text)?;
     Ok(NodeRecordRef {

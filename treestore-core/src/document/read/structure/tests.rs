@@ -3,7 +3,6 @@
 
 use std::borrow::Cow;
 
-use super::{cut_chars, cut_summary};
 use crate::document::tests::support::{doc, mem_db};
 use crate::document::{
     store_document, DocReader, Node, NodeRef, NodeSink, StructureOptions, StructurePage,
@@ -156,51 +155,29 @@ fn borrowed_and_owned_structure_fail_alike() {
 }
 
 #[test]
-fn cut_summary_cuts_at_character_boundaries() {
-    let s = "aé日🌲z";
-    assert_eq!(cut_summary(Some(s), 0), None);
-    assert_eq!(cut_summary(Some(s), 1), Some("a"));
-    assert_eq!(cut_summary(Some(s), 2), Some("aé"));
-    assert_eq!(cut_summary(Some(s), 3), Some("aé日"));
-    assert_eq!(cut_summary(Some(s), 4), Some("aé日🌲"));
-    assert_eq!(cut_summary(Some(s), 5), Some(s));
-    assert_eq!(cut_summary(Some(s), 99), Some(s));
-    assert_eq!(cut_summary(None, 3), None);
-    assert_eq!(cut_summary(Some(""), 3), Some(""));
-}
-
-/// The reference cut: the char-by-char walk `cut_chars` replaces.
-fn cut_by_chars(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((at, _)) => &s[..at],
-        None => s,
-    }
-}
-
-#[test]
-fn cut_chars_agrees_with_the_char_walk() {
-    // Every cut of strings mixing one- to four-byte characters, each placed at every offset
-    // of the eight-byte words the cut counts in.
-    let pieces = ["a", "é", "日", "🌲", "ab", "xyz1234", "ü日", "🌲🌳"];
-    let mut samples = vec![String::new()];
-    for seed in 0..200usize {
-        let mut s = "a".repeat(seed % 9);
-        let mut rng = crate::rng::Rng::new(seed as u64);
-        while s.len() < 60 + seed % 40 {
-            s.push_str(pieces[rng.index(pieces.len())]);
-        }
-        samples.push(s);
-    }
-    samples.push("a".repeat(1000));
-    samples.push("é".repeat(500));
-    samples.push("🌲".repeat(300));
-    for s in &samples {
-        for max in 0..=s.chars().count() + 9 {
-            assert_eq!(
-                cut_chars(s, max),
-                cut_by_chars(s, max),
-                "{s:?} cut to {max}"
-            );
-        }
+fn structure_cuts_summaries_at_character_boundaries() {
+    // One summary mixing one- to four-byte characters, cut at every character count through the
+    // decoder's cut on raw bytes.
+    let s = "aé日🌲z".repeat(40);
+    let nodes = vec![Node {
+        node_id: "r".into(),
+        title: "root".into(),
+        summary: Some(s.clone()),
+        ..Node::default()
+    }];
+    let db = mem_db();
+    let mut w = db.begin_write().unwrap();
+    store_document(&mut w, &doc("p", "v1"), &nodes).unwrap();
+    w.commit().unwrap();
+    let tx = db.begin_read().unwrap();
+    let rd = DocReader::new(&tx);
+    for max in 0..=s.chars().count() + 3 {
+        let opts = StructureOptions {
+            summary_chars: Some(max),
+            limit: 0,
+        };
+        let page = rd.structure("p", None, &opts, None).unwrap();
+        let want = (max > 0).then(|| s.chars().take(max).collect::<String>());
+        assert_eq!(page.nodes[0].summary, want, "cut to {max}");
     }
 }
