@@ -1,5 +1,5 @@
 //! The paginated table of contents: [`DocReader::structure_with`] hands a page of nodes, without
-//! text and with summaries cut, to a [`NodeSink`] as borrowed [`NodeRef`]s (the summary cut is a
+//! text and with summaries cut, to a [`NodeSink`] as borrowed [`NodeRef`](super::NodeRef)s (the summary cut is a
 //! shorter view of the stored one, no copy); [`DocReader::structure`] is it with a sink that
 //! builds owned [`Node`](super::Node)s.
 
