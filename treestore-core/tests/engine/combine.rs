@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use treestore_core::storage::vfs::{CrashConfig, FaultyVfs};
+use treestore_core::storage::vfs::FaultyVfs;
 use treestore_core::{Database, Durability, Error, ErrorKind, Options, ReadOps, WriteTxn};
 
-use crate::util::{recover, small_options, value, DB};
+use crate::util::{cut_power_at_every_sync, recover, small_options, value, DB};
 
 const THREADS: u64 = 8;
 const EACH: u64 = 6;
@@ -146,29 +146,7 @@ fn combined_writes_keep_every_acknowledged_operation_and_whole_groups_at_every_s
         "{} operations took {groups} groups: none combined",
         acked.len()
     );
-    // Thread interleavings vary the number of syncs from run to run; cut at each one seen here.
     let syncs = counting.sync_count();
-    let modes = [
-        CrashConfig::drop_all(),
-        CrashConfig::apply_all(),
-        CrashConfig::chaos(),
-    ];
-    let mut crashed = 0;
-    for k in 1..=syncs {
-        for (mi, mode) in modes.iter().enumerate() {
-            let vfs = FaultyVfs::new(k * 10 + mi as u64);
-            vfs.crash_at_sync(k, *mode);
-            let acked = run(&vfs);
-            let Some(image) = vfs.crash_image() else {
-                continue; // this interleaving synced fewer times
-            };
-            crashed += 1;
-            let what = format!("crash at sync {k}/{syncs} (mode {mi})");
-            let state = recover(&image, Durability::Sync)
-                .unwrap_or_else(|e| panic!("{what}: recovery failed: {e}"));
-            let empty = BTreeMap::new();
-            check(state.get("t").unwrap_or(&empty), &acked, &what);
-        }
-    }
+    let crashed = cut_power_at_every_sync(syncs, run, |t, acked, what| check(t, &acked, what));
     assert!(crashed > syncs, "only {crashed} runs reached their cut");
 }

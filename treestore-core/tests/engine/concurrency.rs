@@ -13,7 +13,8 @@ use treestore_core::storage::vfs::{CrashConfig, FaultyVfs, MemVfs, OsVfs};
 use treestore_core::{Database, Durability, Options, ReadOps, ReadTxn};
 
 use crate::util::{
-    is_wal, recover, small_options, stress, value, value_len, HookVfs, Hooks, Rng, State, DB,
+    cut_power_at_every_sync, is_wal, recover, small_options, stress, value, value_len, HookVfs,
+    Hooks, Rng, State, DB,
 };
 
 fn os_options() -> Options {
@@ -447,45 +448,24 @@ fn concurrent_committers_keep_every_acknowledged_commit_at_every_sync_point() {
     };
     let counting = FaultyVfs::new(0);
     assert_eq!(run(&counting).len() as u64, THREADS * EACH);
-    // Thread interleavings vary the number of syncs from run to run; cut at each one seen here.
     let syncs = counting.sync_count();
-    let modes = [
-        CrashConfig::drop_all(),
-        CrashConfig::apply_all(),
-        CrashConfig::chaos(),
-    ];
-    let mut crashed = 0;
-    for k in 1..=syncs {
-        for (mi, mode) in modes.iter().enumerate() {
-            let vfs = FaultyVfs::new(k * 10 + mi as u64);
-            vfs.crash_at_sync(k, *mode);
-            let acked = run(&vfs);
-            let Some(image) = vfs.crash_image() else {
-                continue; // this interleaving synced fewer times
-            };
-            crashed += 1;
-            let what = format!("crash at sync {k}/{syncs} (mode {mi})");
-            let state = recover(&image, Durability::Sync)
-                .unwrap_or_else(|e| panic!("{what}: recovery failed: {e}"));
-            let empty = Default::default();
-            let t = state.get("t").unwrap_or(&empty);
-            for n in acked {
-                let (a, b) = pair(n);
-                assert!(
-                    t.get(&a) == Some(&value(n, 40 + (n % 7) as usize * 60))
-                        && t.get(&b) == Some(&value(n + 1, 30)),
-                    "{what}: acknowledged commit {n} is missing"
-                );
-            }
-            for n in (0..THREADS).flat_map(|t| (0..EACH).map(move |i| t * 1000 + i)) {
-                let (a, b) = pair(n);
-                assert_eq!(
-                    t.contains_key(&a),
-                    t.contains_key(&b),
-                    "{what}: commit {n} is there by half"
-                );
-            }
+    let crashed = cut_power_at_every_sync(syncs, run, |t, acked, what| {
+        for n in acked {
+            let (a, b) = pair(n);
+            assert!(
+                t.get(&a) == Some(&value(n, 40 + (n % 7) as usize * 60))
+                    && t.get(&b) == Some(&value(n + 1, 30)),
+                "{what}: acknowledged commit {n} is missing"
+            );
         }
-    }
+        for n in (0..THREADS).flat_map(|t| (0..EACH).map(move |i| t * 1000 + i)) {
+            let (a, b) = pair(n);
+            assert_eq!(
+                t.contains_key(&a),
+                t.contains_key(&b),
+                "{what}: commit {n} is there by half"
+            );
+        }
+    });
     assert!(crashed > syncs, "only {crashed} runs reached their cut");
 }

@@ -407,3 +407,39 @@ impl<H: Hooks> VfsFile for HookFile<H> {
 pub fn is_wal(path: &Path) -> bool {
     path.to_string_lossy().ends_with("-wal")
 }
+
+/// Cuts the power at each of the first `syncs` sync points in turn (the count a run without a cut
+/// saw: thread interleavings vary it), with unsynced writes dropped, applied and torn. `run` runs
+/// the workload on the faulty file system and returns what its callers saw acknowledged; `check`
+/// gets the recovered table `t`, that, and a label naming the cut. Returns how many runs reached
+/// their cut (a run whose interleaving synced fewer times never does).
+pub fn cut_power_at_every_sync<A>(
+    syncs: u64,
+    run: impl Fn(&treestore_core::storage::vfs::FaultyVfs) -> A,
+    check: impl Fn(&BTreeMap<Vec<u8>, Vec<u8>>, A, &str),
+) -> u64 {
+    use treestore_core::storage::vfs::{CrashConfig, FaultyVfs};
+    let modes = [
+        CrashConfig::drop_all(),
+        CrashConfig::apply_all(),
+        CrashConfig::chaos(),
+    ];
+    let mut crashed = 0;
+    for k in 1..=syncs {
+        for (mi, mode) in modes.iter().enumerate() {
+            let vfs = FaultyVfs::new(k * 10 + mi as u64);
+            vfs.crash_at_sync(k, *mode);
+            let acked = run(&vfs);
+            let Some(image) = vfs.crash_image() else {
+                continue;
+            };
+            crashed += 1;
+            let what = format!("crash at sync {k}/{syncs} (mode {mi})");
+            let state = recover(&image, Durability::Sync)
+                .unwrap_or_else(|e| panic!("{what}: recovery failed: {e}"));
+            let empty = BTreeMap::new();
+            check(state.get("t").unwrap_or(&empty), acked, &what);
+        }
+    }
+    crashed
+}
