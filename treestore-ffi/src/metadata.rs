@@ -20,34 +20,10 @@ use treestore_core::metrics::Op;
 use crate::args;
 use crate::db::treestore_db;
 use crate::error::treestore_error;
-use crate::error::FfiError;
 use crate::exports::{found_record, list_page};
 use crate::result::{records_result, treestore_result, write_record};
 use crate::status::treestore_status;
-use crate::txn::{read_timed, treestore_txn, write_timed};
-use treestore_core::WriteTxn;
-
-/// [`write_timed`] for the single-record writes the service makes from many threads at once
-/// (tool results, trajectory steps, prompt usage records): with `txn` NULL the write is combined
-/// with the ones other threads make at the same time into one commit and one WAL flush
-/// ([`treestore_core::Database::write_combined`]); each call still returns once its own write is
-/// durable, and a failing one writes nothing without failing the others. `f` may run more than
-/// once (the run that commits counts). With a `txn`, `f` runs once in it.
-pub(crate) fn write_combined_timed<T: Send + 'static>(
-    db: *const treestore_db,
-    txn: *mut treestore_txn,
-    op: Op,
-    mut f: impl FnMut(&mut WriteTxn) -> treestore_core::Result<T> + Send + 'static,
-) -> Result<T, FfiError> {
-    if !txn.is_null() {
-        return write_timed(db, txn, op, |w| f(w));
-    }
-    let handle = args::handle(db, "db")?;
-    Ok(handle
-        .db
-        .metrics()
-        .time(op, || handle.db.write_combined(f))?)
-}
+use crate::txn::{read_timed, treestore_txn, write_combined_timed, write_timed};
 
 /// Stores a tool result given as a JSON object (`tool_name` required; `execution_id` generated
 /// when absent; `result_data` any JSON). Writes a result holding the stored `tool_result` record.

@@ -20,10 +20,9 @@ use crate::args;
 use crate::db::treestore_db;
 use crate::error::{treestore_error, FfiError};
 use crate::exports::{found_record, list_page};
-use crate::metadata::write_combined_timed;
 use crate::result::{records_result, treestore_result, write_record};
 use crate::status::treestore_status;
-use crate::txn::{read_timed, treestore_txn, write_timed};
+use crate::txn::{read_timed, treestore_txn, write_combined_timed, write_timed};
 
 /// The selector of a `(version, label)` argument pair.
 fn selector(version: u32, label: *const u8, label_len: usize) -> Result<PromptSelector, FfiError> {

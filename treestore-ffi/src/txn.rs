@@ -164,6 +164,28 @@ pub(crate) fn write_timed<T>(
     handle.db.metrics().time(op, || write_with(db, txn, f))
 }
 
+/// [`write_timed`] for the single-record writes the service makes from many threads at once
+/// (tool results, trajectory steps, prompt usage records): with `txn` NULL the write is combined
+/// with the ones other threads make at the same time into one commit and one WAL flush
+/// ([`treestore_core::Database::write_combined`]); each call still returns once its own write is
+/// durable, and a failing one writes nothing without failing the others. `f` may run more than
+/// once (the run that commits counts). With a `txn`, `f` runs once in it.
+pub(crate) fn write_combined_timed<T: Send + 'static>(
+    db: *const treestore_db,
+    txn: *mut treestore_txn,
+    op: Op,
+    mut f: impl FnMut(&mut WriteTxn) -> treestore_core::Result<T> + Send + 'static,
+) -> Result<T, FfiError> {
+    if !txn.is_null() {
+        return write_timed(db, txn, op, |w| f(w));
+    }
+    let handle = args::handle(db, "db")?;
+    Ok(handle
+        .db
+        .metrics()
+        .time(op, || handle.db.write_combined(f))?)
+}
+
 /// Begins a transaction: a write transaction when `write` is true (waiting while another one is
 /// open), a read snapshot otherwise. Writes the handle to `*out_txn`.
 #[no_mangle]
