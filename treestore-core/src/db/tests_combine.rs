@@ -58,6 +58,14 @@ fn wait_for(mut cond: impl FnMut() -> bool) {
     }
 }
 
+/// [`grouped`] operations that each succeed with their transaction's id: those ids, in order.
+fn grouped_txids(db: &Database, ops: Vec<Submit<Result<u64>>>) -> Vec<u64> {
+    grouped(db, ops)
+        .into_iter()
+        .map(|h| h.join().unwrap().unwrap())
+        .collect()
+}
+
 fn boxed<T, F>(f: F) -> Submit<T>
 where
     F: FnOnce(&Database) -> T + Send + 'static,
@@ -73,10 +81,7 @@ fn operations_queued_together_commit_as_one_transaction() {
     let ops = (0..5)
         .map(|i| boxed(move |db: &Database| db.write_combined(put(format!("k{i}")))))
         .collect();
-    let txids: Vec<u64> = grouped(&db, ops)
-        .into_iter()
-        .map(|h| h.join().unwrap().unwrap())
-        .collect();
+    let txids = grouped_txids(&db, ops);
     assert!(txids.iter().all(|&t| t == txids[0]), "{txids:?}");
     assert_eq!(db.stats().unwrap().commits, commits + 1);
     for i in 0..5 {
@@ -256,10 +261,7 @@ fn a_group_is_capped_in_operations() {
     let ops = (0..n)
         .map(|i| boxed(move |db: &Database| db.write_combined(put(format!("k{i:03}")))))
         .collect();
-    let txids: Vec<u64> = grouped(&db, ops)
-        .into_iter()
-        .map(|h| h.join().unwrap().unwrap())
-        .collect();
+    let txids = grouped_txids(&db, ops);
     let first = txids[0];
     assert!(txids[..MAX_GROUP_OPS].iter().all(|&t| t == first));
     assert!(txids[MAX_GROUP_OPS..].iter().all(|&t| t > first));
@@ -283,10 +285,7 @@ fn a_group_is_capped_in_bytes() {
             })
         })
         .collect();
-    let txids: Vec<u64> = grouped(&db, ops)
-        .into_iter()
-        .map(|h| h.join().unwrap().unwrap())
-        .collect();
+    let txids = grouped_txids(&db, ops);
     assert!(txids[0] == txids[1] && txids[1] == txids[2], "{txids:?}");
     assert!(txids[3] > txids[2], "{txids:?}");
     for i in 0..5 {

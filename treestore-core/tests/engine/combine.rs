@@ -5,12 +5,13 @@
 //! every group (one combined transaction) is there whole or not at all.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 use treestore_core::storage::vfs::FaultyVfs;
 use treestore_core::{Database, Durability, Error, ErrorKind, Options, ReadOps, WriteTxn};
 
-use crate::util::{cut_power_at_every_sync, recover, small_options, value, DB};
+use crate::util::{
+    acknowledged_ops, cut_power_at_every_sync, op_numbers, recover, small_options, value, Ack, DB,
+};
 
 const THREADS: u64 = 8;
 const EACH: u64 = 6;
@@ -72,28 +73,11 @@ fn run(vfs: &FaultyVfs) -> Vec<u64> {
     let Ok(db) = Database::open(DB, opts(vfs)) else {
         return Vec::new();
     };
-    let acked = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for t in 0..THREADS {
-            let (db, acked) = (&db, &acked);
-            s.spawn(move || {
-                for i in 0..EACH {
-                    let n = t * 1000 + i;
-                    match db.write_combined(op(n)) {
-                        Ok(()) => acked.lock().expect("acked").push(n),
-                        Err(e) if fails(n) && e.kind() == ErrorKind::InvalidArgument => {}
-                        Err(_) => return,
-                    }
-                }
-            });
-        }
-    });
-    drop(db);
-    acked.into_inner().expect("acked")
-}
-
-fn all_ops() -> impl Iterator<Item = u64> {
-    (0..THREADS).flat_map(|t| (0..EACH).map(move |i| t * 1000 + i))
+    acknowledged_ops(THREADS, EACH, |n| match db.write_combined(op(n)) {
+        Ok(()) => Ack::Yes,
+        Err(e) if fails(n) && e.kind() == ErrorKind::InvalidArgument => Ack::Refused,
+        Err(_) => Ack::Stop,
+    })
 }
 
 fn check(t: &BTreeMap<Vec<u8>, Vec<u8>>, acked: &[u64], what: &str) {
@@ -105,7 +89,7 @@ fn check(t: &BTreeMap<Vec<u8>, Vec<u8>>, acked: &[u64], what: &str) {
         );
     }
     let mut groups: BTreeMap<u64, u64> = BTreeMap::new();
-    for n in all_ops() {
+    for n in op_numbers(THREADS, EACH) {
         let [a, b, rec] = keys(n);
         let present = [&a, &b, &rec].map(|k| t.contains_key(k));
         assert!(
@@ -136,7 +120,7 @@ fn check(t: &BTreeMap<Vec<u8>, Vec<u8>>, acked: &[u64], what: &str) {
 fn combined_writes_keep_every_acknowledged_operation_and_whole_groups_at_every_sync_point() {
     let counting = FaultyVfs::new(0);
     let acked = run(&counting);
-    let want = all_ops().filter(|&n| !fails(n)).count();
+    let want = op_numbers(THREADS, EACH).filter(|&n| !fails(n)).count();
     assert_eq!(acked.len(), want);
     let state = recover(&counting.durable_image(), Durability::Sync).expect("recover");
     check(&state["t"], &acked, "without a cut");

@@ -13,8 +13,8 @@ use treestore_core::storage::vfs::{CrashConfig, FaultyVfs, MemVfs, OsVfs};
 use treestore_core::{Database, Durability, Options, ReadOps, ReadTxn};
 
 use crate::util::{
-    cut_power_at_every_sync, is_wal, recover, small_options, stress, value, value_len, HookVfs,
-    Hooks, Rng, State, DB,
+    acknowledged_ops, cut_power_at_every_sync, is_wal, op_numbers, recover, small_options, stress,
+    value, value_len, Ack, HookVfs, Hooks, Rng, State, DB,
 };
 
 fn os_options() -> Options {
@@ -393,7 +393,7 @@ fn concurrent_sync_committers_share_fsyncs_and_are_all_durable() {
         recover(&faulty.crash_image().expect("crashed"), Durability::Sync).expect("recover");
     let mut want = State::new();
     let t = want.entry("t".to_string()).or_default();
-    for n in (0..THREADS).flat_map(|t| (0..EACH).map(move |i| t * 1000 + i)) {
+    for n in op_numbers(THREADS, EACH) {
         t.insert(key(n), value(n, 50));
     }
     assert!(
@@ -420,31 +420,20 @@ fn concurrent_committers_keep_every_acknowledged_commit_at_every_sync_point() {
         let Ok(db) = Database::open(DB, opts(vfs)) else {
             return Vec::new();
         };
-        let acked = std::sync::Mutex::new(Vec::new());
-        std::thread::scope(|s| {
-            for t in 0..THREADS {
-                let (db, acked) = (&db, &acked);
-                s.spawn(move || {
-                    for i in 0..EACH {
-                        let n = t * 1000 + i;
-                        let (a, b) = pair(n);
-                        let commit = || -> treestore_core::Result<()> {
-                            let mut w = db.begin_write()?;
-                            let table = w.table("t")?;
-                            w.insert(table, &a, &value(n, 40 + (n % 7) as usize * 60))?;
-                            w.insert(table, &b, &value(n + 1, 30))?;
-                            w.commit()
-                        };
-                        if commit().is_err() {
-                            return;
-                        }
-                        acked.lock().expect("acked").push(n);
-                    }
-                });
+        acknowledged_ops(THREADS, EACH, |n| {
+            let (a, b) = pair(n);
+            let commit = || -> treestore_core::Result<()> {
+                let mut w = db.begin_write()?;
+                let table = w.table("t")?;
+                w.insert(table, &a, &value(n, 40 + (n % 7) as usize * 60))?;
+                w.insert(table, &b, &value(n + 1, 30))?;
+                w.commit()
+            };
+            match commit() {
+                Ok(()) => Ack::Yes,
+                Err(_) => Ack::Stop,
             }
-        });
-        drop(db);
-        acked.into_inner().expect("acked")
+        })
     };
     let counting = FaultyVfs::new(0);
     assert_eq!(run(&counting).len() as u64, THREADS * EACH);
@@ -458,7 +447,7 @@ fn concurrent_committers_keep_every_acknowledged_commit_at_every_sync_point() {
                 "{what}: acknowledged commit {n} is missing"
             );
         }
-        for n in (0..THREADS).flat_map(|t| (0..EACH).map(move |i| t * 1000 + i)) {
+        for n in op_numbers(THREADS, EACH) {
             let (a, b) = pair(n);
             assert_eq!(
                 t.contains_key(&a),

@@ -443,3 +443,45 @@ pub fn cut_power_at_every_sync<A>(
     }
     crashed
 }
+
+/// The number of the `i`th operation of thread `t` in [`acknowledged_ops`] (and its tests' keys).
+pub fn op_number(t: u64, i: u64) -> u64 {
+    t * 1000 + i
+}
+
+/// Every operation number of `threads` threads running `each` operations.
+pub fn op_numbers(threads: u64, each: u64) -> impl Iterator<Item = u64> {
+    (0..threads).flat_map(move |t| (0..each).map(move |i| op_number(t, i)))
+}
+
+/// What one operation of [`acknowledged_ops`] came to.
+pub enum Ack {
+    /// It returned success: the caller may count on it.
+    Yes,
+    /// It was refused as the test meant it to be; the thread goes on.
+    Refused,
+    /// It failed (the database went away under a cut): the thread stops.
+    Stop,
+}
+
+/// Runs `each` operations on each of `threads` threads at once, operation [`op_number`]`(t, i)`
+/// being thread `t`'s `i`th; returns the numbers of those acknowledged.
+pub fn acknowledged_ops(threads: u64, each: u64, op: impl Fn(u64) -> Ack + Sync) -> Vec<u64> {
+    let acked = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let (op, acked) = (&op, &acked);
+            s.spawn(move || {
+                for i in 0..each {
+                    let n = op_number(t, i);
+                    match op(n) {
+                        Ack::Yes => acked.lock().expect("acked").push(n),
+                        Ack::Refused => {}
+                        Ack::Stop => return,
+                    }
+                }
+            });
+        }
+    });
+    acked.into_inner().expect("acked")
+}

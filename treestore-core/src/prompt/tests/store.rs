@@ -3,6 +3,15 @@ use std::collections::BTreeMap;
 use crate::db::{Database, Options};
 use crate::prompt::*;
 
+/// A new prompt `name` with `template`, nothing else set.
+fn new_prompt(name: &str, template: &str) -> NewPrompt {
+    NewPrompt {
+        name: name.into(),
+        template: template.into(),
+        ..Default::default()
+    }
+}
+
 #[test]
 fn the_handle_runs_every_operation_and_its_writes_survive_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
@@ -11,18 +20,8 @@ fn the_handle_runs_every_operation_and_its_writes_survive_a_reopen() {
     {
         let db = Database::open(&path, Options::default()).unwrap();
         let s = PromptStore(&db);
-        s.create_prompt(NewPrompt {
-            name: "p".into(),
-            template: "Hi {{n}}".into(),
-            ..Default::default()
-        })
-        .unwrap();
-        s.create_prompt(NewPrompt {
-            name: "p".into(),
-            template: "Yo {{n}}".into(),
-            ..Default::default()
-        })
-        .unwrap();
+        s.create_prompt(new_prompt("p", "Hi {{n}}")).unwrap();
+        s.create_prompt(new_prompt("p", "Yo {{n}}")).unwrap();
         s.set_prompt_label("p", "production", 1).unwrap();
         s.set_prompt_label("p", "staging", 1).unwrap();
         assert!(s.remove_prompt_label("p", "staging").unwrap());
@@ -160,12 +159,7 @@ fn the_handle_runs_every_operation_and_its_writes_survive_a_reopen() {
 fn a_duplicate_usage_id_in_a_combined_group_fails_alone() {
     let db = crate::metadata::tests::mem_db();
     let s = PromptStore(&db);
-    s.create_prompt(NewPrompt {
-        name: "p".into(),
-        template: "Hi {{n}}".into(),
-        ..Default::default()
-    })
-    .unwrap();
+    s.create_prompt(new_prompt("p", "Hi {{n}}")).unwrap();
     let usage = |id: &str, latency_ms| PromptUsage {
         usage_id: id.into(),
         prompt_name: "p".into(),
