@@ -81,9 +81,10 @@ static PyObject *opt_text(treestore_str s) {
         Py_XDECREF(old_);                  \
     } while (0)
 
-/* Short strings decoded before (node, parent and child ids, tags), direct-mapped by a hash of their
- * bytes: a result's child ids are mostly other nodes' ids, and the calls of a service keep reading
- * the same few thousand ids; a hit is a hash, a compare and an increment, where a decode allocates
+/* Short strings decoded before (node, parent and child ids, section paths, a record's short str
+ * fields and list items), direct-mapped by a hash of their bytes: a result's child ids are mostly
+ * other nodes' ids, every document has sections "1", "1.1", ..., and the calls of a service keep
+ * reading the same few thousand ids; a hit is a hash, a compare and an increment, where a decode allocates
  * a str (and the result's drop frees it). Module state, guarded by the GIL (free-threaded builds
  * decode every time); bounded: 2^ID_INTERN_BITS entries of at most ID_INTERN_MAX bytes, each one
  * reference. The bytes are copied: the result they came from is freed. */
@@ -383,7 +384,7 @@ static PyObject *node_dict(ctx *c, const treestore_node *n) {
         put(d, K_PAGE_START, none_start ? none_start : PyLong_FromLongLong(n->page_start)) < 0 ||
         put(d, K_PAGE_END, none_end ? none_end : PyLong_FromLongLong(n->page_end)) < 0 ||
         put(d, K_SUMMARY, opt_text(n->summary)) < 0 || put(d, K_TEXT, opt_text(n->text)) < 0 ||
-        put(d, K_SECTION_PATH, text(n->section_path)) < 0 ||
+        put(d, K_SECTION_PATH, id_text(n->section_path)) < 0 ||
         put(d, K_CHILD_IDS, str_list(c, n->child_first, n->child_count)) < 0 ||
         put(d, K_SEE_ALSO, str_list(c, n->see_also_first, n->see_also_count)) < 0 ||
         put(d, K_METADATA, str_map(c, n->metadata_first, n->metadata_count)) < 0) {
@@ -485,8 +486,12 @@ static PyObject *field_name(ctx *c, treestore_str s) {
 
 static PyObject *field_value(ctx *c, const treestore_field *f, int depth) {
     switch (f->kind) {
-    case TREESTORE_VALUE_STR:
-        return opt_text(f->str_value);
+    case TREESTORE_VALUE_STR: /* ids and short names mostly: shared when short */
+        if (f->str_value.ptr == NULL) {
+            Py_INCREF(Py_None);
+            return Py_None;
+        }
+        return id_text(f->str_value);
     case TREESTORE_VALUE_INT:
         return PyLong_FromLongLong(f->int_value);
     case TREESTORE_VALUE_FLOAT:
