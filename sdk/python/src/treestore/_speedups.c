@@ -84,10 +84,10 @@ static PyObject *opt_text(treestore_str s) {
 /* Short strings decoded before (node, parent and child ids, section paths, a record's short str
  * fields and list items), direct-mapped by a hash of their bytes: a result's child ids are mostly
  * other nodes' ids, every document has sections "1", "1.1", ..., and the calls of a service keep
- * reading the same few thousand ids; a hit is a hash, a compare and an increment, where a decode allocates
- * a str (and the result's drop frees it). Module state, guarded by the GIL (free-threaded builds
- * decode every time); bounded: 2^ID_INTERN_BITS entries of at most ID_INTERN_MAX bytes, each one
- * reference. The bytes are copied: the result they came from is freed. */
+ * reading the same few thousand ids; a hit is a hash, a compare and an increment, where a decode
+ * allocates a str (and the result's drop frees it). Module state, guarded by the GIL (free-threaded
+ * builds decode every time); bounded: 2^ID_INTERN_BITS entries of at most ID_INTERN_MAX bytes, each
+ * one reference. The bytes are copied: the result they came from is freed. */
 #define ID_INTERN_BITS 12
 #define ID_INTERN_MAX 32
 static struct {
@@ -398,11 +398,12 @@ static PyObject *node_dict(ctx *c, const treestore_node *n) {
  * tracked lists and a tracked dict, so a 1,000-node subtree made ~4 young-generation collections and,
  * every few calls, a middle-generation one, each walking the result built so far (objects that hold
  * no cycle and are freed by their counts): ~15% of such a call (1,066 -> 911 us p50 with the GC off,
- * sdk/python/bench/bench_vs.py's corpus). Paused, the allocations still count toward the next
- * collection, which runs at the caller's next allocation if the result is still alive then (the
- * same work as before), or never when it was freed first. Only when the GC is enabled, and resumed
- * on every path; not on free-threaded builds. gc.disable/enable/isenabled rather than PyGC_*,
- * which the 3.9 stable ABI lacks. */
+ * bench_vs.py's 1,000-node document with 300,000 other dicts alive). Paused, the allocations still
+ * count toward the next collection, which runs at the caller's next allocation if the result is
+ * still alive then (the same work as before), or never when it was freed first. Only when the GC is
+ * enabled, and resumed on every path; the GIL is held throughout (only the to_datetime fallback for
+ * instants outside datetime's range runs Python code in between); not on free-threaded builds.
+ * gc.disable/enable/isenabled rather than PyGC_*, which the 3.9 stable ABI lacks. */
 #define GC_PAUSE_MIN_NODES 128
 static PyObject *GC_DISABLE, *GC_ENABLE, *GC_ISENABLED; /* NULL: not found at import; no pause */
 
@@ -1036,9 +1037,9 @@ static struct PyModuleDef MODULE = {
  * split too: it shares the keys and copies only the values, and freeing it frees only those (a
  * combined dict copies, counts and frees every key as well): a node dict then costs ~160 ns less to
  * build and drop (a copy, 16 writes and the drop: 500 -> 340 ns, CPython 3.11); a record shape's
- * template too (get_version_as_of: 20,596 -> 20,410 instructions, callgrind). It is an ordinary dict to every reader, and CPython turns it combined if
- * a caller adds keys it does not have. NULL with no error set when CPython does not give one (then
- * a plain dict is used). */
+ * template too (get_version_as_of: 20,596 -> 20,410 instructions, callgrind). It is an ordinary
+ * dict to every reader, and CPython turns it combined if a caller adds keys it does not have. NULL
+ * with no error set when CPython does not give one (then a plain dict is used). */
 static PyObject *split_template(PyObject *names) {
 #ifdef Py_GIL_DISABLED
     (void)names;
