@@ -185,3 +185,67 @@ print("ok")
     env = dict(os.environ, TREESTORE_PURE_PYTHON="1")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def _wide_document(policy: str, n: int) -> dict:
+    """root -> s0..s{n/10}, each with ten items: ``n`` nodes and more, ids of a few bytes."""
+    nodes = [{"node_id": "root", "title": "Wide"}]
+    sections = n // 10
+    for s in range(sections):
+        see = [f"s{(s + 1) % sections}"]
+        nodes.append({"node_id": f"s{s}", "parent_id": "root", "title": f"S{s}", "see_also": see})
+        for i in range(10):
+            item = {"node_id": f"s{s}.{i}", "parent_id": f"s{s}", "title": f"I{i}", "text": f"item {s} {i}"}
+            nodes.append(item)
+    return {"document": {"policy_id": policy, "version_id": "v1"}, "nodes": nodes}
+
+
+@pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
+def test_large_results_decode_as_the_python_decoder_does_and_leave_the_gc_as_it_was(db):
+    """A result of at least 128 nodes is built with the cyclic GC paused (_speedups.c gc_pause): the
+    same values as the Python decoder, through tree_query and decode alike, and the GC enabled or
+    disabled afterwards as it was before, an error on the way included."""
+    import gc
+
+    db.store_document(_wide_document("w", 600))
+    late = _wide_document("late", 300)
+    late["document"]["created_at"] = 253_402_300_799_999_999 + 1  # past datetime's range
+    with pytest.raises(OverflowError):  # stored; its result's version times cannot be decoded
+        db.store_document(late)
+    for enabled in (True, False, True):
+        gc.enable() if enabled else gc.disable()
+        try:
+            for fn, args, got in [
+                (lib.treestore_node_subtree, (b"root", 4, 0, True), lambda: db.get_subtree("w", "root")),
+                (lib.treestore_node_children, (b"root", 4, True), lambda: db.get_children("w", "root")),
+                (lib.treestore_node_get_batch, (b'["root","s3","s3.4"]', 20, True), None),
+            ]:
+                want = db._q(_decode.py_take_nodes, fn, b"w", 1, NULL, 0, *args)
+                assert gc.isenabled() is enabled
+                assert db._q(_decode.c_take_nodes, fn, b"w", 1, NULL, 0, *args) == want
+                assert gc.isenabled() is enabled
+                if got is not None:
+                    assert got() == want
+                    assert gc.isenabled() is enabled
+            with pytest.raises(OverflowError):  # an error while the GC is paused (node times)
+                db.get_subtree("late", "root")
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+
+
+@pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
+def test_ids_decoded_once_are_shared_and_never_mixed_up(db):
+    """Short strings (ids) come from a direct-mapped cache keyed by their bytes (_speedups.c
+    id_text): reading thousands of ids, again and in another order, gives each node its own ids,
+    equal to the Python decoder's; a cached id is the same object across results."""
+    db.store_document(_wide_document("w", 3000))
+    py = db._q(_decode.py_take_nodes, lib.treestore_node_subtree, b"w", 1, NULL, 0, b"root", 4, 0, False)
+    for _ in range(2):
+        assert db.get_subtree("w", "root", include_text=False) == py
+        for s in reversed(range(0, 300, 7)):
+            kids = db.get_children("w", f"s{s}", include_text=False)
+            assert [k["node_id"] for k in kids] == [f"s{s}.{i}" for i in range(10)]
+            assert all(k["parent_id"] == f"s{s}" for k in kids)
+    a, b = db.get_node("w", "s5"), db.get_node("w", "s5")
+    assert a["child_ids"] == [f"s5.{i}" for i in range(10)] and a["child_ids"][3] is b["child_ids"][3]

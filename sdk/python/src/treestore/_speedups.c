@@ -5,7 +5,9 @@
  * microsecond per node (each slice, int and dict entry is bytecode). This module walks the view the
  * library filled (treestore_result_read) and builds the node dicts and record dicts directly, with
  * interned keys, so a node costs a few hundred nanoseconds. It only reads the view: the caller keeps
- * the result alive during the call and frees it after. Limited API (abi3, Python 3.9+).
+ * the result alive during the call and frees it after; what it keeps across calls (ids, datetimes,
+ * field names, record shapes) is copied or owned. Large results are built with the cyclic GC paused
+ * (gc_pause). Limited API (abi3, Python 3.9+).
  *
  * _speedups.decode(view_address, to_datetime, json_loads) -> (records, nodes)
  *   records: the top-level records as dicts (nested RECORDS fields as lists of dicts);
@@ -79,6 +81,47 @@ static PyObject *opt_text(treestore_str s) {
         Py_XDECREF(old_);                  \
     } while (0)
 
+/* Short strings decoded before (node, parent and child ids, section paths, a record's short str
+ * fields and list items), direct-mapped by a hash of their bytes: a result's child ids are mostly
+ * other nodes' ids, every document has sections "1", "1.1", ..., and the calls of a service keep
+ * reading the same few thousand ids; a hit is a hash, a compare and an increment, where a decode
+ * allocates a str (and the result's drop frees it). Module state, guarded by the GIL (free-threaded
+ * builds decode every time); bounded: 2^ID_INTERN_BITS entries of at most ID_INTERN_MAX bytes, each
+ * one reference. The bytes are copied: the result they came from is freed. */
+#define ID_INTERN_BITS 12
+#define ID_INTERN_MAX 32
+static struct {
+    size_t len;
+    PyObject *str; /* NULL: empty */
+    char bytes[ID_INTERN_MAX];
+} ID_INTERN[1u << ID_INTERN_BITS];
+
+/* text(s), shared with the last string of the same bytes when s is short. */
+static PyObject *id_text(treestore_str s) {
+#ifdef Py_GIL_DISABLED
+    return text(s);
+#else
+    if (s.len == 0 || s.len > ID_INTERN_MAX) return text(s);
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (size_t i = 0; i < s.len; i++) h = (h ^ s.ptr[i]) * 1099511628211ULL;
+    /* Fibonacci hashing of the FNV value: FNV's own top bits hardly see the last byte ("0023" and
+     * "0024" would share a slot) */
+    size_t k = (size_t)((h * 0x9E3779B97F4A7C15ull) >> (64 - ID_INTERN_BITS));
+    if (ID_INTERN[k].str != NULL && ID_INTERN[k].len == s.len &&
+        memcmp(ID_INTERN[k].bytes, s.ptr, s.len) == 0) {
+        Py_INCREF(ID_INTERN[k].str);
+        return ID_INTERN[k].str;
+    }
+    PyObject *t = text(s);
+    if (t == NULL) return NULL;
+    Py_INCREF(t); /* the entry's */
+    Py_XSETREF_COMPAT(ID_INTERN[k].str, t);
+    memcpy(ID_INTERN[k].bytes, s.ptr, s.len);
+    ID_INTERN[k].len = s.len;
+    return t;
+#endif
+}
+
 /* The ids decoded last, by slot: the nodes of one result, and the calls of a service, mostly share
  * their policy and version ids, siblings their parent id, and a node's parent is often the node
  * decoded just before (subtree, ancestors). Module state, guarded by the GIL; ids longer than
@@ -106,7 +149,7 @@ static PyObject *same_text(int slot, treestore_str s) {
         Py_INCREF(LAST_IDS[slot].str);
         return LAST_IDS[slot].str;
     }
-    PyObject *t = text(s);
+    PyObject *t = id_text(s);
     if (t == NULL || s.len > ID_CACHE_MAX) return t;
     Py_INCREF(t);
     Py_XSETREF_COMPAT(LAST_IDS[slot].str, t);
@@ -211,7 +254,7 @@ static PyObject *str_list(ctx *c, uint32_t first, uint32_t count) {
     PyObject *list = PyList_New(count);
     if (list == NULL) return NULL;
     for (uint32_t i = 0; i < count; i++) {
-        PyObject *s = text(c->v->strings[first + i]);
+        PyObject *s = id_text(c->v->strings[first + i]);
         if (s == NULL) {
             Py_DECREF(list);
             return NULL;
@@ -341,7 +384,7 @@ static PyObject *node_dict(ctx *c, const treestore_node *n) {
         put(d, K_PAGE_START, none_start ? none_start : PyLong_FromLongLong(n->page_start)) < 0 ||
         put(d, K_PAGE_END, none_end ? none_end : PyLong_FromLongLong(n->page_end)) < 0 ||
         put(d, K_SUMMARY, opt_text(n->summary)) < 0 || put(d, K_TEXT, opt_text(n->text)) < 0 ||
-        put(d, K_SECTION_PATH, text(n->section_path)) < 0 ||
+        put(d, K_SECTION_PATH, id_text(n->section_path)) < 0 ||
         put(d, K_CHILD_IDS, str_list(c, n->child_first, n->child_count)) < 0 ||
         put(d, K_SEE_ALSO, str_list(c, n->see_also_first, n->see_also_count)) < 0 ||
         put(d, K_METADATA, str_map(c, n->metadata_first, n->metadata_count)) < 0) {
@@ -351,7 +394,55 @@ static PyObject *node_dict(ctx *c, const treestore_node *n) {
     return d;
 }
 
+/* The cyclic GC is paused while the node dicts of a large result are built. Every node brings two
+ * tracked lists and a tracked dict, so a 1,000-node subtree made ~4 young-generation collections and,
+ * every few calls, a middle-generation one, each walking the result built so far (objects that hold
+ * no cycle and are freed by their counts): ~15% of such a call (1,066 -> 911 us p50 with the GC off,
+ * bench_vs.py's 1,000-node document with 300,000 other dicts alive). Paused, the allocations still
+ * count toward the next collection, which runs at the caller's next allocation if the result is
+ * still alive then (the same work as before), or never when it was freed first. Only when the GC is
+ * enabled, and resumed on every path; the GIL is held throughout (only the to_datetime fallback for
+ * instants outside datetime's range runs Python code in between); not on free-threaded builds.
+ * gc.disable/enable/isenabled rather than PyGC_*, which the 3.9 stable ABI lacks. */
+#define GC_PAUSE_MIN_NODES 128
+static PyObject *GC_DISABLE, *GC_ENABLE, *GC_ISENABLED; /* NULL: not found at import; no pause */
+
+/* Calls f() and drops its result; whether it returned True. Errors are cleared. */
+static int gc_call(PyObject *f) {
+    PyObject *r = PyObject_CallObject(f, NULL);
+    if (r == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    int yes = r == Py_True;
+    Py_DECREF(r);
+    return yes;
+}
+
+/* Pauses the GC for a result of `nodes` nodes when worth it; 1 when paused (pass it to gc_resume). */
+static int gc_pause(size_t nodes) {
+#ifdef Py_GIL_DISABLED
+    (void)nodes;
+    return 0;
+#else
+    if (nodes < GC_PAUSE_MIN_NODES || GC_DISABLE == NULL || PyErr_Occurred()) return 0;
+    if (!gc_call(GC_ISENABLED)) return 0;
+    gc_call(GC_DISABLE);
+    return 1;
+#endif
+}
+
+/* Resumes the GC paused by gc_pause (`paused`: its result), keeping any pending error. */
+static void gc_resume(int paused) {
+    if (!paused) return;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    gc_call(GC_ENABLE);
+    PyErr_Restore(type, value, tb);
+}
+
 static PyObject *record_dict(ctx *c, size_t index, int depth);
+static PyObject *fields_template(PyObject *names);
 
 /* Field names, interned once: an open-addressing table keyed by the name's bytes (FNV-1a). */
 #define NAMES_SLOTS 1024
@@ -396,8 +487,12 @@ static PyObject *field_name(ctx *c, treestore_str s) {
 
 static PyObject *field_value(ctx *c, const treestore_field *f, int depth) {
     switch (f->kind) {
-    case TREESTORE_VALUE_STR:
-        return opt_text(f->str_value);
+    case TREESTORE_VALUE_STR: /* ids and short names mostly: shared when short */
+        if (f->str_value.ptr == NULL) {
+            Py_INCREF(Py_None);
+            return Py_None;
+        }
+        return id_text(f->str_value);
     case TREESTORE_VALUE_INT:
         return PyLong_FromLongLong(f->int_value);
     case TREESTORE_VALUE_FLOAT:
@@ -482,16 +577,17 @@ static int record_shape(ctx *c, const treestore_record *r) {
         if (i == r->field_count) return (int)k;
     }
     if (SHAPES_USED >= SHAPES_MAX) return -1;
-    PyObject *names = PyTuple_New(r->field_count), *tmpl = PyDict_New();
+    PyObject *names = PyTuple_New(r->field_count), *tmpl = NULL;
     char *bytes = PyMem_Malloc(len ? len : 1);
-    if (names == NULL || tmpl == NULL || bytes == NULL) goto fail;
+    if (names == NULL || bytes == NULL) goto fail;
     for (uint32_t i = 0; i < r->field_count; i++) {
         PyObject *name = field_name(c, f[i].name);
         if (name == NULL) goto fail;
         PyTuple_SetItem(names, i, name); /* steals */
-        if (PyDict_SetItem(tmpl, name, Py_None) < 0) goto fail;
         SHAPES[SHAPES_USED].lens[i + 1] = (uint32_t)f[i].name.len;
     }
+    if ((tmpl = fields_template(names)) == NULL) goto fail;
+    if (PyDict_Size(tmpl) != (Py_ssize_t)r->field_count) goto fail; /* a name twice: no shape */
     memcpy(bytes, r->kind.ptr, len);
     SHAPES[SHAPES_USED].bytes = bytes;
     SHAPES[SHAPES_USED].len = len;
@@ -559,6 +655,7 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     unsigned long long address;
     PyObject *to_datetime, *json_loads;
     ctx c;
+    int paused = 0;
     (void)self;
     if (!PyArg_ParseTuple(args, "KOO", &address, &to_datetime, &json_loads)) return NULL;
     ctx_init(&c, (const treestore_result_view *)(uintptr_t)address, to_datetime, json_loads);
@@ -574,6 +671,7 @@ static PyObject *decode(PyObject *self, PyObject *args) {
         if (r == NULL) goto fail;
         PyList_SetItem(records, (Py_ssize_t)i, r);
     }
+    paused = gc_pause(c.v->nodes_len);
     if (c.v->nodes_len >= 2 && shared_begin(&c, &c.v->nodes[0]) < 0) goto fail;
     for (size_t i = 0; i < c.v->nodes_len; i++) {
         PyObject *n = node_dict(&c, &c.v->nodes[i]);
@@ -581,12 +679,14 @@ static PyObject *decode(PyObject *self, PyObject *args) {
         PyList_SetItem(nodes, (Py_ssize_t)i, n);
     }
     shared_end(&c);
+    gc_resume(paused);
     PyObject *out = PyTuple_Pack(2, records, nodes);
     Py_DECREF(records);
     Py_DECREF(nodes);
     return out;
 fail:
     shared_end(&c);
+    gc_resume(paused);
     Py_XDECREF(records);
     Py_XDECREF(nodes);
     return NULL;
@@ -730,6 +830,7 @@ static PyObject *result_nodes(treestore_result *result, PyObject *to_datetime) {
     if (treestore_result_read(result, &view, NULL) != TREESTORE_OK) {
         PyErr_SetString(PyExc_RuntimeError, "treestore: the result could not be read");
     } else if ((list = PyList_New((Py_ssize_t)view.nodes_len)) != NULL) {
+        int paused = gc_pause(view.nodes_len);
         if (view.nodes_len >= 2 && shared_begin(&c, &view.nodes[0]) < 0) Py_CLEAR(list);
         for (size_t i = 0; list != NULL && i < view.nodes_len; i++) {
             PyObject *n = node_dict(&c, &view.nodes[i]);
@@ -740,6 +841,7 @@ static PyObject *result_nodes(treestore_result *result, PyObject *to_datetime) {
             PyList_SetItem(list, (Py_ssize_t)i, n);
         }
         shared_end(&c);
+        gc_resume(paused);
     }
     treestore_result_free(result);
     return list;
@@ -930,29 +1032,46 @@ static struct PyModuleDef MODULE = {
     NULL, NULL, NULL, NULL,
 };
 
-/* NODE_TEMPLATE as a split-table dict: the __dict__ of an instance whose class set the 16 keys to
- * None (CPython's shared-key instance dicts). A copy of a split dict is split too: it shares the keys
- * and copies only the 16 values, and freeing it frees only those (a combined dict copies, counts and
- * frees every key as well): a node dict then costs ~160 ns less to build and drop (a copy, 16 writes
- * and the drop: 500 -> 340 ns, CPython 3.11). It is an ordinary dict to every reader, and CPython
- * turns it combined if a caller adds keys it does not have. NULL with no error set when CPython does
- * not give one (then a plain dict is used); NULL with an error on a failure. */
-static PyObject *split_template(void) {
+/* A dict of `names` (a tuple of str) -> None as a split-table dict: the __dict__ of an instance whose
+ * class set those attributes to None (CPython's shared-key instance dicts). A copy of a split dict is
+ * split too: it shares the keys and copies only the values, and freeing it frees only those (a
+ * combined dict copies, counts and frees every key as well): a node dict then costs ~160 ns less to
+ * build and drop (a copy, 16 writes and the drop: 500 -> 340 ns, CPython 3.11); a record shape's
+ * template too (get_version_as_of: 20,596 -> 20,410 instructions, callgrind). It is an ordinary
+ * dict to every reader, and CPython turns it combined if a caller adds keys it does not have. NULL
+ * with no error set when CPython does not give one (then a plain dict is used). */
+static PyObject *split_template(PyObject *names) {
 #ifdef Py_GIL_DISABLED
+    (void)names;
     return NULL;
 #else
-    PyObject *cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_NodeFields",
+    Py_ssize_t n = PyTuple_Size(names);
+    PyObject *cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_Fields",
                                           (PyObject *)&PyBaseObject_Type);
     PyObject *obj = cls ? PyObject_CallObject(cls, NULL) : NULL, *d = NULL;
-    for (int i = 0; obj != NULL && i < K_COUNT; i++) {
-        if (PyObject_SetAttr(obj, KEYS[i], Py_None) < 0) Py_CLEAR(obj);
+    for (Py_ssize_t i = 0; obj != NULL && i < n; i++) {
+        if (PyObject_SetAttr(obj, PyTuple_GetItem(names, i), Py_None) < 0) Py_CLEAR(obj);
     }
     if (obj != NULL) d = PyObject_GetAttrString(obj, "__dict__");
     Py_XDECREF(obj);
     Py_XDECREF(cls);
-    if (d != NULL && (!PyDict_CheckExact(d) || PyDict_Size(d) != K_COUNT)) Py_CLEAR(d);
+    /* a name an object attribute cannot take ("__class__") or takes elsewhere (a descriptor):
+     * no split dict, and no error (the plain dict holds any name) */
+    if (d == NULL) PyErr_Clear();
+    if (d != NULL && (!PyDict_CheckExact(d) || PyDict_Size(d) != n)) Py_CLEAR(d);
     return d;
 #endif
+}
+
+/* names -> None as a dict: split_template's, else a plain one; NULL with an error on a failure. */
+static PyObject *fields_template(PyObject *names) {
+    PyObject *d = split_template(names);
+    if (d != NULL || PyErr_Occurred()) return d;
+    d = PyDict_New();
+    for (Py_ssize_t i = 0; d != NULL && i < PyTuple_Size(names); i++) {
+        if (PyDict_SetItem(d, PyTuple_GetItem(names, i), Py_None) < 0) Py_CLEAR(d);
+    }
+    return d;
 }
 
 PyMODINIT_FUNC PyInit__speedups(void) {
@@ -972,15 +1091,27 @@ PyMODINIT_FUNC PyInit__speedups(void) {
         PyErr_Clear();
         Py_CLEAR(DATETIME);
     }
-    NODE_TEMPLATE = split_template();
-    if (NODE_TEMPLATE == NULL) {
-        if (PyErr_Occurred()) return NULL;
-        NODE_TEMPLATE = PyDict_New();
-        if (NODE_TEMPLATE == NULL) return NULL;
-        for (int i = 0; i < K_COUNT; i++) {
-            if (PyDict_SetItem(NODE_TEMPLATE, KEYS[i], Py_None) < 0) return NULL;
-        }
+    PyObject *gc = PyImport_ImportModule("gc");
+    if (gc != NULL) {
+        GC_DISABLE = PyObject_GetAttrString(gc, "disable");
+        GC_ENABLE = PyObject_GetAttrString(gc, "enable");
+        GC_ISENABLED = PyObject_GetAttrString(gc, "isenabled");
+        Py_DECREF(gc);
     }
+    if (GC_DISABLE == NULL || GC_ENABLE == NULL || GC_ISENABLED == NULL) { /* then no pause */
+        PyErr_Clear();
+        Py_CLEAR(GC_DISABLE);
+        Py_CLEAR(GC_ENABLE);
+        Py_CLEAR(GC_ISENABLED);
+    }
+    PyObject *keys = PyTuple_New(K_COUNT);
+    for (int i = 0; keys != NULL && i < K_COUNT; i++) {
+        Py_INCREF(KEYS[i]);
+        PyTuple_SetItem(keys, i, KEYS[i]); /* steals */
+    }
+    NODE_TEMPLATE = keys ? fields_template(keys) : NULL;
+    Py_XDECREF(keys);
+    if (NODE_TEMPLATE == NULL) return NULL;
     PyObject *m = PyModule_Create(&MODULE);
 #ifdef Py_GIL_DISABLED
     if (m != NULL) PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED);
