@@ -7,8 +7,8 @@
 //!    plus room for the branch copies and freelist chains) into the lowest free pages;
 //! 2. checkpoints, so the moved pages are in the main file and the pages they left are free;
 //! 3. lowers the high-water mark below the free pages at the end and checkpoints again, which
-//!    writes a meta page naming the lower mark;
-//! 4. cuts the file to the mark and syncs it.
+//!    writes a meta page naming the lower mark (plus the page its freelist chain may take there);
+//! 4. cuts the file to the mark that checkpoint wrote and syncs it.
 //!
 //! Each step is an ordinary commit or checkpoint, so a crash anywhere recovers as they do: before
 //! step 3's meta page is durable the file still reaches every page it names; after it, the cut
@@ -52,11 +52,17 @@ pub(crate) fn shrink(shared: &Arc<Shared>) -> Result<Option<Shrunk>> {
     let released = state.alloc.release_pending(shared.oldest_snapshot());
     shared.pager.overlay_forget(&released);
     state.alloc.trim_free_tail(FIRST_DATA_PAGE);
-    let pages_after = state.alloc.hwm();
-    let result = checkpoint_locked(shared, &mut state)
-        .and_then(|()| shared.pager.truncate_file(pages_after));
+    // The cut comes after the checkpoint: its freelist chain may take a page at the lowered mark
+    // (when no free page is left below it), and the meta page it writes names the mark it ends with.
+    let result = checkpoint_locked(shared, &mut state).and_then(|()| {
+        let pages_after = state.alloc.hwm();
+        shared
+            .pager
+            .truncate_file(pages_after)
+            .map(|()| pages_after)
+    });
     shared.release_writer(state);
-    result?;
+    let pages_after = result?;
     let snap = shared.current();
     shared.publish(Snapshot {
         hwm: pages_after,
