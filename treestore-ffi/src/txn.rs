@@ -85,6 +85,9 @@ impl ReadOps for Snapshot<'_> {
     ) -> treestore_core::Result<Option<Bytes<'_>>> {
         dispatch!(self, t => t.get_near(table, key, finger))
     }
+    fn prefetch_page(&self, page_no: u64) {
+        dispatch!(self, t => t.prefetch_page(page_no))
+    }
     fn snapshot_memo(&self) -> Option<&SnapshotMemo> {
         dispatch!(self, t => t.snapshot_memo())
     }

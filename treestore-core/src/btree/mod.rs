@@ -13,5 +13,6 @@ pub(crate) mod view;
 pub(crate) mod write;
 
 pub(crate) use prefetch::prefetch;
+pub(crate) use view::PageHints;
 pub use view::{Bytes, Finger};
 pub(crate) use write::max_inline_value;

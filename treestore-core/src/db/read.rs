@@ -139,6 +139,10 @@ impl ReadOps for ReadTxn {
         get_near(&self.source(), table.root, key, path)
     }
 
+    fn prefetch_page(&self, page_no: u64) {
+        self.shared.pager.prefetch_page(&self.map, page_no);
+    }
+
     fn range(&self, table: Table, lower: Bound<&[u8]>, upper: Bound<&[u8]>) -> Result<Range<'_>> {
         self.check(table)?;
         let it = new_range(self.source(), table.root, lower, upper, false)?;

@@ -152,6 +152,14 @@ pub trait ReadOps {
     /// the root on every call.
     fn get_near(&self, table: Table, key: &[u8], finger: &mut Finger) -> Result<Option<Bytes<'_>>>;
 
+    /// Asks for the first cache lines of committed page `page_no` (of the file's map) to be
+    /// loaded, without waiting: a lookup about to pass through it finds them arriving. A hint:
+    /// any page number is harmless, and nothing is read or checked.
+    ///
+    /// Required, with no default: a wrapper that forgot to forward it would silently lose it.
+    #[doc(hidden)]
+    fn prefetch_page(&self, page_no: u64);
+
     /// The memos of the committed snapshot this transaction reads, shared with every other reader
     /// of that snapshot (see [`SnapshotMemo`]); `None` for a write transaction, which must see its
     /// own changes.

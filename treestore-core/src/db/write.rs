@@ -582,6 +582,9 @@ impl ReadOps for WriteTxn {
     }
 
     /// None: a write transaction must see its own uncommitted changes.
+    /// No hint: a write transaction's pages may be its own, not yet in the map.
+    fn prefetch_page(&self, _page_no: u64) {}
+
     fn snapshot_memo(&self) -> Option<&SnapshotMemo> {
         None
     }

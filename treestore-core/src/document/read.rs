@@ -8,7 +8,7 @@ use crate::btree::{Bytes, Finger};
 use crate::db::ReadOps;
 use crate::error::{Error, Result};
 use crate::keys::KeyBuilder;
-use crate::version::read::Resolved;
+use crate::version::read::{Resolved, NODES_HINT, TEXT_HINT};
 use crate::version::record::{self as version_record, LazyTable};
 use crate::version::VersionReader;
 
@@ -114,7 +114,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
     /// One node, with text.
     pub fn node(&self, policy: &str, version: Option<&str>, node_id: &str) -> Result<Node> {
         let r = self.ver.resolve(policy, version)?;
-        let (_, v) = self.locate_or_not_found(&r, policy, node_id, None)?;
+        let v = self.locate_point(&r, policy, node_id)?;
         self.to_node(policy, &r, decode_node(&v, true)?, true)
     }
 
@@ -613,6 +613,28 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         Ok(Some((pos, v.ok_or_else(|| missing_node(r.vid, pos))?)))
     }
 
+    /// The record of `node_id` for a point read (one node, with its text next): first asks for
+    /// the pages the last point reads of `r` passed above their record's and their text's leaf
+    /// ([`Resolved::hints`]), so both arrive while this lookup descends; then leaves its own
+    /// record's one in the hints.
+    pub(super) fn locate_point(
+        &self,
+        r: &Resolved,
+        policy: &str,
+        node_id: &str,
+    ) -> Result<Bytes<'t>> {
+        for hint in [NODES_HINT, TEXT_HINT] {
+            match r.hints.get(hint) {
+                0 => {}
+                page => self.tx().prefetch_page(page),
+            }
+        }
+        let mut fingers = Fingers::default();
+        let (_, v) = self.locate_or_not_found(r, policy, node_id, Some(&mut fingers))?;
+        r.hints.set(NODES_HINT, fingers.records.above_leaf());
+        Ok(v)
+    }
+
     /// [`Self::locate`], with a `NotFound` error naming the node when the version lacks it.
     fn locate_or_not_found(
         &self,
@@ -801,13 +823,10 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             TextRef::Stored(s) if with_text => {
                 let t = self.texts.get(self.tx())?;
                 let mut key = self.keys.borrow_mut();
-                Some(text::read_keyed(
-                    self.tx(),
-                    t,
-                    &s,
-                    &mut Finger::new(),
-                    &mut key,
-                )?)
+                let mut finger = Finger::new();
+                let body = text::read_keyed(self.tx(), t, &s, &mut finger, &mut key)?;
+                r.hints.set(TEXT_HINT, finger.above_leaf());
+                Some(body)
             }
             TextRef::Stored(..) => None,
         };

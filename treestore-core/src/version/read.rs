@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::Arc;
 
+use crate::btree::PageHints;
 use crate::db::ReadOps;
 use crate::document::id_pos::IdHint;
 use crate::document::Document;
@@ -43,7 +44,17 @@ pub(crate) struct Resolved {
     pub version_id: InlineStr,
     /// The version's id → position hint, if it has one.
     pub id_hint: Option<IdHint>,
+    /// Where the point reads of this resolution's readers last passed: the page above the leaf
+    /// of a node record (`doc.nodes`) and of a text (`doc.text`; a policy's versions' texts are
+    /// neighbours), hints [`NODES_HINT`] and [`TEXT_HINT`]. A read asks for both before its own
+    /// lookups, so their misses overlap.
+    pub hints: PageHints,
 }
+
+/// [`Resolved::hints`]' hint of the node records' page.
+pub(crate) const NODES_HINT: usize = 0;
+/// [`Resolved::hints`]' hint of the texts' page.
+pub(crate) const TEXT_HINT: usize = 1;
 
 /// A resolution as [`VersionReader::resolve`] hands it out: borrowed from the snapshot's shared
 /// resolutions when they hold it (no reference count touched), else shared with the reader's own
@@ -141,6 +152,7 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
                     vid,
                     version_id: v.into(),
                     id_hint,
+                    hints: Default::default(),
                 }
             }
             None => {
@@ -153,6 +165,7 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
                     vid,
                     version_id: v.into(),
                     id_hint,
+                    hints: Default::default(),
                 }
             }
         })

@@ -141,6 +141,7 @@ mod tests {
             vid,
             version_id: version.into(),
             id_hint: None,
+            hints: Default::default(),
         })
     }
 

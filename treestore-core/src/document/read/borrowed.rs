@@ -10,6 +10,7 @@ use crate::document::record::{decode_node_ref, NodeRecordRef, TextRefBorrowed};
 use crate::document::text;
 use crate::error::Result;
 use crate::time::Timestamp;
+use crate::version::read::TEXT_HINT;
 
 /// One node, borrowed from the transaction's pages: the fields of [`Node`](super::Node), with
 /// lists and metadata read lazily (each string checked to be UTF-8 as it is read).
@@ -105,7 +106,7 @@ impl<R: ReadOps + ?Sized> DocReader<'_, R> {
         f: impl FnOnce(&NodeRef<'_>) -> Result<T>,
     ) -> Result<T> {
         let r = self.ver.resolve(policy, version)?;
-        let (_, value) = self.locate_or_not_found(&r, policy, node_id, None)?;
+        let value = self.locate_point(&r, policy, node_id)?;
         let tx = self.tx();
         let rec = decode_node_ref(&value, true)?;
         let version_id = r.version_id.as_str();
@@ -119,10 +120,12 @@ impl<R: ReadOps + ?Sized> DocReader<'_, R> {
                 // The reader's key buffer, taken for the read (so `f` may read through `self`
                 // again) and given back after it: a point read allocates no key.
                 let mut key = std::mem::take(&mut *self.keys.borrow_mut());
-                let got = text::read_with(tx, t, &s, &mut Finger::new(), &mut key, |body| {
+                let mut finger = Finger::new();
+                let got = text::read_with(tx, t, &s, &mut finger, &mut key, |body| {
                     f(&NodeRef::of_record(&rec, policy, version_id, Some(&body)))
                 });
                 *self.keys.borrow_mut() = key;
+                r.hints.set(TEXT_HINT, finger.above_leaf());
                 got
             }
         }
