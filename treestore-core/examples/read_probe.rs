@@ -2,7 +2,7 @@
 //! profiles of the read path without building the corpus first: `cargo run --release -p
 //! treestore-core --example read_probe -- <db path>
 //! <node|node_tx|ancestors|subtree_text|subtree20|subtree20b|h2h_node|h2h_children|h2h_ancestors|
-//! h2h_structure|h2h_batch50|h2h_fan>
+//! h2h_structure|h2h_batch50|h2h_page|h2h_fan>
 //! [calls]`.
 //!
 //! Reads a database `doc_speed` built (its phase `import`): a seeded random policy per call, and
@@ -14,7 +14,8 @@
 //! version "v3" named, the borrowed API, keeping each node's id and field lengths (and so asking
 //! for `Projection::Content`); children and
 //! ancestors without text; `h2h_structure` the whole structure view with summaries cut to 420
-//! characters, `h2h_batch50` 50 of the ids "0000".."0099" in a seeded order, with text. The calls run twice,
+//! characters, `h2h_batch50` 50 of the ids "0000".."0099" in a seeded order, with text,
+//! `h2h_page` the nodes covering page 1 + the id's number, with text. The calls run twice,
 //! the second time in [`probe`], so `valgrind --tool=callgrind
 //! --toggle-collect='read_probe::probe'` counts only warm calls.
 //!
@@ -200,6 +201,11 @@ fn h2h(
         "h2h_node" => kept.0.push(r.node_with(p, v, id, |n| Ok(Kept::line(n)))?),
         "h2h_children" => r.children_with(p, v, Some(id), false, &mut kept)?,
         "h2h_fan" => r.children_with("adv-fan", Some("v1"), Some("root"), false, &mut kept)?,
+        "h2h_page" => {
+            // Pages 1..=100, within every generated document's range (each node adds one or two).
+            let page = id.parse::<i64>().unwrap_or(0) + 1;
+            r.nodes_by_page_with(p, v, page, true, &mut kept)?
+        }
         "h2h_structure" => {
             let opts = StructureOptions {
                 summary_chars: Some(420),
@@ -245,7 +251,7 @@ fn run(r: &Reader, q: &Query) -> Result<usize> {
             "node" => r.node(p, None, &id).map(|n| count(vec![n])),
             "node_tx" => docs.node(p, None, &id).map(|n| count(vec![n])),
             "h2h_node" | "h2h_children" | "h2h_ancestors" | "h2h_structure" | "h2h_batch50"
-            | "h2h_fan" => h2h(db, phase, p, &id).map(count),
+            | "h2h_fan" | "h2h_page" => h2h(db, phase, p, &id).map(count),
             "ancestors" => r.ancestor_path(p, None, &id, false).map(count),
             "subtree_text" => r.subtree(p, None, &id, 2, true).map(count),
             other => panic!("unknown phase {other}"),

@@ -844,11 +844,13 @@ pub(super) fn node_of(
 /// The keys bounding positions `[start, end)` of `vid` in `doc.nodes` (`end` `None`: to the end
 /// of the version); no upper key for the last possible vid.
 fn scan_bounds(vid: u64, start: u32, end: Option<u32>) -> (Vec<u8>, Option<Vec<u8>>) {
-    let lower = KeyBuilder::new().u64(vid).u32(start).finish();
+    // Sized for a whole key: grown from empty, each would be reallocated twice.
+    let key = || KeyBuilder::with_capacity(16);
+    let lower = key().u64(vid).u32(start).finish();
     let upper = match end {
-        Some(e) => Some(KeyBuilder::new().u64(vid).u32(e).finish()),
+        Some(e) => Some(key().u64(vid).u32(e).finish()),
         None if vid == u64::MAX => None,
-        None => Some(KeyBuilder::new().u64(vid + 1).finish()),
+        None => Some(key().u64(vid + 1).finish()),
     };
     (lower, upper)
 }
