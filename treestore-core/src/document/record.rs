@@ -379,23 +379,21 @@ pub(crate) fn decode_node_ref_as(
         ),
         (t, _) => return Err(bad_tag(node_id, "summary", t)),
     };
+    if content_only && !with_text {
+        // Nothing after the text tag is read: its body need not be skipped either.
+        return match d.u8()? {
+            0 | 1 | 2 | STORED_TEXT_TAG => Ok(content_ref(
+                head,
+                node_id,
+                (pages, title, summary),
+                TextRefBorrowed::None,
+            )),
+            t => Err(bad_tag(node_id, "text", t)),
+        };
+    }
     let text = decode_text_ref(&mut d, node_id, with_text)?;
     if content_only {
-        return Ok(NodeRecordRef {
-            head,
-            node_id,
-            parent_id,
-            pages,
-            title,
-            summary,
-            text,
-            section_path: "",
-            child_ids: StrList::EMPTY,
-            see_also: StrList::EMPTY,
-            metadata: StrPairs::EMPTY,
-            created_at: 0,
-            updated_at: 0,
-        });
+        return Ok(content_ref(head, node_id, (pages, title, summary), text));
     }
     Ok(NodeRecordRef {
         head,
@@ -412,6 +410,32 @@ pub(crate) fn decode_node_ref_as(
         created_at: d.ivar()?,
         updated_at: d.ivar()?,
     })
+}
+
+/// The [`NodeRecordRef`] of a [`decode_node_ref_as`] reading only the content fields (the
+/// parent id left out with the rest).
+#[inline(always)]
+fn content_ref<'a>(
+    head: NodeHead,
+    node_id: &'a str,
+    (pages, title, summary): (Option<(u32, u32)>, &'a str, Option<&'a str>),
+    text: TextRefBorrowed<'a>,
+) -> NodeRecordRef<'a> {
+    NodeRecordRef {
+        head,
+        node_id,
+        parent_id: None,
+        pages,
+        title,
+        summary,
+        text,
+        section_path: "",
+        child_ids: StrList::EMPTY,
+        see_also: StrList::EMPTY,
+        metadata: StrPairs::EMPTY,
+        created_at: 0,
+        updated_at: 0,
+    }
 }
 
 /// [`decode_text`] with an inline text borrowed; without `with_text` an inline text is skipped
@@ -654,6 +678,13 @@ mod tests {
         for cut in 0..bytes.len() {
             let got = decode_node_ref_as(&bytes[..cut], true, None, true);
             assert_eq!(got.is_ok(), cut >= text_end, "cut at {cut}");
+        }
+        // Without text, not even the stored text's reference after its tag: owner vid (1 byte),
+        // owner position (3), length (2), hash (16).
+        let tag_end = text_end - (1 + 3 + 2 + 16);
+        for cut in 0..bytes.len() {
+            let got = decode_node_ref_as(&bytes[..cut], false, None, true);
+            assert_eq!(got.is_ok(), cut >= tag_end, "cut at {cut} without text");
         }
     }
 }
