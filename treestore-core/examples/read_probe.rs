@@ -9,7 +9,8 @@
 //! a random node id among "0000".."0099" (ids the update left out are skipped); `subtree20` reads,
 //! with text, the whole subtree of nodes whose subtree has 18-22 nodes (as `doc_speed`'s subtree
 //! phase), picked before the counted calls; `subtree20b` reads the same through the borrowed
-//! API (`subtree_with`, keeping each node's id and field lengths, as `doc_speed`'s borrowed row). The `h2h_*` phases read as the head-to-head
+//! API (`subtree_with`, keeping each node's id and field lengths, as `doc_speed`'s borrowed row,
+//! but asking for `Projection::Content` as the `h2h_*` phases). The `h2h_*` phases read as the head-to-head
 //! benchmark reads TreeStore (`benches/src/h2h/ts.rs`): a read transaction and a reader per call,
 //! version "v3" named, the borrowed API, keeping each node's id and field lengths (and so asking
 //! for `Projection::Content`); children and
