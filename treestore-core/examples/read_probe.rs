@@ -2,26 +2,35 @@
 //! profiles of the read path without building the corpus first: `cargo run --release -p
 //! treestore-core --example read_probe -- <db path>
 //! <node|node_tx|ancestors|subtree_text|subtree20|subtree20b|h2h_node|h2h_children|h2h_ancestors|
-//! h2h_structure|h2h_batch50>
+//! h2h_structure|h2h_batch50|h2h_page|h2h_fan>
 //! [calls]`.
 //!
 //! Reads a database `doc_speed` built (its phase `import`): a seeded random policy per call, and
 //! a random node id among "0000".."0099" (ids the update left out are skipped); `subtree20` reads,
 //! with text, the whole subtree of nodes whose subtree has 18-22 nodes (as `doc_speed`'s subtree
 //! phase), picked before the counted calls; `subtree20b` reads the same through the borrowed
-//! API (`subtree_with`, keeping each node's id and field lengths, as `doc_speed`'s borrowed row). The `h2h_*` phases read as the head-to-head
+//! API (`subtree_with`, keeping each node's id and field lengths, as `doc_speed`'s borrowed row,
+//! but asking for `Projection::Content` as the `h2h_*` phases). The `h2h_*` phases read as the head-to-head
 //! benchmark reads TreeStore (`benches/src/h2h/ts.rs`): a read transaction and a reader per call,
-//! version "v3" named, the borrowed API, keeping each node's id and field lengths; children and
+//! version "v3" named, the borrowed API, keeping each node's id and field lengths (and so asking
+//! for `Projection::Content`); children and
 //! ancestors without text; `h2h_structure` the whole structure view with summaries cut to 420
-//! characters, `h2h_batch50` 50 of the ids "0000".."0099" in a seeded order, with text. The calls run twice,
+//! characters, `h2h_batch50` 50 of the ids "0000".."0099" in a seeded order, with text,
+//! `h2h_page` the nodes covering page 1 + the id's number, with text. The calls run twice,
 //! the second time in [`probe`], so `valgrind --tool=callgrind
 //! --toggle-collect='read_probe::probe'` counts only warm calls.
+//!
+//! `h2h_fan` reads the head-to-head's adversarial fan: the 10,000 children of one node (policy
+//! `adv-fan`, version `v1`, as `benches/src/h2h/corpus.rs` stores it), without text. Its database
+//! is not the 1M one: give a path of its own, which is built there first if it does not exist.
 
 use std::borrow::Cow;
 use std::hint::black_box;
 
 use treestore_core::document::gen::Rng;
-use treestore_core::document::{DocReader, Documents, NodeRef, NodeSink, StructureOptions};
+use treestore_core::document::{
+    DocReader, Documents, NodeRef, NodeSink, Projection, StructureOptions,
+};
 use treestore_core::version::VersionReader;
 use treestore_core::{Database, ErrorKind, Options, ReadTxn, Result};
 
@@ -32,6 +41,9 @@ fn main() -> Result<()> {
         .expect("usage: read_probe <db path> <phase> [calls]");
     let phase = args.next().unwrap_or_else(|| "node".to_string());
     let calls: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000);
+    if phase == "h2h_fan" && !std::path::Path::new(&path).exists() {
+        build_fan(&path)?;
+    }
     let db = Database::open(
         &path,
         Options {
@@ -66,6 +78,18 @@ fn main() -> Result<()> {
         (thread_cpu_seconds() - cpu) * 1e9 / calls as f64
     );
     Ok(())
+}
+
+/// A database holding the head-to-head's fan: one root with 10,000 leaf children.
+fn build_fan(path: &str) -> Result<()> {
+    let db = Database::open(path, Options::default())?;
+    let (mut doc, nodes) = treestore_core::document::gen::fan("adv-fan", "v1", 10_000);
+    doc.effective_start = Some(doc.created_at);
+    let mut w = db.begin_write()?;
+    treestore_core::document::store_document(&mut w, &doc, &nodes)?;
+    w.commit()?;
+    db.checkpoint()?;
+    db.close()
 }
 
 /// CPU seconds this thread has run (the machine may be shared: wall time moves with the load).
@@ -142,6 +166,10 @@ impl Kept {
 }
 
 impl NodeSink for Kept {
+    fn projection(&self) -> Projection {
+        Projection::Content
+    }
+
     fn reserve(&mut self, nodes: usize) {
         self.0.reserve(nodes);
     }
@@ -173,6 +201,12 @@ fn h2h(
     match phase {
         "h2h_node" => kept.0.push(r.node_with(p, v, id, |n| Ok(Kept::line(n)))?),
         "h2h_children" => r.children_with(p, v, Some(id), false, &mut kept)?,
+        "h2h_fan" => r.children_with("adv-fan", Some("v1"), Some("root"), false, &mut kept)?,
+        "h2h_page" => {
+            // Pages 1..=100, within every generated document's range (each node adds one or two).
+            let page = id.parse::<i64>().unwrap_or(0) + 1;
+            r.nodes_by_page_with(p, v, page, true, &mut kept)?
+        }
         "h2h_structure" => {
             let opts = StructureOptions {
                 summary_chars: Some(420),
@@ -217,9 +251,8 @@ fn run(r: &Reader, q: &Query) -> Result<usize> {
             }
             "node" => r.node(p, None, &id).map(|n| count(vec![n])),
             "node_tx" => docs.node(p, None, &id).map(|n| count(vec![n])),
-            "h2h_node" | "h2h_children" | "h2h_ancestors" | "h2h_structure" | "h2h_batch50" => {
-                h2h(db, phase, p, &id).map(count)
-            }
+            "h2h_node" | "h2h_children" | "h2h_ancestors" | "h2h_structure" | "h2h_batch50"
+            | "h2h_fan" | "h2h_page" => h2h(db, phase, p, &id).map(count),
             "ancestors" => r.ancestor_path(p, None, &id, false).map(count),
             "subtree_text" => r.subtree(p, None, &id, 2, true).map(count),
             other => panic!("unknown phase {other}"),

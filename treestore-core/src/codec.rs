@@ -414,6 +414,9 @@ pub struct StrPairs<'a> {
 }
 
 impl<'a> StrList<'a> {
+    /// The list of no items.
+    pub const EMPTY: StrList<'static> = StrList { bytes: &[], len: 0 };
+
     /// The number of items.
     pub fn len(&self) -> usize {
         self.len
@@ -432,6 +435,11 @@ impl<'a> StrList<'a> {
 }
 
 impl<'a> StrPairs<'a> {
+    /// The map of no pairs.
+    pub const EMPTY: StrPairs<'static> = StrPairs {
+        list: StrList::EMPTY,
+    };
+
     /// The number of pairs.
     pub fn len(&self) -> usize {
         self.list.len

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use treestore_core::document::{
-    store_document, store_documents, DocReader, NodeRef, NodeSink, StructureOptions,
+    store_document, store_documents, DocReader, NodeRef, NodeSink, Projection, StructureOptions,
 };
 use treestore_core::metadata::{MetadataStore, ToolResult};
 use treestore_core::search::{search, SearchOptions};
@@ -78,11 +78,17 @@ struct Session<'a> {
 }
 
 /// The answer of a node-list read, built from the borrowed nodes the read hands over (as the C
-/// ABI and the SDKs read them): the id copied, the field lengths noted, nothing else allocated.
+/// ABI and the SDKs read them): the id copied, the field lengths noted, nothing else allocated;
+/// only the fields the SQL engines select are decoded ([`Projection::Content`]).
 #[derive(Default)]
 struct Lines(Answer);
 
 impl NodeSink for Lines {
+    /// The fields the SQL engines select (`node_id, title, summary, body`), no others.
+    fn projection(&self) -> Projection {
+        Projection::Content
+    }
+
     fn reserve(&mut self, nodes: usize) {
         self.0.reserve(nodes);
     }

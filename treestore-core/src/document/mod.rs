@@ -122,7 +122,7 @@ pub use model::{
 };
 pub use pageindex::{import_pageindex, parse_pageindex, render_pageindex, PageIndexFormat};
 pub use pages::parse_page_spec;
-pub use read::{DocReader, NodeRef, NodeSink};
+pub use read::{DocReader, NodeRef, NodeSink, Projection};
 pub use write::{delete_document, store_document, store_documents};
 
 #[cfg(test)]

@@ -16,9 +16,9 @@ use super::model::{Document, DocumentCounts, Node, MAX_PAGE};
 use super::pages::{self, parse_page_spec};
 use super::record::{
     decode_head_and_child_count, decode_head_record, decode_node, decode_node_head,
-    decode_node_id_bytes, decode_node_ref, decode_node_ref_cut, decode_pos, id_key,
-    long_section_prefix, node_key, node_key_pos, section_key, vid_prefix, DocHead, NodeHead,
-    NodeRecord, TextRef, HEADS, IDS, NODES, PAGES, SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
+    decode_node_id_bytes, decode_pos, id_key, long_section_prefix, node_key, node_key_pos,
+    section_key, vid_prefix, DocHead, NodeHead, NodeRecord, TextRef, HEADS, IDS, NODES, PAGES,
+    SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
 };
 use super::text;
 
@@ -29,7 +29,7 @@ mod structure;
 pub use borrowed::NodeRef;
 use collect::Collected;
 use sink::Feed;
-pub use sink::NodeSink;
+pub use sink::{NodeSink, Projection};
 
 /// A walk that must skip more than this many nodes re-seeks instead of scanning past them.
 const SKIP_BY_SEEK: u32 = 32;
@@ -294,9 +294,9 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         // one's subtree; children that are mostly leaves lie side by side and are scanned.
         let below = (head.size as usize).saturating_sub(1);
         if child_count.saturating_mul(CHILD_HOP_ENTRIES) < SCAN_SETUP_ENTRIES + below {
-            self.hop_children(&r, pos, head, include_text, &mut feed)?;
+            self.hop_children(&r, pos, head, &mut feed)?;
         } else {
-            self.walk(&r, pos, head, 1, include_text, &mut feed)?;
+            self.walk(&r, pos, head, 1, &mut feed)?;
         }
         self.complete(feed)
     }
@@ -309,7 +309,6 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         r: &Resolved,
         pos: u32,
         head: NodeHead,
-        with_text: bool,
         feed: &mut Feed<'_, S>,
     ) -> Result<()> {
         let end = u64::from(pos) + u64::from(head.size);
@@ -320,7 +319,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             let v = self
                 .value_at(r.vid, at, Some(&mut finger))?
                 .ok_or_else(|| missing_node(r.vid, at))?;
-            let rec = decode_node_ref(&v, with_text)?;
+            let rec = feed.decode(&v, None)?;
             if rec.head.size == 0 {
                 return Err(Error::corruption(format!(
                     "doc.nodes: vid {} position {at}: a subtree of size 0",
@@ -360,12 +359,12 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
     ) -> Result<()> {
         let r = self.ver.resolve(policy, version)?;
         let (pos, v) = self.locate_or_not_found(&r, policy, node_id, None)?;
-        // The node's own record, read to find it, tells how far the subtree goes.
-        let rec = decode_node_ref(&v, include_text)?;
         let mut feed = Feed::new(sink, policy, &r.version_id, include_text);
+        // The node's own record, read to find it, tells how far the subtree goes.
+        let rec = feed.decode(&v, None)?;
         feed.reserve(rec.head.size.min(1024) as usize);
         feed.push(&rec)?;
-        self.walk(&r, pos, rec.head, max_depth, include_text, &mut feed)?;
+        self.walk(&r, pos, rec.head, max_depth, &mut feed)?;
         self.complete(feed)
     }
 
@@ -723,7 +722,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             .range(t, Bound::Included(&lower), upper)?
             .scan(|k, v| {
                 node_key_pos(k)?;
-                feed.push(&decode_node_ref_cut(v, with_text, summary_chars)?)?;
+                feed.push(&feed.decode(v, summary_chars)?)?;
                 Ok(true)
             })?;
         self.complete(feed)
@@ -739,7 +738,6 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         pos: u32,
         head: NodeHead,
         max_depth: u32,
-        with_text: bool,
         feed: &mut Feed<'_, S>,
     ) -> Result<()> {
         let vid = r.vid;
@@ -767,7 +765,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                 if at < skip_to {
                     return Ok(true);
                 }
-                let rec = decode_node_ref(v, with_text)?;
+                let rec = feed.decode(v, None)?;
                 let h = rec.head;
                 feed.push(&rec)?;
                 if limit.is_some_and(|d| h.depth >= d) && h.size > 1 {
@@ -800,7 +798,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         let mut feed = Feed::new(sink, policy, &r.version_id, with_text);
         feed.reserve(values.len());
         for v in values {
-            feed.push(&decode_node_ref(v, with_text)?)?;
+            feed.push(&feed.decode(v, None)?)?;
         }
         self.complete(feed)
     }
@@ -865,11 +863,13 @@ pub(super) fn node_of(
 /// The keys bounding positions `[start, end)` of `vid` in `doc.nodes` (`end` `None`: to the end
 /// of the version); no upper key for the last possible vid.
 fn scan_bounds(vid: u64, start: u32, end: Option<u32>) -> (Vec<u8>, Option<Vec<u8>>) {
-    let lower = KeyBuilder::new().u64(vid).u32(start).finish();
+    // Sized for a whole key: grown from empty, each would be reallocated twice.
+    let key = || KeyBuilder::with_capacity(16);
+    let lower = key().u64(vid).u32(start).finish();
     let upper = match end {
-        Some(e) => Some(KeyBuilder::new().u64(vid).u32(e).finish()),
+        Some(e) => Some(key().u64(vid).u32(e).finish()),
         None if vid == u64::MAX => None,
-        None => Some(KeyBuilder::new().u64(vid + 1).finish()),
+        None => Some(key().u64(vid + 1).finish()),
     };
     (lower, upper)
 }

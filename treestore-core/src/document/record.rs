@@ -335,22 +335,32 @@ fn bad_utf8(node_id: &str, what: &str) -> Error {
 /// [`decode_node`] without copying: the record's strings are borrowed from `v` (checked to be
 /// UTF-8), its lists left to be read lazily.
 pub(crate) fn decode_node_ref(v: &[u8], with_text: bool) -> Result<NodeRecordRef<'_>> {
-    decode_node_ref_cut(v, with_text, None)
+    decode_node_ref_as(v, with_text, None, false)
 }
 
 /// [`decode_node_ref`] with the summary cut to `summary_chars` characters (`Some(0)`: dropped,
 /// `None`: whole), only the kept part checked to be UTF-8 (see [`crate::utf8::char_prefix`]).
+/// With `content_only`, only the fields of [`Projection::Content`](super::Projection) are read:
+/// the walk fields, id, page range, title, summary and text. The parent id is skipped unchecked
+/// and the fields after the text are not read at all (they read as empty: no parent id, an empty
+/// section path and lists, time 0): callgrind, the head-to-head's 10,000-child fan 13.24M ->
+/// 10.41M instructions a read.
 #[inline(always)]
-pub(crate) fn decode_node_ref_cut(
+pub(crate) fn decode_node_ref_as(
     v: &[u8],
     with_text: bool,
     summary_chars: Option<usize>,
+    content_only: bool,
 ) -> Result<NodeRecordRef<'_>> {
     let mut d = Decoder::new(v, "node");
     let head = decode_head_from(&mut d)?;
     let node_id = d.str()?;
     let parent_id = match d.u8()? {
         0 => None,
+        1 if content_only => {
+            d.bytes()?;
+            None
+        }
         1 => Some(d.str()?),
         t => return Err(bad_tag(node_id, "parent", t)),
     };
@@ -369,7 +379,22 @@ pub(crate) fn decode_node_ref_cut(
         ),
         (t, _) => return Err(bad_tag(node_id, "summary", t)),
     };
+    if content_only && !with_text {
+        // Nothing after the text tag is read: its body need not be skipped either.
+        return match d.u8()? {
+            0 | 1 | 2 | STORED_TEXT_TAG => Ok(content_ref(
+                head,
+                node_id,
+                (pages, title, summary),
+                TextRefBorrowed::None,
+            )),
+            t => Err(bad_tag(node_id, "text", t)),
+        };
+    }
     let text = decode_text_ref(&mut d, node_id, with_text)?;
+    if content_only {
+        return Ok(content_ref(head, node_id, (pages, title, summary), text));
+    }
     Ok(NodeRecordRef {
         head,
         node_id,
@@ -385,6 +410,32 @@ pub(crate) fn decode_node_ref_cut(
         created_at: d.ivar()?,
         updated_at: d.ivar()?,
     })
+}
+
+/// The [`NodeRecordRef`] of a [`decode_node_ref_as`] reading only the content fields (the
+/// parent id left out with the rest).
+#[inline(always)]
+fn content_ref<'a>(
+    head: NodeHead,
+    node_id: &'a str,
+    (pages, title, summary): (Option<(u32, u32)>, &'a str, Option<&'a str>),
+    text: TextRefBorrowed<'a>,
+) -> NodeRecordRef<'a> {
+    NodeRecordRef {
+        head,
+        node_id,
+        parent_id: None,
+        pages,
+        title,
+        summary,
+        text,
+        section_path: "",
+        child_ids: StrList::EMPTY,
+        see_also: StrList::EMPTY,
+        metadata: StrPairs::EMPTY,
+        created_at: 0,
+        updated_at: 0,
+    }
 }
 
 /// [`decode_text`] with an inline text borrowed; without `with_text` an inline text is skipped
@@ -615,6 +666,25 @@ mod tests {
         for cut in 0..bytes.len() {
             let err = decode_node(&bytes[..cut], true).unwrap_err();
             assert_eq!(err.kind(), crate::error::ErrorKind::Corruption);
+        }
+        let content = decode_node_ref_as(&bytes, true, None, true).unwrap();
+        assert_eq!((content.node_id, content.title), ("n", "Tïtle"));
+        assert_eq!((content.pages, content.parent_id), (Some((4, 9)), None));
+        assert!(matches!(content.text, TextRefBorrowed::Stored(s) if s == stored));
+        assert_eq!((content.section_path, content.child_ids.len()), ("", 0));
+        // The fields after the text are not read: a record cut there still gives its content.
+        // After the text: the path (4 bytes), the lists (7 and 3), the map (5), the times (1, 6).
+        let text_end = bytes.len() - (4 + 7 + 3 + 5 + 1 + 6);
+        for cut in 0..bytes.len() {
+            let got = decode_node_ref_as(&bytes[..cut], true, None, true);
+            assert_eq!(got.is_ok(), cut >= text_end, "cut at {cut}");
+        }
+        // Without text, not even the stored text's reference after its tag: owner vid (1 byte),
+        // owner position (3), length (2), hash (16).
+        let tag_end = text_end - (1 + 3 + 2 + 16);
+        for cut in 0..bytes.len() {
+            let got = decode_node_ref_as(&bytes[..cut], false, None, true);
+            assert_eq!(got.is_ok(), cut >= tag_end, "cut at {cut} without text");
         }
     }
 }

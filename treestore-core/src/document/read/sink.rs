@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use crate::btree::Finger;
 use crate::db::{ReadOps, Table};
-use crate::document::record::{NodeRecordRef, TextRefBorrowed};
+use crate::document::record::{decode_node_ref_as, NodeRecordRef, TextRefBorrowed};
 use crate::document::text::{self, StoredText};
 use crate::document::text_scan;
 use crate::error::Result;
@@ -17,8 +17,28 @@ use crate::keys::KeyBuilder;
 
 use super::NodeRef;
 
+/// Which fields of each node a [`NodeSink`] reads: the read decodes only those.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Projection {
+    /// Every field of [`NodeRef`].
+    #[default]
+    All,
+    /// What a list of nodes shows (the columns a SQL query of `node_id, title, summary, text`
+    /// returns): `node_id`, `title`, `summary`, `text`, `page_start`, `page_end` and `depth`, and
+    /// `policy_id` and `version_id`. The other fields are not read from the record and hold
+    /// nothing: `parent_id` is `None`, `section_path` is empty, the lists and `metadata` are
+    /// empty, `created_at` and `updated_at` are 0.
+    Content,
+}
+
 /// Receives the nodes of a multi-node read of [`DocReader`](super::DocReader).
 pub trait NodeSink {
+    /// Which fields of the nodes this sink reads ([`Projection::All`] unless it says less).
+    /// Asked once, when a read starts.
+    fn projection(&self) -> Projection {
+        Projection::All
+    }
+
     /// About `nodes` more nodes will come (a hint, to size buffers).
     fn reserve(&mut self, nodes: usize) {
         let _ = nodes;
@@ -39,6 +59,8 @@ pub(super) struct Feed<'s, S: NodeSink + ?Sized> {
     policy: &'s str,
     version_id: &'s str,
     with_text: bool,
+    /// The sink's projection is [`Projection::Content`].
+    content_only: bool,
     count: usize,
     /// `(index of the node, its text)`, in the order of the nodes.
     stored: Vec<(usize, StoredText)>,
@@ -47,6 +69,7 @@ pub(super) struct Feed<'s, S: NodeSink + ?Sized> {
 impl<'s, S: NodeSink + ?Sized> Feed<'s, S> {
     pub fn new(sink: &'s mut S, policy: &'s str, version_id: &'s str, with_text: bool) -> Self {
         Feed {
+            content_only: sink.projection() == Projection::Content,
             sink,
             policy,
             version_id,
@@ -58,6 +81,22 @@ impl<'s, S: NodeSink + ?Sized> Feed<'s, S> {
 
     pub fn reserve(&mut self, nodes: usize) {
         self.sink.reserve(nodes);
+    }
+
+    /// The stored record `v` decoded as far as the sink reads it, its summary cut to
+    /// `summary_chars` characters (`None`: whole); with text as the read was asked.
+    #[inline(always)]
+    pub fn decode<'v>(
+        &self,
+        v: &'v [u8],
+        summary_chars: Option<usize>,
+    ) -> Result<NodeRecordRef<'v>> {
+        // Two copies of the inlined decoder, each with its projection known.
+        if self.content_only {
+            decode_node_ref_as(v, self.with_text, summary_chars, true)
+        } else {
+            decode_node_ref_as(v, self.with_text, summary_chars, false)
+        }
     }
 
     /// Hands over the node of a borrowed record; with text, its inline text goes with it and

@@ -7,6 +7,7 @@ mod batch;
 mod crash;
 mod id_pos;
 mod pageindex;
+mod projection;
 mod props;
 mod queries;
 mod search;
