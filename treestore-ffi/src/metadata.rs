@@ -7,13 +7,15 @@
 //! `limit` and `cursor` in their query JSON and return the next page's cursor as the result's
 //! `next_cursor`. Deletes report what they removed through an optional out-parameter. A tool
 //! result or trajectory step stored with `txn` NULL is combined with the ones other threads store
-//! at the same time into one commit and one WAL flush ([`write_combined_timed`]).
+//! at the same time into one commit and one WAL flush ([`write_combined_timed`]; a tool result
+//! through `MetadataStore::store_tool_result`, which encodes it on the caller's thread first).
 //! Every call is counted in the database's latency histograms (`treestore_db_metrics_text`; a
 //! read's latency measured on a sample of calls: `txn::read_timed`).
 
 use treestore_core::metadata::{
     self, Contradiction, ContradictionQuery, CrossReference, CrossReferenceQuery, MetadataEntry,
-    MetadataQuery, ResolutionStatus, ToolResult, ToolResultQuery, Trajectory, TrajectoryStep,
+    MetadataQuery, MetadataStore, ResolutionStatus, ToolResult, ToolResultQuery, Trajectory,
+    TrajectoryStep,
 };
 use treestore_core::metrics::Op;
 
@@ -42,9 +44,18 @@ pub extern "C" fn treestore_tool_result_store(
     crate::panic::boundary(err_out, || {
         let input: ToolResult = args::json(json, json_len, "json", "tool_result")?;
         args::out(out_result, "out_result")?;
-        let stored = write_combined_timed(db, txn, Op::StoreToolResult, move |w| {
-            metadata::store_tool_result(w, input.clone())
-        })?;
+        let stored = if txn.is_null() {
+            // Checked and encoded on this thread before joining the group (see
+            // `MetadataStore::store_tool_result`).
+            let db = &args::handle(db, "db")?.db;
+            db.metrics().time(Op::StoreToolResult, || {
+                MetadataStore(db).store_tool_result(input)
+            })?
+        } else {
+            write_timed(db, txn, Op::StoreToolResult, |w| {
+                metadata::store_tool_result(w, input)
+            })?
+        };
         write_record(out_result, &stored);
         Ok(())
     })

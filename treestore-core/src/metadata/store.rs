@@ -45,8 +45,17 @@ impl MetadataStore<'_> {
     /// See [`store_tool_result`](super::store_tool_result). Tool results stored by several
     /// threads at once share one commit and one WAL flush; each call still returns only once its
     /// own result is durable, and a failing one writes nothing without failing the others.
+    ///
+    /// The result is checked, encoded and its text analyzed on this thread before it joins the
+    /// group, so the thread that applies the group only inserts it (and an invalid result fails
+    /// here, alone).
     pub fn store_tool_result(&self, result: ToolResult) -> Result<ToolResult> {
-        self.combined(move |w| tr::store_tool_result(w, result.clone()))
+        let stemming = self.read(crate::search::record_stemming)?;
+        let prepared = tr::PreparedToolResult::new(result, stemming)?;
+        self.combined(move |w| {
+            prepared.store(w)?;
+            Ok(prepared.result().clone())
+        })
     }
 
     /// See [`tool_result`](super::tool_result).

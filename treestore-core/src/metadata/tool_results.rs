@@ -9,7 +9,8 @@ use crate::codec::Encoder;
 use crate::db::{ReadOps, WriteTxn};
 use crate::error::Result;
 use crate::keys::{KeyBuilder, KeyReader};
-use crate::search::records::{self, RecordRef, RecordText};
+use crate::search::records::{self, AnalyzedRecord, RecordRef, RecordText};
+use crate::search::Stemming;
 use crate::time::Timestamp;
 
 use super::common::{
@@ -198,43 +199,89 @@ fn id_of_index_key(key: &[u8]) -> Result<String> {
 /// Stores a tool result (replacing one with the same `execution_id`) and returns it with its id
 /// and time filled in. Its tool name, error message and result data are indexed for
 /// [`unified_search`](crate::query::unified_search) in the same transaction.
-pub fn store_tool_result(txn: &mut WriteTxn, mut result: ToolResult) -> Result<ToolResult> {
-    validate(&result)?;
-    let generated = result.execution_id.is_empty();
-    if generated {
-        result.execution_id = new_id();
-    }
-    result.executed_at = or_now(result.executed_at);
-    let t = txn.table(RESULTS)?;
-    let key = record_key(&result.execution_id);
-    // A fresh generated id cannot be stored yet: skip the lookup on the hot path.
-    if !generated {
-        let old = match txn.get(t, &key)? {
-            Some(v) => Some(decode(&result.execution_id, &v)?),
-            None => None,
-        };
-        if let Some(old) = old {
-            for k in index_keys(&old) {
-                txn.remove(t, &k)?;
-            }
-        }
-    }
-    txn.insert(t, &key, &encode(&result))?;
-    let summary = encode_summary(&result);
-    for k in index_keys(&result) {
-        txn.insert(t, &k, &summary)?;
-    }
-    index_text(txn, &result, generated)?;
-    Ok(result)
+pub fn store_tool_result(txn: &mut WriteTxn, result: ToolResult) -> Result<ToolResult> {
+    let stemming = crate::search::record_stemming(txn)?;
+    let prepared = PreparedToolResult::new(result, stemming)?;
+    prepared.store(txn)?;
+    Ok(prepared.result)
 }
 
-/// Indexes the result's text for the unified search (replacing its earlier entry unless `fresh`).
-fn index_text(txn: &mut WriteTxn, r: &ToolResult, fresh: bool) -> Result<()> {
-    let rec = RecordRef::ToolResult {
-        execution_id: r.execution_id.clone(),
-    };
-    let text = RecordText {
-        rec: &rec,
+/// A tool result checked, completed (id, time) and encoded without the write transaction: its
+/// record, index entries and record-index value, ready to insert. A combined store makes it on
+/// the caller's thread, so an invalid result fails before it is queued and the leader that
+/// applies the group only inserts.
+pub(crate) struct PreparedToolResult {
+    result: ToolResult,
+    /// The id was generated now, so no earlier result can hold it.
+    generated: bool,
+    key: Vec<u8>,
+    value: Vec<u8>,
+    summary: Vec<u8>,
+    index_keys: Vec<Vec<u8>>,
+    rec: RecordRef,
+    text: AnalyzedRecord,
+}
+
+impl PreparedToolResult {
+    /// Validates `result`, fills in its id and time, encodes it and analyzes its text under
+    /// `stemming` (the record index's; [`Self::store`] analyzes again if it changed since).
+    pub(crate) fn new(mut result: ToolResult, stemming: Stemming) -> Result<Self> {
+        validate(&result)?;
+        let generated = result.execution_id.is_empty();
+        if generated {
+            result.execution_id = new_id();
+        }
+        result.executed_at = or_now(result.executed_at);
+        let rec = RecordRef::ToolResult {
+            execution_id: result.execution_id.clone(),
+        };
+        let text = records::analyze_record(&record_text(&result, &rec), stemming);
+        Ok(PreparedToolResult {
+            generated,
+            key: record_key(&result.execution_id),
+            value: encode(&result),
+            summary: encode_summary(&result),
+            index_keys: index_keys(&result),
+            rec,
+            text,
+            result,
+        })
+    }
+
+    /// The result as stored: with its id and time.
+    pub(crate) fn result(&self) -> &ToolResult {
+        &self.result
+    }
+
+    /// Writes the record, its index entries and its record-index entry (replacing an earlier
+    /// result of the same id). May run again in a fresh transaction after a failed one.
+    pub(crate) fn store(&self, txn: &mut WriteTxn) -> Result<()> {
+        let t = txn.table(RESULTS)?;
+        // A fresh generated id cannot be stored yet: skip the lookup on the hot path.
+        if !self.generated {
+            let old = match txn.get(t, &self.key)? {
+                Some(v) => Some(decode(&self.result.execution_id, &v)?),
+                None => None,
+            };
+            if let Some(old) = old {
+                for k in index_keys(&old) {
+                    txn.remove(t, &k)?;
+                }
+            }
+        }
+        txn.insert(t, &self.key, &self.value)?;
+        for k in &self.index_keys {
+            txn.insert(t, k, &self.summary)?;
+        }
+        let text = record_text(&self.result, &self.rec);
+        records::index_analyzed(txn, &text, &self.text, self.generated)
+    }
+}
+
+/// The result's text as the unified search indexes it.
+fn record_text<'a>(r: &'a ToolResult, rec: &'a RecordRef) -> RecordText<'a> {
+    RecordText {
+        rec,
         policy_id: r.policy_id.as_deref(),
         case_id: r.case_id.as_deref(),
         fields: [
@@ -242,8 +289,7 @@ fn index_text(txn: &mut WriteTxn, r: &ToolResult, fresh: bool) -> Result<()> {
             r.error_message.as_deref().unwrap_or_default(),
             &r.result_data,
         ],
-    };
-    records::index_record(txn, &text, fresh)
+    }
 }
 
 /// The tool result `execution_id`.

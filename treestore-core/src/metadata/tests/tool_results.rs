@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use super::{assert_field_error, counts, keys, mem_db, write};
 use crate::db::Database;
 use crate::error::ErrorKind;
-use crate::metadata::tool_results::RESULTS;
+use crate::metadata::tool_results::{PreparedToolResult, RESULTS};
 use crate::metadata::*;
 
 fn result(tool: &str, policy: Option<&str>, case: Option<&str>, at: i64) -> ToolResult {
@@ -410,4 +410,28 @@ fn damaged_records_and_index_entries_are_corruption_not_panics() {
         let err = tool_results(&rt, &ToolResultQuery::default()).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Corruption, "{err}");
     }
+}
+
+/// A result prepared (its text analyzed) under one stemming and stored once the index has settled
+/// on another is analyzed again under the index's: its words match that stemming's queries and
+/// the record index stays consistent.
+#[test]
+fn a_result_prepared_under_another_stemming_is_indexed_under_the_current_one() {
+    use crate::search::records::{check_records, search_records, RecordFilter, RecordKind};
+    use crate::search::{configure, SearchSettings, Stemming};
+    let db = mem_db();
+    let mut r = result("navigate_tree", None, None, 0);
+    r.result_data = r#"{"note": "authorizations"}"#.into();
+    let prepared = PreparedToolResult::new(r, Stemming::None).unwrap();
+    let porter = SearchSettings {
+        stemming: Stemming::Porter,
+        ..SearchSettings::default()
+    };
+    write(&db, |t| configure(t, &porter)).unwrap();
+    write(&db, |t| prepared.store(t)).unwrap();
+    let rt = db.begin_read().unwrap();
+    let kinds = [RecordKind::ToolResult];
+    let hits = search_records(&rt, "authorized", &kinds, &RecordFilter::default()).unwrap();
+    assert_eq!(hits[0].1.hits.len(), 1);
+    check_records(&rt).unwrap();
 }

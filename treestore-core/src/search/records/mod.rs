@@ -62,7 +62,9 @@ pub use model::{RecordKind, RecordRef};
 pub use write::MAX_INDEXED_FIELD_BYTES;
 
 pub(crate) use model::{KindHits, RecordFilter, RecordHit, RecordText};
-pub(crate) use write::{index_record, record_count, remove_record};
+pub(crate) use write::{
+    analyze_record, index_analyzed, index_record, record_count, remove_record, AnalyzedRecord,
+};
 
 #[cfg(test)]
 pub(crate) use layout::ALL_TABLES;

@@ -20,6 +20,7 @@ use super::model::{RecordKind, RecordRef, RecordText};
 use crate::db::{ReadOps, WriteTxn};
 use crate::error::Result;
 use crate::search::analyze::for_each_term;
+use crate::search::model::Stemming;
 use crate::search::write::settings_for_record;
 
 /// Longest prefix of a field that is indexed, in bytes: words past it are not searchable (a tool
@@ -31,18 +32,21 @@ pub(crate) const PENDING_MAX_RECORDS: u64 = 64;
 /// Bytes of pending values of a kind that trigger a merge (a search reads them all).
 pub(crate) const PENDING_MAX_BYTES: u64 = 256 << 10;
 
-/// Indexes a record, replacing its previous entry. `fresh` says the record cannot have one (a
-/// newly generated id), which saves a lookup.
-pub(crate) fn index_record(tx: &mut WriteTxn, r: &RecordText<'_>, fresh: bool) -> Result<()> {
-    let stemming = settings_for_record(tx)?.stemming;
-    let t = Tables::open(tx)?;
-    let kind = r.rec.kind();
-    let mut stats = read_stats(tx, &t, kind)?;
-    if !fresh {
-        if let Some(old) = remove_entry(tx, &t, r.rec)? {
-            forget(&mut stats, &old);
-        }
-    }
+/// A record's text analyzed without the write transaction: its pending value, ready to insert.
+/// A combined write ([`crate::Database::write_combined`]) makes it on the caller's thread before
+/// queueing, so the leader that applies the group only inserts it.
+#[derive(Debug, Clone)]
+pub(crate) struct AnalyzedRecord {
+    /// The stemming the terms were made with; the index's at the time of the write must match.
+    stemming: Stemming,
+    /// Tokens over the three fields.
+    tokens: u64,
+    /// The `fts.rec_stats` pending value.
+    value: Vec<u8>,
+}
+
+/// Analyzes `r` under `stemming` into the pending value [`index_analyzed`] stores.
+pub(crate) fn analyze_record(r: &RecordText<'_>, stemming: Stemming) -> AnalyzedRecord {
     let mut terms: BTreeMap<String, [Vec<u32>; 3]> = BTreeMap::new();
     let mut field_len = [0u64; 3];
     for (f, text) in r.fields.iter().enumerate() {
@@ -72,12 +76,45 @@ pub(crate) fn index_record(tx: &mut WriteTxn, r: &RecordText<'_>, fresh: bool) -
             })
             .collect(),
     };
-    let value = encode_pending(&pending);
-    tx.insert(t.stats, &pending_key(r.rec), &value)?;
+    AnalyzedRecord {
+        stemming,
+        tokens: doc_len,
+        value: encode_pending(&pending),
+    }
+}
+
+/// Indexes a record, replacing its previous entry. `fresh` says the record cannot have one (a
+/// newly generated id), which saves a lookup.
+pub(crate) fn index_record(tx: &mut WriteTxn, r: &RecordText<'_>, fresh: bool) -> Result<()> {
+    let stemming = settings_for_record(tx)?.stemming;
+    index_analyzed(tx, r, &analyze_record(r, stemming), fresh)
+}
+
+/// Indexes a record analyzed beforehand as `a` (analyzed again when the index's stemming is not
+/// the one `a` was made with), replacing its previous entry unless `fresh`.
+pub(crate) fn index_analyzed(
+    tx: &mut WriteTxn,
+    r: &RecordText<'_>,
+    a: &AnalyzedRecord,
+    fresh: bool,
+) -> Result<()> {
+    let stemming = settings_for_record(tx)?.stemming;
+    if stemming != a.stemming {
+        return index_analyzed(tx, r, &analyze_record(r, stemming), fresh);
+    }
+    let t = Tables::open(tx)?;
+    let kind = r.rec.kind();
+    let mut stats = read_stats(tx, &t, kind)?;
+    if !fresh {
+        if let Some(old) = remove_entry(tx, &t, r.rec)? {
+            forget(&mut stats, &old);
+        }
+    }
+    tx.insert(t.stats, &pending_key(r.rec), &a.value)?;
     stats.doc_count += 1;
-    stats.tokens += doc_len;
+    stats.tokens += a.tokens;
     stats.pending += 1;
-    stats.pending_bytes += value.len() as u64;
+    stats.pending_bytes += a.value.len() as u64;
     if stats.pending >= PENDING_MAX_RECORDS || stats.pending_bytes >= PENDING_MAX_BYTES {
         merge_pending(tx, &t, kind)?;
         stats.pending = 0;
