@@ -50,7 +50,7 @@ impl MetadataStore<'_> {
     /// group, so the thread that applies the group only inserts it (and an invalid result fails
     /// here, alone).
     pub fn store_tool_result(&self, result: ToolResult) -> Result<ToolResult> {
-        let stemming = self.read(crate::search::record_stemming)?;
+        let stemming = self.read(crate::search::stemming)?;
         let prepared = tr::PreparedToolResult::new(result, stemming)?;
         self.combined(move |w| {
             prepared.store(w)?;

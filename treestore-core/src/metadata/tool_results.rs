@@ -200,7 +200,7 @@ fn id_of_index_key(key: &[u8]) -> Result<String> {
 /// and time filled in. Its tool name, error message and result data are indexed for
 /// [`unified_search`](crate::query::unified_search) in the same transaction.
 pub fn store_tool_result(txn: &mut WriteTxn, result: ToolResult) -> Result<ToolResult> {
-    let stemming = crate::search::record_stemming(txn)?;
+    let stemming = crate::search::stemming(txn)?;
     let prepared = PreparedToolResult::new(result, stemming)?;
     prepared.store(txn)?;
     Ok(prepared.result)

@@ -166,6 +166,5 @@ pub use write::{
     NodeText,
 };
 pub(crate) use write::{
-    index_numbered, number_nodes, record_stemming, stemming, validate_fields, Analyzed, Analyzer,
-    Numbered,
+    index_numbered, number_nodes, stemming, validate_fields, Analyzed, Analyzer, Numbered,
 };

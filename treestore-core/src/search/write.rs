@@ -92,19 +92,14 @@ pub fn index_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<()> {
     index_numbered(tx, nodes, numbered, Vec::new())
 }
 
-/// The stemming the record index analyzes new text with (the recorded one, or the default),
-/// read from the settings table alone, as [`settings_for_record`] does.
-pub(crate) fn record_stemming<R: ReadOps + ?Sized>(tx: &R) -> Result<Stemming> {
+/// The stemming the index analyzes new text with: the recorded one, or the default. Opens only
+/// the settings table (every combined tool-result store reads it on its caller's thread).
+pub(crate) fn stemming<R: ReadOps + ?Sized>(tx: &R) -> Result<Stemming> {
     let settings = tx.table(layout::SETTINGS)?;
     match tx.get(settings, &str_key(SETTINGS_KEY))? {
         Some(v) => Ok(layout::decode_settings(&v)?.stemming),
         None => Ok(Stemming::default()),
     }
-}
-
-/// The stemming the index analyzes new text with: the recorded one, or the default.
-pub(crate) fn stemming<R: ReadOps + ?Sized>(tx: &R) -> Result<Stemming> {
-    Ok(settings(tx)?.stemming)
 }
 
 /// `nodes[from..next]` analyzed without the transaction: one segment of [`index_numbered`]'s
