@@ -29,6 +29,7 @@
 //! id hint); as-of is one reverse seek of `ver.effective` plus the version read; listing is a reverse prefix scan of `ver.by_time`.
 
 mod diff;
+mod effective_memo;
 mod handle;
 mod inline_str;
 mod model;

@@ -1,6 +1,7 @@
 //! Reads of the version catalog: resolving "a version or the latest" to a vid, listing, tags,
 //! as-of lookups.
 
+use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -14,6 +15,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::keys::{prefix_successor, KeyBuilder, KeyReader};
 use crate::time::{self, Timestamp};
 
+use super::effective_memo::{in_force, EffectiveMemo, Span, MAX_SPANS};
 use super::inline_str::InlineStr;
 use super::model::{PolicyPage, VersionPage};
 use super::record::{
@@ -310,8 +312,51 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
         self.version(policy, &version)
     }
 
-    /// The id of the version of `policy` in force at `at` ([`VersionReader::version_as_of`]).
-    pub(crate) fn as_of_version_id(&self, policy: &str, at: Timestamp) -> Result<String> {
+    /// The id of the version of `policy` in force at `at` ([`VersionReader::version_as_of`]):
+    /// from the snapshot's [memo](EffectiveMemo) of the policy's effective intervals in a read
+    /// transaction (filled here on first use), else (a write transaction, a policy not kept, none
+    /// in force) from the index.
+    pub(crate) fn as_of_version_id(&self, policy: &str, at: Timestamp) -> Result<Cow<'t, str>> {
+        if let Some(memo) = self
+            .tx
+            .snapshot_memo()
+            .and_then(|m| m.get::<EffectiveMemo>())
+        {
+            let spans = match memo.get(policy) {
+                Some(s) => Some(s),
+                None => self
+                    .effective_spans(policy)?
+                    .and_then(|s| memo.insert(policy, s)),
+            };
+            if let Some(s) = spans.and_then(|s| in_force(s, at)) {
+                return Ok(Cow::Borrowed(s.version.as_str()));
+            }
+        }
+        self.as_of_scan(policy, at).map(Cow::Owned)
+    }
+
+    /// Every `ver.effective` entry of `policy` in index order; `None` when it has none or more
+    /// than [`MAX_SPANS`].
+    fn effective_spans(&self, policy: &str) -> Result<Option<Vec<Span>>> {
+        let t = self.effective.get(self.tx)?;
+        let mut spans = Vec::new();
+        for kv in self.tx.prefix(t, &policy_prefix(policy))? {
+            let (k, v) = kv?;
+            if spans.len() == MAX_SPANS {
+                return Ok(None);
+            }
+            let (start, version) = effective_key_parts(&k)?;
+            spans.push(Span {
+                start,
+                end: decode_effective(&v)?.0,
+                version: version.into(),
+            });
+        }
+        Ok((!spans.is_empty()).then_some(spans))
+    }
+
+    /// [`VersionReader::as_of_version_id`] from the index: the last entry at or before `at`.
+    fn as_of_scan(&self, policy: &str, at: Timestamp) -> Result<String> {
         let t = self.effective.get(self.tx)?;
         let prefix = policy_prefix(policy);
         let upper = prefix_successor(&KeyBuilder::new().str(policy).i64(at).finish());

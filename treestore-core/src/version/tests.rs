@@ -181,6 +181,58 @@ fn as_of_finds_the_version_in_force() {
 }
 
 #[test]
+fn as_of_from_the_snapshot_memo_agrees_with_the_index() {
+    use crate::version::VersionReader;
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    docs.store_document(&dated("v1", "2024-01-01", None, None), &tree())
+        .unwrap();
+    docs.store_document(
+        &dated("v2", "2024-01-15", Some("2024-03-01"), Some("2024-06-01")),
+        &tree(),
+    )
+    .unwrap();
+    let instants = [
+        "2023-12-31",
+        "2024-01-01",
+        "2024-02-01",
+        "2024-03-01",
+        "2024-06-01",
+        "2031-01-01",
+    ];
+    let answers = |tx: &dyn crate::db::ReadOps| -> Vec<Option<String>> {
+        let r = VersionReader::new(tx);
+        instants
+            .iter()
+            .map(|i| {
+                r.as_of_version_id("pol", at(i))
+                    .ok()
+                    .map(|v| v.into_owned())
+            })
+            .collect()
+    };
+    let read = db.begin_read().unwrap();
+    let memo = answers(&read);
+    // twice: the second pass reads the memo the first filled
+    assert_eq!(answers(&read), memo);
+    let write = db.begin_write().unwrap();
+    assert_eq!(answers(&write), memo);
+    drop(write);
+    assert_eq!(memo[0], None);
+    assert_eq!(memo[2].as_deref(), Some("v1"));
+    assert_eq!(memo[3].as_deref(), Some("v2"));
+    assert_eq!(memo[4], None);
+    // a commit publishes a new snapshot: its readers see the new version, the old reader does not
+    docs.store_document(
+        &dated("v3", "2024-08-01", Some("2024-09-01"), None),
+        &tree(),
+    )
+    .unwrap();
+    assert_eq!(answers(&db.begin_read().unwrap())[5].as_deref(), Some("v3"));
+    assert_eq!(answers(&read)[5], None);
+}
+
+#[test]
 fn overlapping_effective_ranges_are_rejected() {
     let db = mem_db();
     let docs = Documents::new(&db);

@@ -1,0 +1,181 @@
+//! The effective intervals of the policies one committed snapshot's as-of reads looked at, shared
+//! by all its readers: a policy's `ver.effective` entries (start, end, version id) read once per
+//! snapshot, so an as-of read that repeats a policy finds its version by a binary search in memory
+//! instead of a reverse range scan of the index (its cursor, key building and allocations were
+//! about a quarter of a warm `treestore_version_as_of`, callgrind).
+//!
+//! It lives in the snapshot's [memos](crate::db::SnapshotMemo), like the version
+//! [resolutions](super::resolutions): a commit publishes a new snapshot with an empty one, while an
+//! older snapshot's readers keep theirs, which still tells the truth about that snapshot. Write
+//! transactions do not use it. A policy is kept only when its scan succeeded and it has at most
+//! [`MAX_SPANS`] versions; a lookup it cannot answer (none in force) goes the index's way, which
+//! also words the error.
+//!
+//! Layout as the resolutions': write-once slots in segments made on first use, probed from the
+//! policy's hash for at most [`PROBES`] slots; bounded memory (a policy that finds no free slot is
+//! read from the index each time).
+
+use std::hash::Hasher;
+use std::sync::OnceLock;
+
+use crate::hash::FxHasher;
+use crate::time::Timestamp;
+
+use super::inline_str::InlineStr;
+
+/// Slots per segment.
+const SEGMENT: usize = 64;
+/// Segments: 16,384 policies per snapshot.
+const SEGMENTS: usize = 256;
+const SLOTS: usize = SEGMENT * SEGMENTS;
+/// Slots a lookup or insert probes from its hash before giving up.
+const PROBES: usize = 16;
+/// Most versions a kept policy has (a policy with more is read from the index).
+pub(crate) const MAX_SPANS: usize = 64;
+
+/// One `ver.effective` entry: the version in force from `start` (until `end`, if set).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
+    pub version: InlineStr,
+}
+
+/// One kept policy: its spans in index order (by start, then version id).
+struct Entry {
+    policy: InlineStr,
+    spans: Box<[Span]>,
+}
+
+struct Segment([OnceLock<Entry>; SEGMENT]);
+
+/// See the module doc; share it through the snapshot's memos.
+pub(crate) struct EffectiveMemo {
+    segments: Box<[OnceLock<Box<Segment>>]>,
+}
+
+impl Default for EffectiveMemo {
+    fn default() -> Self {
+        EffectiveMemo {
+            segments: (0..SEGMENTS).map(|_| OnceLock::new()).collect(),
+        }
+    }
+}
+
+fn probe(policy: &str) -> impl Iterator<Item = (usize, usize)> {
+    let mut h = FxHasher::default();
+    h.write(policy.as_bytes());
+    h.write_u32(policy.len() as u32);
+    // Fx leaves its low bits weakest: take the slot from the high ones.
+    let start = (h.finish() >> 32) as usize;
+    (0..PROBES).map(move |i| {
+        let slot = (start + i) % SLOTS;
+        (slot / SEGMENT, slot % SEGMENT)
+    })
+}
+
+impl EffectiveMemo {
+    /// The kept spans of `policy`, if any.
+    pub(crate) fn get(&self, policy: &str) -> Option<&[Span]> {
+        for (seg, i) in probe(policy) {
+            // Slots fill in probe order and are never emptied: an empty slot ends the search.
+            let e = self.segments[seg].get()?.0[i].get()?;
+            if e.policy == policy {
+                return Some(&e.spans);
+            }
+        }
+        None
+    }
+
+    /// Keeps `spans` as `policy`'s, if a probed slot is free; the spans the memo now holds for
+    /// it (another reader's, equal, when it came first).
+    pub(crate) fn insert(&self, policy: &str, spans: Vec<Span>) -> Option<&[Span]> {
+        let mut spans = Some(spans);
+        for (seg, i) in probe(policy) {
+            let slot = &self.segments[seg]
+                .get_or_init(|| Box::new(Segment(std::array::from_fn(|_| OnceLock::new()))))
+                .0[i];
+            let e = slot.get_or_init(|| Entry {
+                policy: policy.into(),
+                spans: spans.take().unwrap_or_default().into_boxed_slice(),
+            });
+            if e.policy == policy {
+                return Some(&e.spans);
+            }
+        }
+        None
+    }
+}
+
+/// The span of `spans` (in index order) in force at `at`: the last one starting at or before it,
+/// if it has not ended by then; `None` when none is.
+pub(crate) fn in_force(spans: &[Span], at: Timestamp) -> Option<&Span> {
+    let n = spans.partition_point(|s| s.start <= at);
+    let s = spans.get(n.checked_sub(1)?)?;
+    match s.end {
+        Some(end) if end <= at => None,
+        _ => Some(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(start: Timestamp, end: Option<Timestamp>, v: &str) -> Span {
+        Span {
+            start,
+            end,
+            version: v.into(),
+        }
+    }
+
+    #[test]
+    fn in_force_takes_the_last_start_at_or_before() {
+        let s = [
+            span(10, Some(20), "a"),
+            span(20, None, "b"),
+            span(20, None, "c"),
+        ];
+        assert!(in_force(&s, 9).is_none());
+        assert_eq!(in_force(&s, 10).unwrap().version, "a");
+        assert_eq!(in_force(&s, 19).unwrap().version, "a");
+        assert_eq!(in_force(&s, 20).unwrap().version, "c");
+        assert_eq!(in_force(&s, i64::MAX).unwrap().version, "c");
+        assert!(in_force(&[span(10, Some(15), "a")], 15).is_none());
+        assert!(in_force(&[], 15).is_none());
+    }
+
+    #[test]
+    fn policies_are_kept_apart_and_the_first_insert_stays() {
+        let m = EffectiveMemo::default();
+        assert!(m.get("p").is_none());
+        let got = m.insert("p", vec![span(1, None, "v1")]).unwrap();
+        assert_eq!(got[0].version, "v1");
+        m.insert("q", vec![span(2, None, "w")]);
+        assert_eq!(
+            m.insert("p", vec![span(9, None, "x")]).unwrap()[0].version,
+            "v1"
+        );
+        assert_eq!(m.get("p").unwrap()[0].start, 1);
+        assert_eq!(m.get("q").unwrap()[0].version, "w");
+        assert!(m.get("pq").is_none());
+    }
+
+    #[test]
+    fn more_policies_than_slots_stay_correct() {
+        let m = EffectiveMemo::default();
+        let n = SLOTS + SLOTS / 4;
+        for i in 0..n {
+            m.insert(&format!("p{i}"), vec![span(i as i64, None, "v")]);
+        }
+        let mut kept = 0;
+        for i in 0..n {
+            if let Some(s) = m.get(&format!("p{i}")) {
+                assert_eq!(s[0].start, i as i64);
+                kept += 1;
+            }
+        }
+        assert!(kept <= SLOTS && kept > SLOTS / 2, "kept {kept}");
+    }
+}
