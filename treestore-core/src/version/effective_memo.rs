@@ -2,7 +2,8 @@
 //! by all its readers: a policy's `ver.effective` entries (start, end, version id) read once per
 //! snapshot, so an as-of read that repeats a policy finds its version by a binary search in memory
 //! instead of a reverse range scan of the index (its cursor, key building and allocations were
-//! about a quarter of a warm `treestore_version_as_of`, callgrind).
+//! about a quarter of a warm `treestore_version_as_of`, callgrind), and the record of each version
+//! an as-of read answered with (when short), so the next one skips the `ver.versions` lookup.
 //!
 //! It lives in the snapshot's [memos](crate::db::SnapshotMemo), like the version
 //! [resolutions](super::resolutions): a commit publishes a new snapshot with an empty one, while an
@@ -25,13 +26,17 @@ use super::inline_str::InlineStr;
 
 /// Slots per segment.
 const SEGMENT: usize = 64;
-/// Segments: 16,384 policies per snapshot.
-const SEGMENTS: usize = 256;
+/// Segments: 8,192 policies per snapshot.
+const SEGMENTS: usize = 128;
 const SLOTS: usize = SEGMENT * SEGMENTS;
 /// Slots a lookup or insert probes from its hash before giving up.
 const PROBES: usize = 16;
 /// Most versions a kept policy has (a policy with more is read from the index).
-pub(crate) const MAX_SPANS: usize = 64;
+pub(crate) const MAX_SPANS: usize = 16;
+/// Longest version record kept beside its span (a longer one is read from `ver.versions` each
+/// time). Records are kept only for the versions an as-of read answered with: at most 32 MiB
+/// per snapshot with [`MAX_SPANS`] and the slots, in practice a few bytes per policy read.
+pub(crate) const MAX_RECORD: usize = 256;
 
 /// One `ver.effective` entry: the version in force from `start` (until `end`, if set).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +44,9 @@ pub(crate) struct Span {
     pub start: Timestamp,
     pub end: Option<Timestamp>,
     pub version: InlineStr,
+    /// The version's `ver.versions` record, kept by the first as-of read that answered with
+    /// this span (when at most [`MAX_RECORD`] bytes).
+    pub record: OnceLock<Box<[u8]>>,
 }
 
 /// One kept policy: its spans in index order (by start, then version id).
@@ -127,6 +135,7 @@ mod tests {
             start,
             end,
             version: v.into(),
+            record: OnceLock::new(),
         }
     }
 

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::ops::Bound;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::btree::PageHints;
 use crate::db::ReadOps;
@@ -317,22 +317,30 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
     /// transaction (filled here on first use), else (a write transaction, a policy not kept, none
     /// in force) from the index.
     pub(crate) fn as_of_version_id(&self, policy: &str, at: Timestamp) -> Result<Cow<'t, str>> {
-        if let Some(memo) = self
+        if let Some(s) = self.as_of_memo(policy, at)? {
+            return Ok(Cow::Borrowed(s.version.as_str()));
+        }
+        self.as_of_scan(policy, at).map(Cow::Owned)
+    }
+
+    /// The span of `policy` in force at `at` from the snapshot's [memo](EffectiveMemo) (filled
+    /// here on first use); `None` in a write transaction, for a policy not kept, or when none is
+    /// in force.
+    pub(crate) fn as_of_memo(&self, policy: &str, at: Timestamp) -> Result<Option<&'t Span>> {
+        let Some(memo) = self
             .tx
             .snapshot_memo()
             .and_then(|m| m.get::<EffectiveMemo>())
-        {
-            let spans = match memo.get(policy) {
-                Some(s) => Some(s),
-                None => self
-                    .effective_spans(policy)?
-                    .and_then(|s| memo.insert(policy, s)),
-            };
-            if let Some(s) = spans.and_then(|s| in_force(s, at)) {
-                return Ok(Cow::Borrowed(s.version.as_str()));
-            }
-        }
-        self.as_of_scan(policy, at).map(Cow::Owned)
+        else {
+            return Ok(None);
+        };
+        let spans = match memo.get(policy) {
+            Some(s) => Some(s),
+            None => self
+                .effective_spans(policy)?
+                .and_then(|s| memo.insert(policy, s)),
+        };
+        Ok(spans.and_then(|s| in_force(s, at)))
     }
 
     /// Every `ver.effective` entry of `policy` in index order; `None` when it has none or more
@@ -350,6 +358,7 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
                 start,
                 end: decode_effective(&v)?.0,
                 version: version.into(),
+                record: OnceLock::new(),
             });
         }
         Ok((!spans.is_empty()).then_some(spans))

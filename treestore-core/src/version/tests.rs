@@ -217,6 +217,16 @@ fn as_of_from_the_snapshot_memo_agrees_with_the_index() {
     assert_eq!(answers(&read), memo);
     let write = db.begin_write().unwrap();
     assert_eq!(answers(&write), memo);
+    // the borrowed read: its record is kept by the first answer and read from the memo after
+    let whole = VersionReader::new(&write)
+        .version_as_of("pol", at("2024-03-01"))
+        .unwrap();
+    for _ in 0..2 {
+        let got = VersionReader::new(&read)
+            .version_as_of_with("pol", at("2024-03-01"), |v| v.to_document())
+            .unwrap();
+        assert_eq!(got, whole);
+    }
     drop(write);
     assert_eq!(memo[0], None);
     assert_eq!(memo[2].as_deref(), Some("v1"));

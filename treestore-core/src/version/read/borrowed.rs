@@ -9,6 +9,7 @@ use crate::codec::{Decoder, StrList, StrPairs};
 use crate::db::ReadOps;
 use crate::error::Result;
 use crate::time::Timestamp;
+use crate::version::effective_memo::MAX_RECORD;
 use crate::version::record::{check_format, version_key};
 
 /// One version, borrowed from the transaction's pages: the fields of
@@ -71,7 +72,17 @@ impl<R: ReadOps + ?Sized> VersionReader<'_, R> {
         let Some(v) = self.tx.get(t, &version_key(policy, version))? else {
             return Err(version_not_found(policy, version));
         };
-        let mut d = Decoder::new(&v, "version");
+        Self::version_from(policy, version, &v, f)
+    }
+
+    /// Decodes `v`, the stored record of `version` of `policy`, for `f`.
+    fn version_from<T>(
+        policy: &str,
+        version: &str,
+        v: &[u8],
+        f: impl FnOnce(&VersionRef<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut d = Decoder::new(v, "version");
         check_format(&mut d)?;
         d.uvar()?;
         let pageindex_doc_id = match d.u8()? {
@@ -116,8 +127,23 @@ impl<R: ReadOps + ?Sized> VersionReader<'_, R> {
         at: Timestamp,
         f: impl FnOnce(&VersionRef<'_>) -> Result<T>,
     ) -> Result<T> {
-        let version = self.as_of_version_id(policy, at)?;
-        self.version_with(policy, &version, f)
+        let Some(span) = self.as_of_memo(policy, at)? else {
+            let version = self.as_of_version_id(policy, at)?;
+            return self.version_with(policy, &version, f);
+        };
+        // the snapshot's memo names the version; its record is kept beside it once read
+        if let Some(rec) = span.record.get() {
+            return Self::version_from(policy, &span.version, rec, f);
+        }
+        let t = self.versions.get(self.tx)?;
+        let Some(v) = self.tx.get(t, &version_key(policy, &span.version))? else {
+            return Err(version_not_found(policy, &span.version));
+        };
+        if v.len() > MAX_RECORD {
+            return Self::version_from(policy, &span.version, &v, f);
+        }
+        let rec = span.record.get_or_init(|| v.to_vec().into_boxed_slice());
+        Self::version_from(policy, &span.version, rec, f)
     }
 
     /// [`VersionReader::version_by_tag`], handed to `f` as a [`VersionRef`].
