@@ -88,6 +88,9 @@ impl ReadOps for Snapshot<'_> {
     fn prefetch_page(&self, page_no: u64) {
         dispatch!(self, t => t.prefetch_page(page_no))
     }
+    fn start_near(&self, table: Table, finger: &mut Finger, page_no: u64) {
+        dispatch!(self, t => t.start_near(table, finger, page_no))
+    }
     fn snapshot_memo(&self) -> Option<&SnapshotMemo> {
         dispatch!(self, t => t.snapshot_memo())
     }

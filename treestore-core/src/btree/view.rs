@@ -386,6 +386,12 @@ impl Finger {
         (path.len() >= 3).then(|| path[path.len() - 2])
     }
 
+    /// The leaf of the last lookup (tests).
+    #[cfg(test)]
+    pub(crate) fn last_page(&self) -> Option<u64> {
+        self.path.last().copied()
+    }
+
     /// The remembered path if it was taken in `owner`; otherwise forgets it.
     pub(crate) fn path_for(&mut self, owner: (u64, u64)) -> &mut FingerPath {
         if self.owner != Some(owner) {

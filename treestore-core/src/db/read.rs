@@ -136,11 +136,30 @@ impl ReadOps for ReadTxn {
     fn get_near(&self, table: Table, key: &[u8], finger: &mut Finger) -> Result<Option<Bytes<'_>>> {
         self.check(table)?;
         let path = finger.path_for((self.serial, table.root));
-        get_near(&self.source(), table.root, key, path)
+        match get_near(&self.source(), table.root, key, path) {
+            // A remembered page that failed (a start page given by `start_near` that is not
+            // one of the tree's): once more from the root, which gives the tree's own answer.
+            Err(_) if path.len() > 1 => {
+                path.clear();
+                get_near(&self.source(), table.root, key, path)
+            }
+            got => got,
+        }
     }
 
     fn prefetch_page(&self, page_no: u64) {
         self.shared.pager.prefetch_page(&self.map, page_no);
+    }
+
+    fn start_near(&self, table: Table, finger: &mut Finger, page_no: u64) {
+        if self.check(table).is_err() || page_no == 0 || page_no == table.root {
+            return;
+        }
+        let path = finger.path_for((self.serial, table.root));
+        if path.len() == 0 {
+            path.push(table.root);
+            path.push(page_no);
+        }
     }
 
     fn range(&self, table: Table, lower: Bound<&[u8]>, upper: Bound<&[u8]>) -> Result<Range<'_>> {

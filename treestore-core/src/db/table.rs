@@ -160,6 +160,17 @@ pub trait ReadOps {
     #[doc(hidden)]
     fn prefetch_page(&self, page_no: u64);
 
+    /// Makes `finger`, if it holds no path in `table` yet, start its next lookup at `page_no`
+    /// (0: none) instead of at the root when the key lies inside that page's keys: a page a
+    /// lookup in `table` passed in this transaction's snapshot (a version's page hints), so a
+    /// point read skips the levels above it. A page that is not readable only costs a lookup
+    /// from the root; a page of another table's tree must never be given (its keys would route
+    /// this table's key).
+    ///
+    /// Required, with no default: a wrapper that forgot to forward it would silently lose it.
+    #[doc(hidden)]
+    fn start_near(&self, table: Table, finger: &mut Finger, page_no: u64);
+
     /// The memos of the committed snapshot this transaction reads, shared with every other reader
     /// of that snapshot (see [`SnapshotMemo`]); `None` for a write transaction, which must see its
     /// own changes.

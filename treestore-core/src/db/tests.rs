@@ -483,6 +483,40 @@ fn finger_lookups_agree_with_plain_gets_in_any_order() {
     assert!(r.get_near(empty, &key(1), &mut finger).unwrap().is_none());
 }
 
+/// A lookup started at a page of the table's tree (`start_near`: the page above a leaf another
+/// lookup passed, a leaf, the root) or at no readable page (past the file, 0) gives what a plain
+/// get gives, for keys inside and outside that page's range.
+#[test]
+fn lookups_started_at_a_hint_page_agree_with_plain_gets() {
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let mut w = db.begin_write().unwrap();
+    let a = w.table("a").unwrap();
+    for i in (0..6000).step_by(2) {
+        w.insert(a, &key(i), format!("a{i}").as_bytes()).unwrap();
+    }
+    w.commit().unwrap();
+    let r = db.begin_read().unwrap();
+    let a = r.table("a").unwrap();
+    let mut starts = vec![0, 1 << 30, u64::from(u32::MAX)];
+    for i in [10, 3000, 5990] {
+        let mut f = crate::Finger::new();
+        r.get_near(a, &key(i), &mut f).unwrap();
+        starts.push(f.above_leaf().expect("three levels"));
+        starts.push(f.last_page().unwrap());
+        starts.push(a.root);
+    }
+    for &start in &starts {
+        for i in (0..6003).step_by(7) {
+            let mut f = crate::Finger::new();
+            r.start_near(a, &mut f, start);
+            let got = r.get_near(a, &key(i), &mut f).unwrap().map(|v| v.to_vec());
+            let want = r.get(a, &key(i)).unwrap().map(|v| v.to_vec());
+            assert_eq!(got, want, "start {start}, key {i}");
+        }
+    }
+}
+
 /// Inserts past the tree's last key take the B+tree's append path (no descent) when the last
 /// leaf is dirty and has room; everything else the general one. Mixed in every way (appends
 /// that fill and split leaves, inserts inside the tree, replacing and removing the last keys,

@@ -585,6 +585,9 @@ impl ReadOps for WriteTxn {
     /// No hint: a write transaction's pages may be its own, not yet in the map.
     fn prefetch_page(&self, _page_no: u64) {}
 
+    /// Nothing: a write transaction reads from the root ([`Self::get_near`]).
+    fn start_near(&self, _table: Table, _finger: &mut Finger, _page_no: u64) {}
+
     fn snapshot_memo(&self) -> Option<&SnapshotMemo> {
         None
     }

@@ -614,8 +614,9 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
 
     /// The record of `node_id` for a point read (one node, with its text next): first asks for
     /// the pages the last point reads of `r` passed above their record's and their text's leaf
-    /// ([`Resolved::hints`]), so both arrive while this lookup descends; then leaves its own
-    /// record's one in the hints.
+    /// ([`Resolved::hints`]), so both arrive while this lookup descends, which starts at the
+    /// record's one when it holds the key ([`ReadOps::start_near`]); then leaves its own record's
+    /// one in the hints.
     pub(super) fn locate_point(
         &self,
         r: &Resolved,
@@ -629,6 +630,9 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             }
         }
         let mut fingers = Fingers::default();
+        let t = self.nodes.get(self.tx())?;
+        self.tx()
+            .start_near(t, &mut fingers.records, r.hints.get(NODES_HINT));
         let (_, v) = self.locate_or_not_found(r, policy, node_id, Some(&mut fingers))?;
         r.hints.set(NODES_HINT, fingers.records.above_leaf());
         Ok(v)
@@ -822,6 +826,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                 let t = self.texts.get(self.tx())?;
                 let mut key = self.keys.borrow_mut();
                 let mut finger = Finger::new();
+                self.tx().start_near(t, &mut finger, r.hints.get(TEXT_HINT));
                 let body = text::read_keyed(self.tx(), t, &s, &mut finger, &mut key)?;
                 r.hints.set(TEXT_HINT, finger.above_leaf());
                 Some(body)

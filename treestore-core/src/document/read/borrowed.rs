@@ -121,6 +121,7 @@ impl<R: ReadOps + ?Sized> DocReader<'_, R> {
                 // again) and given back after it: a point read allocates no key.
                 let mut key = std::mem::take(&mut *self.keys.borrow_mut());
                 let mut finger = Finger::new();
+                tx.start_near(t, &mut finger, r.hints.get(TEXT_HINT));
                 let got = text::read_with(tx, t, &s, &mut finger, &mut key, |body| {
                     f(&NodeRef::of_record(&rec, policy, version_id, Some(&body)))
                 });
