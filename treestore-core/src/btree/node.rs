@@ -51,6 +51,9 @@ pub(crate) struct Leaf {
     /// Encoded size of the entries (page bytes less the header).
     size: usize,
     garbage: usize,
+    /// Index of the entry this leaf last took by [`Leaf::insert_at`] (none since it was loaded or
+    /// emptied): an insert just after it continues a run of ascending keys.
+    last_insert: Option<u32>,
 }
 
 impl Leaf {
@@ -61,6 +64,7 @@ impl Leaf {
             slots: Vec::with_capacity(entries),
             size: 0,
             garbage: 0,
+            last_insert: None,
         }
     }
 
@@ -74,6 +78,7 @@ impl Leaf {
         self.slots.clear();
         self.size = 0;
         self.garbage = 0;
+        self.last_insert = None;
     }
 
     /// Makes room for about `bytes` of keys and values in `entries` entries.
@@ -209,6 +214,13 @@ impl Leaf {
     pub(crate) fn insert_at(&mut self, i: usize, key: &[u8], val: ValRef<'_>) {
         let slot = self.make_slot(key, &val);
         self.slots.insert(i, slot);
+        self.last_insert = u32::try_from(i).ok();
+    }
+
+    /// Whether an insert at `i` lands just after this leaf's last insert (a run of keys in order,
+    /// such as a bulk load appending after a key range in the middle of the tree).
+    pub(crate) fn continues_run(&self, i: usize) -> bool {
+        i > 0 && self.last_insert == u32::try_from(i - 1).ok()
     }
 
     /// Replaces the value of entry `i`, returning where the old one lived.
@@ -327,6 +339,28 @@ impl Leaf {
     fn split_at(&mut self, at: usize) -> Leaf {
         let right = self.copy_of(at..self.slots.len());
         self.truncate_compact(at);
+        right
+    }
+
+    /// Splits an overflowing leaf whose entry `i` continued a run of ascending inserts
+    /// ([`Leaf::continues_run`]) so the run fills pages: the entries after the run move to a new
+    /// leaf when the rest fits in `page_size`, else the run's newest entry and those after it do
+    /// (the run goes on in the new leaf). A middle split would leave each run's pages half full.
+    pub(crate) fn split_after_run(&mut self, i: usize, page_size: usize) -> Leaf {
+        let n = self.slots.len();
+        if i == 0 || i >= n {
+            return self.split();
+        }
+        let tail: usize = self.slots[i + 1..]
+            .iter()
+            .map(|s| LEAF_ENTRY_OVERHEAD + Leaf::slot_bytes(s))
+            .sum();
+        if i + 1 < n && self.encoded_size() - tail <= page_size {
+            return self.split_at(i + 1);
+        }
+        let mut right = self.split_at(i);
+        self.last_insert = None;
+        right.last_insert = Some(0);
         right
     }
 
@@ -647,6 +681,27 @@ mod tests {
         assert_eq!(b.children, vec![0, 1, 2, 3]);
         assert_eq!(right.keys, vec![vec![5]]);
         assert_eq!(right.children, vec![4, 5]);
+    }
+
+    #[test]
+    fn a_run_split_moves_only_what_follows_the_run() {
+        let mut leaf = leaf_of(40);
+        leaf.insert_at(10, b"k0009a", ValRef::Inline(&[7; 30]));
+        assert!(leaf.continues_run(11) && !leaf.continues_run(10) && !leaf.continues_run(12));
+        leaf.insert_at(11, b"k0009b", ValRef::Inline(&[7; 30]));
+        // The entries after the run move; the run stays and goes on in the left leaf.
+        let right = leaf.split_after_run(11, 4096);
+        assert_eq!((leaf.len(), right.len()), (12, 30));
+        assert_eq!(right.key(0), b"k0010");
+        assert!(leaf.continues_run(12));
+        // When the rest would not fit, the run's newest entry moves too and the run goes on there.
+        let mut leaf = leaf_of(40);
+        leaf.insert_at(39, b"k0038a", ValRef::Inline(&[7; 30]));
+        let size = leaf.encoded_size();
+        let right = leaf.split_after_run(39, size - 100);
+        assert_eq!((leaf.len(), right.len()), (39, 2));
+        assert_eq!(right.key(0), b"k0038a");
+        assert!(right.continues_run(1) && !leaf.continues_run(39));
     }
 
     #[test]

@@ -481,19 +481,26 @@ impl TreeMut<'_> {
         let (idx, child) = match self.node_mut(p)? {
             Node::Leaf(leaf) => {
                 let mut appended = false;
+                let mut run = None;
                 let old = match leaf.search(key) {
                     Ok(i) => Some(leaf.replace_at(i, val)),
                     Err(i) => {
                         appended = i == leaf.len();
+                        if leaf.continues_run(i) {
+                            run = Some(i);
+                        }
                         leaf.insert_at(i, key, val);
                         None
                     }
                 };
                 let split = if leaf.encoded_size() > ps {
                     // Appending past the last key of the tree (a bulk load in key order) leaves
-                    // the full leaf full and starts a new one, so sorted loads fill pages.
+                    // the full leaf full and starts a new one, so sorted loads fill pages; a run
+                    // of ascending inserts elsewhere (a posting list's appended blocks) likewise.
                     let right = if rightmost && appended {
                         leaf.split_off_last()
+                    } else if let Some(i) = run {
+                        leaf.split_after_run(i, ps)
                     } else {
                         leaf.split()
                     };

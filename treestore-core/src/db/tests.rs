@@ -343,6 +343,40 @@ fn loading_in_key_order_fills_pages() {
 }
 
 #[test]
+fn runs_appended_in_the_middle_of_a_table_fill_pages() {
+    // Like a posting list's appended blocks: each transaction adds, for every one of 20 groups, a
+    // run of keys after the group's last one, in key order, so every run lands in the middle of
+    // the tree (before the next group's keys).
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let (groups, per_group, rounds) = (20u32, 200u32, 5u32);
+    for round in 0..rounds {
+        let mut w = db.begin_write().unwrap();
+        let t = w.table("t").unwrap();
+        for g in 0..groups {
+            for i in 0..per_group {
+                w.insert(t, &key(g * 1_000_000 + round * per_group + i), &[9u8; 80])
+                    .unwrap();
+            }
+        }
+        w.commit().unwrap();
+    }
+    let n = (groups * per_group * rounds) as usize;
+    let entry = 12 + key(0).len() + 80;
+    let ideal = (n * entry) / (1024 - 16);
+    let used = db.stats().unwrap().used_pages as usize;
+    // Middle splits would leave each run's leaves about half full (about 2x the ideal).
+    assert!(
+        used < ideal * 130 / 100,
+        "{used} pages for an ideal {ideal}"
+    );
+    let r = db.begin_read().unwrap();
+    let t = r.table("t").unwrap();
+    assert_eq!(r.table_len(t).unwrap(), n as u64);
+    assert!(db.check_integrity().unwrap().is_ok());
+}
+
+#[test]
 fn a_relaxed_database_releases_its_lock_as_soon_as_it_is_dropped() {
     let vfs = MemVfs::new();
     let options = Options {

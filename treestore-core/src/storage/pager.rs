@@ -105,6 +105,8 @@ impl MapState {
 
 /// Most bytes [`Pager::write_pages`] writes in one call.
 const WRITE_RUN_BYTES: usize = 1 << 20;
+/// How many bytes of the file a [`RunWriter`] writes between two starts of their writeback.
+const WRITEBACK_STEP_BYTES: u64 = 16 << 20;
 
 /// The page cache layer over the main file.
 pub(crate) struct Pager {
@@ -422,6 +424,8 @@ pub(crate) struct RunWriter<'p> {
     pager: &'p Pager,
     run: Vec<u8>,
     start: u64,
+    /// Byte range of the file written since its writeback was last started (`from`, `to`).
+    unstarted: (u64, u64),
 }
 
 impl<'p> RunWriter<'p> {
@@ -430,6 +434,7 @@ impl<'p> RunWriter<'p> {
             pager,
             run: Vec::new(),
             start: 0,
+            unstarted: (0, 0),
         }
     }
 
@@ -459,6 +464,17 @@ impl<'p> RunWriter<'p> {
             .file
             .write_at(&self.run, start * ps)
             .map_err(|e| Error::io(format!("writing pages {start} to {end}"), e))?;
+        // Every WRITEBACK_STEP_BYTES the span written since the last step is handed to the disk,
+        // so the sync after the last run waits only for the tail, not for the whole write.
+        let (from, to) = (start * ps, start * ps + self.run.len() as u64);
+        if self.unstarted.1 == 0 {
+            self.unstarted.0 = from;
+        }
+        self.unstarted.1 = to;
+        if self.unstarted.1 - self.unstarted.0 >= WRITEBACK_STEP_BYTES {
+            let (from, to) = std::mem::take(&mut self.unstarted);
+            self.pager.file.start_writeback(from, to - from);
+        }
         self.run.clear();
         Ok(())
     }

@@ -56,6 +56,10 @@ pub trait VfsFile: Send + Sync {
     fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()>;
     /// Makes every earlier write durable (`fdatasync`).
     fn sync(&self) -> io::Result<()>;
+    /// Asks the system to start writing `len` bytes at `offset` to the disk now, without waiting,
+    /// so a later [`VfsFile::sync`] waits for less. Only a hint: nothing is durable before that
+    /// sync, and failing to start is not an error (the sync reports any failure to write).
+    fn start_writeback(&self, _offset: u64, _len: u64) {}
     /// The current length in bytes.
     fn len(&self) -> io::Result<u64>;
     /// Grows (with zeros) or truncates the file.
