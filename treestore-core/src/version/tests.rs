@@ -132,12 +132,8 @@ fn tags_name_one_version_and_move() {
     assert_eq!(check_consistency(&db), 1);
 }
 
-#[test]
-fn as_of_finds_the_version_in_force() {
-    let db = mem_db();
-    let docs = Documents::new(&db);
-    let versions = Versions::new(&db);
-    // v1 from its creation until v2 starts; v2 explicit [Mar, Jun); gap; v3 open from Sep.
+/// v1 in force from its creation (2024-01-01) until v2 starts; v2 explicit [2024-03-01, 2024-06-01).
+fn store_first_two(docs: &Documents<'_>) {
     docs.store_document(&dated("v1", "2024-01-01", None, None), &tree())
         .unwrap();
     docs.store_document(
@@ -145,11 +141,25 @@ fn as_of_finds_the_version_in_force() {
         &tree(),
     )
     .unwrap();
+}
+
+/// v3 open from 2024-09-01 (after a gap from 2024-06-01).
+fn store_third(docs: &Documents<'_>) {
     docs.store_document(
         &dated("v3", "2024-08-01", Some("2024-09-01"), None),
         &tree(),
     )
     .unwrap();
+}
+
+#[test]
+fn as_of_finds_the_version_in_force() {
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    let versions = Versions::new(&db);
+    // v1 from its creation until v2 starts; v2 explicit [Mar, Jun); gap; v3 open from Sep.
+    store_first_two(&docs);
+    store_third(&docs);
     let cases = [
         ("2024-01-01", Some("v1")),
         ("2024-02-29T23:59:59Z", Some("v1")),
@@ -185,13 +195,7 @@ fn as_of_from_the_snapshot_memo_agrees_with_the_index() {
     use crate::version::VersionReader;
     let db = mem_db();
     let docs = Documents::new(&db);
-    docs.store_document(&dated("v1", "2024-01-01", None, None), &tree())
-        .unwrap();
-    docs.store_document(
-        &dated("v2", "2024-01-15", Some("2024-03-01"), Some("2024-06-01")),
-        &tree(),
-    )
-    .unwrap();
+    store_first_two(&docs);
     let instants = [
         "2023-12-31",
         "2024-01-01",
@@ -233,11 +237,7 @@ fn as_of_from_the_snapshot_memo_agrees_with_the_index() {
     assert_eq!(memo[3].as_deref(), Some("v2"));
     assert_eq!(memo[4], None);
     // a commit publishes a new snapshot: its readers see the new version, the old reader does not
-    docs.store_document(
-        &dated("v3", "2024-08-01", Some("2024-09-01"), None),
-        &tree(),
-    )
-    .unwrap();
+    store_third(&docs);
     assert_eq!(answers(&db.begin_read().unwrap())[5].as_deref(), Some("v3"));
     assert_eq!(answers(&read)[5], None);
 }
