@@ -424,8 +424,9 @@ pub(crate) struct RunWriter<'p> {
     pager: &'p Pager,
     run: Vec<u8>,
     start: u64,
-    /// Byte range of the file written since its writeback was last started (`from`, `to`).
-    unstarted: (u64, u64),
+    /// Byte range of the file written since its writeback was last started (`from`, `to`;
+    /// the span of every run, whatever their order).
+    unstarted: Option<(u64, u64)>,
 }
 
 impl<'p> RunWriter<'p> {
@@ -434,7 +435,7 @@ impl<'p> RunWriter<'p> {
             pager,
             run: Vec::new(),
             start: 0,
-            unstarted: (0, 0),
+            unstarted: None,
         }
     }
 
@@ -467,13 +468,15 @@ impl<'p> RunWriter<'p> {
         // Every WRITEBACK_STEP_BYTES the span written since the last step is handed to the disk,
         // so the sync after the last run waits only for the tail, not for the whole write.
         let (from, to) = (start * ps, start * ps + self.run.len() as u64);
-        if self.unstarted.1 == 0 {
-            self.unstarted.0 = from;
-        }
-        self.unstarted.1 = to;
-        if self.unstarted.1 - self.unstarted.0 >= WRITEBACK_STEP_BYTES {
-            let (from, to) = std::mem::take(&mut self.unstarted);
+        let (from, to) = match self.unstarted {
+            Some((f, t)) => (f.min(from), t.max(to)),
+            None => (from, to),
+        };
+        if to - from >= WRITEBACK_STEP_BYTES {
+            self.unstarted = None;
             self.pager.file.start_writeback(from, to - from);
+        } else {
+            self.unstarted = Some((from, to));
         }
         self.run.clear();
         Ok(())

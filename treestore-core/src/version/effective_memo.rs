@@ -12,9 +12,8 @@
 //! [`MAX_SPANS`] versions; a lookup it cannot answer (none in force) goes the index's way, which
 //! also words the error.
 //!
-//! Layout as the resolutions': write-once slots in segments made on first use, probed from the
-//! policy's hash for at most [`PROBES`] slots; bounded memory (a policy that finds no free slot is
-//! read from the index each time).
+//! Layout as the resolutions': a [`SlotTable`] keyed by the policy (a policy that finds no free
+//! slot is read from the index each time).
 
 use std::hash::Hasher;
 use std::sync::OnceLock;
@@ -23,14 +22,15 @@ use crate::hash::FxHasher;
 use crate::time::Timestamp;
 
 use super::inline_str::InlineStr;
+use super::slot_table::SlotTable;
 
-/// Slots per segment.
-const SEGMENT: usize = 64;
 /// Segments: 8,192 policies per snapshot.
 const SEGMENTS: usize = 128;
-const SLOTS: usize = SEGMENT * SEGMENTS;
-/// Slots a lookup or insert probes from its hash before giving up.
-const PROBES: usize = 16;
+#[cfg(test)]
+const SLOTS: usize = Table::SLOTS;
+
+type Table = SlotTable<Entry, SEGMENTS>;
+
 /// Most versions a kept policy has (a policy with more is read from the index).
 pub(crate) const MAX_SPANS: usize = 16;
 /// Longest version record kept beside its span (a longer one is read from `ver.versions` each
@@ -55,63 +55,39 @@ struct Entry {
     spans: Box<[Span]>,
 }
 
-struct Segment([OnceLock<Entry>; SEGMENT]);
-
 /// See the module doc; share it through the snapshot's memos.
+#[derive(Default)]
 pub(crate) struct EffectiveMemo {
-    segments: Box<[OnceLock<Box<Segment>>]>,
+    table: Table,
 }
 
-impl Default for EffectiveMemo {
-    fn default() -> Self {
-        EffectiveMemo {
-            segments: (0..SEGMENTS).map(|_| OnceLock::new()).collect(),
-        }
-    }
-}
-
-fn probe(policy: &str) -> impl Iterator<Item = (usize, usize)> {
+fn hash(policy: &str) -> usize {
     let mut h = FxHasher::default();
     h.write(policy.as_bytes());
     h.write_u32(policy.len() as u32);
     // Fx leaves its low bits weakest: take the slot from the high ones.
-    let start = (h.finish() >> 32) as usize;
-    (0..PROBES).map(move |i| {
-        let slot = (start + i) % SLOTS;
-        (slot / SEGMENT, slot % SEGMENT)
-    })
+    (h.finish() >> 32) as usize
 }
 
 impl EffectiveMemo {
     /// The kept spans of `policy`, if any.
     pub(crate) fn get(&self, policy: &str) -> Option<&[Span]> {
-        for (seg, i) in probe(policy) {
-            // Slots fill in probe order and are never emptied: an empty slot ends the search.
-            let e = self.segments[seg].get()?.0[i].get()?;
-            if e.policy == policy {
-                return Some(&e.spans);
-            }
-        }
-        None
+        self.table
+            .get(hash(policy), |e| e.policy == policy)
+            .map(|e| &*e.spans)
     }
 
     /// Keeps `spans` as `policy`'s, if a probed slot is free; the spans the memo now holds for
     /// it (another reader's, equal, when it came first).
     pub(crate) fn insert(&self, policy: &str, spans: Vec<Span>) -> Option<&[Span]> {
         let mut spans = Some(spans);
-        for (seg, i) in probe(policy) {
-            let slot = &self.segments[seg]
-                .get_or_init(|| Box::new(Segment(std::array::from_fn(|_| OnceLock::new()))))
-                .0[i];
-            let e = slot.get_or_init(|| Entry {
-                policy: policy.into(),
-                spans: spans.take().unwrap_or_default().into_boxed_slice(),
-            });
-            if e.policy == policy {
-                return Some(&e.spans);
-            }
-        }
-        None
+        let make = || Entry {
+            policy: policy.into(),
+            spans: spans.take().unwrap_or_default().into_boxed_slice(),
+        };
+        self.table
+            .insert(hash(policy), make, |e| e.policy == policy)
+            .map(|e| &*e.spans)
     }
 }
 

@@ -36,6 +36,7 @@ mod model;
 pub(crate) mod read;
 pub(crate) mod record;
 mod resolutions;
+mod slot_table;
 pub(crate) mod write;
 
 pub use handle::Versions;

@@ -9,35 +9,32 @@
 //! readers keep theirs, which still tells the truth about that snapshot. Write transactions do not
 //! use it. Only successful resolutions are kept.
 //!
-//! Layout: [`SLOTS`] write-once slots in [`SEGMENTS`] segments made on first use (a snapshot read
-//! once pays for one small segment, not the whole table), probed from the key's hash for at most
-//! [`PROBES`] slots. A lookup is atomic loads and string compares, no lock, and hands out the
-//! resolution borrowed from its slot (kept inline: no pointer to follow and no reference count to
-//! touch, which on a big database are a cache miss and two atomic writes per read); the memory is
-//! bounded (a resolution that finds no free slot is kept by its reader alone, as in a write
-//! transaction).
+//! Layout: a [`SlotTable`] of [`SLOTS`] write-once slots keyed by the policy and the version asked
+//! for. A lookup hands out the resolution borrowed from its slot (kept inline: no pointer to
+//! follow and no reference count to touch, which on a big database are a cache miss and two atomic
+//! writes per read); a resolution that finds no free slot is kept by its reader alone, as in a
+//! write transaction.
 //!
 //! [`Documents`]: crate::document::Documents
 //! [`Versions`]: crate::version::Versions
 
 use std::hash::Hasher;
-use std::sync::OnceLock;
 
 use crate::hash::FxHasher;
 
 use super::inline_str::InlineStr;
 use super::read::Resolved;
+use super::slot_table::SlotTable;
 
-/// Slots per segment.
-const SEGMENT: usize = 64;
 /// Segments of one snapshot's table: 32,768 resolutions, so that every version of a corpus of
 /// 10,000 versions read by explicit id (issue 8's benchmark) stays resolved. The segment array
 /// (8 KiB) is made by the first reader of a snapshot that resolves, segments as they fill.
 const SEGMENTS: usize = 512;
 /// Resolutions one snapshot keeps at most.
-pub(crate) const SLOTS: usize = SEGMENT * SEGMENTS;
-/// Slots a lookup or insert probes from its hash before giving up.
-const PROBES: usize = 16;
+#[cfg(test)]
+pub(crate) const SLOTS: usize = Table::SLOTS;
+
+type Table = SlotTable<Entry, SEGMENTS>;
 
 /// One kept resolution. Its key and the resolution's version id are inline when short (as
 /// is a one-run id hint), so a lookup that finds it reads only the slot's own cache lines.
@@ -54,22 +51,10 @@ impl Entry {
     }
 }
 
-/// A segment's slots, cache-line aligned: a slot is two whole lines (tested), which the
-/// hardware's adjacent-line prefetch fetches together.
-#[repr(C, align(64))]
-struct Segment([OnceLock<Entry>; SEGMENT]);
-
 /// See the module doc; share it through the snapshot's memos.
+#[derive(Default)]
 pub(crate) struct Resolutions {
-    segments: Box<[OnceLock<Box<Segment>>]>,
-}
-
-impl Default for Resolutions {
-    fn default() -> Self {
-        Resolutions {
-            segments: (0..SEGMENTS).map(|_| OnceLock::new()).collect(),
-        }
-    }
+    table: Table,
 }
 
 fn hash(policy: &str, version: Option<&str>) -> usize {
@@ -88,53 +73,32 @@ fn hash(policy: &str, version: Option<&str>) -> usize {
 }
 
 impl Resolutions {
-    /// The slots `policy`/`version` may be in, in probe order.
-    fn probe(policy: &str, version: Option<&str>) -> impl Iterator<Item = (usize, usize)> {
-        let start = hash(policy, version);
-        (0..PROBES).map(move |i| {
-            let slot = (start + i) % SLOTS;
-            (slot / SEGMENT, slot % SEGMENT)
-        })
-    }
-
     /// The kept resolution of `version` of `policy` (`None`: the latest version), if any.
     pub(crate) fn get(&self, policy: &str, version: Option<&str>) -> Option<&Resolved> {
-        for (seg, i) in Self::probe(policy, version) {
-            // Slots fill in probe order and are never emptied: an empty slot (or segment) ends
-            // the search.
-            let e = self.segments[seg].get()?.0[i].get()?;
-            if e.answers(policy, version) {
-                return Some(&e.resolved);
-            }
-        }
-        None
+        self.table
+            .get(hash(policy, version), |e| e.answers(policy, version))
+            .map(|e| &e.resolved)
     }
 
     /// Keeps `resolved` as the answer for `version` of `policy`, if a probed slot is free;
     /// whether the table now holds an answer for it.
     pub(crate) fn insert(&self, policy: &str, version: Option<&str>, resolved: &Resolved) -> bool {
-        for (seg, i) in Self::probe(policy, version) {
-            let slot = &self.segments[seg]
-                .get_or_init(|| Box::new(Segment(std::array::from_fn(|_| OnceLock::new()))))
-                .0[i];
-            let e = slot.get_or_init(|| Entry {
-                policy: policy.into(),
-                asked: version.map(Into::into),
-                resolved: resolved.clone(),
-            });
-            // This insert's entry, or another reader's of the same key: either way it is kept.
-            if e.answers(policy, version) {
-                return true;
-            }
-        }
-        false
+        let make = || Entry {
+            policy: policy.into(),
+            asked: version.map(Into::into),
+            resolved: resolved.clone(),
+        };
+        // This insert's entry, or another reader's of the same key: either way it is kept.
+        self.table
+            .insert(hash(policy, version), make, |e| e.answers(policy, version))
+            .is_some()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
+    use std::sync::{Arc, OnceLock};
 
     fn resolved(vid: u64, version: &str) -> Arc<Resolved> {
         Arc::new(Resolved {
@@ -148,7 +112,10 @@ mod tests {
     #[test]
     fn a_slot_is_two_cache_lines() {
         assert_eq!(std::mem::size_of::<OnceLock<Entry>>(), 128);
-        assert_eq!(std::mem::align_of::<Segment>(), 64);
+        assert_eq!(
+            std::mem::align_of::<super::super::slot_table::Segment<Entry>>(),
+            64
+        );
     }
 
     #[test]
