@@ -9,11 +9,11 @@
 //! readers keep theirs, which still tells the truth about that snapshot. Write transactions do not
 //! use it. Only successful resolutions are kept.
 //!
-//! Layout: a [`SlotTable`] of [`SLOTS`] write-once slots keyed by the policy and the version asked
-//! for. A lookup hands out the resolution borrowed from its slot (kept inline: no pointer to
-//! follow and no reference count to touch, which on a big database are a cache miss and two atomic
-//! writes per read); a resolution that finds no free slot is kept by its reader alone, as in a
-//! write transaction.
+//! Layout: a [`SlotTable`] of 32,768 write-once slots ([`SEGMENTS`]) keyed by the policy and the
+//! version asked for. A lookup hands out the resolution borrowed from its slot (kept inline: no
+//! pointer to follow and no reference count to touch, which on a big database are a cache miss and
+//! two atomic writes per read); a resolution that finds no free slot is kept by its reader alone,
+//! as in a write transaction.
 //!
 //! [`Documents`]: crate::document::Documents
 //! [`Versions`]: crate::version::Versions
