@@ -249,3 +249,35 @@ def test_ids_decoded_once_are_shared_and_never_mixed_up(db):
             assert all(k["parent_id"] == f"s{s}" for k in kids)
     a, b = db.get_node("w", "s5"), db.get_node("w", "s5")
     assert a["child_ids"] == [f"s5.{i}" for i in range(10)] and a["child_ids"][3] is b["child_ids"][3]
+
+
+@pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
+def test_child_and_parent_ids_taken_from_the_result_match_their_bytes(db):
+    """A result of 128 nodes or more decodes each node id once and gives a child or parent id
+    that is the id of a node of the result that node's string (_speedups.c links): only when the
+    bytes match. Whole subtrees, depth-limited ones (children outside the result), and batches in
+    any order (the order puts other nodes where children would be) all decode as the Python
+    decoder does."""
+    import random
+
+    db.store_document(_wide_document("w", 2000))
+    cases = [
+        (lib.treestore_node_subtree, (b"root", 4, 0, True), lambda: db.get_subtree("w", "root")),
+        (lib.treestore_node_subtree, (b"root", 4, 1, True), lambda: db.get_subtree("w", "root", 1)),
+        (lib.treestore_node_subtree, (b"root", 4, 0, False), lambda: db.get_subtree("w", "root", include_text=False)),
+        (lib.treestore_node_children, (b"root", 4, True), lambda: db.get_children("w", "root")),
+    ]
+    order = ["root"] + [f"s{s}" for s in range(40)] + [f"s{s}.{i}" for s in range(40) for i in range(3)]
+    random.Random(5).shuffle(order)
+    order[:4] = ["s4", "s4.0", "s4.2", "s4.1"]  # a first child, then one out of order
+    batch = json.dumps(order).encode()
+    cases.append((lib.treestore_node_get_batch, (batch, len(batch), True), None))
+    for fn, args, got in cases:
+        want = db._q(_decode.py_take_nodes, fn, b"w", 1, NULL, 0, *args)
+        assert db._q(_decode.c_take_nodes, fn, b"w", 1, NULL, 0, *args) == want, fn
+        if got is not None:
+            assert got() == want, fn
+    nodes = db.get_subtree("w", "root")
+    by_id = {n["node_id"]: n["node_id"] for n in nodes}
+    assert all(c is by_id[c] for n in nodes for c in n["child_ids"])
+    assert all(n["parent_id"] is by_id[n["parent_id"]] for n in nodes[1:])
