@@ -495,9 +495,36 @@ static PyObject *node_parent(ctx *c, const treestore_node *n) {
     return c->links ? linked_parent(c, (size_t)(n - c->v->nodes)) : parent_text(n->parent_id);
 }
 
+/* Moves the shared template to node n (of c->v) when n starts a run of nodes with its parent and
+ * depth that the template does not have: a family of siblings after the first node (a subtree's
+ * first node is its root, whose parent and depth no other node has). The new template is the old
+ * one with n's parent and depth, so only when n has the old one's times, policy and version. Each
+ * node of the run then skips two dict writes (~400 instructions) for one copy and two writes made
+ * once (get_subtree of 1,000 nodes: 8.7M -> 8.4M instructions in the C call, callgrind). */
+static int shared_roll(ctx *c, const treestore_node *n) {
+    const treestore_node *f = c->first, *next = n + 1;
+    if (f == NULL || next >= c->v->nodes + c->v->nodes_len) return 0;
+    if (n->depth == f->depth && same_str(n->parent_id, f->parent_id)) return 0; /* shared already */
+    if (next->depth != n->depth || !same_str(next->parent_id, n->parent_id)) return 0; /* no run */
+    if (n->created_at != f->created_at || n->updated_at != f->updated_at || !same_str(n->policy_id, f->policy_id) ||
+        !same_str(n->version_id, f->version_id)) {
+        return 0;
+    }
+    PyObject *t = PyDict_Copy(c->tmpl);
+    if (t == NULL) return -1;
+    if (put_any(t, K_PARENT_ID, node_parent(c, n)) < 0 || put_any(t, K_DEPTH, PyLong_FromUnsignedLong(n->depth)) < 0) {
+        Py_DECREF(t);
+        return -1;
+    }
+    Py_XSETREF_COMPAT(c->tmpl, t);
+    c->first = n;
+    return 0;
+}
+
 /* Node n of c->v (or, without links, any node) as a dict. With links, its section path is decoded
  * afresh too (see struct links). */
 static PyObject *node_dict(ctx *c, const treestore_node *n) {
+    if (shared_roll(c, n) < 0) return NULL;
     const treestore_node *f = c->first;
     PyObject *d = PyDict_Copy(f ? c->tmpl : NODE_TEMPLATE);
     if (d == NULL) return NULL;
