@@ -281,3 +281,29 @@ def test_child_and_parent_ids_taken_from_the_result_match_their_bytes(db):
     by_id = {n["node_id"]: n["node_id"] for n in nodes}
     assert all(c is by_id[c] for n in nodes for c in n["child_ids"])
     assert all(n["parent_id"] is by_id[n["parent_id"]] for n in nodes[1:])
+
+
+@pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
+def test_records_of_a_seeded_shape_decode_each_their_own_values(db):
+    """The C decoder keeps the first record of each shape's short strs, ints, bools and times in the
+    shape's template (_speedups.c shape_seed) and writes only the fields that differ: records of
+    one shape with other values, longer strs, and the same values again decode as the Python
+    decoder does, in any order, and share no mutable value."""
+    long = "x" * 100
+    for p, extra in [
+        ("s1", {"description": "first", "created_by": "ann", "effective_start": "2020-01-01"}),
+        ("s2", {"description": "", "created_by": "", "tags": ["t"], "metadata": {"k": "v"}}),
+        ("s3", {"description": long, "created_by": "ann", "effective_start": "2021-06-01"}),
+        ("s4", {"description": "first", "created_by": "bob", "pageindex_doc_id": "pi"}),
+    ]:
+        db.store_document(small_document(p, **extra))
+    for p in ["s1", "s2", "s3", "s4", "s2", "s1", "s4", "s3", "s1"]:
+        b = p.encode()
+        for fn, args in [(lib.treestore_version_get, (b"v1", 2)), (lib.treestore_version_latest, ())]:
+            want = db._q(_decode.py_take_records, fn, b, len(b), *args)
+            assert db._q(_decode.c_take_records, fn, b, len(b), *args) == want, (p, fn)
+        assert db.get_version_as_of(p, "2030-01-01") == db.get_version(p, "v1")
+    a, b = db.get_version("s1", "v1"), db.get_version("s1", "v1")
+    a["tags"].append("mine")
+    a["metadata"]["k"] = "mine"
+    assert b["tags"] == [] and b["metadata"] == {}
