@@ -7,7 +7,9 @@ Builds the bench_vs corpus (BENCH_DOCS, default 300) into a TreeStore and an SQL
 two-function helper around callgrind's client requests, then runs itself under callgrind: for each
 query and system it zeroes the counters, makes N calls, and dumps; instructions per call are the
 dump's total over N (the loop's own overhead, a few hundred instructions, is included for both).
-With BENCH_INSTR_KEEP=1 the dumps are kept (their folder is printed) for callgrind_annotate.
+The inner run hashes strs with PYTHONHASHSEED=0 unless set (the seed moves dict-key collisions,
+and so the counts, by a few hundred instructions a call). With BENCH_INSTR_KEEP=1 the dumps are
+kept (their folder is printed) for callgrind_annotate.
 """
 
 import os
@@ -70,6 +72,8 @@ def main() -> None:
         ["valgrind", "--tool=callgrind", "--collect-atstart=yes", f"--callgrind-out-file={out}",
          sys.executable, __file__, "--inner", tmp],
         check=True, stderr=subprocess.DEVNULL,
+        # str hashes decide how dict keys collide: a fixed seed makes the counts repeat run to run
+        env=dict(os.environ, PYTHONHASHSEED=os.environ.get("PYTHONHASHSEED", "0")),
     )  # fmt: skip
     per: dict = {}
     for f in sorted(Path(tmp).glob("callgrind.out*")):
