@@ -264,7 +264,7 @@ def test_child_and_parent_ids_taken_from_the_result_match_their_bytes(db):
     cases = [
         (lib.treestore_node_subtree, (b"root", 4, 0, True), lambda: db.get_subtree("w", "root")),
         (lib.treestore_node_subtree, (b"root", 4, 1, True), lambda: db.get_subtree("w", "root", 1)),
-        (lib.treestore_node_subtree, (b"root", 4, 0, False), lambda: db.get_subtree("w", "root", include_text=False)),
+        (lib.treestore_node_subtree, (b"root", 4, 0, False), lambda: db.get_subtree("w", "root", 0, None, 0)),
         (lib.treestore_node_children, (b"root", 4, True), lambda: db.get_children("w", "root")),
     ]
     order = ["root"] + [f"s{s}" for s in range(40)] + [f"s{s}.{i}" for s in range(40) for i in range(3)]

@@ -572,13 +572,14 @@ static int shared_roll(ctx *c, const treestore_node *n) {
     if (f == NULL || next >= c->v->nodes + c->v->nodes_len) return 0;
     if (n->depth == f->depth && same_str(n->parent_id, f->parent_id)) return 0; /* shared already */
     if (next->depth != n->depth || !same_str(next->parent_id, n->parent_id)) return 0; /* no run */
-    if (n->created_at != f->created_at || n->updated_at != f->updated_at || !same_str(n->policy_id, f->policy_id) ||
-        !same_str(n->version_id, f->version_id)) {
+    if (n->created_at != f->created_at || n->updated_at != f->updated_at ||
+        !same_str(n->policy_id, f->policy_id) || !same_str(n->version_id, f->version_id)) {
         return 0;
     }
     PyObject *t = PyDict_Copy(c->tmpl);
     if (t == NULL) return -1;
-    if (put_any(t, K_PARENT_ID, node_parent(c, n)) < 0 || put_any(t, K_DEPTH, PyLong_FromUnsignedLong(n->depth)) < 0) {
+    if (put_any(t, K_PARENT_ID, node_parent(c, n)) < 0 ||
+        put_any(t, K_DEPTH, PyLong_FromUnsignedLong(n->depth)) < 0) {
         Py_DECREF(t);
         return -1;
     }
@@ -885,10 +886,9 @@ static int shape_seed(ctx *c, const treestore_record *r, int k) {
         const treestore_field *f = &c->v->fields[r->first_field + i];
         struct shape_value *sv = &SHAPES[k].vals[i];
         int str = f->kind == TREESTORE_VALUE_STR;
-        if (str ? f->str_value.ptr == NULL || f->str_value.len > SHAPE_VALUE_MAX
-                : f->kind != TREESTORE_VALUE_INT && f->kind != TREESTORE_VALUE_BOOL && f->kind != TREESTORE_VALUE_TIME) {
-            continue;
-        }
+        int scalar =
+            f->kind == TREESTORE_VALUE_INT || f->kind == TREESTORE_VALUE_BOOL || f->kind == TREESTORE_VALUE_TIME;
+        if (str ? f->str_value.ptr == NULL || f->str_value.len > SHAPE_VALUE_MAX : !scalar) continue;
         PyObject *value = field_value(c, f, 0);
         if (value == NULL) return -1;
         int bad = PyDict_SetItem(SHAPES[k].template, PyTuple_GetItem(SHAPES[k].names, i), value) < 0;
