@@ -7,6 +7,9 @@ Builds the bench_vs corpus (BENCH_DOCS, default 300) into a TreeStore and an SQL
 two-function helper around callgrind's client requests, then runs itself under callgrind: for each
 query and system it zeroes the counters, makes N calls, and dumps; instructions per call are the
 dump's total over N (the loop's own overhead, a few hundred instructions, is included for both).
+The inner run hashes strs with PYTHONHASHSEED=0 unless set (the seed moves dict-key collisions,
+and so the counts, by a few hundred instructions a call). With BENCH_INSTR_KEEP=1 the dumps are
+kept (their folder is printed) for callgrind_annotate.
 """
 
 import os
@@ -69,6 +72,8 @@ def main() -> None:
         ["valgrind", "--tool=callgrind", "--collect-atstart=yes", f"--callgrind-out-file={out}",
          sys.executable, __file__, "--inner", tmp],
         check=True, stderr=subprocess.DEVNULL,
+        # str hashes decide how dict keys collide: a fixed seed makes the counts repeat run to run
+        env=dict(os.environ, PYTHONHASHSEED=os.environ.get("PYTHONHASHSEED", "0")),
     )  # fmt: skip
     per: dict = {}
     for f in sorted(Path(tmp).glob("callgrind.out*")):
@@ -84,7 +89,10 @@ def main() -> None:
         ts, sq = r.get("TreeStore"), r.get("sqlite3")
         if ts and sq:
             print(f"| {name} | {ts:,.0f} | {sq:,.0f} | {sq / ts:.2f}x |")
-    shutil.rmtree(tmp, ignore_errors=True)
+    if os.environ.get("BENCH_INSTR_KEEP"):  # keep the dumps for callgrind_annotate
+        print(f"callgrind dumps kept in {tmp}", file=sys.stderr)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

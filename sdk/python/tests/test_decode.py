@@ -249,3 +249,61 @@ def test_ids_decoded_once_are_shared_and_never_mixed_up(db):
             assert all(k["parent_id"] == f"s{s}" for k in kids)
     a, b = db.get_node("w", "s5"), db.get_node("w", "s5")
     assert a["child_ids"] == [f"s5.{i}" for i in range(10)] and a["child_ids"][3] is b["child_ids"][3]
+
+
+@pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
+def test_child_and_parent_ids_taken_from_the_result_match_their_bytes(db):
+    """A result of 128 nodes or more decodes each node id once and gives a child or parent id
+    that is the id of a node of the result that node's string (_speedups.c links): only when the
+    bytes match. Whole subtrees, depth-limited ones (children outside the result), and batches in
+    any order (the order puts other nodes where children would be) all decode as the Python
+    decoder does."""
+    import random
+
+    db.store_document(_wide_document("w", 2000))
+    cases = [
+        (lib.treestore_node_subtree, (b"root", 4, 0, True), lambda: db.get_subtree("w", "root")),
+        (lib.treestore_node_subtree, (b"root", 4, 1, True), lambda: db.get_subtree("w", "root", 1)),
+        (lib.treestore_node_subtree, (b"root", 4, 0, False), lambda: db.get_subtree("w", "root", 0, None, 0)),
+        (lib.treestore_node_children, (b"root", 4, True), lambda: db.get_children("w", "root")),
+    ]
+    order = ["root"] + [f"s{s}" for s in range(40)] + [f"s{s}.{i}" for s in range(40) for i in range(3)]
+    random.Random(5).shuffle(order)
+    order[:4] = ["s4", "s4.0", "s4.2", "s4.1"]  # a first child, then one out of order
+    batch = json.dumps(order).encode()
+    cases.append((lib.treestore_node_get_batch, (batch, len(batch), True), None))
+    for fn, args, got in cases:
+        want = db._q(_decode.py_take_nodes, fn, b"w", 1, NULL, 0, *args)
+        assert db._q(_decode.c_take_nodes, fn, b"w", 1, NULL, 0, *args) == want, fn
+        if got is not None:
+            assert got() == want, fn
+    nodes = db.get_subtree("w", "root")
+    by_id = {n["node_id"]: n["node_id"] for n in nodes}
+    assert all(c is by_id[c] for n in nodes for c in n["child_ids"])
+    assert all(n["parent_id"] is by_id[n["parent_id"]] for n in nodes[1:])
+
+
+@pytest.mark.skipif(_decode._c_decode is None, reason="treestore._speedups is not built")
+def test_records_of_a_seeded_shape_decode_each_their_own_values(db):
+    """The C decoder keeps the first record of each shape's short strs, ints, bools and times in the
+    shape's template (_speedups.c shape_seed) and writes only the fields that differ: records of
+    one shape with other values, longer strs, and the same values again decode as the Python
+    decoder does, in any order, and share no mutable value."""
+    long = "x" * 100
+    for p, extra in [
+        ("s1", {"description": "first", "created_by": "ann", "effective_start": "2020-01-01"}),
+        ("s2", {"description": "", "created_by": "", "tags": ["t"], "metadata": {"k": "v"}}),
+        ("s3", {"description": long, "created_by": "ann", "effective_start": "2021-06-01"}),
+        ("s4", {"description": "first", "created_by": "bob", "pageindex_doc_id": "pi"}),
+    ]:
+        db.store_document(small_document(p, **extra))
+    for p in ["s1", "s2", "s3", "s4", "s2", "s1", "s4", "s3", "s1"]:
+        b = p.encode()
+        for fn, args in [(lib.treestore_version_get, (b"v1", 2)), (lib.treestore_version_latest, ())]:
+            want = db._q(_decode.py_take_records, fn, b, len(b), *args)
+            assert db._q(_decode.c_take_records, fn, b, len(b), *args) == want, (p, fn)
+        assert db.get_version_as_of(p, "2030-01-01") == db.get_version(p, "v1")
+    a, b = db.get_version("s1", "v1"), db.get_version("s1", "v1")
+    a["tags"].append("mine")
+    a["metadata"]["k"] = "mine"
+    assert b["tags"] == [] and b["metadata"] == {}
