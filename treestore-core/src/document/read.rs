@@ -25,11 +25,13 @@ use super::text;
 mod borrowed;
 mod collect;
 mod sink;
+mod spare_keys;
 mod structure;
 pub use borrowed::NodeRef;
 use collect::Collected;
 use sink::Feed;
 pub use sink::{NodeSink, Projection};
+use spare_keys::SpareKeys;
 
 /// A walk that must skip more than this many nodes re-seeks instead of scanning past them.
 const SKIP_BY_SEEK: u32 = 32;
@@ -54,7 +56,7 @@ pub struct DocReader<'t, R: ReadOps + ?Sized> {
     heads: LazyTable,
     texts: LazyTable,
     /// One key buffer for the point reads, so a read allocates no key.
-    keys: RefCell<KeyBuilder>,
+    keys: RefCell<SpareKeys>,
 }
 
 /// A node found by the walk helpers, before it becomes a [`Node`].
@@ -78,7 +80,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             pages: LazyTable::new(PAGES),
             heads: LazyTable::new(HEADS),
             texts: LazyTable::new(TEXTS),
-            keys: RefCell::new(KeyBuilder::with_capacity(64)),
+            keys: RefCell::new(SpareKeys::take()),
         }
     }
 
