@@ -63,10 +63,12 @@ pub struct DocReader<'t, R: ReadOps + ?Sized> {
 type Found = (u32, NodeRecord);
 
 /// The last lookups of a run of id lookups ([`DocReader::locate`]) in `doc.nodes` and `doc.ids`.
+/// The `doc.ids` one is made on its first use: most ids are found by their position hint, and a
+/// finger is 416 bytes to initialise.
 #[derive(Default)]
 struct Fingers {
     records: Finger,
-    ids: Finger,
+    ids: Option<Finger>,
 }
 
 impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
@@ -604,7 +606,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             }
         }
         let pos = match fingers.as_deref_mut() {
-            Some(f) => self.pos_near(r.vid, node_id, &mut f.ids)?,
+            Some(f) => self.pos_near(r.vid, node_id, f.ids.get_or_insert_with(Finger::new))?,
             None => self.pos_of(r.vid, node_id)?,
         };
         let Some(pos) = pos else {
