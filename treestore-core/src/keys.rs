@@ -131,6 +131,11 @@ impl KeyBuilder {
         self.buf.len()
     }
 
+    /// Bytes the builder holds room for without growing.
+    pub(crate) fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Whether no element has been appended since the builder was made or cleared.
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()

@@ -25,11 +25,13 @@ use super::text;
 mod borrowed;
 mod collect;
 mod sink;
+mod spare_keys;
 mod structure;
 pub use borrowed::NodeRef;
 use collect::Collected;
 use sink::Feed;
 pub use sink::{NodeSink, Projection};
+use spare_keys::SpareKeys;
 
 /// A walk that must skip more than this many nodes re-seeks instead of scanning past them.
 const SKIP_BY_SEEK: u32 = 32;
@@ -54,17 +56,19 @@ pub struct DocReader<'t, R: ReadOps + ?Sized> {
     heads: LazyTable,
     texts: LazyTable,
     /// One key buffer for the point reads, so a read allocates no key.
-    keys: RefCell<KeyBuilder>,
+    keys: RefCell<SpareKeys>,
 }
 
 /// A node found by the walk helpers, before it becomes a [`Node`].
 type Found = (u32, NodeRecord);
 
 /// The last lookups of a run of id lookups ([`DocReader::locate`]) in `doc.nodes` and `doc.ids`.
+/// The `doc.ids` one is made on its first use: most ids are found by their position hint, and a
+/// finger is 416 bytes to initialise.
 #[derive(Default)]
 struct Fingers {
     records: Finger,
-    ids: Finger,
+    ids: Option<Finger>,
 }
 
 impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
@@ -78,7 +82,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             pages: LazyTable::new(PAGES),
             heads: LazyTable::new(HEADS),
             texts: LazyTable::new(TEXTS),
-            keys: RefCell::new(KeyBuilder::with_capacity(64)),
+            keys: RefCell::new(SpareKeys::take()),
         }
     }
 
@@ -602,7 +606,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             }
         }
         let pos = match fingers.as_deref_mut() {
-            Some(f) => self.pos_near(r.vid, node_id, &mut f.ids)?,
+            Some(f) => self.pos_near(r.vid, node_id, f.ids.get_or_insert_with(Finger::new))?,
             None => self.pos_of(r.vid, node_id)?,
         };
         let Some(pos) = pos else {
