@@ -88,22 +88,47 @@ PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *
 #define ASCII_MIN 2
 static Py_ssize_t ASCII_DATA;
 
-/* Whether the n bytes at p are all ASCII. */
+/* The 4 or 8 bytes at p as a number (any alignment). */
+static uint32_t load4(const uint8_t *p) {
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+static uint64_t load8(const uint8_t *p) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* Whether the n bytes at p are all ASCII: an OR of their words, the last one (and for 4 to 7
+ * bytes, two halves) read overlapping rather than byte by byte. */
 static int all_ascii(const uint8_t *p, size_t n) {
     uint64_t acc = 0;
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        uint64_t w[4];
-        memcpy(w, p + i, 32);
-        acc |= w[0] | w[1] | w[2] | w[3];
+    if (n >= 8) {
+        size_t i = 0;
+        for (; i + 32 <= n; i += 32) acc |= load8(p + i) | load8(p + i + 8) | load8(p + i + 16) | load8(p + i + 24);
+        for (; i + 8 <= n; i += 8) acc |= load8(p + i);
+        acc |= load8(p + n - 8);
+    } else if (n >= 4) {
+        acc = load4(p) | load4(p + n - 4);
+    } else {
+        for (size_t i = 0; i < n; i++) acc |= p[i];
     }
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        acc |= w;
-    }
-    for (; i < n; i++) acc |= p[i];
     return (acc & 0x8080808080808080ULL) == 0;
+}
+
+/* Whether the n bytes at a and b are the same: short ones (ids, mostly) compared inline by
+ * overlapping words, longer ones by memcmp. */
+static int same_bytes(const uint8_t *a, const uint8_t *b, size_t n) {
+    if (n >= 8) {
+        if (n > 16) return memcmp(a, b, n) == 0;
+        return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8);
+    }
+    if (n >= 4) return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] != b[i]) return 0;
+    }
+    return 1;
 }
 
 /* Finds ASCII_DATA: where PyUnicode_AsUTF8AndSize puts a compact ASCII str's bytes (its data: it
@@ -205,7 +230,7 @@ static struct {
 
 static int same_id(int slot, treestore_str s) {
     return LAST_IDS[slot].str != NULL && LAST_IDS[slot].len == s.len &&
-           (s.len == 0 || memcmp(LAST_IDS[slot].bytes, s.ptr, s.len) == 0);
+           same_bytes((const uint8_t *)LAST_IDS[slot].bytes, s.ptr, s.len);
 }
 
 /* text(s), reusing the string decoded last in slot `slot` when the bytes are the same. */
@@ -397,7 +422,7 @@ static int put_any(PyObject *d, int k, PyObject *value) {
 /* Whether two views hold the same bytes (both absent counts as the same). */
 static int same_str(treestore_str a, treestore_str b) {
     if ((a.ptr == NULL) != (b.ptr == NULL)) return 0;
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+    return a.len == b.len && same_bytes(a.ptr, b.ptr, a.len);
 }
 
 /* Sets *created and *updated (new references) to n's times; -1 on error (both NULL). */
