@@ -131,20 +131,31 @@ static int same_bytes(const uint8_t *a, const uint8_t *b, size_t n) {
     return 1;
 }
 
-/* Finds ASCII_DATA: where PyUnicode_AsUTF8AndSize puts a compact ASCII str's bytes (its data: it
- * keeps no other UTF-8 for them), checked on a second str by writing there. Errors are cleared. */
+/* Where PyUnicode_AsUTF8AndSize finds the bytes of str a, as an offset from the object (0: none). */
+static Py_ssize_t utf8_offset(PyObject *a) {
+    Py_ssize_t n = 0;
+    const char *p = a ? PyUnicode_AsUTF8AndSize(a, &n) : NULL;
+    return p != NULL ? p - (const char *)a : 0;
+}
+
+/* Finds ASCII_DATA: where PyUnicode_AsUTF8AndSize finds a compact ASCII str's bytes (its data: it
+ * keeps no other UTF-8 for them), the same in two strs of different lengths, then checked on a new
+ * str (long enough that the probe's write stays inside it whatever the offset) by writing the probe
+ * there and reading it back. Errors are cleared. */
 static void ascii_init(void) {
     static const char probe[] = "treestore-ascii!";
     const Py_ssize_t len = (Py_ssize_t)sizeof probe - 1;
-    PyObject *a = PyUnicode_New(len, 127), *b = PyUnicode_New(len, 127);
-    Py_ssize_t n = 0;
-    const char *p = a ? PyUnicode_AsUTF8AndSize(a, &n) : NULL;
-    Py_ssize_t off = p ? p - (const char *)a : 0;
-    if (p != NULL && n == len && off > 0 && off <= 256 && b != NULL) {
+    PyObject *a = PyUnicode_FromStringAndSize(probe, len), *a2 = PyUnicode_FromStringAndSize(probe, 8);
+    PyObject *b = PyUnicode_New(256, 127);
+    Py_ssize_t off = utf8_offset(a);
+    if (b != NULL && off >= (Py_ssize_t)sizeof(PyObject) && off <= 128 && off == utf8_offset(a2)) {
         memcpy((char *)b + off, probe, (size_t)len);
-        if (PyUnicode_CompareWithASCIIString(b, probe) == 0) ASCII_DATA = off;
+        PyObject *head = PyUnicode_Substring(b, 0, len);
+        if (head != NULL && PyUnicode_CompareWithASCIIString(head, probe) == 0) ASCII_DATA = off;
+        Py_XDECREF(head);
     }
     Py_XDECREF(a);
+    Py_XDECREF(a2);
     Py_XDECREF(b);
     PyErr_Clear();
 }
