@@ -70,6 +70,28 @@ def test_non_ascii_text_round_trips(small):
     assert [n["title"] for n in small.get_children("p", "root")] == ["Alpha", "Beta"]
 
 
+def test_strings_of_every_length_and_kind_round_trip(db):
+    """_speedups makes ASCII strs straight from the result's bytes and decodes the rest: every
+    length around its word and chunk sizes, with a non-ASCII character at each place, reads back
+    equal (through a large subtree, the links path, and through get_node)."""
+    texts = ["x" * k for k in range(100)]  # with the rest, over 128 nodes (the links path)
+    for k in (1, 7, 8, 9, 31, 32, 33, 40, 65):
+        for at in {0, k // 2, k - 1}:
+            texts.append("a" * at + "é" + "b" * (k - 1 - at))
+            texts.append("a" * at + "\U0001f600" + "b" * (k - 1 - at))
+    nodes = [{"node_id": "root", "title": "Root"}]
+    for i, t in enumerate(texts):
+        nodes.append({"node_id": f"n{i}", "parent_id": "root", "title": t, "summary": t[::-1], "text": t})
+    db.store_document({"policy_id": "p", "version_id": "v1"}, nodes)
+    got = db.get_subtree("p", "root")
+    assert len(got) == len(texts) + 1
+    for n, t in zip(got[1:], texts):
+        assert (n["title"], n["summary"], n["text"]) == (t, t[::-1], t)
+        assert n["text"].isascii() == t.isascii() and hash(n["text"]) == hash(t)
+    for i in (0, 20, 69, len(texts) - 1):
+        assert db.get_node("p", f"n{i}")["title"] == texts[i]
+
+
 def test_get_node_takes_ids_of_every_kind_and_names_bad_ones(small):
     """str ids go to C as str; subclasses, non-ASCII ids and lone surrogates are handled too."""
 

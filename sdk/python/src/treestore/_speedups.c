@@ -67,8 +67,107 @@ static void ctx_init(ctx *c, const treestore_result_view *v, PyObject *to_dateti
     c->links = NULL;
 }
 
-static PyObject *text(treestore_str s) {
+static PyObject *decode_text(treestore_str s) {
     return PyUnicode_DecodeUTF8((const char *)s.ptr, (Py_ssize_t)s.len, "replace");
+}
+
+/* ASCII strings (a node's ids, title, summary, text, path) are made as compact ASCII strs straight
+ * from the result's bytes: PyUnicode_New, then one copy into the str's data, whose offset from the
+ * object is the same for every compact ASCII str of the interpreter (found and checked at import by
+ * ascii_init). PyUnicode_DecodeUTF8 takes them through its UTF-8 decoder (~350 instructions for a
+ * node's text of a few hundred bytes, ~230 for a short id, callgrind); an OR over the bytes' words
+ * and a memcpy cost about half. PyUnicode_New is not in the limited API, but CPython has exported it
+ * unchanged since 3.3 (as PyUnicode_AsUTF8AndSize, see fast_id). ASCII_DATA 0: not found (every
+ * string is decoded). Strings of one byte are decoded: CPython shares those. */
+#if defined(Py_LIMITED_API)
+PyAPI_FUNC(PyObject *) PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar);
+#if Py_LIMITED_API + 0 < 0x030A0000
+PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
+#endif
+#endif
+#define ASCII_MIN 2
+static Py_ssize_t ASCII_DATA;
+
+/* The 4 or 8 bytes at p as a number (any alignment). */
+static uint32_t load4(const uint8_t *p) {
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+static uint64_t load8(const uint8_t *p) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* Whether the n bytes at p are all ASCII: an OR of their words, the last one (and for 4 to 7
+ * bytes, two halves) read overlapping rather than byte by byte. */
+static int all_ascii(const uint8_t *p, size_t n) {
+    uint64_t acc = 0;
+    if (n >= 8) {
+        size_t i = 0;
+        for (; i + 32 <= n; i += 32) acc |= load8(p + i) | load8(p + i + 8) | load8(p + i + 16) | load8(p + i + 24);
+        for (; i + 8 <= n; i += 8) acc |= load8(p + i);
+        acc |= load8(p + n - 8);
+    } else if (n >= 4) {
+        acc = load4(p) | load4(p + n - 4);
+    } else {
+        for (size_t i = 0; i < n; i++) acc |= p[i];
+    }
+    return (acc & 0x8080808080808080ULL) == 0;
+}
+
+/* Whether the n bytes at a and b are the same: short ones (ids, mostly) compared inline by
+ * overlapping words, longer ones by memcmp. */
+static int same_bytes(const uint8_t *a, const uint8_t *b, size_t n) {
+    if (n >= 8) {
+        if (n > 16) return memcmp(a, b, n) == 0;
+        return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8);
+    }
+    if (n >= 4) return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] != b[i]) return 0;
+    }
+    return 1;
+}
+
+/* Where PyUnicode_AsUTF8AndSize finds the bytes of str a, as an offset from the object (0: none). */
+static Py_ssize_t utf8_offset(PyObject *a) {
+    Py_ssize_t n = 0;
+    const char *p = a ? PyUnicode_AsUTF8AndSize(a, &n) : NULL;
+    return p != NULL ? p - (const char *)a : 0;
+}
+
+/* Finds ASCII_DATA: where PyUnicode_AsUTF8AndSize finds a compact ASCII str's bytes (its data: it
+ * keeps no other UTF-8 for them), the same in two strs of different lengths, then checked on a new
+ * str (long enough that the probe's write stays inside it whatever the offset) by writing the probe
+ * there and reading it back. Errors are cleared. */
+static void ascii_init(void) {
+    static const char probe[] = "treestore-ascii!";
+    const Py_ssize_t len = (Py_ssize_t)sizeof probe - 1;
+    PyObject *a = PyUnicode_FromStringAndSize(probe, len), *a2 = PyUnicode_FromStringAndSize(probe, 8);
+    PyObject *b = PyUnicode_New(256, 127);
+    Py_ssize_t off = utf8_offset(a);
+    if (b != NULL && off >= (Py_ssize_t)sizeof(PyObject) && off <= 128 && off == utf8_offset(a2)) {
+        memcpy((char *)b + off, probe, (size_t)len);
+        PyObject *head = PyUnicode_Substring(b, 0, len);
+        if (head != NULL && PyUnicode_CompareWithASCIIString(head, probe) == 0) ASCII_DATA = off;
+        Py_XDECREF(head);
+    }
+    Py_XDECREF(a);
+    Py_XDECREF(a2);
+    Py_XDECREF(b);
+    PyErr_Clear();
+}
+
+/* The str of UTF-8 bytes s (invalid bytes replaced), made as compact ASCII when all ASCII. */
+static PyObject *text(treestore_str s) {
+    if (ASCII_DATA == 0 || s.len < ASCII_MIN || s.len > (size_t)PY_SSIZE_T_MAX || !all_ascii(s.ptr, s.len)) {
+        return decode_text(s);
+    }
+    PyObject *t = PyUnicode_New((Py_ssize_t)s.len, 127);
+    if (t != NULL) memcpy((char *)t + ASCII_DATA, s.ptr, s.len);
+    return t;
 }
 
 static PyObject *opt_text(treestore_str s) {
@@ -142,7 +241,7 @@ static struct {
 
 static int same_id(int slot, treestore_str s) {
     return LAST_IDS[slot].str != NULL && LAST_IDS[slot].len == s.len &&
-           (s.len == 0 || memcmp(LAST_IDS[slot].bytes, s.ptr, s.len) == 0);
+           same_bytes((const uint8_t *)LAST_IDS[slot].bytes, s.ptr, s.len);
 }
 
 /* text(s), reusing the string decoded last in slot `slot` when the bytes are the same. */
@@ -334,7 +433,7 @@ static int put_any(PyObject *d, int k, PyObject *value) {
 /* Whether two views hold the same bytes (both absent counts as the same). */
 static int same_str(treestore_str a, treestore_str b) {
     if ((a.ptr == NULL) != (b.ptr == NULL)) return 0;
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+    return a.len == b.len && same_bytes(a.ptr, b.ptr, a.len);
 }
 
 /* Sets *created and *updated (new references) to n's times; -1 on error (both NULL). */
@@ -1006,9 +1105,6 @@ fail:
 #ifndef METH_FASTCALL
 #define METH_FASTCALL 0x0080
 #endif
-#if defined(Py_LIMITED_API) && Py_LIMITED_API + 0 < 0x030A0000
-PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
-#endif
 
 /* Fast-entry argument `o` as the UTF-8 of an exact str (or NULL for None when `optional`): 1 when
  * read, 0 when `o` is anything else or a str that cannot be encoded strictly (lone surrogates: the
@@ -1440,6 +1536,7 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     NODE_TEMPLATE = keys ? fields_template(keys) : NULL;
     Py_XDECREF(keys);
     if (NODE_TEMPLATE == NULL) return NULL;
+    ascii_init();
     PyObject *m = PyModule_Create(&MODULE);
 #ifdef Py_GIL_DISABLED
     if (m != NULL) PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED);
