@@ -284,6 +284,11 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         // One finger for the parent's lookup and its children's: the first child's record is
         // usually in the parent's leaf or the next one, not a descent from the root away.
         let mut fingers = Fingers::default();
+        // From the page above the last point read's record leaf in this version, as a point read
+        // starts (most of a version's records are below it).
+        let t = self.nodes.get(self.tx())?;
+        self.tx()
+            .start_near(t, &mut fingers.records, r.hints.get(NODES_HINT));
         let (pos, v) = match parent {
             Some(id) => self.locate_or_not_found(&r, policy, id, Some(&mut fingers))?,
             None => (
@@ -305,7 +310,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         } else {
             self.walk(&r, pos, head, 1, &mut feed)?;
         }
-        self.complete(feed)
+        self.complete_near(feed, r.hints.get(TEXT_HINT))
     }
 
     /// The children of the node at `pos` (whose walk fields are `head`), by one point read each
@@ -817,7 +822,13 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
 
     /// Reads the stored texts `feed` noted into its sink.
     fn complete<S: NodeSink + ?Sized>(&self, feed: Feed<'_, S>) -> Result<()> {
-        feed.finish(self.tx(), || self.texts.get(self.tx()))
+        self.complete_near(feed, 0)
+    }
+
+    /// [`Self::complete`], the texts' point reads starting from page `start` of `doc.text` when
+    /// it holds their keys (0: from the root).
+    fn complete_near<S: NodeSink + ?Sized>(&self, feed: Feed<'_, S>, start: u64) -> Result<()> {
+        feed.finish(self.tx(), || self.texts.get(self.tx()), start)
     }
 
     fn to_node(
