@@ -378,7 +378,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         feed.reserve(rec.head.size.min(1024) as usize);
         feed.push(&rec)?;
         self.walk(&r, pos, rec.head, max_depth, &mut feed)?;
-        self.complete(feed)
+        self.complete_near(feed, r.hints.get(TEXT_HINT))
     }
 
     /// The path from the root down to `node_id`, both included: one point read per level.
@@ -817,7 +817,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         for v in values {
             feed.push(&feed.decode(v, None)?)?;
         }
-        self.complete(feed)
+        self.complete_near(feed, r.hints.get(TEXT_HINT))
     }
 
     /// Reads the stored texts `feed` noted into its sink.
