@@ -281,11 +281,19 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         sink: &mut (impl NodeSink + ?Sized),
     ) -> Result<()> {
         let r = self.ver.resolve(policy, version)?;
+        // One finger for the parent's lookup and its children's: the first child's record is
+        // usually in the parent's leaf or the next one, not a descent from the root away.
+        let mut fingers = Fingers::default();
+        // From the page above the last point read's record leaf in this version, as a point read
+        // starts (most of a version's records are below it).
+        let t = self.nodes.get(self.tx())?;
+        self.tx()
+            .start_near(t, &mut fingers.records, r.hints.get(NODES_HINT));
         let (pos, v) = match parent {
-            Some(id) => self.locate_or_not_found(&r, policy, id, None)?,
+            Some(id) => self.locate_or_not_found(&r, policy, id, Some(&mut fingers))?,
             None => (
                 0,
-                self.value_at(r.vid, 0, None)?
+                self.value_at(r.vid, 0, Some(&mut fingers.records))?
                     .ok_or_else(|| missing_node(r.vid, 0))?,
             ),
         };
@@ -298,30 +306,31 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         // one's subtree; children that are mostly leaves lie side by side and are scanned.
         let below = (head.size as usize).saturating_sub(1);
         if child_count.saturating_mul(CHILD_HOP_ENTRIES) < SCAN_SETUP_ENTRIES + below {
-            self.hop_children(&r, pos, head, &mut feed)?;
+            self.hop_children(&r, pos, head, &mut fingers.records, &mut feed)?;
         } else {
             self.walk(&r, pos, head, 1, &mut feed)?;
         }
-        self.complete(feed)
+        self.complete_near(feed, r.hints.get(TEXT_HINT))
     }
 
     /// The children of the node at `pos` (whose walk fields are `head`), by one point read each
     /// from the previous one's leaf: the next child is past the previous one's subtree. Cheaper
     /// than scanning the subtrees between them once those hold more than a node or so each.
+    /// `finger`: the parent's lookup, continued.
     fn hop_children<S: NodeSink + ?Sized>(
         &self,
         r: &Resolved,
         pos: u32,
         head: NodeHead,
+        finger: &mut Finger,
         feed: &mut Feed<'_, S>,
     ) -> Result<()> {
         let end = u64::from(pos) + u64::from(head.size);
         let mut next = u64::from(pos) + 1;
-        let mut finger = Finger::new();
         while next < end {
             let at = u32::try_from(next).map_err(|_| missing_node(r.vid, u32::MAX))?;
             let v = self
-                .value_at(r.vid, at, Some(&mut finger))?
+                .value_at(r.vid, at, Some(finger))?
                 .ok_or_else(|| missing_node(r.vid, at))?;
             let rec = feed.decode(&v, None)?;
             if rec.head.size == 0 {
@@ -369,7 +378,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         feed.reserve(rec.head.size.min(1024) as usize);
         feed.push(&rec)?;
         self.walk(&r, pos, rec.head, max_depth, &mut feed)?;
-        self.complete(feed)
+        self.complete_near(feed, r.hints.get(TEXT_HINT))
     }
 
     /// The path from the root down to `node_id`, both included: one point read per level.
@@ -808,12 +817,18 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         for v in values {
             feed.push(&feed.decode(v, None)?)?;
         }
-        self.complete(feed)
+        self.complete_near(feed, r.hints.get(TEXT_HINT))
     }
 
     /// Reads the stored texts `feed` noted into its sink.
     fn complete<S: NodeSink + ?Sized>(&self, feed: Feed<'_, S>) -> Result<()> {
-        feed.finish(self.tx(), || self.texts.get(self.tx()))
+        self.complete_near(feed, 0)
+    }
+
+    /// [`Self::complete`], the texts' point reads starting from page `start` of `doc.text` when
+    /// it holds their keys (0: from the root).
+    fn complete_near<S: NodeSink + ?Sized>(&self, feed: Feed<'_, S>, start: u64) -> Result<()> {
+        feed.finish(self.tx(), || self.texts.get(self.tx()), start)
     }
 
     fn to_node(

@@ -25,17 +25,20 @@ const SCAN_SPAN_FACTOR: usize = 3;
 
 /// Hands `f` the text of each of `refs` with its index, in key order (not the order given): a
 /// body stored as one chunk borrowed from the store, a longer one joined into a string. The same
-/// checks as [`text::read_keyed`].
+/// checks as [`text::read_keyed`]. Point reads start from page `start` of `t` when it holds their
+/// keys (0: from the root).
 pub(crate) fn read_many_with<R: ReadOps + ?Sized>(
     tx: &R,
     t: Table,
     refs: &[StoredText],
+    start: u64,
     mut f: impl FnMut(usize, Cow<'_, str>) -> Result<()>,
 ) -> Result<()> {
     let mut order: Vec<usize> = (0..refs.len()).collect();
     order.sort_unstable_by_key(|&i| (refs[i].owner_vid, refs[i].owner_pos));
-    // Point reads go in key order, each from the previous one's leaf.
+    // Point reads go in key order, each from the previous one's leaf (the first from `start`).
     let mut finger = Finger::new();
+    tx.start_near(t, &mut finger, start);
     let mut key = KeyBuilder::new();
     let mut at = 0;
     while at < order.len() {
@@ -256,7 +259,7 @@ mod tests {
         refs: &[StoredText],
     ) -> Result<Vec<Option<String>>> {
         let mut out = vec![None; refs.len()];
-        read_many_with(tx, t, refs, |i, body| {
+        read_many_with(tx, t, refs, 0, |i, body| {
             assert!(out[i].is_none(), "text {i} handed twice");
             out[i] = Some(body.into_owned());
             Ok(())

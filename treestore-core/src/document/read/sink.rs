@@ -122,29 +122,35 @@ impl<'s, S: NodeSink + ?Sized> Feed<'s, S> {
     }
 
     /// Reads the noted stored texts from `texts` (those of two or more nodes together) into the
-    /// sink.
+    /// sink; point reads start from page `start` of it when that holds their keys (0: the root).
     pub fn finish<R: ReadOps + ?Sized>(
         self,
         tx: &R,
         texts: impl FnOnce() -> Result<Table>,
+        start: u64,
     ) -> Result<()> {
         let Feed { sink, stored, .. } = self;
         match stored.len() {
             0 => Ok(()),
             1 => {
                 let (i, s) = stored[0];
+                let t = texts()?;
+                let mut finger = Finger::new();
+                tx.start_near(t, &mut finger, start);
                 text::read_with(
                     tx,
-                    texts()?,
+                    t,
                     &s,
-                    &mut Finger::new(),
+                    &mut finger,
                     &mut KeyBuilder::with_capacity(24),
                     |t| sink.text(i, t),
                 )
             }
             _ => {
                 let refs: Vec<StoredText> = stored.iter().map(|&(_, s)| s).collect();
-                text_scan::read_many_with(tx, texts()?, &refs, |j, t| sink.text(stored[j].0, t))
+                text_scan::read_many_with(tx, texts()?, &refs, start, |j, t| {
+                    sink.text(stored[j].0, t)
+                })
             }
         }
     }
