@@ -106,27 +106,15 @@ class _Documents(_Calls):
         (the library then names invalid UTF-8).
         """
         h = self._h
-        # h.enter_addrs() inlined, as in get_node (a method call less: ~500 of a get_children's
-        # ~62,000 instructions, callgrind): register the call, then check the handle, then read its
-        # addresses, in that order (see database._Handle).
-        inflight = h.inflight
-        inflight.append(None)
+        addr, t = h.enter_addrs()
         try:
-            if h.ptr is None:
-                raise ClosedError("database is closed")
-            t = 0
-            if h.txns:
-                txn = h.txns.get(get_ident())
-                if txn is not None:
-                    t = txn._addr()
-            addr = h.addr
             r = _c_tree_query(which, addr, t, p, v, n, depth, text, to_datetime)
             if r is None:
                 p, v = s_arg(p, "policy_id"), _opt_id(v, "version_id")
                 n = _opt_id(n, "parent_id") if which == _CHILDREN else s_arg(n, "node_id")
                 r = _c_tree_query_any(which, addr, t, p, v, n, depth, text, to_datetime)
         finally:
-            inflight.pop()
+            h.inflight.pop()
         if type(r) is tuple:
             raise error_class(r[0])(r[1] or status_name(r[0]), r[0])
         return r  # type: ignore[no-any-return]
