@@ -171,6 +171,14 @@ pub trait ReadOps {
     #[doc(hidden)]
     fn start_near(&self, table: Table, finger: &mut Finger, page_no: u64);
 
+    /// A new finger whose first lookup in `table` starts at `page_no` ([`Self::start_near`]).
+    #[doc(hidden)]
+    fn finger_near(&self, table: Table, page_no: u64) -> Finger {
+        let mut finger = Finger::new();
+        self.start_near(table, &mut finger, page_no);
+        finger
+    }
+
     /// The memos of the committed snapshot this transaction reads, shared with every other reader
     /// of that snapshot (see [`SnapshotMemo`]); `None` for a write transaction, which must see its
     /// own changes.

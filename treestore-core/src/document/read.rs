@@ -283,12 +283,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         let r = self.ver.resolve(policy, version)?;
         // One finger for the parent's lookup and its children's: the first child's record is
         // usually in the parent's leaf or the next one, not a descent from the root away.
-        let mut fingers = Fingers::default();
-        // From the page above the last point read's record leaf in this version, as a point read
-        // starts (most of a version's records are below it).
-        let t = self.nodes.get(self.tx())?;
-        self.tx()
-            .start_near(t, &mut fingers.records, r.hints.get(NODES_HINT));
+        let mut fingers = self.fingers_near(&r)?;
         let (pos, v) = match parent {
             Some(id) => self.locate_or_not_found(&r, policy, id, Some(&mut fingers))?,
             None => (
@@ -310,7 +305,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         } else {
             self.walk(&r, pos, head, 1, &mut feed)?;
         }
-        self.complete_near(feed, r.hints.get(TEXT_HINT))
+        self.complete(feed, r.hints.get(TEXT_HINT))
     }
 
     /// The children of the node at `pos` (whose walk fields are `head`), by one point read each
@@ -378,7 +373,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         feed.reserve(rec.head.size.min(1024) as usize);
         feed.push(&rec)?;
         self.walk(&r, pos, rec.head, max_depth, &mut feed)?;
-        self.complete_near(feed, r.hints.get(TEXT_HINT))
+        self.complete(feed, r.hints.get(TEXT_HINT))
     }
 
     /// The path from the root down to `node_id`, both included: one point read per level.
@@ -642,13 +637,21 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                 page => self.tx().prefetch_page(page),
             }
         }
-        let mut fingers = Fingers::default();
-        let t = self.nodes.get(self.tx())?;
-        self.tx()
-            .start_near(t, &mut fingers.records, r.hints.get(NODES_HINT));
+        let mut fingers = self.fingers_near(r)?;
         let (_, v) = self.locate_or_not_found(r, policy, node_id, Some(&mut fingers))?;
         r.hints.set(NODES_HINT, fingers.records.above_leaf());
         Ok(v)
+    }
+
+    /// Fingers for a run of id lookups in `r` whose first record lookup starts at the page above
+    /// the last point read's record leaf in that version (most of a version's records are below
+    /// it), as a point read starts.
+    fn fingers_near(&self, r: &Resolved) -> Result<Fingers> {
+        let t = self.nodes.get(self.tx())?;
+        Ok(Fingers {
+            records: self.tx().finger_near(t, r.hints.get(NODES_HINT)),
+            ids: None,
+        })
     }
 
     /// [`Self::locate`], with a `NotFound` error naming the node when the version lacks it.
@@ -742,7 +745,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                 feed.push(&feed.decode(v, summary_chars)?)?;
                 Ok(true)
             })?;
-        self.complete(feed)
+        self.complete(feed, 0)
     }
 
     /// The subtree `[pos, pos + size)` below the node at `pos` (whose walk fields, already read,
@@ -817,17 +820,12 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         for v in values {
             feed.push(&feed.decode(v, None)?)?;
         }
-        self.complete_near(feed, r.hints.get(TEXT_HINT))
+        self.complete(feed, r.hints.get(TEXT_HINT))
     }
 
-    /// Reads the stored texts `feed` noted into its sink.
-    fn complete<S: NodeSink + ?Sized>(&self, feed: Feed<'_, S>) -> Result<()> {
-        self.complete_near(feed, 0)
-    }
-
-    /// [`Self::complete`], the texts' point reads starting from page `start` of `doc.text` when
-    /// it holds their keys (0: from the root).
-    fn complete_near<S: NodeSink + ?Sized>(&self, feed: Feed<'_, S>, start: u64) -> Result<()> {
+    /// Reads the stored texts `feed` noted into its sink, their point reads starting from page
+    /// `start` of `doc.text` when it holds their keys (0: from the root).
+    fn complete<S: NodeSink + ?Sized>(&self, feed: Feed<'_, S>, start: u64) -> Result<()> {
         feed.finish(self.tx(), || self.texts.get(self.tx()), start)
     }
 
@@ -844,8 +842,7 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
             TextRef::Stored(s) if with_text => {
                 let t = self.texts.get(self.tx())?;
                 let mut key = self.keys.borrow_mut();
-                let mut finger = Finger::new();
-                self.tx().start_near(t, &mut finger, r.hints.get(TEXT_HINT));
+                let mut finger = self.tx().finger_near(t, r.hints.get(TEXT_HINT));
                 let body = text::read_keyed(self.tx(), t, &s, &mut finger, &mut key)?;
                 r.hints.set(TEXT_HINT, finger.above_leaf());
                 Some(body)

@@ -7,7 +7,6 @@
 use std::borrow::Cow;
 use std::ops::Bound;
 
-use crate::btree::Finger;
 use crate::db::{ReadOps, Table};
 use crate::error::Result;
 use crate::keys::{prefix_successor, KeyBuilder, KeyReader};
@@ -37,8 +36,7 @@ pub(crate) fn read_many_with<R: ReadOps + ?Sized>(
     let mut order: Vec<usize> = (0..refs.len()).collect();
     order.sort_unstable_by_key(|&i| (refs[i].owner_vid, refs[i].owner_pos));
     // Point reads go in key order, each from the previous one's leaf (the first from `start`).
-    let mut finger = Finger::new();
-    tx.start_near(t, &mut finger, start);
+    let mut finger = tx.finger_near(t, start);
     let mut key = KeyBuilder::new();
     let mut at = 0;
     while at < order.len() {
@@ -224,6 +222,7 @@ fn want_capacity(s: &StoredText) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::btree::Finger;
     use crate::error::ErrorKind;
 
     /// Writes `chunks` as the body of `(vid, pos)` (chunk 0 under the body key) and returns its

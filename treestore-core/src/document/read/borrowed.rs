@@ -3,7 +3,6 @@
 //! result's arena), so the read makes none of the owned [`Node`](super::Node)'s allocations.
 
 use super::DocReader;
-use crate::btree::Finger;
 use crate::codec::{StrList, StrPairs};
 use crate::db::ReadOps;
 use crate::document::record::{decode_node_ref, NodeRecordRef, TextRefBorrowed};
@@ -120,8 +119,7 @@ impl<R: ReadOps + ?Sized> DocReader<'_, R> {
                 // The reader's key buffer, taken for the read (so `f` may read through `self`
                 // again) and given back after it: a point read allocates no key.
                 let mut key = std::mem::take(&mut *self.keys.borrow_mut());
-                let mut finger = Finger::new();
-                tx.start_near(t, &mut finger, r.hints.get(TEXT_HINT));
+                let mut finger = tx.finger_near(t, r.hints.get(TEXT_HINT));
                 let got = text::read_with(tx, t, &s, &mut finger, &mut key, |body| {
                     f(&NodeRef::of_record(&rec, policy, version_id, Some(&body)))
                 });

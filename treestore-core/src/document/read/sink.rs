@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 
-use crate::btree::Finger;
 use crate::db::{ReadOps, Table};
 use crate::document::record::{decode_node_ref_as, NodeRecordRef, TextRefBorrowed};
 use crate::document::text::{self, StoredText};
@@ -135,8 +134,7 @@ impl<'s, S: NodeSink + ?Sized> Feed<'s, S> {
             1 => {
                 let (i, s) = stored[0];
                 let t = texts()?;
-                let mut finger = Finger::new();
-                tx.start_near(t, &mut finger, start);
+                let mut finger = tx.finger_near(t, start);
                 text::read_with(
                     tx,
                     t,
