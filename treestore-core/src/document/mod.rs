@@ -30,7 +30,7 @@
 //!
 //! | read | operations |
 //! |------|------------|
-//! | `node` | id lookup (with the id hint: none), record, text (a point read, then a finger read per further chunk, which finds it in the same leaf; texts ≤ 48 bytes are inline: none) |
+//! | `node` | id lookup (with the id hint: none), record, text (a point read, then a finger read per further chunk, which finds it in the same leaf; texts kept in the record, ≤ 512 bytes: none) |
 //! | `nodes(k)` | k × (id lookup, record) as finger reads (with the id hint: k × record), then the texts as `subtree` reads them |
 //! | `subtree` | id lookup (with the id hint: the node's record), one range scan from the node's own record (plus a re-seek per cut-off subtree > 32 nodes) |
 //! | `children` | id lookup (with the id hint: none), head of the node, one range scan (plus a re-seek per cut-off subtree > 32 nodes) |
@@ -53,7 +53,7 @@
 //! Node record (format 1, [`crate::codec`] encoding), hot fields first so walks decode only them:
 //! format u8, parent pos + 1 (0 = root) uvar, depth uvar, subtree size uvar, node_id str,
 //! parent_id opt str, pages (u8 0, or u8 1 + start uvar + end uvar), title str, summary opt str,
-//! text (u8 0 none; 1 + inline str for texts ≤ 48 bytes; 3, or 2 in files from before bodies were
+//! text (u8 0 none; 1 + inline str for a text kept in the record; 3, or 2 in files from before bodies were
 //! chunked, + owner vid uvar + owner pos uvar + length uvar + 16-byte SipHash-1-3-128),
 //! section_path str, child_ids str list, see_also str list, metadata str map, created_at ivar,
 //! updated_at ivar.
@@ -67,7 +67,11 @@
 //! `doc.heads`; ≤ 33, ~log2 of the page span) plus one read per hit: `O(log P + k)`, independent
 //! of the number of nodes. Range queries (`"5-10,12"`) work the same way per range.
 //!
-//! **Text** (`doc.text`): a text longer than 48 bytes is stored once, under the position of the
+//! **Text** (`doc.text`): a text of at most 48 bytes stays in its node record, and so does one of at
+//! most 512 bytes (an eighth of the page at smaller pages) unless the record would then no longer
+//! fit inline in a leaf: reading it apart would cost a second lookup (a cold leaf) for fewer bytes
+//! than a title and a summary, so, like them, it is kept per version (as PostgreSQL keeps values
+//! below its TOAST threshold in the row). A longer text is stored once, under the position of the
 //! first node that held it, so new texts are written in key order next to their version's other
 //! entries. A new version shares, after a byte comparison, every text equal (by SipHash-1-3-128
 //! and length) to a text of its base versions (the one it replaces and the policy's latest) or to
@@ -108,7 +112,7 @@ pub mod pageindex;
 mod pages;
 mod read;
 pub(crate) mod record;
-mod text;
+pub(crate) mod text;
 mod text_scan;
 mod validate;
 mod write;

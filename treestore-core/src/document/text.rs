@@ -1,7 +1,9 @@
 //! Node text, stored once per distinct content within a policy's line of versions.
 //!
 //! Texts of at most [`INLINE_TEXT_MAX`] bytes stay inside the node record (a lookup would cost more
-//! than the bytes). A longer text is stored by the first node that holds it, under that node's
+//! than the bytes), and so do texts of at most [`inline_text_max`] bytes (512 at 4 KiB pages) whose
+//! record still fits inline in a leaf with them: a separate lookup is a second cold leaf per read,
+//! for fewer bytes than a node's title and summary, which are per version too. A longer text is stored by the first node that holds it, under that node's
 //! `(vid, pos)`, so a version's new texts are written in key order, next to each other (a
 //! hash-keyed table would make every new text a random insert, which dominated bulk import).
 //!
@@ -38,8 +40,17 @@ use crate::db::{ReadOps, Table, WriteTxn};
 use crate::error::{Error, Result};
 use crate::keys::KeyBuilder;
 
-/// Texts up to this many bytes are kept inside the node record.
+/// Texts up to this many bytes are always kept inside the node record.
 pub(crate) const INLINE_TEXT_MAX: usize = 48;
+/// Texts up to this many bytes (and an eighth of a page) are kept inside the node record too, unless
+/// the record would then no longer fit in a leaf ([`inline_text_max`]).
+pub(crate) const SMALL_TEXT_MAX: usize = 512;
+
+/// The longest text a node record keeps inline at `page_size`: [`SMALL_TEXT_MAX`] bytes, or an
+/// eighth of a smaller page, never less than [`INLINE_TEXT_MAX`].
+pub(crate) fn inline_text_max(page_size: usize) -> usize {
+    SMALL_TEXT_MAX.min(page_size / 8).max(INLINE_TEXT_MAX)
+}
 /// Fixed SipHash key: the hash only needs to spread texts, not to resist an adversary (a collision
 /// costs a byte comparison and a second copy, never a wrong answer).
 pub(crate) const HASH_KEY: (u64, u64) = (0x7472_6565_7374_6f72, 0x6e6f_6465_7465_7874);

@@ -20,6 +20,7 @@ use super::record::{
 };
 use super::text::{self, TextPool, INLINE_TEXT_MAX};
 use super::validate::{plan, Plan};
+use crate::btree::max_inline_value;
 
 /// The node tables, opened once per write.
 pub(crate) struct DocTables {
@@ -183,17 +184,19 @@ fn write_nodes(
 ) -> Result<()> {
     let mut page_levels = 0u64;
     let mut child_ids: Vec<&str> = Vec::new();
+    let page_size = tx.page_size();
+    let inline_max = text::inline_text_max(page_size);
     for (pos, &i) in plan.order.iter().enumerate() {
         let n = &nodes[i];
         let pos = pos as u32;
         let text = match n.text.as_deref() {
             None => TextRefBorrowed::None,
-            Some(s) if s.len() <= INLINE_TEXT_MAX => TextRefBorrowed::Inline(s),
+            Some(s) if s.len() <= inline_max => TextRefBorrowed::Inline(s),
             Some(s) => TextRefBorrowed::Stored(text::store(tx, t.texts, pool, (vid, pos), s)?),
         };
         child_ids.clear();
         child_ids.extend(plan.children[i].iter().map(|&c| nodes[c].node_id.as_str()));
-        let record = encode_node(&NodeFields {
+        let mut fields = NodeFields {
             head: NodeHead {
                 parent_pos: plan.parent[i].map(|p| plan.pos[p]),
                 depth: plan.depth[i],
@@ -219,8 +222,19 @@ fn write_nodes(
             } else {
                 n.updated_at
             },
-        });
-        tx.insert(t.nodes, node_key(keys, vid, pos), &record)?;
+        };
+        let mut record = encode_node(&fields);
+        let key = node_key(keys, vid, pos);
+        if let TextRefBorrowed::Inline(s) = fields.text {
+            // A small text that would push its record out of the leaf into an overflow page is
+            // stored apart after all (short ones never are: they cost less than a reference).
+            if s.len() > INLINE_TEXT_MAX && record.len() > max_inline_value(page_size, key.len()) {
+                fields.text =
+                    TextRefBorrowed::Stored(text::store(tx, t.texts, pool, (vid, pos), s)?);
+                record = encode_node(&fields);
+            }
+        }
+        tx.insert(t.nodes, key, &record)?;
         let pos_value = encode_pos(pos);
         tx.insert(t.ids, id_key(keys, vid, &n.node_id), &pos_value)?;
         tx.insert(

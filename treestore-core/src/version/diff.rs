@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::db::ReadOps;
 use crate::document::record::{NodeRecord, TextRef};
+use crate::document::text::text_hash;
 use crate::document::DocReader;
 use crate::error::Result;
 
@@ -49,9 +50,15 @@ fn entry(r: &NodeRecord, fields: Vec<NodeField>) -> NodeChange {
     }
 }
 
+/// Whether two records hold the same text. A text kept inline in one record and stored apart in the
+/// other (written under different inline limits, [`crate::document::text`]) is compared by the
+/// stored one's hash and length.
 fn same_text(a: &TextRef, b: &TextRef) -> bool {
     match (a, b) {
         (TextRef::Stored(x), TextRef::Stored(y)) => x.same_content(y),
+        (TextRef::Stored(x), TextRef::Inline(s)) | (TextRef::Inline(s), TextRef::Stored(x)) => {
+            x.len == s.len() as u64 && x.hash == text_hash(s)
+        }
         _ => a == b,
     }
 }
@@ -117,5 +124,36 @@ impl<R: ReadOps + ?Sized> VersionReader<'_, R> {
             }
         }
         Ok(diff)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_text;
+    use crate::document::record::TextRef;
+    use crate::document::text::{text_hash, StoredText};
+
+    fn stored(s: &str) -> TextRef {
+        TextRef::Stored(StoredText {
+            owner_vid: 1,
+            owner_pos: 0,
+            len: s.len() as u64,
+            hash: text_hash(s),
+        })
+    }
+
+    #[test]
+    fn an_inline_and_a_stored_text_compare_by_content() {
+        let (a, b) = ("x".repeat(300), "y".repeat(300));
+        assert!(same_text(&stored(&a), &TextRef::Inline(a.clone())));
+        assert!(same_text(&TextRef::Inline(a.clone()), &stored(&a)));
+        assert!(!same_text(&stored(&a), &TextRef::Inline(b.clone())));
+        assert!(!same_text(&TextRef::Inline(a.clone()), &stored(&b)));
+        assert!(!same_text(
+            &stored(&a),
+            &TextRef::Inline(a[1..].to_string())
+        ));
+        assert!(same_text(&stored(&a), &stored(&a)));
+        assert!(!same_text(&TextRef::Inline(a), &TextRef::None));
     }
 }

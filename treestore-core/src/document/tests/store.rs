@@ -7,6 +7,7 @@ use crate::db::ReadOps;
 
 use super::support::{check_consistency, doc, mem_db, node, paged, Reference};
 use crate::document::gen;
+use crate::document::text::{inline_text_max, INLINE_TEXT_MAX};
 use crate::document::{Document, Documents, Node, MAX_DEPTH, MAX_ID_BYTES, MAX_SEE_ALSO};
 use crate::error::ErrorKind;
 use crate::version::Versions;
@@ -386,7 +387,7 @@ fn unchanged_text_is_stored_once_across_versions() {
     let distinct: std::collections::HashSet<String> = (1..=20)
         .flat_map(|i| docs.document("p", Some(&format!("v{i}"))).unwrap().1)
         .filter_map(|n| n.text)
-        .filter(|t| t.len() > 48)
+        .filter(|t| t.len() > inline_text_max(page_size(&db)))
         .collect();
     assert_eq!(bodies, distinct.len());
     assert!(bodies < 50 + 19 * 4, "{bodies} text bodies");
@@ -394,6 +395,69 @@ fn unchanged_text_is_stored_once_across_versions() {
     assert_eq!(check_consistency(&db), 20);
     let (_, last) = docs.document("p", Some("v20")).unwrap();
     assert_eq!(last.len(), prev.1.len());
+}
+
+/// The database's page size.
+fn page_size(db: &crate::db::Database) -> usize {
+    db.begin_write().unwrap().page_size()
+}
+
+/// The `doc.text` bodies (first chunks) in the file.
+fn text_bodies(db: &crate::db::Database) -> usize {
+    let tx = db.begin_read().unwrap();
+    let t = tx.table("doc.text").unwrap();
+    let n = tx
+        .range(t, std::ops::Bound::Unbounded, std::ops::Bound::Unbounded)
+        .unwrap()
+        .filter(|kv| kv.as_ref().unwrap().0.ends_with(&[0x20, 0x00]))
+        .count();
+    n
+}
+
+/// Texts up to the inline limit stay in the node record (no `doc.text` body), longer ones are
+/// stored apart, and so is a small text whose record it would push out of the leaf; every read
+/// returns each text whole.
+#[test]
+fn small_texts_stay_in_the_record_unless_it_would_overflow_the_leaf() {
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    let limit = inline_text_max(page_size(&db));
+    assert_eq!(limit, 512);
+    let with_text = |id: &str, parent: Option<&str>, text: String| Node {
+        text: Some(text),
+        ..node(id, parent)
+    };
+    let nodes = vec![
+        with_text("r", None, "a".repeat(INLINE_TEXT_MAX)),
+        with_text("at-limit", Some("r"), "é".repeat(limit / 2)),
+        with_text("past-limit", Some("r"), "b".repeat(limit + 1)),
+        Node {
+            summary: Some("s".repeat(2_000)),
+            ..with_text("big-record", Some("r"), "c".repeat(limit))
+        },
+    ];
+    docs.store_document(&doc("p", "v1"), &nodes).unwrap();
+    assert_eq!(
+        text_bodies(&db),
+        2,
+        "past-limit and big-record store theirs apart"
+    );
+    for n in &nodes {
+        let got = docs.node("p", None, &n.node_id).unwrap();
+        assert_eq!(got.text, n.text, "{}", n.node_id);
+    }
+    let texts = |v: Vec<Node>| v.into_iter().map(|n| n.text).collect::<Vec<_>>();
+    let want: Vec<_> = nodes.iter().map(|n| n.text.clone()).collect();
+    assert_eq!(texts(docs.subtree("p", None, "r", 0, true).unwrap()), want);
+    assert_eq!(
+        texts(docs.children("p", None, None, true).unwrap()),
+        want[1..]
+    );
+    assert_eq!(texts(docs.document("p", None).unwrap().1), want);
+    // A second version with the same texts shares the stored ones and copies the inline ones.
+    docs.store_document(&doc("p", "v2"), &nodes).unwrap();
+    assert_eq!(text_bodies(&db), 2);
+    check_consistency(&db);
 }
 
 #[test]
