@@ -22,6 +22,7 @@ pub use combine::{MAX_GROUP_BYTES, MAX_GROUP_OPS};
 pub use integrity::IntegrityReport;
 pub use options::{Durability, Options};
 pub use read::ReadTxn;
+pub(crate) use snapshot_memo::Memo;
 pub use snapshot_memo::SnapshotMemo;
 pub use stats::Stats;
 pub use table::{Range, ReadOps, Table};

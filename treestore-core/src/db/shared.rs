@@ -41,7 +41,7 @@ pub(crate) struct WriterState {
 struct Readers {
     current: Snapshot,
     /// The memos of `current`'s readers (the tables they opened, the version resolutions);
-    /// replaced with empty ones at each publish.
+    /// replaced at each publish (those of unchanged tables handed on).
     memo: Arc<SnapshotMemo>,
 }
 
@@ -161,10 +161,12 @@ impl Shared {
         self.live.unregister(id);
     }
 
-    /// Makes `snap` the latest snapshot, with empty memos of its own.
-    pub(crate) fn publish(&self, snap: Snapshot) {
-        let fresh = Arc::default();
+    /// Makes `snap` the latest snapshot, made by a commit that changed the tables `changed` names
+    /// (`None`: pages of every table may have moved), with the memos of the last snapshot that
+    /// depend on none of them ([`SnapshotMemo::after_commit`]) and empty ones for the rest.
+    pub(crate) fn publish(&self, snap: Snapshot, changed: Option<&[&str]>) {
         let mut r = self.readers.lock();
+        let fresh = Arc::new(r.memo.after_commit(changed));
         r.current = snap;
         // The old memos drop when their last reader does, outside this lock.
         let _old = std::mem::replace(&mut r.memo, fresh);

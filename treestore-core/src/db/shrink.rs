@@ -64,10 +64,13 @@ pub(crate) fn shrink(shared: &Arc<Shared>) -> Result<Option<Shrunk>> {
     shared.release_writer(state);
     let pages_after = result?;
     let snap = shared.current();
-    shared.publish(Snapshot {
-        hwm: pages_after,
-        ..snap
-    });
+    shared.publish(
+        Snapshot {
+            hwm: pages_after,
+            ..snap
+        },
+        None,
+    );
     log::info!(
         target: "treestore",
         "{}: shrank the file from {hwm} to {pages_after} pages at close",

@@ -41,6 +41,11 @@ fn hash(name: &str) -> usize {
     BuildHasherDefault::<FxHasher>::default().hash_one(name) as usize
 }
 
+/// Roots and lengths of tables change with any commit that writes them: a new snapshot starts empty.
+impl super::Memo for TableCache {
+    const TABLES: &'static [&'static str] = &[""];
+}
+
 impl TableCache {
     /// `(root, len)` of table `name`: cached, or from `open` (then cached if a slot is free).
     /// Errors of `open` are returned and not cached.

@@ -286,7 +286,16 @@ impl WriteTxn {
             .collect();
         let lsn = self.shared.wal.append(&info, &out)?;
         drop(out);
-        self.publish(pages, info)?;
+        // The memos of tables this commit left alone stay valid (a dropped table or moved pages:
+        // none do).
+        let changed: Option<Vec<&str>> = (!self.catalog_changed).then(|| {
+            tables
+                .iter()
+                .filter(|t| t.changed)
+                .map(|t| t.name.as_str())
+                .collect()
+        });
+        self.publish(pages, info, changed.as_deref())?;
         let mut state = self
             .state
             .take()
@@ -404,18 +413,26 @@ impl WriteTxn {
         Ok(())
     }
 
-    fn publish(&mut self, pages: Vec<(u64, Arc<[u8]>)>, info: CommitInfo) -> Result<()> {
+    fn publish(
+        &mut self,
+        pages: Vec<(u64, Arc<[u8]>)>,
+        info: CommitInfo,
+        changed: Option<&[&str]>,
+    ) -> Result<()> {
         let shared = self.shared.clone();
         let state = self.state_mut()?;
         shared.pager.ensure_capacity(info.hwm)?;
         shared.pager.written_direct(&info.direct);
         shared.pager.overlay_insert(pages);
         state.alloc.defer_free(info.txid, info.freed);
-        shared.publish(Snapshot {
-            txid: info.txid,
-            catalog_root: info.catalog_root,
-            hwm: info.hwm,
-        });
+        shared.publish(
+            Snapshot {
+                txid: info.txid,
+                catalog_root: info.catalog_root,
+                hwm: info.hwm,
+            },
+            changed,
+        );
         shared.counters.commits.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }

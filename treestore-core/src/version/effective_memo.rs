@@ -6,8 +6,9 @@
 //! an as-of read answered with (when short), so the next one skips the `ver.versions` lookup.
 //!
 //! It lives in the snapshot's [memos](crate::db::SnapshotMemo), like the version
-//! [resolutions](super::resolutions): a commit publishes a new snapshot with an empty one, while an
-//! older snapshot's readers keep theirs, which still tells the truth about that snapshot. Write
+//! [resolutions](super::resolutions): a commit that changes a `ver.` table publishes a new snapshot
+//! with an empty one (other commits hand it on), while an older snapshot's readers keep theirs,
+//! which still tells the truth about that snapshot. Write
 //! transactions do not use it. A policy is kept only when its scan succeeded and it has at most
 //! [`MAX_SPANS`] versions; a lookup it cannot answer (none in force) goes the index's way, which
 //! also words the error.
@@ -67,6 +68,11 @@ fn hash(policy: &str) -> usize {
     h.write_u32(policy.len() as u32);
     // Fx leaves its low bits weakest: take the slot from the high ones.
     (h.finish() >> 32) as usize
+}
+
+/// Read from `ver.effective` and `ver.versions`.
+impl crate::db::Memo for EffectiveMemo {
+    const TABLES: &'static [&'static str] = &["ver."];
 }
 
 impl EffectiveMemo {

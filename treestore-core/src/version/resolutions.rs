@@ -4,9 +4,10 @@
 //! [`Versions`] handles, the C ABI) resolves a version without a catalog lookup once any reader of
 //! the snapshot did.
 //!
-//! It lives in the snapshot's [memos](crate::db::SnapshotMemo): a commit (a version stored or
-//! deleted, a tag moved) publishes a new snapshot with an empty one, while an older snapshot's
-//! readers keep theirs, which still tells the truth about that snapshot. Write transactions do not
+//! It lives in the snapshot's [memos](crate::db::SnapshotMemo): a commit that changes a `ver.` or a
+//! `doc.` table (a version stored or deleted, a tag moved) publishes a new snapshot with an empty
+//! one (other commits hand it on), while an older snapshot's readers keep theirs, which still
+//! tells the truth about that snapshot. Write transactions do not
 //! use it. Only successful resolutions are kept.
 //!
 //! Layout: a [`SlotTable`] of 32,768 write-once slots ([`SEGMENTS`]) keyed by the policy and the
@@ -70,6 +71,11 @@ fn hash(policy: &str, version: Option<&str>) -> usize {
     }
     // Fx leaves its low bits weakest: take the slot from the high ones.
     (h.finish() >> 32) as usize
+}
+
+/// Resolved from the `ver.` tables; their page hints point into `doc.nodes` and `doc.text`.
+impl crate::db::Memo for Resolutions {
+    const TABLES: &'static [&'static str] = &["ver.", "doc."];
 }
 
 impl Resolutions {

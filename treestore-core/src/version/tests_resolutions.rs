@@ -181,3 +181,49 @@ fn a_reader_resolves_correctly_when_the_shared_table_is_full() {
     assert!(shared.get("pol", None).is_none());
     assert_eq!(read_a(&db.begin_read().unwrap(), None), pair("v1", "one"));
 }
+
+/// A commit that changes no `ver.` or `doc.` table (a tool result, a prompt) hands the resolutions
+/// and their page hints on to the next snapshot; the next version stored does not.
+#[test]
+fn resolutions_outlive_commits_of_other_tables_and_not_of_versions() {
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    docs.store_document(&version("v1", "2024-01-01"), &tree("one"))
+        .unwrap();
+    let shared = |tx: &crate::db::ReadTxn| {
+        tx.snapshot_memo()
+            .and_then(|m| m.get::<Resolutions>())
+            .and_then(|r| r.get("pol", None))
+            .map(|r| r.version_id.to_string())
+    };
+    let first = db.begin_read().unwrap();
+    assert_eq!(read_a(&first, None), pair("v1", "one"));
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("meta.elsewhere").unwrap();
+    w.insert(t, b"k", b"v").unwrap();
+    w.commit().unwrap();
+    let second = db.begin_read().unwrap();
+    assert_eq!(shared(&second), Some("v1".to_string()), "handed on");
+    assert_eq!(read_a(&second, None), pair("v1", "one"));
+    docs.store_document(&version("v2", "2024-02-01"), &tree("two"))
+        .unwrap();
+    let third = db.begin_read().unwrap();
+    assert_eq!(
+        shared(&third),
+        None,
+        "a version stored: new, empty resolutions"
+    );
+    assert_eq!(read_a(&third, None), pair("v2", "two"));
+    assert_eq!(read_a(&second, None), pair("v1", "one"));
+    // Deleting through a commit of other tables again keeps what the third snapshot resolved.
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("meta.elsewhere").unwrap();
+    w.remove(t, b"k").unwrap();
+    w.commit().unwrap();
+    let fourth = db.begin_read().unwrap();
+    assert_eq!(shared(&fourth), Some("v2".to_string()));
+    assert_eq!(docs.delete_document("pol", Some("v2")).unwrap(), 1);
+    let fifth = db.begin_read().unwrap();
+    assert_eq!(shared(&fifth), None);
+    assert_eq!(read_a(&fifth, None), pair("v1", "one"));
+}
