@@ -82,7 +82,11 @@ pub(crate) fn for_each_spelling(
     let mut position = 0u32;
     let unstemmed = stemming == Stemming::None;
     for_each_word(text, |s, e, lower_ascii| {
-        let word = &text[s..e];
+        debug_assert!(s <= e && text.is_char_boundary(s) && text.is_char_boundary(e));
+        // SAFETY: `for_each_word` gives the byte ranges of words, which start and end at
+        // character boundaries within `text` (each scan stops only before an ASCII byte, a
+        // two-byte character's lead byte, or where `Words::next_general`'s `char_indices` says).
+        let word = unsafe { text.get_unchecked(s..e) };
         f(
             word,
             unstemmed && lower_ascii && word.len() <= MAX_TERM_BYTES,

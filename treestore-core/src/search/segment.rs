@@ -156,6 +156,7 @@ impl<'a> Segment<'a> {
     /// (`nodes.len()` when it took them all). Node `k` of the segment is `nodes[from + k]`.
     pub(crate) fn fill(&mut self, nodes: &[NodeText<'a>], from: usize) -> usize {
         let mut i = from;
+        self.docs.reserve(nodes.len().saturating_sub(from));
         while i < nodes.len() {
             self.add(i, &nodes[i]);
             i += 1;
@@ -294,9 +295,7 @@ impl<'a> Segment<'a> {
             let st = &mut self.terms[t.id as usize];
             open_posting(st, t.id, at, &mut self.doc_terms);
             // The kept range is behind the end: this term's positions only grow in a segment.
-            let start = t.start as usize;
-            st.positions
-                .extend_from_within(start..start + t.len as usize);
+            copy_within_end(&mut st.positions, t.start as usize, t.len as usize);
             if let Some(p) = st.postings.last_mut() {
                 p.tf[f] += t.tf;
             }
@@ -432,6 +431,21 @@ impl<'a> Segment<'a> {
             doc_len: v.doc_len,
             positions: decode_posting_positions(v.positions, &v.tf)?,
         })
+    }
+}
+
+/// Appends `v[start..start + len]` to `v`. A field's positions of one term are mostly a byte or
+/// two, which a loop copies for less than a call to `memcpy`.
+#[inline]
+fn copy_within_end(v: &mut Vec<u8>, start: usize, len: usize) {
+    if len <= 4 {
+        v.reserve(len);
+        for i in start..start + len {
+            let b = v[i];
+            v.push(b);
+        }
+    } else {
+        v.extend_from_within(start..start + len);
     }
 }
 
