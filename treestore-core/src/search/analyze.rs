@@ -181,10 +181,21 @@ fn two_byte_at(b: &[u8], i: usize) -> Option<usize> {
 /// general rules.
 #[inline]
 pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(usize, usize, bool)) {
-    let b = text.as_bytes();
-    let n = b.len();
     let two = two_byte_classes();
     let mut i = 0;
+    // One call of `f`, so that it is inlined here.
+    while let Some((s, e, lower_ascii)) = next_word(text, two, i) {
+        f(s, e, lower_ascii);
+        i = e;
+    }
+}
+
+/// The first word of `text` from byte `i` on, for [`for_each_word`]: its range and whether it
+/// is lowercase ASCII.
+#[inline(always)]
+fn next_word(text: &str, two: &[u8; 0x780], mut i: usize) -> Option<(usize, usize, bool)> {
+    let b = text.as_bytes();
+    let n = b.len();
     while i < n {
         let k = BYTE_CLASS[b[i] as usize];
         if k & WORD == 0 {
@@ -203,18 +214,13 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(usize, usize, bool)) {
                 None => {
                     // An apostrophe, or a longer character, between words: the general rules
                     // find the next word from here.
-                    let Some((s, e)) = (Words { text, pos: i }).next_general() else {
-                        return;
-                    };
-                    f(s, e, false);
-                    i = e;
-                    continue;
+                    let (s, e) = (Words { text, pos: i }).next_general()?;
+                    return Some((s, e, false));
                 }
             }
         }
         let start = i;
         let mut classes = 0u8;
-        let mut general = false;
         while i < n {
             let k = BYTE_CLASS[b[i] as usize];
             if k & WORD != 0 {
@@ -233,21 +239,15 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(usize, usize, bool)) {
                 // Neither alphanumeric nor a mark: the word ends.
                 Some(_) => break,
                 None => {
-                    general = true;
-                    break;
+                    // The general rules decide this word.
+                    let (s, e) = (Words { text, pos: start }).next_general()?;
+                    return Some((s, e, false));
                 }
             }
         }
-        if general {
-            let Some((s, e)) = (Words { text, pos: start }).next_general() else {
-                return;
-            };
-            f(s, e, false);
-            i = e;
-            continue;
-        }
-        f(start, i, classes & (UPPER | SPECIAL) == 0);
+        return Some((start, i, classes & (UPPER | SPECIAL) == 0));
     }
+    None
 }
 
 /// The index terms of `text` in order.
