@@ -135,6 +135,35 @@ const fn byte_classes() -> [u8; 256] {
 
 static BYTE_CLASS: [u8; 256] = byte_classes();
 
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes of `b` from `at`, little-endian.
+#[inline(always)]
+fn load8(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// The high bit of each byte of `x` whose low seven bits are in `lo..=hi` (`1 <= lo <= hi < 0x80`);
+/// no carry crosses bytes.
+#[inline(always)]
+fn in_range8(x: u64, lo: u8, hi: u8) -> u64 {
+    let x7 = x & !HIGH_BITS;
+    let rep = |v: u8| u64::from(v) * 0x0101_0101_0101_0101;
+    (x7 + rep(0x80 - lo)) & !(x7 + rep(0x7f - hi)) & HIGH_BITS
+}
+
+/// For eight bytes as a little-endian word: the high bit of each ASCII letter or digit, and of
+/// each ASCII capital ([`BYTE_CLASS`]'s `WORD` and `UPPER`, eight at once).
+#[inline(always)]
+fn ascii_alnum8(x: u64) -> (u64, u64) {
+    let ascii = !x & HIGH_BITS;
+    let upper = in_range8(x, b'A', b'Z') & ascii;
+    let word = (in_range8(x, b'0', b'9') | in_range8(x, b'a', b'z')) & ascii | upper;
+    (word, upper)
+}
+
 /// Classes of the two-byte characters (U+0080 to U+07FF: Latin-1 and Latin Extended, IPA,
 /// Greek, Cyrillic, Armenian, Hebrew, Arabic, Syriac, Thaana, NKo) for [`for_each_word`]:
 /// [`WORD`] for the alphanumerics, [`MARK2`] for the marks that continue a word. None of them is
@@ -221,6 +250,22 @@ fn next_word(text: &str, two: &[u8; 0x780], mut i: usize) -> Option<(usize, usiz
         }
         let start = i;
         let mut classes = 0u8;
+        // Eight bytes at a time while they are ASCII letters and digits, then byte by byte.
+        while i + 8 <= n {
+            let (word, upper) = ascii_alnum8(load8(b, i));
+            // Bytes of the run: the first byte that is not a letter or digit ends it.
+            let run = (!word & HIGH_BITS).trailing_zeros() as usize / 8;
+            let in_run = u64::MAX
+                .checked_shl(8 * run as u32)
+                .map_or(u64::MAX, |m| !m);
+            if upper & in_run != 0 {
+                classes |= UPPER;
+            }
+            i += run;
+            if run < 8 {
+                break;
+            }
+        }
         while i < n {
             let k = BYTE_CLASS[b[i] as usize];
             if k & WORD != 0 {
@@ -463,6 +508,32 @@ mod tests {
 
     fn t(text: &str) -> Vec<String> {
         terms(text, Stemming::None)
+    }
+
+    #[test]
+    fn eight_byte_classes_match_the_byte_table() {
+        for first in 0..=255u8 {
+            for other in [
+                0u8, b' ', b'\'', b'0', b'9', b'A', b'Z', b'a', b'z', 0x7f, 0x80, 0xff,
+            ] {
+                let bytes = [
+                    first,
+                    other,
+                    first ^ 0x80,
+                    other ^ 0x20,
+                    first,
+                    0x41,
+                    0x60,
+                    0x7b,
+                ];
+                let (word, upper) = ascii_alnum8(load8(&bytes, 0));
+                for (j, &c) in bytes.iter().enumerate() {
+                    let k = BYTE_CLASS[c as usize];
+                    assert_eq!(word >> (8 * j + 7) & 1 == 1, k & WORD != 0, "{c:#x}");
+                    assert_eq!(upper >> (8 * j + 7) & 1 == 1, k & UPPER != 0, "{c:#x}");
+                }
+            }
+        }
     }
 
     #[test]
