@@ -253,14 +253,12 @@ fn next_word(text: &str, two: &[u8; 0x780], mut i: usize) -> Option<(usize, usiz
         // Eight bytes at a time while they are ASCII letters and digits, then byte by byte.
         while i + 8 <= n {
             let (word, upper) = ascii_alnum8(load8(b, i));
-            // Bytes of the run: the first byte that is not a letter or digit ends it.
-            let run = (!word & HIGH_BITS).trailing_zeros() as usize / 8;
-            let in_run = u64::MAX
-                .checked_shl(8 * run as u32)
-                .map_or(u64::MAX, |m| !m);
-            if upper & in_run != 0 {
-                classes |= UPPER;
-            }
+            // The first byte that is not a letter or digit ends the run: `stop` has its high
+            // bit, `in_run` the bits below it (all bits when there is none).
+            let stop = !word & HIGH_BITS;
+            let in_run = (stop & stop.wrapping_neg()).wrapping_sub(1);
+            classes |= UPPER * u8::from(upper & in_run != 0);
+            let run = stop.trailing_zeros() as usize / 8;
             i += run;
             if run < 8 {
                 break;
