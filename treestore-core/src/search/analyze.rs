@@ -82,7 +82,11 @@ pub(crate) fn for_each_spelling(
     let mut position = 0u32;
     let unstemmed = stemming == Stemming::None;
     for_each_word(text, |s, e, lower_ascii| {
-        let word = &text[s..e];
+        debug_assert!(s <= e && text.is_char_boundary(s) && text.is_char_boundary(e));
+        // SAFETY: `for_each_word` gives the byte ranges of words, which start and end at
+        // character boundaries within `text` (each scan stops only before an ASCII byte, a
+        // two-byte character's lead byte, or where `Words::next_general`'s `char_indices` says).
+        let word = unsafe { text.get_unchecked(s..e) };
         f(
             word,
             unstemmed && lower_ascii && word.len() <= MAX_TERM_BYTES,
@@ -131,6 +135,35 @@ const fn byte_classes() -> [u8; 256] {
 
 static BYTE_CLASS: [u8; 256] = byte_classes();
 
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes of `b` from `at`, little-endian.
+#[inline(always)]
+fn load8(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// The high bit of each byte of `x` whose low seven bits are in `lo..=hi` (`1 <= lo <= hi < 0x80`);
+/// no carry crosses bytes.
+#[inline(always)]
+fn in_range8(x: u64, lo: u8, hi: u8) -> u64 {
+    let x7 = x & !HIGH_BITS;
+    let rep = |v: u8| u64::from(v) * 0x0101_0101_0101_0101;
+    (x7 + rep(0x80 - lo)) & !(x7 + rep(0x7f - hi)) & HIGH_BITS
+}
+
+/// For eight bytes as a little-endian word: the high bit of each ASCII letter or digit, and of
+/// each ASCII capital ([`BYTE_CLASS`]'s `WORD` and `UPPER`, eight at once).
+#[inline(always)]
+fn ascii_alnum8(x: u64) -> (u64, u64) {
+    let ascii = !x & HIGH_BITS;
+    let upper = in_range8(x, b'A', b'Z') & ascii;
+    let word = (in_range8(x, b'0', b'9') | in_range8(x, b'a', b'z')) & ascii | upper;
+    (word, upper)
+}
+
 /// Classes of the two-byte characters (U+0080 to U+07FF: Latin-1 and Latin Extended, IPA,
 /// Greek, Cyrillic, Armenian, Hebrew, Arabic, Syriac, Thaana, NKo) for [`for_each_word`]:
 /// [`WORD`] for the alphanumerics, [`MARK2`] for the marks that continue a word. None of them is
@@ -177,10 +210,21 @@ fn two_byte_at(b: &[u8], i: usize) -> Option<usize> {
 /// general rules.
 #[inline]
 pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(usize, usize, bool)) {
-    let b = text.as_bytes();
-    let n = b.len();
     let two = two_byte_classes();
     let mut i = 0;
+    // One call of `f`, so that it is inlined here.
+    while let Some((s, e, lower_ascii)) = next_word(text, two, i) {
+        f(s, e, lower_ascii);
+        i = e;
+    }
+}
+
+/// The first word of `text` from byte `i` on, for [`for_each_word`]: its range and whether it
+/// is lowercase ASCII.
+#[inline(always)]
+fn next_word(text: &str, two: &[u8; 0x780], mut i: usize) -> Option<(usize, usize, bool)> {
+    let b = text.as_bytes();
+    let n = b.len();
     while i < n {
         let k = BYTE_CLASS[b[i] as usize];
         if k & WORD == 0 {
@@ -199,18 +243,27 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(usize, usize, bool)) {
                 None => {
                     // An apostrophe, or a longer character, between words: the general rules
                     // find the next word from here.
-                    let Some((s, e)) = (Words { text, pos: i }).next_general() else {
-                        return;
-                    };
-                    f(s, e, false);
-                    i = e;
-                    continue;
+                    let (s, e) = (Words { text, pos: i }).next_general()?;
+                    return Some((s, e, false));
                 }
             }
         }
         let start = i;
         let mut classes = 0u8;
-        let mut general = false;
+        // Eight bytes at a time while they are ASCII letters and digits, then byte by byte.
+        while i + 8 <= n {
+            let (word, upper) = ascii_alnum8(load8(b, i));
+            // The first byte that is not a letter or digit ends the run: `stop` has its high
+            // bit, `in_run` the bits below it (all bits when there is none).
+            let stop = !word & HIGH_BITS;
+            let in_run = (stop & stop.wrapping_neg()).wrapping_sub(1);
+            classes |= UPPER * u8::from(upper & in_run != 0);
+            let run = stop.trailing_zeros() as usize / 8;
+            i += run;
+            if run < 8 {
+                break;
+            }
+        }
         while i < n {
             let k = BYTE_CLASS[b[i] as usize];
             if k & WORD != 0 {
@@ -229,21 +282,15 @@ pub(crate) fn for_each_word(text: &str, mut f: impl FnMut(usize, usize, bool)) {
                 // Neither alphanumeric nor a mark: the word ends.
                 Some(_) => break,
                 None => {
-                    general = true;
-                    break;
+                    // The general rules decide this word.
+                    let (s, e) = (Words { text, pos: start }).next_general()?;
+                    return Some((s, e, false));
                 }
             }
         }
-        if general {
-            let Some((s, e)) = (Words { text, pos: start }).next_general() else {
-                return;
-            };
-            f(s, e, false);
-            i = e;
-            continue;
-        }
-        f(start, i, classes & (UPPER | SPECIAL) == 0);
+        return Some((start, i, classes & (UPPER | SPECIAL) == 0));
     }
+    None
 }
 
 /// The index terms of `text` in order.
@@ -459,6 +506,32 @@ mod tests {
 
     fn t(text: &str) -> Vec<String> {
         terms(text, Stemming::None)
+    }
+
+    #[test]
+    fn eight_byte_classes_match_the_byte_table() {
+        for first in 0..=255u8 {
+            for other in [
+                0u8, b' ', b'\'', b'0', b'9', b'A', b'Z', b'a', b'z', 0x7f, 0x80, 0xff,
+            ] {
+                let bytes = [
+                    first,
+                    other,
+                    first ^ 0x80,
+                    other ^ 0x20,
+                    first,
+                    0x41,
+                    0x60,
+                    0x7b,
+                ];
+                let (word, upper) = ascii_alnum8(load8(&bytes, 0));
+                for (j, &c) in bytes.iter().enumerate() {
+                    let k = BYTE_CLASS[c as usize];
+                    assert_eq!(word >> (8 * j + 7) & 1 == 1, k & WORD != 0, "{c:#x}");
+                    assert_eq!(upper >> (8 * j + 7) & 1 == 1, k & UPPER != 0, "{c:#x}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -48,11 +48,9 @@ pub(crate) struct Posting {
     pub positions: [Vec<u32>; 3],
 }
 
+#[inline]
 fn mask_of(tf: &[u32; 3]) -> u8 {
-    tf.iter()
-        .enumerate()
-        .filter(|(_, &n)| n > 0)
-        .fold(0u8, |m, (i, _)| m | (1 << i))
+    u8::from(tf[0] > 0) | u8::from(tf[1] > 0) << 1 | u8::from(tf[2] > 0) << 2
 }
 
 /// Writes one posting's entry in the postings value: the document gap, the field mask, the
@@ -240,6 +238,25 @@ const MAX_HEAD: usize = 10 + 1 + 3 * 5 + 10;
 /// [`put_posting_head`] into `out[at..]` (room for [`MAX_HEAD`] bytes); returns where it ends.
 #[inline]
 fn put_head_at(out: &mut [u8], at: usize, doc_gap: u64, tf: &[u32; 3], doc_len: u64) -> usize {
+    if doc_gap < 0x80 && doc_len < 0x4000 && (tf[0] | tf[1] | tf[2]) < 0x80 {
+        // The gap and the frequencies one byte each, the length one or two (the common case):
+        // no loops. A zero frequency's byte is written and then overwritten by the next one.
+        let o = &mut out[at..at + 7];
+        o[0] = doc_gap as u8;
+        o[1] = mask_of(tf);
+        let mut k = 2;
+        for &n in tf {
+            o[k] = n as u8;
+            k += usize::from(n > 0);
+        }
+        if doc_len < 0x80 {
+            o[k] = doc_len as u8;
+            return at + k + 1;
+        }
+        o[k] = doc_len as u8 | 0x80;
+        o[k + 1] = (doc_len >> 7) as u8;
+        return at + k + 2;
+    }
     let mut at = put_uvar_at(out, at, doc_gap);
     out[at] = mask_of(tf);
     at += 1;
@@ -726,6 +743,28 @@ fn write_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn posting_heads_in_place_match_the_encoder() {
+        let numbers = [0u64, 1, 5, 0x7f, 0x80, 0x3fff, 0x4000, u64::from(u32::MAX)];
+        let mut out = vec![0xAAu8; 4 * MAX_HEAD];
+        for &gap in &numbers {
+            for &len in &numbers {
+                for i in 0..numbers.len().pow(3) {
+                    let n = numbers.len();
+                    let tf = [i % n, i / n % n, i / n / n % n].map(|k| numbers[k] as u32);
+                    let mut want = Encoder::new();
+                    put_posting_head(&mut want, gap, &tf, len);
+                    let want = want.finish();
+                    let end = put_head_at(&mut out, 3, gap, &tf, len);
+                    assert_eq!(&out[3..end], &want[..], "{gap} {tf:?} {len}");
+                    let fields = tf.iter().filter(|&&n| n > 0).count();
+                    let short = if len < 128 { 1 } else { 2 };
+                    assert_eq!(view_header_len(&tf, len), 2 + fields + short);
+                }
+            }
+        }
+    }
 
     fn posting(doc: u64, title: &[u32], text: &[u32]) -> Posting {
         Posting {

@@ -156,6 +156,7 @@ impl<'a> Segment<'a> {
     /// (`nodes.len()` when it took them all). Node `k` of the segment is `nodes[from + k]`.
     pub(crate) fn fill(&mut self, nodes: &[NodeText<'a>], from: usize) -> usize {
         let mut i = from;
+        self.docs.reserve(nodes.len().saturating_sub(from));
         while i < nodes.len() {
             self.add(i, &nodes[i]);
             i += 1;
@@ -294,9 +295,7 @@ impl<'a> Segment<'a> {
             let st = &mut self.terms[t.id as usize];
             open_posting(st, t.id, at, &mut self.doc_terms);
             // The kept range is behind the end: this term's positions only grow in a segment.
-            let start = t.start as usize;
-            st.positions
-                .extend_from_within(start..start + t.len as usize);
+            copy_within_end(&mut st.positions, t.start as usize, t.len as usize);
             if let Some(p) = st.postings.last_mut() {
                 p.tf[f] += t.tf;
             }
@@ -435,6 +434,21 @@ impl<'a> Segment<'a> {
     }
 }
 
+/// Appends `v[start..start + len]` to `v`. A field's positions of one term are mostly a byte or
+/// two, which a loop copies for less than a call to `memcpy`.
+#[inline]
+fn copy_within_end(v: &mut Vec<u8>, start: usize, len: usize) {
+    if len <= 4 {
+        v.reserve(len);
+        for i in start..start + len {
+            let b = v[i];
+            v.push(b);
+        }
+    } else {
+        v.extend_from_within(start..start + len);
+    }
+}
+
 /// The document being added: its index in `Segment::docs` and its stamp (one more).
 #[derive(Debug, Clone, Copy)]
 struct DocAt {
@@ -462,18 +476,22 @@ fn open_posting(st: &mut SegTerm, id: u32, at: DocAt, doc_terms: &mut Vec<u32>) 
 /// The id of `term`, adding it on first sight.
 #[inline]
 fn intern(ids: &mut TermIds, terms: &mut Vec<SegTerm>, term: &str) -> u32 {
-    ids.get_or_insert(term, || {
-        let id = terms.len() as u32;
-        terms.push(SegTerm {
-            name: term.into(),
-            postings: Vec::new(),
-            positions: Vec::new(),
-            lasts: [0; 3],
-            stamp: 0,
-            field_seq: 0,
-        });
-        id
-    })
+    ids.get_or_insert(term, || new_term(terms, term))
+}
+
+/// Adds `term` to `terms`; returns its id.
+#[inline(never)]
+fn new_term(terms: &mut Vec<SegTerm>, term: &str) -> u32 {
+    let id = terms.len() as u32;
+    terms.push(SegTerm {
+        name: term.into(),
+        postings: Vec::new(),
+        positions: Vec::new(),
+        lasts: [0; 3],
+        stamp: 0,
+        field_seq: 0,
+    });
+    id
 }
 
 /// Term ids of a batch. Terms of 1 to 16 bytes (nearly all) sit inline in an open-addressing
@@ -536,6 +554,7 @@ impl TermIds {
         }
     }
 
+    #[inline(always)]
     fn hash(w0: u64, w1: u64, len: u64) -> u64 {
         const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
         let h = (w0 ^ len.rotate_right(8)).wrapping_mul(K);
@@ -543,6 +562,7 @@ impl TermIds {
     }
 
     /// The slot of a short term: its own, or the empty one where it belongs.
+    #[inline(always)]
     fn find(&self, w0: u64, w1: u64, len: u64) -> usize {
         let mask = self.slots.len() - 1;
         let mut i = (Self::hash(w0, w1, len) >> 32) as usize & mask;
@@ -555,8 +575,28 @@ impl TermIds {
         }
     }
 
-    #[inline]
+    /// The id of `term`, from `new_id` on first sight. The lookup of a short term seen before
+    /// (nearly every call) is inlined into the caller; the rest is out of line.
+    #[inline(always)]
     fn get_or_insert(&mut self, term: &str, new_id: impl FnOnce() -> u32) -> u32 {
+        let bytes = term.as_bytes();
+        if bytes.is_empty() || bytes.len() > SHORT_TERM || self.slots.is_empty() {
+            return self.get_or_insert_slow(term, new_id);
+        }
+        let (w0, w1) = Self::words(bytes);
+        let len = bytes.len() as u64;
+        let i = self.find(w0, w1, len);
+        let meta = self.slots[i].meta;
+        if meta != 0 {
+            return meta as u32;
+        }
+        self.insert_short(i, w0, w1, len, new_id())
+    }
+
+    /// [`TermIds::get_or_insert`] of a long or empty term, or into an empty table.
+    #[cold]
+    #[inline(never)]
+    fn get_or_insert_slow(&mut self, term: &str, new_id: impl FnOnce() -> u32) -> u32 {
         let bytes = term.as_bytes();
         if bytes.is_empty() || bytes.len() > SHORT_TERM {
             if let Some(&id) = self.long.get(term) {
@@ -566,16 +606,16 @@ impl TermIds {
             self.long.insert(term.into(), id);
             return id;
         }
-        if self.slots.is_empty() {
-            self.slots = vec![ShortTerm::default(); 1024];
-        }
+        self.slots = vec![ShortTerm::default(); 1024];
         let (w0, w1) = Self::words(bytes);
         let len = bytes.len() as u64;
         let i = self.find(w0, w1, len);
-        if self.slots[i].meta != 0 {
-            return self.slots[i].meta as u32;
-        }
-        let id = new_id();
+        self.insert_short(i, w0, w1, len, new_id())
+    }
+
+    /// Puts the new short term `(w0, w1, len)` with `id` into the empty slot `i`.
+    #[inline(never)]
+    fn insert_short(&mut self, i: usize, w0: u64, w1: u64, len: u64, id: u32) -> u32 {
         self.slots[i] = ShortTerm {
             w0,
             w1,
