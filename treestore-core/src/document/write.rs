@@ -11,6 +11,7 @@ use crate::version::write::{self as catalog, VerTables};
 
 use super::id_pos::IdHint;
 use super::indexing::{with_index, Analysis};
+use super::key_run::KeyRun;
 use super::model::{Document, Node};
 use super::pages;
 use super::record::{
@@ -182,6 +183,9 @@ fn write_nodes(
     pool: &mut TextPool,
 ) -> Result<()> {
     let mut page_levels = 0u64;
+    let mut id_run = KeyRun::default();
+    let mut section_run = KeyRun::default();
+    let mut page_run = KeyRun::default();
     let mut child_ids: Vec<&str> = Vec::new();
     for (pos, &i) in plan.order.iter().enumerate() {
         let n = &nodes[i];
@@ -222,16 +226,18 @@ fn write_nodes(
         });
         tx.insert(t.nodes, node_key(keys, vid, pos), &record)?;
         let pos_value = encode_pos(pos);
-        tx.insert(t.ids, id_key(keys, vid, &n.node_id), &pos_value)?;
-        tx.insert(
-            t.sections,
+        id_run.push(id_key(keys, vid, &n.node_id), &pos_value);
+        section_run.push(
             section_key(keys, vid, &plan.section_path[i], pos),
             &pos_value,
-        )?;
+        );
         if let Some(range) = plan.pages[i] {
-            page_levels |= 1u64 << pages::insert(tx, t.pages, keys, vid, range, pos)?;
+            page_levels |= 1u64 << pages::file(&mut page_run, keys, vid, range, pos);
         }
     }
+    id_run.insert_into(tx, t.ids)?;
+    section_run.insert_into(tx, t.sections)?;
+    page_run.insert_into(tx, t.pages)?;
     let head = DocHead {
         policy_id: doc.policy_id.clone(),
         version_id: doc.version_id.clone(),
