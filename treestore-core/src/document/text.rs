@@ -217,21 +217,31 @@ pub(crate) fn store(
     Ok(s)
 }
 
+/// Whether the body of `s` is `text`: its chunks read by point reads, as a reader joins them, up
+/// to `text`'s length (which is `s`'s recorded length), not by a range scan, which costs more
+/// than the comparison of a one-chunk text.
 fn body_equals(tx: &WriteTxn, t: Table, s: &StoredText, text: &str) -> Result<bool> {
     let mut rest = text.as_bytes();
-    let mut found = false;
-    for kv in tx.prefix(t, &key(s.owner_vid, s.owner_pos, false))? {
-        let (_, chunk) = kv?;
-        found = true;
+    let mut key = KeyBuilder::with_capacity(24);
+    let mut i = 0u32;
+    loop {
+        key.clear().u64(s.owner_vid).u32(s.owner_pos).bool(false);
+        if i > 0 {
+            key.u32(i);
+        }
+        let Some(chunk) = tx.get(t, key.as_slice())? else {
+            return if i == 0 { Err(missing(s)) } else { Ok(false) };
+        };
         match rest.strip_prefix(&*chunk) {
+            Some([]) => return Ok(true),
             Some(tail) => rest = tail,
             None => return Ok(false),
         }
+        i = match i.checked_add(1) {
+            Some(next) => next,
+            None => return Ok(false),
+        };
     }
-    if !found {
-        return Err(missing(s));
-    }
-    Ok(rest.is_empty())
 }
 
 pub(crate) fn missing(s: &StoredText) -> Error {
