@@ -19,13 +19,14 @@ use super::model::{Document, Node};
 const PARALLEL_MIN_NODES: usize = 256;
 
 /// The cost model of [`split_point`], in instructions (callgrind: on `import_speed 300 300`,
-/// where nearly every text is new, the analysis took 67k a node of about 1,670 bytes of text; the
-/// writing thread took 25k a node before it could analyze there, and 29k on `doc_speed 100
-/// import`, whose later versions share most texts). A replayed field copies its kept positions
-/// and bumps its terms' frequencies, about a tenth of analyzing it.
+/// where nearly every text is new, the analysis took 67k a node of about 1,670 bytes of text; on
+/// `doc_speed 100 import`, whose later versions share most texts, 30.5k a node of 529 new and
+/// 975 replayed bytes, so a replayed byte costs about 9; the writing thread takes about 21k a
+/// node before it can analyze there since its node tables are inserted in key order). A replayed
+/// field copies its kept positions and bumps its terms' frequencies.
 const ANALYZE_PER_BYTE: u64 = 40;
-const REPLAY_PER_BYTE: u64 = 4;
-const WRITE_PER_NODE: u64 = 27_000;
+const REPLAY_PER_BYTE: u64 = 9;
+const WRITE_PER_NODE: u64 = 21_000;
 
 /// Where a batch's text analysis runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
