@@ -15,7 +15,7 @@ use super::key_run::KeyRun;
 use super::model::{Document, Node};
 use super::pages;
 use super::record::{
-    decode_stored_text, encode_head, encode_node, encode_pos, id_key, node_key, section_key,
+    decode_stored_text, encode_head, encode_node_into, encode_pos, id_key, node_key, section_key,
     vid_prefix, DocHead, NodeFields, NodeHead, TextRefBorrowed, HEADS, IDS, NODES, PAGES, SECTIONS,
     TEXTS,
 };
@@ -187,6 +187,7 @@ fn write_nodes(
     let mut section_run = KeyRun::default();
     let mut page_run = KeyRun::default();
     let mut child_ids: Vec<&str> = Vec::new();
+    let mut record = Vec::new();
     for (pos, &i) in plan.order.iter().enumerate() {
         let n = &nodes[i];
         let pos = pos as u32;
@@ -197,39 +198,43 @@ fn write_nodes(
         };
         child_ids.clear();
         child_ids.extend(plan.children[i].iter().map(|&c| nodes[c].node_id.as_str()));
-        let record = encode_node(&NodeFields {
-            head: NodeHead {
-                parent_pos: plan.parent[i].map(|p| plan.pos[p]),
-                depth: plan.depth[i],
-                size: plan.size[i],
+        encode_node_into(
+            &NodeFields {
+                head: NodeHead {
+                    parent_pos: plan.parent[i].map(|p| plan.pos[p]),
+                    depth: plan.depth[i],
+                    size: plan.size[i],
+                },
+                node_id: &n.node_id,
+                parent_id: n.parent_id.as_deref(),
+                pages: plan.pages[i],
+                title: &n.title,
+                summary: n.summary.as_deref(),
+                text,
+                section_path: &plan.section_path[i],
+                child_ids: &child_ids,
+                see_also: &n.see_also,
+                metadata: &n.metadata,
+                created_at: if n.created_at == 0 {
+                    doc.created_at
+                } else {
+                    n.created_at
+                },
+                updated_at: if n.updated_at == 0 {
+                    doc.updated_at
+                } else {
+                    n.updated_at
+                },
             },
-            node_id: &n.node_id,
-            parent_id: n.parent_id.as_deref(),
-            pages: plan.pages[i],
-            title: &n.title,
-            summary: n.summary.as_deref(),
-            text,
-            section_path: &plan.section_path[i],
-            child_ids: &child_ids,
-            see_also: &n.see_also,
-            metadata: &n.metadata,
-            created_at: if n.created_at == 0 {
-                doc.created_at
-            } else {
-                n.created_at
-            },
-            updated_at: if n.updated_at == 0 {
-                doc.updated_at
-            } else {
-                n.updated_at
-            },
-        });
+            &mut record,
+        );
         tx.insert(t.nodes, node_key(keys, vid, pos), &record)?;
-        let pos_value = encode_pos(pos);
-        id_run.push(id_key(keys, vid, &n.node_id), &pos_value);
+        let (pos_bytes, pos_len) = encode_pos(pos);
+        let pos_value = &pos_bytes[..pos_len];
+        id_run.push(id_key(keys, vid, &n.node_id), pos_value);
         section_run.push(
             section_key(keys, vid, &plan.section_path[i], pos),
-            &pos_value,
+            pos_value,
         );
         if let Some(range) = plan.pages[i] {
             page_levels |= 1u64 << pages::file(&mut page_run, keys, vid, range, pos);
