@@ -33,10 +33,12 @@ impl KeyRun {
         let key = |&(s, k, _): &(u32, u32, u32)| &bytes[s as usize..(s + k) as usize];
         // Stable: equal keys stay in push order.
         self.entries.sort_by(|a, b| key(a).cmp(key(b)));
-        for e @ &(s, k, v) in &self.entries {
-            let value = &bytes[(s + k) as usize..(s + k + v) as usize];
-            tx.insert(t, key(e), value)?;
-        }
+        let run: Vec<(&[u8], &[u8])> = self
+            .entries
+            .iter()
+            .map(|e @ &(s, k, v)| (key(e), &bytes[(s + k) as usize..(s + k + v) as usize]))
+            .collect();
+        tx.insert_run(t, &run)?;
         self.bytes.clear();
         self.entries.clear();
         Ok(())
