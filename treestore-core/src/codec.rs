@@ -23,6 +23,13 @@ impl Encoder {
         }
     }
 
+    /// An encoder writing into `buf`, emptied first (a caller's buffer kept across records, so a
+    /// run of records allocates once).
+    pub fn reusing(mut buf: Vec<u8>) -> Encoder {
+        buf.clear();
+        Encoder { buf }
+    }
+
     pub fn finish(self) -> Vec<u8> {
         self.buf
     }

@@ -398,8 +398,14 @@ impl TreeMut<'_> {
     /// leaf): the general insert takes it. The walk itself proves the leaf is the tree's last, so
     /// no state is kept between inserts.
     fn append_to_last_leaf(&mut self, root: u64, key: &[u8], val: &ValRef<'_>) -> bool {
-        let ps = self.page_size();
-        let (nodes, raws) = (&mut self.dirty.nodes, &self.dirty.raw);
+        self.last_leaf_for(root, key)
+            .is_some_and(|page| self.push_to_last_leaf(page, key, val))
+    }
+
+    /// The tree's last leaf when `key` sorts after every separator on the rightmost path from
+    /// `root` and that path is dirty (see [`Self::append_to_last_leaf`]); `None` otherwise.
+    pub(crate) fn last_leaf_for(&self, root: u64, key: &[u8]) -> Option<u64> {
+        let (nodes, raws) = (&self.dirty.nodes, &self.dirty.raw);
         let mut page = root;
         for depth in 0..=MAX_DEPTH {
             if let Some(raw) = raws.get(&page) {
@@ -408,7 +414,7 @@ impl TreeMut<'_> {
                         page = child;
                         continue;
                     }
-                    None => return false,
+                    None => return None,
                 }
             }
             match nodes.get(&page) {
@@ -416,18 +422,25 @@ impl TreeMut<'_> {
                     // A key at or before the last separator belongs to another child: a random
                     // insert stops here, after one lookup.
                     if depth == 0 && b.keys.last().is_some_and(|k| key <= k.as_ref()) {
-                        return false;
+                        return None;
                     }
                     match b.children.last() {
                         Some(&child) => page = child,
-                        None => return false,
+                        None => return None,
                     }
                 }
-                Some(Node::Leaf(_)) => break,
-                None => return false,
+                Some(Node::Leaf(_)) => return Some(page),
+                None => return None,
             }
         }
-        let Some(Node::Leaf(leaf)) = nodes.get_mut(&page) else {
+        None
+    }
+
+    /// Appends `key` to leaf `page`, the tree's last leaf ([`Self::last_leaf_for`]), when the key
+    /// sorts after its last key and the entry fits; returns whether it did.
+    pub(crate) fn push_to_last_leaf(&mut self, page: u64, key: &[u8], val: &ValRef<'_>) -> bool {
+        let ps = self.page_size();
+        let Some(Node::Leaf(leaf)) = self.dirty.nodes.get_mut(&page) else {
             return false;
         };
         let after_last = !leaf.is_empty() && key > leaf.key(leaf.len() - 1);

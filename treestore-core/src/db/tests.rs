@@ -639,3 +639,58 @@ fn appends_in_key_order_mixed_with_other_writes_match_a_model() {
         .count();
     assert_eq!(n, model.len());
 }
+
+#[test]
+fn insert_run_makes_the_table_inserts_one_by_one_make() {
+    // Runs past the last key (the append walk), keys inside the tree, replaced keys, values that
+    // need overflow pages, over several commits: both tables hold the same entries.
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let mut runs: Vec<Vec<(Vec<u8>, Vec<u8>)>> = Vec::new();
+    runs.push((0..700).map(|i| (key(i * 3), vec![i as u8; 20])).collect());
+    runs.push((0..300).map(|i| (key(i * 7 + 1), b"x".to_vec())).collect());
+    runs.push(
+        (2000..2600)
+            .map(|i| (key(i), vec![7u8; if i % 50 == 0 { 3000 } else { 9 }]))
+            .chain([(key(3), b"replaced".to_vec()), (key(5000), Vec::new())])
+            .collect(),
+    );
+    for run in &runs {
+        let mut w = db.begin_write().unwrap();
+        let (a, b) = (w.table("a").unwrap(), w.table("b").unwrap());
+        let entries: Vec<(&[u8], &[u8])> = run.iter().map(|(k, v)| (&k[..], &v[..])).collect();
+        w.insert_run(a, &entries).unwrap();
+        for (k, v) in run {
+            w.insert(b, k, v).unwrap();
+        }
+        w.commit().unwrap();
+    }
+    let r = db.begin_read().unwrap();
+    let all = |name: &str| -> Vec<(Vec<u8>, Vec<u8>)> {
+        let t = r.table(name).unwrap();
+        r.range(t, Bound::Unbounded, Bound::Unbounded)
+            .unwrap()
+            .map(|kv| {
+                let (k, v) = kv.unwrap();
+                (k.to_vec(), v.to_vec())
+            })
+            .collect()
+    };
+    assert_eq!(all("a"), all("b"));
+    let (a, b) = (r.table("a").unwrap(), r.table("b").unwrap());
+    assert_eq!(r.table_len(a).unwrap(), r.table_len(b).unwrap());
+    let report = db.check_integrity().unwrap();
+    assert!(report.is_ok(), "{:?}", report.errors);
+}
+
+#[test]
+fn insert_run_checks_every_size_before_writing() {
+    let vfs = MemVfs::new();
+    let db = Database::open("/db", mem_options(&vfs)).unwrap();
+    let mut w = db.begin_write().unwrap();
+    let t = w.table("t").unwrap();
+    let long = vec![1u8; 5000];
+    let err = w.insert_run(t, &[(b"a", b"1"), (&long, b"2")]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooLarge);
+    assert!(w.get(t, b"a").unwrap().is_none());
+}

@@ -20,10 +20,11 @@
 
 use std::ops::Bound;
 
-use crate::db::{ReadOps, Table, WriteTxn};
+use crate::db::{ReadOps, Table};
 use crate::error::{Error, Result};
 use crate::keys::{prefix_successor, KeyBuilder, KeyReader};
 
+use super::key_run::KeyRun;
 use super::model::{MAX_PAGE, MAX_PAGE_RANGES};
 
 /// The level and bin a range `[s, e]` is filed under.
@@ -47,23 +48,23 @@ fn entry_key(b: &mut KeyBuilder, vid: u64, level: u32, side: bool, bin: u32, bou
         .u32(pos);
 }
 
-/// Files the range `[s, e]` of the node at `pos`; returns its level (for the version's level mask).
-pub(crate) fn insert(
-    tx: &mut WriteTxn,
-    t: Table,
+/// Files the range `[s, e]` of the node at `pos` in `run` (the version's `doc.pages` entries,
+/// inserted in key order once all are in); returns its level (for the version's level mask).
+pub(crate) fn file(
+    run: &mut KeyRun,
     b: &mut KeyBuilder,
     vid: u64,
     (s, e): (u32, u32),
     pos: u32,
-) -> Result<u32> {
+) -> u32 {
     let (level, bin) = placement(s, e);
     entry_key(b, vid, level, false, bin, s, pos);
-    tx.insert(t, b.as_slice(), &[])?;
+    run.push(b.as_slice(), &[]);
     if level > 0 {
         entry_key(b, vid, level, true, bin, u32::MAX - e, pos);
-        tx.insert(t, b.as_slice(), &[])?;
+        run.push(b.as_slice(), &[]);
     }
-    Ok(level)
+    level
 }
 
 /// Positions of the nodes whose range meets `[a, z]`, appended to `out` unsorted.

@@ -78,10 +78,17 @@ pub(crate) fn key_vid(key: &[u8]) -> Result<u64> {
     KeyReader::new(key).u64()
 }
 
-pub(crate) fn encode_pos(pos: u32) -> Vec<u8> {
-    let mut e = Encoder::with_capacity(5);
-    e.uvar(u64::from(pos));
-    e.finish()
+/// A position as a `doc.ids` / `doc.sections` value: uvar (LEB128), at most 5 bytes, in a
+/// fixed array with its length (no allocation per node).
+pub(crate) fn encode_pos(pos: u32) -> ([u8; 5], usize) {
+    let (mut out, mut n, mut v) = ([0u8; 5], 0, pos);
+    while v >= 0x80 {
+        out[n] = (v as u8) | 0x80;
+        v >>= 7;
+        n += 1;
+    }
+    out[n] = v as u8;
+    (out, n + 1)
 }
 
 pub(crate) fn decode_pos(v: &[u8], what: &'static str) -> Result<u32> {
@@ -174,8 +181,17 @@ pub(crate) enum TextRefBorrowed<'a> {
     Stored(StoredText),
 }
 
+/// A node record (tests; the write path encodes into a reused buffer, [`encode_node_into`]).
+#[cfg(test)]
 pub(crate) fn encode_node(f: &NodeFields<'_>) -> Vec<u8> {
-    let mut e = Encoder::with_capacity(64 + f.title.len() + f.summary.map_or(0, str::len));
+    let mut buf = Vec::with_capacity(64 + f.title.len() + f.summary.map_or(0, str::len));
+    encode_node_into(f, &mut buf);
+    buf
+}
+
+/// [`encode_node`] into `buf` (its old bytes dropped, its allocation kept).
+pub(crate) fn encode_node_into(f: &NodeFields<'_>, buf: &mut Vec<u8>) {
+    let mut e = Encoder::reusing(std::mem::take(buf));
     e.u8(NODE_FORMAT)
         .uvar(f.head.parent_pos.map_or(0, |p| u64::from(p) + 1))
         .uvar(u64::from(f.head.depth))
@@ -207,7 +223,7 @@ pub(crate) fn encode_node(f: &NodeFields<'_>) -> Vec<u8> {
         .str_list(f.child_ids)
         .str_list(f.see_also);
     e.str_map(f.metadata).ivar(f.created_at).ivar(f.updated_at);
-    e.finish()
+    *buf = e.finish();
 }
 
 #[inline(always)]
@@ -597,6 +613,28 @@ pub(crate) fn decode_head_record(v: &[u8]) -> Result<DocHead> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_encode_as_the_codecs_uvar() {
+        for pos in [
+            0,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            1 << 21,
+            1 << 28,
+            u32::MAX,
+        ] {
+            let (bytes, n) = encode_pos(pos);
+            let mut e = Encoder::new();
+            e.uvar(u64::from(pos));
+            assert_eq!(&bytes[..n], &e.finish()[..], "pos {pos}");
+            assert_eq!(decode_pos(&bytes[..n], "test").unwrap(), pos);
+        }
+    }
 
     #[test]
     fn stored_text_tags_of_both_formats_decode_alike() {

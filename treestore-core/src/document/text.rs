@@ -154,13 +154,20 @@ fn key(owner_vid: u64, owner_pos: u32, count: bool) -> Vec<u8> {
 }
 
 /// The key of chunk `i` of a body (chunk 0 is under the body key itself).
+#[cfg(test)]
 fn chunk_key(owner_vid: u64, owner_pos: u32, i: u32) -> Vec<u8> {
     let mut k = KeyBuilder::with_capacity(24);
-    k.u64(owner_vid).u32(owner_pos).bool(false);
+    chunk_key_in(&mut k, owner_vid, owner_pos, i);
+    k.finish()
+}
+
+/// [`chunk_key`] built in `k` (a caller's buffer, reused from chunk to chunk).
+fn chunk_key_in(k: &mut KeyBuilder, owner_vid: u64, owner_pos: u32, i: u32) -> &[u8] {
+    k.clear().u64(owner_vid).u32(owner_pos).bool(false);
     if i > 0 {
         k.u32(i);
     }
-    k.finish()
+    k.as_slice()
 }
 
 /// Bytes per chunk of a body at `page_size`: the longest value whose entry (with the longest chunk
@@ -215,8 +222,9 @@ pub(crate) fn store(
         }
     }
     let len_per_chunk = chunk_len(tx.page_size());
+    let mut key = KeyBuilder::with_capacity(24);
     for (i, chunk) in chunks(text, len_per_chunk).enumerate() {
-        tx.insert(t, &chunk_key(vid, pos, i as u32), chunk)?;
+        tx.insert(t, chunk_key_in(&mut key, vid, pos, i as u32), chunk)?;
     }
     let s = StoredText {
         owner_vid: vid,
@@ -228,21 +236,27 @@ pub(crate) fn store(
     Ok(s)
 }
 
+/// Whether the body of `s` is `text`: its chunks read by point reads, as a reader joins them, up
+/// to `text`'s length (which is `s`'s recorded length), not by a range scan, which costs more
+/// than the comparison of a one-chunk text.
 fn body_equals(tx: &WriteTxn, t: Table, s: &StoredText, text: &str) -> Result<bool> {
     let mut rest = text.as_bytes();
-    let mut found = false;
-    for kv in tx.prefix(t, &key(s.owner_vid, s.owner_pos, false))? {
-        let (_, chunk) = kv?;
-        found = true;
+    let mut key = KeyBuilder::with_capacity(24);
+    let mut i = 0u32;
+    loop {
+        let Some(chunk) = tx.get(t, chunk_key_in(&mut key, s.owner_vid, s.owner_pos, i))? else {
+            return if i == 0 { Err(missing(s)) } else { Ok(false) };
+        };
         match rest.strip_prefix(&*chunk) {
+            Some([]) => return Ok(true),
             Some(tail) => rest = tail,
             None => return Ok(false),
         }
+        i = match i.checked_add(1) {
+            Some(next) => next,
+            None => return Ok(false),
+        };
     }
-    if !found {
-        return Err(missing(s));
-    }
-    Ok(rest.is_empty())
 }
 
 pub(crate) fn missing(s: &StoredText) -> Error {
@@ -267,12 +281,12 @@ fn encode_count(n: u64) -> Vec<u8> {
 
 /// Adds a reference to a stored text.
 fn retain(tx: &mut WriteTxn, t: Table, s: &StoredText) -> Result<()> {
-    let n = count(tx, t, s)?;
-    tx.insert(
-        t,
-        &key(s.owner_vid, s.owner_pos, true),
-        &encode_count(n + 1),
-    )?;
+    let count_key = key(s.owner_vid, s.owner_pos, true);
+    let n = match tx.get(t, &count_key)? {
+        None => 1,
+        Some(v) => Decoder::new(&v, "text refcount").uvar()?,
+    };
+    tx.insert(t, &count_key, &encode_count(n + 1))?;
     Ok(())
 }
 

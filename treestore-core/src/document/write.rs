@@ -11,10 +11,11 @@ use crate::version::write::{self as catalog, VerTables};
 
 use super::id_pos::IdHint;
 use super::indexing::{with_index, Analysis};
+use super::key_run::KeyRun;
 use super::model::{Document, Node};
 use super::pages;
 use super::record::{
-    decode_stored_text, encode_head, encode_node, encode_pos, id_key, node_key, section_key,
+    decode_stored_text, encode_head, encode_node_into, encode_pos, id_key, node_key, section_key,
     vid_prefix, DocHead, NodeFields, NodeHead, TextRefBorrowed, HEADS, IDS, NODES, PAGES, SECTIONS,
     TEXTS,
 };
@@ -183,9 +184,13 @@ fn write_nodes(
     pool: &mut TextPool,
 ) -> Result<()> {
     let mut page_levels = 0u64;
+    let mut id_run = KeyRun::default();
+    let mut section_run = KeyRun::default();
+    let mut page_run = KeyRun::default();
     let mut child_ids: Vec<&str> = Vec::new();
     let page_size = tx.page_size();
     let inline_max = text::inline_text_max(page_size);
+    let mut record = Vec::new();
     for (pos, &i) in plan.order.iter().enumerate() {
         let n = &nodes[i];
         let pos = pos as u32;
@@ -223,7 +228,7 @@ fn write_nodes(
                 n.updated_at
             },
         };
-        let mut record = encode_node(&fields);
+        encode_node_into(&fields, &mut record);
         let key = node_key(keys, vid, pos);
         if let TextRefBorrowed::Inline(s) = fields.text {
             // A small text that would push its record out of the leaf into an overflow page is
@@ -231,21 +236,24 @@ fn write_nodes(
             if s.len() > INLINE_TEXT_MAX && record.len() > max_inline_value(page_size, key.len()) {
                 fields.text =
                     TextRefBorrowed::Stored(text::store(tx, t.texts, pool, (vid, pos), s)?);
-                record = encode_node(&fields);
+                encode_node_into(&fields, &mut record);
             }
         }
         tx.insert(t.nodes, key, &record)?;
-        let pos_value = encode_pos(pos);
-        tx.insert(t.ids, id_key(keys, vid, &n.node_id), &pos_value)?;
-        tx.insert(
-            t.sections,
+        let (pos_bytes, pos_len) = encode_pos(pos);
+        let pos_value = &pos_bytes[..pos_len];
+        id_run.push(id_key(keys, vid, &n.node_id), pos_value);
+        section_run.push(
             section_key(keys, vid, &plan.section_path[i], pos),
-            &pos_value,
-        )?;
+            pos_value,
+        );
         if let Some(range) = plan.pages[i] {
-            page_levels |= 1u64 << pages::insert(tx, t.pages, keys, vid, range, pos)?;
+            page_levels |= 1u64 << pages::file(&mut page_run, keys, vid, range, pos);
         }
     }
+    id_run.insert_into(tx, t.ids)?;
+    section_run.insert_into(tx, t.sections)?;
+    page_run.insert_into(tx, t.pages)?;
     let head = DocHead {
         policy_id: doc.policy_id.clone(),
         version_id: doc.version_id.clone(),

@@ -17,6 +17,7 @@ use super::model::{validate_id, DocRef, Field, SearchSettings, Stemming, MAX_FIE
 use super::segment::{update_df, Segment};
 use crate::db::{ReadOps, Table, WriteTxn};
 use crate::error::{Error, Result};
+use crate::keys::KeyBuilder;
 
 /// One node to index: its reference and the text of its fields (a field left out is empty).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -161,12 +162,12 @@ pub(crate) fn number_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<
     let stemming = read_settings(tx, &t)?.unwrap_or_default().stemming;
     let mut plan = Plan::new(read_stats(tx, &t)?);
     let mut numbered = Vec::with_capacity(nodes.len());
-    for node in nodes {
-        numbered.push(plan.docnum_for(tx, &t, node.doc)?);
+    for (i, node) in nodes.iter().enumerate() {
+        numbered.push(plan.docnum_for(tx, &t, i, node.doc)?);
     }
     // Every check has passed: write.
     settings_for_write(tx, t.settings)?;
-    plan.write(tx, &t)?;
+    plan.write(tx, &t, nodes)?;
     Ok(Numbered {
         t,
         stemming,
@@ -290,7 +291,19 @@ struct Plan {
     /// record exists exactly then): the nodes of a version without are all new, and need no
     /// lookup. Batches list a version's nodes together, so one entry serves them.
     indexed_before: Option<(String, String, bool)>,
-    new_nodes: Vec<(DocRef, u64)>,
+    /// The version being numbered, its policy's number and its record, which `versions` gets
+    /// back when another version comes (or at [`Plan::write`]): a node of the same version as
+    /// the one before is numbered without a lookup.
+    current: Option<Current>,
+    /// New nodes: their index in the batch and their docnum.
+    new_nodes: Vec<(usize, u64)>,
+}
+
+struct Current {
+    policy_id: String,
+    version_id: String,
+    policy: u64,
+    rec: VersionRec,
 }
 
 impl Plan {
@@ -300,15 +313,18 @@ impl Plan {
             policies: HashMap::new(),
             versions: HashMap::new(),
             indexed_before: None,
+            current: None,
             new_nodes: Vec::new(),
         }
     }
 
-    /// The docnum of `doc`, and its old record when it is indexed already.
+    /// The docnum of `doc` (node `i` of the batch), and its old record when it is indexed
+    /// already.
     fn docnum_for(
         &mut self,
         tx: &WriteTxn,
         t: &Tables,
+        i: usize,
         doc: &DocRef,
     ) -> Result<(u64, Option<DocRec>)> {
         if self.was_indexed(tx, t, doc)? {
@@ -317,11 +333,50 @@ impl Plan {
                 return Ok((d, Some(read_doc(tx, t, d)?)));
             }
         }
-        let policy = self.policy(tx, t, &doc.policy_id)?;
-        let version = self.version(tx, t, doc)?;
-        let d = docnum(policy, version.0, version.1);
-        self.new_nodes.push((doc.clone(), d));
+        let (policy, version, seq) = self.number(tx, t, doc)?;
+        let d = docnum(policy, version, seq);
+        self.new_nodes.push((i, d));
         Ok((d, None))
+    }
+
+    /// The policy number, version number and node sequence number of a new node of `doc`'s
+    /// version.
+    fn number(&mut self, tx: &WriteTxn, t: &Tables, doc: &DocRef) -> Result<(u64, u64, u64)> {
+        let same = self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.policy_id == doc.policy_id && c.version_id == doc.version_id);
+        if !same {
+            self.put_back_current();
+            let policy = self.policy(tx, t, &doc.policy_id)?;
+            let rec = self.version(tx, t, doc)?;
+            self.current = Some(Current {
+                policy_id: doc.policy_id.clone(),
+                version_id: doc.version_id.clone(),
+                policy,
+                rec,
+            });
+        }
+        let Some(c) = self.current.as_mut() else {
+            return Err(Error::corruption("version record vanished"));
+        };
+        if c.rec.next_seq >= MAX_SEQ {
+            return Err(too_large(format!(
+                "version {:?} of policy {:?} has numbered {MAX_SEQ} nodes",
+                c.version_id, c.policy_id
+            )));
+        }
+        c.rec.next_seq += 1;
+        Ok((c.policy, c.rec.num, c.rec.next_seq - 1))
+    }
+
+    /// Returns the current version's record to `versions`, to be written (a version that
+    /// numbered a node is written).
+    fn put_back_current(&mut self) {
+        if let Some(c) = self.current.take() {
+            self.versions
+                .insert((c.policy_id, c.version_id), (c.rec, true));
+        }
     }
 
     /// Whether `doc`'s version had indexed nodes before the batch.
@@ -365,8 +420,8 @@ impl Plan {
         Ok(rec.0.num)
     }
 
-    /// The version number and the next node sequence number of `doc`'s version.
-    fn version(&mut self, tx: &WriteTxn, t: &Tables, doc: &DocRef) -> Result<(u64, u64)> {
+    /// The record of `doc`'s version as numbered so far (its policy's record read already).
+    fn version(&mut self, tx: &WriteTxn, t: &Tables, doc: &DocRef) -> Result<VersionRec> {
         let key = (doc.policy_id.clone(), doc.version_id.clone());
         let entry = match self.versions.get_mut(&key) {
             Some(e) => e,
@@ -391,21 +446,14 @@ impl Plan {
                         }
                     }
                 };
-                self.versions.entry(key.clone()).or_insert((rec, false))
+                self.versions.entry(key).or_insert((rec, false))
             }
         };
-        if entry.0.next_seq >= MAX_SEQ {
-            return Err(too_large(format!(
-                "version {:?} of policy {:?} has numbered {MAX_SEQ} nodes",
-                key.1, key.0
-            )));
-        }
-        entry.0.next_seq += 1;
-        entry.1 = true;
-        Ok((entry.0.num, entry.0.next_seq - 1))
+        Ok(entry.0)
     }
 
-    fn write(&self, tx: &mut WriteTxn, t: &Tables) -> Result<()> {
+    fn write(&mut self, tx: &mut WriteTxn, t: &Tables, nodes: &[NodeText<'_>]) -> Result<()> {
+        self.put_back_current();
         for (id, (p, dirty)) in &self.policies {
             if *dirty {
                 tx.insert(t.policies, &str_key(id), &encode_policy(p))?;
@@ -416,8 +464,14 @@ impl Plan {
                 tx.insert(t.versions, &version_key(p, v), &encode_version(rec))?;
             }
         }
-        for (doc, d) in &self.new_nodes {
-            tx.insert(t.nodes, &node_key(doc), &encode_node(*d))?;
+        let mut key = KeyBuilder::with_capacity(64);
+        for &(i, d) in &self.new_nodes {
+            let doc = nodes[i].doc;
+            key.clear()
+                .str(&doc.policy_id)
+                .str(&doc.version_id)
+                .str(&doc.node_id);
+            tx.insert(t.nodes, key.as_slice(), &encode_node(d))?;
         }
         Ok(())
     }
