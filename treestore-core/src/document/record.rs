@@ -156,7 +156,7 @@ pub(crate) struct NodeRecord {
     pub updated_at: Timestamp,
 }
 
-/// A borrowed view of the fields [`encode_node`] writes, so the write path encodes straight from
+/// A borrowed view of the fields [`encode_node_into`] writes, so the write path encodes straight from
 /// the caller's [`Node`](super::Node) without copying it.
 pub(crate) struct NodeFields<'a> {
     pub head: NodeHead,
@@ -189,7 +189,8 @@ pub(crate) fn encode_node(f: &NodeFields<'_>) -> Vec<u8> {
     buf
 }
 
-/// [`encode_node`] into `buf` (its old bytes dropped, its allocation kept).
+/// Encodes a node record (the layout in the module doc) into `buf` (its old bytes dropped, its
+/// allocation kept).
 pub(crate) fn encode_node_into(f: &NodeFields<'_>, buf: &mut Vec<u8>) {
     let mut e = Encoder::reusing(std::mem::take(buf));
     e.u8(NODE_FORMAT)

@@ -161,7 +161,8 @@ fn chunk_key(owner_vid: u64, owner_pos: u32, i: u32) -> Vec<u8> {
     k.finish()
 }
 
-/// [`chunk_key`] built in `k` (a caller's buffer, reused from chunk to chunk).
+/// The key of chunk `i` of a body (chunk 0 is under the body key itself), built in `k` (a caller's
+/// buffer, reused from chunk to chunk).
 fn chunk_key_in(k: &mut KeyBuilder, owner_vid: u64, owner_pos: u32, i: u32) -> &[u8] {
     k.clear().u64(owner_vid).u32(owner_pos).bool(false);
     if i > 0 {
