@@ -32,6 +32,14 @@ fn read_a(tx: &impl ReadOps, version: Option<&str>) -> (String, String) {
     (n.version_id, n.title)
 }
 
+/// The latest version of "pol" as the snapshot's shared resolutions hold it, if they do.
+fn shared(tx: &crate::db::ReadTxn) -> Option<String> {
+    tx.snapshot_memo()
+        .and_then(|m| m.get::<Resolutions>())
+        .and_then(|r| r.get("pol", None))
+        .map(|r| r.version_id.to_string())
+}
+
 fn pair(v: &str, t: &str) -> (String, String) {
     (v.to_string(), t.to_string())
 }
@@ -125,12 +133,6 @@ fn readers_of_one_snapshot_share_resolutions_and_writers_do_not() {
         .unwrap();
     let first = db.begin_read().unwrap();
     let second = db.begin_read().unwrap();
-    let shared = |tx: &crate::db::ReadTxn| {
-        tx.snapshot_memo()
-            .and_then(|m| m.get::<Resolutions>())
-            .and_then(|r| r.get("pol", None))
-            .map(|r| r.version_id.to_string())
-    };
     assert_eq!(shared(&second), None);
     assert_eq!(read_a(&first, None), pair("v1", "one"));
     assert_eq!(shared(&second), Some("v1".to_string()));
@@ -190,12 +192,6 @@ fn resolutions_outlive_commits_of_other_tables_and_not_of_versions() {
     let docs = Documents::new(&db);
     docs.store_document(&version("v1", "2024-01-01"), &tree("one"))
         .unwrap();
-    let shared = |tx: &crate::db::ReadTxn| {
-        tx.snapshot_memo()
-            .and_then(|m| m.get::<Resolutions>())
-            .and_then(|r| r.get("pol", None))
-            .map(|r| r.version_id.to_string())
-    };
     let first = db.begin_read().unwrap();
     assert_eq!(read_a(&first, None), pair("v1", "one"));
     let mut w = db.begin_write().unwrap();

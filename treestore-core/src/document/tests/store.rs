@@ -377,13 +377,7 @@ fn unchanged_text_is_stored_once_across_versions() {
     }
     // Node records (titles, summaries) and the keyword index are per version; texts are not: the
     // text table holds one body per distinct text.
-    let tx = db.begin_read().unwrap();
-    let t = tx.table("doc.text").unwrap();
-    let bodies = tx
-        .range(t, std::ops::Bound::Unbounded, std::ops::Bound::Unbounded)
-        .unwrap()
-        .filter(|kv| kv.as_ref().unwrap().0.ends_with(&[0x20, 0x00]))
-        .count();
+    let bodies = text_bodies(&db);
     let distinct: std::collections::HashSet<String> = (1..=20)
         .flat_map(|i| docs.document("p", Some(&format!("v{i}"))).unwrap().1)
         .filter_map(|n| n.text)
@@ -391,7 +385,6 @@ fn unchanged_text_is_stored_once_across_versions() {
         .collect();
     assert_eq!(bodies, distinct.len());
     assert!(bodies < 50 + 19 * 4, "{bodies} text bodies");
-    drop(tx);
     assert_eq!(check_consistency(&db), 20);
     let (_, last) = docs.document("p", Some("v20")).unwrap();
     assert_eq!(last.len(), prev.1.len());
