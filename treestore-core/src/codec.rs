@@ -12,6 +12,19 @@ pub struct Encoder {
     buf: Vec<u8>,
 }
 
+/// `v` as [`Encoder::uvar`] writes it (LEB128: at most 10 bytes), in a fixed array with its length,
+/// for a caller that needs the bytes without a buffer.
+pub fn uvar_bytes(mut v: u64) -> ([u8; 10], usize) {
+    let (mut out, mut n) = ([0u8; 10], 0);
+    while v >= 0x80 {
+        out[n] = (v as u8) | 0x80;
+        v >>= 7;
+        n += 1;
+    }
+    out[n] = v as u8;
+    (out, n + 1)
+}
+
 impl Encoder {
     pub fn new() -> Encoder {
         Encoder::default()
@@ -44,16 +57,10 @@ impl Encoder {
     }
 
     /// An unsigned integer, LEB128.
-    pub fn uvar(&mut self, mut v: u64) -> &mut Self {
-        loop {
-            let byte = (v & 0x7F) as u8;
-            v >>= 7;
-            if v == 0 {
-                self.buf.push(byte);
-                return self;
-            }
-            self.buf.push(byte | 0x80);
-        }
+    pub fn uvar(&mut self, v: u64) -> &mut Self {
+        let (bytes, n) = uvar_bytes(v);
+        self.buf.extend_from_slice(&bytes[..n]);
+        self
     }
 
     /// A signed integer, zigzag then LEB128.

@@ -27,7 +27,7 @@ use super::table::{
     decode_entry, encode_entry, new_range, validate_name, wrong_txn, Range, RangeKind, ReadOps,
     Table,
 };
-use crate::btree::page::encode_node_into;
+use crate::btree::page::{encode_node_into, ValRef};
 use crate::btree::raw_branch::{encode_raw_branch, renumber};
 use crate::btree::view::get;
 use crate::btree::write::{max_key_len, DirtySet, DirtyView, TreeMut};
@@ -35,6 +35,22 @@ use crate::btree::{Bytes, Finger};
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::pager::{MapState, RunWriter};
 use crate::storage::wal::{CommitInfo, PageOut};
+
+/// Inserts `key` → `val` into the tree at `root`, freeing a replaced value's overflow pages;
+/// returns the new root and whether a value was replaced.
+fn insert_value(
+    tree: &mut TreeMut<'_>,
+    root: u64,
+    key: &[u8],
+    val: ValRef<'_>,
+) -> Result<(u64, bool)> {
+    let (root, old) = tree.insert(root, key, val)?;
+    let replaced = old.is_some();
+    if let Some(old) = old {
+        tree.drop_value(old)?;
+    }
+    Ok((root, replaced))
+}
 
 /// Largest value accepted, in bytes.
 pub const MAX_VALUE_LEN: usize = 1 << 30;
@@ -189,11 +205,7 @@ impl WriteTxn {
         self.check_entry(key, value)?;
         self.with_tree(table, |tree, root| {
             let val = tree.make_value(key.len(), value);
-            let (root, old) = tree.insert(root, key, val)?;
-            let replaced = old.is_some();
-            if let Some(old) = old {
-                tree.drop_value(old)?;
-            }
+            let (root, replaced) = insert_value(tree, root, key, val)?;
             Ok((root, replaced, if replaced { 0 } else { 1 }))
         })
     }
@@ -225,12 +237,9 @@ impl WriteTxn {
                     }
                 }
                 last_leaf = None;
-                let (new_root, old) = tree.insert(root, key, val)?;
+                let (new_root, replaced) = insert_value(tree, root, key, val)?;
                 root = new_root;
-                match old {
-                    Some(old) => tree.drop_value(old)?,
-                    None => added += 1,
-                }
+                added += i64::from(!replaced);
             }
             Ok((root, (), added))
         })

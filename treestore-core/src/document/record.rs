@@ -78,17 +78,10 @@ pub(crate) fn key_vid(key: &[u8]) -> Result<u64> {
     KeyReader::new(key).u64()
 }
 
-/// A position as a `doc.ids` / `doc.sections` value: uvar (LEB128), at most 5 bytes, in a
-/// fixed array with its length (no allocation per node).
-pub(crate) fn encode_pos(pos: u32) -> ([u8; 5], usize) {
-    let (mut out, mut n, mut v) = ([0u8; 5], 0, pos);
-    while v >= 0x80 {
-        out[n] = (v as u8) | 0x80;
-        v >>= 7;
-        n += 1;
-    }
-    out[n] = v as u8;
-    (out, n + 1)
+/// A position as a `doc.ids` / `doc.sections` value: a uvar, in a fixed array with its length
+/// (no allocation per node).
+pub(crate) fn encode_pos(pos: u32) -> ([u8; 10], usize) {
+    crate::codec::uvar_bytes(u64::from(pos))
 }
 
 pub(crate) fn decode_pos(v: &[u8], what: &'static str) -> Result<u32> {

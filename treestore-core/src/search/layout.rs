@@ -108,11 +108,18 @@ pub(crate) fn version_key(policy_id: &str, version_id: &str) -> Vec<u8> {
 }
 
 pub(crate) fn node_key(doc: &DocRef) -> Vec<u8> {
-    KeyBuilder::new()
+    let mut b = KeyBuilder::new();
+    node_key_in(&mut b, doc);
+    b.finish()
+}
+
+/// [`node_key`] built in `b` (a caller's buffer, reused from node to node).
+pub(crate) fn node_key_in<'b>(b: &'b mut KeyBuilder, doc: &DocRef) -> &'b [u8] {
+    b.clear()
         .str(&doc.policy_id)
         .str(&doc.version_id)
         .str(&doc.node_id)
-        .finish()
+        .as_slice()
 }
 
 pub(crate) fn doc_key(docnum: u64) -> Vec<u8> {

@@ -9,8 +9,8 @@ use std::ops::Range;
 use super::block::{apply_edit, TermEdit};
 use super::layout::{
     self, decode_node, decode_policy, decode_version, doc_key, docnum, encode_node, encode_policy,
-    encode_settings, encode_version, node_key, read_doc, read_settings, read_stats, str_key,
-    too_large, version_key, write_stats, DocRec, PolicyRec, Stats, Tables, VersionRec,
+    encode_settings, encode_version, node_key, node_key_in, read_doc, read_settings, read_stats,
+    str_key, too_large, version_key, write_stats, DocRec, PolicyRec, Stats, Tables, VersionRec,
     MAX_POLICIES, MAX_SEQ, MAX_VERSIONS, SETTINGS_KEY,
 };
 use super::model::{validate_id, DocRef, Field, SearchSettings, Stemming, MAX_FIELD_LEN};
@@ -466,12 +466,11 @@ impl Plan {
         }
         let mut key = KeyBuilder::with_capacity(64);
         for &(i, d) in &self.new_nodes {
-            let doc = nodes[i].doc;
-            key.clear()
-                .str(&doc.policy_id)
-                .str(&doc.version_id)
-                .str(&doc.node_id);
-            tx.insert(t.nodes, key.as_slice(), &encode_node(d))?;
+            tx.insert(
+                t.nodes,
+                node_key_in(&mut key, nodes[i].doc),
+                &encode_node(d),
+            )?;
         }
         Ok(())
     }
