@@ -224,3 +224,36 @@ fn write_transactions_keep_no_slots() {
     let resolved = r.ver.resolve("p", Some("v1")).unwrap();
     assert!(!resolved.slots.is_made());
 }
+
+#[test]
+fn readers_on_many_threads_share_slots_while_versions_are_stored() {
+    let db = mem_db();
+    let (v1, v2) = two_versions(&db);
+    std::thread::scope(|s| {
+        for t in 0..3u64 {
+            let (db, v1, v2) = (&db, &v1, &v2);
+            s.spawn(move || {
+                let docs = Documents::new(db);
+                let mut rng = crate::rng::Rng::new(t);
+                for _ in 0..600 {
+                    let (version, nodes) = if rng.below(2) == 0 {
+                        ("v1", v1)
+                    } else {
+                        ("v2", v2)
+                    };
+                    let want = &nodes[rng.below(nodes.len() as u64) as usize];
+                    let got = docs.node("p", Some(version), &want.node_id).unwrap();
+                    assert_eq!(got.text, want.text, "{version} {}", want.node_id);
+                }
+            });
+        }
+        // New versions of the policy: each commit starts the next snapshot's slots afresh.
+        let docs = Documents::new(&db);
+        for i in 3..12 {
+            let mut next = v2.clone();
+            next[2].text = Some(format!("version {i} ").repeat(60));
+            docs.store_document(&doc("p", &format!("v{i}")), &next)
+                .unwrap();
+        }
+    });
+}
