@@ -1,12 +1,13 @@
 //! A fixed run of document reads on an existing database, for instruction counts (callgrind) or
 //! profiles of the read path without building the corpus first: `cargo run --release -p
 //! treestore-core --example read_probe -- <db path>
-//! <node|node_tx|ancestors|subtree_text|subtree20|subtree20b|h2h_node|h2h_children|h2h_ancestors|
+//! <node|node_with|node_tx|ancestors|subtree_text|subtree20|subtree20b|h2h_node|h2h_children|h2h_ancestors|
 //! h2h_structure|h2h_batch50|h2h_page|h2h_fan>
 //! [calls]`.
 //!
 //! Reads a database `doc_speed` built (its phase `import`): a seeded random policy per call, and
-//! a random node id among "0000".."0099" (ids the update left out are skipped); `subtree20` reads,
+//! a random node id among "0000".."0099" (ids the update left out are skipped); `node_with` reads
+//! the node through the borrowed API (keeping its id and field lengths); `subtree20` reads,
 //! with text, the whole subtree of nodes whose subtree has 18-22 nodes (as `doc_speed`'s subtree
 //! phase), picked before the counted calls; `subtree20b` reads the same through the borrowed
 //! API (`subtree_with`, keeping each node's id and field lengths, as `doc_speed`'s borrowed row,
@@ -250,6 +251,9 @@ fn run(r: &Reader, q: &Query) -> Result<usize> {
                     .map(|()| count(kept.0))
             }
             "node" => r.node(p, None, &id).map(|n| count(vec![n])),
+            "node_with" => r
+                .node_with(p, None, &id, |n| Ok(Kept::line(n)))
+                .map(|n| count(vec![n])),
             "node_tx" => docs.node(p, None, &id).map(|n| count(vec![n])),
             "h2h_node" | "h2h_children" | "h2h_ancestors" | "h2h_structure" | "h2h_batch50"
             | "h2h_fan" | "h2h_page" => h2h(db, phase, p, &id).map(count),

@@ -30,6 +30,8 @@ pub mod time;
 mod utf8;
 pub mod version;
 
+#[doc(hidden)]
+pub use btree::LeafSlot;
 pub use btree::{Bytes, Finger};
 pub use db::{
     Database, Durability, IntegrityReport, Options, Range, ReadOps, ReadTxn, Stats, Table, WriteTxn,

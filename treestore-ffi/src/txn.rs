@@ -7,7 +7,7 @@ use std::ops::Bound;
 use treestore_core::metrics::Op;
 
 use treestore_core::db::SnapshotMemo;
-use treestore_core::{Bytes, Finger, Range, ReadOps, ReadTxn, Table, WriteTxn};
+use treestore_core::{Bytes, Finger, LeafSlot, Range, ReadOps, ReadTxn, Table, WriteTxn};
 
 use crate::args;
 use crate::db::treestore_db;
@@ -93,6 +93,17 @@ impl ReadOps for Snapshot<'_> {
     }
     fn snapshot_memo(&self) -> Option<&SnapshotMemo> {
         dispatch!(self, t => t.snapshot_memo())
+    }
+    fn value_at_slot(&self, table: Table, at: LeafSlot, key: &[u8]) -> Option<Bytes<'_>> {
+        dispatch!(self, t => t.value_at_slot(table, at, key))
+    }
+    fn slot_of(
+        &self,
+        table: Table,
+        page_no: u64,
+        key: &[u8],
+    ) -> treestore_core::Result<Option<LeafSlot>> {
+        dispatch!(self, t => t.slot_of(table, page_no, key))
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub(crate) mod branch_key;
 pub(crate) mod keycmp;
+pub(crate) mod leaf_slots;
 pub(crate) mod node;
 pub(crate) mod page;
 pub(crate) mod pool;
@@ -12,6 +13,7 @@ mod relocate;
 pub(crate) mod view;
 pub(crate) mod write;
 
+pub use leaf_slots::LeafSlot;
 pub(crate) use prefetch::prefetch;
 pub(crate) use view::PageHints;
 pub use view::{Bytes, Finger};

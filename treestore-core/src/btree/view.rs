@@ -79,7 +79,7 @@ pub(crate) enum NodeView<'a> {
 }
 
 #[inline]
-fn slice_of<'a>(page: &PageRef<'a>, part: &[u8]) -> Bytes<'a> {
+pub(super) fn slice_of<'a>(page: &PageRef<'a>, part: &[u8]) -> Bytes<'a> {
     match page {
         PageRef::Mapped(whole) => {
             let start = part.as_ptr() as usize - whole.as_ptr() as usize;
@@ -386,8 +386,13 @@ impl Finger {
         (path.len() >= 3).then(|| path[path.len() - 2])
     }
 
-    /// The leaf of the last lookup (tests).
+    /// The page the last lookup started at (the root; tests).
     #[cfg(test)]
+    pub(crate) fn first_page(&self) -> Option<u64> {
+        self.path.first().copied()
+    }
+
+    /// The page the last lookup ended at (its leaf), if the transaction keeps paths.
     pub(crate) fn last_page(&self) -> Option<u64> {
         self.path.last().copied()
     }

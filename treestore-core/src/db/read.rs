@@ -10,8 +10,9 @@ use super::table::{
     decode_entry, new_range, validate_name, wrong_txn, Range, RangeKind, ReadOps, Table,
 };
 use super::table_cache::TableCache;
+use crate::btree::leaf_slots::{slot_of, value_at_slot};
 use crate::btree::view::{get, get_near, NodeSource, NodeView};
-use crate::btree::{Bytes, Finger};
+use crate::btree::{Bytes, Finger, LeafSlot};
 use crate::error::Result;
 use crate::storage::pager::{MapState, PageRef, Pager};
 
@@ -160,6 +161,16 @@ impl ReadOps for ReadTxn {
             path.push(table.root);
             path.push(page_no);
         }
+    }
+
+    fn value_at_slot(&self, table: Table, at: LeafSlot, key: &[u8]) -> Option<Bytes<'_>> {
+        self.check(table).ok()?;
+        value_at_slot(&self.source(), at, key)
+    }
+
+    fn slot_of(&self, table: Table, page_no: u64, key: &[u8]) -> Result<Option<LeafSlot>> {
+        self.check(table)?;
+        slot_of(&self.source(), page_no, key)
     }
 
     fn range(&self, table: Table, lower: Bound<&[u8]>, upper: Bound<&[u8]>) -> Result<Range<'_>> {

@@ -5,7 +5,7 @@
 use std::ops::Bound;
 
 use crate::btree::view::{NodeSource, RangeIter};
-use crate::btree::{Bytes, Finger};
+use crate::btree::{Bytes, Finger, LeafSlot};
 use crate::error::{Error, Result};
 
 use super::snapshot_memo::SnapshotMemo;
@@ -187,6 +187,22 @@ pub trait ReadOps {
     /// every reader through it resolve versions from the catalog again, on every call.
     #[doc(hidden)]
     fn snapshot_memo(&self) -> Option<&SnapshotMemo>;
+
+    /// The value in slot `at` of a committed leaf of `table` when that slot holds `key` (an
+    /// inline value): an address a lookup in this snapshot found before ([`Self::slot_of`]),
+    /// read without descending the tree. `None` when the slot holds anything else or the page
+    /// does not read, and always in a write transaction, whose pages change under it.
+    ///
+    /// Required, with no default: a wrapper that forgot to forward it would silently lose it.
+    #[doc(hidden)]
+    fn value_at_slot(&self, table: Table, at: LeafSlot, key: &[u8]) -> Option<Bytes<'_>>;
+
+    /// Where `key` sits in leaf `page_no` of `table` (the leaf a lookup just reached), for
+    /// [`Self::value_at_slot`]; `None` when it is not there, and always in a write transaction.
+    ///
+    /// Required, with no default: a wrapper that forgot to forward it would silently lose it.
+    #[doc(hidden)]
+    fn slot_of(&self, table: Table, page_no: u64, key: &[u8]) -> Result<Option<LeafSlot>>;
 
     /// Whether `key` is present.
     fn contains(&self, table: Table, key: &[u8]) -> Result<bool> {

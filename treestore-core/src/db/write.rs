@@ -31,7 +31,7 @@ use crate::btree::page::{encode_node_into, ValRef};
 use crate::btree::raw_branch::{encode_raw_branch, renumber};
 use crate::btree::view::get;
 use crate::btree::write::{max_key_len, DirtySet, DirtyView, TreeMut};
-use crate::btree::{Bytes, Finger};
+use crate::btree::{Bytes, Finger, LeafSlot};
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::pager::{MapState, RunWriter};
 use crate::storage::wal::{CommitInfo, PageOut};
@@ -657,6 +657,14 @@ impl ReadOps for WriteTxn {
 
     /// Nothing: a write transaction reads from the root ([`Self::get_near`]).
     fn start_near(&self, _table: Table, _finger: &mut Finger, _page_no: u64) {}
+
+    fn value_at_slot(&self, _table: Table, _at: LeafSlot, _key: &[u8]) -> Option<Bytes<'_>> {
+        None
+    }
+
+    fn slot_of(&self, _table: Table, _page_no: u64, _key: &[u8]) -> Result<Option<LeafSlot>> {
+        Ok(None)
+    }
 
     fn snapshot_memo(&self) -> Option<&SnapshotMemo> {
         None

@@ -24,6 +24,9 @@ use super::text;
 
 mod borrowed;
 mod collect;
+mod point;
+#[cfg(test)]
+mod point_tests;
 mod sink;
 mod spare_keys;
 mod structure;
@@ -118,8 +121,21 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
     /// One node, with text.
     pub fn node(&self, policy: &str, version: Option<&str>, node_id: &str) -> Result<Node> {
         let r = self.ver.resolve(policy, version)?;
-        let v = self.locate_point(&r, policy, node_id)?;
-        self.to_node(policy, &r, decode_node(&v, true)?, true)
+        let p = self.point(&r, policy, node_id)?;
+        let mut rec = decode_node(&p.record, true)?;
+        let text = match std::mem::replace(&mut rec.text, TextRef::None) {
+            TextRef::Stored(s) => {
+                Some(self.point_text(&r, policy, &p, &s, |body| Ok(body.into_owned()))?)
+            }
+            other => {
+                self.remember_point(&r, policy, &p, None);
+                match other {
+                    TextRef::Inline(s) => Some(s),
+                    _ => None,
+                }
+            }
+        };
+        Ok(node_of(policy, &r.version_id, rec, text))
     }
 
     /// Several nodes by id, in the order asked; `None` for an id the version does not have.
@@ -618,29 +634,6 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
         };
         let v = self.value_at(r.vid, pos, fingers.map(|f| &mut f.records))?;
         Ok(Some((pos, v.ok_or_else(|| missing_node(r.vid, pos))?)))
-    }
-
-    /// The record of `node_id` for a point read (one node, with its text next): first asks for
-    /// the pages the last point reads of `r` passed above their record's and their text's leaf
-    /// ([`Resolved::hints`]), so both arrive while this lookup descends, which starts at the
-    /// record's one when it holds the key ([`ReadOps::start_near`]); then leaves its own record's
-    /// one in the hints.
-    pub(super) fn locate_point(
-        &self,
-        r: &Resolved,
-        policy: &str,
-        node_id: &str,
-    ) -> Result<Bytes<'t>> {
-        for hint in [NODES_HINT, TEXT_HINT] {
-            match r.hints.get(hint) {
-                0 => {}
-                page => self.tx().prefetch_page(page),
-            }
-        }
-        let mut fingers = self.fingers_near(r)?;
-        let (_, v) = self.locate_or_not_found(r, policy, node_id, Some(&mut fingers))?;
-        r.hints.set(NODES_HINT, fingers.records.above_leaf());
-        Ok(v)
     }
 
     /// Fingers for a run of id lookups in `r` whose first record lookup starts at the page above

@@ -34,7 +34,7 @@ use crate::hash::FxHashMap;
 use std::borrow::Cow;
 use std::ops::Bound;
 
-use crate::btree::{Bytes, Finger};
+use crate::btree::{Bytes, Finger, LeafSlot};
 use crate::codec::{Decoder, Encoder};
 use crate::db::{ReadOps, Table, WriteTxn};
 use crate::error::{Error, Result};
@@ -323,24 +323,54 @@ pub(crate) fn read_keyed<R: ReadOps + ?Sized>(
     finger: &mut Finger,
     key: &mut KeyBuilder,
 ) -> Result<String> {
+    let first = first_chunk(tx, t, s, finger, key)?;
+    join(tx, t, s, &first, None, finger, key)
+}
+
+/// The first chunk of `s`, looked up through `finger`, its cache lines asked for.
+pub(crate) fn first_chunk<'t, R: ReadOps + ?Sized>(
+    tx: &'t R,
+    t: Table,
+    s: &StoredText,
+    finger: &mut Finger,
+    key: &mut KeyBuilder,
+) -> Result<Bytes<'t>> {
     key.clear().u64(s.owner_vid).u32(s.owner_pos).bool(false);
     let Some(first) = tx.get_near(t, key.as_slice(), finger)? else {
         return Err(missing(s));
     };
     crate::btree::prefetch(&first);
-    join(tx, t, s, &first, finger, key)
+    Ok(first)
 }
 
-/// The body of `s` from its first chunk `first` (already read through `finger`) and the chunks
-/// after it: chunks 1, 2, … by point reads from the finger (the chunks of a body are adjacent
-/// keys, mostly in the same leaf, so each is a search of that leaf), up to the recorded length.
-/// Each chunk is found (and its cache lines asked for) before the one before it is copied, so
-/// the loads of two chunks overlap instead of each copy waiting for its own.
+/// The first chunk of `s` from slot `at` of `doc.text`, where a lookup in this snapshot found it
+/// before ([`crate::db::ReadOps::slot_of`]), without a lookup; `None` when the slot no longer
+/// holds it (the caller then looks it up).
+pub(crate) fn first_chunk_at<'t, R: ReadOps + ?Sized>(
+    tx: &'t R,
+    t: Table,
+    s: &StoredText,
+    at: LeafSlot,
+    key: &mut KeyBuilder,
+) -> Option<Bytes<'t>> {
+    key.clear().u64(s.owner_vid).u32(s.owner_pos).bool(false);
+    let first = tx.value_at_slot(t, at, key.as_slice())?;
+    crate::btree::prefetch(&first);
+    Some(first)
+}
+
+/// The body of `s` from its first chunk `first` (already read) and the chunks after it: chunks
+/// 1, 2, … from the slots after `first`'s slot `at` when it is known and they hold them, else by
+/// point reads from the finger (the chunks of a body are adjacent keys, mostly in the same leaf,
+/// so each is a search of that leaf), up to the recorded length. Each chunk is found (and its
+/// cache lines asked for) before the one before it is copied, so the loads of two chunks overlap
+/// instead of each copy waiting for its own.
 fn join<R: ReadOps + ?Sized>(
     tx: &R,
     t: Table,
     s: &StoredText,
     first: &[u8],
+    at: Option<LeafSlot>,
     finger: &mut Finger,
     key: &mut KeyBuilder,
 ) -> Result<String> {
@@ -355,8 +385,16 @@ fn join<R: ReadOps + ?Sized>(
             .u32(s.owner_pos)
             .bool(false)
             .u32(i);
-        let Some(chunk) = tx.get_near(t, key.as_slice(), finger)? else {
-            break;
+        let beside = at.and_then(|at| {
+            let slot = at.slot.checked_add(u16::try_from(i).ok()?)?;
+            tx.value_at_slot(t, LeafSlot { slot, ..at }, key.as_slice())
+        });
+        let chunk = match beside {
+            Some(chunk) => chunk,
+            None => match tx.get_near(t, key.as_slice(), finger)? {
+                Some(chunk) => chunk,
+                None => break,
+            },
         };
         crate::btree::prefetch(&chunk);
         body.extend_from_slice(held.as_deref().unwrap_or(first));
@@ -378,18 +416,30 @@ pub(crate) fn read_with<R: ReadOps + ?Sized, T>(
     key: &mut KeyBuilder,
     f: impl FnOnce(Cow<'_, str>) -> Result<T>,
 ) -> Result<T> {
-    key.clear().u64(s.owner_vid).u32(s.owner_pos).bool(false);
-    let Some(first) = tx.get_near(t, key.as_slice(), finger)? else {
-        return Err(missing(s));
-    };
-    // Every line of the chunk at once: the check below then waits for about one miss, not one
-    // per line as it walks the body.
-    crate::btree::prefetch(&first);
+    // Every line of the chunk is asked for at once: the check then waits for about one miss,
+    // not one per line as it walks the body.
+    let first = first_chunk(tx, t, s, finger, key)?;
+    finish_with(tx, t, s, &first, None, finger, key, f)
+}
+
+/// [`read_with`] from the first chunk `first` in hand (found at slot `at`, when known): `f` of
+/// the body borrowed from it when it is the whole body, else of the chunks joined.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn finish_with<R: ReadOps + ?Sized, T>(
+    tx: &R,
+    t: Table,
+    s: &StoredText,
+    first: &[u8],
+    at: Option<LeafSlot>,
+    finger: &mut Finger,
+    key: &mut KeyBuilder,
+    f: impl FnOnce(Cow<'_, str>) -> Result<T>,
+) -> Result<T> {
     if first.len() as u64 == s.len {
-        return f(Cow::Borrowed(checked_str(s, &first)?));
+        return f(Cow::Borrowed(checked_str(s, first)?));
     }
     // Joined from the chunk in hand (not read again).
-    f(Cow::Owned(join(tx, t, s, &first, finger, key)?))
+    f(Cow::Owned(join(tx, t, s, first, at, finger, key)?))
 }
 
 /// `body`, the whole body of `s` borrowed from its one chunk, as its text: UTF-8 (its length is

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::{Arc, OnceLock};
 
+use crate::btree::leaf_slots::LeafSlots;
 use crate::btree::PageHints;
 use crate::db::ReadOps;
 use crate::document::id_pos::IdHint;
@@ -51,7 +52,17 @@ pub(crate) struct Resolved {
     /// neighbours), hints [`NODES_HINT`] and [`TEXT_HINT`]. A read asks for both before its own
     /// lookups, so their misses overlap.
     pub hints: PageHints,
+    /// Where the point reads of this resolution's readers found each node (by pre-order
+    /// position): the slot of its record in `doc.nodes` ([`RECORD_SLOT`]) and of its text's first
+    /// chunk in `doc.text` ([`TEXT_SLOT`]), so a node read again is read from those slots
+    /// without a lookup (`document::read::point`).
+    pub slots: LeafSlots,
 }
+
+/// [`Resolved::slots`]' kind of a node's record.
+pub(crate) const RECORD_SLOT: usize = 0;
+/// [`Resolved::slots`]' kind of a node's text (its first chunk).
+pub(crate) const TEXT_SLOT: usize = 1;
 
 /// [`Resolved::hints`]' hint of the node records' page.
 pub(crate) const NODES_HINT: usize = 0;
@@ -127,8 +138,13 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
             return Ok(ResolvedRef::Own(r));
         }
         let resolved = Arc::new(self.look_up(policy, version)?);
-        if shared.is_some_and(|s| s.insert(policy, version, &resolved)) {
-            return Ok(ResolvedRef::Own(resolved));
+        // Kept for the snapshot's readers: this read uses the kept copy too, so what it learns
+        // (page hints, leaf slots) is what the next read finds.
+        if let Some(kept) = shared
+            .filter(|s| s.insert(policy, version, &resolved))
+            .and_then(|s| s.get(policy, version))
+        {
+            return Ok(ResolvedRef::Shared(kept));
         }
         self.remember(policy, version, &resolved);
         Ok(ResolvedRef::Own(resolved))
@@ -155,6 +171,7 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
                     version_id: v.into(),
                     id_hint,
                     hints: Default::default(),
+                    slots: Default::default(),
                 }
             }
             None => {
@@ -168,6 +185,7 @@ impl<'t, R: ReadOps + ?Sized> VersionReader<'t, R> {
                     version_id: v.into(),
                     id_hint,
                     hints: Default::default(),
+                    slots: Default::default(),
                 }
             }
         })

@@ -41,14 +41,21 @@ type Table = SlotTable<Entry, SEGMENTS>;
 /// is a one-run id hint), so a lookup that finds it reads only the slot's own cache lines.
 struct Entry {
     policy: InlineStr,
-    /// The version asked for; `None`: the latest.
-    asked: Option<InlineStr>,
+    /// Whether it answers for its version by name (then the version asked for is the
+    /// resolution's version id) rather than for the latest version.
+    named: bool,
     resolved: Resolved,
+    /// Fills the slot to two whole cache lines (see the test `a_slot_is_two_cache_lines`).
+    _line_fill: u64,
 }
 
 impl Entry {
     fn answers(&self, policy: &str, version: Option<&str>) -> bool {
-        self.policy == policy && self.asked.as_deref() == version
+        self.policy == policy
+            && match version {
+                None => !self.named,
+                Some(v) => self.named && self.resolved.version_id.as_str() == v,
+            }
     }
 }
 
@@ -89,10 +96,15 @@ impl Resolutions {
     /// Keeps `resolved` as the answer for `version` of `policy`, if a probed slot is free;
     /// whether the table now holds an answer for it.
     pub(crate) fn insert(&self, policy: &str, version: Option<&str>, resolved: &Resolved) -> bool {
+        // A version asked for by name resolves to itself (the entry keeps its name once).
+        if version.is_some_and(|v| v != resolved.version_id.as_str()) {
+            return false;
+        }
         let make = || Entry {
             policy: policy.into(),
-            asked: version.map(Into::into),
+            named: version.is_some(),
             resolved: resolved.clone(),
+            _line_fill: 0,
         };
         // This insert's entry, or another reader's of the same key: either way it is kept.
         self.table
@@ -112,6 +124,7 @@ mod tests {
             version_id: version.into(),
             id_hint: None,
             hints: Default::default(),
+            slots: Default::default(),
         })
     }
 
@@ -131,6 +144,9 @@ mod tests {
         r.insert("p", None, &resolved(3, "v3"));
         r.insert("p", Some("v1"), &resolved(1, "v1"));
         r.insert("pv", Some("1"), &resolved(9, "1"));
+        // A version asked for by name resolves to that name, or is not kept.
+        assert!(!r.insert("p", Some("v2"), &resolved(2, "v7")));
+        assert!(r.get("p", Some("v2")).is_none());
         assert_eq!(r.get("p", None).unwrap().vid, 3);
         assert_eq!(r.get("p", Some("v1")).unwrap().vid, 1);
         assert_eq!(r.get("pv", Some("1")).unwrap().vid, 9);

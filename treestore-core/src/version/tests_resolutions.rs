@@ -168,6 +168,7 @@ fn a_reader_resolves_correctly_when_the_shared_table_is_full() {
         version_id: "junk".into(),
         id_hint: None,
         hints: Default::default(),
+        slots: Default::default(),
     });
     let mut kept = 0;
     for i in 0..4 * super::resolutions::SLOTS {

@@ -6,10 +6,8 @@ use super::DocReader;
 use crate::codec::{StrList, StrPairs};
 use crate::db::ReadOps;
 use crate::document::record::{decode_node_ref, NodeRecordRef, TextRefBorrowed};
-use crate::document::text;
 use crate::error::Result;
 use crate::time::Timestamp;
-use crate::version::read::TEXT_HINT;
 
 /// One node, borrowed from the transaction's pages: the fields of [`Node`](super::Node), with
 /// lists and metadata read lazily (each string checked to be UTF-8 as it is read).
@@ -105,28 +103,23 @@ impl<R: ReadOps + ?Sized> DocReader<'_, R> {
         f: impl FnOnce(&NodeRef<'_>) -> Result<T>,
     ) -> Result<T> {
         let r = self.ver.resolve(policy, version)?;
-        let value = self.locate_point(&r, policy, node_id)?;
-        let tx = self.tx();
-        let rec = decode_node_ref(&value, true)?;
+        let p = self.point(&r, policy, node_id)?;
+        let rec = decode_node_ref(&p.record, true)?;
         let version_id = r.version_id.as_str();
         match rec.text {
-            TextRefBorrowed::None => f(&NodeRef::of_record(&rec, policy, version_id, None)),
-            TextRefBorrowed::Inline(s) => f(&NodeRef::of_record(&rec, policy, version_id, Some(s))),
+            TextRefBorrowed::None => {
+                self.remember_point(&r, policy, &p, None);
+                f(&NodeRef::of_record(&rec, policy, version_id, None))
+            }
+            TextRefBorrowed::Inline(s) => {
+                self.remember_point(&r, policy, &p, None);
+                f(&NodeRef::of_record(&rec, policy, version_id, Some(s)))
+            }
             // A text in `doc.text` that fits one chunk is borrowed from it too; a longer one is
             // read into a string.
-            TextRefBorrowed::Stored(s) => {
-                let t = self.texts.get(tx)?;
-                // The reader's key buffer, taken for the read (so `f` may read through `self`
-                // again) and given back after it: a point read allocates no key.
-                let mut key = std::mem::take(&mut *self.keys.borrow_mut());
-                let mut finger = tx.finger_near(t, r.hints.get(TEXT_HINT));
-                let got = text::read_with(tx, t, &s, &mut finger, &mut key, |body| {
-                    f(&NodeRef::of_record(&rec, policy, version_id, Some(&body)))
-                });
-                *self.keys.borrow_mut() = key;
-                r.hints.set(TEXT_HINT, finger.above_leaf());
-                got
-            }
+            TextRefBorrowed::Stored(s) => self.point_text(&r, policy, &p, &s, |body| {
+                f(&NodeRef::of_record(&rec, policy, version_id, Some(&body)))
+            }),
         }
     }
 }
