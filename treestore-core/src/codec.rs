@@ -295,6 +295,12 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// The next `n` bytes as they are (a field whose length the record gives elsewhere).
+    #[inline(always)]
+    pub fn raw(&mut self, n: usize) -> Result<&'a [u8]> {
+        self.take(n)
+    }
+
     #[inline(always)]
     fn len(&mut self) -> Result<usize> {
         let n = self.uvar()?;

@@ -17,7 +17,7 @@ pub(crate) use append::TEST_ENCODE_BESIDE;
 use super::block::{
     apply_edit, decode_posting_positions, push_gap, BlockColumns, Posting, PostingView, TermEdit,
 };
-use super::layout::{doc_key, encode_doc, encode_term, read_df, term_key, Tables};
+use super::layout::{doc_key, encode_doc_into, encode_term, read_df, term_key, Tables};
 use super::model::Stemming;
 use super::reuse::{AnalysisCache, FieldTerm, Lookup};
 use super::write::NodeText;
@@ -413,10 +413,17 @@ impl<'a> Segment<'a> {
                 *slot += 1;
             }
         }
+        let mut value = Vec::new();
         for d in &self.docs {
             let terms = &sorted[d.first..d.first + d.count];
             let names = terms.iter().map(|&id| &*self.terms[id as usize].name);
-            let value = encode_doc(nodes[d.node].doc, d.field_len, terms.len(), names);
+            encode_doc_into(
+                &mut value,
+                nodes[d.node].doc,
+                d.field_len,
+                terms.len(),
+                names,
+            );
             tx.insert(t.docs, &doc_key(d.docnum), &value)?;
         }
         Ok(())
