@@ -43,6 +43,11 @@ impl Encoder {
         Encoder { buf }
     }
 
+    /// An encoder writing after what `buf` holds (records packed one after another).
+    pub fn appending(buf: Vec<u8>) -> Encoder {
+        Encoder { buf }
+    }
+
     pub fn finish(self) -> Vec<u8> {
         self.buf
     }

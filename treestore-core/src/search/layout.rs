@@ -127,6 +127,11 @@ pub(crate) fn doc_key(docnum: u64) -> Vec<u8> {
     KeyBuilder::new().u64(docnum).finish()
 }
 
+/// [`doc_key`] built in `b` (a caller's buffer, reused from record to record).
+pub(crate) fn doc_key_in(b: &mut KeyBuilder, docnum: u64) -> &[u8] {
+    b.clear().u64(docnum).as_slice()
+}
+
 pub(crate) fn read_doc_key(key: &[u8]) -> Result<u64> {
     let mut r = KeyReader::new(key);
     let d = r.u64()?;
@@ -336,8 +341,7 @@ pub(crate) struct DocRec {
     pub terms: Vec<String>,
 }
 
-/// A [`DocRec`] value from borrowed parts, written into `out` (emptied first): `count` terms,
-/// sorted.
+/// A [`DocRec`] value from borrowed parts, appended to `out`: `count` terms, sorted.
 pub(crate) fn encode_doc_into<'a>(
     out: &mut Vec<u8>,
     doc: &DocRef,
@@ -345,7 +349,7 @@ pub(crate) fn encode_doc_into<'a>(
     count: usize,
     terms: impl Iterator<Item = &'a str>,
 ) {
-    let mut e = Encoder::reusing(std::mem::take(out));
+    let mut e = Encoder::appending(std::mem::take(out));
     e.u8(doc_terms::FRONT_CODED)
         .str(&doc.policy_id)
         .str(&doc.version_id)
