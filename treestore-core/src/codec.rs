@@ -61,8 +61,20 @@ impl Encoder {
         self.u8(u8::from(v))
     }
 
-    /// An unsigned integer, LEB128.
+    /// An unsigned integer, LEB128. Most integers of records (lengths, counts, small
+    /// numbers) take one byte: that case is inlined into the record encoders.
+    #[inline]
     pub fn uvar(&mut self, v: u64) -> &mut Self {
+        if v < 0x80 {
+            self.buf.push(v as u8);
+            return self;
+        }
+        self.uvar_long(v)
+    }
+
+    /// [`Self::uvar`] of two bytes or more.
+    #[inline(never)]
+    fn uvar_long(&mut self, v: u64) -> &mut Self {
         let (bytes, n) = uvar_bytes(v);
         self.buf.extend_from_slice(&bytes[..n]);
         self
