@@ -43,6 +43,11 @@ impl Encoder {
         Encoder { buf }
     }
 
+    /// An encoder writing after what `buf` holds (records packed one after another).
+    pub fn appending(buf: Vec<u8>) -> Encoder {
+        Encoder { buf }
+    }
+
     pub fn finish(self) -> Vec<u8> {
         self.buf
     }
@@ -56,8 +61,20 @@ impl Encoder {
         self.u8(u8::from(v))
     }
 
-    /// An unsigned integer, LEB128.
+    /// An unsigned integer, LEB128. Most integers of records (lengths, counts, small
+    /// numbers) take one byte: that case is inlined into the record encoders.
+    #[inline]
     pub fn uvar(&mut self, v: u64) -> &mut Self {
+        if v < 0x80 {
+            self.buf.push(v as u8);
+            return self;
+        }
+        self.uvar_long(v)
+    }
+
+    /// [`Self::uvar`] of two bytes or more.
+    #[inline(never)]
+    fn uvar_long(&mut self, v: u64) -> &mut Self {
         let (bytes, n) = uvar_bytes(v);
         self.buf.extend_from_slice(&bytes[..n]);
         self
@@ -293,6 +310,12 @@ impl<'a> Decoder<'a> {
             }
             None => Err(self.past_end(N)),
         }
+    }
+
+    /// The next `n` bytes as they are (a field whose length the record gives elsewhere).
+    #[inline(always)]
+    pub fn raw(&mut self, n: usize) -> Result<&'a [u8]> {
+        self.take(n)
     }
 
     #[inline(always)]

@@ -10,8 +10,8 @@
 //! Sharing: each node record keeps its text's SipHash-1-3-128 and length. Storing a version first
 //! collects the stored texts of its *base* versions (the version it replaces and the policy's
 //! latest version) by hash; a new text whose hash and length match one of them, or an earlier text
-//! of the same version, is compared byte for byte with the stored body (a different text with the
-//! same hash is simply stored anew) and then shared: its owner's reference count goes up. So a
+//! of the same version, is compared byte for byte with the stored body, or with the text itself
+//! when this write stored it (a different text with the same hash is simply stored anew) and then shared: its owner's reference count goes up. So a
 //! policy whose versions change a few sections stores each unchanged text once, wherever it moves
 //! in the tree. Texts are not shared across policies.
 //!
@@ -192,32 +192,46 @@ fn chunks(text: &str, len: usize) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// The texts a new version may share, by hash.
+/// The texts a new version may share, by hash, and the bodies the write has stored so far.
 #[derive(Default)]
-pub(crate) struct TextPool {
+pub(crate) struct TextPool<'a> {
     /// Keys are SipHash outputs already: Fx (one multiply per word) spreads them.
     by_hash: FxHashMap<[u8; 16], StoredText>,
+    /// The texts this write stored, by owner `(vid, pos)`: a match owned by one of them is
+    /// compared in memory instead of read back (vids are never reused, so the body under such
+    /// an owner is this text while any record offers it).
+    written: FxHashMap<(u64, u32), &'a str>,
 }
 
-impl TextPool {
+impl<'a> TextPool<'a> {
     /// Offers a stored text for sharing.
     pub(crate) fn offer(&mut self, s: StoredText) {
         self.by_hash.entry(s.hash).or_insert(s);
     }
+
+    /// Forgets the offered texts (a new version offers its own base versions'), keeping the
+    /// bodies written.
+    pub(crate) fn new_version(&mut self) {
+        self.by_hash.clear();
+    }
 }
 
 /// Stores `text` for the node at `(vid, pos)`, or shares an equal text from `pool`.
-pub(crate) fn store(
+pub(crate) fn store<'a>(
     tx: &mut WriteTxn,
     t: Table,
-    pool: &mut TextPool,
+    pool: &mut TextPool<'a>,
     (vid, pos): (u64, u32),
-    text: &str,
+    text: &'a str,
 ) -> Result<StoredText> {
     let hash = text_hash(text);
     let len = text.len() as u64;
     if let Some(c) = pool.by_hash.get(&hash).filter(|c| c.len == len).copied() {
-        if body_equals(tx, t, &c, text)? {
+        let equal = match pool.written.get(&(c.owner_vid, c.owner_pos)) {
+            Some(&body) => body == text,
+            None => body_equals(tx, t, &c, text)?,
+        };
+        if equal {
             retain(tx, t, &c)?;
             return Ok(c);
         }
@@ -234,6 +248,7 @@ pub(crate) fn store(
         hash,
     };
     pool.offer(s);
+    pool.written.insert((vid, pos), text);
     Ok(s)
 }
 
@@ -559,6 +574,33 @@ mod tests {
         release(&mut tx, t, &s).unwrap();
         assert_eq!(tx.table_len(t).unwrap(), 0);
         assert!(read(&tx, t, &s, &mut Finger::new()).is_err());
+    }
+
+    #[test]
+    fn texts_written_by_the_batch_are_compared_in_memory_and_shared_only_when_equal() {
+        use crate::db::ReadOps;
+        let db = super::super::tests::support::mem_db();
+        let mut tx = db.begin_write().unwrap();
+        let t = tx.table(super::super::record::TEXTS).unwrap();
+        let (a, b) = ("a".repeat(700), "b".repeat(700));
+        let mut pool = TextPool::default();
+        let first = store(&mut tx, t, &mut pool, (9, 0), &a).unwrap();
+        pool.new_version();
+        pool.offer(first);
+        // Equal: shared, its owner's count now 2.
+        assert_eq!(store(&mut tx, t, &mut pool, (10, 0), &a).unwrap(), first);
+        assert_eq!(count(&tx, t, &first).unwrap(), 2);
+        // A different text under the same hash and length (a collision, faked): stored anew.
+        pool.new_version();
+        pool.offer(StoredText {
+            hash: text_hash(&b),
+            ..first
+        });
+        let other = store(&mut tx, t, &mut pool, (11, 0), &b).unwrap();
+        assert_eq!((other.owner_vid, other.owner_pos), (11, 0));
+        assert_eq!(read(&tx, t, &other, &mut Finger::new()).unwrap(), b);
+        assert_eq!(read(&tx, t, &first, &mut Finger::new()).unwrap(), a);
+        assert_eq!(tx.table_len(t).unwrap(), 3, "two bodies and a count");
     }
 
     #[test]

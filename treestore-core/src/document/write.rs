@@ -65,11 +65,12 @@ pub fn store_document(tx: &mut WriteTxn, document: &Document, nodes: &[Node]) ->
         let doc_tables = DocTables::open(tx)?;
         let ver_tables = VerTables::open(tx)?;
         let mut keys = KeyBuilder::with_capacity(64);
+        let mut pool = TextPool::default();
         store_planned(
             tx,
             &doc_tables,
             &ver_tables,
-            &mut keys,
+            (&mut keys, &mut pool),
             document,
             nodes,
             &plan,
@@ -100,33 +101,36 @@ pub(crate) fn store_batch(
         let doc_tables = DocTables::open(tx)?;
         let ver_tables = VerTables::open(tx)?;
         let mut keys = KeyBuilder::with_capacity(64);
+        let mut pool = TextPool::default();
         for ((doc, nodes), plan) in documents.iter().zip(&plans) {
-            store_planned(tx, &doc_tables, &ver_tables, &mut keys, doc, nodes, plan)?;
+            let ctx = (&mut keys, &mut pool);
+            store_planned(tx, &doc_tables, &ver_tables, ctx, doc, nodes, plan)?;
         }
         Ok(documents.len() as u64)
     })
 }
 
 #[allow(clippy::too_many_arguments)]
-fn store_planned(
+/// `(keys, pool)`: the batch's key buffer and text pool (which keeps the texts the batch wrote).
+fn store_planned<'a>(
     tx: &mut WriteTxn,
     dt: &DocTables,
     vt: &VerTables,
-    keys: &mut KeyBuilder,
+    (keys, pool): (&mut KeyBuilder, &mut TextPool<'a>),
     document: &Document,
-    nodes: &[Node],
+    nodes: &'a [Node],
     plan: &Plan,
 ) -> Result<Document> {
     let old = catalog::existing(tx, vt, &document.policy_id, &document.version_id)?;
     let doc = finish_header(document, nodes, plan, old.as_ref());
     catalog::check_effective(tx, vt, &doc)?;
-    let mut pool = TextPool::default();
+    pool.new_version();
     let latest = catalog::latest_vid(tx, vt, &doc.policy_id)?;
     for base in old.as_ref().map(|o| o.vid).into_iter().chain(latest) {
-        offer_texts(tx, dt, base, &mut pool)?;
+        offer_texts(tx, dt, base, pool)?;
     }
     let vid = catalog::allocate_vid(tx, vt)?;
-    write_nodes(tx, dt, keys, &doc, vid, nodes, plan, &mut pool)?;
+    write_nodes(tx, dt, keys, &doc, vid, nodes, plan, pool)?;
     let id_hint = IdHint::detect(plan.order.iter().map(|&i| nodes[i].node_id.as_str()));
     catalog::put(tx, vt, &doc, vid, id_hint.as_ref(), old.as_ref())?;
     if let Some(old) = &old {
@@ -159,7 +163,7 @@ fn finish_header(
 }
 
 /// Offers the stored texts of version `vid` for sharing.
-fn offer_texts(tx: &WriteTxn, t: &DocTables, vid: u64, pool: &mut TextPool) -> Result<()> {
+fn offer_texts(tx: &WriteTxn, t: &DocTables, vid: u64, pool: &mut TextPool<'_>) -> Result<()> {
     for kv in tx.prefix(t.nodes, &vid_prefix(vid))? {
         let (_, v) = kv?;
         if let Some(s) = decode_stored_text(&v)? {
@@ -173,15 +177,15 @@ fn offer_texts(tx: &WriteTxn, t: &DocTables, vid: u64, pool: &mut TextPool) -> R
     clippy::too_many_arguments,
     reason = "the write context, passed down once"
 )]
-fn write_nodes(
+fn write_nodes<'a>(
     tx: &mut WriteTxn,
     t: &DocTables,
     keys: &mut KeyBuilder,
     doc: &Document,
     vid: u64,
-    nodes: &[Node],
+    nodes: &'a [Node],
     plan: &Plan,
-    pool: &mut TextPool,
+    pool: &mut TextPool<'a>,
 ) -> Result<()> {
     let mut page_levels = 0u64;
     let mut id_run = KeyRun::default();
@@ -230,7 +234,7 @@ fn write_nodes(
         };
         encode_node_into(&fields, &mut record);
         let key = node_key(keys, vid, pos);
-        if let TextRefBorrowed::Inline(s) = fields.text {
+        if let (TextRefBorrowed::Inline(_), Some(s)) = (fields.text, n.text.as_deref()) {
             // A small text that would push its record out of the leaf into an overflow page is
             // stored apart after all (short ones never are: they cost less than a reference).
             if s.len() > INLINE_TEXT_MAX && record.len() > max_inline_value(page_size, key.len()) {

@@ -1,6 +1,7 @@
 //! Table names, key builders, document numbers and the records of every table but the postings
 //! (see `block`). The byte layouts are documented in the module doc of [`crate::search`].
 
+use super::doc_terms;
 use super::model::{DocRef, FieldWeights, SearchSettings, Stemming};
 use crate::codec::{Decoder, Encoder};
 use crate::db::{ReadOps, Table, WriteTxn};
@@ -124,6 +125,11 @@ pub(crate) fn node_key_in<'b>(b: &'b mut KeyBuilder, doc: &DocRef) -> &'b [u8] {
 
 pub(crate) fn doc_key(docnum: u64) -> Vec<u8> {
     KeyBuilder::new().u64(docnum).finish()
+}
+
+/// [`doc_key`] built in `b` (a caller's buffer, reused from record to record).
+pub(crate) fn doc_key_in(b: &mut KeyBuilder, docnum: u64) -> &[u8] {
+    b.clear().u64(docnum).as_slice()
 }
 
 pub(crate) fn read_doc_key(key: &[u8]) -> Result<u64> {
@@ -326,7 +332,8 @@ pub(crate) fn decode_node(v: &[u8]) -> Result<u64> {
 }
 
 /// `fts.docs` value: who the document is, its field lengths and its distinct terms (sorted), so
-/// that removing it needs no text and leaves no posting behind.
+/// that removing it needs no text and leaves no posting behind. The terms are front-coded
+/// (record format 2, see [`super::doc_terms`]); values of format 1 are read too.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DocRec {
     pub doc: DocRef,
@@ -334,63 +341,69 @@ pub(crate) struct DocRec {
     pub terms: Vec<String>,
 }
 
-/// A [`DocRec`] value from borrowed parts: `count` terms, sorted.
-pub(crate) fn encode_doc<'a>(
+/// A [`DocRec`] value from borrowed parts, appended to `out`: `count` terms, sorted.
+pub(crate) fn encode_doc_into<'a>(
+    out: &mut Vec<u8>,
     doc: &DocRef,
     field_len: [u64; 3],
     count: usize,
     terms: impl Iterator<Item = &'a str>,
-) -> Vec<u8> {
-    let mut e = Encoder::with_capacity(32 + count * 12);
-    e.u8(FORMAT)
+) {
+    let mut e = Encoder::appending(std::mem::take(out));
+    e.u8(doc_terms::FRONT_CODED)
         .str(&doc.policy_id)
         .str(&doc.version_id)
         .str(&doc.node_id);
     for l in field_len {
         e.uvar(l);
     }
-    e.uvar(count as u64);
-    for term in terms {
-        e.str(term);
+    *out = e.finish();
+    doc_terms::encode_terms(out, count, terms);
+}
+
+/// The record format of an `fts.docs` value (either of the two this build reads) and its
+/// document.
+fn decode_doc_head<'v>(v: &'v [u8]) -> Result<(Decoder<'v>, u8, DocRef)> {
+    let mut d = Decoder::new(v, "fts.docs");
+    let format = d.u8()?;
+    if format != doc_terms::STRING_LIST && format != doc_terms::FRONT_CODED {
+        return Err(Error::corruption(format!(
+            "fts.docs record has format {format}, this build reads {} and {}",
+            doc_terms::STRING_LIST,
+            doc_terms::FRONT_CODED
+        )));
     }
-    e.finish()
+    let doc = DocRef {
+        policy_id: d.string()?,
+        version_id: d.string()?,
+        node_id: d.string()?,
+    };
+    Ok((d, format, doc))
 }
 
 /// Decodes a document's reference and, without copying the others, its terms that start with
 /// one of `prefixes` (none are read when there is no prefix).
 pub(crate) fn decode_doc_hit(v: &[u8], prefixes: &[&str]) -> Result<(DocRef, Vec<String>)> {
-    let mut d = Decoder::new(v, "fts.docs");
-    check_format(&mut d, "fts.docs")?;
-    let doc = DocRef {
-        policy_id: d.string()?,
-        version_id: d.string()?,
-        node_id: d.string()?,
-    };
+    let (mut d, format, doc) = decode_doc_head(v)?;
     let mut matched = Vec::new();
     if !prefixes.is_empty() {
         for _ in 0..3 {
             d.uvar()?;
         }
-        for _ in 0..d.uvar()? {
-            let term = d.str()?;
+        doc_terms::for_each_term(&mut d, format, |term| {
             if prefixes.iter().any(|p| term.starts_with(p)) {
                 matched.push(term.to_string());
             }
-        }
+            Ok(())
+        })?;
     }
     Ok((doc, matched))
 }
 
 pub(crate) fn decode_doc(v: &[u8]) -> Result<DocRec> {
-    let mut d = Decoder::new(v, "fts.docs");
-    check_format(&mut d, "fts.docs")?;
-    let doc = DocRef {
-        policy_id: d.string()?,
-        version_id: d.string()?,
-        node_id: d.string()?,
-    };
+    let (mut d, format, doc) = decode_doc_head(v)?;
     let field_len = [d.uvar()?, d.uvar()?, d.uvar()?];
-    let terms = d.str_list()?;
+    let terms = doc_terms::decode_terms(&mut d, format)?;
     Ok(DocRec {
         doc,
         field_len,

@@ -75,7 +75,10 @@
 //! # Tables
 //!
 //! Keys are [`crate::keys`] tuples; values are [`crate::codec`] records whose first byte is the
-//! format version (1). Integers in values are LEB128.
+//! format version (1; 2 for `fts.docs` values whose terms are front-coded, beside which values
+//! of format 1, a plain string list, are still read). Integers in values are LEB128. A front-coded
+//! list is its count, then per term one byte `shared << 4 | suffix` (a nibble of 15: 15 plus a
+//! LEB128 after the byte), then the suffix: the bytes after those it shares with the term before.
 //!
 //! | table           | key                              | value                                                        |
 //! |-----------------|----------------------------------|--------------------------------------------------------------|
@@ -84,7 +87,7 @@
 //! | `fts.policies`  | `(policy_id)`                    | policy number, next version number                           |
 //! | `fts.versions`  | `(policy_id, version_id)`        | version number, next node number                             |
 //! | `fts.nodes`     | `(policy_id, version_id, node_id)` | docnum                                                     |
-//! | `fts.docs`      | `(docnum u64)`                   | policy_id, version_id, node_id, tokens per field (3), distinct terms (sorted list) |
+//! | `fts.docs`      | `(docnum u64)`                   | policy_id, version_id, node_id, tokens per field (3), distinct terms (sorted, front-coded; format 2) |
 //! | `fts.terms`     | `(term)`                         | document frequency                                           |
 //! | `fts.postings`  | `(term, first docnum u64)`       | n, then per posting: docnum delta, field mask u8, tf per field in the mask, document tokens |
 //! | `fts.positions` | same key as its postings block   | n, then per posting and field in the mask: tf position gaps  |
@@ -126,6 +129,7 @@ mod analyze;
 mod block;
 mod check;
 mod cursor;
+mod doc_terms;
 mod handle;
 mod layout;
 mod model;

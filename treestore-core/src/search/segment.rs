@@ -17,13 +17,17 @@ pub(crate) use append::TEST_ENCODE_BESIDE;
 use super::block::{
     apply_edit, decode_posting_positions, push_gap, BlockColumns, Posting, PostingView, TermEdit,
 };
-use super::layout::{doc_key, encode_doc, encode_term, read_df, term_key, Tables};
+use super::layout::{doc_key_in, encode_doc_into, encode_term, read_df, term_key, Tables};
 use super::model::Stemming;
 use super::reuse::{AnalysisCache, FieldTerm, Lookup};
 use super::write::NodeText;
 use crate::db::WriteTxn;
 use crate::error::{Error, Result};
 use crate::hash::FxHashMap;
+use crate::keys::KeyBuilder;
+
+/// `fts.docs` records inserted in one run (bounds the run's buffers).
+const DOCS_RUN: usize = 1024;
 
 /// Positions a segment holds before it is written out (bounds its memory, ~1 GiB, and keeps
 /// offsets within `u32`: one node adds fewer than 2^27).
@@ -401,9 +405,43 @@ impl<'a> Segment<'a> {
         nodes: &[NodeText<'_>],
         order: &[u32],
     ) -> Result<()> {
-        // Each document's terms in term order from one pass over the terms in term order (its
-        // postings transposed), instead of a sort per document: a document has a posting in
-        // each term of its `doc_terms` range and in no other.
+        let sorted = self.doc_terms_in_order(order);
+        // Records in runs: keys and values packed into two buffers, inserted in node order
+        // through one walk to the tree's last leaf per run (the tree an insert per record makes).
+        let (mut keys, mut values) = (Vec::new(), Vec::new());
+        let mut ends: Vec<(usize, usize)> = Vec::with_capacity(DOCS_RUN);
+        let mut key = KeyBuilder::with_capacity(16);
+        for run in self.docs.chunks(DOCS_RUN) {
+            keys.clear();
+            values.clear();
+            ends.clear();
+            for d in run {
+                let terms = &sorted[d.first..d.first + d.count];
+                let names = terms.iter().map(|&id| &*self.terms[id as usize].name);
+                keys.extend_from_slice(doc_key_in(&mut key, d.docnum));
+                let doc = nodes[d.node].doc;
+                encode_doc_into(&mut values, doc, d.field_len, terms.len(), names);
+                ends.push((keys.len(), values.len()));
+            }
+            let mut at = (0, 0);
+            let entries: Vec<(&[u8], &[u8])> = ends
+                .iter()
+                .map(|&(k, v)| {
+                    let entry = (&keys[at.0..k], &values[at.1..v]);
+                    at = (k, v);
+                    entry
+                })
+                .collect();
+            tx.insert_run(t.docs, &entries)?;
+        }
+        Ok(())
+    }
+
+    /// Each document's terms in term order (`order`), where `doc_terms` holds them in the order
+    /// they came: from one pass over the terms in term order (their postings transposed), not a
+    /// sort per document, since a document has a posting in each term of its `doc_terms` range
+    /// and in no other.
+    fn doc_terms_in_order(&self, order: &[u32]) -> Vec<u32> {
         let mut next: Vec<usize> = self.docs.iter().map(|d| d.first).collect();
         let mut sorted = vec![0u32; self.doc_terms.len()];
         for &id in order {
@@ -413,13 +451,7 @@ impl<'a> Segment<'a> {
                 *slot += 1;
             }
         }
-        for d in &self.docs {
-            let terms = &sorted[d.first..d.first + d.count];
-            let names = terms.iter().map(|&id| &*self.terms[id as usize].name);
-            let value = encode_doc(nodes[d.node].doc, d.field_len, terms.len(), names);
-            tx.insert(t.docs, &doc_key(d.docnum), &value)?;
-        }
-        Ok(())
+        sorted
     }
 
     /// An owned posting, for the general edit.

@@ -464,14 +464,27 @@ impl Plan {
                 tx.insert(t.versions, &version_key(p, v), &encode_version(rec))?;
             }
         }
+        // One run, in the order the nodes came (the tree an insert per entry makes): keys and
+        // values packed into one buffer, so no entry allocates.
         let mut key = KeyBuilder::with_capacity(64);
+        let mut bytes = Vec::new();
+        let mut ends = Vec::with_capacity(self.new_nodes.len());
         for &(i, d) in &self.new_nodes {
-            tx.insert(
-                t.nodes,
-                node_key_in(&mut key, nodes[i].doc),
-                &encode_node(d),
-            )?;
+            bytes.extend_from_slice(node_key_in(&mut key, nodes[i].doc));
+            let key_end = bytes.len();
+            bytes.extend_from_slice(&encode_node(d));
+            ends.push((key_end, bytes.len()));
         }
+        let mut at = 0;
+        let run: Vec<(&[u8], &[u8])> = ends
+            .iter()
+            .map(|&(k, v)| {
+                let entry = (&bytes[at..k], &bytes[k..v]);
+                at = v;
+                entry
+            })
+            .collect();
+        tx.insert_run(t.nodes, &run)?;
         Ok(())
     }
 }
