@@ -339,7 +339,7 @@ pub(crate) fn read_keyed<R: ReadOps + ?Sized>(
     key: &mut KeyBuilder,
 ) -> Result<String> {
     let first = first_chunk(tx, t, s, finger, key)?;
-    join(tx, t, s, &first, None, finger, key)
+    join(tx, t, s, FirstChunk::found(&first), finger, key)
 }
 
 /// The first chunk of `s`, looked up through `finger`, its cache lines asked for.
@@ -384,8 +384,7 @@ fn join<R: ReadOps + ?Sized>(
     tx: &R,
     t: Table,
     s: &StoredText,
-    first: &[u8],
-    at: Option<LeafSlot>,
+    FirstChunk { body: first, at }: FirstChunk<'_>,
     finger: &mut Finger,
     key: &mut KeyBuilder,
 ) -> Result<String> {
@@ -434,27 +433,40 @@ pub(crate) fn read_with<R: ReadOps + ?Sized, T>(
     // Every line of the chunk is asked for at once: the check then waits for about one miss,
     // not one per line as it walks the body.
     let first = first_chunk(tx, t, s, finger, key)?;
-    finish_with(tx, t, s, &first, None, finger, key, f)
+    finish_with(tx, t, s, FirstChunk::found(&first), finger, key, f)
 }
 
-/// [`read_with`] from the first chunk `first` in hand (found at slot `at`, when known): `f` of
-/// the body borrowed from it when it is the whole body, else of the chunks joined.
-#[allow(clippy::too_many_arguments)]
+/// A text's first chunk in hand, and the leaf slot it was read from when known (its further
+/// chunks are then tried in the slots after it).
+#[derive(Clone, Copy)]
+pub(crate) struct FirstChunk<'b> {
+    pub body: &'b [u8],
+    pub at: Option<LeafSlot>,
+}
+
+impl<'b> FirstChunk<'b> {
+    /// A first chunk found by a lookup (its slot not known).
+    pub(crate) fn found(body: &'b [u8]) -> FirstChunk<'b> {
+        FirstChunk { body, at: None }
+    }
+}
+
+/// [`read_with`] from the first chunk in hand: `f` of the body borrowed from it when it is the
+/// whole body, else of the chunks joined.
 pub(crate) fn finish_with<R: ReadOps + ?Sized, T>(
     tx: &R,
     t: Table,
     s: &StoredText,
-    first: &[u8],
-    at: Option<LeafSlot>,
+    first: FirstChunk<'_>,
     finger: &mut Finger,
     key: &mut KeyBuilder,
     f: impl FnOnce(Cow<'_, str>) -> Result<T>,
 ) -> Result<T> {
-    if first.len() as u64 == s.len {
-        return f(Cow::Borrowed(checked_str(s, first)?));
+    if first.body.len() as u64 == s.len {
+        return f(Cow::Borrowed(checked_str(s, first.body)?));
     }
     // Joined from the chunk in hand (not read again).
-    f(Cow::Owned(join(tx, t, s, first, at, finger, key)?))
+    f(Cow::Owned(join(tx, t, s, first, finger, key)?))
 }
 
 /// `body`, the whole body of `s` borrowed from its one chunk, as its text: UTF-8 (its length is

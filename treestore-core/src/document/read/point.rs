@@ -156,7 +156,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                 (first, at, true)
             }
         };
-        let got = text::finish_with(tx, t, s, &first, at, &mut finger, &mut key, f);
+        let first = text::FirstChunk { body: &first, at };
+        let got = text::finish_with(tx, t, s, first, &mut finger, &mut key, f);
         *self.keys.borrow_mut() = key;
         if looked_up {
             r.hints.set(TEXT_HINT, finger.above_leaf());
