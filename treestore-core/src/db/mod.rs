@@ -5,6 +5,7 @@ mod backup;
 mod checkpoint;
 mod combine;
 mod integrity;
+pub(crate) mod key_run;
 mod open;
 mod options;
 mod read;

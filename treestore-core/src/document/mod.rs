@@ -107,7 +107,6 @@ pub mod gen;
 mod handle;
 pub(crate) mod id_pos;
 mod indexing;
-mod key_run;
 mod model;
 pub mod pageindex;
 mod pages;

@@ -24,8 +24,8 @@ use crate::db::{ReadOps, Table};
 use crate::error::{Error, Result};
 use crate::keys::{prefix_successor, KeyBuilder, KeyReader};
 
-use super::key_run::KeyRun;
 use super::model::{MAX_PAGE, MAX_PAGE_RANGES};
+use crate::db::key_run::KeyRun;
 
 /// The level and bin a range `[s, e]` is filed under.
 pub(crate) fn placement(s: u32, e: u32) -> (u32, u32) {

@@ -163,7 +163,7 @@ fn chunk_key(owner_vid: u64, owner_pos: u32, i: u32) -> Vec<u8> {
 
 /// The key of chunk `i` of a body (chunk 0 is under the body key itself), built in `k` (a caller's
 /// buffer, reused from chunk to chunk).
-fn chunk_key_in(k: &mut KeyBuilder, owner_vid: u64, owner_pos: u32, i: u32) -> &[u8] {
+pub(crate) fn chunk_key_in(k: &mut KeyBuilder, owner_vid: u64, owner_pos: u32, i: u32) -> &[u8] {
     k.clear().u64(owner_vid).u32(owner_pos).bool(false);
     if i > 0 {
         k.u32(i);
@@ -350,8 +350,8 @@ pub(crate) fn first_chunk<'t, R: ReadOps + ?Sized>(
     finger: &mut Finger,
     key: &mut KeyBuilder,
 ) -> Result<Bytes<'t>> {
-    key.clear().u64(s.owner_vid).u32(s.owner_pos).bool(false);
-    let Some(first) = tx.get_near(t, key.as_slice(), finger)? else {
+    let first_key = chunk_key_in(key, s.owner_vid, s.owner_pos, 0);
+    let Some(first) = tx.get_near(t, first_key, finger)? else {
         return Err(missing(s));
     };
     crate::btree::prefetch(&first);
@@ -368,8 +368,7 @@ pub(crate) fn first_chunk_at<'t, R: ReadOps + ?Sized>(
     at: LeafSlot,
     key: &mut KeyBuilder,
 ) -> Option<Bytes<'t>> {
-    key.clear().u64(s.owner_vid).u32(s.owner_pos).bool(false);
-    let first = tx.value_at_slot(t, at, key.as_slice())?;
+    let first = tx.value_at_slot(t, at, chunk_key_in(key, s.owner_vid, s.owner_pos, 0))?;
     crate::btree::prefetch(&first);
     Some(first)
 }
@@ -394,18 +393,14 @@ fn join<R: ReadOps + ?Sized>(
     let mut held: Option<Bytes<'_>> = None;
     let mut i = 1u32;
     while have < s.len {
-        key.clear()
-            .u64(s.owner_vid)
-            .u32(s.owner_pos)
-            .bool(false)
-            .u32(i);
+        let chunk_key = chunk_key_in(key, s.owner_vid, s.owner_pos, i);
         let beside = at.and_then(|at| {
             let slot = at.slot.checked_add(u16::try_from(i).ok()?)?;
-            tx.value_at_slot(t, LeafSlot { slot, ..at }, key.as_slice())
+            tx.value_at_slot(t, LeafSlot { slot, ..at }, chunk_key)
         });
         let chunk = match beside {
             Some(chunk) => chunk,
-            None => match tx.get_near(t, key.as_slice(), finger)? {
+            None => match tx.get_near(t, chunk_key, finger)? {
                 Some(chunk) => chunk,
                 None => break,
             },

@@ -11,7 +11,6 @@ use crate::version::write::{self as catalog, VerTables};
 
 use super::id_pos::IdHint;
 use super::indexing::{with_index, Analysis};
-use super::key_run::KeyRun;
 use super::model::{Document, Node};
 use super::pages;
 use super::record::{
@@ -22,6 +21,7 @@ use super::record::{
 use super::text::{self, TextPool, INLINE_TEXT_MAX};
 use super::validate::{plan, Plan};
 use crate::btree::max_inline_value;
+use crate::db::key_run::KeyRun;
 
 /// The node tables, opened once per write.
 pub(crate) struct DocTables {

@@ -21,6 +21,7 @@ use super::layout::{doc_key_in, encode_doc_into, encode_term, read_df, term_key,
 use super::model::Stemming;
 use super::reuse::{AnalysisCache, FieldTerm, Lookup};
 use super::write::NodeText;
+use crate::db::key_run::KeyRun;
 use crate::db::WriteTxn;
 use crate::error::{Error, Result};
 use crate::hash::FxHashMap;
@@ -406,33 +407,20 @@ impl<'a> Segment<'a> {
         order: &[u32],
     ) -> Result<()> {
         let sorted = self.doc_terms_in_order(order);
-        // Records in runs: keys and values packed into two buffers, inserted in node order
-        // through one walk to the tree's last leaf per run (the tree an insert per record makes).
-        let (mut keys, mut values) = (Vec::new(), Vec::new());
-        let mut ends: Vec<(usize, usize)> = Vec::with_capacity(DOCS_RUN);
+        // Records in runs, inserted in node order through one walk to the tree's last leaf per
+        // run (the tree an insert per record makes).
+        let mut records = KeyRun::default();
         let mut key = KeyBuilder::with_capacity(16);
         for run in self.docs.chunks(DOCS_RUN) {
-            keys.clear();
-            values.clear();
-            ends.clear();
             for d in run {
                 let terms = &sorted[d.first..d.first + d.count];
                 let names = terms.iter().map(|&id| &*self.terms[id as usize].name);
-                keys.extend_from_slice(doc_key_in(&mut key, d.docnum));
                 let doc = nodes[d.node].doc;
-                encode_doc_into(&mut values, doc, d.field_len, terms.len(), names);
-                ends.push((keys.len(), values.len()));
+                records.push_with(doc_key_in(&mut key, d.docnum), |value| {
+                    encode_doc_into(value, doc, d.field_len, terms.len(), names)
+                });
             }
-            let mut at = (0, 0);
-            let entries: Vec<(&[u8], &[u8])> = ends
-                .iter()
-                .map(|&(k, v)| {
-                    let entry = (&keys[at.0..k], &values[at.1..v]);
-                    at = (k, v);
-                    entry
-                })
-                .collect();
-            tx.insert_run(t.docs, &entries)?;
+            records.insert_in_push_order(tx, t.docs)?;
         }
         Ok(())
     }

@@ -15,6 +15,7 @@ use super::layout::{
 };
 use super::model::{validate_id, DocRef, Field, SearchSettings, Stemming, MAX_FIELD_LEN};
 use super::segment::{update_df, Segment};
+use crate::db::key_run::KeyRun;
 use crate::db::{ReadOps, Table, WriteTxn};
 use crate::error::{Error, Result};
 use crate::keys::KeyBuilder;
@@ -464,27 +465,13 @@ impl Plan {
                 tx.insert(t.versions, &version_key(p, v), &encode_version(rec))?;
             }
         }
-        // One run, in the order the nodes came (the tree an insert per entry makes): keys and
-        // values packed into one buffer, so no entry allocates.
+        // One run, in the order the nodes came (the tree an insert per entry makes).
         let mut key = KeyBuilder::with_capacity(64);
-        let mut bytes = Vec::new();
-        let mut ends = Vec::with_capacity(self.new_nodes.len());
+        let mut run = KeyRun::default();
         for &(i, d) in &self.new_nodes {
-            bytes.extend_from_slice(node_key_in(&mut key, nodes[i].doc));
-            let key_end = bytes.len();
-            bytes.extend_from_slice(&encode_node(d));
-            ends.push((key_end, bytes.len()));
+            run.push(node_key_in(&mut key, nodes[i].doc), &encode_node(d));
         }
-        let mut at = 0;
-        let run: Vec<(&[u8], &[u8])> = ends
-            .iter()
-            .map(|&(k, v)| {
-                let entry = (&bytes[at..k], &bytes[k..v]);
-                at = v;
-                entry
-            })
-            .collect();
-        tx.insert_run(t.nodes, &run)?;
+        run.insert_in_push_order(tx, t.nodes)?;
         Ok(())
     }
 }

@@ -150,8 +150,8 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                     }
                 };
                 let at = finger.last_page().and_then(|leaf| {
-                    key.clear().u64(s.owner_vid).u32(s.owner_pos).bool(false);
-                    tx.slot_of(t, leaf, key.as_slice()).ok().flatten()
+                    let first_key = text::chunk_key_in(&mut key, s.owner_vid, s.owner_pos, 0);
+                    tx.slot_of(t, leaf, first_key).ok().flatten()
                 });
                 (first, at, true)
             }
