@@ -18,6 +18,7 @@ pub mod document;
 pub mod error;
 mod hash;
 pub mod keys;
+mod machine;
 pub mod metadata;
 pub mod metrics;
 pub mod prompt;

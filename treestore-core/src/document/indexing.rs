@@ -1,32 +1,31 @@
 //! The keyword index's part of a document write: which nodes a batch indexes, in which order,
 //! and their text analysis, which needs nothing of the transaction and so runs on a second thread
-//! while the writer fills the node tables and numbers the nodes for the index. The index that
-//! results is the one a single thread makes: the analysis is the same function of the same nodes
+//! while the writer checks the versions, fills the node tables and numbers the nodes for the
+//! index, then goes on beside the writer writing the first segments. The index that results is
+//! the one a single thread makes: each segment's analysis is the same function of the same nodes
 //! in the same order, and everything that reads the transaction (docnums, old entries) happens
 //! after the node tables are written, as before.
 
-use std::collections::BTreeMap;
-use std::hash::Hasher;
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Range;
+use std::sync::mpsc::Receiver;
+
+use parking_lot::Mutex;
 
 use crate::db::WriteTxn;
 use crate::error::Result;
-use crate::hash::{FxHashSet, FxHasher};
-use crate::search::{self, cores, Analyzed, Analyzer, DocRef, Field, NodeText, Numbered};
+use crate::machine::cores;
+use crate::search::{self, Analyzed, Analyzer, DocRef, Field, NodeText, Segments};
 
 use super::model::{Document, Node};
 
 /// Batches of fewer nodes are analyzed on the writing thread (a thread costs tens of µs).
 const PARALLEL_MIN_NODES: usize = 256;
 
-/// The cost model of [`split_point`], in instructions (callgrind: on `import_speed 300 300`,
-/// where nearly every text is new, the analysis took 67k a node of about 1,670 bytes of text; on
-/// `doc_speed 100 import`, whose later versions share most texts, 30.5k a node of 529 new and
-/// 975 replayed bytes, so a replayed byte costs about 9; the writing thread takes about 18k a
-/// node before it can analyze there since its node tables are inserted in key order). A replayed
-/// field copies its kept positions and bumps its terms' frequencies.
-const ANALYZE_PER_BYTE: u64 = 40;
-const REPLAY_PER_BYTE: u64 = 9;
-const WRITE_PER_NODE: u64 = 18_000;
+/// Nodes a segment gets, about (see [`segment_ranges`]).
+const SEGMENT_NODES: usize = 512;
+/// Most segments a batch's analysis is cut into.
+const MAX_SEGMENTS: usize = 4;
 
 /// Where a batch's text analysis runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,14 +61,19 @@ fn index_targets(docs: &[(&Document, &[Node])]) -> Vec<usize> {
     last.into_values().collect()
 }
 
-/// Writes a batch whose versions are validated: `write` stores them in the node tables and the
-/// catalog (returning what it returns), then every stored node is indexed. The analysis runs
-/// beside `write` when `analysis` says so. The keyword checks run before anything is written.
-pub(crate) fn with_index<T>(
+/// Writes a batch: `validate` checks it and returns what `write` needs (nothing is written
+/// before it returns), `write` stores it in the node tables and the catalog (returning what it
+/// returns), then every stored node is indexed. The keyword checks run before anything is
+/// written too; `validate`'s errors are reported first. When `analysis` says so the analysis runs
+/// beside `validate` and `write` (on text the keyword checks passed: the analysis of a batch that
+/// `validate` rejects is thrown away), cut into segments ([`segment_ranges`]) that the two
+/// threads share (see [`Pipeline`]).
+pub(crate) fn with_index<P, T>(
     tx: &mut WriteTxn,
     docs: &[(&Document, &[Node])],
     analysis: Analysis,
-    write: impl FnOnce(&mut WriteTxn) -> Result<T>,
+    validate: impl FnOnce() -> Result<P>,
+    write: impl FnOnce(&mut WriteTxn, P) -> Result<T>,
 ) -> Result<T> {
     let targets = index_targets(docs);
     let refs: Vec<DocRef> = targets
@@ -94,50 +98,144 @@ pub(crate) fn with_index<T>(
         .collect();
     // Each node is here once (node ids are unique within a version, `targets` names each
     // version once), so the index need not check that again.
-    search::validate_fields(&texts)?;
-    let stemming = search::stemming(tx)?;
-    // The node tables first, then the index's numbering (it reads what removing replaced
-    // versions left), both while the analysis runs beside them when it does.
-    let write_and_number = |tx: &mut WriteTxn| -> Result<(T, Option<Numbered>)> {
-        let written = write(tx)?;
-        let numbered = if texts.is_empty() {
-            None
-        } else {
-            Some(search::number_nodes(tx, &texts)?)
-        };
-        Ok((written, numbered))
-    };
-    let split = split_point(&texts);
-    let (done, analyzed): (_, Vec<Analyzed<'_>>) = if analysis.beside(texts.len()) {
-        std::thread::scope(|s| {
-            let analyzer = Analyzer::new(stemming);
-            let worker = s.spawn(|| analyzer.run(&texts, 0..split));
-            let done = write_and_number(tx);
-            // The rest of the analysis, on this thread while the worker ends its share.
-            let rest = done
-                .is_ok()
-                .then(|| Analyzer::new(stemming).run(&texts, split..texts.len()));
-            // A panic there is one the writing thread would have had: pass it on.
-            let first = worker
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            (done, std::iter::once(first).chain(rest).collect())
-        })
-    } else {
-        let done = write_and_number(tx);
-        let analyzed = match &done {
-            Ok(_) if split < texts.len() => {
-                vec![Analyzer::new(stemming).run(&texts, split..texts.len())]
-            }
-            _ => Vec::new(),
-        };
-        (done, analyzed)
-    };
-    let (written, numbered) = done?;
-    if let Some(numbered) = numbered {
-        search::index_numbered(tx, &texts, numbered, analyzed)?;
+    if let Err(e) = search::validate_fields(&texts) {
+        validate()?;
+        return Err(e);
     }
-    Ok(written)
+    let stemming = search::stemming(tx)?;
+    let ranges = segment_ranges(&texts);
+    if !analysis.beside(texts.len()) {
+        let checked = validate()?;
+        let written = write(tx, checked)?;
+        if !texts.is_empty() {
+            let numbered = search::number_nodes(tx, &texts)?;
+            let mut inline = Pipeline::inline(&texts, ranges);
+            search::index_numbered(tx, &texts, numbered, &mut inline)?;
+        }
+        return Ok(written);
+    }
+    // Every segment's analyzer is made here: it takes this thread's test settings.
+    let jobs: Jobs<'_> = Mutex::new(
+        ranges
+            .iter()
+            .map(|r| (r.clone(), Analyzer::new(stemming)))
+            .collect(),
+    );
+    std::thread::scope(|s| {
+        let (send, done) = std::sync::mpsc::channel();
+        let (all, queue) = (&texts, &jobs);
+        let worker = s.spawn(move || {
+            while let Some((range, analyzer)) = queue.lock().pop_front() {
+                // The writing thread may have failed and gone: the analysis is then unused.
+                if send.send(analyzer.run(all, range)).is_err() {
+                    break;
+                }
+            }
+        });
+        let written = validate().and_then(|checked| write(tx, checked));
+        let indexed = written.and_then(|written| {
+            if texts.is_empty() {
+                return Ok(written);
+            }
+            // The index's numbering reads what removing replaced versions left.
+            let numbered = search::number_nodes(tx, &texts)?;
+            let mut pipeline = Pipeline::beside(&texts, ranges, &jobs, done);
+            search::index_numbered(tx, &texts, numbered, &mut pipeline)?;
+            Ok(written)
+        });
+        // On error the worker takes no further segment.
+        jobs.lock().clear();
+        // A panic there is one the writing thread would have had: pass it on.
+        worker
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        indexed
+    })
+}
+
+/// Segments not yet taken by either thread, in node order, with their analyzers.
+type Jobs<'a> = Mutex<VecDeque<(Range<usize>, Analyzer<'a>)>>;
+
+/// A batch's segments ([`segment_ranges`]) as the writing thread asks for them, in node order:
+/// inline, it analyzes each itself; beside, the second thread analyzes them from the front, and
+/// the writer, when the segment it needs is not ready, takes the last one nobody has taken
+/// (so both threads work until the last segments, and the writer writes each segment as soon as
+/// it is its turn and ready). Which thread analyzes a segment changes nothing in the index: the
+/// segments and their analyzers' settings are the same either way.
+struct Pipeline<'t, 'a> {
+    texts: &'t [NodeText<'a>],
+    ranges: Vec<Range<usize>>,
+    beside: Option<Beside<'t, 'a>>,
+}
+
+struct Beside<'t, 'a> {
+    jobs: &'t Jobs<'a>,
+    done: Receiver<Analyzed<'a>>,
+    /// Segments made and not yet written, by where they start.
+    ready: BTreeMap<usize, Analyzed<'a>>,
+}
+
+impl<'t, 'a> Pipeline<'t, 'a> {
+    fn inline(texts: &'t [NodeText<'a>], ranges: Vec<Range<usize>>) -> Self {
+        Pipeline {
+            texts,
+            ranges,
+            beside: None,
+        }
+    }
+
+    fn beside(
+        texts: &'t [NodeText<'a>],
+        ranges: Vec<Range<usize>>,
+        jobs: &'t Jobs<'a>,
+        done: Receiver<Analyzed<'a>>,
+    ) -> Self {
+        Pipeline {
+            texts,
+            ranges,
+            beside: Some(Beside {
+                jobs,
+                done,
+                ready: BTreeMap::new(),
+            }),
+        }
+    }
+}
+
+impl<'a> Segments<'a> for Pipeline<'_, 'a> {
+    fn take(&mut self, from: usize) -> Option<Analyzed<'a>> {
+        let b = self.beside.as_mut()?;
+        if !self.ranges.iter().any(|r| r.start == from) {
+            // After a segment that filled up before its range's end: the writer goes on.
+            return None;
+        }
+        loop {
+            while let Ok(a) = b.done.try_recv() {
+                b.ready.insert(a.from(), a);
+            }
+            if let Some(a) = b.ready.remove(&from) {
+                return Some(a);
+            }
+            let job = b.jobs.lock().pop_back();
+            if let Some((range, analyzer)) = job {
+                let a = analyzer.run(self.texts, range);
+                b.ready.insert(a.from(), a);
+                continue;
+            }
+            // Being made by the second thread; if it is gone (a panic, passed on at its join),
+            // the writer analyzes the segment itself.
+            let a = b.done.recv().ok()?;
+            b.ready.insert(a.from(), a);
+        }
+    }
+
+    fn stop(&self, from: usize) -> usize {
+        self.ranges
+            .iter()
+            .map(|r| r.start)
+            .find(|&start| start > from)
+            .unwrap_or(self.texts.len())
+    }
 }
 
 #[cfg(test)]
@@ -146,70 +244,54 @@ thread_local! {
     pub(crate) static TEST_SPLIT: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
 }
 
-/// Where a batch's analysis is cut in two segments: the first for the second thread, the rest
-/// for the writing thread once it has written the node tables and numbered the nodes, so both
-/// threads end about together. The cut comes from a cost estimate of the texts alone (not from
-/// where the analysis runs, so every [`Analysis`] writes the same index; a segment boundary
-/// changes no posting, and a batch too big for one segment has several anyway): a field is
-/// analyzed at [`ANALYZE_PER_BYTE`] the first time the batch has it and replayed at
-/// [`REPLAY_PER_BYTE`] after, and the writing thread spends [`WRITE_PER_NODE`] a node before it
-/// can analyze. Batches of fewer than [`PARALLEL_MIN_NODES`] nodes are one segment
-/// (`texts.len()`).
-fn split_point(texts: &[NodeText<'_>]) -> usize {
+/// Where a batch's analysis is cut into segments, in node order: one for batches of fewer than
+/// [`PARALLEL_MIN_NODES`] nodes, else one per [`SEGMENT_NODES`] nodes, at least 2 and at most
+/// [`MAX_SEGMENTS`], of about equal bytes of text, each cut moved forward to the next change of
+/// policy when one is near (later versions of a policy replay the analysis of an earlier one's
+/// texts, within a segment). The cuts come from the texts alone, not from where the analysis
+/// runs, so every [`Analysis`] writes the same index. More segments let the writer start
+/// writing sooner; each costs a pass over its terms' last blocks.
+fn segment_ranges(texts: &[NodeText<'_>]) -> Vec<Range<usize>> {
+    let n = texts.len();
     #[cfg(test)]
     if !TEST_SPLIT.with(|c| c.get()) {
-        return texts.len();
+        return std::iter::once(0..n).collect();
     }
-    if texts.len() < PARALLEL_MIN_NODES {
-        return texts.len();
+    if n < PARALLEL_MIN_NODES {
+        return std::iter::once(0..n).collect();
     }
-    let mut seen: FxHashSet<u64> = FxHashSet::default();
-    let costs: Vec<u64> = texts
-        .iter()
-        .map(|t| {
-            let mut cost = 0;
-            for &(_, text) in t.fields {
-                let per_byte = if text.is_empty() || seen.insert(sample(text)) {
-                    ANALYZE_PER_BYTE
-                } else {
-                    REPLAY_PER_BYTE
-                };
-                cost += text.len() as u64 * per_byte;
-            }
-            cost
-        })
-        .collect();
-    let analysis: u64 = costs.iter().sum();
-    let writes = texts.len() as u64 * WRITE_PER_NODE;
-    // The second thread's share: half of all the work, at most all of the analysis.
-    let share = ((analysis + writes) / 2).min(analysis);
-    let mut done = 0u64;
-    for (i, cost) in costs.iter().enumerate() {
-        if done >= share {
-            return i;
-        }
-        done += cost;
-    }
-    texts.len()
-}
-
-/// A cheap fingerprint of `text` for [`split_point`]'s estimate (its length and three 8-byte
-/// samples): two texts that share it are taken for one, which at worst misplaces the cut.
-fn sample(text: &str) -> u64 {
-    let b = text.as_bytes();
-    let word = |at: usize| {
-        let mut w = [0u8; 8];
-        let end = (at + 8).min(b.len());
-        w[..end - at].copy_from_slice(&b[at..end]);
-        u64::from_le_bytes(w)
+    let segments = (n / SEGMENT_NODES).clamp(2, MAX_SEGMENTS);
+    let bytes = |t: &NodeText<'_>| {
+        t.fields
+            .iter()
+            .map(|(_, s)| s.len() as u64 + 1)
+            .sum::<u64>()
     };
-    let n = b.len();
-    let mut h = FxHasher::default();
-    h.write_usize(n);
-    h.write_u64(word(0));
-    h.write_u64(word(n / 2));
-    h.write_u64(word(n.saturating_sub(8)));
-    h.finish()
+    let total: u64 = texts.iter().map(bytes).sum();
+    let window = n / segments / 8;
+    let mut ranges = Vec::with_capacity(segments);
+    let (mut start, mut done, mut i) = (0, 0u64, 0);
+    for k in 1..segments as u64 {
+        let target = total * k / segments as u64;
+        while i < n && done < target {
+            done += bytes(&texts[i]);
+            i += 1;
+        }
+        let policy_starts = |j: usize| texts[j].doc.policy_id != texts[j - 1].doc.policy_id;
+        let limit = (i + window).min(n);
+        if let Some(j) = (i.max(1)..limit).find(|&j| policy_starts(j)) {
+            while i < j {
+                done += bytes(&texts[i]);
+                i += 1;
+            }
+        }
+        if i > start && i < n {
+            ranges.push(start..i);
+            start = i;
+        }
+    }
+    ranges.push(start..n);
+    ranges
 }
 
 /// What the keyword index reads of a node.
@@ -226,9 +308,13 @@ mod tests {
     use super::*;
     use crate::document::gen;
 
-    /// The cut of `nodes` nodes of generated versions, `versions` of each policy (later ones
-    /// share most texts with the one before).
-    fn cut(policies: usize, versions: usize, nodes: usize) -> (usize, usize) {
+    /// The segments of `nodes` nodes of generated versions, `versions` of each policy (later
+    /// ones share most texts with the one before), and the policy of each node.
+    fn segments(
+        policies: usize,
+        versions: usize,
+        nodes: usize,
+    ) -> (Vec<Range<usize>>, Vec<String>) {
         let cfg = gen::GenConfig {
             nodes,
             ..gen::GenConfig::default()
@@ -258,21 +344,46 @@ mod tests {
             .zip(&fields)
             .map(|(doc, f)| NodeText { doc, fields: f })
             .collect();
-        (split_point(&texts), texts.len())
+        let policies = refs.iter().map(|r| r.policy_id.clone()).collect();
+        (segment_ranges(&texts), policies)
+    }
+
+    /// The ranges cover `0..n` in order, none empty.
+    fn assert_tiles(ranges: &[Range<usize>], n: usize) {
+        assert_eq!(ranges.first().map(|r| r.start), Some(0));
+        assert_eq!(ranges.last().map(|r| r.end), Some(n));
+        assert!(ranges.iter().all(|r| r.start < r.end), "{ranges:?}");
+        assert!(
+            ranges.windows(2).all(|w| w[0].end == w[1].start),
+            "{ranges:?}"
+        );
     }
 
     #[test]
-    fn the_cut_leaves_the_writer_a_share_that_fits_its_work() {
-        // Distinct texts: the analysis is the larger part, the writer gets about a third of it.
-        let (at, n) = cut(20, 1, 50);
-        assert!(n / 2 < at && at < n * 9 / 10, "cut at {at} of {n}");
-        // Versions sharing most texts: the analysis is somewhat more than the writer's own work
-        // (on doc_speed 100 import 30.8k against 17.9k instructions a node), so the second
-        // thread keeps most of it and the writer takes about a fifth.
-        let (at, n) = cut(7, 3, 50);
-        assert!(n * 7 / 10 < at && at < n * 9 / 10, "cut at {at} of {n}");
+    fn segments_tile_the_batch_and_start_where_a_policy_does() {
         // Small batches are one segment.
-        let (at, n) = cut(2, 1, 50);
-        assert_eq!((at, n), (100, 100));
+        let (ranges, policies) = segments(2, 1, 50);
+        assert_eq!((ranges.len(), ranges[0].clone()), (1, 0..policies.len()));
+        // 100 policies of 3 versions of 50 nodes: 15,000 nodes, the most segments, each cut at
+        // a policy's first node, so its later versions replay the first one's analysis.
+        let (ranges, policies) = segments(100, 3, 50);
+        assert_tiles(&ranges, policies.len());
+        assert_eq!(ranges.len(), MAX_SEGMENTS);
+        for r in &ranges[1..] {
+            assert_ne!(
+                policies[r.start],
+                policies[r.start - 1],
+                "cut inside a policy: {r:?}"
+            );
+        }
+        // About equal parts (the generator's texts are of about equal length).
+        let n = policies.len();
+        for r in &ranges {
+            assert!(r.len() > n / MAX_SEGMENTS / 2, "{ranges:?}");
+        }
+        // One policy of 600 nodes: no policy change to move to, still two segments.
+        let (ranges, policies) = segments(1, 1, 600);
+        assert_tiles(&ranges, policies.len());
+        assert_eq!(ranges.len(), 2);
     }
 }

@@ -59,23 +59,32 @@ pub(crate) fn unindex_version(tx: &mut WriteTxn, doc: &Document) -> Result<()> {
 /// validated before anything is written (see [`Node`] for what is derived); on error drop the
 /// transaction. Returns the version as stored (root id and timestamps filled in).
 pub fn store_document(tx: &mut WriteTxn, document: &Document, nodes: &[Node]) -> Result<Document> {
-    let plan = plan(document, nodes)?;
-    catalog::validate_tags(document)?;
-    with_index(tx, &[(document, nodes)], Analysis::Auto, |tx| {
-        let doc_tables = DocTables::open(tx)?;
-        let ver_tables = VerTables::open(tx)?;
-        let mut keys = KeyBuilder::with_capacity(64);
-        let mut pool = TextPool::default();
-        store_planned(
-            tx,
-            &doc_tables,
-            &ver_tables,
-            (&mut keys, &mut pool),
-            document,
-            nodes,
-            &plan,
-        )
-    })
+    let validate = || {
+        let plan = plan(document, nodes)?;
+        catalog::validate_tags(document)?;
+        Ok(plan)
+    };
+    with_index(
+        tx,
+        &[(document, nodes)],
+        Analysis::Auto,
+        validate,
+        |tx, plan| {
+            let doc_tables = DocTables::open(tx)?;
+            let ver_tables = VerTables::open(tx)?;
+            let mut keys = KeyBuilder::with_capacity(64);
+            let mut pool = TextPool::default();
+            store_planned(
+                tx,
+                &doc_tables,
+                &ver_tables,
+                (&mut keys, &mut pool),
+                document,
+                nodes,
+                &plan,
+            )
+        },
+    )
 }
 
 /// Stores many versions in one transaction (an ingest batch): all are validated first, then
@@ -91,13 +100,16 @@ pub(crate) fn store_batch(
     documents: &[(Document, Vec<Node>)],
     analysis: Analysis,
 ) -> Result<u64> {
-    let mut plans = Vec::with_capacity(documents.len());
-    for (doc, nodes) in documents {
-        plans.push(plan(doc, nodes)?);
-        catalog::validate_tags(doc)?;
-    }
+    let validate = || {
+        let mut plans = Vec::with_capacity(documents.len());
+        for (doc, nodes) in documents {
+            plans.push(plan(doc, nodes)?);
+            catalog::validate_tags(doc)?;
+        }
+        Ok(plans)
+    };
     let docs: Vec<(&Document, &[Node])> = documents.iter().map(|(d, n)| (d, &n[..])).collect();
-    with_index(tx, &docs, analysis, |tx| {
+    with_index(tx, &docs, analysis, validate, |tx, plans| {
         let doc_tables = DocTables::open(tx)?;
         let ver_tables = VerTables::open(tx)?;
         let mut keys = KeyBuilder::with_capacity(64);

@@ -159,7 +159,6 @@ pub use model::{
 pub use query::{MAX_LEAVES, MAX_QUERY_LEN};
 pub(crate) use read::search_bounded;
 pub use read::{bm25_term, idf, search, B, K1, MIN_IDF};
-pub(crate) use segment::cores;
 #[cfg(test)]
 pub(crate) use segment::TEST_ENCODE_BESIDE;
 #[cfg(test)]
@@ -170,5 +169,5 @@ pub use write::{
     NodeText,
 };
 pub(crate) use write::{
-    index_numbered, number_nodes, stemming, validate_fields, Analyzed, Analyzer, Numbered,
+    index_numbered, number_nodes, stemming, validate_fields, Analyzed, Analyzer, Segments,
 };

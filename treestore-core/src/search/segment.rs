@@ -10,7 +10,6 @@
 use super::analyze::{for_each_spelling, term_into};
 mod append;
 
-pub(crate) use append::cores;
 #[cfg(test)]
 pub(crate) use append::TEST_ENCODE_BESIDE;
 

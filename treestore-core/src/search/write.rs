@@ -91,7 +91,7 @@ pub fn index_node(tx: &mut WriteTxn, doc: &DocRef, fields: &[(Field, &str)]) -> 
 pub fn index_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<()> {
     validate_nodes(nodes)?;
     let numbered = number_nodes(tx, nodes)?;
-    index_numbered(tx, nodes, numbered, Vec::new())
+    index_numbered(tx, nodes, numbered, &mut NoSegments(nodes.len()))
 }
 
 /// The stemming the index analyzes new text with: the recorded one, or the default. Opens only
@@ -177,15 +177,46 @@ pub(crate) fn number_nodes(tx: &mut WriteTxn, nodes: &[NodeText<'_>]) -> Result<
     })
 }
 
+/// Where [`index_numbered`] takes a batch's segments from: those analyzed elsewhere (on another
+/// thread, or before), by where they start. The nodes no segment covers it analyzes itself.
+pub(crate) trait Segments<'a> {
+    /// The segment analyzed from node `from` on, when one was made (waiting for it when it is
+    /// being made); `None` when `index_numbered` is to analyze from there itself.
+    fn take(&mut self, from: usize) -> Option<Analyzed<'a>>;
+    /// Where `index_numbered`'s own analysis from `from` stops: the start of the next segment
+    /// made elsewhere, or the end of the batch.
+    fn stop(&self, from: usize) -> usize;
+}
+
+/// No segment made elsewhere: [`index_numbered`] analyzes every node itself.
+pub(crate) struct NoSegments(pub usize);
+
+impl<'a> Segments<'a> for NoSegments {
+    fn take(&mut self, _from: usize) -> Option<Analyzed<'a>> {
+        None
+    }
+
+    fn stop(&self, _from: usize) -> usize {
+        self.0
+    }
+}
+
+impl Analyzed<'_> {
+    /// Where the segment starts.
+    pub(crate) fn from(&self) -> usize {
+        self.from
+    }
+}
+
 /// Indexes `nodes`, numbered by [`number_nodes`] in this transaction, segment by segment in
-/// node order, taking the segments of `ready` where they start (sorted by where they start, not
-/// overlapping; each analyzed from these `nodes`) and analyzing the nodes between them here. A
-/// segment made under another stemming than the recorded one is analyzed again.
+/// node order, taking each from `made` when it has one (each analyzed from these `nodes`) and
+/// analyzing the nodes between them here. A segment made under another stemming than the
+/// recorded one is analyzed again.
 pub(crate) fn index_numbered<'a>(
     tx: &mut WriteTxn,
     nodes: &[NodeText<'a>],
     numbered: Numbered,
-    ready: Vec<Analyzed<'a>>,
+    made: &mut dyn Segments<'a>,
 ) -> Result<()> {
     let Numbered {
         t,
@@ -193,16 +224,17 @@ pub(crate) fn index_numbered<'a>(
         mut plan,
         mut numbered,
     } = numbered;
-    let mut ready = ready
-        .into_iter()
-        .filter(|a| a.stemming == stemming && a.next > a.from)
-        .peekable();
     let mut from = 0;
     loop {
-        let (mut segment, next) = match ready.next_if(|a| a.from == from) {
+        let taken = made
+            .take(from)
+            .filter(|a| a.stemming == stemming && a.from == from && a.next > a.from);
+        let (mut segment, next) = match taken {
             Some(a) => (a.segment, a.next),
             None => {
-                let stop = ready.peek().map_or(nodes.len(), |a| a.from);
+                // Up to the next segment made elsewhere; at least one node.
+                let stop = made.stop(from).min(nodes.len());
+                let stop = if stop > from { stop } else { nodes.len() };
                 let mut segment = Segment::new(stemming);
                 let next = segment.fill(&nodes[..stop], from);
                 (segment, next)

@@ -26,6 +26,9 @@ use super::overlay::Overlay;
 use super::vfs::VfsFile;
 use crate::error::{Error, Result};
 
+mod runs;
+pub(crate) use runs::RunWriter;
+
 const VERIFIED: u8 = 1;
 const IN_OVERLAY: u8 = 2;
 const MAP_RESERVE_BYTES: u64 = 256 << 20;
@@ -102,11 +105,6 @@ impl MapState {
         }
     }
 }
-
-/// Most bytes [`Pager::write_pages`] writes in one call.
-const WRITE_RUN_BYTES: usize = 1 << 20;
-/// How many bytes of the file a [`RunWriter`] writes between two starts of their writeback.
-const WRITEBACK_STEP_BYTES: u64 = 16 << 20;
 
 /// The page cache layer over the main file.
 pub(crate) struct Pager {
@@ -414,77 +412,6 @@ impl Pager {
         self.file
             .sync()
             .map_err(|e| Error::io("syncing the database file", e))
-    }
-}
-
-/// Writes whole pages into the main file in ascending page order, runs of consecutive pages in one
-/// write of up to [`WRITE_RUN_BYTES`]: a checkpoint or a large commit writes mostly runs, and one
-/// system call per page cost more than the copy into the run. Callers fill each page in place.
-pub(crate) struct RunWriter<'p> {
-    pager: &'p Pager,
-    run: Vec<u8>,
-    start: u64,
-    /// Byte range of the file written since its writeback was last started (`from`, `to`;
-    /// the span of every run, whatever their order).
-    unstarted: Option<(u64, u64)>,
-}
-
-impl<'p> RunWriter<'p> {
-    pub(crate) fn new(pager: &'p Pager) -> RunWriter<'p> {
-        RunWriter {
-            pager,
-            run: Vec::new(),
-            start: 0,
-            unstarted: None,
-        }
-    }
-
-    /// A zeroed page buffer that will be written as page `page_no` (each call's number above the
-    /// last one's).
-    pub(crate) fn page(&mut self, page_no: u64) -> Result<&mut [u8]> {
-        let ps = self.pager.page_size;
-        let next = self.start + (self.run.len() / ps) as u64;
-        if !self.run.is_empty() && (page_no != next || self.run.len() + ps > WRITE_RUN_BYTES) {
-            self.flush()?;
-        }
-        if self.run.is_empty() {
-            self.start = page_no;
-        }
-        let at = self.run.len();
-        self.run.resize(at + ps, 0);
-        Ok(&mut self.run[at..])
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        if self.run.is_empty() {
-            return Ok(());
-        }
-        let ps = self.pager.page_size as u64;
-        let (start, end) = (self.start, self.start + self.run.len() as u64 / ps - 1);
-        self.pager
-            .file
-            .write_at(&self.run, start * ps)
-            .map_err(|e| Error::io(format!("writing pages {start} to {end}"), e))?;
-        // Every WRITEBACK_STEP_BYTES the span written since the last step is handed to the disk,
-        // so the sync after the last run waits only for the tail, not for the whole write.
-        let (from, to) = (start * ps, start * ps + self.run.len() as u64);
-        let (from, to) = match self.unstarted {
-            Some((f, t)) => (f.min(from), t.max(to)),
-            None => (from, to),
-        };
-        if to - from >= WRITEBACK_STEP_BYTES {
-            self.unstarted = None;
-            self.pager.file.start_writeback(from, to - from);
-        } else {
-            self.unstarted = Some((from, to));
-        }
-        self.run.clear();
-        Ok(())
-    }
-
-    /// Writes what is left (not synced).
-    pub(crate) fn finish(mut self) -> Result<()> {
-        self.flush()
     }
 }
 

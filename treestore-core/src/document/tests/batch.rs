@@ -209,6 +209,42 @@ fn an_invalid_version_late_in_a_batch_writes_nothing() {
     }
 }
 
+/// The version checks run while the analysis starts beside them, yet their errors still come
+/// before the keyword checks': a batch failing both reports the version check's error.
+#[test]
+fn a_version_error_is_reported_before_a_keyword_error() {
+    let all = corpus(15, 40);
+    // A node id of 256 bytes: within the document store's limit, over the keyword index's.
+    let long_id = "n".repeat(256);
+    let mut keyword_only = all.clone();
+    keyword_only[1].1[3].node_id = long_id.clone();
+    for n in &mut keyword_only[1].1 {
+        if n.parent_id.as_deref() == Some(all[1].1[3].node_id.as_str()) {
+            n.parent_id = Some(long_id.clone());
+        }
+    }
+    let mut both = keyword_only.clone();
+    let last = both.len() - 1;
+    both[last].1[5].parent_id = Some("nowhere".into());
+    for analysis in [Analysis::Inline, Analysis::Beside] {
+        let db = mem_db();
+        let mut w = db.begin_write().unwrap();
+        let err = store_batch(&mut w, &keyword_only, analysis).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+        assert!(err.message().contains("node_id"), "{analysis:?}: {err}");
+        let err = store_batch(&mut w, &both, analysis).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+        assert!(err.message().contains("nowhere"), "{analysis:?}: {err}");
+        drop(w);
+        rejected(
+            &all[..2].to_vec(),
+            &both,
+            analysis,
+            ErrorKind::InvalidArgument,
+        );
+    }
+}
+
 #[test]
 fn a_version_rejected_while_writing_leaves_the_database_as_it_was() {
     let all = corpus(13, 40);
@@ -232,8 +268,8 @@ fn a_version_rejected_while_writing_leaves_the_database_as_it_was() {
     }
 }
 
-/// A large batch's analysis is cut in two segments (the second made on the writing thread); the
-/// cut changes no posting: into an empty index the database is the one a single segment makes,
+/// A large batch's analysis is cut into segments (made on either thread); the cut changes no
+/// posting: into an empty index the database is the one a single segment makes,
 /// byte for byte, and over an index with postings (where a block merge may cut blocks elsewhere)
 /// every table but the blocks is, and every term holds the same postings.
 #[test]

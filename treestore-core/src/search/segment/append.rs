@@ -7,11 +7,11 @@
 //! depend on the thread count.
 
 use std::ops::Range;
-use std::sync::OnceLock;
 
 use super::{update_df, SegTerm, Segment};
 use crate::db::{ReadOps, WriteTxn};
 use crate::error::{Error, Result};
+use crate::machine::cores;
 use crate::search::block::{
     append_fits, appended_blocks, block_postings_limit, decode_postings, insert_blocks, last_block,
     position_spans, view_header_len, BlockColumns, EncodedBlock, LastBlock, PostingView,
@@ -31,12 +31,6 @@ thread_local! {
     /// Tests force the encoding beside (`Some(true)`) or inline (`Some(false)`).
     pub(crate) static TEST_ENCODE_BESIDE: std::cell::Cell<Option<bool>> =
         const { std::cell::Cell::new(None) };
-}
-
-/// Whether the machine has a second core (asked once).
-pub(crate) fn cores() -> usize {
-    static CORES: OnceLock<usize> = OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 fn encode_beside(postings: usize) -> bool {
