@@ -171,6 +171,55 @@ impl<'a> Segment<'a> {
         i
     }
 
+    /// Its distinct terms and its nodes: writing a segment costs a pass over its terms (each a
+    /// lookup of the term's last block and a leaf rewritten) besides its postings.
+    pub(crate) fn terms_and_nodes(&self) -> (usize, usize) {
+        (self.terms.len(), self.docs.len())
+    }
+
+    /// Whether [`Segment::absorb`] may take `other`: the two hold no more positions than a
+    /// segment may.
+    pub(crate) fn fits(&self, other: &Segment<'_>) -> bool {
+        self.positions + other.positions <= self.max_positions
+    }
+
+    /// Appends `other` (which [`Segment::fits`]), the analysis of the nodes right after this
+    /// segment's (made under the same stemming, nothing deleted or numbered in either yet,
+    /// neither to be filled further), so the two are written in one pass over their terms: the
+    /// same postings, positions and document records as writing them one after the other.
+    pub(crate) fn absorb(&mut self, other: Segment<'a>) {
+        let Segment {
+            terms,
+            docs,
+            doc_terms,
+            positions,
+            ..
+        } = other;
+        let doc_offset = self.docs.len() as u32;
+        let remap: Vec<u32> = terms
+            .iter()
+            .map(|t| intern(&mut self.ids, &mut self.terms, &t.name))
+            .collect();
+        for (t, &id) in terms.into_iter().zip(&remap) {
+            let st = &mut self.terms[id as usize];
+            let base = st.positions.len() as u32;
+            st.postings.extend(t.postings.iter().map(|p| SegPosting {
+                doc: p.doc + doc_offset,
+                pos: p.pos + base,
+                ..*p
+            }));
+            st.positions.extend_from_slice(&t.positions);
+        }
+        let first = self.doc_terms.len();
+        self.docs.extend(docs.into_iter().map(|d| SegDoc {
+            first: d.first + first,
+            ..d
+        }));
+        self.doc_terms
+            .extend(doc_terms.iter().map(|&id| remap[id as usize]));
+        self.positions += positions;
+    }
+
     /// Sets the docnum of the segment's `k`th node and returns its tokens per field.
     pub(crate) fn set_docnum(&mut self, k: usize, docnum: u64) -> [u64; 3] {
         let d = &mut self.docs[k];

@@ -225,21 +225,26 @@ pub(crate) fn index_numbered<'a>(
         mut numbered,
     } = numbered;
     let mut from = 0;
+    // A segment taken and not yet written (one that did not fit into the one before).
+    let mut held: Option<(Segment<'a>, usize)> = None;
     loop {
-        let taken = made
-            .take(from)
-            .filter(|a| a.stemming == stemming && a.from == from && a.next > a.from);
-        let (mut segment, next) = match taken {
-            Some(a) => (a.segment, a.next),
-            None => {
-                // Up to the next segment made elsewhere; at least one node.
-                let stop = made.stop(from).min(nodes.len());
-                let stop = if stop > from { stop } else { nodes.len() };
-                let mut segment = Segment::new(stemming);
-                let next = segment.fill(&nodes[..stop], from);
-                (segment, next)
-            }
+        let (mut segment, mut next) = match held.take() {
+            Some(h) => h,
+            None => segment_from(nodes, stemming, made, from),
         };
+        // A segment with a distinct term or more per node is written with the ones after it in
+        // one pass over their terms (see `Segment::absorb`): with the thousands of terms of real
+        // texts, a pass per segment cost more than the analysis it let run beside (session 16:
+        // 100k nodes over a 50k-word vocabulary, one segment 5.7 s, two 6.9 s, four 7.5 s).
+        while next < nodes.len() && is_dense(&segment) {
+            let (more, after) = segment_from(nodes, stemming, made, next);
+            if !segment.fits(&more) {
+                held = Some((more, after));
+                break;
+            }
+            segment.absorb(more);
+            next = after;
+        }
         // The segment holds nodes[from..next].
         for (k, (docnum, old)) in numbered[from..next].iter_mut().enumerate() {
             if let Some(old) = old.take() {
@@ -262,6 +267,36 @@ pub(crate) fn index_numbered<'a>(
         from = next;
     }
     write_stats(tx, &t, &plan.stats)
+}
+
+/// The segment from node `from` on: `made`'s when it has one under `stemming`, else analyzed here
+/// up to where `made`'s next one starts; with where it ends.
+fn segment_from<'a>(
+    nodes: &[NodeText<'a>],
+    stemming: Stemming,
+    made: &mut dyn Segments<'a>,
+    from: usize,
+) -> (Segment<'a>, usize) {
+    let taken = made
+        .take(from)
+        .filter(|a| a.stemming == stemming && a.from == from && a.next > a.from);
+    match taken {
+        Some(a) => (a.segment, a.next),
+        None => {
+            // Up to the next segment made elsewhere; at least one node.
+            let stop = made.stop(from).min(nodes.len());
+            let stop = if stop > from { stop } else { nodes.len() };
+            let mut segment = Segment::new(stemming);
+            let next = segment.fill(&nodes[..stop], from);
+            (segment, next)
+        }
+    }
+}
+
+/// Whether `segment` holds a distinct term or more per node.
+fn is_dense(segment: &Segment<'_>) -> bool {
+    let (terms, nodes) = segment.terms_and_nodes();
+    terms >= nodes
 }
 
 fn validate_nodes(nodes: &[NodeText<'_>]) -> Result<()> {

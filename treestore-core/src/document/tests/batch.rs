@@ -327,6 +327,55 @@ fn cutting_the_analysis_in_two_changes_no_posting() {
     }
 }
 
+/// Versions whose nodes hold many words no other node has, as real texts' thousands of terms
+/// do: every segment of them holds more distinct terms than nodes, so the writer joins the
+/// segments after the first into it and writes them in one pass.
+fn many_terms(policies: usize, nodes: usize) -> Batch {
+    let mut out = Vec::new();
+    for p in 0..policies {
+        let mut ns = vec![node("r", None)];
+        for i in 1..nodes {
+            let mut n = node(&format!("n{i}"), Some("r"));
+            let words: Vec<String> = (0..6).map(|w| format!("w{p}x{i}y{w} common")).collect();
+            n.text = Some(words.join(" "));
+            n.summary = Some(format!("summary{} of node{i}", i % 7));
+            ns.push(n);
+        }
+        out.push((doc(&format!("p{p}"), "v1"), ns));
+    }
+    pinned(out)
+}
+
+/// Segments joined before they are written (`Segment::absorb`) make the index one segment
+/// makes: into an empty index byte for byte, whether the analysis was cut or not, inline or
+/// beside, and with segments too small to join (each written alone).
+#[test]
+fn segments_with_many_terms_joined_make_the_same_database() {
+    let batch = many_terms(6, 60);
+    let nodes: usize = batch.iter().map(|(_, n)| n.len()).sum();
+    assert!(
+        nodes >= 256,
+        "the batch is large enough to be cut ({nodes} nodes)"
+    );
+    let stored = |analysis: Analysis, cut: bool, segment: usize| {
+        TEST_SPLIT.with(|c| c.set(cut));
+        let built = build(Stemming::Porter, &Vec::new(), &batch, analysis, segment);
+        TEST_SPLIT.with(|c| c.set(true));
+        built
+    };
+    let one = stored(Analysis::Inline, false, 1 << 28);
+    assert!(one.iter().any(|(t, _, _)| t == "fts.postings"));
+    for analysis in [Analysis::Inline, Analysis::Beside] {
+        for segment in [1 << 28, 700, 1] {
+            let cut = stored(analysis, true, segment);
+            assert!(
+                cut == one,
+                "{analysis:?}, segments of {segment} positions: the databases differ"
+            );
+        }
+    }
+}
+
 /// A large segment's appended posting blocks are encoded on a second thread while the writer
 /// writes the document records; the writer's inserts do not change, so the files are the ones
 /// the writer alone makes, byte for byte (WAL included), after the batch and after a second one
