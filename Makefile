@@ -156,9 +156,12 @@ stress:
 bench:
 	cd benches && cargo bench --bench engine
 
-## bench-docs: issue 3's document reads and import on the 1M-node corpus (benches/RESULTS.md, "Document store speed").
+## bench-docs: issue 3's document reads and import on the 1M-node corpus (benches/RESULTS.md, "Document store speed"),
+## then an import of 100k nodes whose texts draw on a 50k-word Zipf vocabulary (the corpus's 193 words
+## hide the keyword index's per-term costs).
 bench-docs:
 	$(CARGO) run --release -p treestore-core --example doc_speed
+	$(CARGO) run --release -p treestore-core --example import_speed -- 1000 500 50000
 
 ## bench-pg: TreeStore against PostgreSQL 15 and SQLite on one corpus (issue 8): starts its own
 ## PostgreSQL (scripts/pg.sh), loads TreeStore, PostgreSQL and SQLite, checks their answers agree,
