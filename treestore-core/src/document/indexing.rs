@@ -102,18 +102,12 @@ pub(crate) fn with_index<P, T>(
         validate()?;
         return Err(e);
     }
-    let stemming = search::stemming(tx)?;
     let ranges = segment_ranges(&texts);
     if !analysis.beside(texts.len()) {
-        let checked = validate()?;
-        let written = write(tx, checked)?;
-        if !texts.is_empty() {
-            let numbered = search::number_nodes(tx, &texts)?;
-            let mut inline = Pipeline::inline(&texts, ranges);
-            search::index_numbered(tx, &texts, numbered, &mut inline)?;
-        }
-        return Ok(written);
+        let mut inline = Pipeline::inline(&texts, ranges);
+        return write_and_index(tx, &texts, validate, write, &mut inline);
     }
+    let stemming = search::stemming(tx)?;
     // Every segment's analyzer is made here: it takes this thread's test settings.
     let jobs: Jobs<'_> = Mutex::new(
         ranges
@@ -132,18 +126,10 @@ pub(crate) fn with_index<P, T>(
                 }
             }
         });
-        let written = validate().and_then(|checked| write(tx, checked));
-        let indexed = written.and_then(|written| {
-            if texts.is_empty() {
-                return Ok(written);
-            }
-            // The index's numbering reads what removing replaced versions left.
-            let numbered = search::number_nodes(tx, &texts)?;
-            let mut pipeline = Pipeline::beside(&texts, ranges, &jobs, done);
-            search::index_numbered(tx, &texts, numbered, &mut pipeline)?;
-            Ok(written)
-        });
-        // On error the worker takes no further segment.
+        let mut pipeline = Pipeline::beside(&texts, ranges, &jobs, done);
+        let indexed = write_and_index(tx, &texts, validate, write, &mut pipeline);
+        // On error the worker takes no further segment (and its next handover fails).
+        drop(pipeline);
         jobs.lock().clear();
         // A panic there is one the writing thread would have had: pass it on.
         worker
@@ -151,6 +137,24 @@ pub(crate) fn with_index<P, T>(
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         indexed
     })
+}
+
+/// The checks, the node tables (`write`), then the index of `texts`, its segments taken from
+/// `made`.
+fn write_and_index<'a, P, T>(
+    tx: &mut WriteTxn,
+    texts: &[NodeText<'a>],
+    validate: impl FnOnce() -> Result<P>,
+    write: impl FnOnce(&mut WriteTxn, P) -> Result<T>,
+    made: &mut dyn Segments<'a>,
+) -> Result<T> {
+    let written = write(tx, validate()?)?;
+    if !texts.is_empty() {
+        // The index's numbering reads what removing replaced versions left.
+        let numbered = search::number_nodes(tx, texts)?;
+        search::index_numbered(tx, texts, numbered, made)?;
+    }
+    Ok(written)
 }
 
 /// Segments not yet taken by either thread, in node order, with their analyzers.

@@ -171,10 +171,10 @@ impl<'a> Segment<'a> {
         i
     }
 
-    /// Its distinct terms and its nodes: writing a segment costs a pass over its terms (each a
-    /// lookup of the term's last block and a leaf rewritten) besides its postings.
-    pub(crate) fn terms_and_nodes(&self) -> (usize, usize) {
-        (self.terms.len(), self.docs.len())
+    /// Whether it holds a distinct term or more per node: writing a segment costs a pass over its
+    /// terms (each a lookup of the term's last block and a leaf rewritten) besides its postings.
+    pub(crate) fn is_dense(&self) -> bool {
+        self.terms.len() >= self.docs.len()
     }
 
     /// Whether [`Segment::absorb`] may take `other`: the two hold no more positions than a

@@ -236,7 +236,7 @@ pub(crate) fn index_numbered<'a>(
         // one pass over their terms (see `Segment::absorb`): with the thousands of terms of real
         // texts, a pass per segment cost more than the analysis it let run beside (session 16:
         // 100k nodes over a 50k-word vocabulary, one segment 5.7 s, two 6.9 s, four 7.5 s).
-        while next < nodes.len() && is_dense(&segment) {
+        while next < nodes.len() && segment.is_dense() {
             let (more, after) = segment_from(nodes, stemming, made, next);
             if !segment.fits(&more) {
                 held = Some((more, after));
@@ -291,12 +291,6 @@ fn segment_from<'a>(
             (segment, next)
         }
     }
-}
-
-/// Whether `segment` holds a distinct term or more per node.
-fn is_dense(segment: &Segment<'_>) -> bool {
-    let (terms, nodes) = segment.terms_and_nodes();
-    terms >= nodes
 }
 
 fn validate_nodes(nodes: &[NodeText<'_>]) -> Result<()> {

@@ -27,7 +27,6 @@ use super::vfs::VfsFile;
 use crate::error::{Error, Result};
 
 mod runs;
-pub(crate) use runs::RunWriter;
 
 const VERIFIED: u8 = 1;
 const IN_OVERLAY: u8 = 2;
@@ -401,11 +400,12 @@ impl Pager {
         &self,
         pages: impl IntoIterator<Item = (u64, &'p [u8])>,
     ) -> Result<()> {
-        let mut w = RunWriter::new(self);
-        for (page_no, page) in pages {
-            w.page(page_no)?.copy_from_slice(page);
-        }
-        w.finish()
+        self.write_runs(false, |w| {
+            for (page_no, page) in pages {
+                w.page(page_no)?.copy_from_slice(page);
+            }
+            Ok(())
+        })
     }
 
     pub(crate) fn sync(&self) -> Result<()> {
