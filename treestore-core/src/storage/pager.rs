@@ -395,7 +395,7 @@ impl Pager {
             .map_err(|e| Error::io(format!("writing page {page_no}"), e))
     }
 
-    /// Writes `pages` (ascending page numbers, each a whole page) through a [`RunWriter`].
+    /// Writes `pages` (ascending page numbers, each a whole page) through a [`runs::RunWriter`] ([`Pager::write_runs`], inline).
     pub(crate) fn write_pages<'p>(
         &self,
         pages: impl IntoIterator<Item = (u64, &'p [u8])>,
