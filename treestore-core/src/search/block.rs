@@ -10,10 +10,10 @@
 use std::ops::Bound;
 
 use super::layout::{block_key, read_block_key, term_key, Tables};
-use crate::codec::{Decoder, Encoder};
+use crate::codec::{uvar_bytes, Decoder, Encoder};
 use crate::db::{ReadOps, WriteTxn};
 use crate::error::{Error, Result};
-use crate::keys::prefix_successor;
+use crate::keys::{prefix_successor, KeyBuilder};
 
 /// Most postings in one block.
 pub(crate) const MAX_BLOCK_POSTINGS: usize = 128;
@@ -189,46 +189,66 @@ pub(crate) fn encode_views(postings: &[PostingView<'_>]) -> (Vec<u8>, Vec<u8>) {
 /// end inside `backing` (a segment term's positions, kept in the order of its postings) are
 /// copied as one run instead of a copy per posting; positions elsewhere are copied one by one.
 /// The same bytes whatever `backing` is. `scratch` is room reused from block to block.
+#[cfg(test)]
 pub(crate) fn encode_views_in(
     postings: &[PostingView<'_>],
     backing: &[u8],
     scratch: &mut Vec<u8>,
 ) -> (Vec<u8>, Vec<u8>) {
-    let mut p = Encoder::with_capacity(12);
-    let bytes: usize = postings.iter().map(|x| x.positions.len()).sum();
-    let mut q = Encoder::with_capacity(bytes + 6);
-    p.u8(FORMAT).uvar(postings.len() as u64);
-    q.u8(FORMAT).uvar(postings.len() as u64);
+    let mut out = Vec::new();
+    let at = encode_views_into(postings, backing, scratch, &mut out);
+    let positions = out.split_off(at);
+    (out, positions)
+}
+
+/// The two values of [`encode_views_in`] appended to `out`, the postings value then the
+/// positions value; returns where the positions value starts.
+pub(crate) fn encode_views_into(
+    postings: &[PostingView<'_>],
+    backing: &[u8],
+    scratch: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) -> usize {
+    let (count, count_len) = uvar_bytes(postings.len() as u64);
+    let count = &count[..count_len];
     // The heads are written into `scratch`, with room for the longest ones (a store per byte,
     // without a capacity check per byte), then copied out.
-    let p = p.finish();
-    let mut at = p.len();
+    let mut at = 1 + count.len();
     let room = at + postings.len() * MAX_HEAD;
     if scratch.len() < room {
         scratch.resize(room, 0);
     }
-    scratch[..at].copy_from_slice(&p);
+    scratch[0] = FORMAT;
+    scratch[1..at].copy_from_slice(count);
     let mut prev = postings.first().map_or(0, |x| x.doc);
-    // The run of `backing` not yet copied.
-    let mut run = 0..0;
     for x in postings {
         at = put_head_at(scratch, at, x.doc - prev, &x.tf, x.doc_len);
         prev = x.doc;
+    }
+    let bytes: usize = postings.iter().map(|x| x.positions.len()).sum();
+    out.reserve(at + 1 + count.len() + bytes);
+    out.extend_from_slice(&scratch[..at]);
+    let positions_at = out.len();
+    out.push(FORMAT);
+    out.extend_from_slice(count);
+    // The run of `backing` not yet copied.
+    let mut run = 0..0;
+    for x in postings {
         match offset_in(backing, x.positions) {
             Some(at) if at == run.end => run.end += x.positions.len(),
             Some(at) => {
-                q.raw(&backing[run]);
+                out.extend_from_slice(&backing[run]);
                 run = at..at + x.positions.len();
             }
             None => {
-                q.raw(&backing[run]);
+                out.extend_from_slice(&backing[run]);
                 run = 0..0;
-                q.raw(x.positions);
+                out.extend_from_slice(x.positions);
             }
         }
     }
-    q.raw(&backing[run]);
-    (scratch[..at].to_vec(), q.finish())
+    out.extend_from_slice(&backing[run]);
+    positions_at
 }
 
 /// The most bytes one posting head takes: the docnum gap, the mask, three frequencies and the
@@ -575,79 +595,111 @@ fn fits(max_postings: usize, count: usize, bytes: usize, h: usize) -> bool {
 }
 
 /// Most postings in one block on this thread (tests lower it per thread): read on the writing
-/// thread for [`appended_blocks`] made on another.
+/// thread for [`EncodedBlocks::push_term`] made on another.
 pub(crate) fn block_postings_limit() -> usize {
     max_block_postings()
 }
 
-/// One encoded block: its key and its two values.
-#[derive(Debug, PartialEq)]
-pub(crate) struct EncodedBlock {
-    pub key: Vec<u8>,
-    pub postings: Vec<u8>,
-    pub positions: Vec<u8>,
+/// The encoded blocks of one or more terms in one buffer, term after term (see
+/// [`EncodedBlocks::push_term`]), so encoding a term's blocks allocates nothing once the buffer
+/// has grown, and a buffer handed to another thread is one allocation to give back, not several
+/// per term.
+#[derive(Debug, Default)]
+pub(crate) struct EncodedBlocks {
+    bytes: Vec<u8>,
+    /// Per block: where its postings value starts, where its positions value starts and where
+    /// it ends in `bytes` (its key starts where the block before it ends).
+    blocks: Vec<[usize; 3]>,
+    /// Per term: how many blocks the terms up to it have.
+    terms: Vec<usize>,
+    scratch: Vec<u8>,
+    key: KeyBuilder,
 }
 
-/// `postings` (sorted, after every posting of the term's present blocks but a block they
-/// extend, whose key is then overwritten) cut into full blocks of at most `max_postings` (the
-/// writing thread's [`block_postings_limit`]) the way [`chunk_sizes`] cuts appends, and
-/// encoded (`backing`: see [`encode_views_in`]). Reads no transaction, so it may run beside the
-/// writer.
-pub(crate) fn appended_blocks(
-    term: &str,
-    postings: &[PostingView<'_>],
-    max_postings: usize,
-    backing: &[u8],
-) -> Vec<EncodedBlock> {
-    let mut out = Vec::new();
-    let mut scratch = Vec::new();
-    let mut start = 0;
-    let (mut count, mut bytes) = (0, 0);
-    for (i, p) in postings.iter().enumerate() {
-        let h = view_header_len(&p.tf, p.doc_len);
-        if !fits(max_postings, count, bytes, h) {
-            out.extend(encode_view_block(
-                term,
-                &postings[start..i],
-                backing,
-                &mut scratch,
-            ));
-            (start, count, bytes) = (i, 0, 0);
-        }
-        count += 1;
-        bytes += h;
+impl EncodedBlocks {
+    /// Forgets every term but keeps the buffers.
+    pub(crate) fn clear(&mut self) {
+        self.bytes.clear();
+        self.blocks.clear();
+        self.terms.clear();
     }
-    out.extend(encode_view_block(
-        term,
-        &postings[start..],
-        backing,
-        &mut scratch,
-    ));
-    out
+
+    /// Bytes of the blocks held.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Terms held.
+    pub(crate) fn terms(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// The blocks of the `i`th term pushed, in order: (key, postings value, positions value).
+    pub(crate) fn term(&self, i: usize) -> impl Iterator<Item = (&[u8], &[u8], &[u8])> {
+        let first = if i == 0 { 0 } else { self.terms[i - 1] };
+        (first..self.terms[i]).map(move |b| {
+            let start = if b == 0 { 0 } else { self.blocks[b - 1][2] };
+            let [postings, positions, end] = self.blocks[b];
+            (
+                &self.bytes[start..postings],
+                &self.bytes[postings..positions],
+                &self.bytes[positions..end],
+            )
+        })
+    }
+
+    /// Adds `term`'s blocks for `postings` (sorted, after every posting of the term's present
+    /// blocks but a block they extend, whose key is then overwritten), cut into full blocks of
+    /// at most `max_postings` (the writing thread's [`block_postings_limit`]) the way
+    /// [`chunk_sizes`] cuts appends, and encoded (`backing`: see [`encode_views_in`]). Reads no
+    /// transaction, so it may run beside the writer.
+    pub(crate) fn push_term(
+        &mut self,
+        term: &str,
+        postings: &[PostingView<'_>],
+        max_postings: usize,
+        backing: &[u8],
+    ) {
+        let mut start = 0;
+        let (mut count, mut bytes) = (0, 0);
+        for (i, p) in postings.iter().enumerate() {
+            let h = view_header_len(&p.tf, p.doc_len);
+            if !fits(max_postings, count, bytes, h) {
+                self.push_block(term, &postings[start..i], backing);
+                (start, count, bytes) = (i, 0, 0);
+            }
+            count += 1;
+            bytes += h;
+        }
+        self.push_block(term, &postings[start..], backing);
+        self.terms.push(self.blocks.len());
+    }
+
+    fn push_block(&mut self, term: &str, chunk: &[PostingView<'_>], backing: &[u8]) {
+        let Some(head) = chunk.first() else {
+            return;
+        };
+        self.key.clear().str(term).u64(head.doc);
+        self.bytes.extend_from_slice(self.key.as_slice());
+        let postings = self.bytes.len();
+        let positions = encode_views_into(chunk, backing, &mut self.scratch, &mut self.bytes);
+        self.blocks.push([postings, positions, self.bytes.len()]);
+    }
 }
 
-/// Inserts `blocks` in order, each block's postings then its positions.
-pub(crate) fn insert_blocks(tx: &mut WriteTxn, t: &Tables, blocks: &[EncodedBlock]) -> Result<()> {
-    for b in blocks {
-        tx.insert(t.postings, &b.key, &b.postings)?;
-        tx.insert(t.positions, &b.key, &b.positions)?;
+/// Inserts the blocks of `blocks`' `i`th term in order, each block's postings then its
+/// positions.
+pub(crate) fn insert_term_blocks(
+    tx: &mut WriteTxn,
+    t: &Tables,
+    blocks: &EncodedBlocks,
+    i: usize,
+) -> Result<()> {
+    for (key, postings, positions) in blocks.term(i) {
+        tx.insert(t.postings, key, postings)?;
+        tx.insert(t.positions, key, positions)?;
     }
     Ok(())
-}
-
-fn encode_view_block(
-    term: &str,
-    chunk: &[PostingView<'_>],
-    backing: &[u8],
-    scratch: &mut Vec<u8>,
-) -> Option<EncodedBlock> {
-    let head = chunk.first()?;
-    let (postings, positions) = encode_views_in(chunk, backing, scratch);
-    Some(EncodedBlock {
-        key: block_key(term, head.doc),
-        postings,
-        positions,
-    })
 }
 
 /// A block read for an append: its key, first docnum and postings value.

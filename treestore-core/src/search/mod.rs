@@ -147,6 +147,8 @@ mod tests;
 
 pub use analyze::{analyze, Token, MAX_TERM_BYTES};
 #[cfg(test)]
+pub(crate) use block::Posting;
+#[cfg(test)]
 pub(crate) use block::{MAX_BLOCK_POSTINGS, TEST_BLOCK_POSTINGS};
 #[cfg(test)]
 pub(crate) use check::postings_by_term;

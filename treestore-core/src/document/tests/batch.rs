@@ -19,6 +19,12 @@ use crate::version::record::VERSIONS;
 
 type Batch = Vec<(Document, Vec<Node>)>;
 
+/// A database's files, by path.
+type Files = Vec<(std::path::PathBuf, Vec<u8>)>;
+
+/// Every term's postings, as `search::postings_by_term` reads them.
+type Postings = std::collections::BTreeMap<String, Vec<crate::search::Posting>>;
+
 /// Every entry of every table, for comparing whole databases.
 fn dump(db: &Database) -> Vec<(String, Vec<u8>, Vec<u8>)> {
     let r = db.begin_read().unwrap();
@@ -391,41 +397,15 @@ fn encoding_the_blocks_beside_the_writer_makes_the_same_files() {
     // The second batch replaces a version of the first and adds new ones after it.
     let mut second: Batch = all[6..].to_vec();
     second.push(all[2].clone());
-    let stored = |before: &Batch, beside: bool, block: usize, segment: usize| {
-        let vfs = MemVfs::new();
-        let options = Options {
-            vfs: Arc::new(vfs.clone()),
-            ..Options::default()
-        };
-        let db = Database::open("/beside.tsdb", options).unwrap();
-        TEST_BLOCK_POSTINGS.with(|c| c.set(block));
-        let mut w = db.begin_write().unwrap();
-        store_batch(&mut w, before, Analysis::Inline).unwrap();
-        w.commit().unwrap();
-        TEST_ENCODE_BESIDE.with(|c| c.set(Some(beside)));
-        TEST_SEGMENT_POSITIONS.with(|c| c.set(segment));
-        let mut after = Vec::new();
-        for b in [&batch, &second] {
-            let mut w = db.begin_write().unwrap();
-            store_batch(&mut w, b, Analysis::Inline).unwrap();
-            w.commit().unwrap();
-            after.push(vfs.files());
-        }
-        TEST_SEGMENT_POSITIONS.with(|c| c.set(1 << 28));
-        TEST_ENCODE_BESIDE.with(|c| c.set(None));
-        search::check(&db.begin_read().unwrap()).unwrap();
-        let postings = search::postings_by_term(&db.begin_read().unwrap()).unwrap();
-        TEST_BLOCK_POSTINGS.with(|c| c.set(search::MAX_BLOCK_POSTINGS));
-        (after, postings)
-    };
     for before in [&Vec::new(), &before] {
         for (block, segment) in [
             (search::MAX_BLOCK_POSTINGS, 1 << 28),
             (3, 1 << 28),
             (5, 700),
         ] {
-            let (inline, inline_postings) = stored(before, false, block, segment);
-            let (beside, beside_postings) = stored(before, true, block, segment);
+            let batches = [&batch, &second];
+            let (inline, inline_postings) = files_after(before, &batches, false, block, segment);
+            let (beside, beside_postings) = files_after(before, &batches, true, block, segment);
             assert!(!inline_postings.is_empty());
             assert!(inline_postings == beside_postings);
             assert!(
@@ -436,4 +416,74 @@ fn encoding_the_blocks_beside_the_writer_makes_the_same_files() {
             );
         }
     }
+}
+
+/// The database files after `before` is stored inline and then each of `batches` with the
+/// blocks encoded `beside` or not, with blocks of `block` postings and segments of `segment`
+/// positions; and the postings by term.
+fn files_after(
+    before: &Batch,
+    batches: &[&Batch],
+    beside: bool,
+    block: usize,
+    segment: usize,
+) -> (Vec<Files>, Postings) {
+    let vfs = MemVfs::new();
+    let options = Options {
+        vfs: Arc::new(vfs.clone()),
+        ..Options::default()
+    };
+    let db = Database::open("/beside.tsdb", options).unwrap();
+    TEST_BLOCK_POSTINGS.with(|c| c.set(block));
+    let mut w = db.begin_write().unwrap();
+    store_batch(&mut w, before, Analysis::Inline).unwrap();
+    w.commit().unwrap();
+    TEST_ENCODE_BESIDE.with(|c| c.set(Some(beside)));
+    TEST_SEGMENT_POSITIONS.with(|c| c.set(segment));
+    let mut after = Vec::new();
+    for b in batches {
+        let mut w = db.begin_write().unwrap();
+        store_batch(&mut w, b, Analysis::Inline).unwrap();
+        w.commit().unwrap();
+        after.push(vfs.files());
+    }
+    TEST_SEGMENT_POSITIONS.with(|c| c.set(1 << 28));
+    TEST_ENCODE_BESIDE.with(|c| c.set(None));
+    search::check(&db.begin_read().unwrap()).unwrap();
+    let postings = search::postings_by_term(&db.begin_read().unwrap()).unwrap();
+    TEST_BLOCK_POSTINGS.with(|c| c.set(search::MAX_BLOCK_POSTINGS));
+    (after, postings)
+}
+
+/// With thousands of terms the encoder hands its blocks over in several buffers, which the
+/// writer gives back and the encoder fills again: the files are still the writer's alone, for
+/// new terms and for terms whose blocks a second batch extends.
+#[test]
+fn encoding_many_terms_beside_the_writer_makes_the_same_files() {
+    let first = many_terms(8, 80);
+    let mut second = many_terms(10, 80);
+    second.drain(..8);
+    let terms = search::postings_by_term(&mem_db_with(&first).begin_read().unwrap())
+        .unwrap()
+        .len();
+    assert!(
+        terms > 3 * 1024,
+        "enough terms for several buffers ({terms})"
+    );
+    let batches = [&first, &second];
+    for block in [search::MAX_BLOCK_POSTINGS, 3] {
+        let inline = files_after(&Vec::new(), &batches, false, block, 1 << 28);
+        let beside = files_after(&Vec::new(), &batches, true, block, 1 << 28);
+        assert!(inline.0 == beside.0, "blocks of {block}: the files differ");
+        assert!(inline.1 == beside.1);
+    }
+}
+
+/// A database in memory holding `batch`.
+fn mem_db_with(batch: &Batch) -> Database {
+    let db = mem_db();
+    let mut w = db.begin_write().unwrap();
+    store_batch(&mut w, batch, Analysis::Inline).unwrap();
+    w.commit().unwrap();
+    db
 }
