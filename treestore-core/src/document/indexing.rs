@@ -97,7 +97,9 @@ pub(crate) fn with_index<P, T>(
         .map(|(doc, f)| NodeText { doc, fields: f })
         .collect();
     // Each node is here once (node ids are unique within a version, `targets` names each
-    // version once), so the index need not check that again.
+    // version once), so the index need not check that again. The index's checks take every
+    // node the version checks take; should one refuse a node anyway, the version checks' error
+    // comes first.
     if let Err(e) = search::validate_fields(&texts) {
         validate()?;
         return Err(e);

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use crate::time::Timestamp;
 
-/// Longest `policy_id`, `version_id`, `node_id`, `pageindex_doc_id` or see-also id, in bytes.
+/// Longest `policy_id`, `version_id`, `node_id`, `pageindex_doc_id` or see-also id, in bytes. Ids
+/// other than `pageindex_doc_id` may not hold a NUL byte.
 pub const MAX_ID_BYTES: usize = 256;
 /// Longest tag, in bytes.
 pub const MAX_TAG_BYTES: usize = 128;

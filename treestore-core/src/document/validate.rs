@@ -54,6 +54,18 @@ fn doc_invalid(doc: &Document, field: &str, why: impl std::fmt::Display) -> Erro
     ))
 }
 
+/// An id: at most [`MAX_ID_BYTES`] and without a NUL byte (as PostgreSQL's text: the keys
+/// escape NUL, so ids without it keep every key within the tree's key limit).
+fn check_id(node: &str, field: &str, value: &str) -> Result<()> {
+    check_len(node, field, value, MAX_ID_BYTES)?;
+    if value.contains('\0') {
+        return Err(invalid(node, field, NUL_IN_ID));
+    }
+    Ok(())
+}
+
+const NUL_IN_ID: &str = "contains a NUL byte, which ids may not";
+
 fn check_len(node: &str, field: &str, value: &str, limit: usize) -> Result<()> {
     if value.len() > limit {
         return Err(too_large(node, field, value.len(), limit));
@@ -83,6 +95,14 @@ pub(crate) fn check_document(doc: &Document) -> Result<()> {
                 ),
             ));
         }
+        if value.contains('\0') {
+            return Err(Error::invalid(format!(
+                "document: field {field}: {NUL_IN_ID}"
+            )));
+        }
+    }
+    if doc.root_node_id.contains('\0') {
+        return Err(doc_invalid(doc, "root_node_id", NUL_IN_ID));
     }
     let sizes = [
         (
@@ -122,6 +142,11 @@ fn check_node(doc: &Document, i: usize, n: &Node) -> Result<Option<(u32, u32)>> 
     }
     let id = n.node_id.as_str();
     check_len(id, "node_id", id, MAX_ID_BYTES)?;
+    if id.contains('\0') {
+        return Err(Error::invalid(format!(
+            "node at input position {i}: field node_id: {NUL_IN_ID}"
+        )));
+    }
     for (field, given, want) in [
         ("policy_id", &n.policy_id, &doc.policy_id),
         ("version_id", &n.version_id, &doc.version_id),
@@ -144,7 +169,7 @@ fn check_node(doc: &Document, i: usize, n: &Node) -> Result<Option<(u32, u32)>> 
     check_len(id, "text", n.text.as_deref().unwrap_or(""), MAX_TEXT_BYTES)?;
     check_len(id, "section_path", &n.section_path, MAX_SECTION_PATH_BYTES)?;
     if let Some(p) = &n.parent_id {
-        check_len(id, "parent_id", p, MAX_ID_BYTES)?;
+        check_id(id, "parent_id", p)?;
     }
     if n.see_also.len() > MAX_SEE_ALSO {
         return Err(Error::new(
@@ -159,7 +184,7 @@ fn check_node(doc: &Document, i: usize, n: &Node) -> Result<Option<(u32, u32)>> 
         if s.is_empty() {
             return Err(invalid(id, "see_also", "an id is empty"));
         }
-        check_len(id, "see_also", s, MAX_ID_BYTES)?;
+        check_id(id, "see_also", s)?;
     }
     let md = metadata_bytes(&n.metadata);
     if md > MAX_METADATA_BYTES {

@@ -2,8 +2,9 @@
 
 use crate::error::{Error, Result};
 
-/// Longest policy, version or node id accepted, in bytes.
-pub const MAX_ID_LEN: usize = 255;
+/// Longest policy, version or node id accepted, in bytes: the document store's limit, so every
+/// node it stores can be indexed.
+pub const MAX_ID_LEN: usize = crate::document::MAX_ID_BYTES;
 /// Largest text accepted in one field, in bytes.
 pub const MAX_FIELD_LEN: usize = 64 << 20;
 /// Largest `limit + offset` of one search.
@@ -36,11 +37,13 @@ impl DocRef {
         }
     }
 
-    /// Checks that every id is 1 to [`MAX_ID_LEN`] bytes.
+    /// Checks that every id is 1 to [`MAX_ID_LEN`] bytes without a NUL byte; the error names the
+    /// node.
     pub(crate) fn validate(&self) -> Result<()> {
-        validate_id("policy_id", &self.policy_id)?;
-        validate_id("version_id", &self.version_id)?;
-        validate_id("node_id", &self.node_id)
+        validate_id("policy_id", &self.policy_id)
+            .and_then(|()| validate_id("version_id", &self.version_id))
+            .and_then(|()| validate_id("node_id", &self.node_id))
+            .map_err(|e| e.context(format!("node {:?}", self.to_string())))
     }
 }
 
@@ -56,6 +59,9 @@ pub(crate) fn validate_id(field: &str, id: &str) -> Result<()> {
             "{field} must be 1 to {MAX_ID_LEN} bytes, got {}",
             id.len()
         )));
+    }
+    if id.contains('\0') {
+        return Err(Error::invalid(format!("{field} contains a NUL byte")));
     }
     Ok(())
 }

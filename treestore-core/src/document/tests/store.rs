@@ -520,3 +520,51 @@ fn long_texts_are_stored_in_chunks_and_read_whole() {
         .count();
     assert_eq!(left, 0, "text chunks outlive their last holder");
 }
+
+/// Ids at the document store's limit are stored, found and searched by keyword (the keyword
+/// index takes every id the store takes; all three ids that long fit its keys); an id with a NUL
+/// byte, which keys escape into two, is refused naming the field, before anything is written.
+#[test]
+fn ids_at_the_limit_are_stored_and_indexed_and_nul_is_refused() {
+    let long = "x".repeat(MAX_ID_BYTES);
+    let (d, nodes) = with_root_id(&long, &long);
+    let db = mem_db();
+    let docs = Documents::new(&db);
+    docs.store_document(&d, &nodes).unwrap();
+    assert_eq!(docs.node(&long, Some(&long), &long).unwrap().node_id, long);
+    let hits = crate::search::SearchIndex::new(&db)
+        .search("needle", &crate::search::SearchOptions::default())
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        (hits[0].doc.policy_id.as_str(), hits[0].doc.node_id.as_str()),
+        (long.as_str(), "a")
+    );
+
+    let invalid = ErrorKind::InvalidArgument;
+    let nul = "a\0b";
+    rejects(&doc(nul, "v1"), &small(), invalid, &["policy_id", "NUL"]);
+    rejects(&doc("p", nul), &small(), invalid, &["version_id", "NUL"]);
+    let (d, nodes) = with_root_id("p", nul);
+    rejects(&d, &nodes, invalid, &["root_node_id", "NUL"]);
+    let d = doc("p", "v1");
+    let nodes = with(small(), 1, |n| n.node_id = nul.into());
+    rejects(&d, &nodes, invalid, &["input position 1", "node_id", "NUL"]);
+    let nodes = with(small(), 1, |n| n.see_also = vec![nul.into()]);
+    rejects(&d, &nodes, invalid, &["node a", "see_also", "NUL"]);
+}
+
+/// A version `id`/`id` whose root node is `root`, with a child "a" whose text says "needle".
+fn with_root_id(id: &str, root: &str) -> (Document, Vec<Node>) {
+    let mut d = doc(id, id);
+    d.root_node_id = root.to_string();
+    let mut nodes = small();
+    nodes[0].node_id = root.to_string();
+    for n in &mut nodes[1..] {
+        if n.parent_id.as_deref() == Some("r") {
+            n.parent_id = Some(root.to_string());
+        }
+    }
+    nodes[1].text = Some("needle in a long id".into());
+    (d, nodes)
+}

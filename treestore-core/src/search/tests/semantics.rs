@@ -279,6 +279,7 @@ fn invalid_input_is_rejected_before_anything_is_written() {
     let ok = doc("p", "v", "n");
     let bad_id = doc("", "v", "n");
     let long_id = doc(&"x".repeat(MAX_ID_LEN + 1), "v", "n");
+    let nul_id = doc("p", "v", "a\0b");
     let fields: &[(Field, &str)] = &[(Field::Title, "t")];
     let dup_fields: &[(Field, &str)] = &[(Field::Title, "t"), (Field::Title, "u")];
     let cases: Vec<Vec<NodeText<'_>>> = vec![
@@ -298,6 +299,10 @@ fn invalid_input_is_rejected_before_anything_is_written() {
             fields: dup_fields,
         }],
         vec![NodeText { doc: &ok, fields }, NodeText { doc: &ok, fields }],
+        vec![NodeText {
+            doc: &nul_id,
+            fields,
+        }],
     ];
     let messages: Vec<String> = cases
         .iter()
@@ -307,12 +312,19 @@ fn invalid_input_is_rejected_before_anything_is_written() {
             e.message().to_string()
         })
         .collect();
-    assert_eq!(messages[0], "policy_id must be 1 to 255 bytes, got 0");
-    assert_eq!(messages[1], "policy_id must be 1 to 255 bytes, got 256");
+    assert_eq!(
+        messages[0],
+        "node \"/v/n\": policy_id must be 1 to 256 bytes, got 0"
+    );
+    assert!(messages[1].ends_with("xx/v/n\": policy_id must be 1 to 256 bytes, got 257"));
     assert_eq!(messages[2], "node p/v/n: field title is given twice");
     assert_eq!(messages[3], "node p/v/n is given twice in one batch");
+    assert_eq!(
+        messages[4],
+        "node \"p/v/a\\0b\": node_id contains a NUL byte"
+    );
     let e = remove_version(&mut tx, "p", "").unwrap_err();
-    assert_eq!(e.message(), "version_id must be 1 to 255 bytes, got 0");
+    assert_eq!(e.message(), "version_id must be 1 to 256 bytes, got 0");
     let e = configure(
         &mut tx,
         &SearchSettings {
@@ -369,7 +381,7 @@ fn invalid_search_options_and_queries_are_errors() {
                 scopes: vec![Scope::default()],
                 ..SearchOptions::default()
             },
-            "scope policy_id must be 1 to 255 bytes, got 0",
+            "scope policy_id must be 1 to 256 bytes, got 0",
         ),
     ];
     for (opts, msg) in cases {
