@@ -128,6 +128,11 @@ pub(crate) struct Segment<'a> {
     /// The distinct terms of the field being analyzed: (id, where its positions for this field
     /// start in the term's `positions`).
     touched: Vec<(u32, u32)>,
+    /// Segments absorbed and not yet joined, with their term ids in this one (see
+    /// [`Segment::absorb`]).
+    absorbed: Vec<(Segment<'a>, Vec<u32>)>,
+    /// Nodes of `absorbed`.
+    absorbed_docs: usize,
 }
 
 impl<'a> Segment<'a> {
@@ -148,6 +153,8 @@ impl<'a> Segment<'a> {
             cache: AnalysisCache::default(),
             field_seq: 0,
             touched: Vec::new(),
+            absorbed: Vec::new(),
+            absorbed_docs: 0,
         }
     }
 
@@ -174,7 +181,7 @@ impl<'a> Segment<'a> {
     /// Whether it holds a distinct term or more per node: writing a segment costs a pass over its
     /// terms (each a lookup of the term's last block and a leaf rewritten) besides its postings.
     pub(crate) fn is_dense(&self) -> bool {
-        self.terms.len() >= self.docs.len()
+        self.terms.len() >= self.docs.len() + self.absorbed_docs
     }
 
     /// Whether [`Segment::absorb`] may take `other`: the two hold no more positions than a
@@ -183,24 +190,66 @@ impl<'a> Segment<'a> {
         self.positions + other.positions <= self.max_positions
     }
 
-    /// Appends `other` (which [`Segment::fits`]), the analysis of the nodes right after this
-    /// segment's (made under the same stemming, nothing deleted or numbered in either yet,
-    /// neither to be filled further), so the two are written in one pass over their terms: the
-    /// same postings, positions and document records as writing them one after the other.
+    /// Takes `other` (which [`Segment::fits`]), the analysis of the nodes right after this
+    /// segment's and the segments absorbed before it (made under the same stemming, nothing
+    /// deleted or numbered in either yet, neither to be filled further), so the two are written
+    /// in one pass over their terms: the same postings, positions and document records as
+    /// writing them one after the other. Only its terms are entered here (so
+    /// [`Segment::is_dense`] counts them); [`Segment::join`] appends every absorbed segment's
+    /// postings at once.
     pub(crate) fn absorb(&mut self, other: Segment<'a>) {
+        let remap: Vec<u32> = other
+            .terms
+            .iter()
+            .map(|t| intern(&mut self.ids, &mut self.terms, &t.name))
+            .collect();
+        self.positions += other.positions;
+        self.absorbed_docs += other.docs.len();
+        self.absorbed.push((other, remap));
+    }
+
+    /// Appends the postings, positions and document records of the absorbed segments, in the
+    /// order they were absorbed, each term's arrays grown once for all of them (growing them
+    /// segment by segment cost a copy of each array per segment: session 17, 49k terms, the
+    /// three absorbs of a batch 0.43 s). Numbering a node or deleting joins them first.
+    pub(crate) fn join(&mut self) {
+        if self.absorbed.is_empty() {
+            return;
+        }
+        let absorbed = std::mem::take(&mut self.absorbed);
+        self.absorbed_docs = 0;
+        let mut more = vec![(0usize, 0usize); self.terms.len()];
+        for (other, remap) in &absorbed {
+            for (t, &id) in other.terms.iter().zip(remap) {
+                let m = &mut more[id as usize];
+                m.0 += t.postings.len();
+                m.1 += t.positions.len();
+            }
+        }
+        for (st, &(postings, positions)) in self.terms.iter_mut().zip(&more) {
+            st.postings.reserve_exact(postings);
+            st.positions.reserve_exact(positions);
+        }
+        let docs: usize = absorbed.iter().map(|(o, _)| o.docs.len()).sum();
+        let doc_terms: usize = absorbed.iter().map(|(o, _)| o.doc_terms.len()).sum();
+        self.docs.reserve_exact(docs);
+        self.doc_terms.reserve_exact(doc_terms);
+        for (other, remap) in absorbed {
+            self.append(other, &remap);
+        }
+    }
+
+    /// Appends `other`'s postings, positions and documents, its term `i` being this one's
+    /// `remap[i]`.
+    fn append(&mut self, other: Segment<'a>, remap: &[u32]) {
         let Segment {
             terms,
             docs,
             doc_terms,
-            positions,
             ..
         } = other;
         let doc_offset = self.docs.len() as u32;
-        let remap: Vec<u32> = terms
-            .iter()
-            .map(|t| intern(&mut self.ids, &mut self.terms, &t.name))
-            .collect();
-        for (t, &id) in terms.into_iter().zip(&remap) {
+        for (t, &id) in terms.iter().zip(remap) {
             let st = &mut self.terms[id as usize];
             let base = st.positions.len() as u32;
             st.postings.extend(t.postings.iter().map(|p| SegPosting {
@@ -217,11 +266,11 @@ impl<'a> Segment<'a> {
         }));
         self.doc_terms
             .extend(doc_terms.iter().map(|&id| remap[id as usize]));
-        self.positions += positions;
     }
 
     /// Sets the docnum of the segment's `k`th node and returns its tokens per field.
     pub(crate) fn set_docnum(&mut self, k: usize, docnum: u64) -> [u64; 3] {
+        self.join();
         let d = &mut self.docs[k];
         d.docnum = docnum;
         d.field_len
@@ -229,6 +278,7 @@ impl<'a> Segment<'a> {
 
     /// Deletes the postings of `docnum` under `terms` (its previous entry).
     pub(crate) fn delete(&mut self, docnum: u64, terms: &[String]) {
+        self.join();
         for term in terms {
             let id = intern(&mut self.ids, &mut self.terms, term);
             self.deletes.push((id, docnum));

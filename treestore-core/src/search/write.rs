@@ -245,6 +245,7 @@ pub(crate) fn index_numbered<'a>(
             segment.absorb(more);
             next = after;
         }
+        segment.join();
         // The segment holds nodes[from..next].
         for (k, (docnum, old)) in numbered[from..next].iter_mut().enumerate() {
             if let Some(old) = old.take() {

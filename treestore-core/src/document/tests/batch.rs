@@ -350,16 +350,18 @@ fn many_terms(policies: usize, nodes: usize) -> Batch {
     pinned(out)
 }
 
-/// Segments joined before they are written (`Segment::absorb`) make the index one segment
-/// makes: into an empty index byte for byte, whether the analysis was cut or not, inline or
-/// beside, and with segments too small to join (each written alone).
+/// Segments joined before they are written (`Segment::absorb`, three into the first, appended
+/// at once by `Segment::join`) make the index one segment makes: into an empty index byte for
+/// byte, whether the analysis was cut or not, inline or beside, and with segments too small to
+/// join (each written alone).
 #[test]
 fn segments_with_many_terms_joined_make_the_same_database() {
-    let batch = many_terms(6, 60);
+    let batch = many_terms(26, 80);
     let nodes: usize = batch.iter().map(|(_, n)| n.len()).sum();
     assert!(
-        nodes >= 256,
-        "the batch is large enough to be cut ({nodes} nodes)"
+        nodes >= 4 * 512,
+        "the batch is large enough to be cut in four, three segments joined to the first \
+         ({nodes} nodes)"
     );
     let stored = |analysis: Analysis, cut: bool, segment: usize| {
         TEST_SPLIT.with(|c| c.set(cut));
