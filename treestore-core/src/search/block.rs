@@ -185,10 +185,7 @@ pub(crate) fn encode_views(postings: &[PostingView<'_>]) -> (Vec<u8>, Vec<u8>) {
     encode_views_in(postings, &[], &mut Vec::new())
 }
 
-/// [`encode_block`] of borrowed postings (sorted, non-empty), where positions that lie end to
-/// end inside `backing` (a segment term's positions, kept in the order of its postings) are
-/// copied as one run instead of a copy per posting; positions elsewhere are copied one by one.
-/// The same bytes whatever `backing` is. `scratch` is room reused from block to block.
+/// [`encode_views_into`] as two values.
 #[cfg(test)]
 pub(crate) fn encode_views_in(
     postings: &[PostingView<'_>],
@@ -201,8 +198,12 @@ pub(crate) fn encode_views_in(
     (out, positions)
 }
 
-/// The two values of [`encode_views_in`] appended to `out`, the postings value then the
-/// positions value; returns where the positions value starts.
+/// [`encode_block`] of borrowed postings (sorted, non-empty), where positions that lie end to
+/// end inside `backing` (a segment term's positions, kept in the order of its postings) are
+/// copied as one run instead of a copy per posting; positions elsewhere are copied one by one.
+/// The same bytes whatever `backing` is. `scratch` is room reused from block to block.
+/// Both values are appended to `out`, the postings value then the positions value; returns
+/// where the positions value starts.
 pub(crate) fn encode_views_into(
     postings: &[PostingView<'_>],
     backing: &[u8],
@@ -651,7 +652,7 @@ impl EncodedBlocks {
     /// Adds `term`'s blocks for `postings` (sorted, after every posting of the term's present
     /// blocks but a block they extend, whose key is then overwritten), cut into full blocks of
     /// at most `max_postings` (the writing thread's [`block_postings_limit`]) the way
-    /// [`chunk_sizes`] cuts appends, and encoded (`backing`: see [`encode_views_in`]). Reads no
+    /// [`chunk_sizes`] cuts appends, and encoded (`backing`: see [`encode_views_into`]). Reads no
     /// transaction, so it may run beside the writer.
     pub(crate) fn push_term(
         &mut self,
