@@ -635,10 +635,12 @@ impl EncodedBlocks {
         self.terms.len()
     }
 
-    /// The blocks of the `i`th term pushed, in order: (key, postings value, positions value).
-    pub(crate) fn term(&self, i: usize) -> impl Iterator<Item = (&[u8], &[u8], &[u8])> {
+    /// The blocks of the `i`th term pushed, in order: (key, postings value, positions value);
+    /// `None` past the last term.
+    pub(crate) fn term(&self, i: usize) -> Option<impl Iterator<Item = (&[u8], &[u8], &[u8])>> {
+        let end = *self.terms.get(i)?;
         let first = if i == 0 { 0 } else { self.terms[i - 1] };
-        (first..self.terms[i]).map(move |b| {
+        Some((first..end).map(move |b| {
             let start = if b == 0 { 0 } else { self.blocks[b - 1][2] };
             let [postings, positions, end] = self.blocks[b];
             (
@@ -646,7 +648,7 @@ impl EncodedBlocks {
                 &self.bytes[postings..positions],
                 &self.bytes[positions..end],
             )
-        })
+        }))
     }
 
     /// Adds `term`'s blocks for `postings` (sorted, after every posting of the term's present
@@ -696,7 +698,13 @@ pub(crate) fn insert_term_blocks(
     blocks: &EncodedBlocks,
     i: usize,
 ) -> Result<()> {
-    for (key, postings, positions) in blocks.term(i) {
+    let term = blocks.term(i).ok_or_else(|| {
+        Error::corruption(format!(
+            "the index's block encoder handed over {} terms, term {i} was asked for",
+            blocks.terms()
+        ))
+    })?;
+    for (key, postings, positions) in term {
         tx.insert(t.postings, key, postings)?;
         tx.insert(t.positions, key, positions)?;
     }

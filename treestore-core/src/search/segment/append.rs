@@ -3,11 +3,11 @@
 //! general edit or the appended blocks inserted. Encoding the appended blocks reads no
 //! transaction, so on a large segment a second thread encodes them while the writer writes the
 //! document records and inserts the blocks already encoded, handed over in buffers the writer
-//! gives back for reuse. The writer's inserts are the same,
-//! in the same order, whether the blocks were encoded beside it or inline: the database does not
-//! depend on the thread count.
+//! gives back for reuse. The writer's inserts are the same, in the same order, whether the
+//! blocks were encoded beside it or inline: the database does not depend on the thread count.
 
 use std::ops::Range;
+use std::sync::mpsc::{Receiver, Sender};
 
 use super::{update_df, SegTerm, Segment};
 use crate::db::{ReadOps, WriteTxn};
@@ -51,6 +51,41 @@ fn encode_beside(postings: usize) -> bool {
         return beside;
     }
     postings >= BESIDE_MIN_POSTINGS && cores() > 1
+}
+
+/// The writer's end of the encoder's hand-over: buffers of encoded terms in term order, each
+/// given back once its terms are inserted.
+struct Handover {
+    ready: Receiver<EncodedBlocks>,
+    give_back: Sender<EncodedBlocks>,
+    /// The buffer being inserted from and its next term.
+    taken: Option<(EncodedBlocks, usize)>,
+}
+
+impl Handover {
+    /// Inserts the blocks of the next appending term (`term`, for the error should the encoder
+    /// have stopped).
+    fn insert_next(&mut self, tx: &mut WriteTxn, t: &Tables, term: &str) -> Result<()> {
+        let (blocks, next) = match self.taken.take() {
+            Some((blocks, next)) if next < blocks.terms() => (blocks, next),
+            used => {
+                if let Some((mut used, _)) = used {
+                    used.clear();
+                    // The encoder may be done: a buffer it will not take is dropped.
+                    let _ = self.give_back.send(used);
+                }
+                let fresh = self.ready.recv().map_err(|_| {
+                    Error::corruption(format!(
+                        "the index's block encoder stopped before term {term:?}"
+                    ))
+                })?;
+                (fresh, 0)
+            }
+        };
+        let inserted = insert_term_blocks(tx, t, &blocks, next);
+        self.taken = Some((blocks, next + 1));
+        inserted
+    }
 }
 
 /// How one term's new postings are written.
@@ -239,32 +274,17 @@ impl Segment<'_> {
                     let _ = send.send(batch);
                 }
             });
-            // The buffer being inserted from and its next term.
-            let mut taken: Option<(EncodedBlocks, usize)> = None;
+            let mut handed = Handover {
+                ready,
+                give_back,
+                taken: None,
+            };
             let written = self.write_docs(tx, t, nodes, order).and_then(|()| {
                 self.write_terms(tx, t, plans, dels, |tx, plan| {
-                    let (blocks, next) = match taken.take() {
-                        Some((blocks, next)) if next < blocks.terms() => (blocks, next),
-                        used => {
-                            if let Some((mut used, _)) = used {
-                                used.clear();
-                                let _ = give_back.send(used);
-                            }
-                            let fresh = ready.recv().map_err(|_| {
-                                Error::corruption(format!(
-                                    "the index's block encoder stopped before term {:?}",
-                                    self.terms[plan.id as usize].name
-                                ))
-                            })?;
-                            (fresh, 0)
-                        }
-                    };
-                    let inserted = insert_term_blocks(tx, t, &blocks, next);
-                    taken = Some((blocks, next + 1));
-                    inserted
+                    handed.insert_next(tx, t, &self.terms[plan.id as usize].name)
                 })
             });
-            drop(ready);
+            drop(handed);
             // A panic there is one the writing thread would have had: pass it on.
             encoder
                 .join()
