@@ -54,17 +54,22 @@ fn doc_invalid(doc: &Document, field: &str, why: impl std::fmt::Display) -> Erro
     ))
 }
 
-/// An id: at most [`MAX_ID_BYTES`] and without a NUL byte (as PostgreSQL's text: the keys
-/// escape NUL, so ids without it keep every key within the tree's key limit).
+/// An id of node `node`: at most [`MAX_ID_BYTES`] and without a NUL byte.
 fn check_id(node: &str, field: &str, value: &str) -> Result<()> {
     check_len(node, field, value, MAX_ID_BYTES)?;
+    check_no_nul(&format_args!("node {node}"), field, value)
+}
+
+/// Refuses an id holding a NUL byte, naming `what` and `field` (as PostgreSQL's text: the keys
+/// escape NUL into two bytes, so ids without it keep every key within the tree's key limit).
+fn check_no_nul(what: &dyn std::fmt::Display, field: &str, value: &str) -> Result<()> {
     if value.contains('\0') {
-        return Err(invalid(node, field, NUL_IN_ID));
+        return Err(Error::invalid(format!(
+            "{what}: field {field}: contains a NUL byte, which ids may not"
+        )));
     }
     Ok(())
 }
-
-const NUL_IN_ID: &str = "contains a NUL byte, which ids may not";
 
 fn check_len(node: &str, field: &str, value: &str, limit: usize) -> Result<()> {
     if value.len() > limit {
@@ -95,15 +100,13 @@ pub(crate) fn check_document(doc: &Document) -> Result<()> {
                 ),
             ));
         }
-        if value.contains('\0') {
-            return Err(Error::invalid(format!(
-                "document: field {field}: {NUL_IN_ID}"
-            )));
-        }
+        check_no_nul(&"document", field, value)?;
     }
-    if doc.root_node_id.contains('\0') {
-        return Err(doc_invalid(doc, "root_node_id", NUL_IN_ID));
-    }
+    check_no_nul(
+        &format_args!("document {}/{}", doc.policy_id, doc.version_id),
+        "root_node_id",
+        &doc.root_node_id,
+    )?;
     let sizes = [
         (
             "pageindex_doc_id",
@@ -142,11 +145,7 @@ fn check_node(doc: &Document, i: usize, n: &Node) -> Result<Option<(u32, u32)>> 
     }
     let id = n.node_id.as_str();
     check_len(id, "node_id", id, MAX_ID_BYTES)?;
-    if id.contains('\0') {
-        return Err(Error::invalid(format!(
-            "node at input position {i}: field node_id: {NUL_IN_ID}"
-        )));
-    }
+    check_no_nul(&format_args!("node at input position {i}"), "node_id", id)?;
     for (field, given, want) in [
         ("policy_id", &n.policy_id, &doc.policy_id),
         ("version_id", &n.version_id, &doc.version_id),

@@ -9,7 +9,7 @@
 
 use std::ops::Bound;
 
-use super::layout::{block_key, read_block_key, term_key, Tables};
+use super::layout::{block_key, block_key_in, read_block_key, term_key, Tables};
 use crate::codec::{uvar_bytes, Decoder, Encoder};
 use crate::db::{ReadOps, WriteTxn};
 use crate::error::{Error, Result};
@@ -682,8 +682,8 @@ impl EncodedBlocks {
         let Some(head) = chunk.first() else {
             return;
         };
-        self.key.clear().str(term).u64(head.doc);
-        self.bytes.extend_from_slice(self.key.as_slice());
+        self.bytes
+            .extend_from_slice(block_key_in(&mut self.key, term, head.doc));
         let postings = self.bytes.len();
         let positions = encode_views_into(chunk, backing, &mut self.scratch, &mut self.bytes);
         self.blocks.push([postings, positions, self.bytes.len()]);

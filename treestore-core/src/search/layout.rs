@@ -160,7 +160,12 @@ pub(crate) fn read_term_key(key: &[u8]) -> Result<String> {
 
 /// Key of the posting block of `term` whose first document is `first`.
 pub(crate) fn block_key(term: &str, first: u64) -> Vec<u8> {
-    KeyBuilder::new().str(term).u64(first).finish()
+    block_key_in(&mut KeyBuilder::new(), term, first).to_vec()
+}
+
+/// [`block_key`] built in `b` (a caller's buffer, reused from block to block).
+pub(crate) fn block_key_in<'b>(b: &'b mut KeyBuilder, term: &str, first: u64) -> &'b [u8] {
+    b.clear().str(term).u64(first).as_slice()
 }
 
 /// The first docnum of a block key of `term`.

@@ -131,8 +131,6 @@ pub(crate) struct Segment<'a> {
     /// Segments absorbed and not yet joined, with their term ids in this one (see
     /// [`Segment::absorb`]).
     absorbed: Vec<(Segment<'a>, Vec<u32>)>,
-    /// Nodes of `absorbed`.
-    absorbed_docs: usize,
 }
 
 impl<'a> Segment<'a> {
@@ -154,7 +152,6 @@ impl<'a> Segment<'a> {
             field_seq: 0,
             touched: Vec::new(),
             absorbed: Vec::new(),
-            absorbed_docs: 0,
         }
     }
 
@@ -181,7 +178,8 @@ impl<'a> Segment<'a> {
     /// Whether it holds a distinct term or more per node: writing a segment costs a pass over its
     /// terms (each a lookup of the term's last block and a leaf rewritten) besides its postings.
     pub(crate) fn is_dense(&self) -> bool {
-        self.terms.len() >= self.docs.len() + self.absorbed_docs
+        let absorbed: usize = self.absorbed.iter().map(|(o, _)| o.docs.len()).sum();
+        self.terms.len() >= self.docs.len() + absorbed
     }
 
     /// Whether [`Segment::absorb`] may take `other`: the two hold no more positions than a
@@ -204,7 +202,6 @@ impl<'a> Segment<'a> {
             .map(|t| intern(&mut self.ids, &mut self.terms, &t.name))
             .collect();
         self.positions += other.positions;
-        self.absorbed_docs += other.docs.len();
         self.absorbed.push((other, remap));
     }
 
@@ -217,7 +214,6 @@ impl<'a> Segment<'a> {
             return;
         }
         let absorbed = std::mem::take(&mut self.absorbed);
-        self.absorbed_docs = 0;
         let mut more = vec![(0usize, 0usize); self.terms.len()];
         for (other, remap) in &absorbed {
             for (t, &id) in other.terms.iter().zip(remap) {
