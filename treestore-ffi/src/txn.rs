@@ -52,6 +52,9 @@ macro_rules! dispatch {
 }
 
 impl ReadOps for Snapshot<'_> {
+    fn max_key_len(&self) -> usize {
+        dispatch!(self, t => t.max_key_len())
+    }
     fn table(&self, name: &str) -> treestore_core::Result<Table> {
         dispatch!(self, t => t.table(name))
     }

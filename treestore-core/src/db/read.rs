@@ -12,6 +12,7 @@ use super::table::{
 use super::table_cache::TableCache;
 use crate::btree::leaf_slots::{slot_of, value_at_slot};
 use crate::btree::view::{get, get_near, NodeSource, NodeView};
+use crate::btree::write::max_key_len;
 use crate::btree::{Bytes, Finger, LeafSlot};
 use crate::error::Result;
 use crate::storage::pager::{MapState, PageRef, Pager};
@@ -110,6 +111,10 @@ impl Drop for ReadTxn {
 }
 
 impl ReadOps for ReadTxn {
+    fn max_key_len(&self) -> usize {
+        max_key_len(self.shared.pager.page_size())
+    }
+
     fn table(&self, name: &str) -> Result<Table> {
         validate_name(name)?;
         let open = || match get(&self.source(), self.snap.catalog_root, name.as_bytes())? {

@@ -130,6 +130,10 @@ pub trait ReadOps {
     /// Number of entries in the table.
     fn table_len(&self, table: Table) -> Result<u64>;
 
+    /// The longest key this database's tables take, in bytes (set by its page size: 976 at the
+    /// default 4 KiB page, 208 at 1 KiB); a longer key is refused with `TooLarge`.
+    fn max_key_len(&self) -> usize;
+
     /// Entries whose keys start with `prefix`, ascending.
     fn prefix(&self, table: Table, prefix: &[u8]) -> Result<Range<'_>> {
         let end = prefix_end(prefix);

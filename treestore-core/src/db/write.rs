@@ -581,6 +581,10 @@ impl Drop for WriteTxn {
 }
 
 impl ReadOps for WriteTxn {
+    fn max_key_len(&self) -> usize {
+        max_key_len(self.page_size())
+    }
+
     fn table(&self, name: &str) -> Result<Table> {
         validate_name(name)?;
         let mut tables = self.tables.borrow_mut();

@@ -37,7 +37,7 @@
 //! | texts of several nodes (`subtree`, `document`, … with text) | one `doc.text` scan per run of owner positions spanning ≤ 4× the texts it holds, else a point read each (`text_scan.rs`) |
 //! | `ancestor_path` | id lookup (with the id hint: none), depth + 1 records as finger reads (each parent searched from its child's leaf or branch), then the texts as `subtree` reads them |
 //! | `nodes_by_page(s)` | `doc.heads`, ≤ 2 seeks per page level in use, one record per hit |
-//! | `node_by_section_path` | one section lookup (a short prefix scan for paths > 256 bytes), record |
+//! | `node_by_section_path` | one section lookup (a short prefix scan for hashed paths), record |
 //! | `structure` | `doc.heads`, one range scan, the version record |
 //! | `counts` | three catalog reads (the entry counts of `ver.latest`, `ver.docs`, `doc.nodes`) |
 //!
@@ -45,7 +45,7 @@
 //! |----------------|-------------------------------------------------------|-------|
 //! | `doc.nodes`    | `(vid u64, pos u32)`                                  | node record (below) |
 //! | `doc.ids`      | `(vid u64, node_id str)`                              | pos (uvar) |
-//! | `doc.sections` | `(vid u64, false, section_path str)` for paths ≤ 256 bytes, else `(vid u64, true, SipHash-128(path) bytes, pos u32)` | pos (uvar) |
+//! | `doc.sections` | `(vid u64, false, section_path str)` for paths ≤ 256 bytes whose key fits the key limit, else `(vid u64, true, SipHash-128(path) bytes, pos u32)` | pos (uvar) |
 //! | `doc.pages`    | `(vid u64, level u32, side bool, bin u32, bound u32, pos u32)` | empty |
 //! | `doc.heads`    | `(vid u64)`                                           | format u8, policy str, version str, node count uvar, page-level mask uvar |
 //! | `doc.text`     | `(owner vid u64, owner pos u32, false)`, then `(…, false, chunk u32)` from chunk 1; `(owner vid u64, owner pos u32, true)` | the UTF-8 text in chunks that stay inline (979 bytes at 4 KiB pages); its reference count uvar (only while ≥ 2) |
@@ -98,7 +98,10 @@
 //! carries its vid as the key prefix, so deletion is a prefix removal per table, and a check can
 //! verify that no entry outlives its version (texts excepted: one outlives its first holder while
 //! a later version holds it). Keys stay far below the engine's key limit at the
-//! default 4 KiB page: ids are at most [`MAX_ID_BYTES`], long section paths are hashed.
+//! default 4 KiB page: ids are at most [`MAX_ID_BYTES`], long section paths are hashed. Smaller
+//! pages take shorter keys (208 bytes at 1 KiB, [`crate::db::ReadOps::max_key_len`]): there
+//! section paths are hashed from the length whose key would not fit, and an id or tag whose
+//! key would not fit is refused before anything is written (`TooLarge`, naming it).
 
 pub(crate) use text::hex;
 

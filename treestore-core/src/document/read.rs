@@ -18,7 +18,7 @@ use super::record::{
     decode_head_and_child_count, decode_head_record, decode_node, decode_node_head,
     decode_node_id_bytes, decode_pos, id_key, long_section_prefix, node_key, node_key_pos,
     section_key, vid_prefix, DocHead, NodeHead, NodeRecord, TextRef, HEADS, IDS, NODES, PAGES,
-    SECTIONS, SECTION_KEY_INLINE_MAX, TEXTS,
+    SECTIONS, TEXTS,
 };
 use super::text;
 
@@ -543,9 +543,9 @@ impl<'t, R: ReadOps + ?Sized> DocReader<'t, R> {
                 r.version_id
             ))
         };
-        if path.len() <= SECTION_KEY_INLINE_MAX {
-            let mut kb = KeyBuilder::new();
-            let Some(v) = self.tx().get(t, section_key(&mut kb, r.vid, path, 0))? else {
+        let mut kb = KeyBuilder::new();
+        if let (key, true) = section_key(&mut kb, r.vid, path, 0, self.tx().max_key_len()) {
+            let Some(v) = self.tx().get(t, key)? else {
                 return Err(not_found());
             };
             let rec = self.record_at(r.vid, decode_pos(&v, "section index")?, true)?;

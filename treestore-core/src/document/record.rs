@@ -42,16 +42,30 @@ pub(crate) fn id_key<'b>(b: &'b mut KeyBuilder, vid: u64, node_id: &str) -> &'b 
     b.clear().u64(vid).str(node_id).as_slice()
 }
 
-/// The key of a section path; long paths are hashed and disambiguated by `pos` (lookups scan the
-/// hash prefix and compare the node's stored path).
-pub(crate) fn section_key<'b>(b: &'b mut KeyBuilder, vid: u64, path: &str, pos: u32) -> &'b [u8] {
-    b.clear().u64(vid);
+/// The key of a section path and whether it holds the path itself: a path of at most
+/// [`SECTION_KEY_INLINE_MAX`] bytes whose key fits `max_key` (the database's key limit, which
+/// pages under 4 KiB bring below it) is kept inline; a longer one is hashed and disambiguated by
+/// `pos` (lookups scan the hash prefix and compare the node's stored path). Every path stored
+/// inline before the limit was considered fitted it, so its key is unchanged.
+pub(crate) fn section_key<'b>(
+    b: &'b mut KeyBuilder,
+    vid: u64,
+    path: &str,
+    pos: u32,
+    max_key: usize,
+) -> (&'b [u8], bool) {
     if path.len() <= SECTION_KEY_INLINE_MAX {
-        b.bool(false).str(path);
-    } else {
-        b.bool(true).bytes(&super::text::text_hash(path)).u32(pos);
+        let fits = b.clear().u64(vid).bool(false).str(path).as_slice().len() <= max_key;
+        if fits {
+            return (b.as_slice(), true);
+        }
     }
-    b.as_slice()
+    b.clear()
+        .u64(vid)
+        .bool(true)
+        .bytes(&super::text::text_hash(path))
+        .u32(pos);
+    (b.as_slice(), false)
 }
 
 /// The prefix under which a long section path's entries live.

@@ -54,6 +54,60 @@ fn doc_invalid(doc: &Document, field: &str, why: impl std::fmt::Display) -> Erro
     ))
 }
 
+/// Bytes of a key element holding a string: its tag, its bytes and a two-byte terminator (ids and
+/// tags hold no NUL byte, the one byte keys escape into two).
+fn key_str_len(s: &str) -> usize {
+    s.len() + 3
+}
+
+/// Checks that the longest keys a version's ids and tags make fit `max_key`, the database's key
+/// limit ([`crate::db::ReadOps::max_key_len`]): the catalog's time keys of policy, a timestamp
+/// and version, each node's keyword-index key of policy, version and node id, and each tag's key
+/// of policy and tag. At the default 4 KiB page (976 bytes) ids and tags within their own limits
+/// always fit (777 bytes at most); 1 KiB pages take 208.
+pub(crate) fn check_key_room(doc: &Document, nodes: &[Node], max_key: usize) -> Result<()> {
+    let too_long = |what: String, len: usize| {
+        Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "{what} takes {len} bytes, over this database's key limit of {max_key} (set by \
+                 its page size)"
+            ),
+        )
+    };
+    let policy = key_str_len(&doc.policy_id);
+    let ids = policy + key_str_len(&doc.version_id);
+    // `ver.by_time` and `ver.effective`: the timestamp is an i64 element (a tag and 8 bytes).
+    if ids + 9 > max_key {
+        let what = format!(
+            "document {}/{}: field version_id: the catalog's key of the policy and version ids",
+            doc.policy_id, doc.version_id
+        );
+        return Err(too_long(what, ids + 9));
+    }
+    for n in nodes {
+        let len = ids + key_str_len(&n.node_id);
+        if len > max_key {
+            let what = format!(
+                "node {}: field node_id: its key with the policy and version ids",
+                n.node_id
+            );
+            return Err(too_long(what, len));
+        }
+    }
+    for tag in &doc.tags {
+        let len = policy + key_str_len(tag);
+        if len > max_key {
+            let what = format!(
+                "document {}/{}: field tags: the key of tag {tag:?} with the policy id",
+                doc.policy_id, doc.version_id
+            );
+            return Err(too_long(what, len));
+        }
+    }
+    Ok(())
+}
+
 /// An id of node `node`: at most [`MAX_ID_BYTES`] and without a NUL byte.
 fn check_id(node: &str, field: &str, value: &str) -> Result<()> {
     check_len(node, field, value, MAX_ID_BYTES)?;

@@ -19,7 +19,7 @@ use super::record::{
     TEXTS,
 };
 use super::text::{self, TextPool, INLINE_TEXT_MAX};
-use super::validate::{plan, Plan};
+use super::validate::{check_key_room, plan, Plan};
 use crate::btree::max_inline_value;
 use crate::db::key_run::KeyRun;
 
@@ -59,9 +59,11 @@ pub(crate) fn unindex_version(tx: &mut WriteTxn, doc: &Document) -> Result<()> {
 /// validated before anything is written (see [`Node`] for what is derived); on error drop the
 /// transaction. Returns the version as stored (root id and timestamps filled in).
 pub fn store_document(tx: &mut WriteTxn, document: &Document, nodes: &[Node]) -> Result<Document> {
+    let max_key = tx.max_key_len();
     let validate = || {
         let plan = plan(document, nodes)?;
         catalog::validate_tags(document)?;
+        check_key_room(document, nodes, max_key)?;
         Ok(plan)
     };
     with_index(
@@ -100,11 +102,13 @@ pub(crate) fn store_batch(
     documents: &[(Document, Vec<Node>)],
     analysis: Analysis,
 ) -> Result<u64> {
+    let max_key = tx.max_key_len();
     let validate = || {
         let mut plans = Vec::with_capacity(documents.len());
         for (doc, nodes) in documents {
             plans.push(plan(doc, nodes)?);
             catalog::validate_tags(doc)?;
+            check_key_room(doc, nodes, max_key)?;
         }
         Ok(plans)
     };
@@ -205,6 +209,7 @@ fn write_nodes<'a>(
     let mut page_run = KeyRun::default();
     let mut child_ids: Vec<&str> = Vec::new();
     let page_size = tx.page_size();
+    let max_key = tx.max_key_len();
     let inline_max = text::inline_text_max(page_size);
     let mut record = Vec::new();
     for (pos, &i) in plan.order.iter().enumerate() {
@@ -259,10 +264,8 @@ fn write_nodes<'a>(
         let (pos_bytes, pos_len) = encode_pos(pos);
         let pos_value = &pos_bytes[..pos_len];
         id_run.push(id_key(keys, vid, &n.node_id), pos_value);
-        section_run.push(
-            section_key(keys, vid, &plan.section_path[i], pos),
-            pos_value,
-        );
+        let (section, _) = section_key(keys, vid, &plan.section_path[i], pos, max_key);
+        section_run.push(section, pos_value);
         if let Some(range) = plan.pages[i] {
             page_levels |= 1u64 << pages::file(&mut page_run, keys, vid, range, pos);
         }

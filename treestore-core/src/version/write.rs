@@ -358,6 +358,19 @@ fn refresh_latest(tx: &mut WriteTxn, t: &VerTables, policy: &str) -> Result<()> 
 /// Names `version` of `policy` with `tag`, taking the tag from the version that had it.
 pub fn tag_version(tx: &mut WriteTxn, policy: &str, version: &str, tag: &str) -> Result<()> {
     check_tag(tag).map_err(|e| e.context(format!("document {policy}/{version}")))?;
+    // Checked before anything changes (a database with pages under 4 KiB takes shorter keys).
+    let key_len = tag_key(policy, tag).len();
+    if key_len > tx.max_key_len() {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "document {policy}/{version}: field tags: the key of tag {tag:?} with the policy \
+                 id takes {key_len} bytes, over this database's key limit of {} (set by its page \
+                 size)",
+                tx.max_key_len()
+            ),
+        ));
+    }
     let t = VerTables::open(tx)?;
     let Some(mut row) = existing(tx, &t, policy, version)? else {
         return Err(Error::not_found(format!(

@@ -202,6 +202,39 @@ fn structure_is_paginated_without_text_and_cuts_summaries() {
     assert!(none.nodes.iter().all(|n| n.summary.is_none()));
 }
 
+/// 1 KiB pages take keys of at most 208 bytes, so the section paths of 200 to 256 bytes that a
+/// 4 KiB page keeps inline are hashed there (storing a 130-deep chain used to fail with "key of
+/// 209 bytes exceeds the limit of 208"); each is found again, as are the inline ones.
+#[test]
+fn section_paths_too_long_for_a_small_page_s_keys_are_hashed() {
+    let db = crate::db::Database::open(
+        "/small.tsdb",
+        crate::db::Options {
+            vfs: std::sync::Arc::new(crate::storage::vfs::MemVfs::new()),
+            page_size: 1024,
+            ..crate::db::Options::default()
+        },
+    )
+    .unwrap();
+    let docs = Documents::new(&db);
+    let (d, nodes) = gen::chain("chain", "v1", 130);
+    let stored = docs.store_document(&d, &nodes).unwrap();
+    let reference = Reference::new(&stored, &nodes);
+    let tx = db.begin_read().unwrap();
+    let r = DocReader::new(&tx);
+    let mut lengths = Vec::new();
+    for n in &nodes {
+        let path = &reference.get(&n.node_id).section_path;
+        lengths.push(path.len());
+        let found = r.node_by_section_path("chain", None, path).unwrap();
+        assert_eq!(found.node_id, n.node_id, "path of {} bytes", path.len());
+    }
+    assert!(lengths.iter().any(|l| (209..=256).contains(l)));
+    assert!(lengths.iter().any(|&l| l > 256) && lengths.iter().any(|&l| l < 100));
+    drop(tx);
+    check_consistency(&db);
+}
+
 #[test]
 fn thousand_deep_chain_reads_every_way() {
     let db = mem_db();

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::db::ReadOps;
 
-use super::support::{check_consistency, doc, mem_db, node, paged, Reference};
+use super::support::{check_consistency, doc, mem_db, mem_db_paged, node, paged, Reference};
 use crate::document::gen;
 use crate::document::text::{inline_text_max, INLINE_TEXT_MAX};
 use crate::document::{Document, Documents, Node, MAX_DEPTH, MAX_ID_BYTES, MAX_SEE_ALSO};
@@ -567,4 +567,62 @@ fn with_root_id(id: &str, root: &str) -> (Document, Vec<Node>) {
     }
     nodes[1].text = Some("needle in a long id".into());
     (d, nodes)
+}
+
+/// 1 KiB pages take keys of at most 208 bytes, fewer than ids and tags within their own limits
+/// can make (777 at most, which 4 KiB pages take): an id or a tag whose key would not fit is
+/// refused before anything is written, by name (the engine used to refuse "a key of 215 bytes"
+/// mid-write, naming nothing; `tag_version` had changed the version's row by then).
+#[test]
+fn ids_and_tags_whose_keys_a_small_page_cannot_hold_are_refused_by_name() {
+    let db = mem_db_paged(1024);
+    let docs = Documents::new(&db);
+    docs.store_document(&doc("keep", "v1"), &small()).unwrap();
+    let before = docs.document("keep", None).unwrap();
+    let too_large = |e: crate::error::Error, needles: &[&str]| {
+        assert_eq!(e.kind(), ErrorKind::TooLarge, "{e}");
+        for n in needles {
+            assert!(e.to_string().contains(n), "{e} lacks {n:?}");
+        }
+    };
+
+    let long_id = "x".repeat(200);
+    let nodes = with(small(), 2, |n| n.node_id = long_id.clone());
+    let err = docs.store_document(&doc("p", "v1"), &nodes).unwrap_err();
+    too_large(
+        err,
+        &[
+            &format!("node {long_id}: field node_id"),
+            "key limit of 208",
+        ],
+    );
+    let err = docs
+        .store_document(&doc(&"p".repeat(100), &"v".repeat(95)), &small())
+        .unwrap_err();
+    too_large(err, &["field version_id", "key limit of 208"]);
+    let mut tagged = doc(&"p".repeat(100), "v1");
+    tagged.tags = vec!["t".repeat(128)];
+    let err = docs.store_document(&tagged, &small()).unwrap_err();
+    too_large(err, &["field tags", "key limit of 208"]);
+    assert_eq!(
+        check_consistency(&db),
+        1,
+        "a refused version wrote something"
+    );
+
+    tagged.tags.clear();
+    docs.store_document(&tagged, &small()).unwrap();
+    let mut w = db.begin_write().unwrap();
+    let err = crate::version::tag_version(&mut w, &tagged.policy_id, "v1", &"t".repeat(128));
+    too_large(err.unwrap_err(), &["field tags", "key limit of 208"]);
+    w.commit().unwrap();
+    let versions = Versions::new(&db);
+    assert!(versions
+        .version(&tagged.policy_id, "v1")
+        .unwrap()
+        .tags
+        .is_empty());
+    assert_eq!(docs.document("keep", None).unwrap(), before);
+    let fits = with(small(), 2, |n| n.node_id = "y".repeat(150));
+    docs.store_document(&doc("p", "v2"), &fits).unwrap();
 }

@@ -20,11 +20,17 @@ use crate::version::record::{
 };
 
 pub(crate) fn mem_db() -> Database {
+    mem_db_paged(Options::default().page_size)
+}
+
+/// [`mem_db`] with pages of `page_size` bytes.
+pub(crate) fn mem_db_paged(page_size: u32) -> Database {
     let vfs = MemVfs::new();
     Database::open(
         "/docs.tsdb",
         Options {
             vfs: Arc::new(vfs),
+            page_size,
             ..Options::default()
         },
     )
