@@ -475,6 +475,15 @@ pub(crate) fn apply_edit(tx: &mut WriteTxn, t: &Tables, term: &str, edit: TermEd
         while let Some(p) = ins.next_if(|p| in_block(p.doc)) {
             block_ins.push(p);
         }
+        // The block found for `d` holds it unless the blocks' keys are out of order (a damaged
+        // page): the next turn would find the same block again, forever.
+        if block_dels.is_empty() && block_ins.is_empty() {
+            return Err(bad(
+                "fts.postings",
+                block.first,
+                &format!("term {term:?}: the next block starts at or before document {d}"),
+            ));
+        }
         let positions = tx
             .get(t.positions, &block.key)?
             .ok_or_else(|| bad("fts.positions", block.first, "missing beside its postings"))?;

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod bm25;
+mod damaged;
 mod doc_format;
 mod fts5;
 mod model;
