@@ -1,0 +1,247 @@
+//! Damaged pages that pass their checksum: a cleanly closed database holding documents (three
+//! versions of each of three policies, a deep chain, a wide fan, long texts in several chunks),
+//! tags and the keyword index; each round copies it, changes one to three random data pages (a
+//! byte, a 16/32/64-bit field set to a telling value, a run of random bytes, a zeroed run) and
+//! reseals them, then opens the copy and runs every read of the document, version and keyword
+//! stores, the integrity check and a write. Any result or error will do (the damage may be
+//! unused, or turn one answer into another); a panic or a hang fails the round.
+
+use treestore_core::document::gen::{self, GenConfig};
+use treestore_core::document::{
+    delete_document, store_documents, DocReader, Document, Node, PageIndexFormat, StructureOptions,
+};
+use treestore_core::rng::Rng;
+use treestore_core::search::{search, SearchOptions};
+use treestore_core::storage::vfs::MemVfs;
+use treestore_core::version::tag_version;
+use treestore_core::{Database, Durability, Options, Result};
+
+use crate::util::{guarded, report, rounds, seed, selected, trace};
+
+const DB: &str = "/fuzz.tsdb";
+const PAGE: usize = 1024;
+/// Pages before the first data page: the file header and the two meta pages.
+const FIRST_DATA_PAGE: usize = 3;
+const POLICIES: usize = 3;
+const VERSIONS: [&str; 3] = ["v1", "v2", "v3"];
+
+fn options(vfs: MemVfs) -> Options {
+    Options {
+        vfs: std::sync::Arc::new(vfs),
+        page_size: PAGE as u32,
+        durability: Durability::Relaxed,
+        ..Options::default()
+    }
+}
+
+/// What the probe asks about: each policy's node ids (of its first version).
+struct Catalog {
+    policies: Vec<(String, Vec<String>)>,
+}
+
+fn corpus() -> Vec<(Document, Vec<Node>)> {
+    let cfg = GenConfig {
+        nodes: 30,
+        text_chars: (20, 5_000),
+        summary_chars: (10, 300),
+        ..GenConfig::default()
+    };
+    let mut out = Vec::new();
+    for (p, v1) in gen::corpus(11, POLICIES, &cfg).enumerate() {
+        let v2 = gen::next_version(100 + p as u64, &v1, VERSIONS[1], 0.3);
+        let v3 = gen::next_version(200 + p as u64, &v2, VERSIONS[2], 0.3);
+        out.extend([v1, v2, v3]);
+    }
+    out.push(gen::chain("chain", "v1", 120));
+    out.push(gen::fan("fan", "v1", 300));
+    out
+}
+
+/// The database every round damages a copy of, and what to ask it.
+fn build() -> (MemVfs, Catalog) {
+    let vfs = MemVfs::new();
+    let db = Database::open(DB, options(vfs.clone())).expect("open");
+    let docs = corpus();
+    let mut w = db.begin_write().expect("begin");
+    store_documents(&mut w, &docs).expect("store");
+    for (doc, _) in &docs {
+        tag_version(&mut w, &doc.policy_id, &doc.version_id, "current").expect("tag");
+    }
+    w.commit().expect("commit");
+    // A deleted version leaves free pages and a freelist behind.
+    let mut w = db.begin_write().expect("begin");
+    delete_document(&mut w, &docs[0].0.policy_id, Some(VERSIONS[1])).expect("delete");
+    w.commit().expect("commit");
+    db.checkpoint().expect("checkpoint");
+    drop(db);
+    let mut policies: Vec<(String, Vec<String>)> = Vec::new();
+    for (doc, nodes) in &docs {
+        if !policies.iter().any(|(p, _)| *p == doc.policy_id) {
+            let ids = nodes.iter().map(|n| n.node_id.clone()).collect();
+            policies.push((doc.policy_id.clone(), ids));
+        }
+    }
+    (vfs, Catalog { policies })
+}
+
+/// Recomputes a data page's checksum (crc32 of the page with bytes 4..8 as zero), as the engine
+/// does when it writes one: the damage passes every checksum.
+fn reseal(page: &mut [u8]) {
+    let mut h = crc32fast::Hasher::new();
+    h.update(&page[0..4]);
+    h.update(&[0u8; 4]);
+    h.update(&page[8..]);
+    page[4..8].copy_from_slice(&h.finalize().to_le_bytes());
+}
+
+/// Values that make lengths, counts, offsets and page pointers interesting.
+const TELLING: [u64; 10] = [
+    0,
+    1,
+    2,
+    0x7F,
+    0xFF,
+    0x3FF,
+    0xFFFF,
+    0xFFFF_FFFF,
+    u64::MAX,
+    1 << 40,
+];
+
+/// Changes `page` (past its checksum) one way chosen by `rng`; says how.
+fn mutate(page: &mut [u8], rng: &mut Rng) -> String {
+    let at = 8 + rng.index(page.len() - 8);
+    match rng.below(6) {
+        0 => {
+            let bit = 1u8 << rng.below(8);
+            page[at] ^= bit;
+            format!("bit {bit:#x} of byte {at} flipped")
+        }
+        1..=3 => {
+            let width = [2usize, 4, 8][rng.index(3)];
+            let at = at.min(page.len() - width);
+            let v = TELLING[rng.index(TELLING.len())];
+            page[at..at + width].copy_from_slice(&v.to_le_bytes()[..width]);
+            format!("{}-bit field at {at} set to {v:#x}", width * 8)
+        }
+        4 => {
+            let len = rng.range(1, 64).min(page.len() - at);
+            for b in &mut page[at..at + len] {
+                *b = rng.below(256) as u8;
+            }
+            format!("{len} random bytes at {at}")
+        }
+        _ => {
+            let len = rng.range(1, 256).min(page.len() - at);
+            page[at..at + len].fill(0);
+            format!("{len} bytes zeroed at {at}")
+        }
+    }
+}
+
+/// A copy of `image` with one to three data pages damaged and resealed; says which and how.
+fn damaged(image: &MemVfs, rng: &mut Rng) -> (MemVfs, String) {
+    let copy = image.deep_clone();
+    let mut bytes = copy.file_bytes(DB).expect("the database file");
+    let pages = bytes.len() / PAGE;
+    let mut what = Vec::new();
+    for _ in 0..rng.range(1, 3) {
+        let no = FIRST_DATA_PAGE + rng.index(pages - FIRST_DATA_PAGE);
+        let page = &mut bytes[no * PAGE..(no + 1) * PAGE];
+        let how = mutate(page, rng);
+        reseal(page);
+        what.push(format!("page {no} (kind {}): {how}", page[0]));
+    }
+    copy.set_file_bytes(DB, bytes);
+    (copy, what.join("; "))
+}
+
+/// Every read of `policy`'s versions and nodes; errors are fine, they only end that read.
+fn read_policy(db: &Database, policy: &str, ids: &[String]) -> Result<()> {
+    let tx = db.begin_read()?;
+    let docs = DocReader::new(&tx);
+    let vers = docs.versions();
+    let _ = vers.list_versions(policy, 0, None);
+    let _ = vers.latest_version(policy);
+    let _ = vers.version_by_tag(policy, "current");
+    let _ = vers.version_as_of(policy, gen::BASE_TIME + 86_400_000_000);
+    let _ = vers.diff_versions(policy, VERSIONS[0], VERSIONS[2]);
+    for version in [None, Some(VERSIONS[0]), Some(VERSIONS[2])] {
+        let _ = vers.version(policy, version.unwrap_or("v1"));
+        let _ = docs.document(policy, version);
+        let _ = docs.structure(policy, version, &StructureOptions::default(), None);
+        let _ = docs.export_pageindex(policy, version, &PageIndexFormat::default());
+        let _ = docs.children(policy, version, None, true);
+        let _ = docs.nodes(policy, version, ids, true);
+        let _ = docs.nodes_by_pages(policy, version, "1-5,9,40-60", true);
+        let _ = docs.node_by_section_path(policy, version, "1.2");
+        for id in ids.iter().step_by(7) {
+            let _ = docs.node(policy, version, id);
+            let _ = docs.node_with(policy, version, id, |n| n.to_node());
+            let _ = docs.children(policy, version, Some(id), false);
+            let _ = docs.subtree(policy, version, id, 0, true);
+            let _ = docs.ancestor_path(policy, version, id, true);
+        }
+        for page in [0, 1, 3, 17] {
+            let _ = docs.nodes_by_page(policy, version, page, true);
+        }
+    }
+    for query in [
+        "policy",
+        "data AND review",
+        "\"the policy\"",
+        "pro*",
+        "-review access",
+    ] {
+        let scoped = SearchOptions {
+            policy_id: Some(policy.to_string()),
+            ..SearchOptions::default()
+        };
+        let _ = search(&tx, query, &SearchOptions::default());
+        let _ = search(&tx, query, &scoped);
+    }
+    Ok(())
+}
+
+/// Opens the damaged copy and runs every read, the integrity check, a write and the reads again.
+fn probe(image: MemVfs, catalog: &Catalog) -> Result<()> {
+    let db = Database::open(DB, options(image))?;
+    for (policy, ids) in &catalog.policies {
+        let _ = read_policy(&db, policy, ids);
+    }
+    let _ = db.check_integrity();
+    let _ = DocReader::new(&db.begin_read()?).counts();
+    let (doc, nodes) = gen::document(5, &catalog.policies[1].0, "v9", &GenConfig::default());
+    let mut w = db.begin_write()?;
+    let written = store_documents(&mut w, &[(doc, nodes)])
+        .and_then(|_| delete_document(&mut w, &catalog.policies[2].0, Some(VERSIONS[0])));
+    match written {
+        Ok(_) => drop(w.commit()),
+        // Dropped before the reads below: the integrity check waits for the writer's lock.
+        Err(_) => drop(w),
+    }
+    for (policy, ids) in &catalog.policies {
+        let _ = read_policy(&db, policy, ids);
+    }
+    let _ = db.check_integrity();
+    Ok(())
+}
+
+#[test]
+fn damaged_pages_that_pass_their_checksum_never_panic_or_hang() {
+    let seed = seed("damaged_pages");
+    let rounds = rounds(40);
+    let (image, catalog) = build();
+    let catalog = std::sync::Arc::new(catalog);
+    let mut failures = Vec::new();
+    for round in (0..rounds).filter(|&r| selected(r)) {
+        let mut rng = Rng::new(seed ^ round.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let (copy, what) = damaged(&image, &mut rng);
+        trace(round, &what);
+        let catalog = catalog.clone();
+        if let Err(e) = guarded(move || probe(copy, &catalog)) {
+            failures.push(format!("round {round} ({what}): {e}"));
+        }
+    }
+    report("damaged_pages", seed, &failures);
+}
