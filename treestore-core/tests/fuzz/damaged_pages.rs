@@ -1,15 +1,18 @@
 //! Damaged pages that pass their checksum: a cleanly closed database holding documents (three
 //! versions of each of three policies, a deep chain, a wide fan, long texts in several chunks),
-//! tags and the keyword index; each round copies it, changes one to three random data pages (a
-//! byte, a 16/32/64-bit field set to a telling value, a run of random bytes, a zeroed run) and
-//! reseals them, then opens the copy and runs every read of the document, version and keyword
-//! stores, the integrity check and a write. Any result or error will do (the damage may be
-//! unused, or turn one answer into another); a panic or a hang fails the round.
+//! tags, the keyword index, tool results, metadata entries and prompts; each round copies it,
+//! changes one to three random data pages (a byte, a 16/32/64-bit field set to a telling value, a
+//! run of random bytes, a zeroed run) and reseals them, then opens the copy and runs every read of
+//! the document, version, keyword, metadata and prompt stores, the integrity check and writes.
+//! Any result or error will do (the damage may be unused, or turn one answer into another); a
+//! panic or a hang fails the round.
 
 use treestore_core::document::gen::{self, GenConfig};
 use treestore_core::document::{
     delete_document, store_documents, DocReader, Document, Node, PageIndexFormat, StructureOptions,
 };
+use treestore_core::metadata::{MetadataEntry, MetadataStore, ToolResult, ToolResultQuery};
+use treestore_core::prompt::{NewPrompt, PromptSelector, PromptStore};
 use treestore_core::rng::Rng;
 use treestore_core::search::{search, SearchOptions};
 use treestore_core::storage::vfs::MemVfs;
@@ -72,6 +75,7 @@ fn build() -> (MemVfs, Catalog) {
     let mut w = db.begin_write().expect("begin");
     delete_document(&mut w, &docs[0].0.policy_id, Some(VERSIONS[1])).expect("delete");
     w.commit().expect("commit");
+    fill_records(&db, &docs);
     db.checkpoint().expect("checkpoint");
     drop(db);
     let mut policies: Vec<(String, Vec<String>)> = Vec::new();
@@ -82,6 +86,87 @@ fn build() -> (MemVfs, Catalog) {
         }
     }
     (vfs, Catalog { policies })
+}
+
+/// Tool results, metadata entries and prompts (three versions each, labelled) beside the
+/// documents.
+fn fill_records(db: &Database, docs: &[(Document, Vec<Node>)]) {
+    let meta = MetadataStore(db);
+    for (i, (doc, nodes)) in docs.iter().enumerate() {
+        for (k, n) in nodes.iter().take(8).enumerate() {
+            let result = ToolResult {
+                execution_id: format!("x{i}-{k}"),
+                tool_name: ["get_node", "search", "expand"][k % 3].into(),
+                policy_id: Some(doc.policy_id.clone()),
+                node_id: Some(n.node_id.clone()),
+                result_data: format!("{{\"node\": \"{}\", \"k\": {k}}}", n.node_id),
+                success: k % 4 != 0,
+                executed_at: gen::BASE_TIME + (i * 10 + k) as i64,
+                ..ToolResult::default()
+            };
+            meta.store_tool_result(result).expect("tool result");
+        }
+        let entry = MetadataEntry {
+            entity_type: "policy".into(),
+            entity_id: doc.policy_id.clone(),
+            key: format!("owner{}", i % 3),
+            value: format!("team {i}"),
+            ..MetadataEntry::default()
+        };
+        meta.set_metadata(entry).expect("metadata");
+    }
+    let prompts = PromptStore(db);
+    for name in ["navigate", "summarize", "compare"] {
+        for v in 1..=3 {
+            let prompt = NewPrompt {
+                name: name.into(),
+                template: format!("Version {v} of {name}: read {{{{policy}}}} at {{{{node}}}}."),
+                labels: if v == 2 {
+                    vec!["production".into()]
+                } else {
+                    Vec::new()
+                },
+                ..NewPrompt::default()
+            };
+            prompts.create_prompt(prompt).expect("prompt");
+        }
+    }
+}
+
+/// Every read of the metadata and prompt stores; errors are fine.
+fn read_records(db: &Database, catalog: &Catalog) {
+    let meta = MetadataStore(db);
+    let _ = meta.tool_results(&ToolResultQuery::default());
+    let _ = meta.tool_result("x0-1");
+    for (policy, _) in &catalog.policies {
+        let by_policy = ToolResultQuery {
+            policy_id: Some(policy.clone()),
+            ..ToolResultQuery::default()
+        };
+        let _ = meta.tool_results(&by_policy);
+        let _ = meta.all_metadata("policy", policy);
+        let _ = meta.metadata_page("policy", policy, 2, None);
+    }
+    let _ = meta.query_by_key(Some("policy"), "owner1", 0, None);
+    let _ = meta.query_by_key_value(None, "owner2", "team 2", 0, None);
+    let prompts = PromptStore(db);
+    let _ = prompts.list_prompts(0, None);
+    let vars = std::collections::BTreeMap::from([
+        ("policy".to_string(), "p".to_string()),
+        ("node".to_string(), "n".to_string()),
+    ]);
+    for name in ["navigate", "summarize", "compare"] {
+        for selector in [
+            PromptSelector::Latest,
+            PromptSelector::Version(1),
+            PromptSelector::Label("production".into()),
+        ] {
+            let _ = prompts.prompt(name, &selector);
+            let _ = prompts.render_prompt(name, &selector, &vars);
+        }
+        let _ = prompts.prompt_versions(name, 0, None);
+        let _ = prompts.diff_prompt_versions(name, 1, 3);
+    }
 }
 
 /// Recomputes a data page's checksum (crc32 of the page with bytes 4..8 as zero), as the engine
@@ -209,6 +294,7 @@ fn probe(image: MemVfs, catalog: &Catalog) -> Result<()> {
     for (policy, ids) in &catalog.policies {
         let _ = read_policy(&db, policy, ids);
     }
+    read_records(&db, catalog);
     let _ = db.check_integrity();
     let _ = DocReader::new(&db.begin_read()?).counts();
     let (doc, nodes) = gen::document(5, &catalog.policies[1].0, "v9", &GenConfig::default());
@@ -220,9 +306,24 @@ fn probe(image: MemVfs, catalog: &Catalog) -> Result<()> {
         // Dropped before the reads below: the integrity check waits for the writer's lock.
         Err(_) => drop(w),
     }
+    read_records(&db, catalog);
+    let result = ToolResult {
+        execution_id: "after".into(),
+        tool_name: "search".into(),
+        result_data: "{}".into(),
+        ..ToolResult::default()
+    };
+    let _ = MetadataStore(&db).store_tool_result(result);
+    let prompt = NewPrompt {
+        name: "navigate".into(),
+        template: "again {{policy}}".into(),
+        ..NewPrompt::default()
+    };
+    let _ = PromptStore(&db).create_prompt(prompt);
     for (policy, ids) in &catalog.policies {
         let _ = read_policy(&db, policy, ids);
     }
+    read_records(&db, catalog);
     let _ = db.check_integrity();
     Ok(())
 }
