@@ -20,6 +20,8 @@ mod kill;
 mod model;
 #[path = "engine/recovery_cost.rs"]
 mod recovery_cost;
+#[path = "common/reseal.rs"]
+mod reseal;
 #[path = "engine/util.rs"]
 mod util;
 #[path = "engine/wal_deltas.rs"]

@@ -11,5 +11,7 @@
 mod damaged_pages;
 #[path = "fuzz/inputs.rs"]
 mod inputs;
+#[path = "common/reseal.rs"]
+mod reseal;
 #[path = "fuzz/util.rs"]
 mod util;

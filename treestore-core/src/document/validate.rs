@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::search::DocRef;
 
 use super::model::{
     Document, Node, MAX_DEPTH, MAX_DESCRIPTION_BYTES, MAX_ID_BYTES, MAX_METADATA_BYTES, MAX_NODES,
@@ -54,17 +55,13 @@ fn doc_invalid(doc: &Document, field: &str, why: impl std::fmt::Display) -> Erro
     ))
 }
 
-/// Bytes of a key element holding a string: its tag, its bytes and a two-byte terminator (ids and
-/// tags hold no NUL byte, the one byte keys escape into two).
-fn key_str_len(s: &str) -> usize {
-    s.len() + 3
-}
-
 /// Checks that the longest keys a version's ids and tags make fit `max_key`, the database's key
-/// limit ([`crate::db::ReadOps::max_key_len`]): the catalog's time keys of policy, a timestamp
-/// and version, each node's keyword-index key of policy, version and node id, and each tag's key
-/// of policy and tag. At the default 4 KiB page (976 bytes) ids and tags within their own limits
-/// always fit (777 bytes at most); 1 KiB pages take 208.
+/// limit ([`crate::db::ReadOps::max_key_len`]): the catalog's time key of policy, a timestamp and
+/// version, each node's keyword-index key of policy, version and node id, and each tag's key of
+/// policy and tag, each measured with the builder its table uses. At the default 4 KiB page (976
+/// bytes) ids and tags within their own limits always fit (777 bytes at most); 1 KiB pages take
+/// 208. Ids hold no NUL byte by now (the one byte keys escape), so a node's key is the key of an
+/// empty node id plus the id's bytes.
 pub(crate) fn check_key_room(doc: &Document, nodes: &[Node], max_key: usize) -> Result<()> {
     let too_long = |what: String, len: usize| {
         Error::new(
@@ -75,18 +72,18 @@ pub(crate) fn check_key_room(doc: &Document, nodes: &[Node], max_key: usize) -> 
             ),
         )
     };
-    let policy = key_str_len(&doc.policy_id);
-    let ids = policy + key_str_len(&doc.version_id);
-    // `ver.by_time` and `ver.effective`: the timestamp is an i64 element (a tag and 8 bytes).
-    if ids + 9 > max_key {
+    let (policy, version) = (doc.policy_id.as_str(), doc.version_id.as_str());
+    let time_key = crate::version::record::time_key(policy, 0, version).len();
+    if time_key > max_key {
         let what = format!(
-            "document {}/{}: field version_id: the catalog's key of the policy and version ids",
-            doc.policy_id, doc.version_id
+            "document {policy}/{version}: field version_id: the catalog's key of the policy and \
+             version ids"
         );
-        return Err(too_long(what, ids + 9));
+        return Err(too_long(what, time_key));
     }
+    let node_key_base = crate::search::layout::node_key(&DocRef::new(policy, version, "")).len();
     for n in nodes {
-        let len = ids + key_str_len(&n.node_id);
+        let len = node_key_base + n.node_id.len();
         if len > max_key {
             let what = format!(
                 "node {}: field node_id: its key with the policy and version ids",
@@ -96,11 +93,10 @@ pub(crate) fn check_key_room(doc: &Document, nodes: &[Node], max_key: usize) -> 
         }
     }
     for tag in &doc.tags {
-        let len = policy + key_str_len(tag);
+        let len = crate::version::record::tag_key(policy, tag).len();
         if len > max_key {
             let what = format!(
-                "document {}/{}: field tags: the key of tag {tag:?} with the policy id",
-                doc.policy_id, doc.version_id
+                "document {policy}/{version}: field tags: the key of tag {tag:?} with the policy id"
             );
             return Err(too_long(what, len));
         }

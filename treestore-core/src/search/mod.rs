@@ -131,7 +131,7 @@ mod check;
 mod cursor;
 mod doc_terms;
 mod handle;
-mod layout;
+pub(crate) mod layout;
 mod model;
 mod porter;
 mod query;

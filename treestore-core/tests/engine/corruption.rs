@@ -14,6 +14,7 @@ use std::time::Duration;
 use treestore_core::storage::vfs::{CrashConfig, FaultyVfs, MemVfs};
 use treestore_core::{Database, Error, ErrorKind, IntegrityReport, Options, ReadOps, Result};
 
+use crate::reseal::reseal;
 use crate::util::{
     describe, dump, expected_states, recover, run, small_options, workload, State, Step, DB,
 };
@@ -176,17 +177,6 @@ fn u64_at(page: &[u8], at: usize) -> u64 {
 
 fn u32_at(page: &[u8], at: usize) -> usize {
     u32::from_le_bytes(page[at..at + 4].try_into().expect("4 bytes")) as usize
-}
-
-/// Recomputes a data page's checksum (crc32 of the page with bytes 4..8 as zero), as the engine
-/// would for a page it wrote: the damage below passes every checksum.
-fn reseal(page: &mut [u8]) {
-    let mut h = crc32fast::Hasher::new();
-    h.update(&page[0..4]);
-    h.update(&[0u8; 4]);
-    h.update(&page[8..]);
-    let crc = h.finalize();
-    page[4..8].copy_from_slice(&crc.to_le_bytes());
 }
 
 fn key(i: u32) -> Vec<u8> {

@@ -19,6 +19,7 @@ use treestore_core::storage::vfs::MemVfs;
 use treestore_core::version::tag_version;
 use treestore_core::{Database, Durability, Options, Result};
 
+use crate::reseal::reseal;
 use crate::util::{guarded, report, rounds, seed, selected, trace};
 
 const DB: &str = "/fuzz.tsdb";
@@ -167,16 +168,6 @@ fn read_records(db: &Database, catalog: &Catalog) {
         let _ = prompts.prompt_versions(name, 0, None);
         let _ = prompts.diff_prompt_versions(name, 1, 3);
     }
-}
-
-/// Recomputes a data page's checksum (crc32 of the page with bytes 4..8 as zero), as the engine
-/// does when it writes one: the damage passes every checksum.
-fn reseal(page: &mut [u8]) {
-    let mut h = crc32fast::Hasher::new();
-    h.update(&page[0..4]);
-    h.update(&[0u8; 4]);
-    h.update(&page[8..]);
-    page[4..8].copy_from_slice(&h.finalize().to_le_bytes());
 }
 
 /// Values that make lengths, counts, offsets and page pointers interesting.

@@ -12,7 +12,7 @@ use treestore_core::rng::Rng;
 use treestore_core::storage::vfs::MemVfs;
 use treestore_core::{Database, ErrorKind, Options, Result};
 
-use crate::util::{guarded, report, rounds, seed, selected};
+use crate::util::{failure, guarded, report, rounds, seed, selected};
 
 const DB: &str = "/inputs.tsdb";
 
@@ -143,11 +143,7 @@ fn cut_and_spliced_pageindex_json_is_refused_or_stored_whole() {
                 }
             }
         });
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => failures.push(format!("round {round}: engine error {e}")),
-            Err(e) => failures.push(format!("round {round}: {e}")),
-        }
+        failures.extend(failure(round, outcome));
     }
     report("pageindex_json", seed, &failures);
 }
@@ -243,11 +239,7 @@ fn random_node_lists_are_refused_or_stored_whole() {
             };
             store_and_check(&open(), &doc, &nodes)
         });
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => failures.push(format!("round {round}: engine error {e}")),
-            Err(e) => failures.push(format!("round {round}: {e}")),
-        }
+        failures.extend(failure(round, outcome));
     }
     report("node_lists", seed, &failures);
 }

@@ -71,6 +71,16 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// What went wrong in round `round` whose guarded run gave `outcome` (an engine error the round
+/// did not expect, a panic or a hang), if anything did.
+pub fn failure(round: u64, outcome: Result<treestore_core::Result<()>, String>) -> Option<String> {
+    match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(format!("round {round}: engine error {e}")),
+        Err(e) => Some(format!("round {round}: {e}")),
+    }
+}
+
 /// Fails the test with every round's failure when there is any.
 pub fn report(target: &str, seed: u64, failures: &[String]) {
     assert!(
