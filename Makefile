@@ -153,13 +153,17 @@ stress:
 	PROPTEST_CASES=2000 TREESTORE_STRESS=1 $(CARGO) test --release --workspace -- --include-ignored
 
 ## fuzz: the long seeded fuzz runs (treestore-core/tests/fuzz.rs: damaged pages that pass their
-## checksum, cut and spliced PageIndex JSON, random node lists), FUZZ_ROUNDS rounds of each from a
-## new seed it prints (FUZZ_SEED=n replays a run; TREESTORE_FUZZ_ROUND=r one round of it). make test
-## runs a bounded slice with a fixed seed.
+## checksum, cut and spliced PageIndex JSON, random node lists; treestore-ffi/tests/fuzz_abi.rs:
+## mutated JSON into every C export that takes it), FUZZ_ROUNDS rounds of each engine target and
+## 30 times as many ABI calls, from one new seed it prints (FUZZ_SEED=n replays a run;
+## TREESTORE_FUZZ_ROUND=r one round of it). make test runs a bounded slice with a fixed seed.
 FUZZ_ROUNDS ?= 3000
 fuzz:
-	TREESTORE_FUZZ_ROUNDS=$(FUZZ_ROUNDS) TREESTORE_FUZZ_SEED=$${FUZZ_SEED:-$$(date +%s)} \
-		$(CARGO) test --release -p treestore-core --test fuzz -- --nocapture
+	seed=$${FUZZ_SEED:-$$(date +%s)}; \
+	TREESTORE_FUZZ_ROUNDS=$(FUZZ_ROUNDS) TREESTORE_FUZZ_SEED=$$seed \
+		$(CARGO) test --release -p treestore-core --test fuzz -- --nocapture && \
+	TREESTORE_FUZZ_ROUNDS=$$(( $(FUZZ_ROUNDS) * 30 )) TREESTORE_FUZZ_SEED=$$seed \
+		$(CARGO) test --release -p treestore-ffi --test fuzz_abi -- --nocapture
 
 ## bench: criterion benchmarks against the opponents (see benches/RESULTS.md).
 bench:

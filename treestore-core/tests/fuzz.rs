@@ -7,6 +7,8 @@
 //! (`TREESTORE_FUZZ_ROUNDS`, default there 3,000 per target) from a seed it prints
 //! (`TREESTORE_FUZZ_SEED` replays one). A failure names the seed and the round.
 
+#[path = "fuzz/agent_records.rs"]
+mod agent_records;
 #[path = "fuzz/damaged_pages.rs"]
 mod damaged_pages;
 #[path = "fuzz/inputs.rs"]

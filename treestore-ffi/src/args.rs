@@ -113,14 +113,17 @@ pub(crate) fn json<T: treestore_core::record::FromJson>(
     Ok(T::from_json_text(kind, text)?)
 }
 
-/// An optional JSON object argument: NULL `ptr` is `T::default()` (an empty query).
+/// An optional JSON object argument: NULL `ptr` (with `len` 0, as for every `(ptr, len)`
+/// argument) is `T::default()` (an empty query).
 pub(crate) fn opt_json<T: treestore_core::record::FromJson + Default>(
     ptr: *const u8,
     len: usize,
     name: &str,
     kind: &'static str,
 ) -> Result<T, FfiError> {
-    if ptr.is_null() {
+    if ptr.is_null() && len != 0 {
+        Err(null(name))
+    } else if ptr.is_null() {
         Ok(T::default())
     } else {
         json(ptr, len, name, kind)

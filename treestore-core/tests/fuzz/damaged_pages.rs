@@ -1,9 +1,11 @@
 //! Damaged pages that pass their checksum: a cleanly closed database holding documents (three
 //! versions of each of three policies, a deep chain, a wide fan, long texts in several chunks),
-//! tags, the keyword index, tool results, metadata entries and prompts; each round copies it,
+//! tags, the keyword index, tool results, metadata entries, prompts and the agent's records
+//! (trajectories, cross references, contradictions, conversations, prompt usages); each round copies it,
 //! changes one to three random data pages (a byte, a 16/32/64-bit field set to a telling value, a
 //! run of random bytes, a zeroed run) and reseals them, then opens the copy and runs every read of
-//! the document, version, keyword, metadata and prompt stores, the integrity check and writes.
+//! the document, version, keyword, metadata and prompt stores, the integrity check and writes of
+//! each.
 //! Any result or error will do (the damage may be unused, or turn one answer into another); a
 //! panic or a hang fails the round.
 
@@ -19,6 +21,7 @@ use treestore_core::storage::vfs::MemVfs;
 use treestore_core::version::tag_version;
 use treestore_core::{Database, Durability, Options, Result};
 
+use crate::agent_records;
 use crate::reseal::reseal;
 use crate::util::{guarded, report, rounds, seed, selected, trace};
 
@@ -76,9 +79,6 @@ fn build() -> (MemVfs, Catalog) {
     let mut w = db.begin_write().expect("begin");
     delete_document(&mut w, &docs[0].0.policy_id, Some(VERSIONS[1])).expect("delete");
     w.commit().expect("commit");
-    fill_records(&db, &docs);
-    db.checkpoint().expect("checkpoint");
-    drop(db);
     let mut policies: Vec<(String, Vec<String>)> = Vec::new();
     for (doc, nodes) in &docs {
         if !policies.iter().any(|(p, _)| *p == doc.policy_id) {
@@ -86,6 +86,11 @@ fn build() -> (MemVfs, Catalog) {
             policies.push((doc.policy_id.clone(), ids));
         }
     }
+    fill_records(&db, &docs);
+    agent_records::fill(&db, &policies);
+    agent_records::check_present(&db, &policies);
+    db.checkpoint().expect("checkpoint");
+    drop(db);
     (vfs, Catalog { policies })
 }
 
@@ -168,6 +173,7 @@ fn read_records(db: &Database, catalog: &Catalog) {
         let _ = prompts.prompt_versions(name, 0, None);
         let _ = prompts.diff_prompt_versions(name, 1, 3);
     }
+    agent_records::read(db, &catalog.policies);
 }
 
 /// Values that make lengths, counts, offsets and page pointers interesting.
@@ -311,6 +317,7 @@ fn probe(image: MemVfs, catalog: &Catalog) -> Result<()> {
         ..NewPrompt::default()
     };
     let _ = PromptStore(&db).create_prompt(prompt);
+    agent_records::write(&db, &catalog.policies);
     for (policy, ids) in &catalog.policies {
         let _ = read_policy(&db, policy, ids);
     }
