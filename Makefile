@@ -171,9 +171,11 @@ bench:
 
 ## bench-docs: issue 3's document reads and import on the 1M-node corpus (benches/RESULTS.md, "Document store speed"),
 ## then an import of 100k nodes whose texts draw on a 50k-word Zipf vocabulary (the corpus's 193 words
-## hide the keyword index's per-term costs).
+## hide the keyword index's per-term costs), then the memory floor under GetNode: the same random reads of a
+## node's record and text from a file of the corpus's size with no database at all (examples/memory_floor.rs).
 bench-docs:
 	$(CARGO) run --release -p treestore-core --example doc_speed
+	$(CARGO) run --release -p treestore-core --example memory_floor
 	$(CARGO) run --release -p treestore-core --example import_speed -- 1000 500 50000
 
 ## bench-pg: TreeStore against PostgreSQL 15 and SQLite on one corpus (issue 8): starts its own
