@@ -10,8 +10,8 @@
 //! `TREESTORE_PANIC`, a crash or a hang. The database passes its integrity check at the end.
 //!
 //! `make test` runs a bounded slice with a fixed seed; `make fuzz` runs 30 x `FUZZ_ROUNDS` from a
-//! new seed (`TREESTORE_FUZZ_SEED`, `TREESTORE_FUZZ_ROUNDS`, `TREESTORE_FUZZ_ROUND`, as the engine's
-//! fuzz targets). A failure names the seed, the round, the export and the input.
+//! new seed (`TREESTORE_FUZZ_SEED`, `TREESTORE_FUZZ_ROUNDS`, `TREESTORE_FUZZ_ROUND`, as the
+//! engine's fuzz targets). A failure names the seed, the round, the export and the input.
 
 #[path = "../../treestore-core/tests/fuzz/util.rs"]
 #[allow(dead_code, reason = "the engine's fuzz targets use the rest")]

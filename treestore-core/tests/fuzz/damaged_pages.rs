@@ -1,11 +1,11 @@
 //! Damaged pages that pass their checksum: a cleanly closed database holding documents (three
 //! versions of each of three policies, a deep chain, a wide fan, long texts in several chunks),
 //! tags, the keyword index, tool results, metadata entries, prompts and the agent's records
-//! (trajectories, cross references, contradictions, conversations, prompt usages); each round copies it,
-//! changes one to three random data pages (a byte, a 16/32/64-bit field set to a telling value, a
-//! run of random bytes, a zeroed run) and reseals them, then opens the copy and runs every read of
-//! the document, version, keyword, metadata and prompt stores, the integrity check and writes of
-//! each.
+//! (trajectories, cross references, contradictions, conversations, prompt usages); each round
+//! copies it, changes one to three random data pages (a byte, a 16/32/64-bit field set to a
+//! telling value, a run of random bytes, a zeroed run) and reseals them, then opens the copy and
+//! runs every read of the document, version, keyword, metadata and prompt stores, the integrity
+//! check and writes of each.
 //! Any result or error will do (the damage may be unused, or turn one answer into another); a
 //! panic or a hang fails the round.
 

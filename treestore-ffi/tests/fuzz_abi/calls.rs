@@ -213,12 +213,19 @@ pub const TARGETS: &[Target] = &[
     },
 ];
 
+impl Target {
+    /// Whether the export writes (every JSON-taking export but the lists and queries).
+    pub fn writes(&self) -> bool {
+        !(self.name.ends_with("_list") || self.name.ends_with("_query_multiple"))
+    }
+}
+
 /// The transaction a call runs in.
 #[derive(Debug, Clone, Copy)]
 pub enum Txn {
     /// None: the export makes its own.
     None,
-    /// A read snapshot (writing exports must refuse it with a status).
+    /// A read snapshot: writing exports must refuse it.
     Read,
     /// A write transaction, committed or rolled back after the call.
     Write { commit: bool },
@@ -351,10 +358,14 @@ pub fn run(
 ) -> Result<treestore_status, String> {
     let makes_result = !matches!(target.shape, Shape::Count | Shape::Removed);
     let input = (call.input.as_ptr(), call.input.len());
-    in_txn(db, call.txn, |txn, outs| {
+    let status = in_txn(db, call.txn, |txn, outs| {
         let status = invoke(db, target, txn, input, outs, false);
         (status, makes_result)
-    })
+    })?;
+    if status == TREESTORE_OK && target.writes() && matches!(call.txn, Txn::Read) {
+        return Err("a write succeeded in a read transaction".into());
+    }
+    Ok(status)
 }
 
 /// Runs `f` (given the transaction handle or NULL, and the out-parameters to fill; returning the
