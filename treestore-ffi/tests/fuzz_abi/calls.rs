@@ -15,11 +15,45 @@ type JsonExport = extern "C" fn(
     *mut *mut treestore_error,
 ) -> treestore_status;
 
+/// `(db, txn, name, name_len, json, json_len, out_result, err_out)`: a record named, then JSON.
+type NamedExport = extern "C" fn(
+    *const treestore_db,
+    *mut treestore_txn,
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+    *mut *mut treestore_result,
+    *mut *mut treestore_error,
+) -> treestore_status;
+
+/// `(db, txn, a, a_len, b, b_len, json, json_len, out_result, err_out)`: two names, then JSON.
+type TwoNamedExport = extern "C" fn(
+    *const treestore_db,
+    *mut treestore_txn,
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+    *mut *mut treestore_result,
+    *mut *mut treestore_error,
+) -> treestore_status;
+
 /// How an export is called.
 #[derive(Clone, Copy)]
 pub enum Shape {
     /// [`JsonExport`].
     Result(JsonExport),
+    /// [`NamedExport`] with this name.
+    Named(NamedExport, &'static str),
+    /// [`TwoNamedExport`] with these names.
+    TwoNamed(TwoNamedExport, &'static str, &'static str),
+    /// `treestore_search_all`: a query, the options' JSON, snippet length and text flag.
+    SearchAll,
+    /// `treestore_prompt_render`: a prompt's name, version 0 and no label, the variables' JSON.
+    Render,
     /// `treestore_document_store_batch`: a count out.
     Count,
     /// `treestore_cross_reference_delete`: a flag out.
@@ -35,6 +69,8 @@ pub struct Target {
     pub seeds: &'static [&'static str],
     /// Whether its out-parameter may be NULL (the result is then not made).
     pub out_optional: bool,
+    /// Whether it writes (then it must refuse a read transaction).
+    pub writes: bool,
 }
 
 const DOCUMENT: &str = r#"{"document": {"policy_id": "p1", "version_id": "v1", "metadata": {"owner": "legal"}, "tags": ["current"], "effective_start": "2024-01-01T00:00:00Z", "description": "first"}, "nodes": [{"node_id": "r", "title": "Root", "page_start": 1, "page_end": 3, "text": "The access review policy."}, {"node_id": "a", "parent_id": "r", "title": "Scope", "page_start": 2, "page_end": 2, "summary": "who", "text": "Employees and contractors.", "see_also": ["r"], "metadata": {"k": "v"}}, {"node_id": "b", "parent_id": "r", "title": "Retention", "section_path": "2"}]}"#;
@@ -51,12 +87,14 @@ pub const TARGETS: &[Target] = &[
             r#"{"weights": {"title": 3.0, "text": 0.5}}"#,
         ],
         out_optional: true,
+        writes: true,
     },
     Target {
         name: "treestore_document_store",
         shape: Shape::Result(treestore_document_store),
         seeds: &[DOCUMENT],
         out_optional: false,
+        writes: true,
     },
     Target {
         name: "treestore_document_store_batch",
@@ -65,6 +103,7 @@ pub const TARGETS: &[Target] = &[
             r#"[{"document": {"policy_id": "p2", "version_id": "v1"}, "nodes": [{"node_id": "r", "title": "Two"}, {"node_id": "x", "parent_id": "r", "page_start": 4, "page_end": 9}]}, {"document": {"policy_id": "p2", "version_id": "v2", "effective_start": 1700000000000000}, "nodes": [{"node_id": "r"}]}]"#,
         ],
         out_optional: true,
+        writes: true,
     },
     Target {
         name: "treestore_pageindex_import",
@@ -74,6 +113,7 @@ pub const TARGETS: &[Target] = &[
             r#"[{"title": "Only", "start_index": 1, "end_index": 1, "prefix_summary": "p"}]"#,
         ],
         out_optional: false,
+        writes: true,
     },
     Target {
         name: "treestore_tool_result_store",
@@ -82,6 +122,7 @@ pub const TARGETS: &[Target] = &[
             r#"{"tool_name": "search", "policy_id": "p1", "node_id": "a", "result_data": {"hits": [1, 2]}, "success": true, "executed_at": "2024-06-01T00:00:00Z"}"#,
         ],
         out_optional: false,
+        writes: true,
     },
     Target {
         name: "treestore_tool_result_list",
@@ -91,6 +132,7 @@ pub const TARGETS: &[Target] = &[
             r#"{"since": 10, "until": 2000000000000000}"#,
         ],
         out_optional: false,
+        writes: false,
     },
     Target {
         name: "treestore_trajectory_store",
@@ -99,6 +141,7 @@ pub const TARGETS: &[Target] = &[
             r#"{"trajectory_id": "t1", "case_id": "c1", "started_at": "2024-06-01T00:00:00Z", "steps": [{"action": "read", "observation": "o", "thought": "t", "tool_name": "get_node"}, {"step_number": 5, "action": "search"}]}"#,
         ],
         out_optional: false,
+        writes: true,
     },
     Target {
         name: "treestore_cross_reference_store",
@@ -107,6 +150,7 @@ pub const TARGETS: &[Target] = &[
             r#"{"source_policy_id": "p1", "source_node_id": "a", "target_policy_id": "p2", "reference_type": "supports", "context": "as p2 says"}"#,
         ],
         out_optional: false,
+        writes: true,
     },
     Target {
         name: "treestore_cross_reference_list",
@@ -116,6 +160,7 @@ pub const TARGETS: &[Target] = &[
             r#"{"policy_id": "p2", "node_id": "x", "direction": "incoming", "reference_type": "cites"}"#,
         ],
         out_optional: false,
+        writes: false,
     },
     Target {
         name: "treestore_cross_reference_delete",
@@ -124,6 +169,7 @@ pub const TARGETS: &[Target] = &[
             r#"{"source_policy_id": "p1", "source_node_id": "a", "target_policy_id": "p2", "reference_type": "supports"}"#,
         ],
         out_optional: true,
+        writes: true,
     },
     Target {
         name: "treestore_contradiction_store",
@@ -132,12 +178,14 @@ pub const TARGETS: &[Target] = &[
             r#"{"contradiction_id": "k1", "policy_a": "p1", "node_a": "a", "policy_b": "p2", "description": "30 vs 60 days", "severity": "high"}"#,
         ],
         out_optional: false,
+        writes: true,
     },
     Target {
         name: "treestore_contradiction_list",
         shape: Shape::Result(treestore_contradiction_list),
         seeds: &[r#"{"policy_id": "p1", "status": "open", "severity": "high", "limit": 2}"#],
         out_optional: false,
+        writes: false,
     },
     Target {
         name: "treestore_metadata_set",
@@ -147,12 +195,14 @@ pub const TARGETS: &[Target] = &[
             r#"{"entity_type": "node", "entity_id": "p1/a", "key": "weight", "value": 2.5}"#,
         ],
         out_optional: false,
+        writes: true,
     },
     Target {
         name: "treestore_metadata_query_multiple",
         shape: Shape::Result(treestore_metadata_query_multiple),
         seeds: &[r#"{"entity_type": "policy", "filters": {"owner": "legal"}, "limit": 10}"#],
         out_optional: false,
+        writes: false,
     },
     Target {
         name: "treestore_prompt_create",
@@ -161,12 +211,14 @@ pub const TARGETS: &[Target] = &[
             r#"{"name": "nav", "template": "Read {{policy}} at {{node}}.", "labels": ["production"], "config": {"temperature": 0.2}, "commit_message": "first"}"#,
         ],
         out_optional: false,
+        writes: true,
     },
     Target {
         name: "treestore_prompt_list",
         shape: Shape::Result(treestore_prompt_list),
         seeds: &[r#"{"limit": 2}"#],
         out_optional: false,
+        writes: false,
     },
     Target {
         name: "treestore_prompt_usage_record",
@@ -175,12 +227,14 @@ pub const TARGETS: &[Target] = &[
             r#"{"prompt_name": "nav", "prompt_version": 1, "variables": {"policy": "p1"}, "response": "open a", "latency_ms": 5, "input_tokens": 10, "output_tokens": 3, "score": 0.5, "case_id": "c1"}"#,
         ],
         out_optional: false,
+        writes: true,
     },
     Target {
         name: "treestore_prompt_usage_list",
         shape: Shape::Result(treestore_prompt_usage_list),
         seeds: &[r#"{"prompt_name": "nav", "prompt_version": 1, "limit": 3}"#],
         out_optional: false,
+        writes: false,
     },
     Target {
         name: "treestore_conversation_create",
@@ -190,12 +244,14 @@ pub const TARGETS: &[Target] = &[
             r#"{"user_id": "u2", "title": "a new one each time"}"#,
         ],
         out_optional: false,
+        writes: true,
     },
     Target {
         name: "treestore_conversation_update",
         shape: Shape::Result(treestore_conversation_update),
         seeds: &[r#"{"id": "conv1", "user_id": "u1", "title": "renamed", "tags": ["legal"]}"#],
         out_optional: false,
+        writes: true,
     },
     Target {
         name: "treestore_conversation_add_message",
@@ -204,21 +260,105 @@ pub const TARGETS: &[Target] = &[
             r#"{"conversation_id": "conv1", "role": "user", "content": "hello", "metadata": {"tool_call": "x"}}"#,
         ],
         out_optional: false,
+        writes: true,
     },
     Target {
         name: "treestore_conversation_list",
         shape: Shape::Result(treestore_conversation_list),
         seeds: &[r#"{"user_id": "u1", "tag": "legal", "limit": 2}"#],
         out_optional: false,
+        writes: false,
+    },
+    Target {
+        name: "treestore_trajectory_append_step",
+        shape: Shape::Named(treestore_trajectory_append_step, "t1"),
+        seeds: &[
+            r#"{"action": "search", "observation": "3 hits", "thought": "t", "tool_name": "search"}"#,
+        ],
+        out_optional: false,
+        writes: true,
+    },
+    Target {
+        name: "treestore_trajectory_list",
+        shape: Shape::Named(treestore_trajectory_list, "c1"),
+        seeds: &[r#"{"limit": 2}"#],
+        out_optional: false,
+        writes: false,
+    },
+    Target {
+        name: "treestore_trajectory_list_steps",
+        shape: Shape::Named(treestore_trajectory_list_steps, "t1"),
+        seeds: &[r#"{"limit": 1}"#],
+        out_optional: false,
+        writes: false,
+    },
+    Target {
+        name: "treestore_metadata_list",
+        shape: Shape::TwoNamed(treestore_metadata_list, "policy", "p1"),
+        seeds: &[r#"{"limit": 1}"#],
+        out_optional: false,
+        writes: false,
+    },
+    Target {
+        name: "treestore_metadata_query_by_key",
+        shape: Shape::TwoNamed(treestore_metadata_query_by_key, "policy", "owner"),
+        seeds: &[r#"{"limit": 3}"#],
+        out_optional: false,
+        writes: false,
+    },
+    Target {
+        name: "treestore_prompt_list_versions",
+        shape: Shape::Named(treestore_prompt_list_versions, "nav"),
+        seeds: &[r#"{"limit": 5}"#],
+        out_optional: false,
+        writes: false,
+    },
+    Target {
+        name: "treestore_prompt_render",
+        shape: Shape::Render,
+        seeds: &[r#"{"policy": "p1", "node": "a"}"#],
+        out_optional: false,
+        writes: false,
+    },
+    Target {
+        name: "treestore_conversation_list_messages",
+        shape: Shape::Named(treestore_conversation_list_messages, "conv1"),
+        seeds: &[r#"{"limit": 2}"#],
+        out_optional: false,
+        writes: false,
+    },
+    Target {
+        name: "treestore_conversation_list_by_user",
+        shape: Shape::Named(treestore_conversation_list_by_user, "u1"),
+        seeds: &[r#"{"limit": 2}"#],
+        out_optional: false,
+        writes: false,
+    },
+    Target {
+        name: "treestore_conversation_list_by_tag",
+        shape: Shape::Named(treestore_conversation_list_by_tag, "audit"),
+        seeds: &[r#"{"limit": 2}"#],
+        out_optional: false,
+        writes: false,
+    },
+    Target {
+        name: "treestore_search_all",
+        shape: Shape::SearchAll,
+        seeds: &[
+            r#"{"limit": 5, "offset": 1, "policy_id": "p1", "weights": {"title": 2.0}}"#,
+            r#"{"scopes": [{"policy_id": "p1", "version_id": "v1"}, {"policy_id": "p2"}]}"#,
+        ],
+        out_optional: false,
+        writes: false,
+    },
+    Target {
+        name: "treestore_search_unified",
+        shape: Shape::Named(treestore_search_unified, "access"),
+        seeds: &[r#"{"limit": 5, "snippet_chars": 80, "policy_id": "p1"}"#],
+        out_optional: false,
+        writes: false,
     },
 ];
-
-impl Target {
-    /// Whether the export writes (every JSON-taking export but the lists and queries).
-    pub fn writes(&self) -> bool {
-        !(self.name.ends_with("_list") || self.name.ends_with("_query_multiple"))
-    }
-}
 
 /// The transaction a call runs in.
 #[derive(Debug, Clone, Copy)]
@@ -271,6 +411,59 @@ fn invoke(
     };
     match target.shape {
         Shape::Result(f) => f(db, txn, json, len, result, &mut outs.err),
+        Shape::Named(f, name) => f(
+            db,
+            txn,
+            name.as_ptr(),
+            name.len(),
+            json,
+            len,
+            result,
+            &mut outs.err,
+        ),
+        Shape::TwoNamed(f, a, b) => f(
+            db,
+            txn,
+            a.as_ptr(),
+            a.len(),
+            b.as_ptr(),
+            b.len(),
+            json,
+            len,
+            result,
+            &mut outs.err,
+        ),
+        Shape::SearchAll => {
+            let query = "access review";
+            treestore_search_all(
+                db,
+                txn,
+                query.as_ptr(),
+                query.len(),
+                json,
+                len,
+                120,
+                true,
+                result,
+                &mut outs.err,
+            )
+        }
+        Shape::Render => {
+            let name = "nav";
+            treestore_prompt_render(
+                db,
+                txn,
+                name.as_ptr(),
+                name.len(),
+                0,
+                null(),
+                0,
+                json,
+                len,
+                result,
+                &mut outs.err,
+            )
+        }
         Shape::Count => treestore_document_store_batch(db, txn, json, len, count, &mut outs.err),
         Shape::Removed => {
             treestore_cross_reference_delete(db, txn, json, len, removed, &mut outs.err)
@@ -362,7 +555,7 @@ pub fn run(
         let status = invoke(db, target, txn, input, outs, false);
         (status, makes_result)
     })?;
-    if status == TREESTORE_OK && target.writes() && matches!(call.txn, Txn::Read) {
+    if status == TREESTORE_OK && target.writes && matches!(call.txn, Txn::Read) {
         return Err("a write succeeded in a read transaction".into());
     }
     Ok(status)
