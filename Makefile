@@ -154,9 +154,10 @@ stress:
 
 ## fuzz: the long seeded fuzz runs (treestore-core/tests/fuzz.rs: damaged pages that pass their
 ## checksum, cut and spliced PageIndex JSON, random node lists; treestore-ffi/tests/fuzz_abi.rs:
-## mutated JSON into every C export that takes it), FUZZ_ROUNDS rounds of each engine target and
-## 30 times as many ABI calls, from one new seed it prints (FUZZ_SEED=n replays a run;
-## TREESTORE_FUZZ_ROUND=r one round of it). make test runs a bounded slice with a fixed seed.
+## mutated JSON into every C export that takes it, drawn arguments into the read exports),
+## FUZZ_ROUNDS rounds of each engine target and 30 times as many ABI calls, from one new seed it
+## prints (FUZZ_SEED=n replays a run; TREESTORE_FUZZ_ROUND=r one round of it). make test runs a
+## bounded slice with a fixed seed.
 FUZZ_ROUNDS ?= 3000
 fuzz:
 	seed=$${FUZZ_SEED:-$$(date +%s)}; \
