@@ -23,30 +23,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use treestore_core::rng::Rng;
+
 /// Nodes of `doc_speed`'s corpus (3,334 policies x 3 versions).
 const NODES: usize = 1_010_202;
 /// Calls per layout.
 const CALLS: usize = 2_000_000;
-
-/// A seeded xorshift64: the same layout and picks every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn between(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi - lo + 1)
-    }
-}
 
 /// Where one node's parts lie in the file.
 #[derive(Clone, Copy)]
@@ -101,9 +83,9 @@ fn measure(path: &std::path::Path, len: usize) -> std::io::Result<()> {
 /// (what the pages hold does not matter to their misses; making each costs more than writing it).
 fn write_text_file(path: &std::path::Path, len: usize) -> std::io::Result<()> {
     let mut out = File::create(path)?;
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(1);
     let chunk: Vec<u8> = (0..1 << 20)
-        .map(|_| match rng.next() % 32 {
+        .map(|_| match rng.below(32) {
             r @ 0..26 => b'a' + r as u8,
             _ => b' ',
         })
@@ -126,13 +108,13 @@ fn warm(map: &[u8]) -> u64 {
 
 /// Every node's record and text at random places of a file of `len` bytes.
 fn lay_out(len: usize) -> Vec<Entry> {
-    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut rng = Rng::new(2);
     (0..NODES)
         .map(|_| {
-            let record_len = rng.between(300, 1000);
-            let text_len = rng.between(400, 2000);
-            let record = rng.below(len - record_len - text_len);
-            let text = rng.below(len - text_len);
+            let record_len = rng.range(300, 1000);
+            let text_len = rng.range(400, 2000);
+            let record = rng.index(len - record_len - text_len);
+            let text = rng.index(len - text_len);
             Entry {
                 record: record as u64,
                 text: text as u64,
@@ -174,11 +156,11 @@ impl Layout {
 /// Times [`CALLS`] random nodes read in `layout`; prints calls per second and returns a sum
 /// of what was read, so that nothing is optimized away.
 fn time_layout(map: &[u8], nodes: &[Entry], layout: Layout) -> u64 {
-    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut rng = Rng::new(3);
     let mut sum = 0u64;
     let started = Instant::now();
     for _ in 0..CALLS {
-        let entry = &nodes[rng.below(nodes.len())];
+        let entry = &nodes[rng.index(nodes.len())];
         let parts = layout.parts(entry);
         for &(at, len) in &parts {
             prefetch(&map[at..at + len]);

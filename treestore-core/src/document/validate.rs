@@ -93,13 +93,7 @@ pub(crate) fn check_key_room(doc: &Document, nodes: &[Node], max_key: usize) -> 
         }
     }
     for tag in &doc.tags {
-        let len = crate::version::record::tag_key(policy, tag).len();
-        if len > max_key {
-            let what = format!(
-                "document {policy}/{version}: field tags: the key of tag {tag:?} with the policy id"
-            );
-            return Err(too_long(what, len));
-        }
+        crate::version::write::check_tag_key_room(policy, version, tag, max_key)?;
     }
     Ok(())
 }

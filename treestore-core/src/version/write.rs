@@ -217,6 +217,28 @@ pub(crate) fn validate_tags(doc: &Document) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a tag whose key with `policy` is longer than `max_key`, the database's key limit
+/// ([`crate::db::ReadOps::max_key_len`]), with `TooLarge` naming the version and the tag.
+pub(crate) fn check_tag_key_room(
+    policy: &str,
+    version: &str,
+    tag: &str,
+    max_key: usize,
+) -> Result<()> {
+    let key_len = tag_key(policy, tag).len();
+    if key_len <= max_key {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::TooLarge,
+        format!(
+            "document {policy}/{version}: field tags: the key of tag {tag:?} with the policy id \
+             takes {key_len} bytes, over this database's key limit of {max_key} (set by its page \
+             size)"
+        ),
+    ))
+}
+
 fn check_tag(tag: &str) -> Result<()> {
     if tag.is_empty() {
         return Err(Error::invalid("field tags: a tag is empty"));
@@ -359,18 +381,7 @@ fn refresh_latest(tx: &mut WriteTxn, t: &VerTables, policy: &str) -> Result<()> 
 pub fn tag_version(tx: &mut WriteTxn, policy: &str, version: &str, tag: &str) -> Result<()> {
     check_tag(tag).map_err(|e| e.context(format!("document {policy}/{version}")))?;
     // Checked before anything changes (a database with pages under 4 KiB takes shorter keys).
-    let key_len = tag_key(policy, tag).len();
-    if key_len > tx.max_key_len() {
-        return Err(Error::new(
-            ErrorKind::TooLarge,
-            format!(
-                "document {policy}/{version}: field tags: the key of tag {tag:?} with the policy \
-                 id takes {key_len} bytes, over this database's key limit of {} (set by its page \
-                 size)",
-                tx.max_key_len()
-            ),
-        ));
-    }
+    check_tag_key_room(policy, version, tag, tx.max_key_len())?;
     let t = VerTables::open(tx)?;
     let Some(mut row) = existing(tx, &t, policy, version)? else {
         return Err(Error::not_found(format!(

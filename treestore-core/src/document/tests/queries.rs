@@ -1,7 +1,7 @@
 //! Every read on fixed trees, including the adversarial shapes: a 1,000-deep chain and 10,000
 //! children under one node.
 
-use super::support::{check_consistency, doc, mem_db, paged, Reference};
+use super::support::{check_consistency, doc, mem_db, mem_db_paged, paged, Reference};
 use crate::document::{gen, DocReader, Documents, Node, StructureOptions};
 use crate::error::ErrorKind;
 
@@ -202,24 +202,22 @@ fn structure_is_paginated_without_text_and_cuts_summaries() {
     assert!(none.nodes.iter().all(|n| n.summary.is_none()));
 }
 
+/// Stores policy "chain" as a chain of `depth` nodes below its root; its input nodes and what
+/// reads should return.
+fn stored_chain(db: &crate::db::Database, depth: usize) -> (Vec<Node>, Reference) {
+    let (d, nodes) = gen::chain("chain", "v1", depth);
+    let stored = Documents::new(db).store_document(&d, &nodes).unwrap();
+    let reference = Reference::new(&stored, &nodes);
+    (nodes, reference)
+}
+
 /// 1 KiB pages take keys of at most 208 bytes, so the section paths of 200 to 256 bytes that a
 /// 4 KiB page keeps inline are hashed there (storing a 130-deep chain used to fail with "key of
 /// 209 bytes exceeds the limit of 208"); each is found again, as are the inline ones.
 #[test]
 fn section_paths_too_long_for_a_small_page_s_keys_are_hashed() {
-    let db = crate::db::Database::open(
-        "/small.tsdb",
-        crate::db::Options {
-            vfs: std::sync::Arc::new(crate::storage::vfs::MemVfs::new()),
-            page_size: 1024,
-            ..crate::db::Options::default()
-        },
-    )
-    .unwrap();
-    let docs = Documents::new(&db);
-    let (d, nodes) = gen::chain("chain", "v1", 130);
-    let stored = docs.store_document(&d, &nodes).unwrap();
-    let reference = Reference::new(&stored, &nodes);
+    let db = mem_db_paged(1024);
+    let (nodes, reference) = stored_chain(&db, 130);
     let tx = db.begin_read().unwrap();
     let r = DocReader::new(&tx);
     let mut lengths = Vec::new();
@@ -238,10 +236,7 @@ fn section_paths_too_long_for_a_small_page_s_keys_are_hashed() {
 #[test]
 fn thousand_deep_chain_reads_every_way() {
     let db = mem_db();
-    let docs = Documents::new(&db);
-    let (d, nodes) = gen::chain("chain", "v1", 1000);
-    let stored = docs.store_document(&d, &nodes).unwrap();
-    let reference = Reference::new(&stored, &nodes);
+    let (_, reference) = stored_chain(&db, 1000);
     let tx = db.begin_read().unwrap();
     let r = DocReader::new(&tx);
     let path = r.ancestor_path("chain", None, "c1000", false).unwrap();
